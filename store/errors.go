@@ -1,0 +1,17 @@
+package store
+
+import "errors"
+
+// Expected refusals. Callers map them to localized messages; anything else is unexpected,
+// logged with its cause, and answered with "try again".
+var (
+	// ErrNotFound: no such record, or one the actor may not know exists.
+	ErrNotFound = errors.New("not found")
+	// ErrForbidden: the actor's roles or region do not allow the action.
+	ErrForbidden = errors.New("forbidden")
+	// ErrIllegalTransition: the case's status does not allow the action (an old button, a
+	// second press, a closed case).
+	ErrIllegalTransition = errors.New("illegal transition")
+	// ErrInvalid: the input breaks a rule of the domain (an empty description, a bad code).
+	ErrInvalid = errors.New("invalid input")
+)

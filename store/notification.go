@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"maps"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+)
+
+// NotifyQueue is the job queue that carries outgoing messages.
+const NotifyQueue = "notify"
+
+// Notification is a message to one chat, carried as a durable job: it is inserted in the
+// transaction of the change that causes it (so nothing is sent for a rolled-back change, and
+// nothing committed goes unsent) and delivered by the sender in bot/. It holds a message ID
+// and data rather than text, so it is rendered in the recipient's language when it is sent.
+type Notification struct {
+	ChatID    int64                  `json:"chat_id"`
+	Lang      string                 `json:"lang,omitempty"`
+	MessageID string                 `json:"msg"`
+	Data      map[string]any         `json:"data,omitempty"`
+	Buttons   [][]NotificationButton `json:"buttons,omitempty"`
+	CaseID    int64                  `json:"case_id,omitempty"`
+}
+
+// NotificationButton is an inline button: a localized label and the callback data it sends.
+type NotificationButton struct {
+	MessageID string `json:"msg"`
+	Data      string `json:"data"`
+}
+
+// Kind names the job for river.
+func (Notification) Kind() string { return "notification" }
+
+// InsertOpts puts notifications on their queue. Attempts are bounded: a message that still
+// cannot be sent after a day of retries is given up and stays visible as a discarded job.
+func (Notification) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: NotifyQueue, MaxAttempts: 20}
+}
+
+// NotifyTx enqueues n in tx. It is sent only if tx commits.
+func (s *Store) NotifyTx(ctx context.Context, tx pgx.Tx, n Notification) error {
+	if n.ChatID == 0 || n.MessageID == "" {
+		return fmt.Errorf("notify: chat %d, message %q: %w", n.ChatID, n.MessageID, ErrInvalid)
+	}
+	if _, err := s.jobs.InsertTx(ctx, tx, n, nil); err != nil {
+		return fmt.Errorf("notify chat %d: %w", n.ChatID, err)
+	}
+	return nil
+}
+
+// withData returns a copy of d with k set, leaving the caller's map untouched.
+func withData(d map[string]any, k string, v any) map[string]any {
+	out := make(map[string]any, len(d)+1)
+	maps.Copy(out, d)
+	out[k] = v
+	return out
+}

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+)
+
+// Options configure a Store. The zero value of each field has a documented default.
+type Options struct {
+	// Location is the city's time zone: ticket dates and deadlines are local dates in it.
+	// Defaults to Asia/Shanghai.
+	Location *time.Location
+	// TicketPrefix starts every ticket number (XC-20261124-0007). Defaults to "XC".
+	TicketPrefix string
+	// Now is the clock; tests pass their own. Defaults to time.Now.
+	Now func() time.Time
+}
+
+// Store is bangban's Postgres: one pool, and an insert-only job client that puts durable
+// jobs in the same transactions as the changes that cause them.
+type Store struct {
+	pool   *pgxpool.Pool
+	jobs   *river.Client[pgx.Tx]
+	loc    *time.Location
+	prefix string
+	now    func() time.Time
+}
+
+// DefaultTicketPrefix is the ticket prefix when none is configured.
+const DefaultTicketPrefix = "XC"
+
+// New wraps an open pool. The schema must already be migrated (see Migrate).
+func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
+	if opts.Location == nil {
+		loc, err := time.LoadLocation("Asia/Shanghai")
+		if err != nil {
+			return nil, fmt.Errorf("load default time zone: %w", err)
+		}
+		opts.Location = loc
+	}
+	if opts.TicketPrefix == "" {
+		opts.TicketPrefix = DefaultTicketPrefix
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	// No Workers and no Queues: this client only inserts. The bot runs the client that works
+	// the jobs; both share the river tables.
+	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("new job client: %w", err)
+	}
+	return &Store{pool: pool, jobs: jobs, loc: opts.Location, prefix: opts.TicketPrefix, now: opts.Now}, nil
+}
+
+// Open connects to Postgres at url and checks the connection.
+func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return pool, nil
+}
+
+// Pool is the connection pool, for the job workers in bot/ that share it.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Location is the city's time zone.
+func (s *Store) Location() *time.Location { return s.loc }
+
+// InTx runs fn in one transaction: committed when fn returns nil, rolled back otherwise.
+// Every lifecycle change goes through here, so a change, its event and its jobs stand or
+// fall together.
+func (s *Store) InTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	// After a commit this is a no-op; after an error it undoes everything.
+	defer func() { _ = tx.Rollback(ctx) }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
