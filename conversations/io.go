@@ -1,0 +1,93 @@
+package conversations
+
+// Kind is what an input carries.
+type Kind int
+
+const (
+	KindOther    Kind = iota // anything the dialogs do not take (a sticker, a poll…)
+	KindText                 // plain text
+	KindCommand              // /command [args]
+	KindButton               // an inline button pressed
+	KindPhoto
+	KindDocument
+	KindLocation
+	KindContact
+)
+
+// String names the kind, for metrics and logs.
+func (k Kind) String() string {
+	switch k {
+	case KindText:
+		return "text"
+	case KindCommand:
+		return "command"
+	case KindButton:
+		return "button"
+	case KindPhoto:
+		return "photo"
+	case KindDocument:
+		return "document"
+	case KindLocation:
+		return "location"
+	case KindContact:
+		return "contact"
+	default:
+		return "other"
+	}
+}
+
+// Input is one thing a user did, as the platform reported it.
+type Input struct {
+	UpdateID  int64
+	ChatID    int64
+	UserID    int64
+	FirstName string
+	// LangCode is the user's platform language ("zh-hans", "en-US"), possibly empty.
+	LangCode string
+	Kind     Kind
+	// Text is a message's text or a file's caption.
+	Text string
+	// Command and Args split "/start abc": "start", "abc".
+	Command string
+	Args    string
+	// Data, CallbackID and MessageID describe a pressed button: its data, the press to
+	// answer, and the message it sits on.
+	Data       string
+	CallbackID string
+	MessageID  int64
+	Files      []File
+	Location   *Location
+	Phone      string
+}
+
+// File is a photo or document kept by the platform.
+type File struct {
+	ID       string
+	UniqueID string
+	Name     string
+	MimeType string
+	Size     int64
+	Photo    bool
+}
+
+// Location is a shared point.
+type Location struct{ Latitude, Longitude float64 }
+
+// Output is one thing to show the user.
+type Output struct {
+	ChatID int64
+	Text   string
+	// Buttons are inline buttons, in rows.
+	Buttons [][]Button
+	// EditMessageID, when set, replaces that message instead of sending a new one.
+	EditMessageID int64
+	// CallbackID and Notice answer a button press (the short notice Telegram shows).
+	CallbackID string
+	Notice     string
+}
+
+// Button is an inline button.
+type Button struct {
+	Text string
+	Data string
+}
