@@ -4,10 +4,10 @@ package conversations
 type Kind int
 
 const (
-	KindOther    Kind = iota // anything the dialogs do not take (a sticker, a poll…)
-	KindText                 // plain text
-	KindCommand              // /command [args]
-	KindButton               // an inline button pressed
+	KindOther   Kind = iota // anything the dialogs do not take (a sticker, a poll…)
+	KindText                // plain text
+	KindCommand             // /command [args]
+	KindButton              // an inline button pressed
 	KindPhoto
 	KindDocument
 	KindLocation
