@@ -1,0 +1,325 @@
+package bot
+
+import (
+	"cmp"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/store"
+)
+
+// Options configure a Bot. Zero values have the defaults documented on each field.
+type Options struct {
+	Token string
+	// APIURL is the Bot API base URL. Defaults to https://api.telegram.org.
+	APIURL string
+	// WebhookURL selects webhook mode when set; long polling when empty.
+	WebhookURL string
+	// WebhookSecret is registered with the webhook and required on every webhook request.
+	WebhookSecret string
+	// ListenAddr serves the webhook, /healthz, /readyz and /metrics. Defaults to ":8080".
+	ListenAddr string
+
+	Store  *store.Store
+	Redis  redis.UniversalClient
+	Engine *conversations.Engine
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+
+	// Lanes is how many updates of different chats are handled at once. Defaults to 16.
+	Lanes int
+	// NotifyWorkers is how many notifications are sent at once. Defaults to 10.
+	NotifyWorkers int
+	// RetryBase is the first backoff after a failed send (5xx, network). Defaults to 2 s.
+	RetryBase time.Duration
+	// PollTimeout is the long-poll wait. Defaults to 50 s.
+	PollTimeout time.Duration
+	// ShutdownTimeout bounds how long in-flight work may take after a stop. Defaults to 30 s.
+	ShutdownTimeout time.Duration
+}
+
+// Bot is a running bangban bot.
+type Bot struct {
+	opts     Options
+	log      *slog.Logger
+	tg       *tgbot.Bot
+	me       *models.User
+	sender   *Sender
+	jobs     *river.Client[pgx.Tx]
+	metrics  *Metrics
+	listener net.Listener
+	stopping atomic.Bool
+	// base is the context updates are handled in: it outlives the stop signal, so an update
+	// taken before the stop is finished rather than cut off halfway.
+	base context.Context
+}
+
+// New connects to the Bot API (getMe checks the token), prepares the job workers and binds
+// the listen address. Run starts the work.
+func New(ctx context.Context, opts Options) (*Bot, error) {
+	if opts.Store == nil || opts.Redis == nil || opts.Engine == nil {
+		return nil, errors.New("bot: Store, Redis and Engine are required")
+	}
+	if opts.APIURL == "" {
+		opts.APIURL = "https://api.telegram.org"
+	}
+	if opts.ListenAddr == "" {
+		opts.ListenAddr = ":8080"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	opts.Lanes = cmp.Or(opts.Lanes, 16)
+	opts.NotifyWorkers = cmp.Or(opts.NotifyWorkers, 10)
+	opts.RetryBase = cmp.Or(opts.RetryBase, 2*time.Second)
+	opts.PollTimeout = cmp.Or(opts.PollTimeout, 50*time.Second)
+	opts.ShutdownTimeout = cmp.Or(opts.ShutdownTimeout, 30*time.Second)
+
+	b := &Bot{opts: opts, log: opts.Logger, metrics: NewMetrics(), base: context.WithoutCancel(ctx)}
+	httpClient := instrumentedClient{next: &http.Client{Timeout: opts.PollTimeout + 15*time.Second}, m: b.metrics}
+	tg, err := tgbot.New(opts.Token,
+		tgbot.WithServerURL(opts.APIURL),
+		tgbot.WithHTTPClient(opts.PollTimeout, httpClient),
+		tgbot.WithCheckInitTimeout(15*time.Second),
+		// One poller hands updates to our lanes in order; the lanes give the parallelism.
+		tgbot.WithNotAsyncHandlers(),
+		tgbot.WithWorkers(1),
+		tgbot.WithUpdatesChannelCap(1),
+		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{"message", "callback_query", "my_chat_member"}),
+		tgbot.WithDefaultHandler(func(context.Context, *tgbot.Bot, *models.Update) {}),
+		tgbot.WithErrorsHandler(func(err error) { b.log.Warn("bot api", "error", err) }),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("connect to the Bot API at %s: %w", opts.APIURL, err)
+	}
+	b.tg = tg
+	b.me, err = tg.GetMe(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("getMe: %w", err)
+	}
+	b.sender = &Sender{tg: tg}
+
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &notificationWorker{sender: b.sender, tr: opts.Engine.Translator(), retryBase: opts.RetryBase}); err != nil {
+		return nil, fmt.Errorf("register notification worker: %w", err)
+	}
+	b.jobs, err = river.NewClient(riverpgxv5.New(opts.Store.Pool()), &river.Config{
+		Queues:  map[string]river.QueueConfig{store.NotifyQueue: {MaxWorkers: opts.NotifyWorkers}},
+		Workers: workers,
+		Logger:  opts.Logger.With("component", "jobs"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("job workers: %w", err)
+	}
+
+	b.listener, err = net.Listen("tcp", opts.ListenAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", opts.ListenAddr, err)
+	}
+	return b, nil
+}
+
+// Addr is the address the HTTP server listens on.
+func (b *Bot) Addr() net.Addr { return b.listener.Addr() }
+
+// Username is the bot's Telegram username, for deep links.
+func (b *Bot) Username() string { return b.me.Username }
+
+// Metrics are the bot's Prometheus series.
+func (b *Bot) Metrics() *Metrics { return b.metrics }
+
+// Run takes updates until ctx is cancelled, then stops in order: it takes no new updates,
+// finishes those in flight and the notifications being sent, and returns nil.
+func (b *Bot) Run(ctx context.Context) error {
+	lanes := newDispatcher(b.opts.Lanes, b.handle)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", b.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(b.metrics.Registry, promhttp.HandlerOpts{}))
+	if b.opts.WebhookURL != "" {
+		u, err := url.Parse(b.opts.WebhookURL)
+		if err != nil {
+			return fmt.Errorf("WEBHOOK_URL: %w", err)
+		}
+		mux.Handle("POST "+cmp.Or(u.Path, "/"), b.webhook(lanes))
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- srv.Serve(b.listener) }()
+
+	if err := b.jobs.Start(ctx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("start job workers: %w", err)
+	}
+	if err := b.setCommands(ctx); err != nil {
+		b.log.Warn("set command menu", "error", err)
+	}
+
+	pollDone := make(chan struct{})
+	if b.opts.WebhookURL != "" {
+		close(pollDone)
+		if _, err := b.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: b.opts.WebhookURL, SecretToken: b.opts.WebhookSecret,
+			AllowedUpdates: []string{"message", "callback_query", "my_chat_member"}}); err != nil {
+			b.shutdown(srv, lanes)
+			return fmt.Errorf("setWebhook: %w", err)
+		}
+		b.log.Info("taking updates by webhook", "addr", b.Addr().String())
+	} else {
+		// A webhook left from an earlier run would make getUpdates fail with 409.
+		if _, err := b.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
+			b.shutdown(srv, lanes)
+			return fmt.Errorf("deleteWebhook: %w", err)
+		}
+		b.tg.RegisterHandlerMatchFunc(func(*models.Update) bool { return true }, func(_ context.Context, _ *tgbot.Bot, upd *models.Update) {
+			// Updates are handed over without waiting: the next getUpdates confirms them only
+			// after this returns, and the lanes finish everything handed over before exit.
+			lanes.submit(upd)
+		})
+		go func() {
+			defer close(pollDone)
+			b.tg.Start(ctx)
+		}()
+		b.log.Info("taking updates by long polling", "addr", b.Addr().String())
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-srvDone:
+		b.shutdown(srv, lanes)
+		return fmt.Errorf("http server: %w", err)
+	}
+	b.log.Info("stopping: finishing the updates and notifications in flight")
+	<-pollDone
+	b.shutdown(srv, lanes)
+	return nil
+}
+
+func (b *Bot) shutdown(srv *http.Server, lanes *dispatcher) {
+	b.stopping.Store(true)
+	ctx, cancel := context.WithTimeout(b.base, b.opts.ShutdownTimeout)
+	defer cancel()
+	// The webhook requests in flight wait for their updates, so this also drains them.
+	if err := srv.Shutdown(ctx); err != nil {
+		b.log.Warn("http server shutdown", "error", err)
+	}
+	lanes.close()
+	if err := b.jobs.Stop(ctx); err != nil {
+		b.log.Warn("job workers shutdown", "error", err)
+	}
+}
+
+// webhook takes updates Telegram posts. The secret is compared in constant time; a request
+// without it is refused with 401 before its body is read. A good update is answered 200 only
+// after it has been handled, so Telegram redelivers what a crash interrupted.
+func (b *Bot) webhook(lanes *dispatcher) http.Handler {
+	secret := []byte(b.opts.WebhookSecret)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := []byte(r.Header.Get("X-Telegram-Bot-Api-Secret-Token"))
+		if len(secret) > 0 && subtle.ConstantTimeCompare(got, secret) != 1 {
+			b.log.Warn("webhook request with a wrong or missing secret refused", "remote", r.RemoteAddr)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		var upd models.Update
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&upd); err != nil {
+			http.Error(w, "malformed update", http.StatusBadRequest)
+			return
+		}
+		select {
+		case <-lanes.submit(&upd):
+		case <-r.Context().Done():
+		}
+	})
+}
+
+func (b *Bot) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	var problems []string
+	if b.stopping.Load() {
+		problems = append(problems, "stopping")
+	}
+	if err := b.opts.Store.Pool().Ping(ctx); err != nil {
+		problems = append(problems, "postgres unreachable")
+	} else if ok, err := store.MigrationsApplied(ctx, b.opts.Store.Pool()); err != nil || !ok {
+		problems = append(problems, "migrations not applied")
+	}
+	if err := b.opts.Redis.Ping(ctx).Err(); err != nil {
+		problems = append(problems, "redis unreachable")
+	}
+	if len(problems) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		for _, p := range problems {
+			_, _ = io.WriteString(w, p+"\n")
+		}
+		return
+	}
+	_, _ = io.WriteString(w, "ready\n")
+}
+
+// handle runs one update through the engine and sends what it answers.
+func (b *Bot) handle(upd *models.Update) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(b.base, b.opts.ShutdownTimeout)
+	defer cancel()
+	in, ok := input(upd, b.me.Username)
+	if !ok {
+		b.metrics.updates.WithLabelValues("ignored").Inc()
+		return
+	}
+	b.metrics.updates.WithLabelValues(in.Kind.String()).Inc()
+	log := b.log.With("update_id", in.UpdateID, "chat", in.ChatID)
+	outs, err := b.opts.Engine.Handle(ctx, in)
+	if err != nil {
+		log.Error("handle update", "error", err)
+	}
+	for _, out := range outs {
+		if err := b.sender.Send(ctx, out); err != nil {
+			log.Error("send reply", "error", err)
+		}
+	}
+	b.metrics.handling.Observe(time.Since(start).Seconds())
+}
+
+// setCommands fills Telegram's command menu in each language, with the commands everyone
+// can use.
+func (b *Bot) setCommands(ctx context.Context) error {
+	tr := b.opts.Engine.Translator()
+	for _, lang := range append([]string{""}, conversations.Languages...) {
+		l := lang
+		if l == "" {
+			l = tr.Match("")
+		}
+		cmds := []models.BotCommand{
+			{Command: "start", Description: tr.T(l, conversations.MsgCmdStart, nil)},
+			{Command: "help", Description: tr.T(l, conversations.MsgCmdHelp, nil)},
+		}
+		code := ""
+		if lang != "" {
+			code = lang[:2] // Telegram takes a two-letter ISO 639-1 code
+		}
+		if _, err := b.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds, LanguageCode: code}); err != nil {
+			return fmt.Errorf("setMyCommands %q: %w", code, err)
+		}
+	}
+	return nil
+}

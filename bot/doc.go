@@ -1,0 +1,7 @@
+// Package bot is bangban's Telegram side: it receives updates by long polling or webhook,
+// turns them into dialog inputs, renders the dialogs' outputs as messages and keyboards,
+// sends everything through one Sender, and runs the durable job workers that deliver
+// notifications. It also serves /healthz, /readyz and /metrics.
+//
+// Only this package imports go-telegram/bot.
+package bot

@@ -1,0 +1,76 @@
+package bot
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics are the bot's Prometheus series, on a registry of their own so that several bots
+// in one test process do not collide.
+type Metrics struct {
+	Registry    *prometheus.Registry
+	updates     *prometheus.CounterVec
+	handling    prometheus.Histogram
+	apiCalls    *prometheus.CounterVec
+	apiErrors   *prometheus.CounterVec
+	apiDuration *prometheus.HistogramVec
+}
+
+// NewMetrics registers the series, with the Go runtime and process collectors.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bangban_updates_total",
+			Help: "Telegram updates handled, by kind (command, text, button, photo, …).",
+		}, []string{"kind"}),
+		handling: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "bangban_update_handling_seconds",
+			Help:    "Time from taking an update to having sent its replies.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
+		}),
+		apiCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bangban_botapi_calls_total",
+			Help: "Bot API calls made, by method.",
+		}, []string{"method"}),
+		apiErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bangban_botapi_errors_total",
+			Help: "Bot API calls that failed, by method and HTTP status (0: no answer).",
+		}, []string{"method", "code"}),
+		apiDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "bangban_botapi_call_seconds",
+			Help:    "Bot API call latency, by method (long polls included).",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
+		}, []string{"method"}),
+	}
+	m.Registry.MustRegister(m.updates, m.handling, m.apiCalls, m.apiErrors, m.apiDuration,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// instrumentedClient counts every Bot API call, whichever part of the bot makes it. The method
+// is the last element of the URL path (/bot<token>/<method>); the token never reaches a label.
+type instrumentedClient struct {
+	next *http.Client
+	m    *Metrics
+}
+
+func (c instrumentedClient) Do(req *http.Request) (*http.Response, error) {
+	method := req.URL.Path[strings.LastIndexByte(req.URL.Path, '/')+1:]
+	start := time.Now()
+	resp, err := c.next.Do(req)
+	c.m.apiCalls.WithLabelValues(method).Inc()
+	c.m.apiDuration.WithLabelValues(method).Observe(time.Since(start).Seconds())
+	switch {
+	case err != nil:
+		c.m.apiErrors.WithLabelValues(method, "0").Inc()
+	case resp.StatusCode >= 300:
+		c.m.apiErrors.WithLabelValues(method, strconv.Itoa(resp.StatusCode)).Inc()
+	}
+	return resp, err
+}

@@ -1,0 +1,65 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/bangban/bangban/conversations"
+)
+
+// Sender is the one place that puts bangban's messages on Telegram: replies to a user's own
+// action and notifications from the job queue alike. Keeping it single is what lets the rate
+// limits be kept across the whole bot.
+type Sender struct {
+	tg *tgbot.Bot
+}
+
+// Send renders one output: an answer to a button press, an edit of an earlier message, or a
+// new message. An output may both answer a press and send text.
+func (s *Sender) Send(ctx context.Context, out conversations.Output) error {
+	if out.CallbackID != "" {
+		if _, err := s.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
+			CallbackQueryID: out.CallbackID, Text: out.Notice,
+		}); err != nil {
+			return fmt.Errorf("answer button press: %w", err)
+		}
+	}
+	if out.Text == "" {
+		return nil
+	}
+	markup := keyboard(out.Buttons)
+	if out.EditMessageID != 0 {
+		p := &tgbot.EditMessageTextParams{ChatID: out.ChatID, MessageID: int(out.EditMessageID), Text: out.Text}
+		if markup != nil {
+			p.ReplyMarkup = markup
+		}
+		if _, err := s.tg.EditMessageText(ctx, p); err != nil {
+			return fmt.Errorf("edit message %d in chat %d: %w", out.EditMessageID, out.ChatID, err)
+		}
+		return nil
+	}
+	p := &tgbot.SendMessageParams{ChatID: out.ChatID, Text: out.Text}
+	if markup != nil {
+		p.ReplyMarkup = markup
+	}
+	if _, err := s.tg.SendMessage(ctx, p); err != nil {
+		return fmt.Errorf("send message to chat %d: %w", out.ChatID, err)
+	}
+	return nil
+}
+
+func keyboard(rows [][]conversations.Button) *models.InlineKeyboardMarkup {
+	if len(rows) == 0 {
+		return nil
+	}
+	kb := &models.InlineKeyboardMarkup{InlineKeyboard: make([][]models.InlineKeyboardButton, len(rows))}
+	for i, row := range rows {
+		for _, b := range row {
+			kb.InlineKeyboard[i] = append(kb.InlineKeyboard[i], models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data})
+		}
+	}
+	return kb
+}

@@ -1,0 +1,81 @@
+package bot
+
+import (
+	"strings"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/bangban/bangban/conversations"
+)
+
+// input turns a Telegram update into the engine's platform-neutral input. ok is false for
+// updates the bot has nothing to do with (channel posts, edits, membership changes…).
+func input(upd *models.Update, botUsername string) (in conversations.Input, ok bool) {
+	in.UpdateID = upd.ID
+	switch {
+	case upd.Message != nil:
+		m := upd.Message
+		in.ChatID = m.Chat.ID
+		if m.From != nil {
+			in.UserID, in.FirstName, in.LangCode = m.From.ID, m.From.FirstName, m.From.LanguageCode
+		}
+		messageInput(&in, m, botUsername)
+		return in, true
+	case upd.CallbackQuery != nil:
+		q := upd.CallbackQuery
+		in.Kind = conversations.KindButton
+		in.UserID, in.FirstName, in.LangCode = q.From.ID, q.From.FirstName, q.From.LanguageCode
+		in.CallbackID, in.Data = q.ID, q.Data
+		if q.Message.Message != nil {
+			in.ChatID, in.MessageID = q.Message.Message.Chat.ID, int64(q.Message.Message.ID)
+		} else if q.Message.InaccessibleMessage != nil {
+			in.ChatID, in.MessageID = q.Message.InaccessibleMessage.Chat.ID, int64(q.Message.InaccessibleMessage.MessageID)
+		} else {
+			in.ChatID = q.From.ID
+		}
+		return in, true
+	}
+	return in, false
+}
+
+func messageInput(in *conversations.Input, m *models.Message, botUsername string) {
+	switch {
+	case len(m.Photo) > 0:
+		in.Kind, in.Text = conversations.KindPhoto, m.Caption
+		// Telegram sends several sizes; the last is the largest.
+		p := m.Photo[len(m.Photo)-1]
+		in.Files = []conversations.File{{ID: p.FileID, UniqueID: p.FileUniqueID, Size: int64(p.FileSize), Photo: true}}
+	case m.Document != nil:
+		d := m.Document
+		in.Kind, in.Text = conversations.KindDocument, m.Caption
+		in.Files = []conversations.File{{ID: d.FileID, UniqueID: d.FileUniqueID, Name: d.FileName, MimeType: d.MimeType, Size: d.FileSize}}
+	case m.Location != nil:
+		in.Kind = conversations.KindLocation
+		in.Location = &conversations.Location{Latitude: m.Location.Latitude, Longitude: m.Location.Longitude}
+	case m.Contact != nil:
+		in.Kind, in.Phone = conversations.KindContact, m.Contact.PhoneNumber
+	case isCommand(m):
+		in.Kind, in.Text = conversations.KindCommand, m.Text
+		word, args, _ := strings.Cut(m.Text, " ")
+		cmd, target, addressed := strings.Cut(strings.TrimPrefix(word, "/"), "@")
+		if addressed && !strings.EqualFold(target, botUsername) {
+			// "/help@otherbot" in a group is for another bot.
+			in.Kind = conversations.KindText
+			return
+		}
+		in.Command, in.Args = strings.ToLower(cmd), strings.TrimSpace(args)
+	case m.Text != "":
+		in.Kind, in.Text = conversations.KindText, m.Text
+	default:
+		in.Kind = conversations.KindOther
+	}
+}
+
+func isCommand(m *models.Message) bool {
+	for _, e := range m.Entities {
+		if e.Type == models.MessageEntityTypeBotCommand && e.Offset == 0 {
+			return true
+		}
+	}
+	return false
+}

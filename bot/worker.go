@@ -1,0 +1,68 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/riverqueue/river"
+
+	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/store"
+)
+
+// notificationWorker delivers the notifications the store enqueued with the changes that
+// caused them. It renders each in its recipient's language at send time.
+type notificationWorker struct {
+	river.WorkerDefaults[store.Notification]
+	sender    *Sender
+	tr        *conversations.Translator
+	retryBase time.Duration
+}
+
+func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Notification]) error {
+	n := job.Args
+	lang := n.Lang
+	if !conversations.IsLanguage(lang) {
+		lang = w.tr.Match("")
+	}
+	out := conversations.Output{ChatID: n.ChatID, Text: w.tr.T(lang, n.MessageID, n.Data)}
+	for _, row := range n.Buttons {
+		var r []conversations.Button
+		for _, b := range row {
+			r = append(r, conversations.Button{Text: w.tr.T(lang, b.MessageID, n.Data), Data: b.Data})
+		}
+		out.Buttons = append(out.Buttons, r)
+	}
+	return deliveryOutcome(w.sender.Send(ctx, out))
+}
+
+// deliveryOutcome tells the job queue what a send's error means. A 429 is Telegram asking us
+// to wait: the job is snoozed for exactly retry_after, which does not use up an attempt. A
+// 400 will never succeed, and a 403 means the person blocked the bot: retrying would only
+// repeat the error, so the job is cancelled (and stays visible). Anything else (5xx, network)
+// is retried with backoff.
+func deliveryOutcome(err error) error {
+	if err == nil {
+		return nil
+	}
+	var tooMany *tgbot.TooManyRequestsError
+	if errors.As(err, &tooMany) {
+		return river.JobSnooze(time.Duration(max(tooMany.RetryAfter, 1)) * time.Second)
+	}
+	if errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorForbidden) || errors.Is(err, tgbot.ErrorNotFound) {
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// NextRetry backs off exponentially from retryBase (doubling each attempt, at most ten
+// minutes, with jitter so that many jobs failed by one outage do not return together).
+func (w *notificationWorker) NextRetry(job *river.Job[store.Notification]) time.Time {
+	d := w.retryBase << min(job.Attempt-1, 16)
+	d = min(d, 10*time.Minute)
+	d += time.Duration(rand.Int64N(int64(d)/5 + 1))
+	return time.Now().Add(d)
+}

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/store"
+)
+
+// Config is everything bangban reads from its environment (DESIGN.md §7), parsed and
+// checked once at start.
+type Config struct {
+	Token         string
+	APIURL        string
+	WebhookURL    string
+	WebhookSecret string
+	ListenAddr    string
+	DatabaseURL   string
+	RedisURL      string
+	Location      *time.Location
+	Lang          string
+	// Beyond DESIGN.md §7: the ticket prefix (DESIGN.md §3 makes it configurable), the Redis
+	// key prefix (several deployments on one Redis), and the log format and level.
+	TicketPrefix string
+	RedisPrefix  string
+	LogLevel     slog.Level
+	LogJSON      bool
+}
+
+// ConfigError names the variable that is wrong and what is wrong with it, in one line.
+type ConfigError struct {
+	Var     string
+	Problem string
+}
+
+func (e *ConfigError) Error() string { return e.Var + ": " + e.Problem }
+
+var (
+	tokenRe        = regexp.MustCompile(`^[0-9]{1,20}:[A-Za-z0-9_-]{1,200}$`)
+	secretRe       = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	ticketPrefixRe = regexp.MustCompile(`^[A-Z]{1,6}$`)
+)
+
+// loadConfig reads the configuration through getenv. The token is required only when the
+// bot is to run (serve); migrate and version do without it.
+func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
+	env := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		Token:         env("TELEGRAM_BOT_TOKEN", ""),
+		APIURL:        strings.TrimRight(env("TELEGRAM_API_URL", "https://api.telegram.org"), "/"),
+		WebhookURL:    env("WEBHOOK_URL", ""),
+		WebhookSecret: env("WEBHOOK_SECRET", ""),
+		ListenAddr:    env("LISTEN_ADDR", ":8080"),
+		DatabaseURL:   env("DATABASE_URL", "postgres://localhost:5432/bangban?sslmode=disable"),
+		RedisURL:      env("REDIS_URL", "redis://localhost:6379/0"),
+		Lang:          env("BANGBAN_LANG", conversations.LangZH),
+		TicketPrefix:  env("BANGBAN_TICKET_PREFIX", store.DefaultTicketPrefix),
+		RedisPrefix:   env("BANGBAN_REDIS_PREFIX", "bangban:"),
+	}
+	bad := func(name, format string, args ...any) (Config, error) {
+		return Config{}, &ConfigError{Var: name, Problem: fmt.Sprintf(format, args...)}
+	}
+
+	switch {
+	case c.Token == "" && needToken:
+		return bad("TELEGRAM_BOT_TOKEN", "not set (the token BotFather gave the bot)")
+	case c.Token != "" && !tokenRe.MatchString(c.Token):
+		// Never echo the token: it is a secret even when malformed.
+		return bad("TELEGRAM_BOT_TOKEN", "malformed (want digits, a colon, then letters, digits, _ or -)")
+	}
+	if err := checkHTTPURL(c.APIURL); err != nil {
+		return bad("TELEGRAM_API_URL", "%v", err)
+	}
+	if c.WebhookURL != "" {
+		if err := checkHTTPURL(c.WebhookURL); err != nil {
+			return bad("WEBHOOK_URL", "%v", err)
+		}
+		if c.WebhookSecret == "" {
+			return bad("WEBHOOK_SECRET", "required when WEBHOOK_URL is set, so that only Telegram can post updates")
+		}
+	}
+	if c.WebhookSecret != "" && !secretRe.MatchString(c.WebhookSecret) {
+		return bad("WEBHOOK_SECRET", "must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+	}
+	if err := checkListenAddr(c.ListenAddr); err != nil {
+		return bad("LISTEN_ADDR", "%v", err)
+	}
+	if _, err := pgxpool.ParseConfig(c.DatabaseURL); err != nil {
+		return bad("DATABASE_URL", "not a valid Postgres URL (%s)", firstLine(err))
+	}
+	if _, err := redisOptions(c.RedisURL); err != nil {
+		return bad("REDIS_URL", "not a valid Redis URL (%s)", firstLine(err))
+	}
+	tz := env("BANGBAN_TIMEZONE", "Asia/Shanghai")
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "Local" {
+		return bad("BANGBAN_TIMEZONE", "unknown time zone %q (want an IANA name such as Asia/Shanghai)", tz)
+	}
+	c.Location = loc
+	if !conversations.IsLanguage(c.Lang) {
+		return bad("BANGBAN_LANG", "unsupported language %q (want %s)", c.Lang, strings.Join(conversations.Languages, " or "))
+	}
+	if !ticketPrefixRe.MatchString(c.TicketPrefix) {
+		return bad("BANGBAN_TICKET_PREFIX", "%q is not 1 to 6 capital letters", c.TicketPrefix)
+	}
+	if strings.ContainsAny(c.RedisPrefix, " \t\r\n") {
+		return bad("BANGBAN_REDIS_PREFIX", "must not contain spaces")
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(env("LOG_LEVEL", "info"))); err != nil {
+		return bad("LOG_LEVEL", "want debug, info, warn or error")
+	}
+	switch f := env("LOG_FORMAT", "text"); f {
+	case "text":
+	case "json":
+		c.LogJSON = true
+	default:
+		return bad("LOG_FORMAT", "%q is neither text nor json", f)
+	}
+	return c, nil
+}
+
+// BotID is the numeric part of the token: it tells several bots' keys apart in Redis.
+func (c Config) BotID() int64 {
+	id, _ := strconv.ParseInt(strings.SplitN(c.Token, ":", 2)[0], 10, 64)
+	return id
+}
+
+func checkHTTPURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("not a URL (%s)", firstLine(err))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%q is not an http or https URL", raw)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%q has no host", raw)
+	}
+	return nil
+}
+
+func checkListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port (%s)", addr, firstLine(err))
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	return nil
+}
+
+// redisOptions reads REDIS_URL for go-redis' universal client: a plain URL is one server; a
+// master_name parameter means Sentinel (the URL's host and any addr parameters are
+// sentinels); several addr parameters without master_name mean a Cluster.
+func redisOptions(raw string) (*redis.UniversalOptions, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	q := u.Query()
+	switch {
+	case q.Get("master_name") != "":
+		o, err := redis.ParseFailoverURL(raw)
+		if err != nil {
+			return nil, err
+		}
+		return &redis.UniversalOptions{MasterName: o.MasterName, Addrs: o.SentinelAddrs, DB: o.DB,
+			Username: o.Username, Password: o.Password, SentinelUsername: o.SentinelUsername,
+			SentinelPassword: o.SentinelPassword, TLSConfig: o.TLSConfig}, nil
+	case len(q["addr"]) > 0:
+		o, err := redis.ParseClusterURL(raw)
+		if err != nil {
+			return nil, err
+		}
+		return &redis.UniversalOptions{Addrs: o.Addrs, IsClusterMode: true, Username: o.Username,
+			Password: o.Password, TLSConfig: o.TLSConfig}, nil
+	default:
+		o, err := redis.ParseURL(raw)
+		if err != nil {
+			return nil, err
+		}
+		return &redis.UniversalOptions{Addrs: []string{o.Addr}, DB: o.DB, Username: o.Username,
+			Password: o.Password, TLSConfig: o.TLSConfig, Protocol: o.Protocol}, nil
+	}
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}

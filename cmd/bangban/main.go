@@ -1,0 +1,181 @@
+// Command bangban is the whole of bangban in one binary:
+//
+//	bangban serve     run the bot (migrating the database first)
+//	bangban migrate   bring the database schema up to date and exit
+//	bangban version   print the version
+//
+// Configuration comes from the environment (see README.md). A malformed variable stops the
+// program with status 2 and one line naming it.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+	_ "time/tzdata" // the container image has no zoneinfo; BANGBAN_TIMEZONE must still resolve
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/bangban/bangban/bot"
+	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = ""
+
+const usage = `usage: bangban <command>
+
+commands:
+  serve     run the bot: migrate the database, then take updates until SIGTERM
+  migrate   bring the database schema up to date and exit
+  version   print the version and exit
+
+Configuration is read from the environment; see README.md.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit status.
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "bangban", buildVersion())
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "serve", "migrate":
+	default:
+		fmt.Fprintf(stderr, "bangban: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if len(args) > 1 {
+		fmt.Fprintf(stderr, "bangban %s: takes no arguments, got %q\n", args[0], args[1:])
+		return 2
+	}
+	cfg, err := loadConfig(getenv, args[0] == "serve")
+	if err != nil {
+		fmt.Fprintf(stderr, "bangban: %v\n", err)
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	switch args[0] {
+	case "migrate":
+		err = migrate(ctx, cfg, log)
+	case "serve":
+		err = serve(ctx, cfg, log)
+	}
+	if err != nil {
+		log.Error("bangban "+args[0]+" failed", "error", err)
+		return 1
+	}
+	return 0
+}
+
+func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
+	pool, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	res, err := store.Migrate(ctx, pool)
+	if err != nil {
+		return err
+	}
+	log.Info("database up to date", "schema_applied", res.Schema, "jobs_applied", res.Jobs)
+	return nil
+}
+
+func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	pool, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	// Every replica migrates at start; the migration lock makes that safe when they start
+	// together.
+	res, err := store.Migrate(ctx, pool)
+	if err != nil {
+		return err
+	}
+	log.Info("database up to date", "schema_applied", res.Schema, "jobs_applied", res.Jobs)
+	st, err := store.New(pool, store.Options{Location: cfg.Location, TicketPrefix: cfg.TicketPrefix})
+	if err != nil {
+		return err
+	}
+
+	ropts, err := redisOptions(cfg.RedisURL)
+	if err != nil {
+		return fmt.Errorf("REDIS_URL: %w", err)
+	}
+	rdb := redis.NewUniversalClient(ropts)
+	defer rdb.Close()
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pingCtx).Err(); err != nil {
+		return fmt.Errorf("connect to redis: %w", err)
+	}
+
+	tr, err := conversations.NewTranslator(cfg.Lang)
+	if err != nil {
+		return err
+	}
+	engine, err := conversations.NewEngine(conversations.Options{Redis: rdb, KeyPrefix: cfg.RedisPrefix,
+		BotID: cfg.BotID(), Translator: tr, Logger: log})
+	if err != nil {
+		return err
+	}
+	b, err := bot.New(ctx, bot.Options{Token: cfg.Token, APIURL: cfg.APIURL, WebhookURL: cfg.WebhookURL,
+		WebhookSecret: cfg.WebhookSecret, ListenAddr: cfg.ListenAddr, Store: st, Redis: rdb, Engine: engine,
+		Logger: log})
+	if err != nil {
+		return err
+	}
+	log.Info("bangban serving", "version", buildVersion(), "bot", b.Username(), "addr", b.Addr().String())
+	if err := b.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	log.Info("bangban stopped")
+	return nil
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+		if bi.Main.Version != "" {
+			return bi.Main.Version
+		}
+	}
+	return "dev"
+}
