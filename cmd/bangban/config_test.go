@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+const goodToken = "123456789:AAH-test_token"
+
+// Each malformed variable stops the program with status 2 and one line that names it.
+func TestBadConfigGivesOneLineNamingTheVariable(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, value string
+		extra       map[string]string
+		want        string // in the message, besides the variable's name
+	}{
+		{"TELEGRAM_BOT_TOKEN", "not a token", nil, "malformed"},
+		{"TELEGRAM_BOT_TOKEN", "123:abc/../x", nil, "malformed"},
+		{"TELEGRAM_API_URL", "ftp://api.telegram.org", nil, "not an http"},
+		{"TELEGRAM_API_URL", "http://", nil, "no host"},
+		{"WEBHOOK_URL", "bot.example.com/hook", map[string]string{"WEBHOOK_SECRET": "s3cret"}, "not an http"},
+		{"WEBHOOK_SECRET", "", map[string]string{"WEBHOOK_URL": "https://bot.example.com/hook"}, "required when WEBHOOK_URL"},
+		{"WEBHOOK_SECRET", "has spaces in it", nil, "1 to 256 characters"},
+		{"LISTEN_ADDR", "8080", nil, "not host:port"},
+		{"LISTEN_ADDR", ":http-alt", nil, "not a number"},
+		{"LISTEN_ADDR", ":70000", nil, "not a number"},
+		{"DATABASE_URL", "postgres://u:hunter2@db:port/x", nil, "not a valid Postgres URL"},
+		{"REDIS_URL", "redis://cache:6379/notanumber", nil, "not a valid Redis URL"},
+		{"REDIS_URL", "memcached://cache:11211", nil, "not a valid Redis URL"},
+		{"BANGBAN_TIMEZONE", "Mars/Olympus_Mons", nil, "unknown time zone"},
+		{"BANGBAN_TIMEZONE", "Local", nil, "unknown time zone"},
+		{"BANGBAN_LANG", "fr", nil, "unsupported language"},
+		{"BANGBAN_TICKET_PREFIX", "xc-1", nil, "capital letters"},
+		{"LOG_LEVEL", "loud", nil, "debug, info"},
+		{"LOG_FORMAT", "xml", nil, "neither text nor json"},
+	} {
+		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
+			env := map[string]string{"TELEGRAM_BOT_TOKEN": goodToken, tc.name: tc.value}
+			for k, v := range tc.extra {
+				env[k] = v
+			}
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"serve"}, envOf(env), &stdout, &stderr)
+			if code != 2 {
+				t.Fatalf("exit status %d, want 2 (stderr %q)", code, stderr.String())
+			}
+			msg := stderr.String()
+			if strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "bangban: "+tc.name+": ") || !strings.Contains(msg, tc.want) {
+				t.Fatalf("stderr = %q, want one line naming %s and saying %q", msg, tc.name, tc.want)
+			}
+			for _, secret := range []string{"hunter2", "AAH-test_token"} {
+				if strings.Contains(msg, secret) {
+					t.Fatalf("stderr %q leaks a secret", msg)
+				}
+			}
+		})
+	}
+}
+
+func TestServeNeedsTokenButMigrateDoesNot(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	if code := run([]string{"serve"}, envOf(nil), &bytes.Buffer{}, &stderr); code != 2 ||
+		!strings.HasPrefix(stderr.String(), "bangban: TELEGRAM_BOT_TOKEN: not set") {
+		t.Fatalf("serve without a token: %d, %q", code, stderr.String())
+	}
+	if _, err := loadConfig(envOf(nil), false); err != nil {
+		t.Fatalf("migrate's config without a token: %v", err)
+	}
+}
+
+func TestDefaultsAndRedisTopologies(t *testing.T) {
+	t.Parallel()
+	c, err := loadConfig(envOf(map[string]string{"TELEGRAM_BOT_TOKEN": goodToken}), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.APIURL != "https://api.telegram.org" || c.ListenAddr != ":8080" || c.Lang != "zh-CN" ||
+		c.Location.String() != "Asia/Shanghai" || c.TicketPrefix != "XC" || c.WebhookURL != "" || c.BotID() != 123456789 {
+		t.Fatalf("defaults = %+v", c)
+	}
+	for raw, check := range map[string]func(addrs []string, master string, cluster bool) bool{
+		"redis://localhost:6379/0": func(a []string, m string, c bool) bool { return len(a) == 1 && m == "" && !c },
+		"redis://s1:26379?master_name=mymaster&addr=s2:26379": func(a []string, m string, c bool) bool {
+			return len(a) == 2 && m == "mymaster"
+		},
+		"redis://n1:6379?addr=n2:6379&addr=n3:6379": func(a []string, m string, c bool) bool { return len(a) == 3 && c },
+	} {
+		o, err := redisOptions(raw)
+		if err != nil || !check(o.Addrs, o.MasterName, o.IsClusterMode) {
+			t.Errorf("%s: %+v, %v", raw, o, err)
+		}
+	}
+}
+
+func TestUnknownCommandAndVersion(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"frobnicate"}, envOf(nil), &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), `unknown command "frobnicate"`) {
+		t.Fatalf("unknown command: %d, %q", code, stderr.String())
+	}
+	stdout.Reset()
+	if code := run([]string{"version"}, envOf(nil), &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "bangban ") {
+		t.Fatalf("version: %d, %q", code, stdout.String())
+	}
+}
