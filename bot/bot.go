@@ -38,6 +38,9 @@ type Options struct {
 	WebhookSecret string
 	// ListenAddr serves the webhook, /healthz, /readyz and /metrics. Defaults to ":8080".
 	ListenAddr string
+	// Listener, when set, is used instead of listening on ListenAddr (tests bind first to learn
+	// the port the webhook URL names).
+	Listener net.Listener
 
 	Store  *store.Store
 	Redis  redis.UniversalClient
@@ -51,6 +54,9 @@ type Options struct {
 	NotifyWorkers int
 	// RetryBase is the first backoff after a failed send (5xx, network). Defaults to 2 s.
 	RetryBase time.Duration
+	// JobPollInterval is how often the job queue looks for jobs that fell due (retries,
+	// snoozes); new jobs arrive at once by LISTEN/NOTIFY. Defaults to 1 s.
+	JobPollInterval time.Duration
 	// PollTimeout is the long-poll wait. Defaults to 50 s.
 	PollTimeout time.Duration
 	// ShutdownTimeout bounds how long in-flight work may take after a stop. Defaults to 30 s.
@@ -91,6 +97,7 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	opts.Lanes = cmp.Or(opts.Lanes, 16)
 	opts.NotifyWorkers = cmp.Or(opts.NotifyWorkers, 10)
 	opts.RetryBase = cmp.Or(opts.RetryBase, 2*time.Second)
+	opts.JobPollInterval = cmp.Or(opts.JobPollInterval, time.Second)
 	opts.PollTimeout = cmp.Or(opts.PollTimeout, 50*time.Second)
 	opts.ShutdownTimeout = cmp.Or(opts.ShutdownTimeout, 30*time.Second)
 
@@ -99,7 +106,8 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	tg, err := tgbot.New(opts.Token,
 		tgbot.WithServerURL(opts.APIURL),
 		tgbot.WithHTTPClient(opts.PollTimeout, httpClient),
-		tgbot.WithCheckInitTimeout(15*time.Second),
+		// getMe is called below, once, to learn the username as well as to check the token.
+		tgbot.WithSkipGetMe(),
 		// One poller hands updates to our lanes in order; the lanes give the parallelism.
 		tgbot.WithNotAsyncHandlers(),
 		tgbot.WithWorkers(1),
@@ -109,12 +117,14 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		tgbot.WithErrorsHandler(func(err error) { b.log.Warn("bot api", "error", err) }),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("connect to the Bot API at %s: %w", opts.APIURL, err)
+		return nil, fmt.Errorf("bot api client: %w", err)
 	}
 	b.tg = tg
-	b.me, err = tg.GetMe(ctx)
+	getMeCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	b.me, err = tg.GetMe(getMeCtx)
 	if err != nil {
-		return nil, fmt.Errorf("getMe: %w", err)
+		return nil, fmt.Errorf("check the token with getMe at %s: %w", opts.APIURL, err)
 	}
 	b.sender = &Sender{tg: tg}
 
@@ -123,17 +133,21 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		return nil, fmt.Errorf("register notification worker: %w", err)
 	}
 	b.jobs, err = river.NewClient(riverpgxv5.New(opts.Store.Pool()), &river.Config{
-		Queues:  map[string]river.QueueConfig{store.NotifyQueue: {MaxWorkers: opts.NotifyWorkers}},
-		Workers: workers,
-		Logger:  opts.Logger.With("component", "jobs"),
+		Queues:            map[string]river.QueueConfig{store.NotifyQueue: {MaxWorkers: opts.NotifyWorkers}},
+		Workers:           workers,
+		FetchCooldown:     min(opts.JobPollInterval, 100*time.Millisecond),
+		FetchPollInterval: opts.JobPollInterval,
+		Logger:            opts.Logger.With("component", "jobs"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job workers: %w", err)
 	}
 
-	b.listener, err = net.Listen("tcp", opts.ListenAddr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", opts.ListenAddr, err)
+	b.listener = opts.Listener
+	if b.listener == nil {
+		if b.listener, err = net.Listen("tcp", opts.ListenAddr); err != nil {
+			return nil, fmt.Errorf("listen on %s: %w", opts.ListenAddr, err)
+		}
 	}
 	return b, nil
 }

@@ -1,0 +1,33 @@
+# bangban — the two everyday commands are `make run` and `make test`.
+
+GO        ?= go
+# Tests create their own databases on this server and their own key spaces on this Redis.
+BANGBAN_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+BANGBAN_TEST_REDIS_URL    ?= redis://127.0.0.1:6379/0
+export BANGBAN_TEST_DATABASE_URL BANGBAN_TEST_REDIS_URL
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: run test services build vet lint bench docker
+
+## run: run the bot (configure it with the environment variables in README.md)
+run:
+	$(GO) run ./cmd/bangban serve
+
+## test: all tests with the race detector, against real Postgres and Redis
+test: services
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+## services: check Postgres and Redis are reachable; start them with Docker if it runs, else say what to start
+services:
+	@bash .ci/services
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bangban ./cmd/bangban
+
+bench: services
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+docker:
+	docker build --build-arg VERSION=$(VERSION) -t bangban:$(VERSION) .

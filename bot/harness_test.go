@@ -1,0 +1,122 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/bangban/bangban/bot"
+	"github.com/bangban/bangban/bot/telegramtest"
+	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/redistest"
+	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/storetest"
+)
+
+// harness is one bangban bot on real Postgres and Redis, talking to a simulated Telegram.
+type harness struct {
+	sim     *telegramtest.Server
+	store   *store.Store
+	bot     *bot.Bot
+	secret  string
+	webhook bool
+	stop    func() error
+}
+
+type mode struct {
+	name    string
+	webhook bool
+}
+
+var modes = []mode{{"polling", false}, {"webhook", true}}
+
+const testToken = "7000000001:TEST-token"
+
+func start(t *testing.T, webhook bool) *harness {
+	t.Helper()
+	sim := telegramtest.New()
+	t.Cleanup(sim.Close)
+	h := &harness{sim: sim, store: storetest.NewStore(t, store.Options{}), webhook: webhook}
+	rdb, prefix := redistest.New(t)
+	tr, err := conversations.NewTranslator(conversations.LangZH)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := conversations.NewEngine(conversations.Options{Redis: rdb, KeyPrefix: prefix, BotID: 7000000001, Translator: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := bot.Options{Token: testToken, APIURL: sim.URL(), Listener: ln, Store: h.store, Redis: rdb,
+		Engine: eng, RetryBase: 20 * time.Millisecond, JobPollInterval: 50 * time.Millisecond, PollTimeout: 2 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if webhook {
+		h.secret = "s3cret-" + fmt.Sprint(time.Now().UnixNano())
+		opts.WebhookURL = "http://" + ln.Addr().String() + "/telegram/hook"
+		opts.WebhookSecret = h.secret
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.bot, err = bot.New(ctx, opts)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- h.bot.Run(ctx) }()
+	stopped := false
+	h.stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			return fmt.Errorf("bot did not stop within 30 s")
+		}
+	}
+	t.Cleanup(func() {
+		if err := h.stop(); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+	// Ready when the bot has told Telegram how it takes updates.
+	method := "getUpdates"
+	if webhook {
+		method = "setWebhook"
+	}
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if _, err := sim.WaitCall(wctx, method, func(telegramtest.Call) bool { return true }); err != nil {
+		t.Fatalf("bot never called %s: %v", method, err)
+	}
+	return h
+}
+
+func (h *harness) get(t *testing.T, path string) (int, string) {
+	t.Helper()
+	resp, err := http.Get("http://" + h.bot.Addr().String() + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func waitCtx(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,355 @@
+package telegramtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf16"
+)
+
+// The Bot API's limits, enforced as Telegram enforces them.
+const (
+	maxTextLength    = 4096 // UTF-16 code units, after entity parsing
+	maxCaptionLength = 1024
+	maxCallbackData  = 64 // bytes
+)
+
+// call runs one method other than getUpdates. It returns the result, or an HTTP code other
+// than 200 with Telegram's description.
+func (s *Server) call(method string, p map[string]string, uploads map[string][]byte) (any, int, string) {
+	switch method {
+	case "getMe":
+		return User{ID: s.botID, IsBot: true, FirstName: "bangban", Username: s.botUsername}, http.StatusOK, ""
+	case "setWebhook":
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if p["url"] == "" {
+			s.webhookURL, s.webhookSec = "", ""
+			return true, http.StatusOK, ""
+		}
+		s.webhookURL, s.webhookSec = p["url"], p["secret_token"]
+		if p["drop_pending_updates"] == "true" {
+			s.queue = nil
+		}
+		return true, http.StatusOK, ""
+	case "deleteWebhook":
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.webhookURL, s.webhookSec = "", ""
+		if p["drop_pending_updates"] == "true" {
+			s.queue = nil
+		}
+		return true, http.StatusOK, ""
+	case "getWebhookInfo":
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return map[string]any{"url": s.webhookURL, "has_custom_certificate": false, "pending_update_count": len(s.queue)}, http.StatusOK, ""
+	case "sendMessage":
+		return s.send(p, func(m *Message) (int, string) {
+			if code, desc := checkText(p["text"], "message text is empty", "message is too long", maxTextLength); code != 0 {
+				return code, desc
+			}
+			m.Text = p["text"]
+			return 0, ""
+		})
+	case "sendPhoto", "sendDocument":
+		field := map[string]string{"sendPhoto": "photo", "sendDocument": "document"}[method]
+		return s.send(p, func(m *Message) (int, string) {
+			if len(p["caption"]) > 0 && utf16Len(p["caption"]) > maxCaptionLength {
+				return http.StatusBadRequest, "Bad Request: message caption is too long"
+			}
+			id, ok := s.fileParam(p[field], uploads[field])
+			if !ok {
+				return http.StatusBadRequest, "Bad Request: wrong file identifier/HTTP URL specified"
+			}
+			m.Caption = p["caption"]
+			if method == "sendPhoto" {
+				m.PhotoFileID = id
+			} else {
+				m.DocumentFileID = id
+			}
+			return 0, ""
+		})
+	case "sendLocation":
+		return s.send(p, func(m *Message) (int, string) {
+			lat, err1 := strconv.ParseFloat(p["latitude"], 64)
+			lon, err2 := strconv.ParseFloat(p["longitude"], 64)
+			if err1 != nil || err2 != nil {
+				return http.StatusBadRequest, "Bad Request: wrong latitude or longitude"
+			}
+			m.Location = &Location{Latitude: lat, Longitude: lon}
+			return 0, ""
+		})
+	case "editMessageText":
+		return s.edit(p, true)
+	case "editMessageReplyMarkup":
+		return s.edit(p, false)
+	case "deleteMessage":
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		m := s.findLocked(p)
+		if m == nil {
+			return nil, http.StatusBadRequest, "Bad Request: message to delete not found"
+		}
+		m.Deleted = true
+		return true, http.StatusOK, ""
+	case "answerCallbackQuery":
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.queries[p["callback_query_id"]] {
+			return nil, http.StatusBadRequest, "Bad Request: query is too old and response timeout expired or query ID is invalid"
+		}
+		if len(p["text"]) > 200 {
+			return nil, http.StatusBadRequest, "Bad Request: MESSAGE_TOO_LONG"
+		}
+		return true, http.StatusOK, ""
+	case "sendChatAction", "close", "logOut":
+		return true, http.StatusOK, ""
+	case "getFile":
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		f, ok := s.files[p["file_id"]]
+		if !ok {
+			return nil, http.StatusBadRequest, "Bad Request: invalid file_id"
+		}
+		return map[string]any{"file_id": p["file_id"], "file_unique_id": f.uniqueID, "file_size": len(f.content), "file_path": f.path}, http.StatusOK, ""
+	case "setMyCommands":
+		var cmds []map[string]string
+		if err := json.Unmarshal([]byte(p["commands"]), &cmds); err != nil {
+			return nil, http.StatusBadRequest, "Bad Request: can't parse commands JSON object"
+		}
+		for _, c := range cmds {
+			if c["command"] == "" || len(c["command"]) > 32 || c["description"] == "" || len([]rune(c["description"])) > 256 {
+				return nil, http.StatusBadRequest, "Bad Request: BOT_COMMAND_INVALID"
+			}
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.commands[p["language_code"]+"|"+p["scope"]] = p["commands"]
+		return true, http.StatusOK, ""
+	case "getMyCommands":
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		raw := s.commands[p["language_code"]+"|"+p["scope"]]
+		if raw == "" {
+			raw = "[]"
+		}
+		return json.RawMessage(raw), http.StatusOK, ""
+	case "deleteMyCommands":
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.commands, p["language_code"]+"|"+p["scope"])
+		return true, http.StatusOK, ""
+	}
+	return nil, http.StatusNotFound, "Not Found"
+}
+
+// send stores a new bot message built by fill, after the checks common to every send.
+func (s *Server) send(p map[string]string, fill func(*Message) (int, string)) (any, int, string) {
+	chatID, ok := atoi64(p["chat_id"])
+	if !ok || chatID == 0 {
+		return nil, http.StatusBadRequest, "Bad Request: chat not found"
+	}
+	buttons, code, desc := parseMarkup(p["reply_markup"])
+	if code != 0 {
+		return nil, code, desc
+	}
+	m := &Message{ChatID: chatID, Buttons: buttons, Date: time.Now(), FromBot: true}
+	if code, desc := fill(m); code != 0 {
+		return nil, code, desc
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextMsgID[chatID]++
+	m.MessageID = s.nextMsgID[chatID]
+	s.messages[chatID] = append(s.messages[chatID], m)
+	return s.wireLocked(m), http.StatusOK, ""
+}
+
+func (s *Server) edit(p map[string]string, text bool) (any, int, string) {
+	buttons, code, desc := parseMarkup(p["reply_markup"])
+	if code != 0 {
+		return nil, code, desc
+	}
+	if text {
+		if code, desc := checkText(p["text"], "text must be non-empty", "MESSAGE_TOO_LONG", maxTextLength); code != 0 {
+			return nil, code, desc
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.findLocked(p)
+	if m == nil {
+		return nil, http.StatusBadRequest, "Bad Request: message to edit not found"
+	}
+	newText := m.Text
+	if text {
+		newText = p["text"]
+	}
+	before, _ := json.Marshal(m.Buttons)
+	after, _ := json.Marshal(buttons)
+	if newText == m.Text && string(before) == string(after) {
+		return nil, http.StatusBadRequest, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"
+	}
+	m.Text, m.Buttons = newText, buttons
+	m.Edits++
+	s.broadcastLocked()
+	return s.wireLocked(m), http.StatusOK, ""
+}
+
+func (s *Server) findLocked(p map[string]string) *Message {
+	chatID, ok1 := atoi64(p["chat_id"])
+	msgID, ok2 := atoi64(p["message_id"])
+	if !ok1 || !ok2 {
+		return nil
+	}
+	for _, m := range s.messages[chatID] {
+		if m.MessageID == msgID && !m.Deleted {
+			return m
+		}
+	}
+	return nil
+}
+
+// wireLocked renders a stored bot message as the Bot API's Message object.
+func (s *Server) wireLocked(m *Message) IncomingMessage {
+	bot := User{ID: s.botID, IsBot: true, FirstName: "bangban", Username: s.botUsername}
+	out := IncomingMessage{MessageID: m.MessageID, From: &bot, Chat: Chat{ID: m.ChatID, Type: "private"},
+		Date: m.Date.Unix(), Text: m.Text, Caption: m.Caption, Location: m.Location}
+	if m.Edits > 0 {
+		out.EditDate = time.Now().Unix()
+	}
+	if m.PhotoFileID != "" {
+		out.Photo = []PhotoSize{{FileID: m.PhotoFileID, FileUniqueID: s.files[m.PhotoFileID].uniqueID, Width: 1280, Height: 1280}}
+	}
+	if m.DocumentFileID != "" {
+		out.Document = &Document{FileID: m.DocumentFileID, FileUniqueID: s.files[m.DocumentFileID].uniqueID}
+	}
+	if len(m.Buttons) > 0 {
+		out.ReplyMarkup, _ = json.Marshal(map[string]any{"inline_keyboard": m.Buttons})
+	}
+	return out
+}
+
+// fileParam takes a file the bot sends: an upload (a new file) or a file_id the simulator
+// knows.
+func (s *Server) fileParam(value string, upload []byte) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if upload != nil {
+		return s.addFileLocked(upload, "uploads"), true
+	}
+	_, ok := s.files[value]
+	return value, ok
+}
+
+func (s *Server) addFileLocked(content []byte, dir string) string {
+	s.nextFileID++
+	id := fmt.Sprintf("SIMFILE%06d", s.nextFileID)
+	s.files[id] = file{uniqueID: fmt.Sprintf("U%06d", s.nextFileID), path: fmt.Sprintf("%s/file_%d", dir, s.nextFileID), content: content}
+	return id
+}
+
+func parseMarkup(raw string) ([][]Button, int, string) {
+	if raw == "" {
+		return nil, 0, ""
+	}
+	var kb struct {
+		InlineKeyboard [][]Button `json:"inline_keyboard"`
+	}
+	if err := json.Unmarshal([]byte(raw), &kb); err != nil {
+		return nil, http.StatusBadRequest, "Bad Request: can't parse reply keyboard markup JSON object"
+	}
+	for _, row := range kb.InlineKeyboard {
+		for _, b := range row {
+			if b.Text == "" {
+				return nil, http.StatusBadRequest, "Bad Request: text buttons are unallowed in the inline keyboard"
+			}
+			if b.CallbackData == "" && b.URL == "" {
+				return nil, http.StatusBadRequest, "Bad Request: BUTTON_TYPE_INVALID"
+			}
+			if len(b.CallbackData) > maxCallbackData {
+				return nil, http.StatusBadRequest, "Bad Request: BUTTON_DATA_INVALID"
+			}
+		}
+	}
+	return kb.InlineKeyboard, 0, ""
+}
+
+func checkText(text, emptyDesc, longDesc string, limit int) (int, string) {
+	if text == "" {
+		return http.StatusBadRequest, "Bad Request: " + emptyDesc
+	}
+	if utf16Len(text) > limit {
+		return http.StatusBadRequest, "Bad Request: " + longDesc
+	}
+	return 0, ""
+}
+
+func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
+
+func copyButtons(in [][]Button) [][]Button {
+	if in == nil {
+		return nil
+	}
+	out := make([][]Button, len(in))
+	for i, r := range in {
+		out[i] = append([]Button(nil), r...)
+	}
+	return out
+}
+
+// getUpdates serves long polling: updates below offset are confirmed and dropped; with none
+// waiting it blocks until one arrives, the timeout passes, the request ends or the server
+// closes. Concurrent polls are all served (Telegram would end the older one with 409).
+func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p map[string]string) {
+	offset, _ := atoi64(p["offset"])
+	limit, ok := atoi64(p["limit"])
+	if !ok || limit <= 0 || limit > 100 {
+		limit = 100
+	}
+	timeout, _ := atoi64(p["timeout"])
+	s.mu.Lock()
+	if s.webhookURL != "" {
+		s.recordLocked("getUpdates", p, http.StatusConflict)
+		s.mu.Unlock()
+		writeError(w, http.StatusConflict, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first", 0)
+		return
+	}
+	if offset > 0 {
+		kept := s.queue[:0]
+		for _, q := range s.queue {
+			if q.again || q.upd.UpdateID >= offset {
+				kept = append(kept, q)
+			}
+		}
+		s.queue = kept
+	}
+	s.recordLocked("getUpdates", p, http.StatusOK)
+	s.mu.Unlock()
+
+	ctx, cancel := contextWithTimeout(r, time.Duration(timeout)*time.Second)
+	defer cancel()
+	_ = s.wait(ctx, func() bool { return len(s.queue) > 0 })
+
+	s.mu.Lock()
+	var out []Update
+	kept := s.queue[:0]
+	for _, q := range s.queue {
+		if int64(len(out)) < limit {
+			out = append(out, q.upd)
+			if q.again {
+				continue // a redelivery is served once
+			}
+		}
+		kept = append(kept, q)
+	}
+	s.queue = kept
+	s.mu.Unlock()
+	if out == nil {
+		out = []Update{}
+	}
+	writeResult(w, out)
+}

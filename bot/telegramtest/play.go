@@ -1,0 +1,170 @@
+package telegramtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// SendText delivers a text message from u. A text starting with "/" carries a bot_command
+// entity over the command word, as Telegram's clients send it.
+func (s *Server) SendText(u User, text string) Update {
+	return s.play(u, func(m *IncomingMessage) {
+		m.Text = text
+		if strings.HasPrefix(text, "/") {
+			word, _, _ := strings.Cut(text, " ")
+			m.Entities = []Entity{{Type: "bot_command", Offset: 0, Length: utf16Len(word)}}
+		}
+	})
+}
+
+// SendPhoto delivers a photo from u, in the three sizes Telegram makes, with a caption.
+func (s *Server) SendPhoto(u User, caption string) Update {
+	return s.play(u, func(m *IncomingMessage) {
+		m.Caption = caption
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, side := range []int{90, 320, 1280} {
+			id := s.addFileLocked(pngBytes, "photos")
+			m.Photo = append(m.Photo, PhotoSize{FileID: id, FileUniqueID: s.files[id].uniqueID, Width: side, Height: side, FileSize: int64(len(pngBytes))})
+		}
+	})
+}
+
+// SendDocument delivers a file from u; getFile and the file URL then serve content.
+func (s *Server) SendDocument(u User, fileName, mimeType string, content []byte) Update {
+	return s.play(u, func(m *IncomingMessage) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		id := s.addFileLocked(content, "documents")
+		m.Document = &Document{FileID: id, FileUniqueID: s.files[id].uniqueID, FileName: fileName, MimeType: mimeType, FileSize: int64(len(content))}
+	})
+}
+
+// SendLocation delivers a shared location from u.
+func (s *Server) SendLocation(u User, lat, lon float64) Update {
+	return s.play(u, func(m *IncomingMessage) { m.Location = &Location{Latitude: lat, Longitude: lon} })
+}
+
+// SendContact delivers u's own contact, as the "share my phone number" button sends it.
+func (s *Server) SendContact(u User, phone string) Update {
+	return s.play(u, func(m *IncomingMessage) {
+		m.Contact = &Contact{PhoneNumber: phone, FirstName: u.FirstName, UserID: u.ID}
+	})
+}
+
+// PressButton delivers u's press of a button with data on the bot's message msg. The data
+// need not be on the message: a test may forge it, as a modified client could.
+func (s *Server) PressButton(u User, msg Message, data string) Update {
+	s.mu.Lock()
+	s.nextQueryID++
+	qid := fmt.Sprintf("%d%06d", u.ID, s.nextQueryID)
+	s.queries[qid] = true
+	s.nextUpdateID++
+	var wire IncomingMessage
+	found := false
+	for _, m := range s.messages[msg.ChatID] {
+		if m.MessageID == msg.MessageID {
+			wire, found = s.wireLocked(m), true
+		}
+	}
+	if !found {
+		// A message the simulator never saw (forged): present it as the test described it.
+		wire = IncomingMessage{MessageID: msg.MessageID, Chat: Chat{ID: msg.ChatID, Type: "private"}, Date: time.Now().Unix(), Text: msg.Text}
+	}
+	upd := Update{UpdateID: s.nextUpdateID, CallbackQuery: &CallbackQuery{ID: qid, From: u, Message: &wire,
+		ChatInstance: fmt.Sprintf("ci%d", msg.ChatID), Data: data}}
+	s.mu.Unlock()
+	s.Deliver(upd)
+	return upd
+}
+
+func (s *Server) play(u User, fill func(*IncomingMessage)) Update {
+	m := &IncomingMessage{From: &u, Chat: Chat{ID: u.ID, Type: "private", FirstName: u.FirstName, LastName: u.LastName, Username: u.Username},
+		Date: time.Now().Unix()}
+	fill(m)
+	s.mu.Lock()
+	s.nextUpdateID++
+	s.nextMsgID[u.ID]++
+	m.MessageID = s.nextMsgID[u.ID]
+	upd := Update{UpdateID: s.nextUpdateID, Message: m}
+	s.mu.Unlock()
+	s.Deliver(upd)
+	return upd
+}
+
+// Deliver hands an update to the bot as it asked: POSTed to its webhook (returning the HTTP
+// status, after the bot answered) or queued for getUpdates (returning 0).
+func (s *Server) Deliver(upd Update) int {
+	return s.deliver(upd, false)
+}
+
+// Redeliver delivers an update again with its update_id unchanged, as Telegram does after a
+// webhook timeout or when a poller restarts before confirming what it fetched.
+func (s *Server) Redeliver(upd Update) int {
+	return s.deliver(upd, true)
+}
+
+func (s *Server) deliver(upd Update, again bool) int {
+	s.mu.Lock()
+	url, secret := s.webhookURL, s.webhookSec
+	if url == "" {
+		s.queue = append(s.queue, queued{upd: upd, again: again})
+		s.broadcastLocked()
+		s.mu.Unlock()
+		return 0
+	}
+	s.mu.Unlock()
+	code := s.post(url, upd, secret)
+	s.mu.Lock()
+	s.lastWebhook = code
+	s.mu.Unlock()
+	return code
+}
+
+// PostWebhook POSTs upd to the registered webhook with the given secret header (omitted when
+// empty) and returns the HTTP status; for tests of a forged or misconfigured sender.
+func (s *Server) PostWebhook(upd Update, secret string) int {
+	s.mu.Lock()
+	url := s.webhookURL
+	s.mu.Unlock()
+	if url == "" {
+		return 0
+	}
+	return s.post(url, upd, secret)
+}
+
+func (s *Server) post(url string, upd Update, secret string) int {
+	body, _ := json.Marshal(upd)
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if secret != "" {
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func contextWithTimeout(r *http.Request, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), d)
+}
+
+// pngBytes is a valid 1×1 PNG, served for every simulated photo.
+var pngBytes = []byte{
+	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+	0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+	0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60, 0x00, 0x02, 0x00,
+	0x00, 0x05, 0x00, 0x01, 0x7a, 0x5e, 0xab, 0x3f, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44,
+	0xae, 0x42, 0x60, 0x82,
+}

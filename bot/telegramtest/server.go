@@ -1,0 +1,439 @@
+package telegramtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server is a running simulator. All its methods are safe for concurrent use.
+type Server struct {
+	http     *http.Server
+	listener net.Listener
+	url      string
+	client   *http.Client
+
+	botID       int64
+	botUsername string
+
+	mu           sync.Mutex
+	changed      chan struct{} // closed and replaced whenever anything is recorded
+	closed       bool
+	nextUpdateID int64
+	nextMsgID    map[int64]int64 // per chat; users and the bot share one sequence, as in Telegram
+	nextFileID   int64
+	nextQueryID  int64
+	messages     map[int64][]*Message
+	calls        []Call
+	queue        []queued // updates waiting for getUpdates
+	webhookURL   string
+	webhookSec   string
+	lastWebhook  int
+	faults       map[string][]fault
+	files        map[string]file
+	queries      map[string]bool
+	commands     map[string]string // language_code + "|" + scope -> commands JSON
+}
+
+type queued struct {
+	upd Update
+	// again marks a redelivery: served once even though its update_id is below the offset
+	// the bot confirmed, as when a bot restarts before confirming what it had fetched.
+	again bool
+}
+
+type fault struct {
+	code       int
+	retryAfter int
+}
+
+type file struct {
+	uniqueID string
+	path     string
+	content  []byte
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithBot sets the bot's id and username (defaults 7000000001, "bangban_bot").
+func WithBot(id int64, username string) Option {
+	return func(s *Server) { s.botID, s.botUsername = id, username }
+}
+
+// WithListener serves on l instead of a fresh 127.0.0.1 port (the demo binds a fixed
+// address).
+func WithListener(l net.Listener) Option {
+	return func(s *Server) { s.listener = l }
+}
+
+// New starts a simulator, by default on 127.0.0.1 with a random port.
+func New(opts ...Option) *Server {
+	s := &Server{
+		botID: 7000000001, botUsername: "bangban_bot",
+		changed: make(chan struct{}), nextMsgID: map[int64]int64{}, messages: map[int64][]*Message{},
+		faults: map[string][]fault{}, files: map[string]file{}, queries: map[string]bool{},
+		commands: map[string]string{},
+		client:   &http.Client{Timeout: 60 * time.Second},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.listener == nil {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			panic(fmt.Sprintf("telegramtest: listen: %v", err))
+		}
+		s.listener = l
+	}
+	s.url = "http://" + s.listener.Addr().String()
+	s.http = &http.Server{Handler: http.HandlerFunc(s.serveHTTP), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.http.Serve(s.listener) }()
+	return s
+}
+
+// URL is the base URL to give the bot as its Bot API URL.
+func (s *Server) URL() string { return s.url }
+
+// BotUsername is the simulated bot's username.
+func (s *Server) BotUsername() string { return s.botUsername }
+
+// Close stops the server; long polls in progress return.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.broadcastLocked()
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = s.http.Shutdown(ctx)
+}
+
+// broadcastLocked wakes everyone waiting for a change. s.mu must be held.
+func (s *Server) broadcastLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// wait blocks until cond (checked under the lock) holds, or ctx ends.
+func (s *Server) wait(ctx context.Context, cond func() bool) error {
+	for {
+		s.mu.Lock()
+		ok, ch, closed := cond(), s.changed, s.closed
+		s.mu.Unlock()
+		if ok {
+			return nil
+		}
+		if closed {
+			return fmt.Errorf("telegramtest: server closed")
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// FailNext makes the next n calls of method fail with HTTP code: a 429 carries retry_after.
+// Faults queue up: FailNext(m, 1, 429, 1) then FailNext(m, 1, 502, 0) fails the next call with
+// 429 and the one after with 502.
+func (s *Server) FailNext(method string, n int, code int, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults[method] = append(s.faults[method], fault{code: code, retryAfter: retryAfter})
+	}
+}
+
+// Calls returns every call so far, in order.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Call, len(s.calls))
+	copy(out, s.calls)
+	return out
+}
+
+// CallsTo returns the calls of one method.
+func (s *Server) CallsTo(method string) []Call {
+	var out []Call
+	for _, c := range s.Calls() {
+		if c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// CallbackAnswers returns the answerCallbackQuery calls.
+func (s *Server) CallbackAnswers() []Call { return s.CallsTo("answerCallbackQuery") }
+
+// WaitCall waits for a call of method that match accepts, including calls already made.
+func (s *Server) WaitCall(ctx context.Context, method string, match func(Call) bool) (Call, error) {
+	var found Call
+	err := s.wait(ctx, func() bool {
+		for _, c := range s.calls {
+			if c.Method == method && match(c) {
+				found = c
+				return true
+			}
+		}
+		return false
+	})
+	return found, err
+}
+
+// Messages returns the bot's messages to a chat, in the order sent, with edits applied.
+func (s *Server) Messages(chatID int64) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.messagesLocked(chatID)
+}
+
+func (s *Server) messagesLocked(chatID int64) []Message {
+	var out []Message
+	for _, m := range s.messages[chatID] {
+		if !m.Deleted {
+			c := *m
+			c.Buttons = copyButtons(m.Buttons)
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// WaitMessages waits until the bot has sent at least n messages to the chat.
+func (s *Server) WaitMessages(ctx context.Context, chatID int64, n int) ([]Message, error) {
+	var out []Message
+	err := s.wait(ctx, func() bool {
+		out = s.messagesLocked(chatID)
+		return len(out) >= n
+	})
+	return out, err
+}
+
+// MustWaitMessages is WaitMessages for tests: it waits up to 10 s and fails tb with what the
+// chat did get.
+func (s *Server) MustWaitMessages(tb interface {
+	Helper()
+	Fatalf(string, ...any)
+}, chatID int64, n int) []Message {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	msgs, err := s.WaitMessages(ctx, chatID, n)
+	if err != nil {
+		var texts []string
+		for _, m := range msgs {
+			texts = append(texts, fmt.Sprintf("%q", m.Text))
+		}
+		tb.Fatalf("chat %d: waited for %d bot messages, got %d [%s]: %v", chatID, n, len(msgs), strings.Join(texts, ", "), err)
+	}
+	return msgs
+}
+
+// LastWebhookStatus is the HTTP status of the last webhook delivery (0 before any).
+func (s *Server) LastWebhookStatus() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastWebhook
+}
+
+// Commands returns the command menu set for a language code ("" for the default), as JSON.
+func (s *Server) Commands(languageCode string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.commands[languageCode+"|"]
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	path := strings.TrimPrefix(r.URL.Path, "/")
+	if rest, ok := strings.CutPrefix(path, "file/bot"); ok {
+		s.serveFile(w, rest)
+		return
+	}
+	rest, ok := strings.CutPrefix(path, "bot")
+	if !ok {
+		writeError(w, http.StatusNotFound, "Not Found", 0)
+		return
+	}
+	_, method, ok := strings.Cut(rest, "/")
+	if !ok || method == "" {
+		writeError(w, http.StatusNotFound, "Not Found", 0)
+		return
+	}
+	params, uploads, err := parseParams(r)
+	if err != nil {
+		s.record(method, params, http.StatusBadRequest)
+		writeError(w, http.StatusBadRequest, "Bad Request: "+err.Error(), 0)
+		return
+	}
+	s.mu.Lock()
+	if fs := s.faults[method]; len(fs) > 0 {
+		f := fs[0]
+		s.faults[method] = fs[1:]
+		s.recordLocked(method, params, f.code)
+		s.mu.Unlock()
+		writeError(w, f.code, faultDescription(f), f.retryAfter)
+		return
+	}
+	s.mu.Unlock()
+
+	if method == "getUpdates" {
+		s.getUpdates(w, r, params)
+		return
+	}
+	result, code, desc := s.call(method, params, uploads)
+	s.record(method, params, code)
+	if code != http.StatusOK {
+		writeError(w, code, desc, 0)
+		return
+	}
+	writeResult(w, result)
+}
+
+func (s *Server) record(method string, params map[string]string, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recordLocked(method, params, status)
+}
+
+func (s *Server) recordLocked(method string, params map[string]string, status int) {
+	s.calls = append(s.calls, Call{Method: method, Params: params, At: time.Now(), Status: status})
+	s.broadcastLocked()
+}
+
+func faultDescription(f fault) string {
+	switch f.code {
+	case http.StatusTooManyRequests:
+		return fmt.Sprintf("Too Many Requests: retry after %d", f.retryAfter)
+	case http.StatusBadRequest:
+		return "Bad Request: simulated failure"
+	case http.StatusForbidden:
+		return "Forbidden: bot was blocked by the user"
+	case http.StatusBadGateway:
+		return "Bad Gateway"
+	case http.StatusInternalServerError:
+		return "Internal Server Error"
+	default:
+		return http.StatusText(f.code)
+	}
+}
+
+func writeResult(w http.ResponseWriter, result any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "result": result})
+}
+
+func writeError(w http.ResponseWriter, code int, desc string, retryAfter int) {
+	body := map[string]any{"ok": false, "error_code": code, "description": desc}
+	if retryAfter > 0 {
+		body["parameters"] = map[string]any{"retry_after": retryAfter}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// parseParams reads a request's fields from any of the encodings the Bot API accepts:
+// multipart form (what go-telegram/bot sends), urlencoded form, JSON body and query string.
+func parseParams(r *http.Request) (map[string]string, map[string][]byte, error) {
+	params := map[string]string{}
+	uploads := map[string][]byte{}
+	for k, v := range r.URL.Query() {
+		params[k] = v[0]
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(64 << 20); err != nil {
+			if errors.Is(err, io.EOF) {
+				// A method without parameters comes as an empty body; Telegram takes it.
+				return params, uploads, nil
+			}
+			return params, nil, fmt.Errorf("malformed form: %v", err)
+		}
+		for k, v := range r.MultipartForm.Value {
+			params[k] = v[0]
+		}
+		for k, fhs := range r.MultipartForm.File {
+			f, err := fhs[0].Open()
+			if err != nil {
+				return params, nil, err
+			}
+			b, err := io.ReadAll(f)
+			f.Close()
+			if err != nil {
+				return params, nil, err
+			}
+			uploads[k] = b
+			params[k] = "attach://" + fhs[0].Filename
+		}
+	case "application/x-www-form-urlencoded":
+		if err := r.ParseForm(); err != nil {
+			return params, nil, fmt.Errorf("malformed form: %v", err)
+		}
+		for k, v := range r.PostForm {
+			params[k] = v[0]
+		}
+	case "application/json":
+		var m map[string]json.RawMessage
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return params, nil, err
+		}
+		if len(bytes.TrimSpace(body)) > 0 {
+			if err := json.Unmarshal(body, &m); err != nil {
+				return params, nil, fmt.Errorf("malformed JSON: %v", err)
+			}
+		}
+		for k, v := range m {
+			var str string
+			if json.Unmarshal(v, &str) == nil {
+				params[k] = str
+			} else {
+				params[k] = string(v)
+			}
+		}
+	}
+	return params, uploads, nil
+}
+
+func (s *Server) serveFile(w http.ResponseWriter, rest string) {
+	_, p, ok := strings.Cut(rest, "/")
+	s.mu.Lock()
+	var content []byte
+	found := false
+	for _, f := range s.files {
+		if ok && f.path == p {
+			content, found = f.content, true
+			break
+		}
+	}
+	s.mu.Unlock()
+	if !found {
+		http.NotFound(w, nil)
+		return
+	}
+	_, _ = w.Write(content)
+}
+
+func atoi64(s string) (int64, bool) {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	return n, err == nil
+}

@@ -1,0 +1,301 @@
+package telegramtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type apiResponse struct {
+	OK          bool            `json:"ok"`
+	Result      json.RawMessage `json:"result"`
+	ErrorCode   int             `json:"error_code"`
+	Description string          `json:"description"`
+	Parameters  struct {
+		RetryAfter int `json:"retry_after"`
+	} `json:"parameters"`
+}
+
+// call posts a multipart form, as go-telegram/bot does.
+func call(t *testing.T, s *Server, method string, fields map[string]string) (int, apiResponse) {
+	t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for k, v := range fields {
+		_ = w.WriteField(k, v)
+	}
+	if len(fields) > 0 {
+		_ = w.Close()
+	}
+	resp, err := http.Post(s.URL()+"/bot123:abc/"+method, w.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r apiResponse
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, r
+}
+
+func ctx10(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+var ann = User{ID: 11, FirstName: "Ann", LanguageCode: "en"}
+
+func TestGetMeWithAnEmptyBody(t *testing.T) {
+	s := New(WithBot(42, "demo_bot"))
+	defer s.Close()
+	code, r := call(t, s, "getMe", nil)
+	var me User
+	_ = json.Unmarshal(r.Result, &me)
+	if code != 200 || !r.OK || me.ID != 42 || me.Username != "demo_bot" || !me.IsBot {
+		t.Fatalf("getMe = %d %+v %+v", code, r, me)
+	}
+}
+
+func TestSendAndEditMessageWithButtons(t *testing.T) {
+	s := New()
+	defer s.Close()
+	markup := `{"inline_keyboard":[[{"text":"签收","callback_data":"sign:7"},{"text":"退回","callback_data":"back:7"}]]}`
+	code, r := call(t, s, "sendMessage", map[string]string{"chat_id": "11", "text": "新案件", "reply_markup": markup})
+	if code != 200 {
+		t.Fatalf("sendMessage = %d %s", code, r.Description)
+	}
+	var sent IncomingMessage
+	_ = json.Unmarshal(r.Result, &sent)
+	if sent.MessageID == 0 || sent.Chat.ID != 11 || sent.From == nil || !sent.From.IsBot || !strings.Contains(string(sent.ReplyMarkup), "sign:7") {
+		t.Fatalf("result = %+v", sent)
+	}
+	msgs := s.MustWaitMessages(t, 11, 1)
+	if msgs[0].Text != "新案件" || len(msgs[0].Buttons) != 1 || msgs[0].Buttons[0][1].CallbackData != "back:7" {
+		t.Fatalf("recorded %+v", msgs[0])
+	}
+	id := strconv.FormatInt(sent.MessageID, 10)
+	if code, r := call(t, s, "editMessageText", map[string]string{"chat_id": "11", "message_id": id, "text": "已签收"}); code != 200 {
+		t.Fatalf("edit = %d %s", code, r.Description)
+	}
+	if m := s.Messages(11)[0]; m.Text != "已签收" || m.Edits != 1 || m.Buttons != nil {
+		t.Fatalf("after edit %+v", m)
+	}
+	if code, r := call(t, s, "editMessageText", map[string]string{"chat_id": "11", "message_id": id, "text": "已签收"}); code != 400 || !strings.Contains(r.Description, "not modified") {
+		t.Fatalf("same edit = %d %s", code, r.Description)
+	}
+	if code, r := call(t, s, "editMessageText", map[string]string{"chat_id": "11", "message_id": "999", "text": "x"}); code != 400 || !strings.Contains(r.Description, "not found") {
+		t.Fatalf("edit of unknown = %d %s", code, r.Description)
+	}
+}
+
+func TestSendRefusesWhatTelegramRefuses(t *testing.T) {
+	s := New()
+	defer s.Close()
+	for _, tc := range []struct {
+		fields map[string]string
+		want   string
+	}{
+		{map[string]string{"chat_id": "11", "text": ""}, "message text is empty"},
+		{map[string]string{"chat_id": "11", "text": strings.Repeat("长", 4097)}, "message is too long"},
+		{map[string]string{"text": "hi"}, "chat not found"},
+		{map[string]string{"chat_id": "11", "text": "hi", "reply_markup": `{"inline_keyboard":[[{"text":"x","callback_data":"` + strings.Repeat("a", 65) + `"}]]}`}, "BUTTON_DATA_INVALID"},
+	} {
+		if code, r := call(t, s, "sendMessage", tc.fields); code != 400 || !strings.Contains(r.Description, tc.want) {
+			t.Errorf("%v: %d %q, want 400 %q", tc.fields, code, r.Description, tc.want)
+		}
+	}
+	if code, _ := call(t, s, "sendMessage", map[string]string{"chat_id": "11", "text": strings.Repeat("长", 4096)}); code != 200 {
+		t.Errorf("4096 characters refused: %d", code)
+	}
+	if code, _ := call(t, s, "noSuchMethod", nil); code != 404 {
+		t.Errorf("unknown method = %d", code)
+	}
+	if len(s.Messages(11)) != 1 {
+		t.Errorf("refused sends were stored: %+v", s.Messages(11))
+	}
+}
+
+func TestLongPollingDeliversAndConfirms(t *testing.T) {
+	s := New()
+	defer s.Close()
+	got := make(chan []Update, 1)
+	go func() {
+		_, r := call(t, s, "getUpdates", map[string]string{"timeout": "5"})
+		var u []Update
+		_ = json.Unmarshal(r.Result, &u)
+		got <- u
+	}()
+	if _, err := s.WaitCall(ctx10(t), "getUpdates", func(Call) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	sent := s.SendText(ann, "/start abc")
+	var ups []Update
+	select {
+	case ups = <-got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("long poll did not wake on a new update")
+	}
+	if len(ups) != 1 || ups[0].UpdateID != sent.UpdateID || ups[0].Message.Text != "/start abc" ||
+		len(ups[0].Message.Entities) != 1 || ups[0].Message.Entities[0].Type != "bot_command" || ups[0].Message.Entities[0].Length != 6 ||
+		ups[0].Message.From.LanguageCode != "en" {
+		t.Fatalf("updates = %+v", ups)
+	}
+	// Not confirmed yet: served again.
+	_, r := call(t, s, "getUpdates", map[string]string{"timeout": "0"})
+	if !strings.Contains(string(r.Result), `"update_id":1`) {
+		t.Fatalf("unconfirmed update not served again: %s", r.Result)
+	}
+	// Confirmed by the offset: gone.
+	_, r = call(t, s, "getUpdates", map[string]string{"timeout": "0", "offset": "2"})
+	if string(r.Result) != "[]" {
+		t.Fatalf("confirmed update served again: %s", r.Result)
+	}
+	// A redelivery is served once even below the offset.
+	s.Redeliver(sent)
+	_, r = call(t, s, "getUpdates", map[string]string{"timeout": "0", "offset": "2"})
+	if !strings.Contains(string(r.Result), `"update_id":1`) {
+		t.Fatalf("redelivery not served: %s", r.Result)
+	}
+	_, r = call(t, s, "getUpdates", map[string]string{"timeout": "0", "offset": "2"})
+	if string(r.Result) != "[]" {
+		t.Fatalf("redelivery served twice: %s", r.Result)
+	}
+}
+
+func TestWebhookDeliveryWithSecret(t *testing.T) {
+	var mu sync.Mutex
+	var secrets []string
+	var bodies []Update
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var u Update
+		_ = json.NewDecoder(r.Body).Decode(&u)
+		mu.Lock()
+		secrets = append(secrets, r.Header.Get("X-Telegram-Bot-Api-Secret-Token"))
+		bodies = append(bodies, u)
+		mu.Unlock()
+		if r.Header.Get("X-Telegram-Bot-Api-Secret-Token") != "sekret" {
+			w.WriteHeader(401)
+		}
+	}))
+	defer hook.Close()
+	s := New()
+	defer s.Close()
+	if code, r := call(t, s, "setWebhook", map[string]string{"url": hook.URL + "/hook", "secret_token": "sekret"}); code != 200 {
+		t.Fatalf("setWebhook = %d %s", code, r.Description)
+	}
+	msg := Message{MessageID: 5, ChatID: ann.ID, Text: "pick"}
+	if s.PressButton(ann, msg, "yes"); s.LastWebhookStatus() != 200 {
+		t.Fatalf("webhook status %d", s.LastWebhookStatus())
+	}
+	if code := s.PostWebhook(Update{UpdateID: 99}, ""); code != 401 {
+		t.Fatalf("post without secret = %d", code)
+	}
+	mu.Lock()
+	if len(bodies) != 2 || secrets[0] != "sekret" || secrets[1] != "" || bodies[0].CallbackQuery == nil || bodies[0].CallbackQuery.Data != "yes" {
+		t.Fatalf("webhook got %+v with secrets %q", bodies, secrets)
+	}
+	qid := bodies[0].CallbackQuery.ID
+	mu.Unlock()
+	if code, r := call(t, s, "getUpdates", nil); code != 409 || !strings.Contains(r.Description, "webhook is active") {
+		t.Fatalf("getUpdates with webhook = %d %s", code, r.Description)
+	}
+	if code, _ := call(t, s, "answerCallbackQuery", map[string]string{"callback_query_id": qid, "text": "ok"}); code != 200 {
+		t.Fatalf("answering a real press = %d", code)
+	}
+	if code, _ := call(t, s, "answerCallbackQuery", map[string]string{"callback_query_id": "forged"}); code != 400 {
+		t.Fatalf("answering an unknown press = %d", code)
+	}
+}
+
+func TestFailNextQueuesFaults(t *testing.T) {
+	s := New()
+	defer s.Close()
+	s.FailNext("sendMessage", 1, 429, 3)
+	s.FailNext("sendMessage", 1, 502, 0)
+	code, r := call(t, s, "sendMessage", map[string]string{"chat_id": "1", "text": "a"})
+	if code != 429 || r.ErrorCode != 429 || r.Parameters.RetryAfter != 3 || !strings.Contains(r.Description, "retry after 3") {
+		t.Fatalf("first = %d %+v", code, r)
+	}
+	if code, r = call(t, s, "sendMessage", map[string]string{"chat_id": "1", "text": "a"}); code != 502 || r.OK {
+		t.Fatalf("second = %d %+v", code, r)
+	}
+	if code, _ = call(t, s, "sendMessage", map[string]string{"chat_id": "1", "text": "a"}); code != 200 {
+		t.Fatalf("third = %d", code)
+	}
+	calls := s.CallsTo("sendMessage")
+	if len(calls) != 3 || calls[0].Status != 429 || calls[1].Status != 502 || calls[2].Status != 200 || len(s.Messages(1)) != 1 {
+		t.Fatalf("calls %+v, messages %+v", calls, s.Messages(1))
+	}
+}
+
+func TestFilesCanBeFetched(t *testing.T) {
+	s := New()
+	defer s.Close()
+	upd := s.SendDocument(ann, "invoice.pdf", "application/pdf", []byte("%PDF-1.7 test"))
+	photo := s.SendPhoto(ann, "塌方现场")
+	if len(photo.Message.Photo) != 3 || photo.Message.Caption != "塌方现场" {
+		t.Fatalf("photo update %+v", photo.Message)
+	}
+	_, r := call(t, s, "getFile", map[string]string{"file_id": upd.Message.Document.FileID})
+	var f struct {
+		FilePath string `json:"file_path"`
+	}
+	_ = json.Unmarshal(r.Result, &f)
+	resp, err := http.Get(s.URL() + "/file/bot123:abc/" + f.FilePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "%PDF-1.7 test" {
+		t.Fatalf("downloaded %q", b)
+	}
+	if code, _ := call(t, s, "getFile", map[string]string{"file_id": "nope"}); code != 400 {
+		t.Fatalf("getFile of unknown = %d", code)
+	}
+	// The bot may send back a file it received, by id.
+	if code, r := call(t, s, "sendPhoto", map[string]string{"chat_id": "11", "photo": photo.Message.Photo[2].FileID}); code != 200 {
+		t.Fatalf("sendPhoto by id = %d %s", code, r.Description)
+	}
+	if code, _ := call(t, s, "sendPhoto", map[string]string{"chat_id": "11", "photo": "unknown"}); code != 400 {
+		t.Fatalf("sendPhoto of an unknown id = %d", code)
+	}
+}
+
+func TestConcurrentUsersGetUniqueUpdateIDs(t *testing.T) {
+	s := New()
+	defer s.Close()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	seen := map[int64]bool{}
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			u := s.SendText(User{ID: int64(100 + i), FirstName: "U"}, "hi")
+			mu.Lock()
+			seen[u.UpdateID] = true
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if len(seen) != 20 {
+		t.Fatalf("%d distinct update ids for 20 updates", len(seen))
+	}
+	for id := int64(1); id <= 20; id++ {
+		if !seen[id] {
+			t.Fatalf("update id %d missing: ids must run 1..20", id)
+		}
+	}
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/bangban/bangban/bot/telegramtest"
+	"github.com/bangban/bangban/conversations/redistest"
+	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/storetest"
+)
+
+var binary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// buildBinary builds bangban once per test run, as a user would run it.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	binary.once.Do(func() {
+		dir, err := os.MkdirTemp("", "bangban-bin")
+		if err != nil {
+			binary.err = err
+			return
+		}
+		binary.path = filepath.Join(dir, "bangban")
+		out, err := exec.Command("go", "build", "-o", binary.path, ".").CombinedOutput()
+		if err != nil {
+			binary.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binary.err != nil {
+		t.Fatal(binary.err)
+	}
+	return binary.path
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// Three replicas running `bangban migrate` at the same moment on an empty database all
+// succeed, and leave it fully migrated.
+func TestMigrateFromThreeProcessesAtOnce(t *testing.T) {
+	t.Parallel()
+	bin := buildBinary(t)
+	u := storetest.NewEmptyDB(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	outs := make([][]byte, 3)
+	for i := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.Command(bin, "migrate")
+			cmd.Env = append(os.Environ(), "DATABASE_URL="+u)
+			outs[i], errs[i] = cmd.CombinedOutput()
+		}()
+	}
+	wg.Wait()
+	for i := range 3 {
+		if errs[i] != nil {
+			t.Fatalf("process %d: %v\n%s", i, errs[i], outs[i])
+		}
+	}
+	pool, err := store.Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if ok, err := store.MigrationsApplied(context.Background(), pool); err != nil || !ok {
+		t.Fatalf("after three migrations: applied = %v, %v", ok, err)
+	}
+}
+
+// As a user runs it: `bangban serve` pointed at the simulator answers /start, reports ready,
+// and on SIGTERM finishes and exits 0.
+func TestServeAnswersAndStopsCleanly(t *testing.T) {
+	t.Parallel()
+	bin := buildBinary(t)
+	sim := telegramtest.New()
+	defer sim.Close()
+	_, dbURL := storetest.NewDB(t)
+	_, prefix := redistest.New(t)
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "serve")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.Env = append(os.Environ(),
+		"TELEGRAM_BOT_TOKEN=7100000001:E2E-token",
+		"TELEGRAM_API_URL="+sim.URL(),
+		"DATABASE_URL="+dbURL,
+		"REDIS_URL="+redistest.URL(),
+		"BANGBAN_REDIS_PREFIX="+prefix,
+		"LISTEN_ADDR="+addr,
+		"BANGBAN_LANG=en",
+	)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+		}
+	}()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := sim.WaitCall(ctx, "getUpdates", func(telegramtest.Call) bool { return true }); err != nil {
+		t.Fatalf("serve never polled: %v\n%s", err, stderr.String())
+	}
+	user := telegramtest.User{ID: 4242, FirstName: "Ann", LanguageCode: "de"}
+	sim.SendText(user, "/start")
+	msgs, err := sim.WaitMessages(ctx, user.ID, 1)
+	if err != nil {
+		t.Fatalf("no answer to /start: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(msgs[0].Text, "Hello, Ann") {
+		t.Fatalf("answer = %q, want the English welcome (BANGBAN_LANG=en for a German user)", msgs[0].Text)
+	}
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/readyz = %d", resp.StatusCode)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("after SIGTERM: %v, want exit 0\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("still running 30 s after SIGTERM\n%s", stderr.String())
+	}
+	if strings.Contains(stderr.String(), "E2E-token") {
+		t.Fatalf("the logs hold the token:\n%s", stderr.String())
+	}
+}
