@@ -46,7 +46,7 @@ func TestBadConfigGivesOneLineNamingTheVariable(t *testing.T) {
 				env[k] = v
 			}
 			var stdout, stderr bytes.Buffer
-			code := run([]string{"serve"}, envOf(env), &stdout, &stderr)
+			code := run([]string{"serve"}, envOf(env), nil, &stdout, &stderr)
 			if code != 2 {
 				t.Fatalf("exit status %d, want 2 (stderr %q)", code, stderr.String())
 			}
@@ -66,7 +66,7 @@ func TestBadConfigGivesOneLineNamingTheVariable(t *testing.T) {
 func TestServeNeedsTokenButMigrateDoesNot(t *testing.T) {
 	t.Parallel()
 	var stderr bytes.Buffer
-	if code := run([]string{"serve"}, envOf(nil), &bytes.Buffer{}, &stderr); code != 2 ||
+	if code := run([]string{"serve"}, envOf(nil), nil, &bytes.Buffer{}, &stderr); code != 2 ||
 		!strings.HasPrefix(stderr.String(), "bangban: TELEGRAM_BOT_TOKEN: not set") {
 		t.Fatalf("serve without a token: %d, %q", code, stderr.String())
 	}
@@ -102,11 +102,11 @@ func TestDefaultsAndRedisTopologies(t *testing.T) {
 func TestUnknownCommandAndVersion(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"frobnicate"}, envOf(nil), &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), `unknown command "frobnicate"`) {
+	if code := run([]string{"frobnicate"}, envOf(nil), nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), `unknown command "frobnicate"`) {
 		t.Fatalf("unknown command: %d, %q", code, stderr.String())
 	}
 	stdout.Reset()
-	if code := run([]string{"version"}, envOf(nil), &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "bangban ") {
+	if code := run([]string{"version"}, envOf(nil), nil, &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "bangban ") {
 		t.Fatalf("version: %d, %q", code, stdout.String())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -161,5 +162,72 @@ func TestServeAnswersAndStopsCleanly(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), "E2E-token") {
 		t.Fatalf("the logs hold the token:\n%s", stderr.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// As README tells a new user: `bangban sim` in one shell, `bangban serve` pointed at it in
+// another, type /start, and the bot answers in the first; pressing nothing is needed yet.
+func TestSimulatorDemoAsReadmeDescribes(t *testing.T) {
+	t.Parallel()
+	bin := buildBinary(t)
+	simAddr := freeAddr(t)
+	sim := exec.Command(bin, "sim", "-listen", simAddr, "-lang", "en", "-name", "Wei")
+	simIn, err := sim.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var simOut syncBuffer
+	sim.Stdout, sim.Stderr = &simOut, &simOut
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = sim.Process.Kill(); _ = sim.Wait() }()
+	waitFor(t, "the simulator to listen", func() bool { return strings.Contains(simOut.String(), "Bot API simulator at") }, &simOut)
+
+	_, dbURL := storetest.NewDB(t)
+	_, prefix := redistest.New(t)
+	serve := exec.Command(bin, "serve")
+	var serveErr syncBuffer
+	serve.Stderr = &serveErr
+	serve.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN=123456:TEST", "TELEGRAM_API_URL=http://"+simAddr,
+		"DATABASE_URL="+dbURL, "REDIS_URL="+redistest.URL(), "BANGBAN_REDIS_PREFIX="+prefix, "LISTEN_ADDR="+freeAddr(t))
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = serve.Process.Signal(syscall.SIGTERM); _ = serve.Wait() }()
+	waitFor(t, "serve to start polling", func() bool { return strings.Contains(serveErr.String(), "long polling") }, &serveErr)
+
+	if _, err := io.WriteString(simIn, "/start\n"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the welcome", func() bool { return strings.Contains(simOut.String(), "[bot] Hello, Wei! This is bangban") }, &simOut)
+}
+
+func waitFor(t *testing.T, what string, cond func() bool, out fmt.Stringer) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 30 s for %s; output so far:\n%s", what, out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -2,6 +2,7 @@
 //
 //	bangban serve     run the bot (migrating the database first)
 //	bangban migrate   bring the database schema up to date and exit
+//	bangban sim       a Bot API simulator with a terminal chat, to try the bot without Telegram
 //	bangban version   print the version
 //
 // Configuration comes from the environment (see README.md). A malformed variable stops the
@@ -36,17 +37,19 @@ const usage = `usage: bangban <command>
 commands:
   serve     run the bot: migrate the database, then take updates until SIGTERM
   migrate   bring the database schema up to date and exit
+  sim       run a Bot API simulator and chat with the bot from this terminal
+            (flags: -listen 127.0.0.1:8081 -lang zh-hans -user 1001 -name Demo)
   version   print the version and exit
 
 Configuration is read from the environment; see README.md.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 }
 
 // run is main without the process: it returns the exit status.
-func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func run(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -58,6 +61,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return 0
+	case "sim":
+		return simulate(args[1:], stdin, stdout, stderr)
 	case "serve", "migrate":
 	default:
 		fmt.Fprintf(stderr, "bangban: unknown command %q\n\n%s", args[0], usage)
