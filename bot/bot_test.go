@@ -211,18 +211,31 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	}
 }
 
-// After a stop the bot finishes what it took, says it is not ready, and Run returns nil.
-func TestStopIsClean(t *testing.T) {
+// A stop finishes the updates already taken: a reply still on its way to a slow Telegram
+// arrives, and Run returns nil.
+func TestStopFinishesTheUpdatesInFlight(t *testing.T) {
 	t.Parallel()
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
 			h := start(t, m.webhook)
-			h.sim.SendText(zhUser, "/start")
-			h.sim.MustWaitMessages(t, zhUser.ID, 1)
+			h.sim.SetDelay("sendMessage", time.Second)
+			sent := make(chan struct{})
+			go func() {
+				defer close(sent)
+				h.sim.SendText(zhUser, "/start") // in webhook mode this returns after the bot answered
+			}()
+			// The reply is on its way: the update was taken.
+			if err := h.sim.WaitInFlight(waitCtx(t), "sendMessage"); err != nil {
+				t.Fatal(err)
+			}
 			if err := h.stop(); err != nil {
 				t.Fatalf("Run returned %v, want nil", err)
 			}
+			if msgs := h.sim.Messages(zhUser.ID); len(msgs) != 1 || !strings.Contains(msgs[0].Text, "帮办") {
+				t.Fatalf("after the stop the chat has %+v, want the welcome that was in flight", msgs)
+			}
+			<-sent
 		})
 	}
 }

@@ -80,6 +80,8 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]Output, error) {
 			return []Output{{ChatID: in.ChatID, Text: e.tr.T(lang, MsgWelcome, map[string]any{"Name": in.FirstName})}}, nil
 		case "help":
 			return []Output{{ChatID: in.ChatID, Text: e.tr.T(lang, MsgHelp, nil)}}, nil
+		case "cancel":
+			return []Output{{ChatID: in.ChatID, Text: e.tr.T(lang, MsgNothingToCancel, nil)}}, nil
 		}
 	case KindButton:
 		// No dialog is open yet, so every button is from an earlier one.

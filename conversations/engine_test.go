@@ -90,3 +90,14 @@ func TestOldButtonIsRefusedWithANotice(t *testing.T) {
 		t.Fatalf("outputs = %+v, %v; want only a notice on the press", out, err)
 	}
 }
+
+func TestCancelWithNothingOpen(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.New(t)
+	e := newEngine(t, rdb, prefix)
+	out, err := e.Handle(context.Background(), conversations.Input{UpdateID: 4, ChatID: 5, LangCode: "en",
+		Kind: conversations.KindCommand, Command: "cancel"})
+	if err != nil || len(out) != 1 || out[0].Text != "There is nothing to cancel." {
+		t.Fatalf("/cancel = %+v, %v", out, err)
+	}
+}

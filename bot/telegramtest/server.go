@@ -40,6 +40,8 @@ type Server struct {
 	webhookSec   string
 	lastWebhook  int
 	faults       map[string][]fault
+	delays       map[string]time.Duration
+	inFlight     map[string]int // delayed calls not yet answered
 	files        map[string]file
 	queries      map[string]bool
 	commands     map[string]string // language_code + "|" + scope -> commands JSON
@@ -82,7 +84,7 @@ func New(opts ...Option) *Server {
 	s := &Server{
 		botID: 7000000001, botUsername: "bangban_bot",
 		changed: make(chan struct{}), nextMsgID: map[int64]int64{}, messages: map[int64][]*Message{},
-		faults: map[string][]fault{}, files: map[string]file{}, queries: map[string]bool{},
+		faults: map[string][]fault{}, delays: map[string]time.Duration{}, inFlight: map[string]int{}, files: map[string]file{}, queries: map[string]bool{},
 		commands: map[string]string{},
 		client:   &http.Client{Timeout: 60 * time.Second},
 	}
@@ -158,6 +160,19 @@ func (s *Server) FailNext(method string, n int, code int, retryAfter int) {
 	for range n {
 		s.faults[method] = append(s.faults[method], fault{code: code, retryAfter: retryAfter})
 	}
+}
+
+// SetDelay makes every later call of method wait d before it is answered (0 removes the
+// delay): a slow Telegram, for tests of what is in flight when the bot stops.
+func (s *Server) SetDelay(method string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delays[method] = d
+}
+
+// WaitInFlight waits until a delayed call of method has arrived and is being held.
+func (s *Server) WaitInFlight(ctx context.Context, method string) error {
+	return s.wait(ctx, func() bool { return s.inFlight[method] > 0 })
 }
 
 // Calls returns every call so far, in order.
@@ -282,6 +297,25 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.record(method, params, http.StatusBadRequest)
 		writeError(w, http.StatusBadRequest, "Bad Request: "+err.Error(), 0)
 		return
+	}
+	s.mu.Lock()
+	delay := s.delays[method]
+	if delay > 0 {
+		s.inFlight[method]++
+		s.broadcastLocked()
+	}
+	s.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+		}
+		s.mu.Lock()
+		s.inFlight[method]--
+		s.mu.Unlock()
+		if r.Context().Err() != nil {
+			return
+		}
 	}
 	s.mu.Lock()
 	if fs := s.faults[method]; len(fs) > 0 {
