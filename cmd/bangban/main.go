@@ -22,6 +22,7 @@ import (
 	"time"
 	_ "time/tzdata" // the container image has no zoneinfo; BANGBAN_TIMEZONE must still resolve
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/bangban/bangban/bot"
@@ -94,32 +95,36 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 }
 
 func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
-	pool, err := store.Open(ctx, cfg.DatabaseURL)
+	pool, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	res, err := store.Migrate(ctx, pool)
-	if err != nil {
-		return err
-	}
-	log.Info("database up to date", "schema_applied", res.Schema, "jobs_applied", res.Jobs)
+	pool.Close()
 	return nil
 }
 
-func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+// openMigrated connects to Postgres and brings the schema up to date. Every replica does
+// this at start; the migration lock makes that safe when they start together.
+func openMigrated(ctx context.Context, cfg Config, log *slog.Logger) (*pgxpool.Pool, error) {
 	pool, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	res, err := store.Migrate(ctx, pool)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	log.Info("database up to date", "schema_applied", res.Schema, "jobs_applied", res.Jobs)
+	return pool, nil
+}
+
+func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	pool, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	// Every replica migrates at start; the migration lock makes that safe when they start
-	// together.
-	res, err := store.Migrate(ctx, pool)
-	if err != nil {
-		return err
-	}
-	log.Info("database up to date", "schema_applied", res.Schema, "jobs_applied", res.Jobs)
 	st, err := store.New(pool, store.Options{Location: cfg.Location, TicketPrefix: cfg.TicketPrefix})
 	if err != nil {
 		return err
