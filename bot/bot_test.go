@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/store"
@@ -253,5 +254,25 @@ func TestCommandMenuIsLocalized(t *testing.T) {
 		if !strings.Contains(c.Params["commands"], `"command":"start"`) || !strings.Contains(c.Params["commands"], `"command":"help"`) {
 			t.Errorf("%s menu = %s", lang, c.Params["commands"])
 		}
+	}
+}
+
+// With Redis down the bot keeps running: it says it is not ready, and a user is told to try
+// again instead of being left without an answer.
+func TestRedisDownUserIsToldToTryAgain(t *testing.T) {
+	t.Parallel()
+	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	t.Cleanup(func() { _ = dead.Close() })
+	h := startWith(t, false, dead, "down:")
+	if code, body := h.get(t, "/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "redis unreachable") {
+		t.Fatalf("/readyz = %d %q, want 503 naming Redis", code, body)
+	}
+	h.sim.SendText(enUser, "/start")
+	msgs := h.sim.MustWaitMessages(t, enUser.ID, 1)
+	if !strings.Contains(msgs[0].Text, "try again") {
+		t.Fatalf("reply = %q, want the try-again message", msgs[0].Text)
+	}
+	if code, _ := h.get(t, "/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz = %d: the process must stay alive", code)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/conversations"
@@ -39,10 +41,16 @@ const testToken = "7000000001:TEST-token"
 
 func start(t *testing.T, webhook bool) *harness {
 	t.Helper()
+	rdb, prefix := redistest.New(t)
+	return startWith(t, webhook, rdb, prefix)
+}
+
+// startWith starts a bot on the given Redis, which may be unreachable.
+func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix string) *harness {
+	t.Helper()
 	sim := telegramtest.New()
 	t.Cleanup(sim.Close)
 	h := &harness{sim: sim, store: storetest.NewStore(t, store.Options{}), webhook: webhook}
-	rdb, prefix := redistest.New(t)
 	tr, err := conversations.NewTranslator(conversations.LangZH)
 	if err != nil {
 		t.Fatal(err)
