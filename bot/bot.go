@@ -63,6 +63,12 @@ type Options struct {
 	ShutdownTimeout time.Duration
 }
 
+// allowedUpdates are the kinds of update the bot asks Telegram for, by polling or webhook.
+var allowedUpdates = []string{"message", "callback_query", "my_chat_member"}
+
+// updateTimeout bounds the handling of one update, replies included.
+const updateTimeout = 30 * time.Second
+
 // Bot is a running bangban bot.
 type Bot struct {
 	opts     Options
@@ -112,7 +118,7 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		tgbot.WithNotAsyncHandlers(),
 		tgbot.WithWorkers(1),
 		tgbot.WithUpdatesChannelCap(1),
-		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{"message", "callback_query", "my_chat_member"}),
+		tgbot.WithAllowedUpdates(allowedUpdates),
 		tgbot.WithDefaultHandler(func(context.Context, *tgbot.Bot, *models.Update) {}),
 		tgbot.WithErrorsHandler(func(err error) { b.log.Warn("bot api", "error", err) }),
 	)
@@ -192,7 +198,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	if b.opts.WebhookURL != "" {
 		close(pollDone)
 		if _, err := b.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: b.opts.WebhookURL, SecretToken: b.opts.WebhookSecret,
-			AllowedUpdates: []string{"message", "callback_query", "my_chat_member"}}); err != nil {
+			AllowedUpdates: allowedUpdates}); err != nil {
 			b.shutdown(srv, lanes)
 			return fmt.Errorf("setWebhook: %w", err)
 		}
@@ -293,7 +299,7 @@ func (b *Bot) readyz(w http.ResponseWriter, r *http.Request) {
 // handle runs one update through the engine and sends what it answers.
 func (b *Bot) handle(upd *models.Update) {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(b.base, b.opts.ShutdownTimeout)
+	ctx, cancel := context.WithTimeout(b.base, updateTimeout)
 	defer cancel()
 	in, ok := input(upd, b.me.Username)
 	if !ok {
