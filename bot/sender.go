@@ -28,6 +28,12 @@ func (s *Sender) Send(ctx context.Context, out conversations.Output) error {
 		}
 	}
 	if out.Text == "" {
+		if out.ClearButtons && out.EditMessageID != 0 {
+			if _, err := s.tg.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: out.ChatID,
+				MessageID: int(out.EditMessageID), ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}}}); err != nil {
+				return fmt.Errorf("clear buttons of message %d in chat %d: %w", out.EditMessageID, out.ChatID, err)
+			}
+		}
 		return nil
 	}
 	markup := keyboard(out.Buttons)

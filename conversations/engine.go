@@ -2,17 +2,19 @@ package conversations
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// Options configure an Engine.
+// Options configure an Engine. Zero values have the defaults documented on each field.
 type Options struct {
-	// Redis holds dialog state and the record of updates already seen.
+	// Redis holds sessions, the chats' inboxes and locks, and the updates already applied.
 	Redis redis.UniversalClient
 	// KeyPrefix starts every Redis key; tests give each package its own. Defaults to "bangban:".
 	KeyPrefix string
@@ -22,25 +24,49 @@ type Options struct {
 	Translator *Translator
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
-	// SeenTTL is how long an update_id is remembered, so a redelivery is recognised.
-	// Defaults to 24 hours.
+	// SeenTTL is how long an applied update_id is remembered, so that a redelivery is
+	// recognised. Defaults to 24 hours.
 	SeenTTL time.Duration
+	// StateTTL is how long a session lives without an answer; each step renews it.
+	// Defaults to 24 hours.
+	StateTTL time.Duration
+	// LockTTL bounds how long a chat stays locked by a process that died holding it.
+	// Defaults to 60 s: longer than any step may take.
+	LockTTL time.Duration
+	// ReorderWindow holds a newly arrived update this long before applying it, so that
+	// updates of one chat delivered at nearly the same moment to different replicas are still
+	// applied in update_id order. Zero (the default) applies at once: right for one process
+	// taking updates by long polling, which already receives them in order.
+	ReorderWindow time.Duration
 }
 
-// Engine turns inputs into outputs.
+// markerTTL is how long the engine remembers that a person had a dialog open, to tell them
+// plainly that it expired rather than not understanding their answer.
+const markerTTL = 7 * 24 * time.Hour
+
+// confirmStep is the name of the built-in confirm step.
+const confirmStep = "~confirm"
+
+// Engine runs the dialogs: it turns inputs into outputs, one chat at a time, with the
+// sessions in Redis.
 type Engine struct {
-	rdb     redis.UniversalClient
-	prefix  string
-	botID   int64
-	tr      *Translator
-	log     *slog.Logger
-	seenTTL time.Duration
+	rdb      redis.UniversalClient
+	prefix   string
+	botID    int64
+	tr       *Translator
+	log      *slog.Logger
+	seenTTL  time.Duration
+	stateTTL time.Duration
+	lockTTL  time.Duration
+	reorder  time.Duration
+	dialogs  map[string]*Dialog
+	commands map[string]*Dialog
 }
 
 // NewEngine makes an Engine.
 func NewEngine(opts Options) (*Engine, error) {
 	if opts.Redis == nil || opts.Translator == nil {
-		return nil, fmt.Errorf("conversations: Redis and Translator are required")
+		return nil, errors.New("conversations: Redis and Translator are required")
 	}
 	if opts.KeyPrefix == "" {
 		opts.KeyPrefix = "bangban:"
@@ -48,56 +74,124 @@ func NewEngine(opts Options) (*Engine, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.SeenTTL == 0 {
-		opts.SeenTTL = 24 * time.Hour
+	e := &Engine{rdb: opts.Redis, prefix: opts.KeyPrefix, botID: opts.BotID, tr: opts.Translator, log: opts.Logger,
+		seenTTL: or(opts.SeenTTL, 24*time.Hour), stateTTL: or(opts.StateTTL, 24*time.Hour),
+		lockTTL: or(opts.LockTTL, 60*time.Second), reorder: opts.ReorderWindow,
+		dialogs: map[string]*Dialog{}, commands: map[string]*Dialog{}}
+	return e, nil
+}
+
+func or(v, def time.Duration) time.Duration {
+	if v <= 0 {
+		return def
 	}
-	return &Engine{rdb: opts.Redis, prefix: opts.KeyPrefix, botID: opts.BotID, tr: opts.Translator,
-		log: opts.Logger, seenTTL: opts.SeenTTL}, nil
+	return v
+}
+
+// builtinCommands answer whether or not a dialog is open; no dialog may take them.
+var builtinCommands = map[string]bool{"start": true, "help": true, "cancel": true}
+
+// Register adds a dialog. It is checked here, once, so that a mistake in a declaration stops
+// the program at start rather than a user mid-dialog.
+func (e *Engine) Register(d *Dialog) error {
+	switch {
+	case d.Name == "" || len(d.Name) > 8 || strings.ContainsAny(d.Name, "|~"):
+		return fmt.Errorf("dialog %q: name must be 1 to 8 bytes without | or ~", d.Name)
+	case e.dialogs[d.Name] != nil:
+		return fmt.Errorf("dialog %q registered twice", d.Name)
+	case d.Command == "" || builtinCommands[d.Command] || e.commands[d.Command] != nil:
+		return fmt.Errorf("dialog %q: command %q is empty or taken", d.Name, d.Command)
+	case len(d.Steps) == 0 || d.Done == nil:
+		return fmt.Errorf("dialog %q: needs steps and Done", d.Name)
+	}
+	names := map[string]bool{}
+	for _, st := range d.Steps {
+		if st.Name == "" || st.Name == confirmStep || names[st.Name] || st.Prompt == "" {
+			return fmt.Errorf("dialog %q: step %q: name must be unique and set, and Prompt set", d.Name, st.Name)
+		}
+		if st.MinLen > st.maxLen() {
+			return fmt.Errorf("dialog %q: step %q: MinLen above MaxLen", d.Name, st.Name)
+		}
+		names[st.Name] = true
+	}
+	e.dialogs[d.Name] = d
+	e.commands[d.Command] = d
+	return nil
 }
 
 // Translator is the engine's translator, for the notifications bot/ renders.
 func (e *Engine) Translator() *Translator { return e.tr }
 
-// Handle answers one input. An update already handled (Telegram redelivers after a timeout
-// or a restart) gives no output. When Redis cannot be reached the user is told to try again;
-// the error is returned too, for the caller's logs and metrics.
+// Handle applies one input and returns what to show. The outputs may also answer other
+// updates of the same chat that were waiting while this process held the chat (each output
+// names its chat). An update already applied gives nothing; an update that finds its chat
+// held elsewhere is left to the holder and gives nothing here. When Redis cannot be reached
+// the user is told to try again, and the error is returned for the caller's logs.
 func (e *Engine) Handle(ctx context.Context, in Input) ([]Output, error) {
-	lang := e.tr.Match(in.LangCode)
-	if in.UpdateID != 0 {
-		first, err := e.rdb.SetNX(ctx, e.seenKey(in.UpdateID), 1, e.seenTTL).Result()
-		if err != nil {
-			return e.tryAgain(in, lang), fmt.Errorf("mark update %d seen: %w", in.UpdateID, err)
-		}
-		if !first {
+	if in.UpdateID <= 0 || in.ChatID == 0 {
+		return nil, fmt.Errorf("input without update or chat id: update %d, chat %d", in.UpdateID, in.ChatID)
+	}
+	payload, err := json.Marshal(in)
+	if err != nil {
+		return nil, fmt.Errorf("encode update %d: %w", in.UpdateID, err)
+	}
+	k := e.keys(in.ChatID)
+	token := newToken()
+	s, err := e.begin(ctx, k, token, in, payload)
+	if err != nil {
+		return e.tryAgain(in), fmt.Errorf("take update %d of chat %d: %w", in.UpdateID, in.ChatID, err)
+	}
+	var outs []Output
+	for {
+		switch s.kind {
+		case "dup":
 			e.log.InfoContext(ctx, "redelivered update dropped", "update_id", in.UpdateID, "chat", in.ChatID)
-			return nil, nil
+			return outs, nil
+		case "queued", "done":
+			return outs, nil
+		case "lost":
+			// Held past LockTTL: another process may have taken the chat. What was computed
+			// stands, but nothing more is applied here.
+			e.log.WarnContext(ctx, "chat lock lost while applying updates", "chat", in.ChatID)
+			return outs, nil
+		case "wait":
+			select {
+			case <-time.After(s.wait):
+			case <-ctx.Done():
+				return outs, ctx.Err()
+			}
+			s, err = e.next(ctx, k, token)
+		case "go":
+			var cur Input
+			if err := json.Unmarshal([]byte(s.payload), &cur); err != nil {
+				// Only a corrupted inbox gets here: the entry is dropped, not retried forever.
+				e.log.ErrorContext(ctx, "unreadable update in inbox", "chat", in.ChatID, "id", s.id, "error", err)
+				cur = Input{UpdateID: in.UpdateID, ChatID: in.ChatID}
+				s, err = e.commit(ctx, k, token, s.id, 0, effect{stateMode: "keep", markerMode: "keep"})
+				break
+			}
+			o, ef := e.apply(ctx, cur, s.state, s.marker)
+			s, err = e.commit(ctx, k, token, s.id, cur.UserID, ef)
+			if err != nil {
+				// The step was computed but not stored: instead of its outputs the user is
+				// told to try again. The update stays in the inbox for the next holder.
+				return append(outs, e.tryAgain(cur)...), fmt.Errorf("store update %d of chat %d: %w", cur.UpdateID, in.ChatID, err)
+			}
+			outs = append(outs, o...)
+			continue
+		default:
+			return outs, fmt.Errorf("chat %d: unexpected script reply %q", in.ChatID, s.kind)
+		}
+		if err != nil {
+			return append(outs, e.tryAgain(in)...), fmt.Errorf("chat %d: %w", in.ChatID, err)
 		}
 	}
-	switch in.Kind {
-	case KindCommand:
-		switch in.Command {
-		case "start":
-			return []Output{{ChatID: in.ChatID, Text: e.tr.T(lang, MsgWelcome, map[string]any{"Name": in.FirstName})}}, nil
-		case "help":
-			return []Output{{ChatID: in.ChatID, Text: e.tr.T(lang, MsgHelp, nil)}}, nil
-		case "cancel":
-			return []Output{{ChatID: in.ChatID, Text: e.tr.T(lang, MsgNothingToCancel, nil)}}, nil
-		}
-	case KindButton:
-		// No dialog is open yet, so every button is from an earlier one.
-		return []Output{{CallbackID: in.CallbackID, Notice: e.tr.T(lang, MsgStaleButton, nil)}}, nil
-	}
-	return []Output{{ChatID: in.ChatID, Text: e.tr.T(lang, MsgUnknownInput, nil)}}, nil
 }
 
-func (e *Engine) tryAgain(in Input, lang string) []Output {
-	msg := e.tr.T(lang, MsgTryAgain, nil)
+func (e *Engine) tryAgain(in Input) []Output {
+	msg := e.tr.T(e.tr.Match(in.LangCode), MsgTryAgain, nil)
 	if in.Kind == KindButton {
 		return []Output{{CallbackID: in.CallbackID, Notice: msg}}
 	}
 	return []Output{{ChatID: in.ChatID, Text: msg}}
-}
-
-func (e *Engine) seenKey(updateID int64) string {
-	return e.prefix + "seen:" + strconv.FormatInt(e.botID, 10) + ":" + strconv.FormatInt(updateID, 10)
 }

@@ -73,7 +73,7 @@ func TestRedisDownAsksToTryAgain(t *testing.T) {
 	if len(out) != 1 || !strings.Contains(out[0].Text, "try again") {
 		t.Fatalf("outputs = %+v, want the try-again message", out)
 	}
-	out, _ = e.Handle(context.Background(), conversations.Input{UpdateID: 2, LangCode: "en",
+	out, _ = e.Handle(context.Background(), conversations.Input{UpdateID: 2, ChatID: 3, LangCode: "en",
 		Kind: conversations.KindButton, CallbackID: "cb1", Data: "x"})
 	if len(out) != 1 || out[0].CallbackID != "cb1" || !strings.Contains(out[0].Notice, "try again") {
 		t.Fatalf("button with Redis down = %+v, want the try-again notice on the press", out)

@@ -81,6 +81,9 @@ type Output struct {
 	Buttons [][]Button
 	// EditMessageID, when set, replaces that message instead of sending a new one.
 	EditMessageID int64
+	// ClearButtons, with EditMessageID and no Text, takes the buttons off that message (an
+	// answered prompt), so it cannot be pressed again.
+	ClearButtons bool
 	// CallbackID and Notice answer a button press (the short notice Telegram shows).
 	CallbackID string
 	Notice     string

@@ -9,7 +9,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
+	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,4 +75,87 @@ func DeletePrefix(tb testing.TB, rdb redis.UniversalClient, prefix string) {
 		}
 		keys = keys[n:]
 	}
+}
+
+// Proxy is a TCP relay to the test Redis that a test can cut and restore, to play Redis
+// going away and coming back at the same address.
+type Proxy struct {
+	addr    string
+	target  string
+	mu      sync.Mutex
+	ln      net.Listener
+	conns   []net.Conn
+	stopped bool
+}
+
+// NewProxy starts a relay on a fresh 127.0.0.1 port; it is closed when tb ends.
+func NewProxy(tb testing.TB) *Proxy {
+	tb.Helper()
+	opts, err := redis.ParseURL(URL())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p := &Proxy{addr: ln.Addr().String(), target: opts.Addr}
+	p.serve(ln)
+	tb.Cleanup(p.Stop)
+	return p
+}
+
+// Addr is where clients connect.
+func (p *Proxy) Addr() string { return p.addr }
+
+// Stop refuses new connections and cuts the open ones.
+func (p *Proxy) Stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return
+	}
+	p.stopped = true
+	_ = p.ln.Close()
+	for _, c := range p.conns {
+		_ = c.Close()
+	}
+	p.conns = nil
+}
+
+// Start takes connections again, at the same address.
+func (p *Proxy) Start(tb testing.TB) {
+	tb.Helper()
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		tb.Fatalf("redistest: proxy listen again on %s: %v", p.addr, err)
+	}
+	p.mu.Lock()
+	p.stopped = false
+	p.mu.Unlock()
+	p.serve(ln)
+}
+
+func (p *Proxy) serve(ln net.Listener) {
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", p.target)
+			if err != nil {
+				_ = c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(up, c); _ = up.Close() }()
+			go func() { _, _ = io.Copy(c, up); _ = c.Close() }()
+		}
+	}()
 }

@@ -1,0 +1,538 @@
+package conversations
+
+import (
+	"context"
+	"errors"
+	"strings"
+)
+
+// run is the application of one input: what it reads and what it answers.
+type run struct {
+	e    *Engine
+	ctx  context.Context
+	in   Input
+	lang string
+	st   *state // nil when no dialog is open
+	outs []Output
+	// marker is the dialog the person last had open, remembered beyond the session's TTL.
+	marker     string
+	markerMode string
+}
+
+// apply computes the outputs of one input and the change to the session. It does no Redis
+// I/O of its own: the commit stores what it returns.
+func (e *Engine) apply(ctx context.Context, in Input, raw []byte, marker string) ([]Output, effect) {
+	r := &run{e: e, ctx: ctx, in: in, lang: e.tr.Match(in.LangCode), marker: marker, markerMode: "keep"}
+	stored := raw != nil
+	if stored {
+		st, err := decodeState(raw)
+		if err != nil {
+			e.log.WarnContext(ctx, "unreadable session reset", "chat", in.ChatID, "error", err)
+			r.expired(r.markerDialog())
+		} else {
+			r.st = st
+			r.checkVersion()
+		}
+		if r.st == nil && in.Kind != KindCommand {
+			// Told above that the dialog is gone; a command still does what it says.
+			return r.finish(stored)
+		}
+	}
+	switch in.Kind {
+	case KindCommand:
+		r.command()
+	case KindButton:
+		r.button()
+	default:
+		r.answer()
+	}
+	return r.finish(stored)
+}
+
+func (r *run) finish(stored bool) ([]Output, effect) {
+	ef := effect{stateMode: "keep", markerMode: r.markerMode, marker: r.marker}
+	switch {
+	case r.st != nil:
+		b, err := encodeState(r.st)
+		if err != nil {
+			r.e.log.ErrorContext(r.ctx, "encode session", "error", err)
+			return r.e.tryAgain(r.in), effect{stateMode: "keep", markerMode: "keep"}
+		}
+		ef.stateMode, ef.state = "set", b
+		ef.markerMode, ef.marker = "set", r.st.Dialog
+	case stored:
+		ef.stateMode = "del"
+	}
+	return r.outs, ef
+}
+
+func (r *run) t(id string, data map[string]any) string { return r.e.tr.T(r.lang, id, data) }
+
+func (r *run) say(id string, data map[string]any) {
+	r.outs = append(r.outs, Output{ChatID: r.in.ChatID, Text: r.t(id, data)})
+}
+
+// notice answers a button press with a short notice, or silently when id is "".
+func (r *run) notice(id string) {
+	o := Output{CallbackID: r.in.CallbackID}
+	if id != "" {
+		o.Notice = r.t(id, nil)
+	}
+	r.outs = append(r.outs, o)
+}
+
+func (r *run) markerDialog() *Dialog { return r.e.dialogs[r.marker] }
+
+// expired tells the person plainly that their dialog is gone and how to start it again.
+func (r *run) expired(d *Dialog) {
+	r.st = nil
+	r.marker, r.markerMode = "", "del"
+	if r.in.Kind == KindButton {
+		r.notice(MsgDialogExpiredNotice)
+	}
+	if d != nil {
+		r.say(MsgDialogExpired, map[string]any{"Command": "/" + d.Command})
+		return
+	}
+	r.say(MsgDialogExpiredAny, nil)
+}
+
+// checkVersion migrates or resets a session written for an older version of its dialog.
+func (r *run) checkVersion() {
+	d := r.e.dialogs[r.st.Dialog]
+	if d == nil {
+		r.e.log.WarnContext(r.ctx, "session of an unknown dialog reset", "dialog", r.st.Dialog)
+		r.reset(nil)
+		return
+	}
+	if r.st.DV == d.Version {
+		return
+	}
+	if r.st.DV < d.Version && d.Migrate != nil {
+		s := r.session()
+		if err := d.Migrate(s, r.st.DV); err == nil {
+			r.st.DV, r.st.Data, r.st.Files = d.Version, s.Data, s.Files
+			return
+		}
+	}
+	r.reset(d)
+}
+
+// reset ends a session the code can no longer continue, and says so.
+func (r *run) reset(d *Dialog) {
+	r.st = nil
+	r.marker, r.markerMode = "", "del"
+	if r.in.Kind == KindButton {
+		r.notice(MsgDialogExpiredNotice)
+	}
+	data := map[string]any{"Command": "/help"}
+	if d != nil {
+		data["Command"] = "/" + d.Command
+	}
+	r.say(MsgDialogUpdated, data)
+}
+
+func (r *run) session() *Session {
+	s := &Session{ChatID: r.in.ChatID, UserID: r.in.UserID, Lang: r.lang, UpdateID: r.in.UpdateID}
+	if r.st != nil {
+		s.Dialog, s.Step, s.Data, s.Files = r.st.Dialog, r.st.Step, r.st.Data, r.st.Files
+	}
+	return s
+}
+
+func (r *run) command() {
+	switch r.in.Command {
+	case "cancel":
+		if r.st == nil {
+			r.say(MsgNothingToCancel, nil)
+			return
+		}
+		r.cancel()
+		return
+	case "help":
+		r.say(MsgHelp, nil)
+		r.reprompt()
+		return
+	case "start":
+		r.say(MsgWelcome, map[string]any{"Name": r.in.FirstName})
+		r.reprompt()
+		return
+	}
+	d := r.e.commands[r.in.Command]
+	if d == nil {
+		r.say(MsgUnknownCommand, map[string]any{"Command": "/" + r.in.Command})
+		r.reprompt()
+		return
+	}
+	if r.st != nil {
+		// Another dialog's command mid-dialog: ask before throwing away what was entered.
+		cur := r.e.dialogs[r.st.Dialog]
+		r.st.Pending = d.Name
+		r.st.Seq++
+		r.outs = append(r.outs, Output{ChatID: r.in.ChatID,
+			Text:    r.t(MsgAbandonAsk, map[string]any{"Current": "/" + cur.Command, "Next": "/" + d.Command}),
+			Buttons: [][]Button{{r.btn(MsgBtnYes, actYes, ""), r.btn(MsgBtnNo, actNo, "")}}})
+		return
+	}
+	r.begin(d)
+}
+
+// reprompt shows the open dialog's question again, after a command that interrupted it.
+func (r *run) reprompt() {
+	if r.st != nil && r.st.Pending == "" {
+		r.prompt()
+	}
+}
+
+func (r *run) begin(d *Dialog) {
+	r.st = &state{V: stateVersion, Dialog: d.Name, DV: d.Version, Step: d.Steps[0].Name, ID: newInstanceID(),
+		Data: map[string]string{}, Files: map[string][]File{}}
+	if d.Begin != nil {
+		if err := d.Begin(r.ctx, r.session()); err != nil {
+			r.st = nil
+			r.fail(err)
+			return
+		}
+	}
+	r.prompt()
+}
+
+// fail shows a dialog hook's error: a Refusal's own message, anything else "try again".
+func (r *run) fail(err error) {
+	var ref *Refusal
+	if errors.As(err, &ref) {
+		r.say(ref.MessageID, ref.Data)
+		return
+	}
+	r.e.log.ErrorContext(r.ctx, "dialog step failed", "chat", r.in.ChatID, "update_id", r.in.UpdateID, "error", err)
+	r.say(MsgTryAgain, nil)
+}
+
+func (r *run) cancel() {
+	r.st = nil
+	r.marker, r.markerMode = "", "del"
+	r.say(MsgDialogCancelled, nil)
+}
+
+func (r *run) dialog() *Dialog { return r.e.dialogs[r.st.Dialog] }
+
+func (r *run) current() *Step {
+	for _, s := range r.dialog().Steps {
+		if s.Name == r.st.Step {
+			return s
+		}
+	}
+	return nil
+}
+
+func (r *run) button() {
+	b, ok := parseButton(r.in.Data)
+	if !ok {
+		// Not a dialog button, or forged: nothing here acts on it.
+		r.notice(MsgStaleButton)
+		return
+	}
+	if r.st == nil {
+		r.expired(r.e.dialogs[b.Dialog])
+		return
+	}
+	if b.Dialog != r.st.Dialog || b.ID != r.st.ID || b.Seq != r.st.Seq {
+		r.notice(MsgStaleButton)
+		return
+	}
+	if r.st.Pending != "" {
+		switch b.Act {
+		case actYes:
+			next := r.e.dialogs[r.st.Pending]
+			r.answered()
+			r.st = nil
+			if next == nil {
+				r.say(MsgDialogCancelled, nil)
+				return
+			}
+			r.begin(next)
+		case actNo:
+			r.st.Pending = ""
+			r.answered()
+			r.prompt()
+		default:
+			r.notice(MsgStaleButton)
+		}
+		return
+	}
+	d := r.dialog()
+	switch b.Act {
+	case actCancel:
+		r.answered()
+		r.cancel()
+	case actBack:
+		if len(r.st.Hist) == 0 {
+			r.notice(MsgStaleButton)
+			return
+		}
+		r.answered()
+		r.st.Step = r.st.Hist[len(r.st.Hist)-1]
+		r.st.Hist = r.st.Hist[:len(r.st.Hist)-1]
+		r.prompt()
+	case actConfirm:
+		if r.st.Step != confirmStep {
+			r.notice(MsgStaleButton)
+			return
+		}
+		r.answered()
+		r.done(d)
+	case actSkip, actDone:
+		st := r.current()
+		if st == nil || (b.Act == actSkip && !st.Optional) || (b.Act == actDone && st.More == nil) {
+			r.notice(MsgStaleButton)
+			return
+		}
+		r.answered()
+		if b.Act == actSkip {
+			delete(r.st.Data, st.Name)
+			delete(r.st.Files, st.Name)
+		}
+		r.advance(d, st)
+	case actChoose:
+		st := r.current()
+		if st == nil || st.Choices == nil || !hasChoice(st.Choices(r.session()), b.Value) {
+			// A value the step does not offer now: forged, or from a list that changed.
+			r.notice(MsgStaleButton)
+			return
+		}
+		r.answered()
+		in := r.in
+		in.Text = b.Value
+		if !r.validate(st, in) {
+			return
+		}
+		r.save(st, in)
+		r.advance(d, st)
+	default:
+		r.notice(MsgStaleButton)
+	}
+}
+
+func hasChoice(cs []Choice, v string) bool {
+	for _, c := range cs {
+		if c.Value == v {
+			return true
+		}
+	}
+	return false
+}
+
+// answered acknowledges a press and takes the buttons off the prompt it was on.
+func (r *run) answered() {
+	r.notice("")
+	if r.in.MessageID != 0 {
+		r.outs = append(r.outs, Output{ChatID: r.in.ChatID, EditMessageID: r.in.MessageID, ClearButtons: true})
+	}
+}
+
+// answer takes a message (text, photo, location…) as the answer to the current step.
+func (r *run) answer() {
+	if r.st == nil {
+		if d := r.markerDialog(); d != nil {
+			r.expired(d)
+			return
+		}
+		r.say(MsgUnknownInput, nil)
+		return
+	}
+	if r.st.Pending != "" {
+		r.say(MsgAbandonChoose, nil)
+		return
+	}
+	d := r.dialog()
+	if r.st.Step == confirmStep {
+		r.say(MsgErrUseButtons, nil)
+		r.prompt()
+		return
+	}
+	st := r.current()
+	if st == nil {
+		r.reset(d)
+		return
+	}
+	if !st.accepts(r.in.Kind) {
+		if st.Choices != nil && len(st.Accepts) == 0 {
+			r.say(MsgErrUseButtons, nil)
+		} else {
+			r.say(MsgErrWrongKind, nil)
+		}
+		r.prompt()
+		return
+	}
+	if !r.validate(st, r.in) {
+		return
+	}
+	r.save(st, r.in)
+	if st.More != nil && st.More(r.session()) {
+		r.prompt()
+		return
+	}
+	r.advance(d, st)
+}
+
+// validate checks an answer's length and the step's own rule; on failure it says why and
+// asks again.
+func (r *run) validate(st *Step, in Input) bool {
+	if in.Kind == KindText || (in.Kind == KindButton && st.accepts(KindText)) {
+		n := runes(strings.TrimSpace(in.Text))
+		switch {
+		case n == 0:
+			r.say(MsgErrEmpty, nil)
+		case n < st.MinLen:
+			r.say(MsgErrTooShort, map[string]any{"Min": st.MinLen, "Len": n})
+		case n > st.maxLen():
+			r.say(MsgErrTooLong, map[string]any{"Max": st.maxLen(), "Len": n})
+		default:
+			n = -1
+		}
+		if n >= 0 {
+			r.prompt()
+			return false
+		}
+	}
+	if st.Validate != nil {
+		if msg := st.Validate(r.session(), in); msg != "" {
+			r.say(msg, nil)
+			r.prompt()
+			return false
+		}
+	}
+	return true
+}
+
+func (r *run) save(st *Step, in Input) {
+	if st.Save != nil {
+		st.Save(r.session(), in)
+		return
+	}
+	switch {
+	case len(in.Files) > 0:
+		r.st.Files[st.Name] = append(r.st.Files[st.Name], in.Files...)
+	case in.Location != nil:
+		r.st.Data[st.Name] = formatLocation(*in.Location)
+	case in.Phone != "":
+		r.st.Data[st.Name] = in.Phone
+	default:
+		r.st.Data[st.Name] = strings.TrimSpace(in.Text)
+	}
+}
+
+func (r *run) advance(d *Dialog, st *Step) {
+	next := ""
+	if st.Next != nil {
+		next = st.Next(r.session())
+	}
+	if next == "" {
+		for i, s := range d.Steps {
+			if s == st && i+1 < len(d.Steps) {
+				next = d.Steps[i+1].Name
+			}
+		}
+	}
+	r.st.Hist = append(r.st.Hist, r.st.Step)
+	if next == "" {
+		if d.Summary != nil {
+			r.st.Step = confirmStep
+			r.prompt()
+			return
+		}
+		r.done(d)
+		return
+	}
+	r.st.Step = next
+	r.prompt()
+}
+
+func (r *run) done(d *Dialog) {
+	reply, err := d.Done(r.ctx, r.session())
+	if err != nil {
+		r.fail(err)
+		if r.st.Step == confirmStep {
+			r.prompt() // still open: the person can confirm again
+		}
+		return
+	}
+	r.st = nil
+	r.marker, r.markerMode = "", "del"
+	r.outs = append(r.outs, Output{ChatID: r.in.ChatID, Text: r.t(reply.MessageID, reply.Data), Buttons: reply.Buttons})
+}
+
+// prompt shows the current step (or the confirm step) with fresh buttons; buttons of earlier
+// prompts become stale.
+func (r *run) prompt() {
+	d := r.dialog()
+	r.st.Seq++
+	var rows [][]Button
+	var text string
+	nav := []Button{}
+	if len(r.st.Hist) > 0 {
+		nav = append(nav, r.btn(MsgBtnBack, actBack, ""))
+	}
+	nav = append(nav, r.btn(MsgBtnCancel, actCancel, ""))
+	if r.st.Step == confirmStep {
+		sum := d.Summary(r.session())
+		text = r.t(sum.MessageID, sum.Data)
+		rows = append(rows, []Button{r.btn(MsgBtnConfirm, actConfirm, "")})
+	} else {
+		st := r.current()
+		s := r.session()
+		var data map[string]any
+		if st.PromptData != nil {
+			data = st.PromptData(s)
+		}
+		text = r.t(st.Prompt, data)
+		if st.Choices != nil {
+			var row []Button
+			for _, c := range st.Choices(s) {
+				label := c.Label
+				if !c.Literal {
+					label = r.t(c.Label, nil)
+				}
+				b := r.btn("", actChoose, c.Value)
+				if b.Data == "" {
+					r.e.log.ErrorContext(r.ctx, "choice value too long for a button", "dialog", d.Name, "step", st.Name, "value", c.Value)
+					continue
+				}
+				b.Text = label
+				row = append(row, b)
+				if len(row) == 2 {
+					rows, row = append(rows, row), nil
+				}
+			}
+			if row != nil {
+				rows = append(rows, row)
+			}
+		}
+		var extra []Button
+		if st.More != nil && len(r.st.Files[st.Name])+len(r.st.Data[st.Name]) > 0 {
+			extra = append(extra, r.btn(MsgBtnDone, actDone, ""))
+		}
+		if st.Optional {
+			extra = append(extra, r.btn(MsgBtnSkip, actSkip, ""))
+		}
+		if len(extra) > 0 {
+			rows = append(rows, extra)
+		}
+	}
+	rows = append(rows, nav)
+	r.outs = append(r.outs, Output{ChatID: r.in.ChatID, Text: text, Buttons: rows})
+}
+
+// btn makes a button of the open dialog's current prompt. Data is empty when the value does
+// not fit Telegram's 64 bytes.
+func (r *run) btn(label string, a action, value string) Button {
+	data, ok := button{Dialog: r.st.Dialog, ID: r.st.ID, Seq: r.st.Seq, Act: a, Value: value}.encode()
+	if !ok {
+		data = ""
+	}
+	b := Button{Data: data}
+	if label != "" {
+		b.Text = r.t(label, nil)
+	}
+	return b
+}

@@ -1,0 +1,132 @@
+package conversations
+
+import (
+	"context"
+	"unicode/utf8"
+)
+
+// A Dialog is a multi-step interaction, declared as steps. The engine runs it: it keeps the
+// session in Redis between updates, shows each step's prompt, checks the answer, and offers
+// Back and Cancel at every step and, when Summary is set, a confirm step at the end.
+type Dialog struct {
+	// Name identifies the dialog in stored sessions and in button data: short (at most 8
+	// bytes), and never reused for a different dialog.
+	Name string
+	// Command starts the dialog ("new" for /new).
+	Command string
+	// Version is the version of the dialog's steps and data. Bump it when a change makes old
+	// sessions meaningless; sessions of an older version are passed to Migrate, or reset with
+	// a message when Migrate is nil or fails.
+	Version int
+	Migrate func(s *Session, from int) error
+	// Steps, in their default order; the first is where the dialog starts.
+	Steps []*Step
+	// Begin, when set, runs before the first prompt (to load what the steps offer). An error
+	// with a message ID (a Refusal) ends the dialog with that message.
+	Begin func(ctx context.Context, s *Session) error
+	// Summary, when set, ends the dialog with a confirm step that shows it.
+	Summary func(s *Session) Reply
+	// Done completes the dialog (after the confirm step, if there is one) and says what to
+	// answer. When it fails, the session stays at the confirm step so the user can try
+	// again; a Refusal is shown as its message, any other error as "try again".
+	Done func(ctx context.Context, s *Session) (Reply, error)
+}
+
+// A Step asks for one thing.
+type Step struct {
+	// Name keys the answer in Session.Data and names the step in stored sessions.
+	Name string
+	// Prompt is the message ID of the question; PromptData fills its template.
+	Prompt     string
+	PromptData func(s *Session) map[string]any
+	// Choices, when set, are offered as buttons; a pressed choice is the answer.
+	Choices func(s *Session) []Choice
+	// Accepts lists the kinds of input the step takes besides its choices. Empty means
+	// text, unless Choices is set, which then means choices only.
+	Accepts []Kind
+	// MinLen and MaxLen bound a text answer in characters, after trimming spaces. MaxLen
+	// 0 means the platform's maximum (4096).
+	MinLen, MaxLen int
+	// Validate checks an answer beyond kind and length; it returns the message ID of a
+	// localized error, or "" when the answer is good.
+	Validate func(s *Session, in Input) string
+	// Save stores the answer. By default a choice or text is stored in Data[Name], a
+	// location as "lat,lon", files are appended to Files[Name].
+	Save func(s *Session, in Input)
+	// More, when set, keeps the step open after an answer (for several photos): the
+	// step is left with a Done button, or when More returns false.
+	More func(s *Session) bool
+	// Next names the step after this one; nil or "" means the following step in the list.
+	Next func(s *Session) string
+	// Optional steps offer Skip.
+	Optional bool
+}
+
+// Choice is a button offered by a step.
+type Choice struct {
+	// Label is a message ID, or the label itself when Literal is set (a unit's name).
+	Label   string
+	Literal bool
+	Value   string
+}
+
+// Reply is a localized message to show: a message ID, its data and buttons.
+type Reply struct {
+	MessageID string
+	Data      map[string]any
+	Buttons   [][]Button
+}
+
+// Refusal is an expected refusal with a message for the user (an invite already used, a
+// case that is not theirs).
+type Refusal struct {
+	MessageID string
+	Data      map[string]any
+}
+
+func (r *Refusal) Error() string { return "refused: " + r.MessageID }
+
+// Session is a dialog in progress, as the steps see and change it.
+type Session struct {
+	Dialog string
+	Step   string
+	// Data holds the answers by step name; Files the files by step name.
+	Data  map[string]string
+	Files map[string][]File
+	// ChatID, UserID and Lang are the person's, for Begin and Done.
+	ChatID, UserID int64
+	Lang           string
+	// UpdateID is the update being handled: Done can use it as an idempotency key, so a
+	// redelivered confirm never acts twice.
+	UpdateID int64
+}
+
+// Get returns an answer.
+func (s *Session) Get(step string) string { return s.Data[step] }
+
+// Set stores an answer.
+func (s *Session) Set(step, v string) { s.Data[step] = v }
+
+// telegramMaxText is the longest text Telegram carries in one message.
+const telegramMaxText = 4096
+
+func (st *Step) accepts(k Kind) bool {
+	if len(st.Accepts) == 0 {
+		return k == KindText && st.Choices == nil
+	}
+	for _, a := range st.Accepts {
+		if a == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (st *Step) maxLen() int {
+	if st.MaxLen <= 0 || st.MaxLen > telegramMaxText {
+		return telegramMaxText
+	}
+	return st.MaxLen
+}
+
+func runes(s string) int { return utf8.RuneCountInString(s) }

@@ -1,0 +1,409 @@
+package conversations_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bangban/bangban/conversations"
+)
+
+// tripToConfirm drives the trip dialog to its confirm step.
+func tripToConfirm(p *person) {
+	p.t.Helper()
+	p.send("/trip")
+	p.expect("test.kind")
+	p.press("Beta")
+	p.expect("test.desc")
+	p.send("  the bridge on route 3 is cracked  ")
+	p.expect("test.where")
+	p.input(conversations.Input{Kind: conversations.KindLocation, Location: &conversations.Location{Latitude: 34.75, Longitude: 113.62}})
+	p.expect("test.summary")
+}
+
+func TestThreeStepDialogToTheEnd(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	p := v.person(t, e, 1001)
+
+	p.send("/trip")
+	p.expect("test.kind")
+	if got := labels(p.prompt); strings.Join(got, ",") != "Alpha,Beta,✖ Cancel" {
+		t.Fatalf("first step buttons %q: two choices and Cancel, no Back", got)
+	}
+	out := p.press("Beta")
+	if n, ok := p.notice(); !ok || n != "" {
+		t.Fatalf("the press was not answered quietly: %+v", out)
+	}
+	if out[1].EditMessageID != p.promptID-1 || !out[1].ClearButtons {
+		t.Fatalf("the answered prompt keeps its buttons: %+v", out)
+	}
+	p.expect("test.desc")
+	if got := labels(p.prompt); strings.Join(got, ",") != "« Back,✖ Cancel" {
+		t.Fatalf("second step buttons %q", got)
+	}
+	p.send("cracked")
+	p.expect("That is too short (7 characters); at least 10", "test.desc")
+	p.send(strings.Repeat("长", 51))
+	p.expect("That is too long (51 characters); at most 50", "test.desc")
+	p.send("   ")
+	p.expect("This cannot be empty", "test.desc")
+	p.input(conversations.Input{Kind: conversations.KindPhoto, Files: []conversations.File{{ID: "f1", Photo: true}}})
+	p.expect("This step asks for something else", "test.desc")
+	p.send("  the bridge on route 3 is cracked  ")
+	p.expect("test.where")
+	if got := labels(p.prompt); strings.Join(got, ",") != "Skip,« Back,✖ Cancel" {
+		t.Fatalf("optional step buttons %q", got)
+	}
+	p.send("near the school")
+	p.expect("This step asks for something else", "test.where")
+	p.input(conversations.Input{Kind: conversations.KindLocation, Location: &conversations.Location{Latitude: 34.75, Longitude: 113.62}})
+	p.expect("test.summary")
+	if got := labels(p.prompt); strings.Join(got, ",") != "✔ Confirm,« Back,✖ Cancel" {
+		t.Fatalf("confirm step buttons %q", got)
+	}
+	p.send("yes please")
+	p.expect("Please choose with the buttons below.", "test.summary")
+	p.press("✔ Confirm")
+	p.expect("test.done")
+
+	done := v.trip.completed()
+	want := map[string]string{"kind": "b", "desc": "the bridge on route 3 is cracked", "where": "34.750000,113.620000"}
+	if len(done) != 1 || len(done[0]) != 3 || done[0]["kind"] != want["kind"] || done[0]["desc"] != want["desc"] || done[0]["where"] != want["where"] {
+		t.Fatalf("Done saw %+v, want %+v", done, want)
+	}
+	if n, _ := v.rdb.Exists(context.Background(), p.stateKey(v)).Result(); n != 0 {
+		t.Fatal("the session is still stored after the dialog ended")
+	}
+	p.send("hello")
+	p.expect("I did not understand that.")
+}
+
+func TestBackKeepsWhatWasEntered(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	p := v.person(t, e, 1002)
+	tripToConfirm(p)
+
+	p.press("« Back")
+	p.expect("test.where")
+	p.press("Skip")
+	p.expect("test.summary")
+	p.press("« Back")
+	p.expect("test.where")
+	p.press("« Back")
+	p.expect("test.desc")
+	if seen := v.trip.lastSeen; seen["kind"] != "b" || seen["desc"] != "the bridge on route 3 is cracked" {
+		t.Fatalf("back at the description the answers were %+v; want both kept", seen)
+	}
+	p.press("« Back")
+	p.expect("test.kind")
+	if got := labels(p.prompt); strings.Join(got, ",") != "Alpha,Beta,✖ Cancel" {
+		t.Fatalf("back at the first step: buttons %q", got)
+	}
+	p.press("Alpha")
+	p.send("the bridge on route 3 is cracked")
+	p.press("Skip")
+	p.press("✔ Confirm")
+	done := v.trip.completed()
+	if len(done) != 1 || done[0]["kind"] != "a" || done[0]["where"] != "" {
+		t.Fatalf("after going back and changing: %+v", done)
+	}
+}
+
+func TestCancelAtEachStep(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	// Reach each step, then leave by the Cancel button or by /cancel.
+	reach := []func(p *person){
+		func(p *person) { p.send("/trip") },
+		func(p *person) { p.send("/trip"); p.press("Alpha") },
+		func(p *person) { p.send("/trip"); p.press("Alpha"); p.send("the bridge on route 3 is cracked") },
+		tripToConfirm,
+	}
+	id := int64(2000)
+	for i, r := range reach {
+		for _, how := range []string{"button", "command"} {
+			id++
+			p := v.person(t, e, id)
+			r(p)
+			if how == "button" {
+				p.press("✖ Cancel")
+			} else {
+				p.send("/cancel")
+			}
+			p.expect("Cancelled. Nothing you entered was kept.")
+			if n, _ := v.rdb.Exists(context.Background(), p.stateKey(v)).Result(); n != 0 {
+				t.Fatalf("step %d, %s: session still stored after cancel", i+1, how)
+			}
+			p.send("/cancel")
+			p.expect("There is nothing to cancel.")
+		}
+	}
+	if n := len(v.trip.completed()); n != 0 {
+		t.Fatalf("%d dialogs completed; cancelled ones must not", n)
+	}
+}
+
+func TestStaleAndForgedButtonsChangeNothing(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	p := v.person(t, e, 3001)
+	ctx := context.Background()
+	p.send("/trip")
+	first := p.prompt
+	firstID := p.promptID
+	p.press("Beta")
+	before, _ := v.rdb.Get(ctx, p.stateKey(v)).Result()
+
+	check := func(what, data string) {
+		t.Helper()
+		out := p.pressData(data, firstID)
+		if n, ok := p.notice(); !ok || n != "This button has expired." || len(out) != 1 {
+			t.Fatalf("%s: outputs %+v, want only the stale notice", what, out)
+		}
+		if after, _ := v.rdb.Get(ctx, p.stateKey(v)).Result(); after != before {
+			t.Fatalf("%s changed the session", what)
+		}
+	}
+	alpha, _ := findButton(first, "Alpha")
+	check("a choice from an earlier step", alpha.Data)
+	check("garbage", "~trip|zzzzzz|1|cX")
+	check("not a dialog button", "sign:42")
+	check("a forged value", strings.Replace(alpha.Data, "|ca", "|cz", 1))
+	check("a truncated one", alpha.Data[:len(alpha.Data)-3])
+
+	// A button from an earlier run of the same dialog.
+	p.send("/cancel")
+	p.send("/trip")
+	before, _ = v.rdb.Get(ctx, p.stateKey(v)).Result()
+	check("a choice from an earlier run", alpha.Data)
+
+	// A choice whose value is on no list, with the right instance and sequence.
+	cur, _ := findButton(p.prompt, "Alpha")
+	check("an unoffered value on the current prompt", strings.Replace(cur.Data, "|ca", "|cq", 1))
+}
+
+func TestCommandsInTheMiddleOfADialog(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	p := v.person(t, e, 4001)
+	p.send("/trip")
+	p.press("Alpha")
+
+	p.send("/help")
+	p.expect("You can use:", "test.desc")
+	p.send("/frobnicate")
+	p.expect("There is no /frobnicate command.", "test.desc")
+
+	p.send("/other")
+	p.expect("You have not finished /trip. Abandon it and start /other?")
+	p.send("some text")
+	p.expect("Please press a button above first")
+	p.press("No")
+	p.expect("test.desc")
+	p.send("the bridge on route 3 is cracked")
+	p.expect("test.where")
+
+	p.send("/trip")
+	p.expect("You have not finished /trip. Abandon it and start /trip?")
+	p.press("Yes")
+	p.expect("test.kind")
+	if got := labels(p.prompt); strings.Join(got, ",") != "Alpha,Beta,✖ Cancel" {
+		t.Fatalf("a fresh start: buttons %q", got)
+	}
+	p.send("/other")
+	p.press("Yes")
+	p.expect("test.other")
+	p.send("anything will do")
+	p.expect("test.other.done")
+}
+
+func TestRedeliveredUpdateIsANoOp(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	p := v.person(t, e, 5001)
+	p.send("/trip")
+	in := conversations.Input{UpdateID: updateIDs.Add(1), Kind: conversations.KindButton,
+		Data: mustButton(t, p.prompt, "Alpha").Data, CallbackID: "cb", MessageID: p.promptID}
+	p.input(in)
+	p.expect("test.desc")
+	state, _ := v.rdb.Get(context.Background(), p.stateKey(v)).Result()
+	if out := p.input(in); len(out) != 0 {
+		t.Fatalf("redelivery gave %+v", out)
+	}
+	// Another engine (a second replica) also drops it.
+	p.e = v.engine(t, conversations.Options{})
+	if out := p.input(in); len(out) != 0 {
+		t.Fatalf("redelivery to another replica gave %+v", out)
+	}
+	if after, _ := v.rdb.Get(context.Background(), p.stateKey(v)).Result(); after != state {
+		t.Fatal("the redelivery changed the session")
+	}
+}
+
+func mustButton(t *testing.T, o conversations.Output, label string) conversations.Button {
+	t.Helper()
+	b, ok := findButton(o, label)
+	if !ok {
+		t.Fatalf("no button %q", label)
+	}
+	return b
+}
+
+func TestExpiredSessionIsToldPlainly(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{StateTTL: 300 * time.Millisecond})
+	p := v.person(t, e, 6001)
+	p.send("/trip")
+	old := p.prompt
+	oldID := p.promptID
+	p.press("Alpha")
+	waitGone(t, v, p.stateKey(v))
+
+	p.send("the bridge on route 3 is cracked")
+	p.expect("What you were doing has expired, and what you entered was not kept. Send /trip to start again.")
+	// Told once; afterwards it is plain unknown input.
+	p.send("the bridge on route 3 is cracked")
+	p.expect("I did not understand that.")
+
+	p.send("/trip")
+	waitGone(t, v, p.stateKey(v))
+	p.pressData(mustButton(t, old, "Beta").Data, oldID)
+	if n, _ := p.notice(); n != "This has expired." {
+		t.Fatalf("press on an expired dialog: notice %q", n)
+	}
+	p.expect("What you were doing has expired")
+}
+
+func waitGone(t *testing.T, v *env, key string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n, err := v.rdb.Exists(context.Background(), key).Result()
+		if err == nil && n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not expire", key)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestRestartResumesTheDialog(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	p := v.person(t, v.engine(t, conversations.Options{}), 7001)
+	p.send("/trip")
+	p.press("Beta")
+	p.send("the bridge on route 3 is cracked")
+	// A new process: new engine, nothing in memory, the same Redis.
+	p.e = v.engine(t, conversations.Options{})
+	p.press("Skip")
+	p.expect("test.summary")
+	p.press("✔ Confirm")
+	if done := v.trip.completed(); len(done) != 1 || done[0]["desc"] != "the bridge on route 3 is cracked" || done[0]["kind"] != "b" {
+		t.Fatalf("after a restart: %+v", done)
+	}
+}
+
+func TestFlushedRedisMidDialog(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	p := v.person(t, e, 8001)
+	p.send("/trip")
+	p.press("Alpha")
+	prompt, promptID := p.prompt, p.promptID
+	flush(t, v)
+	p.send("the bridge on route 3 is cracked")
+	p.expect("I did not understand that. If you were in the middle of something, it may have expired")
+	p.pressData(mustButton(t, prompt, "✖ Cancel").Data, promptID)
+	p.expect("What you were doing has expired, and what you entered was not kept. Send /trip to start again.")
+	p.send("/trip")
+	p.expect("test.kind")
+}
+
+func TestUnreadableOrOutdatedSessionIsReset(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	ctx := context.Background()
+	p := v.person(t, e, 9001)
+	p.send("/trip")
+	for _, garbage := range []string{"{not json", `{"v":99,"d":"trip","s":"kind","id":"abcdef"}`, `{"v":1,"d":"gone","dv":1,"s":"x","id":"abcdef"}`, `{"v":1,"d":"trip","dv":0,"s":"kind","id":"abcdef"}`} {
+		if err := v.rdb.Set(ctx, p.stateKey(v), garbage, time.Hour).Err(); err != nil {
+			t.Fatal(err)
+		}
+		p.send("hello")
+		if got := p.texts(); len(got) != 1 || !(strings.Contains(got[0], "expired") || strings.Contains(got[0], "updated")) {
+			t.Fatalf("%s: got %q, want one message that the dialog is over", garbage, got)
+		}
+		if n, _ := v.rdb.Exists(ctx, p.stateKey(v)).Result(); n != 0 {
+			t.Fatalf("%s: the bad session is still stored", garbage)
+		}
+	}
+	// An outdated version says the system was updated and how to start again.
+	v.rdb.Set(ctx, p.stateKey(v), `{"v":1,"d":"trip","dv":0,"s":"kind","id":"abcdef"}`, time.Hour)
+	p.send("/trip")
+	p.expect("The system was updated", "test.kind")
+}
+
+func TestDoneFailureKeepsTheConfirmStep(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	p := v.person(t, e, 9101)
+	tripToConfirm(p)
+	v.trip.failNext = errors.New("postgres went away")
+	p.press("✔ Confirm")
+	p.expect("The system is busy", "test.summary")
+	v.trip.failNext = &conversations.Refusal{MessageID: conversations.MsgNothingToCancel}
+	p.press("✔ Confirm")
+	p.expect("There is nothing to cancel.", "test.summary")
+	p.press("✔ Confirm")
+	p.expect("test.done")
+	if n := len(v.trip.completed()); n != 1 {
+		t.Fatalf("%d completions, want 1", n)
+	}
+}
+
+func TestTextUpToTheTelegramMaximum(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	p := v.person(t, e, 9201)
+	p.send("/other")
+	p.send(strings.Repeat("字", 4097))
+	p.expect("That is too long (4097 characters); at most 4096", "test.other")
+	p.send(strings.Repeat("字", 4096))
+	p.expect("test.other.done")
+}
+
+func TestRegisterRefusesBadDeclarations(t *testing.T) {
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	for name, d := range map[string]*conversations.Dialog{
+		"same name":     {Name: "trip", Command: "x1", Steps: []*conversations.Step{{Name: "a", Prompt: "p"}}, Done: other().Done},
+		"same command":  {Name: "t2", Command: "trip", Steps: []*conversations.Step{{Name: "a", Prompt: "p"}}, Done: other().Done},
+		"builtin":       {Name: "t3", Command: "cancel", Steps: []*conversations.Step{{Name: "a", Prompt: "p"}}, Done: other().Done},
+		"long name":     {Name: "muchtoolong", Command: "x4", Steps: []*conversations.Step{{Name: "a", Prompt: "p"}}, Done: other().Done},
+		"no steps":      {Name: "t5", Command: "x5", Done: other().Done},
+		"twin steps":    {Name: "t6", Command: "x6", Steps: []*conversations.Step{{Name: "a", Prompt: "p"}, {Name: "a", Prompt: "p"}}, Done: other().Done},
+		"min above max": {Name: "t7", Command: "x7", Steps: []*conversations.Step{{Name: "a", Prompt: "p", MinLen: 10, MaxLen: 5}}, Done: other().Done},
+	} {
+		if err := e.Register(d); err == nil {
+			t.Errorf("%s: registered", name)
+		}
+	}
+}

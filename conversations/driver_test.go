@@ -1,0 +1,244 @@
+package conversations_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/redistest"
+)
+
+// updateIDs hands out update ids across every test of the package, as Telegram does.
+var updateIDs atomic.Int64
+
+// trip is the three-step dialog of these tests: choose a kind (buttons), describe it
+// (10–50 characters), share a location (optional), confirm.
+type trip struct {
+	mu       sync.Mutex
+	done     []map[string]string
+	lastSeen map[string]string // the answers as the description step's prompt saw them
+	failNext error
+}
+
+func (tr *trip) dialog() *conversations.Dialog {
+	return &conversations.Dialog{
+		Name: "trip", Command: "trip", Version: 1,
+		Steps: []*conversations.Step{
+			{Name: "kind", Prompt: "test.kind", Choices: func(*conversations.Session) []conversations.Choice {
+				return []conversations.Choice{{Label: "Alpha", Literal: true, Value: "a"}, {Label: "Beta", Literal: true, Value: "b"}}
+			}},
+			{Name: "desc", Prompt: "test.desc", MinLen: 10, MaxLen: 50, PromptData: func(s *conversations.Session) map[string]any {
+				tr.mu.Lock()
+				defer tr.mu.Unlock()
+				tr.lastSeen = copyMap(s.Data)
+				return nil
+			}},
+			{Name: "where", Prompt: "test.where", Accepts: []conversations.Kind{conversations.KindLocation}, Optional: true},
+		},
+		Summary: func(s *conversations.Session) conversations.Reply {
+			return conversations.Reply{MessageID: "test.summary"}
+		},
+		Done: func(_ context.Context, s *conversations.Session) (conversations.Reply, error) {
+			tr.mu.Lock()
+			defer tr.mu.Unlock()
+			if err := tr.failNext; err != nil {
+				tr.failNext = nil
+				return conversations.Reply{}, err
+			}
+			tr.done = append(tr.done, copyMap(s.Data))
+			return conversations.Reply{MessageID: "test.done"}, nil
+		},
+	}
+}
+
+func (tr *trip) completed() []map[string]string {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return append([]map[string]string(nil), tr.done...)
+}
+
+func copyMap(m map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// other is a second dialog, to interrupt the first.
+func other() *conversations.Dialog {
+	return &conversations.Dialog{Name: "other", Command: "other", Version: 1,
+		Steps: []*conversations.Step{{Name: "x", Prompt: "test.other"}},
+		Done: func(context.Context, *conversations.Session) (conversations.Reply, error) {
+			return conversations.Reply{MessageID: "test.other.done"}, nil
+		},
+	}
+}
+
+type env struct {
+	rdb    redis.UniversalClient
+	prefix string
+	trip   *trip
+}
+
+func newEnv(t *testing.T) *env {
+	rdb, prefix := redistest.New(t)
+	return &env{rdb: rdb, prefix: prefix, trip: &trip{}}
+}
+
+func (v *env) engine(t *testing.T, opts conversations.Options) *conversations.Engine {
+	t.Helper()
+	tr, err := conversations.NewTranslator(conversations.LangEN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Redis == nil {
+		opts.Redis = v.rdb
+	}
+	opts.KeyPrefix, opts.BotID, opts.Translator = v.prefix, 1, tr
+	e, err := conversations.NewEngine(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Register(v.trip.dialog()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Register(other()); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// person plays one user in a private chat.
+type person struct {
+	t    *testing.T
+	e    *conversations.Engine
+	id   int64
+	last []conversations.Output // what the latest input got
+	msgs int64                  // message ids of the chat
+	// prompt is the latest output with buttons, and its message id.
+	prompt   conversations.Output
+	promptID int64
+}
+
+func (v *env) person(t *testing.T, e *conversations.Engine, id int64) *person {
+	return &person{t: t, e: e, id: id}
+}
+
+func (p *person) input(in conversations.Input) []conversations.Output {
+	p.t.Helper()
+	if in.UpdateID == 0 {
+		in.UpdateID = updateIDs.Add(1)
+	}
+	in.ChatID, in.UserID, in.LangCode, in.FirstName = p.id, p.id, "en", "Tester"
+	out, err := p.e.Handle(context.Background(), in)
+	if err != nil {
+		p.t.Fatalf("Handle(%+v): %v", in, err)
+	}
+	p.seen(out)
+	return out
+}
+
+func (p *person) seen(out []conversations.Output) {
+	p.last = out
+	for _, o := range out {
+		if o.Text != "" && o.EditMessageID == 0 {
+			p.msgs++
+			if len(o.Buttons) > 0 {
+				p.prompt, p.promptID = o, p.msgs
+			}
+		}
+	}
+}
+
+func (p *person) send(text string) []conversations.Output {
+	p.t.Helper()
+	in := conversations.Input{Kind: conversations.KindText, Text: text}
+	if cmd, ok := strings.CutPrefix(text, "/"); ok {
+		name, args, _ := strings.Cut(cmd, " ")
+		in.Kind, in.Command, in.Args = conversations.KindCommand, name, args
+	}
+	return p.input(in)
+}
+
+// press presses the button labelled label on the latest prompt.
+func (p *person) press(label string) []conversations.Output {
+	p.t.Helper()
+	b, ok := findButton(p.prompt, label)
+	if !ok {
+		p.t.Fatalf("no button %q on the latest prompt %q %+v", label, p.prompt.Text, p.prompt.Buttons)
+	}
+	return p.pressData(b.Data, p.promptID)
+}
+
+func (p *person) pressData(data string, messageID int64) []conversations.Output {
+	p.t.Helper()
+	return p.input(conversations.Input{Kind: conversations.KindButton, Data: data, CallbackID: "cb" + strings.Repeat("x", 3), MessageID: messageID})
+}
+
+func findButton(o conversations.Output, label string) (conversations.Button, bool) {
+	for _, row := range o.Buttons {
+		for _, b := range row {
+			if b.Text == label {
+				return b, true
+			}
+		}
+	}
+	return conversations.Button{}, false
+}
+
+func labels(o conversations.Output) []string {
+	var out []string
+	for _, row := range o.Buttons {
+		for _, b := range row {
+			out = append(out, b.Text)
+		}
+	}
+	return out
+}
+
+// texts are the new messages of the latest input.
+func (p *person) texts() []string {
+	var out []string
+	for _, o := range p.last {
+		if o.Text != "" {
+			out = append(out, o.Text)
+		}
+	}
+	return out
+}
+
+func (p *person) notice() (string, bool) {
+	for _, o := range p.last {
+		if o.CallbackID != "" {
+			return o.Notice, true
+		}
+	}
+	return "", false
+}
+
+// expect checks that the latest input's new messages are exactly want (by prefix).
+func (p *person) expect(want ...string) {
+	p.t.Helper()
+	got := p.texts()
+	if len(got) != len(want) {
+		p.t.Fatalf("messages %q, want %q", got, want)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			p.t.Fatalf("messages %q, want %q", got, want)
+		}
+	}
+}
+
+func (p *person) stateKey(v *env) string {
+	return v.prefix + "{1:" + itoa(p.id) + "}:s:" + itoa(p.id)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
