@@ -52,7 +52,7 @@ func tally(started chan<- struct{}, release <-chan struct{}, fx *sideEffects) *c
 	}
 }
 
-func tallyEngine(t *testing.T, v *env, opts conversations.Options, started chan<- struct{}, release <-chan struct{}, fx *sideEffects) *conversations.Engine {
+func tallyEngine(t testing.TB, v *env, opts conversations.Options, started chan<- struct{}, release <-chan struct{}, fx *sideEffects) *conversations.Engine {
 	t.Helper()
 	e := v.engine(t, opts)
 	if err := e.Register(tally(started, release, fx)); err != nil {

@@ -87,12 +87,14 @@ type env struct {
 	trip   *trip
 }
 
-func newEnv(t *testing.T) *env {
-	rdb, prefix := redistest.New(t)
+func newEnv(t *testing.T) *env { return newEnvTB(t) }
+
+func newEnvTB(tb testing.TB) *env {
+	rdb, prefix := redistest.New(tb)
 	return &env{rdb: rdb, prefix: prefix, trip: &trip{}}
 }
 
-func (v *env) engine(t *testing.T, opts conversations.Options) *conversations.Engine {
+func (v *env) engine(t testing.TB, opts conversations.Options) *conversations.Engine {
 	t.Helper()
 	tr, err := conversations.NewTranslator(conversations.LangEN)
 	if err != nil {

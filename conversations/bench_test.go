@@ -1,0 +1,76 @@
+package conversations_test
+
+import (
+	"context"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/bangban/bangban/conversations"
+)
+
+// roundTrips counts the commands and pipelines sent to Redis: each is one round trip.
+type roundTrips struct{ n atomic.Int64 }
+
+func (h *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+// BenchmarkDialogStep is one answer to an open dialog through the engine on the real Redis:
+// take the chat, read the session, apply the step, store the session, mark the update,
+// free the chat.
+func BenchmarkDialogStep(b *testing.B) {
+	for _, window := range []time.Duration{0, 20 * time.Millisecond} {
+		b.Run("reorder="+window.String(), func(b *testing.B) {
+			v := newEnvTB(b)
+			rt := &roundTrips{}
+			v.rdb.AddHook(rt)
+			e := v.engine(b, conversations.Options{ReorderWindow: window})
+			// A step that stays open and keeps one answer, so the session has the same size
+			// at every step, as a real dialog's does.
+			if err := e.Register(&conversations.Dialog{Name: "bench", Command: "bench", Version: 1,
+				Steps: []*conversations.Step{{Name: "n", Prompt: "test.bench", MaxLen: 100,
+					More: func(*conversations.Session) bool { return true }}},
+				Done: func(context.Context, *conversations.Session) (conversations.Reply, error) { return conversations.Reply{}, nil },
+			}); err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			chat := int64(900000 + window.Milliseconds())
+			in := conversations.Input{UpdateID: updateIDs.Add(1), ChatID: chat, UserID: chat, LangCode: "en",
+				Kind: conversations.KindCommand, Command: "bench"}
+			if _, err := e.Handle(ctx, in); err != nil {
+				b.Fatal(err)
+			}
+			in.Kind, in.Command = conversations.KindText, ""
+			rt.n.Store(0)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				in.UpdateID = updateIDs.Add(1)
+				in.Text = "answer " + strconv.Itoa(i%10)
+				out, err := e.Handle(ctx, in)
+				if err != nil || len(out) != 1 {
+					b.Fatalf("step %d: %+v, %v", i, out, err)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(rt.n.Load())/float64(b.N), "roundtrips/op")
+		})
+	}
+}
