@@ -46,7 +46,9 @@ func BenchmarkDialogStep(b *testing.B) {
 			if err := e.Register(&conversations.Dialog{Name: "bench", Command: "bench", Version: 1,
 				Steps: []*conversations.Step{{Name: "n", Prompt: "test.bench", MaxLen: 100,
 					More: func(*conversations.Session) bool { return true }}},
-				Done: func(context.Context, *conversations.Session) (conversations.Reply, error) { return conversations.Reply{}, nil },
+				Done: func(context.Context, *conversations.Session) (conversations.Reply, error) {
+					return conversations.Reply{}, nil
+				},
 			}); err != nil {
 				b.Fatal(err)
 			}

@@ -30,6 +30,10 @@ import (
 	"github.com/bangban/bangban/store"
 )
 
+// webhookReorderWindow is how long a webhook replica holds a new update for earlier ones of
+// its chat that may be arriving at another replica.
+const webhookReorderWindow = 50 * time.Millisecond
+
 // version is set at build time with -ldflags "-X main.version=…".
 var version = ""
 
@@ -146,8 +150,14 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	engine, err := conversations.NewEngine(conversations.Options{Redis: rdb, KeyPrefix: cfg.RedisPrefix,
-		BotID: cfg.BotID(), Translator: tr, Logger: log})
+	eopts := conversations.Options{Redis: rdb, KeyPrefix: cfg.RedisPrefix, BotID: cfg.BotID(), Translator: tr, Logger: log}
+	if cfg.WebhookURL != "" {
+		// Behind a load balancer one chat's updates may reach different replicas at nearly
+		// the same moment; a short hold lets them be applied in update_id order. One poller
+		// receives them in order already.
+		eopts.ReorderWindow = webhookReorderWindow
+	}
+	engine, err := conversations.NewEngine(eopts)
 	if err != nil {
 		return err
 	}
