@@ -45,8 +45,8 @@ func start(t *testing.T, webhook bool) *harness {
 	return startWith(t, webhook, rdb, prefix)
 }
 
-// startWith starts a bot on the given Redis, which may be unreachable.
-func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix string) *harness {
+// startWith starts a bot on the given Redis, which may be unreachable, with extra dialogs.
+func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix string, dialogs ...*conversations.Dialog) *harness {
 	t.Helper()
 	sim := telegramtest.New()
 	t.Cleanup(sim.Close)
@@ -58,6 +58,11 @@ func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix str
 	eng, err := conversations.NewEngine(conversations.Options{Redis: rdb, KeyPrefix: prefix, BotID: 7000000001, Translator: tr})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, d := range dialogs {
+		if err := eng.Register(d); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
