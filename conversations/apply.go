@@ -159,6 +159,13 @@ func (r *run) command() {
 		return
 	}
 	d := r.e.commands[r.in.Command]
+	if d == nil && r.st != nil && r.st.Pending == "" && r.st.Step != confirmStep {
+		if st := r.current(); st != nil && st.accepts(KindCommand) {
+			// A step may take commands as answers of its own.
+			r.answer()
+			return
+		}
+	}
 	if d == nil {
 		r.say(MsgUnknownCommand, map[string]any{"Command": "/" + r.in.Command})
 		r.reprompt()

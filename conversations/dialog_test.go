@@ -407,3 +407,28 @@ func TestRegisterRefusesBadDeclarations(t *testing.T) {
 		}
 	}
 }
+
+func TestAStepMayTakeCommands(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	var got []string
+	if err := e.Register(&conversations.Dialog{Name: "cmds", Command: "cmds", Version: 1,
+		Steps: []*conversations.Step{{Name: "c", Prompt: "test.cmd", Accepts: []conversations.Kind{conversations.KindCommand},
+			Save: func(s *conversations.Session, in conversations.Input) { got = append(got, in.Command+":"+in.Args) }}},
+		Done: func(context.Context, *conversations.Session) (conversations.Reply, error) {
+			return conversations.Reply{MessageID: "test.cmd.done"}, nil
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p := v.person(t, e, 9301)
+	p.send("/cmds")
+	p.send("/help") // built-in commands keep their meaning
+	p.expect("You can use:", "test.cmd")
+	p.send("/pick 42")
+	p.expect("test.cmd.done")
+	if len(got) != 1 || got[0] != "pick:42" {
+		t.Fatalf("the step got %q", got)
+	}
+}
