@@ -17,6 +17,9 @@ type run struct {
 	// marker is the dialog the person last had open, remembered beyond the session's TTL.
 	marker     string
 	markerMode string
+	// untouched is set when the input changed nothing (a stale press): the session is left
+	// as stored, its TTL included.
+	untouched bool
 }
 
 // apply computes the outputs of one input and the change to the session. It does no Redis
@@ -52,6 +55,8 @@ func (e *Engine) apply(ctx context.Context, in Input, raw []byte, marker string)
 func (r *run) finish(stored bool) ([]Output, effect) {
 	ef := effect{stateMode: "keep", markerMode: r.markerMode, marker: r.marker}
 	switch {
+	case r.untouched:
+		return r.outs, effect{stateMode: "keep", markerMode: "keep"}
 	case r.st != nil:
 		b, err := encodeState(r.st)
 		if err != nil {
@@ -79,6 +84,13 @@ func (r *run) notice(id string) {
 		o.Notice = r.t(id, nil)
 	}
 	r.outs = append(r.outs, o)
+}
+
+// stale refuses a press that is not for the current prompt; nothing changes, not even the
+// session's TTL.
+func (r *run) stale() {
+	r.notice(MsgStaleButton)
+	r.untouched = true
 }
 
 func (r *run) markerDialog() *Dialog { return r.e.dialogs[r.marker] }
@@ -236,7 +248,7 @@ func (r *run) button() {
 	b, ok := parseButton(r.in.Data)
 	if !ok {
 		// Not a dialog button, or forged: nothing here acts on it.
-		r.notice(MsgStaleButton)
+		r.stale()
 		return
 	}
 	if r.st == nil {
@@ -244,7 +256,7 @@ func (r *run) button() {
 		return
 	}
 	if b.Dialog != r.st.Dialog || b.ID != r.st.ID || b.Seq != r.st.Seq {
-		r.notice(MsgStaleButton)
+		r.stale()
 		return
 	}
 	if r.st.Pending != "" {
@@ -263,7 +275,7 @@ func (r *run) button() {
 			r.answered()
 			r.prompt()
 		default:
-			r.notice(MsgStaleButton)
+			r.stale()
 		}
 		return
 	}
@@ -274,7 +286,7 @@ func (r *run) button() {
 		r.cancel()
 	case actBack:
 		if len(r.st.Hist) == 0 {
-			r.notice(MsgStaleButton)
+			r.stale()
 			return
 		}
 		r.answered()
@@ -283,7 +295,7 @@ func (r *run) button() {
 		r.prompt()
 	case actConfirm:
 		if r.st.Step != confirmStep {
-			r.notice(MsgStaleButton)
+			r.stale()
 			return
 		}
 		r.answered()
@@ -291,7 +303,7 @@ func (r *run) button() {
 	case actSkip, actDone:
 		st := r.current()
 		if st == nil || (b.Act == actSkip && !st.Optional) || (b.Act == actDone && st.More == nil) {
-			r.notice(MsgStaleButton)
+			r.stale()
 			return
 		}
 		r.answered()
@@ -304,7 +316,7 @@ func (r *run) button() {
 		st := r.current()
 		if st == nil || st.Choices == nil || !hasChoice(st.Choices(r.session()), b.Value) {
 			// A value the step does not offer now: forged, or from a list that changed.
-			r.notice(MsgStaleButton)
+			r.stale()
 			return
 		}
 		r.answered()
@@ -316,7 +328,7 @@ func (r *run) button() {
 		r.save(st, in)
 		r.advance(d, st)
 	default:
-		r.notice(MsgStaleButton)
+		r.stale()
 	}
 }
 

@@ -161,6 +161,7 @@ func TestStaleAndForgedButtonsChangeNothing(t *testing.T) {
 	firstID := p.promptID
 	p.press("Beta")
 	before, _ := v.rdb.Get(ctx, p.stateKey(v)).Result()
+	v.rdb.PExpire(ctx, p.stateKey(v), 23*time.Hour)
 
 	check := func(what, data string) {
 		t.Helper()
@@ -170,6 +171,10 @@ func TestStaleAndForgedButtonsChangeNothing(t *testing.T) {
 		}
 		if after, _ := v.rdb.Get(ctx, p.stateKey(v)).Result(); after != before {
 			t.Fatalf("%s changed the session", what)
+		}
+		// The TTL was set to 23 h below: a stale press must not renew it either.
+		if ttl, _ := v.rdb.PTTL(ctx, p.stateKey(v)).Result(); ttl > 23*time.Hour {
+			t.Fatalf("%s renewed the session's TTL to %v", what, ttl)
 		}
 	}
 	alpha, _ := findButton(first, "Alpha")
@@ -183,6 +188,7 @@ func TestStaleAndForgedButtonsChangeNothing(t *testing.T) {
 	p.send("/cancel")
 	p.send("/trip")
 	before, _ = v.rdb.Get(ctx, p.stateKey(v)).Result()
+	v.rdb.PExpire(ctx, p.stateKey(v), 23*time.Hour)
 	check("a choice from an earlier run", alpha.Data)
 
 	// A choice whose value is on no list, with the right instance and sequence.

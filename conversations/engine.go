@@ -166,7 +166,6 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]Output, error) {
 			if err := json.Unmarshal([]byte(s.payload), &cur); err != nil {
 				// Only a corrupted inbox gets here: the entry is dropped, not retried forever.
 				e.log.ErrorContext(ctx, "unreadable update in inbox", "chat", in.ChatID, "id", s.id, "error", err)
-				cur = Input{UpdateID: in.UpdateID, ChatID: in.ChatID}
 				s, err = e.commit(ctx, k, token, s.id, 0, effect{stateMode: "keep", markerMode: "keep"})
 				break
 			}
