@@ -1,0 +1,516 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Roles a person can hold (DESIGN.md §2).
+const (
+	RoleReporter = "reporter"
+	RoleHandler  = "handler"
+	RoleOffice   = "office"
+	RoleAdmin    = "admin"
+)
+
+// Unit kinds.
+const (
+	UnitEnterprise = "enterprise"
+	UnitVillage    = "village"
+)
+
+// Pos says where a row came from, for problems that point back at it.
+type Pos struct {
+	File  string
+	Sheet string // the sheet's key: regions, units, offices, people, links
+	Row   int    // 1-based, as a spreadsheet shows it
+}
+
+// Problem is one thing wrong with an imported row. Code is a message ID; Column is the key of
+// the column at fault ("" for the whole row) and Value what it held.
+type Problem struct {
+	Pos
+	Column string
+	Code   string
+	Value  string
+}
+
+// Problem codes, as message IDs in locales/.
+const (
+	ProbMissingSheet    = "import_missing_sheet"
+	ProbMissingColumn   = "import_missing_column"
+	ProbRequired        = "import_required"
+	ProbDuplicate       = "import_duplicate"
+	ProbBadLevel        = "import_bad_level"
+	ProbBadKind         = "import_bad_kind"
+	ProbBadRole         = "import_bad_role"
+	ProbBadCreditCode   = "import_bad_credit_code"
+	ProbBadPhone        = "import_bad_phone"
+	ProbUnknownRegion   = "import_unknown_region"
+	ProbUnknownUnit     = "import_unknown_unit"
+	ProbUnknownPerson   = "import_unknown_person"
+	ProbUnknownOffice   = "import_unknown_office"
+	ProbUnknownGroup    = "import_unknown_group"
+	ProbRegionCycle     = "import_region_cycle"
+	ProbLevelOrder      = "import_level_order"
+	ProbRoleNeedsUnit   = "import_role_needs_unit"
+	ProbRoleNeedsOffice = "import_role_needs_office"
+	ProbOfficeScope     = "import_office_scope"
+	ProbUnreadable      = "import_unreadable"
+)
+
+// The organisation as files describe it, keyed by the city's own codes.
+type (
+	RegionRow struct {
+		Pos
+		Code, Name, Level, ParentCode string
+	}
+	UnitRow struct {
+		Pos
+		Code, Kind, Name, CreditCode, RegionCode string
+	}
+	OfficeRow struct {
+		Pos
+		Code, Name, RegionCode, WorkingGroup string
+	}
+	PersonRow struct {
+		Pos
+		Code, Name, Phone, Department, RegionCode string
+		Roles                                     []string
+		UnitCode, OfficeCode                      string
+	}
+	LinkRow struct {
+		Pos
+		PersonCode, UnitCode string
+	}
+	OrgData struct {
+		Regions []RegionRow
+		Units   []UnitRow
+		Offices []OfficeRow
+		People  []PersonRow
+		Links   []LinkRow
+	}
+)
+
+// Counts says, per sheet, how many rows created, changed or left things as they were.
+type Counts struct{ Created, Updated, Unchanged int }
+
+// ImportReport is what an import did, or would do on a dry run.
+type ImportReport struct {
+	Counts map[string]*Counts // by sheet key
+	// Updated names the existing records a changed file altered ("units U-003").
+	Updated []string
+}
+
+func (r *ImportReport) count(sheet string) *Counts {
+	if r.Counts[sheet] == nil {
+		r.Counts[sheet] = &Counts{}
+	}
+	return r.Counts[sheet]
+}
+
+// ErrImportProblems is returned, with the problems, when a file has any: nothing is written.
+var ErrImportProblems = errors.New("the files have problems")
+
+// levelRank orders region levels from the top.
+var levelRank = map[string]int{LevelCity: 0, LevelCounty: 1, LevelTownship: 2, LevelVillage: 3}
+
+// ImportOrg writes the organisation in one transaction: all of it, or, when any row has a
+// problem, nothing. Records are matched by their codes, so importing the same files again
+// changes nothing, and a changed file updates what changed. With dryRun everything is checked
+// and counted, and then rolled back.
+func (s *Store) ImportOrg(ctx context.Context, d OrgData, dryRun bool) (ImportReport, []Problem, error) {
+	rep := ImportReport{Counts: map[string]*Counts{}}
+	var probs []Problem
+	errRollback := errors.New("rollback")
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		im := &importer{tx: tx, rep: &rep, regions: map[string]int64{}, levels: map[string]string{},
+			units: map[string]int64{}, offices: map[string]int64{}, people: map[string]int64{}}
+		if err := im.load(ctx); err != nil {
+			return err
+		}
+		steps := []func(context.Context, OrgData) error{im.importRegions, im.importOffices, im.importUnits, im.importPeople, im.importLinks}
+		for _, step := range steps {
+			if err := step(ctx, d); err != nil {
+				return err
+			}
+		}
+		probs = im.probs
+		if len(probs) > 0 || dryRun {
+			return errRollback
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errRollback) && len(probs) > 0:
+		return rep, probs, ErrImportProblems
+	case errors.Is(err, errRollback):
+		return rep, nil, nil
+	case err != nil:
+		return rep, nil, fmt.Errorf("import organisation: %w", err)
+	}
+	return rep, nil, nil
+}
+
+type importer struct {
+	tx      pgx.Tx
+	rep     *ImportReport
+	probs   []Problem
+	regions map[string]int64
+	levels  map[string]string
+	units   map[string]int64
+	offices map[string]int64
+	people  map[string]int64
+	groups  []string
+}
+
+func (im *importer) problem(p Pos, col, code, val string) {
+	im.probs = append(im.probs, Problem{Pos: p, Column: col, Code: code, Value: val})
+}
+
+// load reads the codes already in the database, so that a file may refer to what an earlier
+// import loaded.
+func (im *importer) load(ctx context.Context) error {
+	for _, q := range []struct {
+		sql  string
+		into map[string]int64
+	}{
+		{"SELECT code, id FROM regions", im.regions},
+		{"SELECT code, id FROM units", im.units},
+		{"SELECT code, id FROM offices", im.offices},
+		{"SELECT code, id FROM people WHERE code IS NOT NULL", im.people},
+	} {
+		rows, err := im.tx.Query(ctx, q.sql)
+		if err != nil {
+			return fmt.Errorf("load codes: %w", err)
+		}
+		for rows.Next() {
+			var code string
+			var id int64
+			if err := rows.Scan(&code, &id); err != nil {
+				rows.Close()
+				return fmt.Errorf("load codes: %w", err)
+			}
+			q.into[code] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("load codes: %w", err)
+		}
+	}
+	rows, err := im.tx.Query(ctx, "SELECT code, level FROM regions")
+	if err != nil {
+		return fmt.Errorf("load levels: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code, level string
+		if err := rows.Scan(&code, &level); err != nil {
+			return err
+		}
+		im.levels[code] = level
+	}
+	gr, err := im.tx.Query(ctx, "SELECT code FROM working_groups")
+	if err != nil {
+		return fmt.Errorf("load working groups: %w", err)
+	}
+	im.groups, err = pgx.CollectRows(gr, pgx.RowTo[string])
+	return err
+}
+
+// importRegions writes regions parents first. A parent must be in the file or the database,
+// one level up or more; a cycle is reported on each of its rows.
+func (im *importer) importRegions(ctx context.Context, d OrgData) error {
+	byCode := map[string]RegionRow{}
+	for _, r := range d.Regions {
+		byCode[r.Code] = r
+		im.levels[r.Code] = r.Level // the file's level wins over the database's
+	}
+	// ok remembers, per code, whether the region has a sound chain of parents; a region
+	// above a cycle or an unknown parent is reported once and not written.
+	ok := map[string]bool{}
+	done := map[string]bool{}
+	var visit func(r RegionRow, path []string) (bool, error)
+	visit = func(r RegionRow, path []string) (bool, error) {
+		if slices.Contains(path, r.Code) {
+			im.problem(r.Pos, "parent", ProbRegionCycle, strings.Join(append(path, r.Code), " → "))
+			return false, nil
+		}
+		if done[r.Code] {
+			return ok[r.Code], nil
+		}
+		done[r.Code] = true
+		if r.ParentCode != "" {
+			if p, inFile := byCode[r.ParentCode]; inFile {
+				parentOK, err := visit(p, append(path, r.Code))
+				if err != nil || !parentOK {
+					return false, err
+				}
+			} else if _, inDB := im.regions[r.ParentCode]; !inDB {
+				im.problem(r.Pos, "parent", ProbUnknownRegion, r.ParentCode)
+				return false, nil
+			}
+			if pl := im.levels[r.ParentCode]; levelRank[pl] >= levelRank[r.Level] {
+				im.problem(r.Pos, "level", ProbLevelOrder, r.Level+" < "+pl)
+				return false, nil
+			}
+		}
+		var parent *int64
+		if id, found := im.regions[r.ParentCode]; found && r.ParentCode != "" {
+			parent = &id
+		}
+		ok[r.Code] = true
+		return true, im.upsertRegion(ctx, r, parent)
+	}
+	for _, r := range d.Regions {
+		if _, err := visit(r, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (im *importer) upsertRegion(ctx context.Context, r RegionRow, parent *int64) error {
+	var old struct {
+		name, level string
+		parent      *int64
+	}
+	id, exists := im.regions[r.Code]
+	if exists {
+		if err := im.tx.QueryRow(ctx, "SELECT name, level, parent_id FROM regions WHERE id = $1", id).Scan(&old.name, &old.level, &old.parent); err != nil {
+			return fmt.Errorf("region %s: %w", r.Code, err)
+		}
+		if old.name == r.Name && old.level == r.Level && equalPtr(old.parent, parent) {
+			im.rep.count("regions").Unchanged++
+			return nil
+		}
+		if _, err := im.tx.Exec(ctx, "UPDATE regions SET name = $2, level = $3, parent_id = $4 WHERE id = $1", id, r.Name, r.Level, parent); err != nil {
+			return fmt.Errorf("region %s: %w", r.Code, err)
+		}
+		im.updated("regions", r.Code)
+		return nil
+	}
+	if err := im.tx.QueryRow(ctx, "INSERT INTO regions (code, name, level, parent_id) VALUES ($1, $2, $3, $4) RETURNING id",
+		r.Code, r.Name, r.Level, parent).Scan(&id); err != nil {
+		return fmt.Errorf("region %s: %w", r.Code, err)
+	}
+	im.regions[r.Code] = id
+	im.rep.count("regions").Created++
+	return nil
+}
+
+func (im *importer) updated(sheet, code string) {
+	im.rep.count(sheet).Updated++
+	im.rep.Updated = append(im.rep.Updated, sheet+" "+code)
+}
+
+func equalPtr[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func (im *importer) region(p Pos, col, code string) (int64, bool) {
+	id, ok := im.regions[code]
+	if !ok {
+		im.problem(p, col, ProbUnknownRegion, code)
+	}
+	return id, ok
+}
+
+func (im *importer) importOffices(ctx context.Context, d OrgData) error {
+	for _, o := range d.Offices {
+		var region *int64
+		var group *string
+		switch {
+		case (o.RegionCode == "") == (o.WorkingGroup == ""):
+			im.problem(o.Pos, "region", ProbOfficeScope, "")
+			continue
+		case o.RegionCode != "":
+			id, ok := im.region(o.Pos, "region", o.RegionCode)
+			if !ok {
+				continue
+			}
+			region = &id
+		default:
+			if !slices.Contains(im.groups, o.WorkingGroup) {
+				im.problem(o.Pos, "working_group", ProbUnknownGroup, o.WorkingGroup)
+				continue
+			}
+			group = &o.WorkingGroup
+		}
+		id, exists := im.offices[o.Code]
+		if exists {
+			var name string
+			var r *int64
+			var g *string
+			if err := im.tx.QueryRow(ctx, "SELECT name, region_id, working_group FROM offices WHERE id = $1", id).Scan(&name, &r, &g); err != nil {
+				return fmt.Errorf("office %s: %w", o.Code, err)
+			}
+			if name == o.Name && equalPtr(r, region) && equalPtr(g, group) {
+				im.rep.count("offices").Unchanged++
+				continue
+			}
+			if _, err := im.tx.Exec(ctx, "UPDATE offices SET name = $2, region_id = $3, working_group = $4 WHERE id = $1", id, o.Name, region, group); err != nil {
+				return fmt.Errorf("office %s: %w", o.Code, err)
+			}
+			im.updated("offices", o.Code)
+			continue
+		}
+		if err := im.tx.QueryRow(ctx, "INSERT INTO offices (code, name, region_id, working_group) VALUES ($1, $2, $3, $4) RETURNING id",
+			o.Code, o.Name, region, group).Scan(&id); err != nil {
+			return fmt.Errorf("office %s: %w", o.Code, err)
+		}
+		im.offices[o.Code] = id
+		im.rep.count("offices").Created++
+	}
+	return nil
+}
+
+func (im *importer) importUnits(ctx context.Context, d OrgData) error {
+	for _, u := range d.Units {
+		region, ok := im.region(u.Pos, "region", u.RegionCode)
+		if !ok {
+			continue
+		}
+		var credit *string
+		if u.CreditCode != "" {
+			credit = &u.CreditCode
+		}
+		id, exists := im.units[u.Code]
+		if exists {
+			var kind, name string
+			var c *string
+			var r int64
+			if err := im.tx.QueryRow(ctx, "SELECT kind, name, credit_code, region_id FROM units WHERE id = $1", id).Scan(&kind, &name, &c, &r); err != nil {
+				return fmt.Errorf("unit %s: %w", u.Code, err)
+			}
+			if kind == u.Kind && name == u.Name && equalPtr(c, credit) && r == region {
+				im.rep.count("units").Unchanged++
+				continue
+			}
+			if _, err := im.tx.Exec(ctx, "UPDATE units SET kind = $2, name = $3, credit_code = $4, region_id = $5 WHERE id = $1",
+				id, u.Kind, u.Name, credit, region); err != nil {
+				return fmt.Errorf("unit %s: %w", u.Code, err)
+			}
+			im.updated("units", u.Code)
+			continue
+		}
+		if err := im.tx.QueryRow(ctx, "INSERT INTO units (code, kind, name, credit_code, region_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+			u.Code, u.Kind, u.Name, credit, region).Scan(&id); err != nil {
+			return fmt.Errorf("unit %s: %w", u.Code, err)
+		}
+		im.units[u.Code] = id
+		im.rep.count("units").Created++
+	}
+	return nil
+}
+
+func (im *importer) importPeople(ctx context.Context, d OrgData) error {
+	for _, p := range d.People {
+		region, ok := im.region(p.Pos, "region", p.RegionCode)
+		if !ok {
+			continue
+		}
+		var unit, office *int64
+		if p.UnitCode != "" {
+			id, ok := im.units[p.UnitCode]
+			if !ok {
+				im.problem(p.Pos, "unit", ProbUnknownUnit, p.UnitCode)
+				continue
+			}
+			unit = &id
+		}
+		if p.OfficeCode != "" {
+			id, ok := im.offices[p.OfficeCode]
+			if !ok {
+				im.problem(p.Pos, "office", ProbUnknownOffice, p.OfficeCode)
+				continue
+			}
+			office = &id
+		}
+		id, exists := im.people[p.Code]
+		changed := false
+		if exists {
+			var name, phone, dept string
+			var r *int64
+			if err := im.tx.QueryRow(ctx, "SELECT name, phone, department, region_id FROM people WHERE id = $1", id).Scan(&name, &phone, &dept, &r); err != nil {
+				return fmt.Errorf("person %s: %w", p.Code, err)
+			}
+			if name != p.Name || phone != p.Phone || dept != p.Department || !equalPtr(r, &region) {
+				if _, err := im.tx.Exec(ctx, "UPDATE people SET name = $2, phone = $3, department = $4, region_id = $5 WHERE id = $1",
+					id, p.Name, p.Phone, p.Department, region); err != nil {
+					return fmt.Errorf("person %s: %w", p.Code, err)
+				}
+				changed = true
+			}
+		} else {
+			if err := im.tx.QueryRow(ctx, "INSERT INTO people (code, name, phone, department, region_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+				p.Code, p.Name, p.Phone, p.Department, region).Scan(&id); err != nil {
+				return fmt.Errorf("person %s: %w", p.Code, err)
+			}
+			im.people[p.Code] = id
+		}
+		for _, role := range p.Roles {
+			var scopeUnit, scopeRegion, scopeOffice *int64
+			switch role {
+			case RoleReporter:
+				scopeUnit = unit
+			case RoleHandler:
+				scopeRegion = &region
+			case RoleOffice:
+				scopeOffice = office
+			}
+			tag, err := im.tx.Exec(ctx, `
+				INSERT INTO person_roles (person_id, role, unit_id, region_id, office_id) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT DO NOTHING`, id, role, scopeUnit, scopeRegion, scopeOffice)
+			if err != nil {
+				return fmt.Errorf("person %s role %s: %w", p.Code, role, err)
+			}
+			if tag.RowsAffected() > 0 && exists {
+				changed = true
+			}
+		}
+		switch {
+		case !exists:
+			im.rep.count("people").Created++
+		case changed:
+			im.updated("people", p.Code)
+		default:
+			im.rep.count("people").Unchanged++
+		}
+	}
+	return nil
+}
+
+func (im *importer) importLinks(ctx context.Context, d OrgData) error {
+	for _, l := range d.Links {
+		person, okP := im.people[l.PersonCode]
+		unit, okU := im.units[l.UnitCode]
+		if !okP {
+			im.problem(l.Pos, "person", ProbUnknownPerson, l.PersonCode)
+		}
+		if !okU {
+			im.problem(l.Pos, "unit", ProbUnknownUnit, l.UnitCode)
+		}
+		if !okP || !okU {
+			continue
+		}
+		tag, err := im.tx.Exec(ctx, "INSERT INTO links (person_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", person, unit)
+		if err != nil {
+			return fmt.Errorf("link %s–%s: %w", l.PersonCode, l.UnitCode, err)
+		}
+		if tag.RowsAffected() > 0 {
+			im.rep.count("links").Created++
+		} else {
+			im.rep.count("links").Unchanged++
+		}
+	}
+	return nil
+}
