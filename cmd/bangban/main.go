@@ -2,6 +2,8 @@
 //
 //	bangban serve     run the bot (migrating the database first)
 //	bangban migrate   bring the database schema up to date and exit
+//	bangban import    load organisation data from XLSX or CSV files
+//	bangban seed-demo load the demo county
 //	bangban sim       a Bot API simulator with a terminal chat, to try the bot without Telegram
 //	bangban version   print the version
 //
@@ -42,6 +44,9 @@ const usage = `usage: bangban <command>
 commands:
   serve     run the bot: migrate the database, then take updates until SIGTERM
   migrate   bring the database schema up to date and exit
+  import    load organisation data: import [--dry-run] FILE.xlsx|FILE.csv ...
+            (import --template FILE.xlsx writes an empty workbook to fill in)
+  seed-demo load the demo county shipped with bangban
   sim       run a Bot API simulator and chat with the bot from this terminal
             (flags: -listen 127.0.0.1:8081 -lang zh-hans -user 1001 -name Demo)
   version   print the version and exit
@@ -68,12 +73,12 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return 0
 	case "sim":
 		return simulate(args[1:], stdin, stdout, stderr)
-	case "serve", "migrate":
+	case "serve", "migrate", "import", "seed-demo":
 	default:
 		fmt.Fprintf(stderr, "bangban: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	if len(args) > 1 {
+	if len(args) > 1 && args[0] != "import" {
 		fmt.Fprintf(stderr, "bangban %s: takes no arguments, got %q\n", args[0], args[1:])
 		return 2
 	}
@@ -86,6 +91,10 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	switch args[0] {
+	case "import":
+		return importOrg(ctx, cfg, args[1:], stdout, stderr)
+	case "seed-demo":
+		return seedDemo(ctx, cfg, stdout, stderr)
 	case "migrate":
 		err = migrate(ctx, cfg, log)
 	case "serve":

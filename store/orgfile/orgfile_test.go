@@ -116,9 +116,9 @@ func TestEveryProblemIsReportedAndNothingWritten(t *testing.T) {
 			{"C1", "测试市", "市", ""},
 			{"A", "甲", "县", "B"}, // A ↔ B: a cycle
 			{"B", "乙", "县", "A"},
-			{"T1", "某镇", "乡镇", "NOPE"}, // unknown parent
+			{"T1", "某镇", "乡镇", "NOPE"},   // unknown parent
 			{"T2", "某乡", "planet", "C1"}, // bad level
-			{"C2", "倒挂市", "市", "T3"},    // a city under a township
+			{"C2", "倒挂市", "市", "T3"},     // a city under a township
 			{"T3", "某街道", "街道", "C1"},
 		},
 		"单位 units": {
@@ -132,11 +132,11 @@ func TestEveryProblemIsReportedAndNothingWritten(t *testing.T) {
 			{"编码 code", "姓名 name", "手机号 phone", "单位或部门 department", "区域编码 region code", "角色 roles", "所在单位编码 unit code", "活动办编码 office code"},
 			{"P1", "张三", "138-0000-0000", "县局", "C1", "承办人", "", ""},
 			{"P1", "张三二", "13800000001", "县局", "C1", "承办人", "", ""}, // duplicate person
-			{"P2", "", "13800000002", "", "C1", "承办人", "", ""},        // no name
-			{"P3", "李四", "call me", "", "C1", "承办人", "", ""},         // bad phone
-			{"P4", "王五", "", "", "C1", "局长", "", ""},                 // bad role
-			{"P5", "赵六", "", "", "C1", "反映人", "", ""},                // reporter without unit
-			{"P6", "钱七", "", "", "C1", "活动办", "", "OF-X"},            // unknown office
+			{"P2", "", "13800000002", "", "C1", "承办人", "", ""},      // no name
+			{"P3", "李四", "call me", "", "C1", "承办人", "", ""},        // bad phone
+			{"P4", "王五", "", "", "C1", "局长", "", ""},                // bad role
+			{"P5", "赵六", "", "", "C1", "反映人", "", ""},               // reporter without unit
+			{"P6", "钱七", "", "", "C1", "活动办", "", "OF-X"},           // unknown office
 		},
 		"包联 links": {
 			{"干部编码 cadre code", "单位编码 unit code"},
@@ -145,7 +145,7 @@ func TestEveryProblemIsReportedAndNothingWritten(t *testing.T) {
 		},
 		"活动办 offices": {
 			{"编码 code", "名称 name"}, // no region or working-group column is fine…
-			{"O1", "某办"},            // …but an office needs one of them
+			{"O1", "某办"},           // …but an office needs one of them
 		},
 	}
 	first := true
