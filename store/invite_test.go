@@ -23,7 +23,9 @@ func demoStore(t *testing.T) (*store.Store, *time.Time) {
 	return s, &now
 }
 
-func acc(id int64) store.Account { return store.Account{UserID: id, ChatID: id, Name: "用户", Lang: "zh-CN"} }
+func acc(id int64) store.Account {
+	return store.Account{UserID: id, ChatID: id, Name: "用户", Lang: "zh-CN"}
+}
 
 func TestUnitInviteMakesReportersAndIsUsedUp(t *testing.T) {
 	t.Parallel()
