@@ -344,3 +344,16 @@ func (b *Bot) setCommands(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Username asks the Bot API for the bot's username (for deep links), checking the token.
+func Username(ctx context.Context, token, apiURL string) (string, error) {
+	tg, err := tgbot.New(token, tgbot.WithServerURL(apiURL), tgbot.WithSkipGetMe())
+	if err != nil {
+		return "", fmt.Errorf("bot api client: %w", err)
+	}
+	me, err := tg.GetMe(ctx)
+	if err != nil {
+		return "", fmt.Errorf("getMe at %s: %w", apiURL, err)
+	}
+	return me.Username, nil
+}

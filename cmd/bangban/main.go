@@ -4,6 +4,7 @@
 //	bangban migrate   bring the database schema up to date and exit
 //	bangban import    load organisation data from XLSX or CSV files
 //	bangban seed-demo load the demo county
+//	bangban invite    make invite links and QR posters, or revoke one
 //	bangban sim       a Bot API simulator with a terminal chat, to try the bot without Telegram
 //	bangban version   print the version
 //
@@ -47,6 +48,8 @@ commands:
   import    load organisation data: import [--dry-run] FILE.xlsx|FILE.csv ...
             (import --template FILE.xlsx writes an empty workbook to fill in)
   seed-demo load the demo county shipped with bangban
+  invite    make invite links: invite --role R --unit U,… | --person P,… [--uses N]
+            [--expires 30d|2026-12-31] [--qr DIR] [--bot NAME]; invite --revoke CODE
   sim       run a Bot API simulator and chat with the bot from this terminal
             (flags: -listen 127.0.0.1:8081 -lang zh-hans -user 1001 -name Demo)
   version   print the version and exit
@@ -73,12 +76,12 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return 0
 	case "sim":
 		return simulate(args[1:], stdin, stdout, stderr)
-	case "serve", "migrate", "import", "seed-demo":
+	case "serve", "migrate", "import", "seed-demo", "invite":
 	default:
 		fmt.Fprintf(stderr, "bangban: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	if len(args) > 1 && args[0] != "import" {
+	if len(args) > 1 && args[0] != "import" && args[0] != "invite" {
 		fmt.Fprintf(stderr, "bangban %s: takes no arguments, got %q\n", args[0], args[1:])
 		return 2
 	}
@@ -95,6 +98,8 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return importOrg(ctx, cfg, args[1:], stdout, stderr)
 	case "seed-demo":
 		return seedDemo(ctx, cfg, stdout, stderr)
+	case "invite":
+		return invite(ctx, cfg, args[1:], stdout, stderr)
 	case "migrate":
 		err = migrate(ctx, cfg, log)
 	case "serve":
