@@ -94,6 +94,7 @@ func (s *Server) call(method string, p map[string]string, uploads map[string][]b
 			return nil, http.StatusBadRequest, "Bad Request: message to delete not found"
 		}
 		m.Deleted = true
+		s.broadcastLocked()
 		return true, http.StatusOK, ""
 	case "answerCallbackQuery":
 		s.mu.Lock()
@@ -165,6 +166,7 @@ func (s *Server) send(p map[string]string, fill func(*Message) (int, string)) (a
 	s.nextMsgID[chatID]++
 	m.MessageID = s.nextMsgID[chatID]
 	s.messages[chatID] = append(s.messages[chatID], m)
+	s.broadcastLocked()
 	return s.wireLocked(m), http.StatusOK, ""
 }
 
@@ -261,6 +263,10 @@ func parseMarkup(raw string) ([][]Button, int, string) {
 	}
 	if err := json.Unmarshal([]byte(raw), &kb); err != nil {
 		return nil, http.StatusBadRequest, "Bad Request: can't parse reply keyboard markup JSON object"
+	}
+	if len(kb.InlineKeyboard) == 0 {
+		// An empty keyboard is no keyboard, as Telegram treats it.
+		return nil, 0, ""
 	}
 	for _, row := range kb.InlineKeyboard {
 		for _, b := range row {

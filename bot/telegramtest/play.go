@@ -64,7 +64,6 @@ func (s *Server) PressButton(u User, msg Message, data string) Update {
 	s.nextQueryID++
 	qid := fmt.Sprintf("%d%06d", u.ID, s.nextQueryID)
 	s.queries[qid] = true
-	s.nextUpdateID++
 	var wire IncomingMessage
 	found := false
 	for _, m := range s.messages[msg.ChatID] {
@@ -76,11 +75,8 @@ func (s *Server) PressButton(u User, msg Message, data string) Update {
 		// A message the simulator never saw (forged): present it as the test described it.
 		wire = IncomingMessage{MessageID: msg.MessageID, Chat: Chat{ID: msg.ChatID, Type: "private"}, Date: time.Now().Unix(), Text: msg.Text}
 	}
-	upd := Update{UpdateID: s.nextUpdateID, CallbackQuery: &CallbackQuery{ID: qid, From: u, Message: &wire,
-		ChatInstance: fmt.Sprintf("ci%d", msg.ChatID), Data: data}}
-	s.mu.Unlock()
-	s.Deliver(upd)
-	return upd
+	return s.enqueueLocked(Update{CallbackQuery: &CallbackQuery{ID: qid, From: u, Message: &wire,
+		ChatInstance: fmt.Sprintf("ci%d", msg.ChatID), Data: data}}, false)
 }
 
 func (s *Server) play(u User, fill func(*IncomingMessage)) Update {
@@ -88,42 +84,60 @@ func (s *Server) play(u User, fill func(*IncomingMessage)) Update {
 		Date: time.Now().Unix()}
 	fill(m)
 	s.mu.Lock()
-	s.nextUpdateID++
 	s.nextMsgID[u.ID]++
 	m.MessageID = s.nextMsgID[u.ID]
-	upd := Update{UpdateID: s.nextUpdateID, Message: m}
-	s.mu.Unlock()
-	s.Deliver(upd)
+	upd := s.enqueueLocked(Update{Message: m}, false)
 	return upd
 }
 
-// Deliver hands an update to the bot as it asked: POSTed to its webhook (returning the HTTP
-// status, after the bot answered) or queued for getUpdates (returning 0).
-func (s *Server) Deliver(upd Update) int {
-	return s.deliver(upd, false)
-}
-
-// Redeliver delivers an update again with its update_id unchanged, as Telegram does after a
-// webhook timeout or when a poller restarts before confirming what it fetched.
-func (s *Server) Redeliver(upd Update) int {
-	return s.deliver(upd, true)
-}
-
-func (s *Server) deliver(upd Update, again bool) int {
-	s.mu.Lock()
+// enqueueLocked gives upd the next update_id (unless again) and, in getUpdates mode, queues it
+// in the same critical section: the queue is then always in update_id order, as the bot's
+// offset assumes. In webhook mode it POSTs the update after unlocking. s.mu must be held; it
+// is released.
+func (s *Server) enqueueLocked(upd Update, again bool) Update {
+	if !again {
+		s.nextUpdateID++
+		upd.UpdateID = s.nextUpdateID
+	}
 	url, secret := s.webhookURL, s.webhookSec
 	if url == "" {
 		s.queue = append(s.queue, queued{upd: upd, again: again})
 		s.broadcastLocked()
 		s.mu.Unlock()
-		return 0
+		return upd
 	}
 	s.mu.Unlock()
 	code := s.post(url, upd, secret)
 	s.mu.Lock()
 	s.lastWebhook = code
 	s.mu.Unlock()
-	return code
+	return upd
+}
+
+// Deliver hands an update to the bot as it asked: POSTed to its webhook (returning the HTTP
+// status, after the bot answered) or queued for getUpdates (returning 0). The update keeps
+// the update_id it has.
+func (s *Server) Deliver(upd Update) int {
+	return s.deliver(upd)
+}
+
+// Redeliver delivers an update again with its update_id unchanged, as Telegram does after a
+// webhook timeout or when a poller restarts before confirming what it fetched.
+func (s *Server) Redeliver(upd Update) int {
+	return s.deliver(upd)
+}
+
+func (s *Server) deliver(upd Update) int {
+	s.mu.Lock()
+	if upd.CallbackQuery != nil {
+		s.queries[upd.CallbackQuery.ID] = true
+	}
+	polling := s.webhookURL == ""
+	s.enqueueLocked(upd, true)
+	if polling {
+		return 0
+	}
+	return s.LastWebhookStatus()
 }
 
 // PostWebhook POSTs upd to the registered webhook with the given secret header (omitted when

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
@@ -180,7 +181,10 @@ func (s *Server) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Call, len(s.calls))
-	copy(out, s.calls)
+	for i, c := range s.calls {
+		c.Params = maps.Clone(c.Params)
+		out[i] = c
+	}
 	return out
 }
 
@@ -260,6 +264,17 @@ func (s *Server) MustWaitMessages(tb interface {
 		tb.Fatalf("chat %d: waited for %d bot messages, got %d [%s]: %v", chatID, n, len(msgs), strings.Join(texts, ", "), err)
 	}
 	return msgs
+}
+
+// FileContent is the content of a file the simulator holds (one the bot uploaded, or one a
+// played user sent), or nil.
+func (s *Server) FileContent(fileID string) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f, ok := s.files[fileID]; ok {
+		return append([]byte(nil), f.content...)
+	}
+	return nil
 }
 
 // LastWebhookStatus is the HTTP status of the last webhook delivery (0 before any).

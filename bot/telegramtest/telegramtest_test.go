@@ -298,4 +298,16 @@ func TestConcurrentUsersGetUniqueUpdateIDs(t *testing.T) {
 			t.Fatalf("update id %d missing: ids must run 1..20", id)
 		}
 	}
+	// The queue is in update_id order, as a bot's offset assumes: a poller confirming past
+	// an id never skips a lower one still queued.
+	_, r := call(t, s, "getUpdates", map[string]string{"timeout": "0"})
+	var ups []Update
+	if err := json.Unmarshal(r.Result, &ups); err != nil {
+		t.Fatal(err)
+	}
+	for i, u := range ups {
+		if u.UpdateID != int64(i+1) {
+			t.Fatalf("queue order %d at position %d", u.UpdateID, i)
+		}
+	}
 }
