@@ -263,7 +263,7 @@ func TestRedisDownUserIsToldToTryAgain(t *testing.T) {
 	t.Parallel()
 	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
 	t.Cleanup(func() { _ = dead.Close() })
-	h := startWith(t, false, dead, "down:")
+	h := startWith(t, false, dead, "down:", nil)
 	if code, body := h.get(t, "/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "redis unreachable") {
 		t.Fatalf("/readyz = %d %q, want 503 naming Redis", code, body)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/conversations/redistest"
+	"github.com/bangban/bangban/store"
 )
 
 // pick is a two-step dialog: choose with a button, then write a line.
@@ -49,7 +50,11 @@ func TestDialogThroughTelegram(t *testing.T) {
 			t.Parallel()
 			rdb, prefix := redistest.New(t)
 			done := make(chan map[string]string, 1)
-			h := startWith(t, m.webhook, rdb, prefix, pick(done))
+			h := startWith(t, m.webhook, rdb, prefix, func(e *conversations.Engine, _ *store.Store) {
+				if err := e.Register(pick(done)); err != nil {
+					t.Fatal(err)
+				}
+			})
 			h.sim.SendText(zhUser, "/pick")
 			first := h.sim.MustWaitMessages(t, zhUser.ID, 1)[0]
 			if first.Text != "test.pick" || len(first.Buttons) != 2 {

@@ -42,11 +42,12 @@ const testToken = "7000000001:TEST-token"
 func start(t *testing.T, webhook bool) *harness {
 	t.Helper()
 	rdb, prefix := redistest.New(t)
-	return startWith(t, webhook, rdb, prefix)
+	return startWith(t, webhook, rdb, prefix, nil)
 }
 
-// startWith starts a bot on the given Redis, which may be unreachable, with extra dialogs.
-func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix string, dialogs ...*conversations.Dialog) *harness {
+// startWith starts a bot on the given Redis, which may be unreachable; setup, when given,
+// adds to the engine and the store before the bot starts.
+func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix string, setup func(*conversations.Engine, *store.Store)) *harness {
 	t.Helper()
 	sim := telegramtest.New()
 	t.Cleanup(sim.Close)
@@ -59,10 +60,8 @@ func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix str
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range dialogs {
-		if err := eng.Register(d); err != nil {
-			t.Fatal(err)
-		}
+	if setup != nil {
+		setup(eng, h.store)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -37,6 +38,17 @@ func (s *Sender) Send(ctx context.Context, out conversations.Output) error {
 		return nil
 	}
 	markup := keyboard(out.Buttons)
+	if out.Photo != nil {
+		p := &tgbot.SendPhotoParams{ChatID: out.ChatID, Caption: out.Text,
+			Photo: &models.InputFileUpload{Filename: "poster.png", Data: bytes.NewReader(out.Photo)}}
+		if markup != nil {
+			p.ReplyMarkup = markup
+		}
+		if _, err := s.tg.SendPhoto(ctx, p); err != nil {
+			return fmt.Errorf("send photo to chat %d: %w", out.ChatID, err)
+		}
+		return nil
+	}
 	if out.EditMessageID != 0 {
 		p := &tgbot.EditMessageTextParams{ChatID: out.ChatID, MessageID: int(out.EditMessageID), Text: out.Text}
 		if markup != nil {

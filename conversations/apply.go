@@ -166,7 +166,16 @@ func (r *run) command() {
 		r.reprompt()
 		return
 	case "start":
-		r.say(MsgWelcome, map[string]any{"Name": r.in.FirstName})
+		if r.in.Args != "" && r.e.onStart != nil {
+			r.call(r.e.onStart)
+		} else {
+			r.say(MsgWelcome, map[string]any{"Name": r.in.FirstName})
+		}
+		r.reprompt()
+		return
+	}
+	if fn := r.e.plain[r.in.Command]; fn != nil {
+		r.call(fn)
 		r.reprompt()
 		return
 	}
@@ -214,6 +223,22 @@ func (r *run) begin(d *Dialog) {
 		}
 	}
 	r.prompt()
+}
+
+// call runs a command handler and shows its replies.
+func (r *run) call(fn CommandFunc) {
+	replies, err := fn(r.ctx, Call{Input: r.in, Lang: r.lang})
+	if err != nil {
+		r.fail(err)
+		return
+	}
+	for _, rep := range replies {
+		r.reply(rep)
+	}
+}
+
+func (r *run) reply(rep Reply) {
+	r.outs = append(r.outs, Output{ChatID: r.in.ChatID, Text: r.t(rep.MessageID, rep.Data), Buttons: rep.Buttons, Photo: rep.Photo})
 }
 
 // fail shows a dialog hook's error: a Refusal's own message, anything else "try again".
@@ -415,7 +440,7 @@ func (r *run) validate(st *Step, in Input) bool {
 		}
 	}
 	if st.Validate != nil {
-		if msg := st.Validate(r.session(), in); msg != "" {
+		if msg := st.Validate(r.ctx, r.session(), in); msg != "" {
 			r.say(msg, nil)
 			r.prompt()
 			return false
@@ -478,7 +503,7 @@ func (r *run) done(d *Dialog) {
 	}
 	r.st = nil
 	r.marker, r.markerMode = "", "del"
-	r.outs = append(r.outs, Output{ChatID: r.in.ChatID, Text: r.t(reply.MessageID, reply.Data), Buttons: reply.Buttons})
+	r.reply(reply)
 }
 
 // prompt shows the current step (or the confirm step) with fresh buttons; buttons of earlier

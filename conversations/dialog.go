@@ -47,9 +47,9 @@ type Step struct {
 	// MinLen and MaxLen bound a text answer in characters, after trimming spaces. MaxLen
 	// 0 means the platform's maximum (4096).
 	MinLen, MaxLen int
-	// Validate checks an answer beyond kind and length; it returns the message ID of a
-	// localized error, or "" when the answer is good.
-	Validate func(s *Session, in Input) string
+	// Validate checks an answer beyond kind and length (against the database, if need be);
+	// it returns the message ID of a localized error, or "" when the answer is good.
+	Validate func(ctx context.Context, s *Session, in Input) string
 	// Save stores the answer. By default a choice or text is stored in Data[Name], a
 	// location as "lat,lon", files are appended to Files[Name].
 	Save func(s *Session, in Input)
@@ -70,12 +70,25 @@ type Choice struct {
 	Value   string
 }
 
-// Reply is a localized message to show: a message ID, its data and buttons.
+// Reply is a localized message to show: a message ID, its data and buttons, and optionally
+// a picture (the message then is its caption).
 type Reply struct {
 	MessageID string
 	Data      map[string]any
 	Buttons   [][]Button
+	Photo     []byte
 }
+
+// Call is a command as its handler sees it.
+type Call struct {
+	Input
+	// Lang is the language to answer in.
+	Lang string
+}
+
+// CommandFunc answers a command that is not a dialog (/unjoined). A Refusal is shown as its
+// message; any other error as "try again".
+type CommandFunc func(ctx context.Context, c Call) ([]Reply, error)
 
 // Refusal is an expected refusal with a message for the user (an invite already used, a
 // case that is not theirs).

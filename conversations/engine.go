@@ -61,6 +61,8 @@ type Engine struct {
 	reorder  time.Duration
 	dialogs  map[string]*Dialog
 	commands map[string]*Dialog
+	plain    map[string]CommandFunc
+	onStart  CommandFunc
 }
 
 // NewEngine makes an Engine.
@@ -77,7 +79,7 @@ func NewEngine(opts Options) (*Engine, error) {
 	e := &Engine{rdb: opts.Redis, prefix: opts.KeyPrefix, botID: opts.BotID, tr: opts.Translator, log: opts.Logger,
 		seenTTL: or(opts.SeenTTL, 24*time.Hour), stateTTL: or(opts.StateTTL, 24*time.Hour),
 		lockTTL: or(opts.LockTTL, 60*time.Second), reorder: opts.ReorderWindow,
-		dialogs: map[string]*Dialog{}, commands: map[string]*Dialog{}}
+		dialogs: map[string]*Dialog{}, commands: map[string]*Dialog{}, plain: map[string]CommandFunc{}}
 	return e, nil
 }
 
@@ -99,7 +101,7 @@ func (e *Engine) Register(d *Dialog) error {
 		return fmt.Errorf("dialog %q: name must be 1 to 8 bytes without | or ~", d.Name)
 	case e.dialogs[d.Name] != nil:
 		return fmt.Errorf("dialog %q registered twice", d.Name)
-	case d.Command == "" || builtinCommands[d.Command] || e.commands[d.Command] != nil:
+	case d.Command == "" || builtinCommands[d.Command] || e.commands[d.Command] != nil || e.plain[d.Command] != nil:
 		return fmt.Errorf("dialog %q: command %q is empty or taken", d.Name, d.Command)
 	case len(d.Steps) == 0 || d.Done == nil:
 		return fmt.Errorf("dialog %q: needs steps and Done", d.Name)
@@ -118,6 +120,20 @@ func (e *Engine) Register(d *Dialog) error {
 	e.commands[d.Command] = d
 	return nil
 }
+
+// RegisterCommand adds a command that answers at once, without a dialog. It keeps working
+// in the middle of a dialog, which is shown again after the answer.
+func (e *Engine) RegisterCommand(name string, fn CommandFunc) error {
+	if name == "" || builtinCommands[name] || e.commands[name] != nil || e.plain[name] != nil {
+		return fmt.Errorf("command %q is empty or taken", name)
+	}
+	e.plain[name] = fn
+	return nil
+}
+
+// OnStart sets what /start with a parameter does (a deep link: an invite code). Without a
+// parameter, or without a hook, /start shows the welcome.
+func (e *Engine) OnStart(fn CommandFunc) { e.onStart = fn }
 
 // Translator is the engine's translator, for the notifications bot/ renders.
 func (e *Engine) Translator() *Translator { return e.tr }

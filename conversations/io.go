@@ -84,6 +84,8 @@ type Output struct {
 	// ClearButtons, with EditMessageID and no Text, takes the buttons off that message (an
 	// answered prompt), so it cannot be pressed again.
 	ClearButtons bool
+	// Photo, when set, is sent as a picture with Text as its caption.
+	Photo []byte
 	// CallbackID and Notice answer a button press (the short notice Telegram shows).
 	CallbackID string
 	Notice     string

@@ -13,6 +13,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -29,6 +30,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/bangban/bangban/bot"
+	"github.com/bangban/bangban/bot/poster"
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/store"
 )
@@ -181,12 +183,24 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if err := conversations.RegisterOrg(engine, st, b.Username(), posterPNG); err != nil {
+		return err
+	}
 	log.Info("bangban serving", "version", buildVersion(), "bot", b.Username(), "addr", b.Addr().String())
 	if err := b.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	log.Info("bangban stopped")
 	return nil
+}
+
+// posterPNG draws an invite poster for the chat's /invite.
+func posterPNG(link, name, caption string) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := poster.WritePNG(&buf, link, name, caption); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {

@@ -1,0 +1,183 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/bangban/bangban/bot/poster"
+	"github.com/bangban/bangban/bot/telegramtest"
+	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/redistest"
+	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/orgfile"
+)
+
+func posterPNG(link, name, caption string) ([]byte, error) {
+	var buf bytes.Buffer
+	err := poster.WritePNG(&buf, link, name, caption)
+	return buf.Bytes(), err
+}
+
+// startDemo starts a bot on the demo county with the organisation features.
+func startDemo(t *testing.T) *harness {
+	t.Helper()
+	rdb, prefix := redistest.New(t)
+	return startWith(t, false, rdb, prefix, func(e *conversations.Engine, st *store.Store) {
+		if _, probs, err := st.ImportOrg(context.Background(), orgfile.ReadDemo().Data, false); err != nil || len(probs) > 0 {
+			t.Fatalf("demo: %v %+v", err, probs)
+		}
+		if err := conversations.RegisterOrg(e, st, "bangban_bot", posterPNG); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func (h *harness) invite(t *testing.T, p store.InviteParams) string {
+	t.Helper()
+	inv, err := h.store.CreateInvite(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv.Code
+}
+
+// say sends text as u and returns the bot's next message to u.
+func (h *harness) say(t *testing.T, u telegramtest.User, text string) telegramtest.Message {
+	t.Helper()
+	n := len(h.sim.Messages(u.ID))
+	h.sim.SendText(u, text)
+	return h.sim.MustWaitMessages(t, u.ID, n+1)[n]
+}
+
+func TestJoiningWithAnInvite(t *testing.T) {
+	t.Parallel()
+	h := startDemo(t)
+	code := h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
+	owner := telegramtest.User{ID: 7001, FirstName: "周总", LanguageCode: "zh-hans"}
+	if m := h.say(t, owner, "/start "+code); !strings.Contains(m.Text, "绑定成功：您现在是云岭精密机械有限公司的反映人") {
+		t.Fatalf("join: %q", m.Text)
+	}
+	if m := h.say(t, owner, "/start "+code); !strings.Contains(m.Text, "您已经是云岭精密机械有限公司的反映人") {
+		t.Fatalf("again: %q", m.Text)
+	}
+	other := telegramtest.User{ID: 7002, FirstName: "Li", LanguageCode: "en"}
+	if m := h.say(t, other, "/start "+code); !strings.Contains(m.Text, "used up") {
+		t.Fatalf("someone else: %q", m.Text)
+	}
+	if m := h.say(t, other, "/start ' OR 1=1 --"); !strings.Contains(m.Text, "not valid") {
+		t.Fatalf("garbage: %q", m.Text)
+	}
+	rev := h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E002"})
+	if err := h.store.RevokeInvite(context.Background(), rev); err != nil {
+		t.Fatal(err)
+	}
+	if m := h.say(t, other, "/start "+rev); !strings.Contains(m.Text, "revoked") {
+		t.Fatalf("revoked: %q", m.Text)
+	}
+	exp := h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E002"})
+	if _, err := h.store.Pool().Exec(context.Background(), "UPDATE invites SET expires_at = now() - interval '1 minute' WHERE role = 'reporter' AND uses = 0 AND revoked_at IS NULL"); err != nil {
+		t.Fatal(err)
+	}
+	if m := h.say(t, other, "/start "+exp); !strings.Contains(m.Text, "expired") {
+		t.Fatalf("expired: %q", m.Text)
+	}
+	if m := h.say(t, other, "/start"); !strings.Contains(m.Text, "This is bangban") {
+		t.Fatalf("plain /start: %q", m.Text)
+	}
+}
+
+var linkRe = regexp.MustCompile(`https://t\.me/bangban_bot\?start=([A-Za-z0-9_-]{22})`)
+
+func TestAdminMakesAnInviteInTheChat(t *testing.T) {
+	t.Parallel()
+	h := startDemo(t)
+	admin := telegramtest.User{ID: 7101, FirstName: "管理员", LanguageCode: "zh-hans"}
+	h.say(t, admin, "/start "+h.invite(t, store.InviteParams{Role: store.RoleAdmin, PersonCode: "P024"}))
+
+	m := h.say(t, admin, "/invite")
+	if m.Text != "为谁生成邀请？" {
+		t.Fatalf("first step %q", m.Text)
+	}
+	n := len(h.sim.Messages(admin.ID))
+	h.sim.PressButton(admin, m, button(t, m, "单位（企业或村社区）"))
+	if m = h.sim.MustWaitMessages(t, admin.ID, n+1)[n]; !strings.Contains(m.Text, "请输入编码") {
+		t.Fatalf("code step %q", m.Text)
+	}
+	n = len(h.sim.Messages(admin.ID))
+	if m = h.say(t, admin, "NOPE"); !strings.Contains(m.Text, "没有这个编码") {
+		t.Fatalf("unknown code: %q", m.Text)
+	}
+	if again := h.sim.MustWaitMessages(t, admin.ID, n+2)[n+1]; !strings.Contains(again.Text, "请输入编码") {
+		t.Fatalf("the step was not asked again: %q", again.Text)
+	}
+	m = h.say(t, admin, "E002")
+	if !strings.Contains(m.Text, "可以使用几次") {
+		t.Fatalf("uses step %q", m.Text)
+	}
+	n = len(h.sim.Messages(admin.ID))
+	h.sim.PressButton(admin, m, button(t, m, "10"))
+	m = h.sim.MustWaitMessages(t, admin.ID, n+1)[n]
+	if !strings.Contains(m.Text, "为 E002 生成“反映人”邀请，可用 10 次") {
+		t.Fatalf("summary %q", m.Text)
+	}
+	n = len(h.sim.Messages(admin.ID))
+	h.sim.PressButton(admin, m, button(t, m, "✔ 确认提交"))
+	m = h.sim.MustWaitMessages(t, admin.ID, n+1)[n]
+	link := linkRe.FindStringSubmatch(m.Caption)
+	if m.PhotoFileID == "" || link == nil || !strings.Contains(m.Caption, "青石建材有限公司（反映人）") {
+		t.Fatalf("made: %+v", m)
+	}
+	img, err := png.Decode(bytes.NewReader(h.sim.FileContent(m.PhotoFileID)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil || res.GetText() != link[0] {
+		t.Fatalf("the poster scans as %v (%v), want %s", res, err, link[0])
+	}
+	newcomer := telegramtest.User{ID: 7102, FirstName: "Wang", LanguageCode: "en"}
+	if m := h.say(t, newcomer, "/start "+link[1]); !strings.Contains(m.Text, "you are now reporter for 青石建材有限公司") {
+		t.Fatalf("using the made link: %q", m.Text)
+	}
+
+	// Only admins: a reporter is refused, an unknown account is told to join first.
+	if m := h.say(t, newcomer, "/invite"); !strings.Contains(m.Text, "not allowed") {
+		t.Fatalf("reporter's /invite: %q", m.Text)
+	}
+	stranger := telegramtest.User{ID: 7103, FirstName: "X", LanguageCode: "en"}
+	if m := h.say(t, stranger, "/invite"); !strings.Contains(m.Text, "You have not joined yet") {
+		t.Fatalf("stranger's /invite: %q", m.Text)
+	}
+}
+
+func TestOfficeSeesWhoHasNotJoined(t *testing.T) {
+	t.Parallel()
+	h := startDemo(t)
+	office := telegramtest.User{ID: 7201, FirstName: "县活动办", LanguageCode: "zh-hans"}
+	h.say(t, office, "/start "+h.invite(t, store.InviteParams{Role: store.RoleOffice, PersonCode: "P017"}))
+	m := h.say(t, office, "/unjoined")
+	// The county's 16 cadres and its other office member; all 37 units of the county.
+	if !strings.Contains(m.Text, "尚未加入的干部和工作人员（17）") || !strings.Contains(m.Text, "还没有反映人加入的单位（37）") ||
+		!strings.Contains(m.Text, "P001 李春梅") || strings.Contains(m.Text, "P017") || strings.Contains(m.Text, "P019") {
+		t.Fatalf("unjoined: %s", m.Text)
+	}
+	cadre := telegramtest.User{ID: 7202, FirstName: "李春梅", LanguageCode: "zh-hans"}
+	h.say(t, cadre, "/start "+h.invite(t, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"}))
+	owner := telegramtest.User{ID: 7203, FirstName: "周总", LanguageCode: "zh-hans"}
+	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
+	m = h.say(t, office, "/unjoined")
+	if !strings.Contains(m.Text, "（16）") || !strings.Contains(m.Text, "（36）") || strings.Contains(m.Text, "P001 ") || strings.Contains(m.Text, "E001 ") {
+		t.Fatalf("after two joined: %s", m.Text)
+	}
+	if m := h.say(t, cadre, "/unjoined"); !strings.Contains(m.Text, "没有进行这项操作的权限") {
+		t.Fatalf("a cadre's /unjoined: %q", m.Text)
+	}
+}

@@ -1,0 +1,205 @@
+package conversations
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bangban/bangban/store"
+)
+
+// Poster draws an invite poster (bot/poster does); the dialogs only ask for one.
+type Poster func(link, name, caption string) ([]byte, error)
+
+// org is the organisation side of the chat: joining by invite, making invites, seeing who
+// has not joined.
+type org struct {
+	e      *Engine
+	st     *store.Store
+	bot    string
+	poster Poster
+}
+
+// RegisterOrg adds to an engine: /start with an invite code, /invite for admins, /unjoined
+// for offices. botUsername makes the deep links.
+func RegisterOrg(e *Engine, st *store.Store, botUsername string, poster Poster) error {
+	o := &org{e: e, st: st, bot: botUsername, poster: poster}
+	e.OnStart(o.start)
+	if err := e.RegisterCommand("unjoined", o.unjoined); err != nil {
+		return err
+	}
+	return e.Register(o.inviteDialog())
+}
+
+// inviteCodeRe is the shape of an invite code; anything else is answered as unknown without
+// asking the database.
+var inviteCodeRe = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
+
+func (o *org) start(ctx context.Context, c Call) ([]Reply, error) {
+	if !inviteCodeRe.MatchString(c.Args) {
+		return []Reply{{MessageID: MsgInviteUnknown}}, nil
+	}
+	b, err := o.st.RedeemInvite(ctx, c.Args, store.Account{UserID: c.UserID, ChatID: c.ChatID, Name: c.FirstName})
+	for target, msg := range map[error]string{
+		store.ErrInviteUnknown: MsgInviteUnknown, store.ErrInviteUsed: MsgInviteUsed,
+		store.ErrInviteExpired: MsgInviteExpired, store.ErrInviteRevoked: MsgInviteRevoked,
+		store.ErrAccountInUse: MsgInviteAccountInUse, store.ErrPersonIsBound: MsgInvitePersonIsBound,
+	} {
+		if errors.Is(err, target) {
+			return []Reply{{MessageID: msg}}, nil
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	data := map[string]any{"Name": c.FirstName, "Target": b.Target, "Role": o.e.tr.T(c.Lang, "role_"+b.Role, nil)}
+	if b.Already {
+		return []Reply{{MessageID: MsgInviteAlready, Data: data}}, nil
+	}
+	return []Reply{{MessageID: MsgInviteBound, Data: data}}, nil
+}
+
+// actor is the person acting, who must hold role; the check is made on every action, on the
+// server, whatever the chat shows.
+func (o *org) actor(ctx context.Context, userID int64, role string) (store.Actor, error) {
+	a, err := o.st.ActorByAccount(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, &Refusal{MessageID: MsgNotBound}
+	}
+	if err != nil {
+		return a, err
+	}
+	if !a.Has(role) {
+		return a, &Refusal{MessageID: MsgNotAllowed}
+	}
+	return a, nil
+}
+
+// listLimit keeps a list within one Telegram message.
+const listLimit = 40
+
+func (o *org) unjoined(ctx context.Context, c Call) ([]Reply, error) {
+	a, err := o.actor(ctx, c.UserID, store.RoleOffice)
+	if err != nil {
+		return nil, err
+	}
+	nj, err := o.st.NotJoinedFor(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if len(nj.People) == 0 && len(nj.Units) == 0 {
+		return []Reply{{MessageID: MsgUnjoinedNone}}, nil
+	}
+	t := func(id string, d map[string]any) string { return o.e.tr.T(c.Lang, id, d) }
+	var b strings.Builder
+	b.WriteString(t(MsgUnjoinedPeople, map[string]any{"Count": len(nj.People)}))
+	for i, p := range nj.People {
+		if i == listLimit {
+			b.WriteString("\n" + t(MsgUnjoinedMore, map[string]any{"Count": len(nj.People) - listLimit}))
+			break
+		}
+		b.WriteString("\n" + t(MsgUnjoinedPerson, map[string]any{"Code": p.Code, "Name": p.Name, "Department": p.Department,
+			"Role": t("role_"+p.Role, nil)}))
+	}
+	b.WriteString("\n\n" + t(MsgUnjoinedUnits, map[string]any{"Count": len(nj.Units)}))
+	for i, u := range nj.Units {
+		if i == listLimit {
+			b.WriteString("\n" + t(MsgUnjoinedMore, map[string]any{"Count": len(nj.Units) - listLimit}))
+			break
+		}
+		b.WriteString("\n" + t(MsgUnjoinedUnit, map[string]any{"Code": u.Code, "Name": u.Name}))
+	}
+	return []Reply{{MessageID: MsgUnjoinedList, Data: map[string]any{"Body": b.String()}}}, nil
+}
+
+// inviteDialog is /invite: an admin makes an invite for one unit or person and gets its
+// link and poster.
+func (o *org) inviteDialog() *Dialog {
+	roles := []string{store.RoleHandler, store.RoleOffice, store.RoleReporter, store.RoleAdmin}
+	return &Dialog{
+		Name: "invite", Command: "invite", Version: 1,
+		Begin: func(ctx context.Context, s *Session) error {
+			_, err := o.actor(ctx, s.UserID, store.RoleAdmin)
+			return err
+		},
+		Steps: []*Step{
+			{Name: "for", Prompt: MsgInviteAskFor, Choices: func(*Session) []Choice {
+				return []Choice{{Label: MsgInviteForUnit, Value: "unit"}, {Label: MsgInviteForPerson, Value: "person"}}
+			}},
+			{Name: "code", Prompt: MsgInviteAskCode, MaxLen: 64,
+				PromptData: func(s *Session) map[string]any { return map[string]any{"For": s.Get("for")} },
+				Validate: func(ctx context.Context, s *Session, in Input) string {
+					if !o.st.CodeExists(ctx, s.Get("for"), strings.TrimSpace(in.Text)) {
+						return MsgInviteNoSuchCode
+					}
+					return ""
+				},
+				Next: func(s *Session) string {
+					if s.Get("for") == "unit" {
+						s.Set("role", store.RoleReporter)
+						return "uses"
+					}
+					return "role"
+				}},
+			{Name: "role", Prompt: MsgInviteAskRole, Choices: func(*Session) []Choice {
+				var cs []Choice
+				for _, r := range roles {
+					cs = append(cs, Choice{Label: "role_" + r, Value: r})
+				}
+				return cs
+			}},
+			{Name: "uses", Prompt: MsgInviteAskUses, Choices: func(*Session) []Choice {
+				var cs []Choice
+				for _, n := range []string{"1", "10", "50", "200"} {
+					cs = append(cs, Choice{Label: n, Literal: true, Value: n})
+				}
+				return cs
+			}},
+		},
+		Summary: func(s *Session) Reply {
+			return Reply{MessageID: MsgInviteSummary, Data: map[string]any{"Code": s.Get("code"),
+				"Role": o.e.tr.T(s.Lang, "role_"+s.Get("role"), nil), "Uses": s.Get("uses")}}
+		},
+		Done: o.makeInvite,
+	}
+}
+
+func (o *org) makeInvite(ctx context.Context, s *Session) (Reply, error) {
+	a, err := o.actor(ctx, s.UserID, store.RoleAdmin)
+	if err != nil {
+		return Reply{}, err
+	}
+	uses, _ := strconv.Atoi(s.Get("uses"))
+	p := store.InviteParams{Role: s.Get("role"), MaxUses: uses, CreatedBy: &a.PersonID}
+	if s.Get("for") == "unit" {
+		p.UnitCode = s.Get("code")
+	} else {
+		p.PersonCode = s.Get("code")
+	}
+	inv, err := o.st.CreateInvite(ctx, p)
+	switch {
+	case errors.Is(err, store.ErrRoleNotHeld):
+		return Reply{}, &Refusal{MessageID: MsgInviteRoleNotHeld, Data: map[string]any{"Code": s.Get("code"),
+			"Role": o.e.tr.T(s.Lang, "role_"+p.Role, nil)}}
+	case errors.Is(err, store.ErrNotFound):
+		return Reply{}, &Refusal{MessageID: MsgInviteNoSuchCode}
+	case err != nil:
+		return Reply{}, err
+	}
+	link := "https://t.me/" + o.bot + "?start=" + inv.Code
+	data := map[string]any{"Target": inv.Target, "Role": o.e.tr.T(s.Lang, "role_"+inv.Role, nil), "Link": link,
+		"Uses": inv.MaxUses, "Expires": inv.ExpiresAt.In(o.st.Location()).Format(time.DateOnly)}
+	caption := MsgPosterStaff
+	if inv.Role == store.RoleReporter {
+		caption = MsgPosterReporter
+	}
+	png, err := o.poster(link, inv.Target, o.e.tr.T(s.Lang, caption, nil))
+	if err != nil {
+		return Reply{}, err
+	}
+	return Reply{MessageID: MsgInviteMade, Data: data, Photo: bytes.Clone(png)}, nil
+}

@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Grant is one role of a person, with its scope.
+type Grant struct {
+	Role     string
+	UnitID   *int64
+	RegionID *int64 // a handler's region; an office's is its office's region
+	OfficeID *int64
+	// WorkingGroup is set for the lead of a working group, whose scope is the whole city.
+	WorkingGroup *string
+}
+
+// Actor is the person behind a Telegram account, as every access check sees them.
+type Actor struct {
+	PersonID int64
+	Name     string
+	Lang     *string
+	Grants   []Grant
+}
+
+// Has reports whether the actor holds role in any scope.
+func (a Actor) Has(role string) bool {
+	for _, g := range a.Grants {
+		if g.Role == role {
+			return true
+		}
+	}
+	return false
+}
+
+// ActorByAccount finds the person bound to a Telegram account, with their roles. An account
+// bound to no one is ErrNotFound.
+func (s *Store) ActorByAccount(ctx context.Context, userID int64) (Actor, error) {
+	var a Actor
+	err := s.pool.QueryRow(ctx, "SELECT id, name, lang FROM people WHERE telegram_user_id = $1", userID).Scan(&a.PersonID, &a.Name, &a.Lang)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Actor{}, fmt.Errorf("account %d: %w", userID, ErrNotFound)
+	}
+	if err != nil {
+		return Actor{}, fmt.Errorf("account %d: %w", userID, err)
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT r.role, r.unit_id, coalesce(o.region_id, r.region_id), r.office_id, o.working_group
+		FROM person_roles r LEFT JOIN offices o ON o.id = r.office_id
+		WHERE r.person_id = $1 ORDER BY r.id`, a.PersonID)
+	if err != nil {
+		return Actor{}, fmt.Errorf("roles of person %d: %w", a.PersonID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g Grant
+		if err := rows.Scan(&g.Role, &g.UnitID, &g.RegionID, &g.OfficeID, &g.WorkingGroup); err != nil {
+			return Actor{}, fmt.Errorf("roles of person %d: %w", a.PersonID, err)
+		}
+		a.Grants = append(a.Grants, g)
+	}
+	return a, rows.Err()
+}
+
+// NotJoined is who in an office's regions has not bound a Telegram account yet.
+type NotJoined struct {
+	People []NotJoinedPerson
+	// Units have no reporter with an account: nobody there can report by chat yet.
+	Units []NotJoinedUnit
+}
+
+type NotJoinedPerson struct {
+	Code, Name, Department, Role string
+}
+
+type NotJoinedUnit struct {
+	Code, Name string
+}
+
+// NotJoinedFor lists, for an actor with the office role, the people and units of their
+// regions (each office's region and all below it; a working group's lead sees the whole
+// city) who have not joined. Anyone else is refused with ErrForbidden.
+func (s *Store) NotJoinedFor(ctx context.Context, a Actor) (NotJoined, error) {
+	var regions []int64
+	all := false
+	for _, g := range a.Grants {
+		if g.Role != RoleOffice {
+			continue
+		}
+		if g.WorkingGroup != nil {
+			all = true
+		} else if g.RegionID != nil {
+			regions = append(regions, *g.RegionID)
+		}
+	}
+	if !all && len(regions) == 0 {
+		return NotJoined{}, fmt.Errorf("not joined, for person %d: %w", a.PersonID, ErrForbidden)
+	}
+	const scope = `WITH RECURSIVE scope(id) AS (
+			SELECT id FROM regions WHERE $1 OR id = ANY($2)
+			UNION SELECT r.id FROM regions r JOIN scope s ON r.parent_id = s.id)`
+	var out NotJoined
+	rows, err := s.pool.Query(ctx, scope+`
+		SELECT coalesce(p.code, ''), p.name, p.department, min(r.role)
+		FROM people p JOIN person_roles r ON r.person_id = p.id
+		WHERE p.telegram_user_id IS NULL AND r.role <> 'reporter' AND p.region_id IN (SELECT id FROM scope)
+		GROUP BY p.id ORDER BY p.code, p.id`, all, regions)
+	if err != nil {
+		return NotJoined{}, fmt.Errorf("people not joined: %w", err)
+	}
+	out.People, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (NotJoinedPerson, error) {
+		var p NotJoinedPerson
+		return p, r.Scan(&p.Code, &p.Name, &p.Department, &p.Role)
+	})
+	if err != nil {
+		return NotJoined{}, fmt.Errorf("people not joined: %w", err)
+	}
+	rows, err = s.pool.Query(ctx, scope+`
+		SELECT u.code, u.name FROM units u
+		WHERE u.region_id IN (SELECT id FROM scope) AND NOT EXISTS (
+			SELECT 1 FROM person_roles r JOIN people p ON p.id = r.person_id
+			WHERE r.unit_id = u.id AND r.role = 'reporter' AND p.telegram_user_id IS NOT NULL)
+		ORDER BY u.code`, all, regions)
+	if err != nil {
+		return NotJoined{}, fmt.Errorf("units not joined: %w", err)
+	}
+	out.Units, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (NotJoinedUnit, error) {
+		var u NotJoinedUnit
+		return u, r.Scan(&u.Code, &u.Name)
+	})
+	if err != nil {
+		return NotJoined{}, fmt.Errorf("units not joined: %w", err)
+	}
+	return out, nil
+}
+
+// CodeExists reports whether a unit ("unit") or a person ("person") has the code; a failed
+// query counts as no.
+func (s *Store) CodeExists(ctx context.Context, kind, code string) bool {
+	table := map[string]string{"unit": "units", "person": "people"}[kind]
+	if table == "" || code == "" {
+		return false
+	}
+	var ok bool
+	_ = s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+table+" WHERE code = $1)", code).Scan(&ok)
+	return ok
+}
