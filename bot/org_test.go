@@ -61,10 +61,10 @@ func TestJoiningWithAnInvite(t *testing.T) {
 	h := startDemo(t)
 	code := h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
 	owner := telegramtest.User{ID: 7001, FirstName: "周总", LanguageCode: "zh-hans"}
-	if m := h.say(t, owner, "/start "+code); !strings.Contains(m.Text, "绑定成功：您现在是云岭精密机械有限公司的反映人") {
+	if m := h.say(t, owner, "/start "+code); !strings.Contains(m.Text, "绑定成功！您的身份：云岭精密机械有限公司 · 反映人") {
 		t.Fatalf("join: %q", m.Text)
 	}
-	if m := h.say(t, owner, "/start "+code); !strings.Contains(m.Text, "您已经是云岭精密机械有限公司的反映人") {
+	if m := h.say(t, owner, "/start "+code); !strings.Contains(m.Text, "您已绑定：云岭精密机械有限公司 · 反映人") {
 		t.Fatalf("again: %q", m.Text)
 	}
 	other := telegramtest.User{ID: 7002, FirstName: "Li", LanguageCode: "en"}
@@ -144,7 +144,7 @@ func TestAdminMakesAnInviteInTheChat(t *testing.T) {
 		t.Fatalf("the poster scans as %v (%v), want %s", res, err, link[0])
 	}
 	newcomer := telegramtest.User{ID: 7102, FirstName: "Wang", LanguageCode: "en"}
-	if m := h.say(t, newcomer, "/start "+link[1]); !strings.Contains(m.Text, "you are now reporter for 青石建材有限公司") {
+	if m := h.say(t, newcomer, "/start "+link[1]); !strings.Contains(m.Text, "You have joined as: 青石建材有限公司 · reporter") {
 		t.Fatalf("using the made link: %q", m.Text)
 	}
 

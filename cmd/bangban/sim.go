@@ -55,7 +55,11 @@ func simulate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				return
 			}
 			for _, m := range msgs[shown:] {
-				fmt.Fprintf(stdout, "\n[bot] %s\n", m.Text)
+				text := m.Text
+				if m.PhotoFileID != "" {
+					text = "🖼 " + m.Caption
+				}
+				fmt.Fprintf(stdout, "\n[bot] %s\n", text)
 				n := 0
 				for _, row := range m.Buttons {
 					for _, b := range row {
