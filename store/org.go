@@ -276,44 +276,39 @@ func (im *importer) importRegions(ctx context.Context, d OrgData) error {
 }
 
 func (im *importer) upsertRegion(ctx context.Context, r RegionRow, parent *int64) error {
-	var old struct {
-		name, level string
-		parent      *int64
+	_, err := im.put(ctx, "regions", r.Code, im.regions, `
+		INSERT INTO regions (code, name, level, parent_id) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level, parent_id = EXCLUDED.parent_id
+		WHERE (regions.name, regions.level, regions.parent_id) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.level, EXCLUDED.parent_id)
+		RETURNING id, xmax = 0`, r.Code, r.Name, r.Level, parent)
+	return err
+}
+
+// put writes one record by its code in one statement: inserted when new, updated when
+// anything differs (the statement's WHERE), otherwise left alone and counted unchanged.
+// It returns the record's id.
+func (im *importer) put(ctx context.Context, sheet, code string, known map[string]int64, sql string, args ...any) (int64, error) {
+	var id int64
+	var inserted bool
+	err := im.tx.QueryRow(ctx, sql, args...).Scan(&id, &inserted)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		im.rep.count(sheet).Unchanged++
+		return known[code], nil
+	case err != nil:
+		return 0, fmt.Errorf("%s %s: %w", sheet, code, err)
+	case inserted:
+		known[code] = id
+		im.rep.count(sheet).Created++
+	default:
+		im.updated(sheet, code)
 	}
-	id, exists := im.regions[r.Code]
-	if exists {
-		if err := im.tx.QueryRow(ctx, "SELECT name, level, parent_id FROM regions WHERE id = $1", id).Scan(&old.name, &old.level, &old.parent); err != nil {
-			return fmt.Errorf("region %s: %w", r.Code, err)
-		}
-		if old.name == r.Name && old.level == r.Level && equalPtr(old.parent, parent) {
-			im.rep.count("regions").Unchanged++
-			return nil
-		}
-		if _, err := im.tx.Exec(ctx, "UPDATE regions SET name = $2, level = $3, parent_id = $4 WHERE id = $1", id, r.Name, r.Level, parent); err != nil {
-			return fmt.Errorf("region %s: %w", r.Code, err)
-		}
-		im.updated("regions", r.Code)
-		return nil
-	}
-	if err := im.tx.QueryRow(ctx, "INSERT INTO regions (code, name, level, parent_id) VALUES ($1, $2, $3, $4) RETURNING id",
-		r.Code, r.Name, r.Level, parent).Scan(&id); err != nil {
-		return fmt.Errorf("region %s: %w", r.Code, err)
-	}
-	im.regions[r.Code] = id
-	im.rep.count("regions").Created++
-	return nil
+	return id, nil
 }
 
 func (im *importer) updated(sheet, code string) {
 	im.rep.count(sheet).Updated++
 	im.rep.Updated = append(im.rep.Updated, sheet+" "+code)
-}
-
-func equalPtr[T comparable](a, b *T) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return *a == *b
 }
 
 func (im *importer) region(p Pos, col, code string) (int64, bool) {
@@ -345,30 +340,13 @@ func (im *importer) importOffices(ctx context.Context, d OrgData) error {
 			}
 			group = &o.WorkingGroup
 		}
-		id, exists := im.offices[o.Code]
-		if exists {
-			var name string
-			var r *int64
-			var g *string
-			if err := im.tx.QueryRow(ctx, "SELECT name, region_id, working_group FROM offices WHERE id = $1", id).Scan(&name, &r, &g); err != nil {
-				return fmt.Errorf("office %s: %w", o.Code, err)
-			}
-			if name == o.Name && equalPtr(r, region) && equalPtr(g, group) {
-				im.rep.count("offices").Unchanged++
-				continue
-			}
-			if _, err := im.tx.Exec(ctx, "UPDATE offices SET name = $2, region_id = $3, working_group = $4 WHERE id = $1", id, o.Name, region, group); err != nil {
-				return fmt.Errorf("office %s: %w", o.Code, err)
-			}
-			im.updated("offices", o.Code)
-			continue
+		if _, err := im.put(ctx, "offices", o.Code, im.offices, `
+			INSERT INTO offices (code, name, region_id, working_group) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, region_id = EXCLUDED.region_id, working_group = EXCLUDED.working_group
+			WHERE (offices.name, offices.region_id, offices.working_group) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.region_id, EXCLUDED.working_group)
+			RETURNING id, xmax = 0`, o.Code, o.Name, region, group); err != nil {
+			return err
 		}
-		if err := im.tx.QueryRow(ctx, "INSERT INTO offices (code, name, region_id, working_group) VALUES ($1, $2, $3, $4) RETURNING id",
-			o.Code, o.Name, region, group).Scan(&id); err != nil {
-			return fmt.Errorf("office %s: %w", o.Code, err)
-		}
-		im.offices[o.Code] = id
-		im.rep.count("offices").Created++
 	}
 	return nil
 }
@@ -383,31 +361,13 @@ func (im *importer) importUnits(ctx context.Context, d OrgData) error {
 		if u.CreditCode != "" {
 			credit = &u.CreditCode
 		}
-		id, exists := im.units[u.Code]
-		if exists {
-			var kind, name string
-			var c *string
-			var r int64
-			if err := im.tx.QueryRow(ctx, "SELECT kind, name, credit_code, region_id FROM units WHERE id = $1", id).Scan(&kind, &name, &c, &r); err != nil {
-				return fmt.Errorf("unit %s: %w", u.Code, err)
-			}
-			if kind == u.Kind && name == u.Name && equalPtr(c, credit) && r == region {
-				im.rep.count("units").Unchanged++
-				continue
-			}
-			if _, err := im.tx.Exec(ctx, "UPDATE units SET kind = $2, name = $3, credit_code = $4, region_id = $5 WHERE id = $1",
-				id, u.Kind, u.Name, credit, region); err != nil {
-				return fmt.Errorf("unit %s: %w", u.Code, err)
-			}
-			im.updated("units", u.Code)
-			continue
+		if _, err := im.put(ctx, "units", u.Code, im.units, `
+			INSERT INTO units (code, kind, name, credit_code, region_id) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (code) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, credit_code = EXCLUDED.credit_code, region_id = EXCLUDED.region_id
+			WHERE (units.kind, units.name, units.credit_code, units.region_id) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.name, EXCLUDED.credit_code, EXCLUDED.region_id)
+			RETURNING id, xmax = 0`, u.Code, u.Kind, u.Name, credit, region); err != nil {
+			return err
 		}
-		if err := im.tx.QueryRow(ctx, "INSERT INTO units (code, kind, name, credit_code, region_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-			u.Code, u.Kind, u.Name, credit, region).Scan(&id); err != nil {
-			return fmt.Errorf("unit %s: %w", u.Code, err)
-		}
-		im.units[u.Code] = id
-		im.rep.count("units").Created++
 	}
 	return nil
 }
@@ -435,26 +395,21 @@ func (im *importer) importPeople(ctx context.Context, d OrgData) error {
 			}
 			office = &id
 		}
-		id, exists := im.people[p.Code]
-		changed := false
-		if exists {
-			var name, phone, dept string
-			var r *int64
-			if err := im.tx.QueryRow(ctx, "SELECT name, phone, department, region_id FROM people WHERE id = $1", id).Scan(&name, &phone, &dept, &r); err != nil {
-				return fmt.Errorf("person %s: %w", p.Code, err)
-			}
-			if name != p.Name || phone != p.Phone || dept != p.Department || !equalPtr(r, &region) {
-				if _, err := im.tx.Exec(ctx, "UPDATE people SET name = $2, phone = $3, department = $4, region_id = $5 WHERE id = $1",
-					id, p.Name, p.Phone, p.Department, region); err != nil {
-					return fmt.Errorf("person %s: %w", p.Code, err)
-				}
-				changed = true
-			}
-		} else {
-			if err := im.tx.QueryRow(ctx, "INSERT INTO people (code, name, phone, department, region_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-				p.Code, p.Name, p.Phone, p.Department, region).Scan(&id); err != nil {
-				return fmt.Errorf("person %s: %w", p.Code, err)
-			}
+		var id int64
+		var inserted bool
+		err := im.tx.QueryRow(ctx, `
+			INSERT INTO people (code, name, phone, department, region_id) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, phone = EXCLUDED.phone, department = EXCLUDED.department, region_id = EXCLUDED.region_id
+			WHERE (people.name, people.phone, people.department, people.region_id) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.phone, EXCLUDED.department, EXCLUDED.region_id)
+			RETURNING id, xmax = 0`, p.Code, p.Name, p.Phone, p.Department, region).Scan(&id, &inserted)
+		changed := err == nil && !inserted
+		if errors.Is(err, pgx.ErrNoRows) {
+			id, err = im.people[p.Code], nil
+		}
+		if err != nil {
+			return fmt.Errorf("person %s: %w", p.Code, err)
+		}
+		if inserted {
 			im.people[p.Code] = id
 		}
 		for _, role := range p.Roles {
@@ -473,12 +428,12 @@ func (im *importer) importPeople(ctx context.Context, d OrgData) error {
 			if err != nil {
 				return fmt.Errorf("person %s role %s: %w", p.Code, role, err)
 			}
-			if tag.RowsAffected() > 0 && exists {
+			if tag.RowsAffected() > 0 && !inserted {
 				changed = true
 			}
 		}
 		switch {
-		case !exists:
+		case inserted:
 			im.rep.count("people").Created++
 		case changed:
 			im.updated("people", p.Code)
