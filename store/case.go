@@ -27,27 +27,34 @@ const (
 // Event kinds appended to a case's timeline.
 const (
 	EventSubmitted = "submitted"
+	EventAssigned  = "assigned"
 )
+
+// SignLimit is the first of the 13710 limits: a handler studies and signs for a case within
+// a day of its assignment (DESIGN.md §4.1).
+const SignLimit = 24 * time.Hour
 
 // Case is one row of the ledger (问题台账).
 type Case struct {
-	ID          int64     `db:"id"`
-	TicketNo    string    `db:"ticket_no"`
-	Status      Status    `db:"status"`
-	RegionID    int64     `db:"region_id"`
-	UnitID      *int64    `db:"unit_id"`
-	ReporterID  *int64    `db:"reporter_id"`
-	CategoryID  *int64    `db:"category_id"`
-	Description string    `db:"description"`
-	Urgency     string    `db:"urgency"`
-	Complexity  string    `db:"complexity"`
-	Latitude    *float64  `db:"latitude"`
-	Longitude   *float64  `db:"longitude"`
-	CreatedAt   time.Time `db:"created_at"`
-	UpdatedAt   time.Time `db:"updated_at"`
+	ID          int64      `db:"id"`
+	AssigneeID  *int64     `db:"assignee_id"`
+	SignDueAt   *time.Time `db:"sign_due_at"`
+	TicketNo    string     `db:"ticket_no"`
+	Status      Status     `db:"status"`
+	RegionID    int64      `db:"region_id"`
+	UnitID      *int64     `db:"unit_id"`
+	ReporterID  *int64     `db:"reporter_id"`
+	CategoryID  *int64     `db:"category_id"`
+	Description string     `db:"description"`
+	Urgency     string     `db:"urgency"`
+	Complexity  string     `db:"complexity"`
+	Latitude    *float64   `db:"latitude"`
+	Longitude   *float64   `db:"longitude"`
+	CreatedAt   time.Time  `db:"created_at"`
+	UpdatedAt   time.Time  `db:"updated_at"`
 }
 
-const caseColumns = `id, ticket_no, status, region_id, unit_id, reporter_id, category_id, description,
+const caseColumns = `id, assignee_id, sign_due_at, ticket_no, status, region_id, unit_id, reporter_id, category_id, description,
 	urgency, complexity, latitude, longitude, created_at, updated_at`
 
 // Event is one immutable entry of a case's timeline.
@@ -79,42 +86,102 @@ type SubmitParams struct {
 	// Notify, when set, is enqueued in the same transaction, with the new ticket number
 	// added to its data as "TicketNo".
 	Notify *Notification
+	// SourceKey, when set, makes submitting idempotent: a second Submit with the same key
+	// returns the case the first made (a redelivered confirm).
+	SourceKey string
+	// Attachments are photos and documents, kept by their platform file ids.
+	Attachments []Attachment
+	// Route assigns the case to the unit's linked cadre, when it has one; otherwise it waits
+	// in its region's triage queue.
+	Route bool
 }
 
-// Submit records a new problem: the case with its ticket number, its first event and the
-// notification it causes, in one transaction.
-func (s *Store) Submit(ctx context.Context, p SubmitParams) (Case, error) {
+// Attachment is a photo or document of a case.
+type Attachment struct {
+	Kind     string // photo, document
+	FileID   string
+	UniqueID string
+	Name     string
+	MimeType string
+}
+
+// Submitted is a new case and where it went.
+type Submitted struct {
+	Case
+	// Assignee is the linked cadre it was assigned to, empty when it waits for triage.
+	Assignee string
+	// Again is set when the case was made earlier by the same source (a redelivery).
+	Again bool
+}
+
+// Submit records a new problem: the case with its ticket number, its first event, its
+// attachments, its routing and the notifications it causes, in one transaction.
+func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 	desc := strings.TrimSpace(p.Description)
 	if desc == "" || utf8.RuneCountInString(desc) > MaxDescription {
-		return Case{}, fmt.Errorf("submit case: description of %d characters: %w", utf8.RuneCountInString(desc), ErrInvalid)
+		return Submitted{}, fmt.Errorf("submit case: description of %d characters: %w", utf8.RuneCountInString(desc), ErrInvalid)
 	}
 	urgency := "normal"
 	if p.Urgent {
 		urgency = "urgent"
 	}
+	var source *string
+	if p.SourceKey != "" {
+		source = &p.SourceKey
+	}
 	now := s.now()
-	var c Case
+	var out Submitted
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		if source != nil {
+			// A redelivered confirm: the case exists already; answer with it.
+			rows, err := tx.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE source_key = $1`, *source)
+			if err != nil {
+				return fmt.Errorf("find case by source: %w", err)
+			}
+			c, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Case])
+			if err == nil {
+				out = Submitted{Case: c, Again: true}
+				return s.assigneeName(ctx, tx, &out)
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("find case by source: %w", err)
+			}
+		}
 		no, err := s.nextTicketNo(ctx, tx, now)
 		if err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `
 			INSERT INTO cases (ticket_no, region_id, unit_id, reporter_id, category_id, description,
-				urgency, latitude, longitude, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+				urgency, latitude, longitude, source_key, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
 			RETURNING `+caseColumns,
-			no, p.RegionID, p.UnitID, p.ReporterID, p.CategoryID, desc, urgency, p.Latitude, p.Longitude, now)
+			no, p.RegionID, p.UnitID, p.ReporterID, p.CategoryID, desc, urgency, p.Latitude, p.Longitude, source, now)
 		if err != nil {
 			return fmt.Errorf("insert case %s: %w", no, err)
 		}
-		c, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Case])
+		c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Case])
 		if err != nil {
 			return fmt.Errorf("insert case %s: %w", no, err)
 		}
 		if err := appendEvent(ctx, tx, Event{CaseID: c.ID, At: now, ActorID: p.ReporterID,
 			Kind: EventSubmitted, ToStatus: ptr(StatusSubmitted)}); err != nil {
 			return fmt.Errorf("case %s: %w", no, err)
+		}
+		for _, a := range p.Attachments {
+			if _, err := tx.Exec(ctx, `INSERT INTO case_attachments (case_id, kind, file_id, file_unique_id, file_name, mime_type)
+				VALUES ($1, $2, $3, $4, $5, $6)`, c.ID, a.Kind, a.FileID, a.UniqueID, a.Name, a.MimeType); err != nil {
+				return fmt.Errorf("case %s attachment: %w", no, err)
+			}
+		}
+		if p.Route && p.UnitID != nil {
+			if err := s.routeToLinkedCadre(ctx, tx, &c, *p.UnitID, now); err != nil {
+				return fmt.Errorf("case %s: %w", no, err)
+			}
+		}
+		out = Submitted{Case: c}
+		if err := s.assigneeName(ctx, tx, &out); err != nil {
+			return err
 		}
 		if p.Notify != nil {
 			n := *p.Notify
@@ -127,9 +194,56 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Case, error) {
 		return nil
 	})
 	if err != nil {
-		return Case{}, err
+		return Submitted{}, err
 	}
-	return c, nil
+	return out, nil
+}
+
+// routeToLinkedCadre assigns a new case to the unit's linked cadre (the longest-linked one,
+// when there are several), starting the 13710 clock, and tells the cadre.
+func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unitID int64, now time.Time) error {
+	var cadre int64
+	var chat *int64
+	var lang *string
+	err := tx.QueryRow(ctx, `
+		SELECT p.id, p.chat_id, p.lang FROM links l JOIN people p ON p.id = l.person_id
+		JOIN person_roles r ON r.person_id = p.id AND r.role = 'handler'
+		WHERE l.unit_id = $1 ORDER BY l.created_at, p.id LIMIT 1`, unitID).Scan(&cadre, &chat, &lang)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // no linked cadre: the case waits for triage
+	}
+	if err != nil {
+		return fmt.Errorf("linked cadre: %w", err)
+	}
+	due := now.Add(SignLimit)
+	if _, err := tx.Exec(ctx, `UPDATE cases SET status = 'assigned', assignee_id = $2, assigned_at = $3, sign_due_at = $4, updated_at = $3
+		WHERE id = $1`, c.ID, cadre, now, due); err != nil {
+		return fmt.Errorf("assign: %w", err)
+	}
+	c.Status, c.AssigneeID, c.SignDueAt = StatusAssigned, &cadre, &due
+	if err := appendEvent(ctx, tx, Event{CaseID: c.ID, At: now, Kind: EventAssigned,
+		FromStatus: ptr(StatusSubmitted), ToStatus: ptr(StatusAssigned)}); err != nil {
+		return err
+	}
+	if chat != nil {
+		n := Notification{ChatID: *chat, MessageID: "case_assigned_to_you", CaseID: c.ID,
+			Data: map[string]any{"TicketNo": c.TicketNo, "Description": c.Description}}
+		if lang != nil {
+			n.Lang = *lang
+		}
+		return s.NotifyTx(ctx, tx, n)
+	}
+	return nil
+}
+
+func (s *Store) assigneeName(ctx context.Context, tx pgx.Tx, out *Submitted) error {
+	if out.AssigneeID == nil {
+		return nil
+	}
+	if err := tx.QueryRow(ctx, "SELECT name FROM people WHERE id = $1", *out.AssigneeID).Scan(&out.Assignee); err != nil {
+		return fmt.Errorf("assignee of %s: %w", out.TicketNo, err)
+	}
+	return nil
 }
 
 // CaseByTicket finds a case by its ticket number. It does not check access: callers that act
