@@ -331,6 +331,7 @@ func (b *Bot) setCommands(ctx context.Context) error {
 		}
 		cmds := []models.BotCommand{
 			{Command: "start", Description: tr.T(l, conversations.MsgCmdStart, nil)},
+			{Command: "new", Description: tr.T(l, conversations.MsgCmdNew, nil)},
 			{Command: "help", Description: tr.T(l, conversations.MsgCmdHelp, nil)},
 			{Command: "cancel", Description: tr.T(l, conversations.MsgCmdCancel, nil)},
 		}

@@ -22,6 +22,8 @@ import (
 
 // harness is one bangban bot on real Postgres and Redis, talking to a simulated Telegram.
 type harness struct {
+	rdb     redis.UniversalClient
+	prefix  string
 	sim     *telegramtest.Server
 	store   *store.Store
 	bot     *bot.Bot
@@ -51,12 +53,13 @@ func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix str
 	t.Helper()
 	sim := telegramtest.New()
 	t.Cleanup(sim.Close)
-	h := &harness{sim: sim, store: storetest.NewStore(t, store.Options{}), webhook: webhook}
+	h := &harness{sim: sim, store: storetest.NewStore(t, store.Options{}), webhook: webhook, rdb: rdb, prefix: prefix}
 	tr, err := conversations.NewTranslator(conversations.LangZH)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := conversations.NewEngine(conversations.Options{Redis: rdb, KeyPrefix: prefix, BotID: 7000000001, Translator: tr})
+	eng, err := conversations.NewEngine(conversations.Options{Redis: rdb, KeyPrefix: prefix, BotID: 7000000001, Translator: tr,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

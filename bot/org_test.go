@@ -36,6 +36,9 @@ func startDemo(t *testing.T) *harness {
 		if err := conversations.RegisterOrg(e, st, "bangban_bot", posterPNG); err != nil {
 			t.Fatal(err)
 		}
+		if err := conversations.RegisterReport(e, st); err != nil {
+			t.Fatal(err)
+		}
 	})
 }
 

@@ -222,6 +222,11 @@ func (r *run) begin(d *Dialog) {
 			return
 		}
 	}
+	if d.First != nil {
+		if first := d.First(r.session()); first != "" {
+			r.st.Step = first
+		}
+	}
 	r.prompt()
 }
 

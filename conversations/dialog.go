@@ -19,8 +19,10 @@ type Dialog struct {
 	// a message when Migrate is nil or fails.
 	Version int
 	Migrate func(s *Session, from int) error
-	// Steps, in their default order; the first is where the dialog starts.
+	// Steps, in their default order; the first is where the dialog starts, unless First
+	// (called after Begin) names another.
 	Steps []*Step
+	First func(s *Session) string
 	// Begin, when set, runs before the first prompt (to load what the steps offer). An error
 	// with a message ID (a Refusal) ends the dialog with that message.
 	Begin func(ctx context.Context, s *Session) error

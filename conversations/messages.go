@@ -63,9 +63,33 @@ const (
 	MsgUnjoinedUnit        = "unjoined_unit"
 	MsgUnjoinedMore        = "unjoined_more"
 
+	// Filing a problem (/new).
+	MsgNewAskKind       = "new_ask_kind"
+	MsgKindEnterprise   = "kind_enterprise"
+	MsgKindVillage      = "kind_village"
+	MsgNewAskUnitName   = "new_ask_unit_name"
+	MsgNewAskCredit     = "new_ask_credit"
+	MsgNewBadCredit     = "new_bad_credit"
+	MsgNewAskUnit       = "new_ask_unit"
+	MsgNewAskCategory   = "new_ask_category"
+	MsgNewAskDesc       = "new_ask_desc"
+	MsgNewAskFiles      = "new_ask_files"
+	MsgNewTooManyFiles  = "new_too_many_files"
+	MsgNewFileTooBig    = "new_file_too_big"
+	MsgNewFileType      = "new_file_type"
+	MsgNewAskWhere      = "new_ask_where"
+	MsgNewNoLocation    = "new_no_location"
+	MsgNewAskUrgency    = "new_ask_urgency"
+	MsgUrgencyNormal    = "urgency_normal"
+	MsgUrgencyUrgent    = "urgency_urgent"
+	MsgNewSummary       = "new_summary"
+	MsgNewFiledAssigned = "new_filed_assigned"
+	MsgNewFiledTriage   = "new_filed_triage"
+
 	// Command menu descriptions.
 	MsgCmdStart  = "cmd_start"
 	MsgCmdHelp   = "cmd_help"
+	MsgCmdNew    = "cmd_new"
 	MsgCmdCancel = "cmd_cancel"
 
 	// Notifications.

@@ -148,3 +148,25 @@ func (s *Store) CodeExists(ctx context.Context, kind, code string) bool {
 	_ = s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+table+" WHERE code = $1)", code).Scan(&ok)
 	return ok
 }
+
+// Unit is an enterprise or a village as the dialogs need it.
+type Unit struct {
+	ID       int64  `db:"id"`
+	Kind     string `db:"kind"`
+	Name     string `db:"name"`
+	RegionID int64  `db:"region_id"`
+}
+
+// ReporterUnits are the units a person reports for.
+func (s *Store) ReporterUnits(ctx context.Context, personID int64) ([]Unit, error) {
+	rows, err := s.pool.Query(ctx, `SELECT u.id, u.kind, u.name, u.region_id FROM person_roles r JOIN units u ON u.id = r.unit_id
+		WHERE r.person_id = $1 AND r.role = 'reporter' ORDER BY u.name`, personID)
+	if err != nil {
+		return nil, fmt.Errorf("units of person %d: %w", personID, err)
+	}
+	us, err := pgx.CollectRows(rows, pgx.RowToStructByName[Unit])
+	if err != nil {
+		return nil, fmt.Errorf("units of person %d: %w", personID, err)
+	}
+	return us, nil
+}

@@ -94,6 +94,16 @@ type SubmitParams struct {
 	// Route assigns the case to the unit's linked cadre, when it has one; otherwise it waits
 	// in its region's triage queue.
 	Route bool
+	// NewUnit, for a reporter who came without an invite, registers them and the unit they
+	// named in the same transaction; the case then waits for triage by the city's office,
+	// since no linked cadre is known.
+	NewUnit *NewUnit
+}
+
+// NewUnit is a unit named by a self-registered reporter.
+type NewUnit struct {
+	Kind, Name, CreditCode string
+	Account                Account
 }
 
 // Attachment is a photo or document of a case.
@@ -147,6 +157,11 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 				return fmt.Errorf("find case by source: %w", err)
 			}
 		}
+		if p.NewUnit != nil {
+			if err := selfRegister(ctx, tx, &p); err != nil {
+				return err
+			}
+		}
 		no, err := s.nextTicketNo(ctx, tx, now)
 		if err != nil {
 			return err
@@ -197,6 +212,44 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 		return Submitted{}, err
 	}
 	return out, nil
+}
+
+// selfRegister records a reporter who came without an invite and the unit they named, in
+// the case's transaction, under the top region (whose office triages such cases).
+func selfRegister(ctx context.Context, tx pgx.Tx, p *SubmitParams) error {
+	u := p.NewUnit
+	var credit *string
+	if u.CreditCode != "" {
+		if !ValidCreditCode(u.CreditCode) {
+			return fmt.Errorf("self-registered unit: credit code: %w", ErrInvalid)
+		}
+		credit = &u.CreditCode
+	}
+	if err := tx.QueryRow(ctx, "SELECT id FROM regions WHERE parent_id IS NULL ORDER BY id LIMIT 1").Scan(&p.RegionID); err != nil {
+		return fmt.Errorf("self-registered unit: top region: %w", err)
+	}
+	var unit, person int64
+	// A unit already registered under the same credit code is the same unit.
+	err := tx.QueryRow(ctx, `
+		INSERT INTO units (code, kind, name, credit_code, region_id, self_registered)
+		VALUES ('self-' || md5(random()::text), $1, $2, $3, $4, true)
+		ON CONFLICT (credit_code) DO UPDATE SET credit_code = EXCLUDED.credit_code
+		RETURNING id, region_id`, u.Kind, u.Name, credit, p.RegionID).Scan(&unit, &p.RegionID)
+	if err != nil {
+		return fmt.Errorf("self-registered unit: %w", err)
+	}
+	err = tx.QueryRow(ctx, `
+		INSERT INTO people (name, telegram_user_id, chat_id, region_id) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (telegram_user_id) DO UPDATE SET chat_id = EXCLUDED.chat_id
+		RETURNING id`, u.Account.Name, u.Account.UserID, u.Account.ChatID, p.RegionID).Scan(&person)
+	if err != nil {
+		return fmt.Errorf("self-registered reporter: %w", err)
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO person_roles (person_id, role, unit_id) VALUES ($1, 'reporter', $2) ON CONFLICT DO NOTHING", person, unit); err != nil {
+		return fmt.Errorf("self-registered reporter: %w", err)
+	}
+	p.UnitID, p.ReporterID = &unit, &person
+	return nil
 }
 
 // routeToLinkedCadre assigns a new case to the unit's linked cadre (the longest-linked one,

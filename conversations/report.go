@@ -1,0 +1,278 @@
+package conversations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/bangban/bangban/store"
+)
+
+// The limits of a report (DESIGN.md §3, the reporter journey).
+const (
+	descMin      = 10
+	descMax      = store.MaxDescription
+	maxFiles     = 9
+	maxFileBytes = 20 << 20 // what the Bot API lets a bot download
+)
+
+// acceptedDocuments are the document types a report takes: pictures, PDF, office files and
+// plain text. Anything else (programs, archives, videos) is refused with a message.
+var acceptedDocuments = []string{"image/", "application/pdf", "application/msword", "application/vnd.openxmlformats-officedocument.",
+	"application/vnd.ms-excel", "application/vnd.ms-powerpoint", "text/plain"}
+
+// report is /new: a reporter files a problem.
+type report struct {
+	o    *org
+	mu   sync.Mutex
+	cats map[string][]store.Category // by unit kind; the dictionaries change rarely
+}
+
+// RegisterReport adds /new to an engine on which RegisterOrg was called.
+func RegisterReport(e *Engine, st *store.Store) error {
+	r := &report{o: &org{e: e, st: st}, cats: map[string][]store.Category{}}
+	return e.Register(r.dialog())
+}
+
+func (r *report) categories(ctx context.Context, kind string) ([]store.Category, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if cs, ok := r.cats[kind]; ok {
+		return cs, nil
+	}
+	cs, err := r.o.st.Categories(ctx, kind)
+	if err != nil {
+		return nil, err
+	}
+	r.cats[kind] = cs
+	return cs, nil
+}
+
+// cached is a dictionary loaded by begin.
+func (r *report) cached(kind string) []store.Category {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cats[kind]
+}
+
+func (r *report) dialog() *Dialog {
+	return &Dialog{
+		Name: "new", Command: "new", Version: 1,
+		Begin: r.begin,
+		First: func(s *Session) string {
+			switch {
+			case s.Get("unit_id") != "":
+				return "category"
+			case s.Get("units") != "":
+				return "pickunit"
+			}
+			return "kind"
+		},
+		Steps: []*Step{
+			{Name: "kind", Prompt: MsgNewAskKind, Choices: func(*Session) []Choice {
+				return []Choice{{Label: MsgKindEnterprise, Value: store.UnitEnterprise}, {Label: MsgKindVillage, Value: store.UnitVillage}}
+			}},
+			{Name: "uname", Prompt: MsgNewAskUnitName, MinLen: 2, MaxLen: 100,
+				Next: func(s *Session) string {
+					if s.Get("kind") == store.UnitEnterprise {
+						return "credit"
+					}
+					return "category"
+				}},
+			{Name: "credit", Prompt: MsgNewAskCredit, Optional: true, MaxLen: 18,
+				Validate: func(_ context.Context, _ *Session, in Input) string {
+					if !store.ValidCreditCode(store.NormalizeCreditCode(in.Text)) {
+						return MsgNewBadCredit
+					}
+					return ""
+				},
+				Save: func(s *Session, in Input) { s.Set("credit", store.NormalizeCreditCode(in.Text)) },
+				Next: func(*Session) string { return "category" }},
+			{Name: "pickunit", Prompt: MsgNewAskUnit, Choices: func(s *Session) []Choice {
+				var cs []Choice
+				for _, u := range strings.Split(s.Get("units"), "\n") {
+					id, name, _ := strings.Cut(u, "|")
+					cs = append(cs, Choice{Label: name, Literal: true, Value: id})
+				}
+				return cs
+			}, Save: func(s *Session, in Input) {
+				s.Set("unit_id", in.Text)
+				for _, u := range strings.Split(s.Get("units"), "\n") {
+					if id, rest, _ := strings.Cut(u, "|"); id == in.Text {
+						kind, name, _ := strings.Cut(rest, "|")
+						s.Set("kind", kind)
+						s.Set("uname", name)
+					}
+				}
+			}},
+			{Name: "category", Prompt: MsgNewAskCategory, Choices: func(s *Session) []Choice {
+				var cs []Choice
+				for _, c := range r.cached(s.Get("kind")) {
+					label := c.NameZH
+					if s.Lang == LangEN {
+						label = c.NameEN
+					}
+					cs = append(cs, Choice{Label: label, Literal: true, Value: strconv.FormatInt(c.ID, 10)})
+				}
+				return cs
+			}},
+			{Name: "desc", Prompt: MsgNewAskDesc, MinLen: descMin, MaxLen: descMax,
+				PromptData: func(*Session) map[string]any { return map[string]any{"Min": descMin, "Max": descMax} }},
+			{Name: "files", Prompt: MsgNewAskFiles, Optional: true, Accepts: []Kind{KindPhoto, KindDocument},
+				PromptData: func(s *Session) map[string]any {
+					return map[string]any{"Count": len(s.Files["files"]), "Max": maxFiles}
+				},
+				Validate: func(_ context.Context, s *Session, in Input) string {
+					for _, f := range in.Files {
+						if !f.Photo && !acceptedType(f.MimeType) {
+							return MsgNewFileType
+						}
+						if f.Size > maxFileBytes {
+							return MsgNewFileTooBig
+						}
+					}
+					if len(s.Files["files"]) >= maxFiles {
+						return MsgNewTooManyFiles
+					}
+					return ""
+				},
+				More: func(*Session) bool { return true }},
+			{Name: "where", Prompt: MsgNewAskWhere, Optional: true, Accepts: []Kind{KindLocation}},
+			{Name: "urgency", Prompt: MsgNewAskUrgency, Choices: func(*Session) []Choice {
+				return []Choice{{Label: MsgUrgencyNormal, Value: "normal"}, {Label: MsgUrgencyUrgent, Value: "urgent"}}
+			}},
+		},
+		Summary: r.summary,
+		Done:    r.file,
+	}
+}
+
+func acceptedType(mime string) bool {
+	for _, a := range acceptedDocuments {
+		if strings.HasPrefix(mime, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// begin finds who is reporting: a bound reporter of one unit goes straight to the category;
+// of several, chooses the unit; anyone else names their enterprise or village.
+func (r *report) begin(ctx context.Context, s *Session) error {
+	for _, kind := range []string{store.UnitEnterprise, store.UnitVillage} {
+		if _, err := r.categories(ctx, kind); err != nil {
+			return err
+		}
+	}
+	a, err := r.o.st.ActorByAccount(ctx, s.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	units, err := r.o.st.ReporterUnits(ctx, a.PersonID)
+	if err != nil {
+		return err
+	}
+	switch len(units) {
+	case 0:
+	case 1:
+		s.Set("unit_id", strconv.FormatInt(units[0].ID, 10))
+		s.Set("kind", units[0].Kind)
+		s.Set("uname", units[0].Name)
+	default:
+		var lines []string
+		for _, u := range units {
+			lines = append(lines, fmt.Sprintf("%d|%s|%s", u.ID, u.Kind, u.Name))
+		}
+		s.Set("units", strings.Join(lines, "\n"))
+	}
+	return nil
+}
+
+func (r *report) categoryName(s *Session) string {
+	for _, c := range r.cached(s.Get("kind")) {
+		if strconv.FormatInt(c.ID, 10) == s.Get("category") {
+			if s.Lang == LangEN {
+				return c.NameEN
+			}
+			return c.NameZH
+		}
+	}
+	return ""
+}
+
+func (r *report) summary(s *Session) Reply {
+	t := func(id string) string { return r.o.e.tr.T(s.Lang, id, nil) }
+	where := t(MsgNewNoLocation)
+	if s.Get("where") != "" {
+		where = s.Get("where")
+	}
+	urgency := t(MsgUrgencyNormal)
+	if s.Get("urgency") == "urgent" {
+		urgency = t(MsgUrgencyUrgent)
+	}
+	unit := s.Get("uname")
+	return Reply{MessageID: MsgNewSummary, Data: map[string]any{"Unit": unit, "Category": r.categoryName(s),
+		"Description": s.Get("desc"), "Files": len(s.Files["files"]), "Where": where, "Urgency": urgency}}
+}
+
+// file submits the report: one transaction that files the case, routes it, and for a new
+// reporter registers them and their unit. The update that confirmed is the case's source,
+// so a redelivered confirm answers with the same ticket.
+func (r *report) file(ctx context.Context, s *Session) (Reply, error) {
+	p := store.SubmitParams{Description: s.Get("desc"), Urgent: s.Get("urgency") == "urgent", Route: true,
+		SourceKey: fmt.Sprintf("chat:%d:update:%d", s.ChatID, s.UpdateID)}
+	if id, err := strconv.ParseInt(s.Get("category"), 10, 64); err == nil {
+		p.CategoryID = &id
+	}
+	if lat, lon, ok := strings.Cut(s.Get("where"), ","); ok {
+		la, err1 := strconv.ParseFloat(lat, 64)
+		lo, err2 := strconv.ParseFloat(lon, 64)
+		if err1 == nil && err2 == nil {
+			p.Latitude, p.Longitude = &la, &lo
+		}
+	}
+	for _, f := range s.Files["files"] {
+		kind := "document"
+		if f.Photo {
+			kind = "photo"
+		}
+		p.Attachments = append(p.Attachments, store.Attachment{Kind: kind, FileID: f.ID, UniqueID: f.UniqueID, Name: f.Name, MimeType: f.MimeType})
+	}
+	if s.Get("unit_id") != "" {
+		// The reporter's right to report for the unit is checked again now, on the server.
+		a, err := r.o.st.ActorByAccount(ctx, s.UserID)
+		if err != nil {
+			return Reply{}, &Refusal{MessageID: MsgNotAllowed}
+		}
+		units, err := r.o.st.ReporterUnits(ctx, a.PersonID)
+		if err != nil {
+			return Reply{}, err
+		}
+		for _, u := range units {
+			if strconv.FormatInt(u.ID, 10) == s.Get("unit_id") {
+				p.UnitID, p.RegionID, p.ReporterID = &u.ID, u.RegionID, &a.PersonID
+			}
+		}
+		if p.UnitID == nil {
+			return Reply{}, &Refusal{MessageID: MsgNotAllowed}
+		}
+	} else {
+		p.NewUnit = &store.NewUnit{Kind: s.Get("kind"), Name: s.Get("uname"), CreditCode: s.Get("credit"),
+			Account: store.Account{UserID: s.UserID, ChatID: s.ChatID}}
+	}
+	c, err := r.o.st.Submit(ctx, p)
+	if err != nil {
+		return Reply{}, err
+	}
+	if c.Assignee != "" {
+		return Reply{MessageID: MsgNewFiledAssigned, Data: map[string]any{"TicketNo": c.TicketNo, "Assignee": c.Assignee,
+			"Due": c.SignDueAt.In(r.o.st.Location()).Format("2006-01-02 15:04")}}, nil
+	}
+	return Reply{MessageID: MsgNewFiledTriage, Data: map[string]any{"TicketNo": c.TicketNo}}, nil
+}
