@@ -243,7 +243,11 @@ func (r *run) call(fn CommandFunc) {
 }
 
 func (r *run) reply(rep Reply) {
-	r.outs = append(r.outs, Output{ChatID: r.in.ChatID, Text: r.t(rep.MessageID, rep.Data), Buttons: rep.Buttons, Photo: rep.Photo})
+	o := Output{ChatID: r.in.ChatID, Text: r.t(rep.MessageID, rep.Data), Buttons: rep.Buttons, Photo: rep.Photo}
+	if rep.Edit && r.in.Kind == KindButton && r.in.MessageID != 0 {
+		o.EditMessageID = r.in.MessageID
+	}
+	r.outs = append(r.outs, o)
 }
 
 // fail shows a dialog hook's error: a Refusal's own message, anything else "try again".
@@ -275,6 +279,15 @@ func (r *run) current() *Step {
 }
 
 func (r *run) button() {
+	if prefix, _, found := strings.Cut(r.in.Data, ":"); found && !IsDialogButton(r.in.Data) {
+		if fn := r.e.buttons[prefix]; fn != nil {
+			// Outside any dialog: the session, if one is open, is left as it is.
+			r.untouched = true
+			r.notice("")
+			r.call(fn)
+			return
+		}
+	}
 	b, ok := parseButton(r.in.Data)
 	if !ok {
 		// Not a dialog button, or forged: nothing here acts on it.

@@ -79,6 +79,9 @@ type Reply struct {
 	Data      map[string]any
 	Buttons   [][]Button
 	Photo     []byte
+	// Edit, in answer to a button, replaces the message the button is on (a list turning
+	// its page) instead of sending a new one.
+	Edit bool
 }
 
 // Call is a command as its handler sees it.

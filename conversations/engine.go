@@ -63,6 +63,7 @@ type Engine struct {
 	commands map[string]*Dialog
 	plain    map[string]CommandFunc
 	onStart  CommandFunc
+	buttons  map[string]CommandFunc
 }
 
 // NewEngine makes an Engine.
@@ -79,7 +80,7 @@ func NewEngine(opts Options) (*Engine, error) {
 	e := &Engine{rdb: opts.Redis, prefix: opts.KeyPrefix, botID: opts.BotID, tr: opts.Translator, log: opts.Logger,
 		seenTTL: or(opts.SeenTTL, 24*time.Hour), stateTTL: or(opts.StateTTL, 24*time.Hour),
 		lockTTL: or(opts.LockTTL, 60*time.Second), reorder: opts.ReorderWindow,
-		dialogs: map[string]*Dialog{}, commands: map[string]*Dialog{}, plain: map[string]CommandFunc{}}
+		dialogs: map[string]*Dialog{}, commands: map[string]*Dialog{}, plain: map[string]CommandFunc{}, buttons: map[string]CommandFunc{}}
 	return e, nil
 }
 
@@ -128,6 +129,17 @@ func (e *Engine) RegisterCommand(name string, fn CommandFunc) error {
 		return fmt.Errorf("command %q is empty or taken", name)
 	}
 	e.plain[name] = fn
+	return nil
+}
+
+// RegisterButton handles buttons outside dialogs whose data is "prefix:…" (a list's pages,
+// a case's details). The data proves nothing: the handler checks on the server what the
+// presser may see or do.
+func (e *Engine) RegisterButton(prefix string, fn CommandFunc) error {
+	if prefix == "" || strings.ContainsAny(prefix, ":~") || e.buttons[prefix] != nil {
+		return fmt.Errorf("button prefix %q is empty or taken", prefix)
+	}
+	e.buttons[prefix] = fn
 	return nil
 }
 

@@ -86,6 +86,17 @@ const (
 	MsgNewFiledAssigned = "new_filed_assigned"
 	MsgNewFiledTriage   = "new_filed_triage"
 
+	// A reporter's cases (/my, /status).
+	MsgMyNone        = "my_none"
+	MsgMyList        = "my_list"
+	MsgMyLine        = "my_line"
+	MsgPagePrev      = "page_prev"
+	MsgPageNext      = "page_next"
+	MsgStatusUsage   = "status_usage"
+	MsgStatusUnknown = "status_unknown"
+	MsgStatusView    = "status_view"
+	MsgStatusEvent   = "status_event"
+
 	// Command menu descriptions.
 	MsgCmdStart  = "cmd_start"
 	MsgCmdHelp   = "cmd_help"

@@ -31,9 +31,12 @@ type report struct {
 	cats map[string][]store.Category // by unit kind; the dictionaries change rarely
 }
 
-// RegisterReport adds /new to an engine on which RegisterOrg was called.
+// RegisterReport adds /new, /my and /status to an engine.
 func RegisterReport(e *Engine, st *store.Store) error {
 	r := &report{o: &org{e: e, st: st}, cats: map[string][]store.Category{}}
+	if err := r.registerMyCases(e); err != nil {
+		return err
+	}
 	return e.Register(r.dialog())
 }
 

@@ -1,0 +1,130 @@
+package conversations
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/bangban/bangban/store"
+)
+
+// pageSize is how many cases one page of /my shows.
+const pageSize = 5
+
+// registerMyCases adds /my, /status and their buttons.
+func (r *report) registerMyCases(e *Engine) error {
+	if err := e.RegisterCommand("my", func(ctx context.Context, c Call) ([]Reply, error) { return r.myPage(ctx, c, 0, false) }); err != nil {
+		return err
+	}
+	if err := e.RegisterButton("my", func(ctx context.Context, c Call) ([]Reply, error) {
+		page, err := strconv.Atoi(strings.TrimPrefix(c.Data, "my:"))
+		if err != nil || page < 0 {
+			return nil, &Refusal{MessageID: MsgStaleButton}
+		}
+		return r.myPage(ctx, c, page, true)
+	}); err != nil {
+		return err
+	}
+	if err := e.RegisterCommand("status", func(ctx context.Context, c Call) ([]Reply, error) {
+		no := strings.ToUpper(strings.TrimSpace(c.Args))
+		if no == "" {
+			return []Reply{{MessageID: MsgStatusUsage}}, nil
+		}
+		return r.status(ctx, c, no)
+	}); err != nil {
+		return err
+	}
+	return e.RegisterButton("st", func(ctx context.Context, c Call) ([]Reply, error) {
+		return r.status(ctx, c, strings.TrimPrefix(c.Data, "st:"))
+	})
+}
+
+func (r *report) person(ctx context.Context, userID int64) (store.Actor, error) {
+	a, err := r.o.st.ActorByAccount(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, &Refusal{MessageID: MsgMyNone}
+	}
+	return a, err
+}
+
+func (r *report) myPage(ctx context.Context, c Call, page int, edit bool) ([]Reply, error) {
+	a, err := r.person(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	lines, total, err := r.o.st.ReporterCases(ctx, a.PersonID, pageSize, page*pageSize)
+	if err != nil {
+		return nil, err
+	}
+	if total == 0 {
+		return []Reply{{MessageID: MsgMyNone, Edit: edit}}, nil
+	}
+	pages := (total + pageSize - 1) / pageSize
+	t := func(id string, d map[string]any) string { return r.o.e.tr.T(c.Lang, id, d) }
+	var b strings.Builder
+	var rows [][]Button
+	for _, l := range lines {
+		cat := ""
+		if c.Lang == LangEN && l.CategoryEN != nil {
+			cat = *l.CategoryEN
+		} else if l.CategoryZH != nil {
+			cat = *l.CategoryZH
+		}
+		b.WriteString("\n" + t(MsgMyLine, map[string]any{"TicketNo": l.TicketNo, "Status": t("status_"+string(l.Status), nil),
+			"Category": cat, "Snippet": snippet(l.Description, 30), "Date": l.CreatedAt.In(r.o.st.Location()).Format("01-02")}))
+		rows = append(rows, []Button{{Text: "📄 " + l.TicketNo, Data: "st:" + l.TicketNo}})
+	}
+	var nav []Button
+	if page > 0 {
+		nav = append(nav, Button{Text: t(MsgPagePrev, nil), Data: "my:" + strconv.Itoa(page-1)})
+	}
+	if page+1 < pages {
+		nav = append(nav, Button{Text: t(MsgPageNext, nil), Data: "my:" + strconv.Itoa(page+1)})
+	}
+	if nav != nil {
+		rows = append(rows, nav)
+	}
+	return []Reply{{MessageID: MsgMyList, Edit: edit, Buttons: rows,
+		Data: map[string]any{"Total": total, "Page": page + 1, "Pages": pages, "Body": b.String()}}}, nil
+}
+
+func snippet(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// status shows a case and its timeline to someone who may see it. Another person's ticket
+// is answered exactly as one that does not exist.
+func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error) {
+	unknown := []Reply{{MessageID: MsgStatusUnknown, Data: map[string]any{"TicketNo": no}}}
+	a, err := r.o.st.ActorByAccount(ctx, c.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return unknown, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.o.st.CaseFor(ctx, a.PersonID, no)
+	if errors.Is(err, store.ErrNotFound) {
+		return unknown, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	t := func(id string, d map[string]any) string { return r.o.e.tr.T(c.Lang, id, d) }
+	cat := v.CategoryZH
+	if c.Lang == LangEN {
+		cat = v.CategoryEN
+	}
+	var tl strings.Builder
+	for _, e := range v.Events {
+		tl.WriteString("\n" + t(MsgStatusEvent, map[string]any{"At": e.At.In(r.o.st.Location()).Format("01-02 15:04"),
+			"What": t("ev_"+e.Kind, map[string]any{"Assignee": v.Assignee}), "Note": e.Note}))
+	}
+	return []Reply{{MessageID: MsgStatusView, Data: map[string]any{"TicketNo": v.TicketNo, "Status": t("status_"+string(v.Status), nil),
+		"Unit": v.UnitName, "Category": cat, "Description": v.Description, "Timeline": tl.String()}}}, nil
+}
