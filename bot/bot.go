@@ -333,6 +333,7 @@ func (b *Bot) setCommands(ctx context.Context) error {
 			{Command: "start", Description: tr.T(l, conversations.MsgCmdStart, nil)},
 			{Command: "new", Description: tr.T(l, conversations.MsgCmdNew, nil)},
 			{Command: "help", Description: tr.T(l, conversations.MsgCmdHelp, nil)},
+			{Command: "lang", Description: tr.T(l, conversations.MsgCmdLang, nil)},
 			{Command: "cancel", Description: tr.T(l, conversations.MsgCmdCancel, nil)},
 		}
 		code := ""

@@ -20,12 +20,18 @@ type run struct {
 	// untouched is set when the input changed nothing (a stale press): the session is left
 	// as stored, its TTL included.
 	untouched bool
+	// chosen is a language chosen now with /lang, to store.
+	chosen string
 }
 
 // apply computes the outputs of one input and the change to the session. It does no Redis
 // I/O of its own: the commit stores what it returns.
-func (e *Engine) apply(ctx context.Context, in Input, raw []byte, marker string) ([]Output, effect) {
-	r := &run{e: e, ctx: ctx, in: in, lang: e.tr.Match(in.LangCode), marker: marker, markerMode: "keep"}
+func (e *Engine) apply(ctx context.Context, in Input, raw []byte, marker, chosen string) ([]Output, effect) {
+	lang := e.tr.Match(in.LangCode)
+	if IsLanguage(chosen) {
+		lang = chosen // chosen with /lang, over the Telegram language
+	}
+	r := &run{e: e, ctx: ctx, in: in, lang: lang, marker: marker, markerMode: "keep"}
 	stored := raw != nil
 	if stored {
 		st, err := decodeState(raw)
@@ -53,10 +59,10 @@ func (e *Engine) apply(ctx context.Context, in Input, raw []byte, marker string)
 }
 
 func (r *run) finish(stored bool) ([]Output, effect) {
-	ef := effect{stateMode: "keep", markerMode: r.markerMode, marker: r.marker}
+	ef := effect{stateMode: "keep", markerMode: r.markerMode, marker: r.marker, lang: r.chosen}
 	switch {
 	case r.untouched:
-		return r.outs, effect{stateMode: "keep", markerMode: "keep"}
+		return r.outs, effect{stateMode: "keep", markerMode: "keep", lang: r.chosen}
 	case r.st != nil:
 		b, err := encodeState(r.st)
 		if err != nil {
@@ -164,6 +170,10 @@ func (r *run) command() {
 	case "help":
 		r.say(MsgHelp, nil)
 		r.reprompt()
+		return
+	case "lang":
+		r.outs = append(r.outs, Output{ChatID: r.in.ChatID, Text: r.t(MsgLangAsk, nil),
+			Buttons: [][]Button{{{Text: "中文", Data: "lang:" + LangZH}, {Text: "English", Data: "lang:" + LangEN}}}})
 		return
 	case "start":
 		if r.in.Args != "" && r.e.onStart != nil {
@@ -279,6 +289,24 @@ func (r *run) current() *Step {
 }
 
 func (r *run) button() {
+	if lang, ok := strings.CutPrefix(r.in.Data, "lang:"); ok {
+		r.untouched = true
+		if !IsLanguage(lang) {
+			r.notice(MsgStaleButton)
+			return
+		}
+		if r.e.onLang != nil {
+			if err := r.e.onLang(r.ctx, r.in.UserID, lang); err != nil {
+				r.fail(err)
+				return
+			}
+		}
+		r.chosen, r.lang = lang, lang
+		r.notice("")
+		r.outs = append(r.outs, Output{ChatID: r.in.ChatID, EditMessageID: r.in.MessageID, Text: r.t(MsgLangSet, nil)})
+		r.reprompt()
+		return
+	}
 	if prefix, _, found := strings.Cut(r.in.Data, ":"); found && !IsDialogButton(r.in.Data) {
 		if fn := r.e.buttons[prefix]; fn != nil {
 			// Outside any dialog: the session, if one is open, is left as it is.

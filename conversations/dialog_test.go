@@ -3,6 +3,7 @@ package conversations_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -436,5 +437,45 @@ func TestAStepMayTakeCommands(t *testing.T) {
 	p.expect("test.cmd.done")
 	if len(got) != 1 || got[0] != "pick:42" {
 		t.Fatalf("the step got %q", got)
+	}
+}
+
+func TestLanguageChosenWithLangIsRemembered(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	var kept []string
+	e.OnLang(func(_ context.Context, userID int64, lang string) error {
+		kept = append(kept, fmt.Sprintf("%d:%s", userID, lang))
+		return nil
+	})
+	p := v.person(t, e, 9401)
+	zh := func(text string) []conversations.Output {
+		return p.input(conversations.Input{Kind: conversations.KindCommand, Command: strings.TrimPrefix(text, "/"), LangCode: "zh-hans"})
+	}
+	p.send("/trip") // a dialog open meanwhile is kept and shown again
+	out := p.input(conversations.Input{Kind: conversations.KindCommand, Command: "lang", LangCode: "zh-hans"})
+	if len(out) != 1 || len(out[0].Buttons) != 1 {
+		t.Fatalf("/lang = %+v", out)
+	}
+	choice := out[0].Buttons[0][1]
+	out = p.input(conversations.Input{Kind: conversations.KindButton, Data: choice.Data, CallbackID: "cb", MessageID: 9, LangCode: "zh-hans"})
+	if !strings.Contains(fmt.Sprint(out), "Switched to English.") || !strings.Contains(fmt.Sprint(out), "test.kind") {
+		t.Fatalf("choosing English: %+v", out)
+	}
+	if len(kept) != 1 || kept[0] != "9401:en" {
+		t.Fatalf("kept %v", kept)
+	}
+	// The Telegram client says Chinese; the choice wins, also after a restart.
+	if got := zh("/help"); !strings.HasPrefix(got[0].Text, "You can use:") {
+		t.Fatalf("after choosing: %q", got[0].Text)
+	}
+	p.e = v.engine(t, conversations.Options{})
+	if got := zh("/help"); !strings.HasPrefix(got[0].Text, "You can use:") {
+		t.Fatalf("after a restart: %q", got[0].Text)
+	}
+	out = p.input(conversations.Input{Kind: conversations.KindButton, Data: "lang:fr", CallbackID: "cb2", LangCode: "zh-hans"})
+	if len(out) != 1 || out[0].Notice == "" || out[0].Text != "" {
+		t.Fatalf("a forged language: %+v", out)
 	}
 }

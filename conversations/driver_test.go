@@ -138,7 +138,10 @@ func (p *person) input(in conversations.Input) []conversations.Output {
 	if in.UpdateID == 0 {
 		in.UpdateID = updateIDs.Add(1)
 	}
-	in.ChatID, in.UserID, in.LangCode, in.FirstName = p.id, p.id, "en", "Tester"
+	in.ChatID, in.UserID, in.FirstName = p.id, p.id, "Tester"
+	if in.LangCode == "" {
+		in.LangCode = "en"
+	}
 	out, err := p.e.Handle(context.Background(), in)
 	if err != nil {
 		p.t.Fatalf("Handle(%+v): %v", in, err)

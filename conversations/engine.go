@@ -64,6 +64,7 @@ type Engine struct {
 	plain    map[string]CommandFunc
 	onStart  CommandFunc
 	buttons  map[string]CommandFunc
+	onLang   func(ctx context.Context, userID int64, lang string) error
 }
 
 // NewEngine makes an Engine.
@@ -92,7 +93,7 @@ func or(v, def time.Duration) time.Duration {
 }
 
 // builtinCommands answer whether or not a dialog is open; no dialog may take them.
-var builtinCommands = map[string]bool{"start": true, "help": true, "cancel": true}
+var builtinCommands = map[string]bool{"start": true, "help": true, "cancel": true, "lang": true}
 
 // Register adds a dialog. It is checked here, once, so that a mistake in a declaration stops
 // the program at start rather than a user mid-dialog.
@@ -136,12 +137,16 @@ func (e *Engine) RegisterCommand(name string, fn CommandFunc) error {
 // a case's details). The data proves nothing: the handler checks on the server what the
 // presser may see or do.
 func (e *Engine) RegisterButton(prefix string, fn CommandFunc) error {
-	if prefix == "" || strings.ContainsAny(prefix, ":~") || e.buttons[prefix] != nil {
+	if prefix == "" || prefix == "lang" || strings.ContainsAny(prefix, ":~") || e.buttons[prefix] != nil {
 		return fmt.Errorf("button prefix %q is empty or taken", prefix)
 	}
 	e.buttons[prefix] = fn
 	return nil
 }
+
+// OnLang is told when a person chooses a language with /lang, to keep it where
+// notifications are written (the engine keeps it in Redis for the chat itself).
+func (e *Engine) OnLang(fn func(ctx context.Context, userID int64, lang string) error) { e.onLang = fn }
 
 // OnStart sets what /start with a parameter does (a deep link: an invite code). Without a
 // parameter, or without a hook, /start shows the welcome.
@@ -197,7 +202,7 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]Output, error) {
 				s, err = e.commit(ctx, k, token, s.id, 0, effect{stateMode: "keep", markerMode: "keep"})
 				break
 			}
-			o, ef := e.apply(ctx, cur, s.state, s.marker)
+			o, ef := e.apply(ctx, cur, s.state, s.marker, s.lang)
 			s, err = e.commit(ctx, k, token, s.id, cur.UserID, ef)
 			if err != nil {
 				// The step was computed but not stored: instead of its outputs the user is

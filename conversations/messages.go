@@ -9,6 +9,9 @@ const (
 	MsgStaleButton     = "stale_button"
 	MsgTryAgain        = "try_again"
 	MsgNothingToCancel = "nothing_to_cancel"
+	MsgLangAsk         = "lang_ask"
+	MsgLangSet         = "lang_set"
+	MsgCmdLang         = "cmd_lang"
 
 	// The dialog engine.
 	MsgDialogExpiredNotice = "dialog_expired_notice"

@@ -29,6 +29,7 @@ type org struct {
 func RegisterOrg(e *Engine, st *store.Store, botUsername string, poster Poster) error {
 	o := &org{e: e, st: st, bot: botUsername, poster: poster}
 	e.OnStart(o.start)
+	e.OnLang(st.SetLang)
 	if err := e.RegisterCommand("unjoined", o.unjoined); err != nil {
 		return err
 	}

@@ -42,7 +42,8 @@ local function head(lock, inbox, data, base, window, now)
   end
   local user = redis.call('HGET', data, 'u:' .. id) or '0'
   local payload = redis.call('HGET', data, id) or ''
-  return {'go', id, payload, redis.call('GET', base .. 's:' .. user), redis.call('GET', base .. 'm:' .. user)}
+  return {'go', id, payload, redis.call('GET', base .. 's:' .. user), redis.call('GET', base .. 'm:' .. user),
+    redis.call('GET', base .. 'l:' .. user)}
 end
 `
 
@@ -70,7 +71,7 @@ return head(KEYS[1], KEYS[2], KEYS[3], ARGV[3], tonumber(ARGV[4]), now_ms())
 
 // KEYS: lock, inbox, data, seen. ARGV: token, lock ttl ms, update id, base, reorder window
 // ms, user, session mode (set|del|keep), session, session ttl ms, marker mode, marker,
-// marker ttl ms, seen ttl ms.
+// marker ttl ms, seen ttl ms, language ("" keeps it).
 var commitScript = redis.NewScript(headLua + `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'lost'} end
 local now = now_ms()
@@ -78,6 +79,7 @@ local sk = ARGV[4] .. 's:' .. ARGV[6]
 local mk = ARGV[4] .. 'm:' .. ARGV[6]
 if ARGV[7] == 'set' then redis.call('SET', sk, ARGV[8], 'PX', ARGV[9]) elseif ARGV[7] == 'del' then redis.call('DEL', sk) end
 if ARGV[10] == 'set' then redis.call('SET', mk, ARGV[11], 'PX', ARGV[12]) elseif ARGV[10] == 'del' then redis.call('DEL', mk) end
+if ARGV[14] ~= '' then redis.call('SET', ARGV[4] .. 'l:' .. ARGV[6], ARGV[14]) end
 local id = ARGV[3]
 redis.call('ZADD', KEYS[4], now, id)
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[13]))
@@ -105,6 +107,7 @@ type step struct {
 	payload string
 	state   []byte
 	marker  string
+	lang    string // the language the person chose with /lang, if any
 }
 
 func parseStep(v any) (step, error) {
@@ -128,6 +131,9 @@ func parseStep(v any) (step, error) {
 		if len(arr) > 4 && arr[4] != nil {
 			s.marker = fmt.Sprint(arr[4])
 		}
+		if len(arr) > 5 && arr[5] != nil {
+			s.lang = fmt.Sprint(arr[5])
+		}
 	}
 	return s, nil
 }
@@ -138,6 +144,7 @@ type effect struct {
 	state      []byte
 	markerMode string
 	marker     string
+	lang       string // set: the person chose this language
 }
 
 func newToken() string {
@@ -168,7 +175,7 @@ func (e *Engine) commit(ctx context.Context, k chatKeys, token, id string, user 
 	v, err := commitScript.Run(ctx, e.rdb, []string{k.lock, k.inbox, k.data, k.seen},
 		token, e.lockTTL.Milliseconds(), id, k.base, e.reorder.Milliseconds(), user,
 		ef.stateMode, ef.state, e.stateTTL.Milliseconds(), ef.markerMode, ef.marker, markerTTL.Milliseconds(),
-		e.seenTTL.Milliseconds()).Result()
+		e.seenTTL.Milliseconds(), ef.lang).Result()
 	if err != nil {
 		return step{}, err
 	}

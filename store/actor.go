@@ -170,3 +170,12 @@ func (s *Store) ReporterUnits(ctx context.Context, personID int64) ([]Unit, erro
 	}
 	return us, nil
 }
+
+// SetLang keeps the language a person chose, for the messages sent to them later. An account
+// bound to no one has nowhere to keep it; the chat remembers it regardless.
+func (s *Store) SetLang(ctx context.Context, userID int64, lang string) error {
+	if _, err := s.pool.Exec(ctx, "UPDATE people SET lang = $2 WHERE telegram_user_id = $1", userID, lang); err != nil {
+		return fmt.Errorf("language of account %d: %w", userID, err)
+	}
+	return nil
+}
