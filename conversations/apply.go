@@ -515,7 +515,7 @@ func (r *run) save(st *Step, in Input) {
 func (r *run) advance(d *Dialog, st *Step) {
 	next := ""
 	if st.Next != nil {
-		next = st.Next(r.session())
+		next = st.Next(r.ctx, r.session())
 	}
 	if next == "" {
 		for i, s := range d.Steps {
@@ -525,7 +525,7 @@ func (r *run) advance(d *Dialog, st *Step) {
 		}
 	}
 	r.st.Hist = append(r.st.Hist, r.st.Step)
-	if next == "" {
+	if next == "" || next == ToConfirm {
 		if d.Summary != nil {
 			r.st.Step = confirmStep
 			r.prompt()

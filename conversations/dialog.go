@@ -58,8 +58,9 @@ type Step struct {
 	// More, when set, keeps the step open after an answer (for several photos): the
 	// step is left with a Done button, or when More returns false.
 	More func(s *Session) bool
-	// Next names the step after this one; nil or "" means the following step in the list.
-	Next func(s *Session) string
+	// Next names the step after this one (it may look at the database); nil or "" means the
+	// following step in the list.
+	Next func(ctx context.Context, s *Session) string
 	// Optional steps offer Skip.
 	Optional bool
 }

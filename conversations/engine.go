@@ -47,6 +47,10 @@ const markerTTL = 7 * 24 * time.Hour
 // confirmStep is the name of the built-in confirm step.
 const confirmStep = "~confirm"
 
+// ToConfirm, returned by a step's Next, skips the remaining steps to the confirm step (or to
+// Done when the dialog has no Summary).
+const ToConfirm = confirmStep
+
 // Engine runs the dialogs: it turns inputs into outputs, one chat at a time, with the
 // sessions in Redis.
 type Engine struct {

@@ -88,6 +88,12 @@ const (
 	MsgNewSummary       = "new_summary"
 	MsgNewFiledAssigned = "new_filed_assigned"
 	MsgNewFiledTriage   = "new_filed_triage"
+	MsgNewAskDup        = "new_ask_dup"
+	MsgNewDupAdd        = "new_dup_add"
+	MsgNewDupNew        = "new_dup_new"
+	MsgNewSummaryAdd    = "new_summary_add"
+	MsgNewAdded         = "new_added"
+	MsgNewAddGone       = "new_add_gone"
 
 	// A reporter's cases (/my, /status).
 	MsgMyNone        = "my_none"

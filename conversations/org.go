@@ -139,7 +139,7 @@ func (o *org) inviteDialog() *Dialog {
 					}
 					return ""
 				},
-				Next: func(s *Session) string {
+				Next: func(_ context.Context, s *Session) string {
 					if s.Get("for") == "unit" {
 						s.Set("role", store.RoleReporter)
 						return "uses"

@@ -79,7 +79,7 @@ func (r *report) dialog() *Dialog {
 				return []Choice{{Label: MsgKindEnterprise, Value: store.UnitEnterprise}, {Label: MsgKindVillage, Value: store.UnitVillage}}
 			}},
 			{Name: "uname", Prompt: MsgNewAskUnitName, MinLen: 2, MaxLen: 100,
-				Next: func(s *Session) string {
+				Next: func(_ context.Context, s *Session) string {
 					if s.Get("kind") == store.UnitEnterprise {
 						return "credit"
 					}
@@ -93,7 +93,7 @@ func (r *report) dialog() *Dialog {
 					return ""
 				},
 				Save: func(s *Session, in Input) { s.Set("credit", store.NormalizeCreditCode(in.Text)) },
-				Next: func(*Session) string { return "category" }},
+				Next: func(context.Context, *Session) string { return "category" }},
 			{Name: "pickunit", Prompt: MsgNewAskUnit, Choices: func(s *Session) []Choice {
 				var cs []Choice
 				for _, u := range strings.Split(s.Get("units"), "\n") {
@@ -123,7 +123,15 @@ func (r *report) dialog() *Dialog {
 				return cs
 			}},
 			{Name: "desc", Prompt: MsgNewAskDesc, MinLen: descMin, MaxLen: descMax,
-				PromptData: func(*Session) map[string]any { return map[string]any{"Min": descMin, "Max": descMax} }},
+				PromptData: func(*Session) map[string]any { return map[string]any{"Min": descMin, "Max": descMax} },
+				Next:       r.afterDesc},
+			{Name: "dup", Prompt: MsgNewAskDup, PromptData: func(s *Session) map[string]any { return map[string]any{"TicketNo": s.Get("dup")} },
+				Choices: func(s *Session) []Choice {
+					return []Choice{
+						{Label: r.o.e.tr.T(s.Lang, MsgNewDupAdd, map[string]any{"TicketNo": s.Get("dup")}), Literal: true, Value: "add"},
+						{Label: MsgNewDupNew, Value: "new"}}
+				},
+				Save: func(s *Session, in Input) { s.Set("dupchoice", in.Text) }},
 			{Name: "files", Prompt: MsgNewAskFiles, Optional: true, Accepts: []Kind{KindPhoto, KindDocument},
 				PromptData: func(s *Session) map[string]any {
 					return map[string]any{"Count": len(s.Files["files"]), "Max": maxFiles}
@@ -142,7 +150,13 @@ func (r *report) dialog() *Dialog {
 					}
 					return ""
 				},
-				More: func(*Session) bool { return true }},
+				More: func(*Session) bool { return true },
+				Next: func(_ context.Context, s *Session) string {
+					if s.Get("dupchoice") == "add" {
+						return ToConfirm // adding to a case: where and how urgent are known already
+					}
+					return ""
+				}},
 			{Name: "where", Prompt: MsgNewAskWhere, Optional: true, Accepts: []Kind{KindLocation}},
 			{Name: "urgency", Prompt: MsgNewAskUrgency, Choices: func(*Session) []Choice {
 				return []Choice{{Label: MsgUrgencyNormal, Value: "normal"}, {Label: MsgUrgencyUrgent, Value: "urgent"}}
@@ -181,6 +195,7 @@ func (r *report) begin(ctx context.Context, s *Session) error {
 	if err != nil {
 		return err
 	}
+	s.Set("person_id", strconv.FormatInt(a.PersonID, 10))
 	switch len(units) {
 	case 0:
 	case 1:
@@ -197,6 +212,29 @@ func (r *report) begin(ctx context.Context, s *Session) error {
 	return nil
 }
 
+// dupDays is how far back a report of the same unit and category counts as the same problem.
+const dupDays = 30
+
+// afterDesc offers, when the reporter has a recent open case of the same unit and category,
+// to add this report to it instead of opening another.
+func (r *report) afterDesc(ctx context.Context, s *Session) string {
+	s.Set("dup", "")
+	s.Set("dupchoice", "")
+	person, err1 := strconv.ParseInt(s.Get("person_id"), 10, 64)
+	unit, err2 := strconv.ParseInt(s.Get("unit_id"), 10, 64)
+	cat, err3 := strconv.ParseInt(s.Get("category"), 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return "files"
+	}
+	no, found, err := r.o.st.RecentOpenCase(ctx, person, unit, cat, dupDays)
+	if err != nil || !found {
+		// Without the offer the report is still filed; a failed look-up costs nothing more.
+		return "files"
+	}
+	s.Set("dup", no)
+	return "dup"
+}
+
 func (r *report) categoryName(s *Session) string {
 	for _, c := range r.cached(s.Get("kind")) {
 		if strconv.FormatInt(c.ID, 10) == s.Get("category") {
@@ -211,6 +249,10 @@ func (r *report) categoryName(s *Session) string {
 
 func (r *report) summary(s *Session) Reply {
 	t := func(id string) string { return r.o.e.tr.T(s.Lang, id, nil) }
+	if s.Get("dupchoice") == "add" {
+		return Reply{MessageID: MsgNewSummaryAdd, Data: map[string]any{"TicketNo": s.Get("dup"),
+			"Description": s.Get("desc"), "Files": len(s.Files["files"])}}
+	}
 	where := t(MsgNewNoLocation)
 	if s.Get("where") != "" {
 		where = s.Get("where")
@@ -246,6 +288,21 @@ func (r *report) file(ctx context.Context, s *Session) (Reply, error) {
 			kind = "photo"
 		}
 		p.Attachments = append(p.Attachments, store.Attachment{Kind: kind, FileID: f.ID, UniqueID: f.UniqueID, Name: f.Name, MimeType: f.MimeType})
+	}
+	if s.Get("dupchoice") == "add" {
+		a, err := r.o.st.ActorByAccount(ctx, s.UserID)
+		if err != nil {
+			return Reply{}, &Refusal{MessageID: MsgNotAllowed}
+		}
+		// AddInfo checks on the server that the case is theirs and still open.
+		err = r.o.st.AddInfo(ctx, a.PersonID, s.Get("dup"), s.Get("desc"), p.SourceKey, p.Attachments)
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrIllegalTransition) {
+			return Reply{}, &Refusal{MessageID: MsgNewAddGone, Data: map[string]any{"TicketNo": s.Get("dup")}}
+		}
+		if err != nil {
+			return Reply{}, err
+		}
+		return Reply{MessageID: MsgNewAdded, Data: map[string]any{"TicketNo": s.Get("dup")}}, nil
 	}
 	if s.Get("unit_id") != "" {
 		// The reporter's right to report for the unit is checked again now, on the server.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -84,4 +85,73 @@ func (s *Store) CaseFor(ctx context.Context, personID int64, ticket string) (Cas
 		v.Events = append(v.Events, e)
 	}
 	return v, nil
+}
+
+// RecentOpenCase finds a reporter's case for the same unit and category filed in the last
+// days and still open, so that a second report of the same problem can be added to it.
+func (s *Store) RecentOpenCase(ctx context.Context, reporterID, unitID, categoryID int64, days int) (string, bool, error) {
+	var no string
+	err := s.pool.QueryRow(ctx, `SELECT ticket_no FROM cases
+		WHERE reporter_id = $1 AND unit_id = $2 AND category_id = $3 AND created_at > $4
+		AND status IN ('submitted', 'assigned', 'in_progress') ORDER BY created_at DESC LIMIT 1`,
+		reporterID, unitID, categoryID, s.now().AddDate(0, 0, -days)).Scan(&no)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("recent case of reporter %d: %w", reporterID, err)
+	}
+	return no, true, nil
+}
+
+// EventInfoAdded is a reporter adding to their open case.
+const EventInfoAdded = "info_added"
+
+// AddInfo appends a reporter's further text and files to their own open case, and tells the
+// handler it is assigned to. Idempotent by source, like Submit.
+func (s *Store) AddInfo(ctx context.Context, reporterID int64, ticket, text, source string, files []Attachment) error {
+	return s.InTx(ctx, func(tx pgx.Tx) error {
+		var id int64
+		var status Status
+		var chat *int64
+		var lang *string
+		err := tx.QueryRow(ctx, `SELECT c.id, c.status, p.chat_id, p.lang FROM cases c LEFT JOIN people p ON p.id = c.assignee_id
+			WHERE c.ticket_no = $1 AND c.reporter_id = $2 FOR UPDATE OF c`, ticket, reporterID).Scan(&id, &status, &chat, &lang)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("add to case %s: %w", ticket, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("add to case %s: %w", ticket, err)
+		}
+		if status != StatusSubmitted && status != StatusAssigned && status != StatusInProgress {
+			return fmt.Errorf("add to case %s (%s): %w", ticket, status, ErrIllegalTransition)
+		}
+		var seen bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM case_events WHERE case_id = $1 AND data->>'source' = $2)`, id, source).Scan(&seen); err != nil {
+			return fmt.Errorf("add to case %s: %w", ticket, err)
+		}
+		if seen {
+			return nil // a redelivered confirm: added already
+		}
+		var ev int64
+		if err := tx.QueryRow(ctx, `INSERT INTO case_events (case_id, at, actor_id, kind, note, data)
+			VALUES ($1, $2, $3, $4, $5, jsonb_build_object('source', $6::text)) RETURNING id`,
+			id, s.now(), reporterID, EventInfoAdded, strings.TrimSpace(text), source).Scan(&ev); err != nil {
+			return fmt.Errorf("add to case %s: %w", ticket, err)
+		}
+		for _, a := range files {
+			if _, err := tx.Exec(ctx, `INSERT INTO case_attachments (case_id, event_id, kind, file_id, file_unique_id, file_name, mime_type)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, ev, a.Kind, a.FileID, a.UniqueID, a.Name, a.MimeType); err != nil {
+				return fmt.Errorf("add to case %s: %w", ticket, err)
+			}
+		}
+		if chat != nil {
+			n := Notification{ChatID: *chat, MessageID: "case_info_added", CaseID: id, Data: map[string]any{"TicketNo": ticket, "Text": strings.TrimSpace(text)}}
+			if lang != nil {
+				n.Lang = *lang
+			}
+			return s.NotifyTx(ctx, tx, n)
+		}
+		return nil
+	})
 }
