@@ -108,31 +108,15 @@ func TestAdminMakesAnInviteInTheChat(t *testing.T) {
 	if m.Text != "为谁生成邀请？" {
 		t.Fatalf("first step %q", m.Text)
 	}
-	n := len(h.sim.Messages(admin.ID))
-	h.sim.PressButton(admin, m, button(t, m, "单位（企业或村社区）"))
-	if m = h.sim.MustWaitMessages(t, admin.ID, n+1)[n]; !strings.Contains(m.Text, "请输入编码") {
-		t.Fatalf("code step %q", m.Text)
-	}
-	n = len(h.sim.Messages(admin.ID))
-	if m = h.say(t, admin, "NOPE"); !strings.Contains(m.Text, "没有这个编码") {
-		t.Fatalf("unknown code: %q", m.Text)
-	}
-	if again := h.sim.MustWaitMessages(t, admin.ID, n+2)[n+1]; !strings.Contains(again.Text, "请输入编码") {
-		t.Fatalf("the step was not asked again: %q", again.Text)
-	}
-	m = h.say(t, admin, "E002")
-	if !strings.Contains(m.Text, "可以使用几次") {
-		t.Fatalf("uses step %q", m.Text)
-	}
-	n = len(h.sim.Messages(admin.ID))
-	h.sim.PressButton(admin, m, button(t, m, "10"))
-	m = h.sim.MustWaitMessages(t, admin.ID, n+1)[n]
-	if !strings.Contains(m.Text, "为 E002 生成“反映人”邀请，可用 10 次") {
-		t.Fatalf("summary %q", m.Text)
-	}
-	n = len(h.sim.Messages(admin.ID))
-	h.sim.PressButton(admin, m, button(t, m, "✔ 确认提交"))
-	m = h.sim.MustWaitMessages(t, admin.ID, n+1)[n]
+	m, _ = h.press(t, admin, "单位（企业或村社区）")
+	contains(t, m, "请输入编码")
+	ms := h.sayK(t, admin, "NOPE", 2)
+	contains(t, ms[0], "没有这个编码")
+	contains(t, ms[1], "请输入编码") // asked again
+	contains(t, h.say(t, admin, "E002"), "可以使用几次")
+	m, _ = h.press(t, admin, "10")
+	contains(t, m, "为 E002 生成“反映人”邀请，可用 10 次")
+	m, _ = h.press(t, admin, "✔ 确认提交")
 	link := linkRe.FindStringSubmatch(m.Caption)
 	if m.PhotoFileID == "" || link == nil || !strings.Contains(m.Caption, "青石建材有限公司（反映人）") {
 		t.Fatalf("made: %+v", m)

@@ -159,9 +159,7 @@ func TestRedeliveredConfirmFilesOnce(t *testing.T) {
 	h := startDemo(t)
 	owner := telegramtest.User{ID: 8201, FirstName: "周总", LanguageCode: "zh-hans"}
 	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E003"}))
-	h.say(t, owner, "/new")
-	h.press(t, owner, "融资")
-	h.say(t, owner, "贷款审批卡在担保环节三个月了，急需流动资金")
+	h.fileVia(t, owner, "融资", "贷款审批卡在担保环节三个月了，急需流动资金")
 	h.press(t, owner, "跳过")
 	h.press(t, owner, "跳过")
 	h.press(t, owner, "普通")
