@@ -332,6 +332,8 @@ func (b *Bot) setCommands(ctx context.Context) error {
 		cmds := []models.BotCommand{
 			{Command: "start", Description: tr.T(l, conversations.MsgCmdStart, nil)},
 			{Command: "new", Description: tr.T(l, conversations.MsgCmdNew, nil)},
+			{Command: "my", Description: tr.T(l, conversations.MsgCmdMy, nil)},
+			{Command: "status", Description: tr.T(l, conversations.MsgCmdStatus, nil)},
 			{Command: "help", Description: tr.T(l, conversations.MsgCmdHelp, nil)},
 			{Command: "lang", Description: tr.T(l, conversations.MsgCmdLang, nil)},
 			{Command: "cancel", Description: tr.T(l, conversations.MsgCmdCancel, nil)},

@@ -251,7 +251,8 @@ func TestCommandMenuIsLocalized(t *testing.T) {
 		if err != nil {
 			t.Fatalf("no setMyCommands for %s: %v", lang, err)
 		}
-		if !strings.Contains(c.Params["commands"], `"command":"start"`) || !strings.Contains(c.Params["commands"], `"command":"help"`) {
+		if !strings.Contains(c.Params["commands"], `"command":"start"`) || !strings.Contains(c.Params["commands"], `"command":"help"`) ||
+			!strings.Contains(c.Params["commands"], `"command":"new"`) || !strings.Contains(c.Params["commands"], `"command":"my"`) {
 			t.Errorf("%s menu = %s", lang, c.Params["commands"])
 		}
 	}

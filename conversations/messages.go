@@ -110,6 +110,8 @@ const (
 	MsgCmdStart  = "cmd_start"
 	MsgCmdHelp   = "cmd_help"
 	MsgCmdNew    = "cmd_new"
+	MsgCmdMy     = "cmd_my"
+	MsgCmdStatus = "cmd_status"
 	MsgCmdCancel = "cmd_cancel"
 
 	// Notifications.
