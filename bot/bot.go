@@ -138,8 +138,14 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	if err := river.AddWorkerSafely(workers, &notificationWorker{sender: b.sender, tr: opts.Engine.Translator(), retryBase: opts.RetryBase}); err != nil {
 		return nil, fmt.Errorf("register notification worker: %w", err)
 	}
+	if err := opts.Store.AddWorkers(workers); err != nil {
+		return nil, fmt.Errorf("register lifecycle workers: %w", err)
+	}
 	b.jobs, err = river.NewClient(riverpgxv5.New(opts.Store.Pool()), &river.Config{
-		Queues:            map[string]river.QueueConfig{store.NotifyQueue: {MaxWorkers: opts.NotifyWorkers}},
+		Queues: map[string]river.QueueConfig{
+			store.NotifyQueue:    {MaxWorkers: opts.NotifyWorkers},
+			store.LifecycleQueue: {MaxWorkers: 2},
+		},
 		Workers:           workers,
 		FetchCooldown:     min(opts.JobPollInterval, 100*time.Millisecond),
 		FetchPollInterval: opts.JobPollInterval,

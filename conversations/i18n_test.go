@@ -12,6 +12,7 @@ import (
 
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/locales"
+	"github.com/bangban/bangban/store"
 )
 
 func TestMatchPicksTheUsersLanguage(t *testing.T) {
@@ -64,20 +65,38 @@ func TestTranslateRendersTemplateData(t *testing.T) {
 
 // Every message ID constant in messages.go exists in every locale file.
 func TestMessageConstantsExistInLocales(t *testing.T) {
-	f, err := parser.ParseFile(token.NewFileSet(), "messages.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var ids []string
-	ast.Inspect(f, func(n ast.Node) bool {
-		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-			s, _ := strconv.Unquote(lit.Value)
-			ids = append(ids, s)
+	// The dialogs' messages, and the notifications the store enqueues.
+	for _, file := range []string{"messages.go", "../store/notices.go"} {
+		f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return true
-	})
-	if len(ids) < 5 {
-		t.Fatalf("found only %d message IDs in messages.go", len(ids))
+		n := len(ids)
+		for _, d := range f.Decls {
+			if g, ok := d.(*ast.GenDecl); ok && (g.Tok == token.CONST || g.Tok == token.VAR) {
+				ast.Inspect(g, func(n ast.Node) bool {
+					if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						s, _ := strconv.Unquote(lit.Value)
+						ids = append(ids, s)
+					}
+					return true
+				})
+			}
+		}
+		if len(ids)-n < 5 {
+			t.Fatalf("found only %d message IDs in %s", len(ids)-n, file)
+		}
+	}
+	// Timelines name each event kind and status.
+	for _, k := range []string{store.EventSubmitted, store.EventAssigned, store.EventInfoAdded, store.EventSigned, store.EventProgress,
+		store.EventResolved, store.EventRejected, store.EventMerged, store.EventMergedIn, store.EventFeedback, store.EventRehandled,
+		store.EventWrittenOff, store.EventNoFeedback} {
+		ids = append(ids, "ev_"+k)
+	}
+	for _, s := range []store.Status{store.StatusSubmitted, store.StatusAssigned, store.StatusInProgress, store.StatusResolved,
+		store.StatusClosed, store.StatusRejected, store.StatusMerged} {
+		ids = append(ids, "status_"+string(s))
 	}
 	for _, file := range locales.Files {
 		var m map[string]any

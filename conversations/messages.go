@@ -1,5 +1,7 @@
 package conversations
 
+import "github.com/bangban/bangban/store"
+
 // Message IDs, as in locales/. Every ID used in code is a constant here, so a test can check
 // that each exists in every language.
 const (
@@ -116,4 +118,29 @@ const (
 
 	// Notifications.
 	MsgCaseReceived = "case_received"
+
+	// Feedback (/rate) and adding to a case (/add).
+	MsgCmdRate           = "cmd_rate"
+	MsgRateUsage         = "rate_usage"
+	MsgFbNotOpen         = "fb_not_open"
+	MsgFbAskSolved       = "fb_ask_solved"
+	MsgFbAskSatisfaction = "fb_ask_satisfaction"
+	MsgFbAskComment      = "fb_ask_comment"
+	MsgFbYes             = "fb_yes"
+	MsgFbNo              = "fb_no"
+	MsgFbThanksClosed    = "fb_thanks_closed"
+	MsgFbThanksOffice    = "fb_thanks_office"
+	MsgCmdAdd            = "cmd_add"
+	MsgAddUsage          = "add_usage"
+	MsgAddAskText        = "add_ask_text"
+	MsgAddSummary        = "add_summary"
+	MsgAddEmpty          = "add_empty"
+	MsgBtnAdd            = "btn_add"
 )
+
+// satisfactionMsg is the label of each satisfaction answer.
+var satisfactionMsg = map[string]string{
+	store.Satisfied:      "sat_satisfied",
+	store.BasicSatisfied: "sat_basic",
+	store.Unsatisfied:    "sat_unsatisfied",
+}

@@ -30,31 +30,40 @@ const (
 	EventAssigned  = "assigned"
 )
 
-// SignLimit is the first of the 13710 limits: a handler studies and signs for a case within
-// a day of its assignment (DESIGN.md §4.1).
-const SignLimit = 24 * time.Hour
-
 // Case is one row of the ledger (问题台账).
 type Case struct {
-	ID          int64      `db:"id"`
-	AssigneeID  *int64     `db:"assignee_id"`
-	SignDueAt   *time.Time `db:"sign_due_at"`
-	TicketNo    string     `db:"ticket_no"`
-	Status      Status     `db:"status"`
-	RegionID    int64      `db:"region_id"`
-	UnitID      *int64     `db:"unit_id"`
-	ReporterID  *int64     `db:"reporter_id"`
-	CategoryID  *int64     `db:"category_id"`
-	Description string     `db:"description"`
-	Urgency     string     `db:"urgency"`
-	Complexity  string     `db:"complexity"`
-	Latitude    *float64   `db:"latitude"`
-	Longitude   *float64   `db:"longitude"`
-	CreatedAt   time.Time  `db:"created_at"`
-	UpdatedAt   time.Time  `db:"updated_at"`
+	ID         int64      `db:"id"`
+	AssigneeID *int64     `db:"assignee_id"`
+	SignDueAt  *time.Time `db:"sign_due_at"`
+	// The other limits of the 13710 rule, set on assignment.
+	FeedbackDueAt *time.Time `db:"feedback_due_at"`
+	ResolveDueAt  *time.Time `db:"resolve_due_at"`
+	ResolvedAt    *time.Time `db:"resolved_at"`
+	MergedIntoID  *int64     `db:"merged_into_id"`
+	// Feedback (回访): Solved and Satisfaction as the reporter answered; Flagged while a
+	// "not satisfied" answer waits for the office's decision.
+	Solved        *bool     `db:"solved"`
+	Satisfaction  *string   `db:"satisfaction"`
+	Flagged       bool      `db:"feedback_flagged"`
+	CloseReason   *string   `db:"close_reason"`
+	RehandleCount int       `db:"rehandle_count"`
+	TicketNo      string    `db:"ticket_no"`
+	Status        Status    `db:"status"`
+	RegionID      int64     `db:"region_id"`
+	UnitID        *int64    `db:"unit_id"`
+	ReporterID    *int64    `db:"reporter_id"`
+	CategoryID    *int64    `db:"category_id"`
+	Description   string    `db:"description"`
+	Urgency       string    `db:"urgency"`
+	Complexity    string    `db:"complexity"`
+	Latitude      *float64  `db:"latitude"`
+	Longitude     *float64  `db:"longitude"`
+	CreatedAt     time.Time `db:"created_at"`
+	UpdatedAt     time.Time `db:"updated_at"`
 }
 
-const caseColumns = `id, assignee_id, sign_due_at, ticket_no, status, region_id, unit_id, reporter_id, category_id, description,
+const caseColumns = `id, assignee_id, sign_due_at, feedback_due_at, resolve_due_at, resolved_at, merged_into_id,
+	solved, satisfaction, feedback_flagged, close_reason, rehandle_count, ticket_no, status, region_id, unit_id, reporter_id, category_id, description,
 	urgency, complexity, latitude, longitude, created_at, updated_at`
 
 // Event is one immutable entry of a case's timeline.
@@ -68,6 +77,8 @@ type Event struct {
 	ToStatus   *Status   `db:"to_status"`
 	Note       string    `db:"note"`
 	Internal   bool      `db:"internal"`
+	// Data holds what the timeline names besides the note (the assignee, a merged ticket).
+	Data map[string]any `db:"data"`
 }
 
 // MaxDescription is the longest description a case takes, in characters.
@@ -179,7 +190,7 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 		if err != nil {
 			return fmt.Errorf("insert case %s: %w", no, err)
 		}
-		if err := appendEvent(ctx, tx, Event{CaseID: c.ID, At: now, ActorID: p.ReporterID,
+		if _, err := appendEvent(ctx, tx, Event{CaseID: c.ID, At: now, ActorID: p.ReporterID,
 			Kind: EventSubmitted, ToStatus: ptr(StatusSubmitted)}); err != nil {
 			return fmt.Errorf("case %s: %w", no, err)
 		}
@@ -239,9 +250,9 @@ func selfRegister(ctx context.Context, tx pgx.Tx, p *SubmitParams) error {
 		return fmt.Errorf("self-registered unit: %w", err)
 	}
 	err = tx.QueryRow(ctx, `
-		INSERT INTO people (name, telegram_user_id, chat_id, region_id) VALUES ($1, $2, $3, $4)
+		INSERT INTO people (name, telegram_user_id, chat_id, region_id, lang) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (telegram_user_id) DO UPDATE SET chat_id = EXCLUDED.chat_id
-		RETURNING id`, u.Account.Name, u.Account.UserID, u.Account.ChatID, p.RegionID).Scan(&person)
+		RETURNING id`, u.Account.Name, u.Account.UserID, u.Account.ChatID, p.RegionID, nullable(u.Account.Lang)).Scan(&person)
 	if err != nil {
 		return fmt.Errorf("self-registered reporter: %w", err)
 	}
@@ -256,30 +267,31 @@ func selfRegister(ctx context.Context, tx pgx.Tx, p *SubmitParams) error {
 // when there are several), starting the 13710 clock, and tells the cadre.
 func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unitID int64, now time.Time) error {
 	var cadre int64
+	var name string
 	var chat *int64
 	var lang *string
 	err := tx.QueryRow(ctx, `
-		SELECT p.id, p.chat_id, p.lang FROM links l JOIN people p ON p.id = l.person_id
-		JOIN person_roles r ON r.person_id = p.id AND r.role = 'handler'
-		WHERE l.unit_id = $1 ORDER BY l.created_at, p.id LIMIT 1`, unitID).Scan(&cadre, &chat, &lang)
+		SELECT p.id, p.name, p.chat_id, p.lang FROM links l JOIN people p ON p.id = l.person_id
+		WHERE l.unit_id = $1 AND EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = p.id AND r.role = 'handler')
+		ORDER BY l.created_at, p.id LIMIT 1`, unitID).Scan(&cadre, &name, &chat, &lang)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil // no linked cadre: the case waits for triage
 	}
 	if err != nil {
 		return fmt.Errorf("linked cadre: %w", err)
 	}
-	due := now.Add(SignLimit)
-	if _, err := tx.Exec(ctx, `UPDATE cases SET status = 'assigned', assignee_id = $2, assigned_at = $3, sign_due_at = $4, updated_at = $3
-		WHERE id = $1`, c.ID, cadre, now, due); err != nil {
+	sign, feedback, resolve := s.deadlines(now, c.Complexity)
+	if _, err := tx.Exec(ctx, `UPDATE cases SET status = 'assigned', assignee_id = $2, assigned_at = $3, sign_due_at = $4,
+		feedback_due_at = $5, resolve_due_at = $6, updated_at = $3 WHERE id = $1`, c.ID, cadre, now, sign, feedback, resolve); err != nil {
 		return fmt.Errorf("assign: %w", err)
 	}
-	c.Status, c.AssigneeID, c.SignDueAt = StatusAssigned, &cadre, &due
-	if err := appendEvent(ctx, tx, Event{CaseID: c.ID, At: now, Kind: EventAssigned,
-		FromStatus: ptr(StatusSubmitted), ToStatus: ptr(StatusAssigned)}); err != nil {
+	c.Status, c.AssigneeID, c.SignDueAt, c.FeedbackDueAt, c.ResolveDueAt = StatusAssigned, &cadre, &sign, &feedback, &resolve
+	if _, err := appendEvent(ctx, tx, Event{CaseID: c.ID, At: now, Kind: EventAssigned,
+		FromStatus: ptr(StatusSubmitted), ToStatus: ptr(StatusAssigned), Data: map[string]any{"Assignee": name}}); err != nil {
 		return err
 	}
 	if chat != nil {
-		n := Notification{ChatID: *chat, MessageID: "case_assigned_to_you", CaseID: c.ID,
+		n := Notification{ChatID: *chat, MessageID: NoticeAssignedToYou, CaseID: c.ID,
 			Data: map[string]any{"TicketNo": c.TicketNo, "Description": c.Description}}
 		if lang != nil {
 			n.Lang = *lang
@@ -319,7 +331,7 @@ func (s *Store) CaseByTicket(ctx context.Context, no string) (Case, error) {
 // Events is the timeline of a case, oldest first.
 func (s *Store) Events(ctx context.Context, caseID int64) ([]Event, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT id, case_id, at, actor_id, kind, from_status, to_status, note, internal
+		SELECT id, case_id, at, actor_id, kind, from_status, to_status, note, internal, data
 		FROM case_events WHERE case_id = $1 ORDER BY id`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("events of case %d: %w", caseID, err)
@@ -331,15 +343,20 @@ func (s *Store) Events(ctx context.Context, caseID int64) ([]Event, error) {
 	return evs, nil
 }
 
-func appendEvent(ctx context.Context, tx pgx.Tx, e Event) error {
-	_, err := tx.Exec(ctx, `
-		INSERT INTO case_events (case_id, at, actor_id, kind, from_status, to_status, note, internal)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		e.CaseID, e.At, e.ActorID, e.Kind, e.FromStatus, e.ToStatus, e.Note, e.Internal)
-	if err != nil {
-		return fmt.Errorf("append %s event: %w", e.Kind, err)
+// appendEvent appends one immutable event and returns its id.
+func appendEvent(ctx context.Context, tx pgx.Tx, e Event) (int64, error) {
+	if e.Data == nil {
+		e.Data = map[string]any{}
 	}
-	return nil
+	var id int64
+	err := tx.QueryRow(ctx, `
+		INSERT INTO case_events (case_id, at, actor_id, kind, from_status, to_status, note, internal, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		e.CaseID, e.At, e.ActorID, e.Kind, e.FromStatus, e.ToStatus, e.Note, e.Internal, e.Data).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("append %s event: %w", e.Kind, err)
+	}
+	return id, nil
 }
 
 func ptr[T any](v T) *T { return &v }

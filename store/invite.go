@@ -129,7 +129,16 @@ type Account struct {
 	UserID int64
 	ChatID int64
 	Name   string
-	Lang   string // "" follows the Telegram language
+	// Lang is the language the person talks to the bot in, kept for the messages sent to
+	// them later; "" leaves it to the configured default.
+	Lang string
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // Binding is what using an invite gave.
@@ -229,8 +238,8 @@ func bindPerson(ctx context.Context, tx pgx.Tx, personID int64, acc Account) (in
 		return 0, "", err
 	}
 	var name string
-	err = tx.QueryRow(ctx, `UPDATE people SET telegram_user_id = $2, chat_id = $3
-		WHERE id = $1 AND (telegram_user_id IS NULL OR telegram_user_id = $2) RETURNING name`, personID, acc.UserID, acc.ChatID).Scan(&name)
+	err = tx.QueryRow(ctx, `UPDATE people SET telegram_user_id = $2, chat_id = $3, lang = coalesce(lang, $4)
+		WHERE id = $1 AND (telegram_user_id IS NULL OR telegram_user_id = $2) RETURNING name`, personID, acc.UserID, acc.ChatID, nullable(acc.Lang)).Scan(&name)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, "", ErrPersonIsBound
 	}

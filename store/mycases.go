@@ -48,15 +48,20 @@ type CaseView struct {
 	CategoryEN string
 	Assignee   string
 	Events     []Event
+	// Reporter is set when the viewer is the case's own reporter (who may add to it and rate
+	// it), not a follower of a case merged into it.
+	Reporter bool
 }
 
-// CaseFor finds a case for a person who may see it: its reporter, or the handler it is
-// assigned to. For anyone else it is ErrNotFound, exactly as for a ticket that does not
-// exist, so a ticket number reveals nothing. Internal notes are left out for the reporter.
+// CaseFor finds a case for a person who may see it: its reporter (or the reporter of a case
+// merged into it, who follows it now), or the handler it is assigned to. For anyone else it
+// is ErrNotFound, exactly as for a ticket that does not exist, so a ticket number reveals
+// nothing. Internal notes are shown to the handler only.
 func (s *Store) CaseFor(ctx context.Context, personID int64, ticket string) (CaseView, error) {
 	var v CaseView
-	rows, err := s.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases
-		WHERE ticket_no = $1 AND (reporter_id = $2 OR assignee_id = $2)`, ticket, personID)
+	rows, err := s.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases c
+		WHERE ticket_no = $1 AND (reporter_id = $2 OR assignee_id = $2
+			OR EXISTS (SELECT 1 FROM cases m WHERE m.merged_into_id = c.id AND m.reporter_id = $2))`, ticket, personID)
 	if err != nil {
 		return v, fmt.Errorf("case %s: %w", ticket, err)
 	}
@@ -77,9 +82,10 @@ func (s *Store) CaseFor(ctx context.Context, personID int64, ticket string) (Cas
 	if err != nil {
 		return v, err
 	}
-	reporter := v.ReporterID != nil && *v.ReporterID == personID
+	v.Reporter = v.ReporterID != nil && *v.ReporterID == personID
+	handler := v.AssigneeID != nil && *v.AssigneeID == personID
 	for _, e := range evs {
-		if e.Internal && reporter {
+		if e.Internal && !handler {
 			continue
 		}
 		v.Events = append(v.Events, e)
@@ -146,7 +152,7 @@ func (s *Store) AddInfo(ctx context.Context, reporterID int64, ticket, text, sou
 			}
 		}
 		if chat != nil {
-			n := Notification{ChatID: *chat, MessageID: "case_info_added", CaseID: id, Data: map[string]any{"TicketNo": ticket, "Text": strings.TrimSpace(text)}}
+			n := Notification{ChatID: *chat, MessageID: NoticeInfoAdded, CaseID: id, Data: map[string]any{"TicketNo": ticket, "Text": strings.TrimSpace(text)}}
 			if lang != nil {
 				n.Lang = *lang
 			}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -20,6 +21,34 @@ type Options struct {
 	TicketPrefix string
 	// Now is the clock; tests pass their own. Defaults to time.Now.
 	Now func() time.Time
+	// Limits are the 13710 time limits and the feedback window; each zero field takes its
+	// default.
+	Limits Limits
+}
+
+// Limits are the campaign's time limits (DESIGN.md §4.1), in calendar days counted from the
+// assignment, and the window a reporter has to answer the feedback questions.
+type Limits struct {
+	// SignDays: the handler studies the case and signs for it (or hands it back). Default 1.
+	SignDays int
+	// FeedbackDays: the first progress feedback, which the reporter sees. Default 3.
+	FeedbackDays int
+	// ResolveDays: an ordinary (一般) problem is resolved. Default 7.
+	ResolveDays int
+	// ComplexMonths: a major or complex (重大复杂) problem is resolved. Default 1.
+	ComplexMonths int
+	// FeedbackWindowDays: unanswered feedback after this closes the case as "no feedback".
+	// Default 7.
+	FeedbackWindowDays int
+}
+
+func (l Limits) withDefaults() Limits {
+	l.SignDays = cmp.Or(l.SignDays, 1)
+	l.FeedbackDays = cmp.Or(l.FeedbackDays, 3)
+	l.ResolveDays = cmp.Or(l.ResolveDays, 7)
+	l.ComplexMonths = cmp.Or(l.ComplexMonths, 1)
+	l.FeedbackWindowDays = cmp.Or(l.FeedbackWindowDays, 7)
+	return l
 }
 
 // Store is bangban's Postgres: one pool, and an insert-only job client that puts durable
@@ -30,6 +59,7 @@ type Store struct {
 	loc    *time.Location
 	prefix string
 	now    func() time.Time
+	limits Limits
 }
 
 // DefaultTicketPrefix is the ticket prefix when none is configured.
@@ -56,7 +86,8 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new job client: %w", err)
 	}
-	return &Store{pool: pool, jobs: jobs, loc: opts.Location, prefix: opts.TicketPrefix, now: opts.Now}, nil
+	return &Store{pool: pool, jobs: jobs, loc: opts.Location, prefix: opts.TicketPrefix, now: opts.Now,
+		limits: opts.Limits.withDefaults()}, nil
 }
 
 // Open connects to Postgres at url and checks the connection.

@@ -1,0 +1,717 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+)
+
+// Event kinds of the lifecycle (DESIGN.md §3), besides submitted, assigned and info_added.
+const (
+	EventSigned     = "signed"
+	EventProgress   = "progress"
+	EventResolved   = "resolved"
+	EventRejected   = "rejected"
+	EventMerged     = "merged"
+	EventMergedIn   = "merged_in"
+	EventFeedback   = "feedback"
+	EventRehandled  = "rehandled"
+	EventWrittenOff = "written_off"
+	EventNoFeedback = "no_feedback"
+)
+
+// Satisfaction answers of the feedback (回访).
+const (
+	Satisfied      = "satisfied"   // 满意
+	BasicSatisfied = "basic"       // 基本满意
+	Unsatisfied    = "unsatisfied" // 不满意
+)
+
+// Complexity classes, set at triage (default ordinary).
+const (
+	Ordinary = "ordinary" // 一般
+	Complex  = "complex"  // 重大复杂
+)
+
+// FeedbackButton is the callback data of the feedback buttons on a resolved case:
+// "fb:<ticket>:y" (solved) or "fb:<ticket>:n" (not solved). It proves nothing by itself: the
+// feedback dialog checks on the server that the presser is the case's reporter.
+const FeedbackButton = "fb"
+
+// MaxNote is the longest note (a reason, a progress note, a result) in characters.
+const MaxNote = 2000
+
+// ActParams name a case, the person acting on it and what they say. Each lifecycle method
+// loads the actor's roles itself, in its transaction: who may act is decided here, never by
+// what a button or a ticket number claims.
+type ActParams struct {
+	Ticket  string
+	ActorID int64
+	// Note is the reason, the progress note or the result, as the action asks.
+	Note  string
+	Files []Attachment
+	// Source, when set, makes the action idempotent: a redelivered update that already
+	// acted returns the case as it stands instead of acting twice.
+	Source string
+}
+
+// AssignParams are an office's assignment (交办) of a case to a handler.
+type AssignParams struct {
+	ActParams
+	AssigneeID int64
+	// Complexity sets the class (一般 / 重大复杂) and with it the resolve limit; "" keeps it.
+	Complexity string
+}
+
+// MergeParams merge a case into another (并案).
+type MergeParams struct {
+	ActParams
+	Into string
+}
+
+// FeedbackParams are the reporter's answers to the feedback questions.
+type FeedbackParams struct {
+	ActParams
+	Solved       bool
+	Satisfaction string
+}
+
+// act is one transition in the making: the locked case, the actor's roles and the time.
+type act struct {
+	s   *Store
+	tx  pgx.Tx
+	c   Case
+	a   Actor
+	now time.Time
+	// again is set when the action's source has acted already.
+	again bool
+}
+
+// transition runs fn on the case, locked, in one transaction with everything it appends
+// and enqueues, and returns the case as it stands after. verb names the action in errors.
+func (s *Store) transition(ctx context.Context, verb string, p ActParams, fn func(ctx context.Context, t *act) error) (Case, error) {
+	if utf8.RuneCountInString(p.Note) > MaxNote {
+		return Case{}, fmt.Errorf("%s case %s: note of %d characters: %w", verb, p.Ticket, utf8.RuneCountInString(p.Note), ErrInvalid)
+	}
+	var out Case
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		t := &act{s: s, tx: tx, now: s.now()}
+		var err error
+		if t.a, err = actorTx(ctx, tx, p.ActorID); err != nil {
+			return err
+		}
+		if t.c, err = lockCase(ctx, tx, p.Ticket); err != nil {
+			return err
+		}
+		if p.Source != "" {
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM case_events WHERE case_id = $1 AND data->>'source' = $2)`,
+				t.c.ID, p.Source).Scan(&t.again); err != nil {
+				return err
+			}
+			if t.again {
+				out = t.c
+				return nil
+			}
+		}
+		if err := fn(ctx, t); err != nil {
+			return err
+		}
+		out, err = lockCase(ctx, tx, p.Ticket)
+		return err
+	})
+	if err != nil {
+		return Case{}, fmt.Errorf("%s case %s: %w", verb, p.Ticket, err)
+	}
+	return out, nil
+}
+
+func lockCase(ctx context.Context, tx pgx.Tx, ticket string) (Case, error) {
+	rows, err := tx.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket_no = $1 FOR UPDATE`, ticket)
+	if err != nil {
+		return Case{}, err
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Case])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Case{}, ErrNotFound
+	}
+	return c, err
+}
+
+// actorTx loads a person's roles inside the transaction that acts for them.
+func actorTx(ctx context.Context, tx pgx.Tx, personID int64) (Actor, error) {
+	a := Actor{PersonID: personID}
+	err := tx.QueryRow(ctx, "SELECT name, lang FROM people WHERE id = $1", personID).Scan(&a.Name, &a.Lang)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return a, fmt.Errorf("person %d: %w", personID, ErrForbidden)
+	}
+	if err != nil {
+		return a, fmt.Errorf("person %d: %w", personID, err)
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT r.role, r.unit_id, coalesce(o.region_id, r.region_id), r.office_id, o.working_group
+		FROM person_roles r LEFT JOIN offices o ON o.id = r.office_id
+		WHERE r.person_id = $1 ORDER BY r.id`, personID)
+	if err != nil {
+		return a, fmt.Errorf("roles of person %d: %w", personID, err)
+	}
+	a.Grants, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Grant, error) {
+		var g Grant
+		return g, r.Scan(&g.Role, &g.UnitID, &g.RegionID, &g.OfficeID, &g.WorkingGroup)
+	})
+	if err != nil {
+		return a, fmt.Errorf("roles of person %d: %w", personID, err)
+	}
+	return a, nil
+}
+
+// from refuses the action unless the case stands in one of the statuses.
+func (t *act) from(ss ...Status) error {
+	if !slices.Contains(ss, t.c.Status) {
+		return fmt.Errorf("from %s: %w", t.c.Status, ErrIllegalTransition)
+	}
+	return nil
+}
+
+// reporter allows the case's own reporter; to anyone else the case does not exist.
+func (t *act) reporter() error {
+	if t.c.ReporterID == nil || *t.c.ReporterID != t.a.PersonID {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// assignee allows the handler the case is assigned to.
+func (t *act) assignee() error {
+	if t.c.AssigneeID == nil || *t.c.AssigneeID != t.a.PersonID || !t.a.Has(RoleHandler) {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// office allows an office whose region is the case's or one above it; a working group's lead
+// acts across the city.
+func (t *act) office(ctx context.Context, regionID int64) error {
+	ok, err := officeCovers(ctx, t.tx, t.a, regionID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrForbidden
+	}
+	return nil
+}
+
+func officeCovers(ctx context.Context, q pgx.Tx, a Actor, regionID int64) (bool, error) {
+	var regions []int64
+	for _, g := range a.Grants {
+		if g.Role != RoleOffice {
+			continue
+		}
+		if g.WorkingGroup != nil {
+			return true, nil
+		}
+		if g.RegionID != nil {
+			regions = append(regions, *g.RegionID)
+		}
+	}
+	if len(regions) == 0 {
+		return false, nil
+	}
+	var ok bool
+	err := q.QueryRow(ctx, `
+		WITH RECURSIVE up(id, parent_id) AS (
+			SELECT id, parent_id FROM regions WHERE id = $1
+			UNION ALL SELECT r.id, r.parent_id FROM regions r JOIN up ON r.id = up.parent_id)
+		SELECT EXISTS (SELECT 1 FROM up WHERE id = ANY($2))`, regionID, regions).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("office scope: %w", err)
+	}
+	return ok, nil
+}
+
+// event appends the transition's event (with its files) and returns its id.
+func (t *act) event(ctx context.Context, kind string, to Status, p ActParams, internal bool, data map[string]any) (int64, error) {
+	data = withData(data, "source", p.Source)
+	if p.Source == "" {
+		delete(data, "source")
+	}
+	var from *Status
+	var toS *Status
+	if to != "" {
+		from, toS = ptr(t.c.Status), &to
+	}
+	id, err := appendEvent(ctx, t.tx, Event{CaseID: t.c.ID, At: t.now, ActorID: &t.a.PersonID, Kind: kind,
+		FromStatus: from, ToStatus: toS, Note: strings.TrimSpace(p.Note), Internal: internal, Data: data})
+	if err != nil {
+		return 0, err
+	}
+	for _, f := range p.Files {
+		if _, err := t.tx.Exec(ctx, `INSERT INTO case_attachments (case_id, event_id, kind, file_id, file_unique_id, file_name, mime_type)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.c.ID, id, f.Kind, f.FileID, f.UniqueID, f.Name, f.MimeType); err != nil {
+			return 0, fmt.Errorf("attachment: %w", err)
+		}
+	}
+	return id, nil
+}
+
+// notify enqueues a message to a person, in their language, with the case's ticket number
+// in its data. A person without a chat (not joined) is skipped: there is nowhere to send.
+func (t *act) notify(ctx context.Context, personID *int64, msg string, data map[string]any, buttons [][]NotificationButton) error {
+	if personID == nil {
+		return nil
+	}
+	var chat *int64
+	var lang *string
+	if err := t.tx.QueryRow(ctx, "SELECT chat_id, lang FROM people WHERE id = $1", *personID).Scan(&chat, &lang); err != nil {
+		return fmt.Errorf("notify person %d: %w", *personID, err)
+	}
+	if chat == nil {
+		return nil
+	}
+	n := Notification{ChatID: *chat, MessageID: msg, CaseID: t.c.ID, Buttons: buttons, Data: withData(data, "TicketNo", t.c.TicketNo)}
+	if lang != nil {
+		n.Lang = *lang
+	}
+	return t.s.NotifyTx(ctx, t.tx, n)
+}
+
+func (t *act) name(ctx context.Context, personID int64) (string, error) {
+	var name string
+	if err := t.tx.QueryRow(ctx, "SELECT name FROM people WHERE id = $1", personID).Scan(&name); err != nil {
+		return "", fmt.Errorf("person %d: %w", personID, err)
+	}
+	return name, nil
+}
+
+func (t *act) when(at time.Time) string { return at.In(t.s.loc).Format("2006-01-02 15:04") }
+
+// deadlines are the 13710 limits counted from now, in calendar days of the city's zone.
+func (s *Store) deadlines(now time.Time, complexity string) (sign, feedback, resolve time.Time) {
+	local := now.In(s.loc)
+	sign = local.AddDate(0, 0, s.limits.SignDays)
+	feedback = local.AddDate(0, 0, s.limits.FeedbackDays)
+	resolve = local.AddDate(0, 0, s.limits.ResolveDays)
+	if complexity == Complex {
+		resolve = local.AddDate(0, s.limits.ComplexMonths, 0)
+	}
+	return sign, feedback, resolve
+}
+
+// Assign (交办) gives a waiting case to a handler, or moves an assigned one to another; the
+// 13710 clock starts again from now. Offices only, within their regions.
+func (s *Store) Assign(ctx context.Context, p AssignParams) (Case, error) {
+	return s.transition(ctx, "assign", p.ActParams, func(ctx context.Context, t *act) error {
+		if err := t.office(ctx, t.c.RegionID); err != nil {
+			return err
+		}
+		if err := t.from(StatusSubmitted, StatusAssigned, StatusInProgress); err != nil {
+			return err
+		}
+		var handler bool
+		if err := t.tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM person_roles WHERE person_id = $1 AND role = 'handler')",
+			p.AssigneeID).Scan(&handler); err != nil {
+			return err
+		}
+		if !handler {
+			return fmt.Errorf("assignee %d is no handler: %w", p.AssigneeID, ErrInvalid)
+		}
+		complexity := t.c.Complexity
+		if p.Complexity != "" {
+			if p.Complexity != Ordinary && p.Complexity != Complex {
+				return fmt.Errorf("complexity %q: %w", p.Complexity, ErrInvalid)
+			}
+			complexity = p.Complexity
+		}
+		sign, feedback, resolve := s.deadlines(t.now, complexity)
+		if _, err := t.tx.Exec(ctx, `UPDATE cases SET status = 'assigned', assignee_id = $2, complexity = $3, assigned_at = $4,
+			signed_at = NULL, sign_due_at = $5, feedback_due_at = $6, resolve_due_at = $7, updated_at = $4 WHERE id = $1`,
+			t.c.ID, p.AssigneeID, complexity, t.now, sign, feedback, resolve); err != nil {
+			return err
+		}
+		name, err := t.name(ctx, p.AssigneeID)
+		if err != nil {
+			return err
+		}
+		if _, err := t.event(ctx, EventAssigned, StatusAssigned, p.ActParams, false, map[string]any{"Assignee": name}); err != nil {
+			return err
+		}
+		if err := t.notify(ctx, &p.AssigneeID, NoticeAssignedToYou, map[string]any{"Description": t.c.Description}, nil); err != nil {
+			return err
+		}
+		return t.notify(ctx, t.c.ReporterID, NoticeAssigned, map[string]any{"Assignee": name, "Due": t.when(sign)}, nil)
+	})
+}
+
+// Sign (签收): the handler has studied the case and takes it on.
+func (s *Store) Sign(ctx context.Context, p ActParams) (Case, error) {
+	return s.transition(ctx, "sign", p, func(ctx context.Context, t *act) error {
+		if err := t.assignee(); err != nil {
+			return err
+		}
+		if err := t.from(StatusAssigned); err != nil {
+			return err
+		}
+		if _, err := t.tx.Exec(ctx, "UPDATE cases SET status = 'in_progress', signed_at = $2, updated_at = $2 WHERE id = $1", t.c.ID, t.now); err != nil {
+			return err
+		}
+		if _, err := t.event(ctx, EventSigned, StatusInProgress, p, false, map[string]any{"Assignee": t.a.Name}); err != nil {
+			return err
+		}
+		due := ""
+		if t.c.FeedbackDueAt != nil {
+			due = t.when(*t.c.FeedbackDueAt)
+		}
+		return t.notify(ctx, t.c.ReporterID, NoticeSigned, map[string]any{"Assignee": t.a.Name, "Due": due}, nil)
+	})
+}
+
+// Progress (阶段性反馈): a note on how the case stands, which the reporter sees. The first
+// one meets the 13710 rule's 3-day limit.
+func (s *Store) Progress(ctx context.Context, p ActParams) (Case, error) {
+	return s.transition(ctx, "progress on", p, func(ctx context.Context, t *act) error {
+		if err := t.assignee(); err != nil {
+			return err
+		}
+		if err := t.from(StatusInProgress); err != nil {
+			return err
+		}
+		if strings.TrimSpace(p.Note) == "" {
+			return fmt.Errorf("empty note: %w", ErrInvalid)
+		}
+		if _, err := t.tx.Exec(ctx, "UPDATE cases SET first_feedback_at = coalesce(first_feedback_at, $2), updated_at = $2 WHERE id = $1",
+			t.c.ID, t.now); err != nil {
+			return err
+		}
+		if _, err := t.event(ctx, EventProgress, "", p, false, nil); err != nil {
+			return err
+		}
+		return t.notify(ctx, t.c.ReporterID, NoticeProgress, map[string]any{"Note": strings.TrimSpace(p.Note)}, nil)
+	})
+}
+
+// FeedbackTimeout closes a resolved case whose reporter has not answered the feedback
+// questions within the window. It names the resolve it follows: a case re-handled and
+// resolved again waits for its own, later, timeout.
+type FeedbackTimeout struct {
+	CaseID  int64 `json:"case_id"`
+	EventID int64 `json:"event_id"`
+}
+
+// LifecycleQueue carries the lifecycle's own timed jobs.
+const LifecycleQueue = "lifecycle"
+
+// Kind names the job for river.
+func (FeedbackTimeout) Kind() string { return "feedback_timeout" }
+
+// InsertOpts puts the timeout on the lifecycle queue.
+func (FeedbackTimeout) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: LifecycleQueue, MaxAttempts: 25}
+}
+
+// Resolve (办结): the handler reports the result. The reporter receives it with the feedback
+// questions, and a timeout is scheduled, in the same transaction, for when the window ends.
+func (s *Store) Resolve(ctx context.Context, p ActParams) (Case, error) {
+	return s.transition(ctx, "resolve", p, func(ctx context.Context, t *act) error {
+		if err := t.assignee(); err != nil {
+			return err
+		}
+		if err := t.from(StatusInProgress); err != nil {
+			return err
+		}
+		if strings.TrimSpace(p.Note) == "" {
+			return fmt.Errorf("empty result: %w", ErrInvalid)
+		}
+		if _, err := t.tx.Exec(ctx, `UPDATE cases SET status = 'resolved', resolved_at = $2, first_feedback_at = coalesce(first_feedback_at, $2),
+			solved = NULL, satisfaction = NULL, feedback_comment = '', feedback_at = NULL, feedback_flagged = false, updated_at = $2
+			WHERE id = $1`, t.c.ID, t.now); err != nil {
+			return err
+		}
+		ev, err := t.event(ctx, EventResolved, StatusResolved, p, false, nil)
+		if err != nil {
+			return err
+		}
+		due := t.now.AddDate(0, 0, s.limits.FeedbackWindowDays)
+		if _, err := s.jobs.InsertTx(ctx, t.tx, FeedbackTimeout{CaseID: t.c.ID, EventID: ev}, &river.InsertOpts{ScheduledAt: due}); err != nil {
+			return fmt.Errorf("schedule feedback timeout: %w", err)
+		}
+		fb := FeedbackButton + ":" + t.c.TicketNo + ":"
+		return t.notify(ctx, t.c.ReporterID, NoticeResolved, map[string]any{"Note": strings.TrimSpace(p.Note), "Days": s.limits.FeedbackWindowDays},
+			[][]NotificationButton{{{MessageID: NoticeBtnSolved, Data: fb + "y"}, {MessageID: NoticeBtnUnsolved, Data: fb + "n"}}})
+	})
+}
+
+// Reject (不予受理): an office declines a waiting case, with the reason the reporter is told.
+func (s *Store) Reject(ctx context.Context, p ActParams) (Case, error) {
+	return s.transition(ctx, "reject", p, func(ctx context.Context, t *act) error {
+		if err := t.office(ctx, t.c.RegionID); err != nil {
+			return err
+		}
+		if err := t.from(StatusSubmitted); err != nil {
+			return err
+		}
+		if strings.TrimSpace(p.Note) == "" {
+			return fmt.Errorf("no reason: %w", ErrInvalid)
+		}
+		if _, err := t.tx.Exec(ctx, "UPDATE cases SET status = 'rejected', closed_at = $2, updated_at = $2 WHERE id = $1", t.c.ID, t.now); err != nil {
+			return err
+		}
+		if _, err := t.event(ctx, EventRejected, StatusRejected, p, false, nil); err != nil {
+			return err
+		}
+		return t.notify(ctx, t.c.ReporterID, NoticeRejected, map[string]any{"Note": strings.TrimSpace(p.Note)}, nil)
+	})
+}
+
+// Merge (并案) folds a duplicate into the case that goes on; the duplicate's reporter is told
+// and follows the surviving case. The office must cover both.
+func (s *Store) Merge(ctx context.Context, p MergeParams) (Case, error) {
+	return s.transition(ctx, "merge", p.ActParams, func(ctx context.Context, t *act) error {
+		if err := t.office(ctx, t.c.RegionID); err != nil {
+			return err
+		}
+		if err := t.from(StatusSubmitted, StatusAssigned, StatusInProgress); err != nil {
+			return err
+		}
+		if p.Into == t.c.TicketNo {
+			return fmt.Errorf("into itself: %w", ErrInvalid)
+		}
+		var into Case
+		rows, err := t.tx.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE ticket_no = $1 FOR UPDATE`, p.Into)
+		if err != nil {
+			return err
+		}
+		if into, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Case]); errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("into %s: %w", p.Into, ErrInvalid)
+		} else if err != nil {
+			return err
+		}
+		ok, err := officeCovers(ctx, t.tx, t.a, into.RegionID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("into %s: %w", p.Into, ErrForbidden)
+		}
+		if into.Status != StatusSubmitted && into.Status != StatusAssigned && into.Status != StatusInProgress {
+			return fmt.Errorf("into %s (%s): %w", p.Into, into.Status, ErrIllegalTransition)
+		}
+		if _, err := t.tx.Exec(ctx, "UPDATE cases SET status = 'merged', merged_into_id = $2, closed_at = $3, updated_at = $3 WHERE id = $1",
+			t.c.ID, into.ID, t.now); err != nil {
+			return err
+		}
+		if _, err := t.event(ctx, EventMerged, StatusMerged, p.ActParams, false, map[string]any{"Into": into.TicketNo}); err != nil {
+			return err
+		}
+		// The surviving case records what joined it, for the office and the handler only:
+		// its reporter need not learn of another's report.
+		if _, err := appendEvent(ctx, t.tx, Event{CaseID: into.ID, At: t.now, ActorID: &t.a.PersonID, Kind: EventMergedIn,
+			Internal: true, Data: map[string]any{"From": t.c.TicketNo}}); err != nil {
+			return err
+		}
+		return t.notify(ctx, t.c.ReporterID, NoticeMerged, map[string]any{"Into": into.TicketNo}, nil)
+	})
+}
+
+// Feedback (回访) records the reporter's answers. Satisfied or basically satisfied closes the
+// case; not satisfied leaves it resolved and flags it for the office, which re-handles it or
+// writes it off. A case answers feedback once.
+func (s *Store) Feedback(ctx context.Context, p FeedbackParams) (Case, error) {
+	return s.transition(ctx, "feedback on", p.ActParams, func(ctx context.Context, t *act) error {
+		if err := t.reporter(); err != nil {
+			return err
+		}
+		if err := t.from(StatusResolved); err != nil {
+			return err
+		}
+		if t.c.Satisfaction != nil {
+			return fmt.Errorf("answered already: %w", ErrIllegalTransition)
+		}
+		if p.Satisfaction != Satisfied && p.Satisfaction != BasicSatisfied && p.Satisfaction != Unsatisfied {
+			return fmt.Errorf("satisfaction %q: %w", p.Satisfaction, ErrInvalid)
+		}
+		to, flagged := StatusClosed, false
+		var reason *string
+		var closedAt *time.Time
+		if p.Satisfaction == Unsatisfied {
+			to, flagged = StatusResolved, true
+		} else {
+			reason, closedAt = ptr("feedback"), &t.now
+		}
+		if _, err := t.tx.Exec(ctx, `UPDATE cases SET status = $2, solved = $3, satisfaction = $4, feedback_comment = $5, feedback_at = $6,
+			feedback_flagged = $7, close_reason = $8, closed_at = $9, updated_at = $6 WHERE id = $1`,
+			t.c.ID, to, p.Solved, p.Satisfaction, strings.TrimSpace(p.Note), t.now, flagged, reason, closedAt); err != nil {
+			return err
+		}
+		data := map[string]any{"Solved": p.Solved, "Satisfaction": p.Satisfaction}
+		if _, err := t.event(ctx, EventFeedback, to, p.ActParams, false, data); err != nil {
+			return err
+		}
+		if !flagged {
+			return nil
+		}
+		offices, err := nearestOffice(ctx, t.tx, t.c.RegionID)
+		if err != nil {
+			return err
+		}
+		for _, id := range offices {
+			if err := t.notify(ctx, &id, NoticeUnsatisfied, map[string]any{"Comment": strings.TrimSpace(p.Note), "Solved": p.Solved}, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// nearestOffice is the office staff of the lowest region, from the case's up, that has any.
+func nearestOffice(ctx context.Context, tx pgx.Tx, regionID int64) ([]int64, error) {
+	rows, err := tx.Query(ctx, `
+		WITH RECURSIVE up(id, parent_id, depth) AS (
+			SELECT id, parent_id, 0 FROM regions WHERE id = $1
+			UNION ALL SELECT r.id, r.parent_id, up.depth + 1 FROM regions r JOIN up ON r.id = up.parent_id),
+		staff AS (
+			SELECT r.person_id, up.depth FROM up JOIN offices o ON o.region_id = up.id
+			JOIN person_roles r ON r.office_id = o.id AND r.role = 'office')
+		SELECT DISTINCT person_id FROM staff WHERE depth = (SELECT min(depth) FROM staff) ORDER BY person_id`, regionID)
+	if err != nil {
+		return nil, fmt.Errorf("nearest office: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("nearest office: %w", err)
+	}
+	return ids, nil
+}
+
+// Rehandle (重办): an office sends a case the reporter was not satisfied with back to its
+// handler, who signs for it again under a fresh 13710 clock.
+func (s *Store) Rehandle(ctx context.Context, p ActParams) (Case, error) {
+	return s.transition(ctx, "re-handle", p, func(ctx context.Context, t *act) error {
+		if err := t.office(ctx, t.c.RegionID); err != nil {
+			return err
+		}
+		if err := t.from(StatusResolved); err != nil {
+			return err
+		}
+		if !t.c.Flagged || t.c.AssigneeID == nil {
+			return fmt.Errorf("not waiting for a decision: %w", ErrIllegalTransition)
+		}
+		sign, feedback, resolve := s.deadlines(t.now, t.c.Complexity)
+		if _, err := t.tx.Exec(ctx, `UPDATE cases SET status = 'assigned', feedback_flagged = false, rehandle_count = rehandle_count + 1,
+			assigned_at = $2, signed_at = NULL, resolved_at = NULL, sign_due_at = $3, feedback_due_at = $4, resolve_due_at = $5, updated_at = $2
+			WHERE id = $1`, t.c.ID, t.now, sign, feedback, resolve); err != nil {
+			return err
+		}
+		if _, err := t.event(ctx, EventRehandled, StatusAssigned, p, false, nil); err != nil {
+			return err
+		}
+		data := map[string]any{"Note": strings.TrimSpace(p.Note), "Due": t.when(sign), "Description": t.c.Description}
+		if err := t.notify(ctx, t.c.AssigneeID, NoticeRehandle, data, nil); err != nil {
+			return err
+		}
+		return t.notify(ctx, t.c.ReporterID, NoticeRehandled, data, nil)
+	})
+}
+
+// WriteOff (销号) closes a case the reporter was not satisfied with but that cannot be
+// handled again, with the reason.
+func (s *Store) WriteOff(ctx context.Context, p ActParams) (Case, error) {
+	return s.transition(ctx, "write off", p, func(ctx context.Context, t *act) error {
+		if err := t.office(ctx, t.c.RegionID); err != nil {
+			return err
+		}
+		if err := t.from(StatusResolved); err != nil {
+			return err
+		}
+		if !t.c.Flagged {
+			return fmt.Errorf("not waiting for a decision: %w", ErrIllegalTransition)
+		}
+		if strings.TrimSpace(p.Note) == "" {
+			return fmt.Errorf("no reason: %w", ErrInvalid)
+		}
+		if _, err := t.tx.Exec(ctx, `UPDATE cases SET status = 'closed', feedback_flagged = false, close_reason = 'written_off',
+			closed_at = $2, updated_at = $2 WHERE id = $1`, t.c.ID, t.now); err != nil {
+			return err
+		}
+		if _, err := t.event(ctx, EventWrittenOff, StatusClosed, p, false, nil); err != nil {
+			return err
+		}
+		return t.notify(ctx, t.c.ReporterID, NoticeWrittenOff, map[string]any{"Note": strings.TrimSpace(p.Note)}, nil)
+	})
+}
+
+// CloseUnanswered closes a resolved case as "no feedback" when the reporter has not answered
+// within the window after the resolve the timeout names. It reports whether it closed the
+// case; a case answered, re-handled or resolved again since is left alone. The window not
+// yet over (a clock behind the scheduler's) returns when it ends.
+func (s *Store) CloseUnanswered(ctx context.Context, job FeedbackTimeout) (closed bool, wait time.Duration, err error) {
+	err = s.InTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = $1 FOR UPDATE`, job.CaseID)
+		if err != nil {
+			return err
+		}
+		c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Case])
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var last *int64
+		if err := tx.QueryRow(ctx, "SELECT max(id) FROM case_events WHERE case_id = $1 AND kind = $2", c.ID, EventResolved).Scan(&last); err != nil {
+			return err
+		}
+		if c.Status != StatusResolved || c.Satisfaction != nil || last == nil || *last != job.EventID || c.ResolvedAt == nil {
+			return nil
+		}
+		now := s.now()
+		if due := c.ResolvedAt.AddDate(0, 0, s.limits.FeedbackWindowDays); now.Before(due) {
+			wait = due.Sub(now)
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE cases SET status = 'closed', close_reason = 'no_feedback', closed_at = $2, updated_at = $2
+			WHERE id = $1`, c.ID, now); err != nil {
+			return err
+		}
+		if _, err := appendEvent(ctx, tx, Event{CaseID: c.ID, At: now, Kind: EventNoFeedback,
+			FromStatus: ptr(StatusResolved), ToStatus: ptr(StatusClosed)}); err != nil {
+			return err
+		}
+		t := &act{s: s, tx: tx, c: c, now: now}
+		closed = true
+		return t.notify(ctx, c.ReporterID, NoticeNoFeedback, nil, nil)
+	})
+	if err != nil {
+		return false, 0, fmt.Errorf("close unanswered case %d: %w", job.CaseID, err)
+	}
+	return closed, wait, nil
+}
+
+// feedbackTimeoutWorker works the feedback timeouts.
+type feedbackTimeoutWorker struct {
+	river.WorkerDefaults[FeedbackTimeout]
+	s *Store
+}
+
+func (w *feedbackTimeoutWorker) Work(ctx context.Context, job *river.Job[FeedbackTimeout]) error {
+	_, wait, err := w.s.CloseUnanswered(ctx, job.Args)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return river.JobSnooze(wait)
+	}
+	return nil
+}
+
+// AddWorkers registers the store's own jobs (the lifecycle's timeouts) with the job client
+// that runs them; their queue is LifecycleQueue.
+func (s *Store) AddWorkers(w *river.Workers) error {
+	return river.AddWorkerSafely(w, &feedbackTimeoutWorker{s: s})
+}

@@ -1,0 +1,28 @@
+package store
+
+// Message IDs of the notifications the store enqueues. They are rendered from locales/ in the
+// recipient's language when they are sent; a test checks that every one exists there.
+const (
+	// To the handler a case is assigned to.
+	NoticeAssignedToYou = "case_assigned_to_you"
+	NoticeInfoAdded     = "case_info_added"
+	NoticeRehandle      = "case_rehandle_to_you"
+
+	// To the reporter, at each change that matters to them.
+	NoticeAssigned   = "n_assigned"
+	NoticeSigned     = "n_signed"
+	NoticeProgress   = "n_progress"
+	NoticeResolved   = "n_resolved"
+	NoticeRejected   = "n_rejected"
+	NoticeMerged     = "n_merged"
+	NoticeRehandled  = "n_rehandled"
+	NoticeWrittenOff = "n_written_off"
+	NoticeNoFeedback = "n_no_feedback"
+
+	// To the office, when a reporter is not satisfied.
+	NoticeUnsatisfied = "n_unsatisfied"
+
+	// Buttons on notifications.
+	NoticeBtnSolved   = "btn_fb_solved"
+	NoticeBtnUnsolved = "btn_fb_unsolved"
+)
