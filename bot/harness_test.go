@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,7 +31,12 @@ type harness struct {
 	secret  string
 	webhook bool
 	stop    func() error
+	// offset moves the store's clock, for the limits and windows that run in days.
+	offset atomic.Int64
 }
+
+// travel moves the store's clock by d.
+func (h *harness) travel(d time.Duration) { h.offset.Add(int64(d)) }
 
 type mode struct {
 	name    string
@@ -53,7 +59,8 @@ func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix str
 	t.Helper()
 	sim := telegramtest.New()
 	t.Cleanup(sim.Close)
-	h := &harness{sim: sim, store: storetest.NewStore(t, store.Options{}), webhook: webhook, rdb: rdb, prefix: prefix}
+	h := &harness{sim: sim, webhook: webhook, rdb: rdb, prefix: prefix}
+	h.store = storetest.NewStore(t, store.Options{Now: func() time.Time { return time.Now().Add(time.Duration(h.offset.Load())) }})
 	tr, err := conversations.NewTranslator(conversations.LangZH)
 	if err != nil {
 		t.Fatal(err)

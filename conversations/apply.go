@@ -151,7 +151,7 @@ func (r *run) reset(d *Dialog) {
 }
 
 func (r *run) session() *Session {
-	s := &Session{ChatID: r.in.ChatID, UserID: r.in.UserID, Lang: r.lang, UpdateID: r.in.UpdateID}
+	s := &Session{ChatID: r.in.ChatID, UserID: r.in.UserID, FirstName: r.in.FirstName, Lang: r.lang, UpdateID: r.in.UpdateID}
 	if r.st != nil {
 		s.Dialog, s.Step, s.Data, s.Files = r.st.Dialog, r.st.Step, r.st.Data, r.st.Files
 	}
@@ -202,17 +202,25 @@ func (r *run) command() {
 		r.reprompt()
 		return
 	}
+	// A dialog's command may name what it is about (/rate XC-20261124-0007), as its
+	// button would.
+	arg := strings.TrimSpace(r.in.Args)
 	if r.st != nil {
-		// Another dialog's command mid-dialog: ask before throwing away what was entered.
-		cur := r.e.dialogs[r.st.Dialog]
-		r.st.Pending = d.Name
-		r.st.Seq++
-		r.outs = append(r.outs, Output{ChatID: r.in.ChatID,
-			Text:    r.t(MsgAbandonAsk, map[string]any{"Current": "/" + cur.Command, "Next": "/" + d.Command}),
-			Buttons: [][]Button{{r.btn(MsgBtnYes, actYes, ""), r.btn(MsgBtnNo, actNo, "")}}})
+		r.askAbandon(d, arg)
 		return
 	}
-	r.begin(d)
+	r.begin(d, arg)
+}
+
+// askAbandon asks, when another dialog is asked for mid-dialog, before throwing away what
+// was entered.
+func (r *run) askAbandon(d *Dialog, arg string) {
+	cur := r.e.dialogs[r.st.Dialog]
+	r.st.Pending, r.st.PendingArg = d.Name, arg
+	r.st.Seq++
+	r.outs = append(r.outs, Output{ChatID: r.in.ChatID,
+		Text:    r.t(MsgAbandonAsk, map[string]any{"Current": "/" + cur.Command, "Next": "/" + d.Command}),
+		Buttons: [][]Button{{r.btn(MsgBtnYes, actYes, ""), r.btn(MsgBtnNo, actNo, "")}}})
 }
 
 // reprompt shows the open dialog's question again, after a command that interrupted it.
@@ -222,9 +230,13 @@ func (r *run) reprompt() {
 	}
 }
 
-func (r *run) begin(d *Dialog) {
+// begin opens a dialog; arg is what the button that started it carried, if any.
+func (r *run) begin(d *Dialog, arg string) {
 	r.st = &state{V: stateVersion, Dialog: d.Name, DV: d.Version, Step: d.Steps[0].Name, ID: newInstanceID(),
 		Data: map[string]string{}, Files: map[string][]File{}}
+	if arg != "" {
+		r.st.Data["arg"] = arg
+	}
 	if d.Begin != nil {
 		if err := d.Begin(r.ctx, r.session()); err != nil {
 			r.st = nil
@@ -307,7 +319,16 @@ func (r *run) button() {
 		r.reprompt()
 		return
 	}
-	if prefix, _, found := strings.Cut(r.in.Data, ":"); found && !IsDialogButton(r.in.Data) {
+	if prefix, arg, found := strings.Cut(r.in.Data, ":"); found && !IsDialogButton(r.in.Data) {
+		if d := r.e.buttonDialogs[prefix]; d != nil {
+			r.notice("")
+			if r.st != nil {
+				r.askAbandon(d, arg)
+				return
+			}
+			r.begin(d, arg)
+			return
+		}
 		if fn := r.e.buttons[prefix]; fn != nil {
 			// Outside any dialog: the session, if one is open, is left as it is.
 			r.untouched = true
@@ -333,16 +354,16 @@ func (r *run) button() {
 	if r.st.Pending != "" {
 		switch b.Act {
 		case actYes:
-			next := r.e.dialogs[r.st.Pending]
+			next, arg := r.e.dialogs[r.st.Pending], r.st.PendingArg
 			r.answered()
 			r.st = nil
 			if next == nil {
 				r.say(MsgDialogCancelled, nil)
 				return
 			}
-			r.begin(next)
+			r.begin(next, arg)
 		case actNo:
-			r.st.Pending = ""
+			r.st.Pending, r.st.PendingArg = "", ""
 			r.answered()
 			r.prompt()
 		default:

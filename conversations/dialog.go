@@ -14,6 +14,10 @@ type Dialog struct {
 	Name string
 	// Command starts the dialog ("new" for /new).
 	Command string
+	// Button, when set, also starts the dialog from a button outside any dialog whose data
+	// is "Button:arg" (a button on a case or on a notification); Begin finds the arg in
+	// Session.Data["arg"] and checks on the server that the presser may do what it offers.
+	Button string
 	// Version is the version of the dialog's steps and data. Bump it when a change makes old
 	// sessions meaningless; sessions of an older version are passed to Migrate, or reset with
 	// a message when Migrate is nil or fails.
@@ -112,9 +116,9 @@ type Session struct {
 	// Data holds the answers by step name; Files the files by step name.
 	Data  map[string]string
 	Files map[string][]File
-	// ChatID, UserID and Lang are the person's, for Begin and Done.
-	ChatID, UserID int64
-	Lang           string
+	// ChatID, UserID, FirstName and Lang are the person's, for Begin and Done.
+	ChatID, UserID  int64
+	FirstName, Lang string
 	// UpdateID is the update being handled: Done can use it as an idempotency key, so a
 	// redelivered confirm never acts twice.
 	UpdateID int64

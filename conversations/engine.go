@@ -68,7 +68,9 @@ type Engine struct {
 	plain    map[string]CommandFunc
 	onStart  CommandFunc
 	buttons  map[string]CommandFunc
-	onLang   func(ctx context.Context, userID int64, lang string) error
+	// buttonDialogs are the dialogs a button starts, by prefix.
+	buttonDialogs map[string]*Dialog
+	onLang        func(ctx context.Context, userID int64, lang string) error
 }
 
 // NewEngine makes an Engine.
@@ -85,7 +87,8 @@ func NewEngine(opts Options) (*Engine, error) {
 	e := &Engine{rdb: opts.Redis, prefix: opts.KeyPrefix, botID: opts.BotID, tr: opts.Translator, log: opts.Logger,
 		seenTTL: or(opts.SeenTTL, 24*time.Hour), stateTTL: or(opts.StateTTL, 24*time.Hour),
 		lockTTL: or(opts.LockTTL, 60*time.Second), reorder: opts.ReorderWindow,
-		dialogs: map[string]*Dialog{}, commands: map[string]*Dialog{}, plain: map[string]CommandFunc{}, buttons: map[string]CommandFunc{}}
+		dialogs: map[string]*Dialog{}, commands: map[string]*Dialog{}, plain: map[string]CommandFunc{}, buttons: map[string]CommandFunc{},
+		buttonDialogs: map[string]*Dialog{}}
 	return e, nil
 }
 
@@ -122,6 +125,12 @@ func (e *Engine) Register(d *Dialog) error {
 		}
 		names[st.Name] = true
 	}
+	if d.Button != "" {
+		if !e.freeButton(d.Button) {
+			return fmt.Errorf("dialog %q: button prefix %q is empty or taken", d.Name, d.Button)
+		}
+		e.buttonDialogs[d.Button] = d
+	}
 	e.dialogs[d.Name] = d
 	e.commands[d.Command] = d
 	return nil
@@ -141,11 +150,15 @@ func (e *Engine) RegisterCommand(name string, fn CommandFunc) error {
 // a case's details). The data proves nothing: the handler checks on the server what the
 // presser may see or do.
 func (e *Engine) RegisterButton(prefix string, fn CommandFunc) error {
-	if prefix == "" || prefix == "lang" || strings.ContainsAny(prefix, ":~") || e.buttons[prefix] != nil {
+	if !e.freeButton(prefix) || fn == nil {
 		return fmt.Errorf("button prefix %q is empty or taken", prefix)
 	}
 	e.buttons[prefix] = fn
 	return nil
+}
+
+func (e *Engine) freeButton(prefix string) bool {
+	return prefix != "" && prefix != "lang" && !strings.ContainsAny(prefix, ":~") && e.buttons[prefix] == nil && e.buttonDialogs[prefix] == nil
 }
 
 // OnLang is told when a person chooses a language with /lang, to keep it where

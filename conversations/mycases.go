@@ -3,6 +3,7 @@ package conversations
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -122,9 +123,32 @@ func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error)
 	}
 	var tl strings.Builder
 	for _, e := range v.Events {
+		data := map[string]any{}
+		for k, val := range e.Data {
+			data[k] = val
+		}
+		if _, ok := data["Assignee"]; !ok {
+			data["Assignee"] = v.Assignee
+		}
+		if e.Kind == store.EventFeedback {
+			data["Satisfaction"] = t(satisfactionMsg[fmt.Sprint(e.Data["Satisfaction"])], nil)
+			data["Solved"] = t(MsgFbNo, nil)
+			if e.Data["Solved"] == true {
+				data["Solved"] = t(MsgFbYes, nil)
+			}
+		}
 		tl.WriteString("\n" + t(MsgStatusEvent, map[string]any{"At": e.At.In(r.o.st.Location()).Format("01-02 15:04"),
-			"What": t("ev_"+e.Kind, map[string]any{"Assignee": v.Assignee}), "Note": e.Note}))
+			"What": t("ev_"+e.Kind, data), "Note": e.Note}))
 	}
-	return []Reply{{MessageID: MsgStatusView, Data: map[string]any{"TicketNo": v.TicketNo, "Status": t("status_"+string(v.Status), nil),
+	// What the reporter can do next: add to an open case, rate a resolved one.
+	var rows [][]Button
+	if v.Reporter && open(v.Status) {
+		rows = append(rows, []Button{{Text: t(MsgBtnAdd, nil), Data: "add:" + v.TicketNo}})
+	}
+	if v.Reporter && v.Status == store.StatusResolved && v.Satisfaction == nil {
+		fb := store.FeedbackButton + ":" + v.TicketNo + ":"
+		rows = append(rows, []Button{{Text: t(store.NoticeBtnSolved, nil), Data: fb + "y"}, {Text: t(store.NoticeBtnUnsolved, nil), Data: fb + "n"}})
+	}
+	return []Reply{{MessageID: MsgStatusView, Buttons: rows, Data: map[string]any{"TicketNo": v.TicketNo, "Status": t("status_"+string(v.Status), nil),
 		"Unit": v.UnitName, "Category": cat, "Description": v.Description, "Timeline": tl.String()}}}, nil
 }

@@ -44,7 +44,7 @@ func (o *org) start(ctx context.Context, c Call) ([]Reply, error) {
 	if !inviteCodeRe.MatchString(c.Args) {
 		return []Reply{{MessageID: MsgInviteUnknown}}, nil
 	}
-	b, err := o.st.RedeemInvite(ctx, c.Args, store.Account{UserID: c.UserID, ChatID: c.ChatID, Name: c.FirstName})
+	b, err := o.st.RedeemInvite(ctx, c.Args, store.Account{UserID: c.UserID, ChatID: c.ChatID, Name: c.FirstName, Lang: c.Lang})
 	for target, msg := range map[error]string{
 		store.ErrInviteUnknown: MsgInviteUnknown, store.ErrInviteUsed: MsgInviteUsed,
 		store.ErrInviteExpired: MsgInviteExpired, store.ErrInviteRevoked: MsgInviteRevoked,

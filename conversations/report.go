@@ -31,13 +31,19 @@ type report struct {
 	cats map[string][]store.Category // by unit kind; the dictionaries change rarely
 }
 
-// RegisterReport adds /new, /my and /status to an engine.
+// RegisterReport adds the reporter's commands to an engine: /new, /my, /status, /add and
+// /rate, with their buttons.
 func RegisterReport(e *Engine, st *store.Store) error {
 	r := &report{o: &org{e: e, st: st}, cats: map[string][]store.Category{}}
 	if err := r.registerMyCases(e); err != nil {
 		return err
 	}
-	return e.Register(r.dialog())
+	for _, d := range []*Dialog{r.dialog(), r.feedbackDialog(), r.addDialog()} {
+		if err := e.Register(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (r *report) categories(ctx context.Context, kind string) ([]store.Category, error) {
@@ -136,21 +142,8 @@ func (r *report) dialog() *Dialog {
 				PromptData: func(s *Session) map[string]any {
 					return map[string]any{"Count": len(s.Files["files"]), "Max": maxFiles}
 				},
-				Validate: func(_ context.Context, s *Session, in Input) string {
-					for _, f := range in.Files {
-						if !f.Photo && !acceptedType(f.MimeType) {
-							return MsgNewFileType
-						}
-						if f.Size > maxFileBytes {
-							return MsgNewFileTooBig
-						}
-					}
-					if len(s.Files["files"]) >= maxFiles {
-						return MsgNewTooManyFiles
-					}
-					return ""
-				},
-				More: func(*Session) bool { return true },
+				Validate: validateFiles,
+				More:     func(*Session) bool { return true },
 				Next: func(_ context.Context, s *Session) string {
 					if s.Get("dupchoice") == "add" {
 						return ToConfirm // adding to a case: where and how urgent are known already
@@ -166,6 +159,39 @@ func (r *report) dialog() *Dialog {
 		Done:    r.file,
 	}
 }
+
+// validateFiles takes photos and accepted documents of a permitted size, up to maxFiles in
+// the step "files".
+func validateFiles(_ context.Context, s *Session, in Input) string {
+	for _, f := range in.Files {
+		if !f.Photo && !acceptedType(f.MimeType) {
+			return MsgNewFileType
+		}
+		if f.Size > maxFileBytes {
+			return MsgNewFileTooBig
+		}
+	}
+	if len(s.Files["files"]) >= maxFiles {
+		return MsgNewTooManyFiles
+	}
+	return ""
+}
+
+// attachments are a session's files as the store keeps them.
+func attachments(fs []File) []store.Attachment {
+	var out []store.Attachment
+	for _, f := range fs {
+		kind := "document"
+		if f.Photo {
+			kind = "photo"
+		}
+		out = append(out, store.Attachment{Kind: kind, FileID: f.ID, UniqueID: f.UniqueID, Name: f.Name, MimeType: f.MimeType})
+	}
+	return out
+}
+
+// sourceKey names the update that completes a dialog, so that a redelivered confirm acts once.
+func sourceKey(s *Session) string { return fmt.Sprintf("chat:%d:update:%d", s.ChatID, s.UpdateID) }
 
 func acceptedType(mime string) bool {
 	for _, a := range acceptedDocuments {
@@ -271,7 +297,7 @@ func (r *report) summary(s *Session) Reply {
 // so a redelivered confirm answers with the same ticket.
 func (r *report) file(ctx context.Context, s *Session) (Reply, error) {
 	p := store.SubmitParams{Description: s.Get("desc"), Urgent: s.Get("urgency") == "urgent", Route: true,
-		SourceKey: fmt.Sprintf("chat:%d:update:%d", s.ChatID, s.UpdateID)}
+		SourceKey: sourceKey(s)}
 	if id, err := strconv.ParseInt(s.Get("category"), 10, 64); err == nil {
 		p.CategoryID = &id
 	}
@@ -282,13 +308,7 @@ func (r *report) file(ctx context.Context, s *Session) (Reply, error) {
 			p.Latitude, p.Longitude = &la, &lo
 		}
 	}
-	for _, f := range s.Files["files"] {
-		kind := "document"
-		if f.Photo {
-			kind = "photo"
-		}
-		p.Attachments = append(p.Attachments, store.Attachment{Kind: kind, FileID: f.ID, UniqueID: f.UniqueID, Name: f.Name, MimeType: f.MimeType})
-	}
+	p.Attachments = attachments(s.Files["files"])
 	if s.Get("dupchoice") == "add" {
 		a, err := r.o.st.ActorByAccount(ctx, s.UserID)
 		if err != nil {
@@ -324,7 +344,7 @@ func (r *report) file(ctx context.Context, s *Session) (Reply, error) {
 		}
 	} else {
 		p.NewUnit = &store.NewUnit{Kind: s.Get("kind"), Name: s.Get("uname"), CreditCode: s.Get("credit"),
-			Account: store.Account{UserID: s.UserID, ChatID: s.ChatID}}
+			Account: store.Account{UserID: s.UserID, ChatID: s.ChatID, Name: s.FirstName, Lang: s.Lang}}
 	}
 	c, err := r.o.st.Submit(ctx, p)
 	if err != nil {

@@ -29,6 +29,8 @@ type state struct {
 	Seq int    `json:"q"`
 	// Pending is a dialog the user asked for while in this one, awaiting "abandon?".
 	Pending string `json:"p,omitempty"`
+	// PendingArg is the pending dialog's argument, when a button asked for it.
+	PendingArg string `json:"pa,omitempty"`
 }
 
 var errBadState = errors.New("unreadable session")

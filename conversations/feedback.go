@@ -1,0 +1,178 @@
+package conversations
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/bangban/bangban/store"
+)
+
+// ownCase finds the case a reporter's dialog is about, checking on the server that it is
+// their own: anyone else's ticket is refused exactly as one that does not exist.
+func (r *report) ownCase(ctx context.Context, s *Session, ticket string) (store.CaseView, error) {
+	unknown := &Refusal{MessageID: MsgStatusUnknown, Data: map[string]any{"TicketNo": ticket}}
+	a, err := r.o.st.ActorByAccount(ctx, s.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.CaseView{}, unknown
+	}
+	if err != nil {
+		return store.CaseView{}, err
+	}
+	v, err := r.o.st.CaseFor(ctx, a.PersonID, ticket)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !v.Reporter) {
+		return store.CaseView{}, unknown
+	}
+	if err != nil {
+		return store.CaseView{}, err
+	}
+	s.Set("person_id", strconv.FormatInt(a.PersonID, 10))
+	s.Set("ticket", v.TicketNo)
+	return v, nil
+}
+
+// feedbackDialog is the feedback (回访) on a resolved case: solved?, how satisfied?, and an
+// optional comment. It starts from the buttons on the "resolved" message ("fb:TICKET:y"),
+// from the case's view, or as /rate TICKET.
+func (r *report) feedbackDialog() *Dialog {
+	return &Dialog{
+		Name: "rate", Command: "rate", Button: store.FeedbackButton, Version: 1,
+		Begin: func(ctx context.Context, s *Session) error {
+			ticket, solved, _ := strings.Cut(s.Get("arg"), ":")
+			ticket = strings.ToUpper(strings.TrimSpace(ticket))
+			if ticket == "" {
+				return &Refusal{MessageID: MsgRateUsage}
+			}
+			v, err := r.ownCase(ctx, s, ticket)
+			if err != nil {
+				return err
+			}
+			if v.Status != store.StatusResolved || v.Satisfaction != nil {
+				return &Refusal{MessageID: MsgFbNotOpen, Data: map[string]any{"TicketNo": v.TicketNo}}
+			}
+			if solved == "y" || solved == "n" {
+				s.Set("solved", solved)
+			}
+			return nil
+		},
+		First: func(s *Session) string {
+			if s.Get("solved") != "" {
+				return "satisfaction"
+			}
+			return "solved"
+		},
+		Steps: []*Step{
+			{Name: "solved", Prompt: MsgFbAskSolved, PromptData: ticketData, Choices: func(*Session) []Choice {
+				return []Choice{{Label: MsgFbYes, Value: "y"}, {Label: MsgFbNo, Value: "n"}}
+			}},
+			{Name: "satisfaction", Prompt: MsgFbAskSatisfaction, PromptData: ticketData, Choices: func(*Session) []Choice {
+				var cs []Choice
+				for _, v := range []string{store.Satisfied, store.BasicSatisfied, store.Unsatisfied} {
+					cs = append(cs, Choice{Label: satisfactionMsg[v], Value: v})
+				}
+				return cs
+			}},
+			{Name: "comment", Prompt: MsgFbAskComment, Optional: true, MaxLen: 500},
+		},
+		Done: func(ctx context.Context, s *Session) (Reply, error) {
+			p := store.FeedbackParams{ActParams: store.ActParams{Ticket: s.Get("ticket"), Note: s.Get("comment"), Source: sourceKey(s)},
+				Solved: s.Get("solved") == "y", Satisfaction: s.Get("satisfaction")}
+			var err error
+			if p.ActorID, err = r.actorID(ctx, s); err != nil {
+				return Reply{}, err
+			}
+			c, err := r.o.st.Feedback(ctx, p)
+			if err != nil {
+				return Reply{}, r.refusal(err, p.Ticket)
+			}
+			if c.Status == store.StatusClosed {
+				return Reply{MessageID: MsgFbThanksClosed, Data: map[string]any{"TicketNo": c.TicketNo}}, nil
+			}
+			return Reply{MessageID: MsgFbThanksOffice, Data: map[string]any{"TicketNo": c.TicketNo}}, nil
+		},
+	}
+}
+
+func ticketData(s *Session) map[string]any { return map[string]any{"TicketNo": s.Get("ticket")} }
+
+// actorID is the person behind the session's account, looked up again when the dialog acts.
+func (r *report) actorID(ctx context.Context, s *Session) (int64, error) {
+	a, err := r.o.st.ActorByAccount(ctx, s.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, &Refusal{MessageID: MsgStatusUnknown, Data: map[string]any{"TicketNo": s.Get("ticket")}}
+	}
+	return a.PersonID, err
+}
+
+// refusal turns the store's expected refusals into messages: a case that is not theirs is
+// unknown, one that has moved on since the dialog began is no longer open.
+func (r *report) refusal(err error, ticket string) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrForbidden):
+		return &Refusal{MessageID: MsgStatusUnknown, Data: map[string]any{"TicketNo": ticket}}
+	case errors.Is(err, store.ErrIllegalTransition):
+		return &Refusal{MessageID: MsgFbNotOpen, Data: map[string]any{"TicketNo": ticket}}
+	}
+	return err
+}
+
+// addDialog adds information or photos to a reporter's open case: from the button on the
+// case's view, or as /add TICKET.
+func (r *report) addDialog() *Dialog {
+	return &Dialog{
+		Name: "add", Command: "add", Button: "add", Version: 1,
+		Begin: func(ctx context.Context, s *Session) error {
+			ticket := strings.ToUpper(strings.TrimSpace(s.Get("arg")))
+			if ticket == "" {
+				return &Refusal{MessageID: MsgAddUsage}
+			}
+			v, err := r.ownCase(ctx, s, ticket)
+			if err != nil {
+				return err
+			}
+			if !open(v.Status) {
+				return &Refusal{MessageID: MsgNewAddGone, Data: map[string]any{"TicketNo": v.TicketNo}}
+			}
+			return nil
+		},
+		Steps: []*Step{
+			{Name: "text", Prompt: MsgAddAskText, PromptData: ticketData, Optional: true, MaxLen: descMax},
+			{Name: "files", Prompt: MsgNewAskFiles, Optional: true, Accepts: []Kind{KindPhoto, KindDocument},
+				PromptData: func(s *Session) map[string]any {
+					return map[string]any{"Count": len(s.Files["files"]), "Max": maxFiles}
+				},
+				Validate: validateFiles,
+				More:     func(*Session) bool { return true }},
+		},
+		Summary: func(s *Session) Reply {
+			return Reply{MessageID: MsgAddSummary, Data: map[string]any{"TicketNo": s.Get("ticket"), "Text": s.Get("text"), "Files": len(s.Files["files"])}}
+		},
+		Done: func(ctx context.Context, s *Session) (Reply, error) {
+			if strings.TrimSpace(s.Get("text")) == "" && len(s.Files["files"]) == 0 {
+				return Reply{}, &Refusal{MessageID: MsgAddEmpty}
+			}
+			id, err := r.actorID(ctx, s)
+			if err != nil {
+				return Reply{}, err
+			}
+			// AddInfo checks again, in its transaction, that the case is theirs and open.
+			err = r.o.st.AddInfo(ctx, id, s.Get("ticket"), s.Get("text"), sourceKey(s), attachments(s.Files["files"]))
+			if errors.Is(err, store.ErrNotFound) {
+				return Reply{}, &Refusal{MessageID: MsgStatusUnknown, Data: map[string]any{"TicketNo": s.Get("ticket")}}
+			}
+			if errors.Is(err, store.ErrIllegalTransition) {
+				return Reply{}, &Refusal{MessageID: MsgNewAddGone, Data: map[string]any{"TicketNo": s.Get("ticket")}}
+			}
+			if err != nil {
+				return Reply{}, err
+			}
+			return Reply{MessageID: MsgNewAdded, Data: map[string]any{"TicketNo": s.Get("ticket")}}, nil
+		},
+	}
+}
+
+// open tells the statuses a reporter can still add to.
+func open(st store.Status) bool {
+	return st == store.StatusSubmitted || st == store.StatusAssigned || st == store.StatusInProgress
+}
