@@ -3,6 +3,7 @@ package bot_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"regexp"
 	"strings"
@@ -166,5 +167,51 @@ func TestOfficeSeesWhoHasNotJoined(t *testing.T) {
 	}
 	if m := h.say(t, cadre, "/unjoined"); !strings.Contains(m.Text, "没有进行这项操作的权限") {
 		t.Fatalf("a cadre's /unjoined: %q", m.Text)
+	}
+}
+
+// /help and the chat's command menu follow the person's roles and language: a newcomer and a
+// reporter are offered reporting, an office its own commands and not reporting; joining and
+// choosing a language set the menu of that chat.
+func TestHelpAndMenuFollowRoles(t *testing.T) {
+	t.Parallel()
+	h := startDemo(t)
+	newcomer := telegramtest.User{ID: 8701, FirstName: "New", LanguageCode: "en"}
+	officeU := telegramtest.User{ID: 8702, FirstName: "高静", LanguageCode: "zh-hans"}
+	owner := telegramtest.User{ID: 8703, FirstName: "周总", LanguageCode: "zh-hans"}
+
+	m := h.say(t, newcomer, "/help")
+	contains(t, m, "/new — Report a problem", "/my — ", "/lang — ")
+	if strings.Contains(m.Text, "/unjoined") || strings.Contains(m.Text, "/rate") {
+		t.Errorf("a newcomer is offered %q", m.Text)
+	}
+
+	h.say(t, officeU, "/start "+h.invite(t, store.InviteParams{Role: store.RoleOffice, PersonCode: "P017"}))
+	if _, err := h.sim.WaitCall(waitCtx(t), "setMyCommands", func(c telegramtest.Call) bool {
+		return strings.Contains(c.Params["scope"], fmt.Sprint(officeU.ID))
+	}); err != nil {
+		t.Fatalf("no menu for the office's chat: %v", err)
+	}
+	menu := h.sim.ChatCommands(officeU.ID)
+	if !strings.Contains(menu, `"command":"unjoined","description":"查看尚未加入的人员和单位"`) || strings.Contains(menu, `"new"`) {
+		t.Errorf("office menu %s", menu)
+	}
+	m = h.say(t, officeU, "/help")
+	contains(t, m, "/unjoined — 查看尚未加入的人员和单位", "/status — ")
+	if strings.Contains(m.Text, "/new") || strings.Contains(m.Text, "/invite") {
+		t.Errorf("an office is offered %q", m.Text)
+	}
+
+	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
+	contains(t, h.say(t, owner, "/help"), "/new — 反映问题", "/add — ", "/rate — ")
+	msgs := h.sayK(t, owner, "/lang", 1)
+	h.sim.PressButton(owner, msgs[0], button(t, msgs[0], "English"))
+	if _, err := h.sim.WaitCall(waitCtx(t), "setMyCommands", func(c telegramtest.Call) bool {
+		return strings.Contains(c.Params["commands"], `"description":"Report a problem"`) && strings.Contains(c.Params["scope"], fmt.Sprint(owner.ID))
+	}); err != nil {
+		t.Fatalf("menu not set in English after /lang: %v", err)
+	}
+	if menu := h.sim.ChatCommands(owner.ID); !strings.Contains(menu, `"command":"rate"`) || strings.Contains(menu, "unjoined") {
+		t.Errorf("reporter menu %s", menu)
 	}
 }

@@ -28,6 +28,16 @@ func (s *Sender) Send(ctx context.Context, out conversations.Output) error {
 			return fmt.Errorf("answer button press: %w", err)
 		}
 	}
+	if len(out.Menu) > 0 {
+		cmds := make([]models.BotCommand, len(out.Menu))
+		for i, c := range out.Menu {
+			cmds[i] = models.BotCommand{Command: c.Command, Description: c.Description}
+		}
+		if _, err := s.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds,
+			Scope: &models.BotCommandScopeChat{ChatID: out.ChatID}}); err != nil {
+			return fmt.Errorf("set the command menu of chat %d: %w", out.ChatID, err)
+		}
+	}
 	if out.Text == "" {
 		if out.ClearButtons && out.EditMessageID != 0 {
 			if _, err := s.tg.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: out.ChatID,

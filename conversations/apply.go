@@ -168,7 +168,7 @@ func (r *run) command() {
 		r.cancel()
 		return
 	case "help":
-		r.say(MsgHelp, nil)
+		r.help()
 		r.reprompt()
 		return
 	case "lang":
@@ -178,6 +178,7 @@ func (r *run) command() {
 	case "start":
 		if r.in.Args != "" && r.e.onStart != nil {
 			r.call(r.e.onStart)
+			r.menu() // a new role may bring new commands
 		} else {
 			r.say(MsgWelcome, map[string]any{"Name": r.in.FirstName})
 		}
@@ -221,6 +222,47 @@ func (r *run) askAbandon(d *Dialog, arg string) {
 	r.outs = append(r.outs, Output{ChatID: r.in.ChatID,
 		Text:    r.t(MsgAbandonAsk, map[string]any{"Current": "/" + cur.Command, "Next": "/" + d.Command}),
 		Buttons: [][]Button{{r.btn(MsgBtnYes, actYes, ""), r.btn(MsgBtnNo, actNo, "")}}})
+}
+
+// commands are the commands the person may use, or nil without the hook or when it fails
+// (the caller then falls back to what everyone may use).
+func (r *run) commands() []string {
+	if r.e.commandsFor == nil {
+		return nil
+	}
+	cmds, err := r.e.commandsFor(r.ctx, r.in.UserID)
+	if err != nil {
+		r.e.log.WarnContext(r.ctx, "commands of a person", "chat", r.in.ChatID, "error", err)
+		return nil
+	}
+	return cmds
+}
+
+// help lists what the person can do here, for their roles.
+func (r *run) help() {
+	cmds := r.commands()
+	if cmds == nil {
+		r.say(MsgHelp, nil)
+		return
+	}
+	var b strings.Builder
+	for _, c := range cmds {
+		b.WriteString("\n/" + c + " — " + r.t("cmd_"+c, nil))
+	}
+	r.say(MsgHelpList, map[string]any{"Commands": b.String()})
+}
+
+// menu sets the chat's command menu to the person's commands, in the chat's language.
+func (r *run) menu() {
+	cmds := r.commands()
+	if cmds == nil {
+		return
+	}
+	o := Output{ChatID: r.in.ChatID}
+	for _, c := range cmds {
+		o.Menu = append(o.Menu, MenuCommand{Command: c, Description: r.t("cmd_"+c, nil)})
+	}
+	r.outs = append(r.outs, o)
 }
 
 // reprompt shows the open dialog's question again, after a command that interrupted it.
@@ -316,6 +358,7 @@ func (r *run) button() {
 		r.chosen, r.lang = lang, lang
 		r.notice("")
 		r.outs = append(r.outs, Output{ChatID: r.in.ChatID, EditMessageID: r.in.MessageID, Text: r.t(MsgLangSet, nil)})
+		r.menu() // in the chosen language
 		r.reprompt()
 		return
 	}

@@ -54,20 +54,21 @@ const ToConfirm = confirmStep
 // Engine runs the dialogs: it turns inputs into outputs, one chat at a time, with the
 // sessions in Redis.
 type Engine struct {
-	rdb      redis.UniversalClient
-	prefix   string
-	botID    int64
-	tr       *Translator
-	log      *slog.Logger
-	seenTTL  time.Duration
-	stateTTL time.Duration
-	lockTTL  time.Duration
-	reorder  time.Duration
-	dialogs  map[string]*Dialog
-	commands map[string]*Dialog
-	plain    map[string]CommandFunc
-	onStart  CommandFunc
-	buttons  map[string]CommandFunc
+	rdb         redis.UniversalClient
+	prefix      string
+	botID       int64
+	tr          *Translator
+	log         *slog.Logger
+	seenTTL     time.Duration
+	stateTTL    time.Duration
+	lockTTL     time.Duration
+	reorder     time.Duration
+	dialogs     map[string]*Dialog
+	commands    map[string]*Dialog
+	plain       map[string]CommandFunc
+	onStart     CommandFunc
+	commandsFor func(ctx context.Context, userID int64) ([]string, error)
+	buttons     map[string]CommandFunc
 	// buttonDialogs are the dialogs a button starts, by prefix.
 	buttonDialogs map[string]*Dialog
 	onLang        func(ctx context.Context, userID int64, lang string) error
@@ -168,6 +169,13 @@ func (e *Engine) OnLang(fn func(ctx context.Context, userID int64, lang string) 
 // OnStart sets what /start with a parameter does (a deep link: an invite code). Without a
 // parameter, or without a hook, /start shows the welcome.
 func (e *Engine) OnStart(fn CommandFunc) { e.onStart = fn }
+
+// OnCommands tells which commands a person may use, in the order of their menu. /help lists
+// them, and the chat's command menu is set to them when the person joins with an invite or
+// picks a language. Each command is described by the message "cmd_<command>".
+func (e *Engine) OnCommands(fn func(ctx context.Context, userID int64) ([]string, error)) {
+	e.commandsFor = fn
+}
 
 // Translator is the engine's translator, for the notifications bot/ renders.
 func (e *Engine) Translator() *Translator { return e.tr }

@@ -89,6 +89,13 @@ type Output struct {
 	// CallbackID and Notice answer a button press (the short notice Telegram shows).
 	CallbackID string
 	Notice     string
+	// Menu, when set, replaces this chat's command menu with these commands.
+	Menu []MenuCommand
+}
+
+// MenuCommand is a command of a chat's menu, with its localized description.
+type MenuCommand struct {
+	Command, Description string
 }
 
 // Button is an inline button.

@@ -7,6 +7,7 @@ import "github.com/bangban/bangban/store"
 const (
 	MsgWelcome         = "welcome"
 	MsgHelp            = "help"
+	MsgHelpList        = "help_list"
 	MsgUnknownInput    = "unknown_input"
 	MsgStaleButton     = "stale_button"
 	MsgTryAgain        = "try_again"
@@ -109,12 +110,14 @@ const (
 	MsgStatusEvent   = "status_event"
 
 	// Command menu descriptions.
-	MsgCmdStart  = "cmd_start"
-	MsgCmdHelp   = "cmd_help"
-	MsgCmdNew    = "cmd_new"
-	MsgCmdMy     = "cmd_my"
-	MsgCmdStatus = "cmd_status"
-	MsgCmdCancel = "cmd_cancel"
+	MsgCmdStart    = "cmd_start"
+	MsgCmdHelp     = "cmd_help"
+	MsgCmdNew      = "cmd_new"
+	MsgCmdMy       = "cmd_my"
+	MsgCmdStatus   = "cmd_status"
+	MsgCmdCancel   = "cmd_cancel"
+	MsgCmdInvite   = "cmd_invite"
+	MsgCmdUnjoined = "cmd_unjoined"
 
 	// Notifications.
 	MsgCaseReceived = "case_received"

@@ -30,10 +30,36 @@ func RegisterOrg(e *Engine, st *store.Store, botUsername string, poster Poster) 
 	o := &org{e: e, st: st, bot: botUsername, poster: poster}
 	e.OnStart(o.start)
 	e.OnLang(st.SetLang)
+	e.OnCommands(o.commands)
 	if err := e.RegisterCommand("unjoined", o.unjoined); err != nil {
 		return err
 	}
 	return e.Register(o.inviteDialog())
+}
+
+// commands are a person's commands by their roles (DESIGN.md §8): reporting for reporters
+// and for newcomers, who may report as self-registered reporters; the office's and the
+// admin's own commands for them.
+func (o *org) commands(ctx context.Context, userID int64) ([]string, error) {
+	cmds := []string{"start"}
+	a, err := o.st.ActorByAccount(ctx, userID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if len(a.Grants) == 0 || a.Has(store.RoleReporter) {
+		cmds = append(cmds, "new", "my")
+	}
+	cmds = append(cmds, "status")
+	if a.Has(store.RoleReporter) {
+		cmds = append(cmds, "add", "rate")
+	}
+	if a.Has(store.RoleOffice) {
+		cmds = append(cmds, "unjoined")
+	}
+	if a.Has(store.RoleAdmin) {
+		cmds = append(cmds, "invite")
+	}
+	return append(cmds, "help", "lang", "cancel"), nil
 }
 
 // inviteCodeRe is the shape of an invite code; anything else is answered as unknown without

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf16"
 )
@@ -126,22 +127,28 @@ func (s *Server) call(method string, p map[string]string, uploads map[string][]b
 				return nil, http.StatusBadRequest, "Bad Request: BOT_COMMAND_INVALID"
 			}
 		}
+		scope, ok := scopeKey(p["scope"])
+		if !ok {
+			return nil, http.StatusBadRequest, "Bad Request: can't parse BotCommandScope"
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.commands[p["language_code"]+"|"+p["scope"]] = p["commands"]
+		s.commands[p["language_code"]+"|"+scope] = p["commands"]
 		return true, http.StatusOK, ""
 	case "getMyCommands":
+		scope, _ := scopeKey(p["scope"])
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		raw := s.commands[p["language_code"]+"|"+p["scope"]]
+		raw := s.commands[p["language_code"]+"|"+scope]
 		if raw == "" {
 			raw = "[]"
 		}
 		return json.RawMessage(raw), http.StatusOK, ""
 	case "deleteMyCommands":
+		scope, _ := scopeKey(p["scope"])
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		delete(s.commands, p["language_code"]+"|"+p["scope"])
+		delete(s.commands, p["language_code"]+"|"+scope)
 		return true, http.StatusOK, ""
 	}
 	return nil, http.StatusNotFound, "Not Found"
@@ -358,4 +365,29 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p map[string
 		out = []Update{}
 	}
 	writeResult(w, out)
+}
+
+// scopeKey names a BotCommandScope: "" for the default, "chat:ID" for one chat, the type for
+// the others.
+func scopeKey(raw string) (string, bool) {
+	if raw == "" {
+		return "", true
+	}
+	var sc struct {
+		Type   string          `json:"type"`
+		ChatID json.RawMessage `json:"chat_id"`
+	}
+	if err := json.Unmarshal([]byte(raw), &sc); err != nil || sc.Type == "" {
+		return "", false
+	}
+	switch sc.Type {
+	case "default":
+		return "", true
+	case "chat", "chat_administrators", "chat_member":
+		if len(sc.ChatID) == 0 {
+			return "", false
+		}
+		return sc.Type + ":" + strings.Trim(string(sc.ChatID), `"`), true
+	}
+	return sc.Type, true
 }

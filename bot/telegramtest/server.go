@@ -291,6 +291,13 @@ func (s *Server) Commands(languageCode string) string {
 	return s.commands[languageCode+"|"]
 }
 
+// ChatCommands returns the command menu set for one chat, as JSON ("" when none is).
+func (s *Server) ChatCommands(chatID int64) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.commands["|chat:"+strconv.FormatInt(chatID, 10)]
+}
+
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	if rest, ok := strings.CutPrefix(path, "file/bot"); ok {

@@ -1,0 +1,94 @@
+package conversations_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/bangban/bangban/conversations"
+)
+
+// rating is a one-step dialog a button starts ("rt:ARG") as well as its command (/rt ARG).
+type rating struct {
+	mu    sync.Mutex
+	begun []string
+	done  []string
+}
+
+func (r *rating) dialog() *conversations.Dialog {
+	return &conversations.Dialog{Name: "rt", Command: "rt", Button: "rt", Version: 1,
+		Begin: func(_ context.Context, s *conversations.Session) error {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.begun = append(r.begun, s.Get("arg"))
+			if s.Get("arg") == "not-yours" {
+				return &conversations.Refusal{MessageID: "test.refused"}
+			}
+			return nil
+		},
+		Steps: []*conversations.Step{{Name: "stars", Prompt: "test.stars", Choices: func(*conversations.Session) []conversations.Choice {
+			return []conversations.Choice{{Label: "★", Literal: true, Value: "1"}, {Label: "★★", Literal: true, Value: "2"}}
+		}}},
+		Done: func(_ context.Context, s *conversations.Session) (conversations.Reply, error) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.done = append(r.done, s.Get("arg")+"="+s.Get("stars"))
+			return conversations.Reply{MessageID: "test.rated"}, nil
+		},
+	}
+}
+
+// A button outside any dialog starts its dialog with what it carries; mid-dialog it asks
+// before abandoning the open one, and a "no" keeps it; a Begin that refuses leaves no
+// session behind.
+func TestAButtonStartsItsDialog(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	r := &rating{}
+	if err := e.Register(r.dialog()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.RegisterButton("rt", func(context.Context, conversations.Call) ([]conversations.Reply, error) { return nil, nil }); err == nil {
+		t.Error("a button prefix taken by a dialog was registered again")
+	}
+	p := v.person(t, e, 4501)
+
+	p.pressData("rt:XC-1", 7)
+	if n, ok := p.notice(); !ok || n != "" {
+		t.Errorf("the press was not answered quietly: %q %v", n, ok)
+	}
+	p.expect("test.stars")
+	p.press("★★")
+	p.expect("test.rated")
+
+	p.send("/trip")
+	p.press("Alpha")
+	p.pressData("rt:XC-2", 8)
+	p.expect("You have not finished /trip. Abandon it and start /rt?")
+	p.press("No")
+	p.expect("test.desc")
+	p.pressData("rt:XC-3", 9)
+	p.press("Yes")
+	p.expect("test.stars")
+	p.press("★")
+	p.expect("test.rated")
+
+	p.send("/rt XC-4")
+	p.press("★")
+
+	p.pressData("rt:not-yours", 10)
+	p.expect("test.refused")
+	if n, _ := v.rdb.Exists(context.Background(), p.stateKey(v)).Result(); n != 0 {
+		t.Error("a refused start left a session")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if want := []string{"XC-1=2", "XC-3=1", "XC-4=1"}; !slices.Equal(r.done, want) {
+		t.Errorf("done %v, want %v", r.done, want)
+	}
+	if want := []string{"XC-1", "XC-3", "XC-4", "not-yours"}; !slices.Equal(r.begun, want) {
+		t.Errorf("begun with %v, want %v", r.begun, want)
+	}
+}
