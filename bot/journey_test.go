@@ -109,7 +109,7 @@ func TestJourneyOfABoundOwnerInChinese(t *testing.T) {
 	no1 := len(h.sim.Messages(officeU.ID))
 	contains(t, h.say(t, owner, "电压仍然不稳，设备频繁跳闸"), "活动办将重新研究问题 "+no)
 	contains(t, h.next(t, officeU, no1, 1)[0], "问题 "+no+" 的反映人对办理结果不满意", "频繁跳闸")
-	contains(t, h.say(t, owner, "/status "+no), "已办结", "评价：未解决，不满意")
+	contains(t, h.say(t, owner, "/status "+no), "已办结，您不满意，活动办正在研究处理", "评价：未解决，不满意")
 	nc = len(h.sim.Messages(cadreU.ID))
 	contains(t, h.after(t, owner, h.act(t, h.store.Rehandle, no, office, "请排查跳闸原因")), "已重新办理", "请排查跳闸原因")
 	contains(t, h.next(t, cadreU, nc, 1)[0], "退回您重新办理", "请排查跳闸原因")
@@ -220,4 +220,46 @@ func (h *harness) hasCase(t *testing.T, u telegramtest.User) bool {
 	t.Helper()
 	_, err := h.store.ActorByAccount(context.Background(), u.ID)
 	return err == nil
+}
+
+// A duplicate is merged: its reporter is told which case goes on and can follow it, without
+// seeing the office's note or acting on another's case. A report not accepted is told why.
+func TestMergedAndRejectedReportsAreExplained(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := startDemo(t)
+	first := telegramtest.User{ID: 8801, FirstName: "杨总", LanguageCode: "zh-hans"}
+	second := telegramtest.User{ID: 8802, FirstName: "Chen", LanguageCode: "en"}
+	officeU := telegramtest.User{ID: 8803, FirstName: "高静", LanguageCode: "zh-hans"}
+	code := h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001", MaxUses: 2})
+	h.say(t, first, "/start "+code)
+	h.say(t, second, "/start "+code)
+	office := h.join(t, officeU, "P017", store.RoleOffice)
+	x := h.file(t, first, "E001", "厂区门前道路塌陷，货车无法通行")
+	y := h.file(t, second, "E001", "The road at the factory gate has caved in.")
+
+	m := h.after(t, second, func() error {
+		_, err := h.store.Merge(ctx, store.MergeParams{ActParams: store.ActParams{Ticket: y, ActorID: office, Note: "同一路段"}, Into: x})
+		return err
+	})
+	contains(t, m, "Your problem "+y+" is the same as problem "+x, "/status "+x)
+	view := h.say(t, second, "/status "+x)
+	contains(t, view, "Ticket "+x, "Problem submitted")
+	if strings.Contains(view.Text, y) || len(view.Buttons) != 0 {
+		t.Errorf("the follower sees the internal note or may act: %q %+v", view.Text, view.Buttons)
+	}
+	contains(t, h.say(t, second, "/status "+y), "merged", "Merged into "+x)
+	contains(t, h.say(t, second, "/add "+x), "No problem with ticket number "+x)
+
+	// Without a linked cadre, the next report waits for the office to judge it.
+	if _, err := h.store.Pool().Exec(ctx, "DELETE FROM links WHERE unit_id = (SELECT id FROM units WHERE code = 'E001')"); err != nil {
+		t.Fatal(err)
+	}
+	z := h.file(t, second, "E001", "Please pay our electricity bill for us this month.")
+	m = h.after(t, second, func() error {
+		_, err := h.store.Reject(ctx, store.ActParams{Ticket: z, ActorID: office, Note: "不属于助企服务范围 Not within the campaign's remit"})
+		return err
+	})
+	contains(t, m, "Your problem "+z+" was not accepted. Reason: 不属于助企服务范围 Not within the campaign's remit")
+	contains(t, h.say(t, second, "/status "+z), "not accepted")
 }

@@ -108,6 +108,7 @@ const (
 	MsgStatusUnknown = "status_unknown"
 	MsgStatusView    = "status_view"
 	MsgStatusEvent   = "status_event"
+	MsgStatusFlagged = "status_flagged"
 
 	// Command menu descriptions.
 	MsgCmdStart    = "cmd_start"

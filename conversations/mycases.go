@@ -149,6 +149,10 @@ func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error)
 		fb := store.FeedbackButton + ":" + v.TicketNo + ":"
 		rows = append(rows, []Button{{Text: t(store.NoticeBtnSolved, nil), Data: fb + "y"}, {Text: t(store.NoticeBtnUnsolved, nil), Data: fb + "n"}})
 	}
-	return []Reply{{MessageID: MsgStatusView, Buttons: rows, Data: map[string]any{"TicketNo": v.TicketNo, "Status": t("status_"+string(v.Status), nil),
+	status := t("status_"+string(v.Status), nil)
+	if v.Status == store.StatusResolved && v.Flagged {
+		status = t(MsgStatusFlagged, nil) // not satisfied: the office decides
+	}
+	return []Reply{{MessageID: MsgStatusView, Buttons: rows, Data: map[string]any{"TicketNo": v.TicketNo, "Status": status,
 		"Unit": v.UnitName, "Category": cat, "Description": v.Description, "Timeline": tl.String()}}}, nil
 }
