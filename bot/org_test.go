@@ -9,10 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
-
 	"github.com/bangban/bangban/bot/poster"
+	"github.com/bangban/bangban/bot/poster/postertest"
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/conversations/redistest"
@@ -126,10 +124,8 @@ func TestAdminMakesAnInviteInTheChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil || res.GetText() != link[0] {
-		t.Fatalf("the poster scans as %v (%v), want %s", res, err, link[0])
+	if got, err := postertest.Scan(img); err != nil || got != link[0] {
+		t.Fatalf("the poster scans as %q (%v), want %s", got, err, link[0])
 	}
 	newcomer := telegramtest.User{ID: 7102, FirstName: "Wang", LanguageCode: "en"}
 	if m := h.say(t, newcomer, "/start "+link[1]); !strings.Contains(m.Text, "You have joined as: 青石建材有限公司 · reporter") {

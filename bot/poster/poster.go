@@ -54,6 +54,12 @@ const (
 	capSize = 30
 )
 
+// CodeBounds is where the QR code (with its quiet zone) sits on every poster.
+func CodeBounds() image.Rectangle {
+	x0 := (width - qrSize) / 2
+	return image.Rect(x0, margin, x0+qrSize, margin+qrSize)
+}
+
 // Draw renders a poster for link with name and caption under the code.
 func Draw(link, name, caption string) (image.Image, error) {
 	f, err := loadFonts()
@@ -67,9 +73,7 @@ func Draw(link, name, caption string) (image.Image, error) {
 	height := margin + qrSize + 30 + nameMax + 30 + capSize + margin
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
-	code := qr.Image(qrSize)
-	x0 := (width - qrSize) / 2
-	draw.Draw(img, image.Rect(x0, margin, x0+qrSize, margin+qrSize), code, image.Point{}, draw.Src)
+	draw.Draw(img, CodeBounds(), qr.Image(qrSize), image.Point{}, draw.Src)
 
 	y := margin + qrSize + 30 + nameMax
 	if err := centered(img, f, name, nameMax, y, color.Black); err != nil {

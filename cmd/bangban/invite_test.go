@@ -12,9 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
-
+	"github.com/bangban/bangban/bot/poster/postertest"
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/store/storetest"
@@ -55,10 +53,8 @@ func TestInviteLinksPostersAndRevoke(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
-		res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-		if err != nil || res.GetText() != links[i][0] {
-			t.Fatalf("%s scans as %v (%v), want %s", file, res, err, links[i][0])
+		if got, err := postertest.Scan(img); err != nil || got != links[i][0] {
+			t.Fatalf("%s scans as %q (%v), want %s", file, got, err, links[i][0])
 		}
 	}
 
