@@ -397,3 +397,31 @@ func TestWriteOffNeedsAComplaint(t *testing.T) {
 		t.Fatalf("write off: %+v %v", got, err)
 	}
 }
+
+// An update redelivered after its action committed (the process died before it noted the
+// update as done) acts once: the same source returns the case as it stands.
+func TestARedeliveredActionActsOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	l := newLifecycle(t)
+	no := l.file(t).TicketNo
+	if _, err := l.s.Assign(ctx, store.AssignParams{ActParams: act(no, l.office, ""), AssigneeID: l.cadre}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.s.Sign(ctx, act(no, l.cadre, "")); err != nil {
+		t.Fatal(err)
+	}
+	p := store.ActParams{Ticket: no, ActorID: l.cadre, Note: "已现场勘查", Source: "chat:1:update:77"}
+	for i := 0; i < 2; i++ {
+		if _, err := l.s.Progress(ctx, p); err != nil {
+			t.Fatalf("delivery %d: %v", i+1, err)
+		}
+	}
+	c, _ := l.s.CaseByTicket(ctx, no)
+	if k := l.kinds(t, c); !slices.Equal(k, []string{"submitted", "assigned", "signed", "progress"}) {
+		t.Errorf("events %v", k)
+	}
+	if n := l.notices(t); len(n) != 4 {
+		t.Errorf("notifications %v", n)
+	}
+}
