@@ -84,18 +84,7 @@ type NotJoinedUnit struct {
 // regions (each office's region and all below it; a working group's lead sees the whole
 // city) who have not joined. Anyone else is refused with ErrForbidden.
 func (s *Store) NotJoinedFor(ctx context.Context, a Actor) (NotJoined, error) {
-	var regions []int64
-	all := false
-	for _, g := range a.Grants {
-		if g.Role != RoleOffice {
-			continue
-		}
-		if g.WorkingGroup != nil {
-			all = true
-		} else if g.RegionID != nil {
-			regions = append(regions, *g.RegionID)
-		}
-	}
+	all, regions := officeScope(a)
 	if !all && len(regions) == 0 {
 		return NotJoined{}, fmt.Errorf("not joined, for person %d: %w", a.PersonID, ErrForbidden)
 	}

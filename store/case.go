@@ -42,28 +42,42 @@ type Case struct {
 	MergedIntoID  *int64     `db:"merged_into_id"`
 	// Feedback (回访): Solved and Satisfaction as the reporter answered; Flagged while a
 	// "not satisfied" answer waits for the office's decision.
-	Solved        *bool     `db:"solved"`
-	Satisfaction  *string   `db:"satisfaction"`
-	Flagged       bool      `db:"feedback_flagged"`
-	CloseReason   *string   `db:"close_reason"`
-	RehandleCount int       `db:"rehandle_count"`
-	TicketNo      string    `db:"ticket_no"`
-	Status        Status    `db:"status"`
-	RegionID      int64     `db:"region_id"`
-	UnitID        *int64    `db:"unit_id"`
-	ReporterID    *int64    `db:"reporter_id"`
-	CategoryID    *int64    `db:"category_id"`
-	Description   string    `db:"description"`
-	Urgency       string    `db:"urgency"`
-	Complexity    string    `db:"complexity"`
-	Latitude      *float64  `db:"latitude"`
-	Longitude     *float64  `db:"longitude"`
-	CreatedAt     time.Time `db:"created_at"`
-	UpdatedAt     time.Time `db:"updated_at"`
+	Solved        *bool   `db:"solved"`
+	Satisfaction  *string `db:"satisfaction"`
+	Flagged       bool    `db:"feedback_flagged"`
+	CloseReason   *string `db:"close_reason"`
+	RehandleCount int     `db:"rehandle_count"`
+	HandbackCount int     `db:"handback_count"`
+	UrgeCount     int     `db:"urge_count"`
+	// Escalation (提级) moves the case to a higher office: OfficeID is the office it answers to
+	// now, EscalationLevel how many times it was lifted.
+	OfficeID        *int64     `db:"office_id"`
+	EscalationLevel int        `db:"escalation_level"`
+	AssignedAt      *time.Time `db:"assigned_at"`
+	SignedAt        *time.Time `db:"signed_at"`
+	// ExtensionUntil is an extension (延期) asked for and not decided yet.
+	ExtensionUntil  *time.Time `db:"extension_until"`
+	ExtensionReason string     `db:"extension_reason"`
+	// EscalationPending: escalated to OfficeID and not yet taken up there.
+	EscalationPending bool      `db:"escalation_pending"`
+	TicketNo          string    `db:"ticket_no"`
+	Status            Status    `db:"status"`
+	RegionID          int64     `db:"region_id"`
+	UnitID            *int64    `db:"unit_id"`
+	ReporterID        *int64    `db:"reporter_id"`
+	CategoryID        *int64    `db:"category_id"`
+	Description       string    `db:"description"`
+	Urgency           string    `db:"urgency"`
+	Complexity        string    `db:"complexity"`
+	Latitude          *float64  `db:"latitude"`
+	Longitude         *float64  `db:"longitude"`
+	CreatedAt         time.Time `db:"created_at"`
+	UpdatedAt         time.Time `db:"updated_at"`
 }
 
 const caseColumns = `id, assignee_id, sign_due_at, feedback_due_at, resolve_due_at, resolved_at, merged_into_id,
-	solved, satisfaction, feedback_flagged, close_reason, rehandle_count, ticket_no, status, region_id, unit_id, reporter_id, category_id, description,
+	solved, satisfaction, feedback_flagged, close_reason, rehandle_count, handback_count, urge_count, office_id, escalation_level,
+	assigned_at, signed_at, extension_until, extension_reason, escalation_pending, ticket_no, status, region_id, unit_id, reporter_id, category_id, description,
 	urgency, complexity, latitude, longitude, created_at, updated_at`
 
 // Event is one immutable entry of a case's timeline.
@@ -177,12 +191,16 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 		if err != nil {
 			return err
 		}
+		office, err := nearestOfficeID(ctx, tx, p.RegionID)
+		if err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `
 			INSERT INTO cases (ticket_no, region_id, unit_id, reporter_id, category_id, description,
-				urgency, latitude, longitude, source_key, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
+				urgency, latitude, longitude, source_key, office_id, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
 			RETURNING `+caseColumns,
-			no, p.RegionID, p.UnitID, p.ReporterID, p.CategoryID, desc, urgency, p.Latitude, p.Longitude, source, now)
+			no, p.RegionID, p.UnitID, p.ReporterID, p.CategoryID, desc, urgency, p.Latitude, p.Longitude, source, office, now)
 		if err != nil {
 			return fmt.Errorf("insert case %s: %w", no, err)
 		}
@@ -223,6 +241,24 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 		return Submitted{}, err
 	}
 	return out, nil
+}
+
+// nearestOfficeID is the campaign office of the region or, when it has none, of the nearest
+// region above it that has one: the office a new case answers to.
+func nearestOfficeID(ctx context.Context, tx pgx.Tx, regionID int64) (*int64, error) {
+	var id *int64
+	err := tx.QueryRow(ctx, `
+		WITH RECURSIVE up(id, parent_id, depth) AS (
+			SELECT id, parent_id, 0 FROM regions WHERE id = $1
+			UNION ALL SELECT r.id, r.parent_id, up.depth + 1 FROM regions r JOIN up ON r.id = up.parent_id)
+		SELECT o.id FROM up JOIN offices o ON o.region_id = up.id ORDER BY up.depth, o.id LIMIT 1`, regionID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil // no office anywhere above: the city has not loaded its offices yet
+	}
+	if err != nil {
+		return nil, fmt.Errorf("office of region %d: %w", regionID, err)
+	}
+	return id, nil
 }
 
 // selfRegister records a reporter who came without an invite and the unit they named, in
@@ -291,8 +327,8 @@ func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unit
 		return err
 	}
 	if chat != nil {
-		n := Notification{ChatID: *chat, MessageID: NoticeAssignedToYou, CaseID: c.ID,
-			Data: map[string]any{"TicketNo": c.TicketNo, "Description": c.Description}}
+		n := Notification{ChatID: *chat, MessageID: NoticeAssignedToYou, CaseID: c.ID, Buttons: assignedButtons(c.TicketNo),
+			Data: map[string]any{"TicketNo": c.TicketNo, "Description": c.Description, "Due": sign.In(s.loc).Format("2006-01-02 15:04")}}
 		if lang != nil {
 			n.Lang = *lang
 		}

@@ -12,6 +12,9 @@ var (
 	// ErrIllegalTransition: the case's status does not allow the action (an old button, a
 	// second press, a closed case).
 	ErrIllegalTransition = errors.New("illegal transition")
+	// ErrTooLate: the action's window has passed (a hand-back after two days, an extension
+	// asked for after the limit lapsed).
+	ErrTooLate = errors.New("too late")
 	// ErrInvalid: the input breaks a rule of the domain (an empty description, a bad code).
 	ErrInvalid = errors.New("invalid input")
 )

@@ -208,18 +208,14 @@ func (t *act) office(ctx context.Context, regionID int64) error {
 	return nil
 }
 
-func officeCovers(ctx context.Context, q pgx.Tx, a Actor, regionID int64) (bool, error) {
-	var regions []int64
-	for _, g := range a.Grants {
-		if g.Role != RoleOffice {
-			continue
-		}
-		if g.WorkingGroup != nil {
-			return true, nil
-		}
-		if g.RegionID != nil {
-			regions = append(regions, *g.RegionID)
-		}
+// officeCovers tells whether an actor's office roles reach a region: an office's region or
+// one above it, or anywhere for a working group's lead.
+func officeCovers(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, a Actor, regionID int64) (bool, error) {
+	all, regions := officeScope(a)
+	if all {
+		return true, nil
 	}
 	if len(regions) == 0 {
 		return false, nil
@@ -331,7 +327,7 @@ func (s *Store) Assign(ctx context.Context, p AssignParams) (Case, error) {
 		}
 		sign, feedback, resolve := s.deadlines(t.now, complexity)
 		if _, err := t.tx.Exec(ctx, `UPDATE cases SET status = 'assigned', assignee_id = $2, complexity = $3, assigned_at = $4,
-			signed_at = NULL, sign_due_at = $5, feedback_due_at = $6, resolve_due_at = $7, updated_at = $4 WHERE id = $1`,
+			signed_at = NULL, escalation_pending = false, sign_due_at = $5, feedback_due_at = $6, resolve_due_at = $7, updated_at = $4 WHERE id = $1`,
 			t.c.ID, p.AssigneeID, complexity, t.now, sign, feedback, resolve); err != nil {
 			return err
 		}
@@ -342,7 +338,8 @@ func (s *Store) Assign(ctx context.Context, p AssignParams) (Case, error) {
 		if _, err := t.event(ctx, EventAssigned, StatusAssigned, p.ActParams, false, map[string]any{"Assignee": name}); err != nil {
 			return err
 		}
-		if err := t.notify(ctx, &p.AssigneeID, NoticeAssignedToYou, map[string]any{"Description": t.c.Description}, nil); err != nil {
+		if err := t.notify(ctx, &p.AssigneeID, NoticeAssignedToYou, map[string]any{"Description": t.c.Description, "Due": t.when(sign)},
+			assignedButtons(t.c.TicketNo)); err != nil {
 			return err
 		}
 		return t.notify(ctx, t.c.ReporterID, NoticeAssigned, map[string]any{"Assignee": name, "Due": t.when(sign)}, nil)
@@ -459,7 +456,7 @@ func (s *Store) Reject(ctx context.Context, p ActParams) (Case, error) {
 		if strings.TrimSpace(p.Note) == "" {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
-		if _, err := t.tx.Exec(ctx, "UPDATE cases SET status = 'rejected', closed_at = $2, updated_at = $2 WHERE id = $1", t.c.ID, t.now); err != nil {
+		if _, err := t.tx.Exec(ctx, "UPDATE cases SET status = 'rejected', escalation_pending = false, closed_at = $2, updated_at = $2 WHERE id = $1", t.c.ID, t.now); err != nil {
 			return err
 		}
 		if _, err := t.event(ctx, EventRejected, StatusRejected, p, false, nil); err != nil {
@@ -502,7 +499,7 @@ func (s *Store) Merge(ctx context.Context, p MergeParams) (Case, error) {
 		if into.Status != StatusSubmitted && into.Status != StatusAssigned && into.Status != StatusInProgress {
 			return fmt.Errorf("into %s (%s): %w", p.Into, into.Status, ErrIllegalTransition)
 		}
-		if _, err := t.tx.Exec(ctx, "UPDATE cases SET status = 'merged', merged_into_id = $2, closed_at = $3, updated_at = $3 WHERE id = $1",
+		if _, err := t.tx.Exec(ctx, "UPDATE cases SET status = 'merged', merged_into_id = $2, escalation_pending = false, extension_until = NULL, closed_at = $3, updated_at = $3 WHERE id = $1",
 			t.c.ID, into.ID, t.now); err != nil {
 			return err
 		}
@@ -556,37 +553,29 @@ func (s *Store) Feedback(ctx context.Context, p FeedbackParams) (Case, error) {
 		if !flagged {
 			return nil
 		}
-		offices, err := nearestOffice(ctx, t.tx, t.c.RegionID)
-		if err != nil {
-			return err
-		}
-		for _, id := range offices {
-			if err := t.notify(ctx, &id, NoticeUnsatisfied, map[string]any{"Comment": strings.TrimSpace(p.Note), "Solved": p.Solved}, nil); err != nil {
-				return err
-			}
-		}
-		return nil
+		return t.notifyOffice(ctx, t.c.OfficeID, NoticeUnsatisfied, map[string]any{"Comment": strings.TrimSpace(p.Note), "Solved": p.Solved})
 	})
 }
 
-// nearestOffice is the office staff of the lowest region, from the case's up, that has any.
-func nearestOffice(ctx context.Context, tx pgx.Tx, regionID int64) ([]int64, error) {
-	rows, err := tx.Query(ctx, `
-		WITH RECURSIVE up(id, parent_id, depth) AS (
-			SELECT id, parent_id, 0 FROM regions WHERE id = $1
-			UNION ALL SELECT r.id, r.parent_id, up.depth + 1 FROM regions r JOIN up ON r.id = up.parent_id),
-		staff AS (
-			SELECT r.person_id, up.depth FROM up JOIN offices o ON o.region_id = up.id
-			JOIN person_roles r ON r.office_id = o.id AND r.role = 'office')
-		SELECT DISTINCT person_id FROM staff WHERE depth = (SELECT min(depth) FROM staff) ORDER BY person_id`, regionID)
+// notifyOffice tells every member of an office (none when the case has no office).
+func (t *act) notifyOffice(ctx context.Context, officeID *int64, msg string, data map[string]any) error {
+	if officeID == nil {
+		return nil
+	}
+	rows, err := t.tx.Query(ctx, "SELECT DISTINCT person_id FROM person_roles WHERE office_id = $1 AND role = 'office' ORDER BY person_id", *officeID)
 	if err != nil {
-		return nil, fmt.Errorf("nearest office: %w", err)
+		return fmt.Errorf("office %d: %w", *officeID, err)
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return nil, fmt.Errorf("nearest office: %w", err)
+		return fmt.Errorf("office %d: %w", *officeID, err)
 	}
-	return ids, nil
+	for _, id := range ids {
+		if err := t.notify(ctx, &id, msg, data, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Rehandle (重办): an office sends a case the reporter was not satisfied with back to its
@@ -612,7 +601,7 @@ func (s *Store) Rehandle(ctx context.Context, p ActParams) (Case, error) {
 			return err
 		}
 		data := map[string]any{"Note": strings.TrimSpace(p.Note), "Due": t.when(sign), "Description": t.c.Description}
-		if err := t.notify(ctx, t.c.AssigneeID, NoticeRehandle, data, nil); err != nil {
+		if err := t.notify(ctx, t.c.AssigneeID, NoticeRehandle, data, [][]NotificationButton{{{MessageID: NoticeBtnSign, Data: SignButton + ":" + t.c.TicketNo}}}); err != nil {
 			return err
 		}
 		return t.notify(ctx, t.c.ReporterID, NoticeRehandled, data, nil)

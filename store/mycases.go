@@ -49,28 +49,48 @@ type CaseView struct {
 	Assignee   string
 	Events     []Event
 	// Reporter is set when the viewer is the case's own reporter (who may add to it and rate
-	// it), not a follower of a case merged into it.
-	Reporter bool
+	// it), not a follower of a case merged into it; Handler when it is assigned to them;
+	// Office when one of their offices covers it.
+	Reporter, Handler, Office bool
 }
 
 // CaseFor finds a case for a person who may see it: its reporter (or the reporter of a case
-// merged into it, who follows it now), or the handler it is assigned to. For anyone else it
-// is ErrNotFound, exactly as for a ticket that does not exist, so a ticket number reveals
-// nothing. Internal notes are shown to the handler only.
+// merged into it, who follows it now), the handler it is assigned to, or an office whose
+// regions it is in or to which it was escalated. For anyone else it is ErrNotFound, exactly
+// as for a ticket that does not exist, so a ticket number reveals nothing. Internal notes are
+// shown to the handler and the offices only.
 func (s *Store) CaseFor(ctx context.Context, personID int64, ticket string) (CaseView, error) {
 	var v CaseView
-	rows, err := s.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases c
-		WHERE ticket_no = $1 AND (reporter_id = $2 OR assignee_id = $2
-			OR EXISTS (SELECT 1 FROM cases m WHERE m.merged_into_id = c.id AND m.reporter_id = $2))`, ticket, personID)
+	c, err := s.CaseByTicket(ctx, ticket)
 	if err != nil {
-		return v, fmt.Errorf("case %s: %w", ticket, err)
+		return v, err
 	}
-	v.Case, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Case])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return v, fmt.Errorf("case %s: %w", ticket, ErrNotFound)
+	v.Case = c
+	v.Reporter = c.ReporterID != nil && *c.ReporterID == personID
+	v.Handler = c.AssigneeID != nil && *c.AssigneeID == personID
+	if !v.Reporter && !v.Handler {
+		a, err := s.ActorByID(ctx, personID)
+		if err != nil {
+			return v, err
+		}
+		if v.Office, err = officeCovers(ctx, s.pool, a, c.RegionID); err != nil {
+			return v, err
+		}
+		if !v.Office && c.OfficeID != nil {
+			for _, g := range a.Grants {
+				v.Office = v.Office || (g.Role == RoleOffice && g.OfficeID != nil && *g.OfficeID == *c.OfficeID)
+			}
+		}
 	}
-	if err != nil {
-		return v, fmt.Errorf("case %s: %w", ticket, err)
+	if !v.Reporter && !v.Handler && !v.Office {
+		var follower bool
+		if err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM cases WHERE merged_into_id = $1 AND reporter_id = $2)",
+			c.ID, personID).Scan(&follower); err != nil {
+			return v, fmt.Errorf("case %s: %w", ticket, err)
+		}
+		if !follower {
+			return v, fmt.Errorf("case %s: %w", ticket, ErrNotFound)
+		}
 	}
 	err = s.pool.QueryRow(ctx, `SELECT coalesce(u.name, ''), coalesce(k.name_zh, ''), coalesce(k.name_en, ''), coalesce(p.name, '')
 		FROM cases c LEFT JOIN units u ON u.id = c.unit_id LEFT JOIN categories k ON k.id = c.category_id
@@ -82,10 +102,8 @@ func (s *Store) CaseFor(ctx context.Context, personID int64, ticket string) (Cas
 	if err != nil {
 		return v, err
 	}
-	v.Reporter = v.ReporterID != nil && *v.ReporterID == personID
-	handler := v.AssigneeID != nil && *v.AssigneeID == personID
 	for _, e := range evs {
-		if e.Internal && !handler {
+		if e.Internal && !v.Handler && !v.Office {
 			continue
 		}
 		v.Events = append(v.Events, e)

@@ -4,9 +4,12 @@ package store
 // recipient's language when they are sent; a test checks that every one exists there.
 const (
 	// To the handler a case is assigned to.
-	NoticeAssignedToYou = "case_assigned_to_you"
-	NoticeInfoAdded     = "case_info_added"
-	NoticeRehandle      = "case_rehandle_to_you"
+	NoticeAssignedToYou    = "case_assigned_to_you"
+	NoticeInfoAdded        = "case_info_added"
+	NoticeRehandle         = "case_rehandle_to_you"
+	NoticeUrged            = "case_urged"
+	NoticeExtensionGranted = "case_extension_granted"
+	NoticeExtensionRefused = "case_extension_refused"
 
 	// To the reporter, at each change that matters to them.
 	NoticeAssigned   = "n_assigned"
@@ -19,10 +22,20 @@ const (
 	NoticeWrittenOff = "n_written_off"
 	NoticeNoFeedback = "n_no_feedback"
 
-	// To the office, when a reporter is not satisfied.
-	NoticeUnsatisfied = "n_unsatisfied"
+	// To the office, when something waits for its decision.
+	NoticeUnsatisfied    = "n_unsatisfied"
+	NoticeHandedBack     = "office_handed_back"
+	NoticeEscalated      = "office_escalated"
+	NoticeExtensionAsked = "office_extension_asked"
 
 	// Buttons on notifications.
 	NoticeBtnSolved   = "btn_fb_solved"
 	NoticeBtnUnsolved = "btn_fb_unsolved"
+	NoticeBtnSign     = "btn_sign"
+	NoticeBtnHandBack = "btn_handback"
 )
+
+func assignedButtons(ticket string) [][]NotificationButton {
+	return [][]NotificationButton{{{MessageID: NoticeBtnSign, Data: SignButton + ":" + ticket},
+		{MessageID: NoticeBtnHandBack, Data: HandBackButton + ":" + ticket}}}
+}

@@ -40,6 +40,9 @@ type Limits struct {
 	// FeedbackWindowDays: unanswered feedback after this closes the case as "no feedback".
 	// Default 7.
 	FeedbackWindowDays int
+	// HandBackDays: a handler may hand a case back (退回) this long after its assignment.
+	// Default 2.
+	HandBackDays int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -48,6 +51,7 @@ func (l Limits) withDefaults() Limits {
 	l.ResolveDays = cmp.Or(l.ResolveDays, 7)
 	l.ComplexMonths = cmp.Or(l.ComplexMonths, 1)
 	l.FeedbackWindowDays = cmp.Or(l.FeedbackWindowDays, 7)
+	l.HandBackDays = cmp.Or(l.HandBackDays, 2)
 	return l
 }
 

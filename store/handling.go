@@ -1,0 +1,236 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Event kinds of handling and supervision.
+const (
+	EventHandedBack       = "handed_back"
+	EventEscalated        = "escalated"
+	EventExtensionAsked   = "extension_asked"
+	EventExtensionGranted = "extension_granted"
+	EventExtensionRefused = "extension_refused"
+	EventUrged            = "urged"
+	EventRefused          = "refused"
+)
+
+// Callback data prefixes of the buttons on a new assignment: "sg:<ticket>" signs for it,
+// "hb:<ticket>" hands it back. Like every button, they prove nothing: the handler's right is
+// checked when they are pressed.
+const (
+	SignButton     = "sg"
+	HandBackButton = "hb"
+)
+
+// ExtensionParams are a handler's request for more time (延期): the reason and the new date.
+type ExtensionParams struct {
+	ActParams
+	Until time.Time
+}
+
+// HandBack (退回): the handler gives a case back, with the reason, within the hand-back window
+// after its assignment; it returns to its office's triage queue, and the office is told.
+func (s *Store) HandBack(ctx context.Context, p ActParams) (Case, error) {
+	return s.transition(ctx, "hand back", p, func(ctx context.Context, t *act) error {
+		if err := t.assignee(); err != nil {
+			return err
+		}
+		if err := t.from(StatusAssigned); err != nil {
+			return err
+		}
+		if strings.TrimSpace(p.Note) == "" {
+			return fmt.Errorf("no reason: %w", ErrInvalid)
+		}
+		if t.c.AssignedAt != nil && t.now.After(t.c.AssignedAt.In(s.loc).AddDate(0, 0, s.limits.HandBackDays)) {
+			return fmt.Errorf("past the hand-back window: %w", ErrTooLate)
+		}
+		if _, err := t.tx.Exec(ctx, `UPDATE cases SET status = 'submitted', assignee_id = NULL, assigned_at = NULL, sign_due_at = NULL,
+			feedback_due_at = NULL, resolve_due_at = NULL, extension_until = NULL, extension_reason = '',
+			handback_count = handback_count + 1, updated_at = $2 WHERE id = $1`, t.c.ID, t.now); err != nil {
+			return err
+		}
+		if _, err := t.event(ctx, EventHandedBack, StatusSubmitted, p, false, map[string]any{"Assignee": t.a.Name}); err != nil {
+			return err
+		}
+		return t.notifyOffice(ctx, t.c.OfficeID, NoticeHandedBack, map[string]any{"Assignee": t.a.Name, "Note": strings.TrimSpace(p.Note)})
+	})
+}
+
+// Escalate (提级) lifts a case to the office of the next level up: from a county's office to
+// the city's; from the city's to the working group of the case's category. The handler or an
+// office that covers the case may ask it; the receiving office is told.
+func (s *Store) Escalate(ctx context.Context, p ActParams) (Case, error) {
+	return s.transition(ctx, "escalate", p, func(ctx context.Context, t *act) error {
+		if t.assignee() != nil {
+			if err := t.office(ctx, t.c.RegionID); err != nil {
+				return err
+			}
+		}
+		if err := t.from(StatusSubmitted, StatusAssigned, StatusInProgress); err != nil {
+			return err
+		}
+		if strings.TrimSpace(p.Note) == "" {
+			return fmt.Errorf("no reason: %w", ErrInvalid)
+		}
+		to, name, err := upperOffice(ctx, t.tx, t.c)
+		if err != nil {
+			return err
+		}
+		if _, err := t.tx.Exec(ctx, `UPDATE cases SET office_id = $2, escalation_level = escalation_level + 1, escalation_pending = true, updated_at = $3 WHERE id = $1`,
+			t.c.ID, to, t.now); err != nil {
+			return err
+		}
+		if _, err := t.event(ctx, EventEscalated, "", p, false, map[string]any{"Office": name}); err != nil {
+			return err
+		}
+		return t.notifyOffice(ctx, &to, NoticeEscalated, map[string]any{"Note": strings.TrimSpace(p.Note), "Description": t.c.Description})
+	})
+}
+
+// upperOffice is the office above the one a case answers to: the nearest office of a region
+// above that office's region, or at the top, the working group of the case's category.
+func upperOffice(ctx context.Context, tx pgx.Tx, c Case) (int64, string, error) {
+	var id int64
+	var name string
+	err := tx.QueryRow(ctx, `
+		WITH RECURSIVE up(id, parent_id, depth) AS (
+			SELECT r.id, r.parent_id, 0 FROM offices o JOIN regions r ON r.id = o.region_id WHERE o.id = $1
+			UNION ALL SELECT r.id, r.parent_id, up.depth + 1 FROM regions r JOIN up ON r.id = up.parent_id)
+		SELECT o.id, o.name FROM up JOIN offices o ON o.region_id = up.id WHERE up.depth > 0
+		ORDER BY up.depth, o.id LIMIT 1`, c.OfficeID).Scan(&id, &name)
+	if err == nil {
+		return id, name, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return 0, "", fmt.Errorf("upper office: %w", err)
+	}
+	err = tx.QueryRow(ctx, `SELECT o.id, o.name FROM categories k JOIN offices o ON o.working_group = k.working_group
+		WHERE k.id = $1 AND o.id IS DISTINCT FROM $2 ORDER BY o.id LIMIT 1`, c.CategoryID, c.OfficeID).Scan(&id, &name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, "", fmt.Errorf("no office above: %w", ErrIllegalTransition)
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("working group office: %w", err)
+	}
+	return id, name, nil
+}
+
+// RequestExtension (延期): the handler asks for a later resolve date, with the reason, before
+// the limit lapses; the case's office decides.
+func (s *Store) RequestExtension(ctx context.Context, p ExtensionParams) (Case, error) {
+	return s.transition(ctx, "request an extension of", p.ActParams, func(ctx context.Context, t *act) error {
+		if err := t.assignee(); err != nil {
+			return err
+		}
+		if err := t.from(StatusAssigned, StatusInProgress); err != nil {
+			return err
+		}
+		if strings.TrimSpace(p.Note) == "" {
+			return fmt.Errorf("no reason: %w", ErrInvalid)
+		}
+		if t.c.ExtensionUntil != nil {
+			return fmt.Errorf("one is waiting already: %w", ErrIllegalTransition)
+		}
+		if t.c.ResolveDueAt == nil || !p.Until.After(*t.c.ResolveDueAt) {
+			return fmt.Errorf("new date %s not after the limit: %w", p.Until.Format(time.DateOnly), ErrInvalid)
+		}
+		if !t.now.Before(*t.c.ResolveDueAt) {
+			return fmt.Errorf("the limit has lapsed: %w", ErrTooLate)
+		}
+		if _, err := t.tx.Exec(ctx, `UPDATE cases SET extension_until = $2, extension_reason = $3, updated_at = $4 WHERE id = $1`,
+			t.c.ID, p.Until, strings.TrimSpace(p.Note), t.now); err != nil {
+			return err
+		}
+		until := p.Until.In(s.loc).Format(time.DateOnly)
+		if _, err := t.event(ctx, EventExtensionAsked, "", p.ActParams, true, map[string]any{"Until": until}); err != nil {
+			return err
+		}
+		return t.notifyOffice(ctx, t.c.OfficeID, NoticeExtensionAsked, map[string]any{"Assignee": t.a.Name, "Until": until,
+			"Note": strings.TrimSpace(p.Note)})
+	})
+}
+
+// DecideExtension: an office that covers the case grants the extension asked for, moving
+// the resolve limit, or refuses it with a reason. The handler is told either way.
+func (s *Store) DecideExtension(ctx context.Context, p ActParams, grant bool) (Case, error) {
+	return s.transition(ctx, "decide the extension of", p, func(ctx context.Context, t *act) error {
+		if err := t.office(ctx, t.c.RegionID); err != nil {
+			return err
+		}
+		if t.c.ExtensionUntil == nil || (t.c.Status != StatusAssigned && t.c.Status != StatusInProgress) {
+			return fmt.Errorf("no extension waiting: %w", ErrIllegalTransition)
+		}
+		if !grant && strings.TrimSpace(p.Note) == "" {
+			return fmt.Errorf("no reason: %w", ErrInvalid)
+		}
+		kind, msg, due := EventExtensionRefused, NoticeExtensionRefused, t.c.ResolveDueAt
+		if grant {
+			kind, msg, due = EventExtensionGranted, NoticeExtensionGranted, t.c.ExtensionUntil
+		}
+		if _, err := t.tx.Exec(ctx, `UPDATE cases SET resolve_due_at = $2, extension_until = NULL, extension_reason = '', updated_at = $3
+			WHERE id = $1`, t.c.ID, due, t.now); err != nil {
+			return err
+		}
+		until := t.c.ExtensionUntil.In(s.loc).Format(time.DateOnly)
+		if _, err := t.event(ctx, kind, "", p, true, map[string]any{"Until": until}); err != nil {
+			return err
+		}
+		return t.notify(ctx, t.c.AssigneeID, msg, map[string]any{"Until": until, "Note": strings.TrimSpace(p.Note)}, nil)
+	})
+}
+
+// Urge (催办): an office that covers an open case presses its handler; the urge is counted
+// and recorded on the case.
+func (s *Store) Urge(ctx context.Context, p ActParams) (Case, error) {
+	return s.transition(ctx, "urge", p, func(ctx context.Context, t *act) error {
+		if err := t.office(ctx, t.c.RegionID); err != nil {
+			return err
+		}
+		if err := t.from(StatusAssigned, StatusInProgress); err != nil {
+			return err
+		}
+		if _, err := t.tx.Exec(ctx, "UPDATE cases SET urge_count = urge_count + 1, escalation_pending = false, updated_at = $2 WHERE id = $1", t.c.ID, t.now); err != nil {
+			return err
+		}
+		if _, err := t.event(ctx, EventUrged, "", p, false, map[string]any{"Office": t.a.Name}); err != nil {
+			return err
+		}
+		return t.notify(ctx, t.c.AssigneeID, NoticeUrged, map[string]any{"Note": strings.TrimSpace(p.Note), "Office": t.a.Name,
+			"Description": t.c.Description}, nil)
+	})
+}
+
+// RecordRefusal appends, in a transaction of its own, that someone tried an action on a case
+// and was refused, so that the case's record shows attempts beyond one's rights. An unknown
+// ticket records nothing.
+func (s *Store) RecordRefusal(ctx context.Context, ticket string, actorID int64, action string, cause error) error {
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO case_events (case_id, at, actor_id, kind, internal, data)
+		SELECT id, $2, $3, $4, true, jsonb_build_object('Action', $5::text, 'Cause', $6::text) FROM cases WHERE ticket_no = $1`,
+		ticket, s.now(), actorID, EventRefused, action, refusalCause(cause))
+	if err != nil {
+		return fmt.Errorf("record refusal on case %s: %w", ticket, err)
+	}
+	return nil
+}
+
+func refusalCause(err error) string {
+	switch {
+	case errors.Is(err, ErrForbidden):
+		return "forbidden"
+	case errors.Is(err, ErrNotFound):
+		return "not_found"
+	case errors.Is(err, ErrIllegalTransition):
+		return "illegal"
+	case errors.Is(err, ErrTooLate):
+		return "too_late"
+	}
+	return "invalid"
+}
