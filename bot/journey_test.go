@@ -22,12 +22,25 @@ func (h *harness) join(t *testing.T, u telegramtest.User, code, role string) int
 	return a.PersonID
 }
 
-// after runs a change and returns the one message it brings to u.
+// after runs a change and returns the one message it brings to u; that it is exactly one
+// is checked on the job queue, where every notification is enqueued with its change.
 func (h *harness) after(t *testing.T, u telegramtest.User, change func() error) telegramtest.Message {
 	t.Helper()
+	jobs := func() int {
+		var n int
+		if err := h.store.Pool().QueryRow(context.Background(), "SELECT count(*) FROM river_job WHERE kind = 'notification' AND (args->>'chat_id')::bigint = $1",
+			u.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := jobs()
 	n := len(h.sim.Messages(u.ID))
 	if err := change(); err != nil {
 		t.Fatal(err)
+	}
+	if k := jobs() - before; k != 1 {
+		t.Fatalf("the change enqueued %d messages for %s, want 1", k, u.FirstName)
 	}
 	return h.next(t, u, n, 1)[0]
 }
@@ -163,6 +176,7 @@ func boundOwnerJourney(t *testing.T, lang string, ph phrases) {
 	contains(t, h.say(t, owner, "电压仍然不稳，设备频繁跳闸"), ph.of("office decides", no))
 	contains(t, h.next(t, officeU, no1, 1)[0], "问题 "+no+" 的反映人对办理结果不满意", "频繁跳闸")
 	contains(t, h.say(t, owner, "/status "+no), ph.of("flagged", no), ph.of("rated bad", no))
+	contains(t, h.say(t, owner, "/my"), no, ph.of("flagged", no))
 	nc = len(h.sim.Messages(cadreU.ID))
 	contains(t, h.after(t, owner, h.act(t, h.store.Rehandle, no, office, "请排查跳闸原因")), ph.of("rehandled", no), "请排查跳闸原因")
 	contains(t, h.next(t, cadreU, nc, 1)[0], "退回您重新办理", "请排查跳闸原因")
@@ -285,12 +299,13 @@ func unboundSecretaryJourney(t *testing.T, lang string, ph phrases) {
 	h.after(t, sec, h.act(t, h.store.Sign, two, cadre, ""))
 	h.after(t, sec, h.act(t, h.store.Resolve, two, cadre, "Lights repaired."))
 	h.travel(7*24*time.Hour + time.Minute)
-	m = h.after(t, sec, func() error {
-		// The scheduler's week passes at once: the timeout falls due now.
-		_, err := h.store.Pool().Exec(ctx, "UPDATE river_job SET scheduled_at = now() WHERE kind = 'feedback_timeout' AND state = 'scheduled'")
-		return err
-	})
-	contains(t, m, ph.of("no feedback", two))
+	// The scheduler's week passes at once: the timeout falls due now, and its job closes the
+	// case and tells the secretary.
+	n := len(h.sim.Messages(sec.ID))
+	if _, err := h.store.Pool().Exec(ctx, "UPDATE river_job SET scheduled_at = now() WHERE kind = 'feedback_timeout' AND state = 'scheduled'"); err != nil {
+		t.Fatal(err)
+	}
+	contains(t, h.next(t, sec, n, 1)[0], ph.of("no feedback", two))
 	c, _ := h.store.CaseByTicket(ctx, two)
 	if c.Status != store.StatusClosed || *c.CloseReason != "no_feedback" {
 		t.Fatalf("unrated case %+v", c)
@@ -306,8 +321,9 @@ func (h *harness) hasCase(t *testing.T, u telegramtest.User) bool {
 	return err == nil
 }
 
-// A duplicate is merged: its reporter is told which case goes on and can follow it, without
-// seeing the office's note or acting on another's case. A report not accepted is told why.
+// A duplicate is merged: its reporter, of another enterprise, is told which case goes on and
+// follows it, seeing how it is handled but not what the other reporter wrote, and is told
+// when it is resolved; they cannot act on it. A report not accepted is told why.
 func TestMergedAndRejectedReportsAreExplained(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -315,12 +331,11 @@ func TestMergedAndRejectedReportsAreExplained(t *testing.T) {
 	first := telegramtest.User{ID: 8801, FirstName: "杨总", LanguageCode: "zh-hans"}
 	second := telegramtest.User{ID: 8802, FirstName: "Chen", LanguageCode: "en"}
 	officeU := telegramtest.User{ID: 8803, FirstName: "高静", LanguageCode: "zh-hans"}
-	code := h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001", MaxUses: 2})
-	h.say(t, first, "/start "+code)
-	h.say(t, second, "/start "+code)
+	h.say(t, first, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
+	h.say(t, second, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E002"}))
 	office := h.join(t, officeU, "P017", store.RoleOffice)
-	x := h.file(t, first, "E001", "厂区门前道路塌陷，货车无法通行")
-	y := h.file(t, second, "E001", "The road at the factory gate has caved in.")
+	x := h.file(t, first, "E001", "厂区门前道路塌陷，货车无法通行，联系电话 13800001111")
+	y := h.file(t, second, "E002", "The road at the factory gate has caved in.")
 
 	m := h.after(t, second, func() error {
 		_, err := h.store.Merge(ctx, store.MergeParams{ActParams: store.ActParams{Ticket: y, ActorID: office, Note: "同一路段"}, Into: x})
@@ -328,18 +343,31 @@ func TestMergedAndRejectedReportsAreExplained(t *testing.T) {
 	})
 	contains(t, m, "Your problem "+y+" is the same as problem "+x, "/status "+x)
 	view := h.say(t, second, "/status "+x)
-	contains(t, view, "Ticket "+x, "Problem submitted")
-	if strings.Contains(view.Text, y) || len(view.Buttons) != 0 {
-		t.Errorf("the follower sees the internal note or may act: %q %+v", view.Text, view.Buttons)
+	contains(t, view, "Ticket "+x, "Your problem was merged into this one", "Problem submitted", "Assigned to 李春梅")
+	for _, private := range []string{y, "云岭精密机械有限公司", "13800001111", "道路塌陷"} {
+		if strings.Contains(view.Text, private) {
+			t.Errorf("the follower sees %q: %s", private, view.Text)
+		}
+	}
+	if len(view.Buttons) != 0 {
+		t.Errorf("the follower may act: %+v", view.Buttons)
 	}
 	contains(t, h.say(t, second, "/status "+y), "merged", "Merged into "+x)
 	contains(t, h.say(t, second, "/add "+x), "No problem with ticket number "+x)
+	contains(t, h.say(t, second, "/rate "+x), "No problem with ticket number "+x)
+	cadre := h.personID(t, "P001")
+	contains(t, h.after(t, second, h.act(t, h.store.Sign, x, cadre, "")), "李春梅 has signed for your problem "+x)
+	m = h.after(t, second, h.act(t, h.store.Resolve, x, cadre, "道路已修复 Road repaired"))
+	contains(t, m, "Problem "+x+", into which yours was merged, has been resolved", "Road repaired")
+	if len(m.Buttons) != 0 {
+		t.Errorf("the follower is asked to rate: %+v", m.Buttons)
+	}
 
 	// Without a linked cadre, the next report waits for the office to judge it.
-	if _, err := h.store.Pool().Exec(ctx, "DELETE FROM links WHERE unit_id = (SELECT id FROM units WHERE code = 'E001')"); err != nil {
+	if _, err := h.store.Pool().Exec(ctx, "DELETE FROM links WHERE unit_id = (SELECT id FROM units WHERE code = 'E002')"); err != nil {
 		t.Fatal(err)
 	}
-	z := h.file(t, second, "E001", "Please pay our electricity bill for us this month.")
+	z := h.file(t, second, "E002", "Please pay our electricity bill for us this month.")
 	m = h.after(t, second, func() error {
 		_, err := h.store.Reject(ctx, store.ActParams{Ticket: z, ActorID: office, Note: "不属于助企服务范围 Not within the campaign's remit"})
 		return err

@@ -312,6 +312,9 @@ func (r *run) reply(rep Reply) {
 		o.EditMessageID = r.in.MessageID
 	}
 	r.outs = append(r.outs, o)
+	if rep.RefreshMenu {
+		r.menu()
+	}
 }
 
 // fail shows a dialog hook's error: a Refusal's own message, anything else "try again".
@@ -606,8 +609,21 @@ func (r *run) done(d *Dialog) {
 	reply, err := d.Done(r.ctx, r.session())
 	if err != nil {
 		r.fail(err)
-		if r.st.Step == confirmStep {
+		var ref *Refusal
+		switch {
+		case r.st.Step == confirmStep:
 			r.prompt() // still open: the person can confirm again
+		case errors.As(err, &ref):
+			// Refused at the last step of a dialog without a confirm step: nothing is left
+			// to answer, so the dialog ends here.
+			r.st = nil
+			r.marker, r.markerMode = "", "del"
+		default:
+			// Failed: the last step is asked again, so the answer can be given again.
+			if n := len(r.st.Hist); n > 0 {
+				r.st.Step, r.st.Hist = r.st.Hist[n-1], r.st.Hist[:n-1]
+			}
+			r.prompt()
 		}
 		return
 	}

@@ -2,6 +2,7 @@ package conversations_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ type rating struct {
 	mu    sync.Mutex
 	begun []string
 	done  []string
+	fail  error // the next Done fails with it
 }
 
 func (r *rating) dialog() *conversations.Dialog {
@@ -33,6 +35,10 @@ func (r *rating) dialog() *conversations.Dialog {
 		Done: func(_ context.Context, s *conversations.Session) (conversations.Reply, error) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
+			if err := r.fail; err != nil {
+				r.fail = nil
+				return conversations.Reply{}, err
+			}
 			r.done = append(r.done, s.Get("arg")+"="+s.Get("stars"))
 			return conversations.Reply{MessageID: "test.rated"}, nil
 		},
@@ -90,5 +96,40 @@ func TestAButtonStartsItsDialog(t *testing.T) {
 	}
 	if want := []string{"XC-1", "XC-3", "XC-4", "not-yours"}; !slices.Equal(r.begun, want) {
 		t.Errorf("begun with %v, want %v", r.begun, want)
+	}
+}
+
+// A dialog without a confirm step whose last answer cannot be acted on does not leave the
+// person stuck: a refusal ends the dialog with its message; a failure asks the last step again.
+func TestALastStepThatFailsDoesNotStick(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	r := &rating{}
+	if err := e.Register(r.dialog()); err != nil {
+		t.Fatal(err)
+	}
+	p := v.person(t, e, 4502)
+
+	r.fail = &conversations.Refusal{MessageID: "test.moved.on"}
+	p.pressData("rt:XC-1", 7)
+	p.press("★")
+	p.expect("test.moved.on")
+	p.send("hello")
+	p.expect("I did not understand that")
+	if n, _ := v.rdb.Exists(context.Background(), p.stateKey(v)).Result(); n != 0 {
+		t.Error("a refused last step left the session open")
+	}
+
+	r.fail = errors.New("postgres went away")
+	p.pressData("rt:XC-2", 8)
+	p.press("★★")
+	p.expect("The system is busy", "test.stars")
+	p.press("★★")
+	p.expect("test.rated")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !slices.Equal(r.done, []string{"XC-2=2"}) {
+		t.Errorf("done %v", r.done)
 	}
 }

@@ -99,16 +99,18 @@ const (
 	MsgNewAddGone       = "new_add_gone"
 
 	// A reporter's cases (/my, /status).
-	MsgMyNone        = "my_none"
-	MsgMyList        = "my_list"
-	MsgMyLine        = "my_line"
-	MsgPagePrev      = "page_prev"
-	MsgPageNext      = "page_next"
-	MsgStatusUsage   = "status_usage"
-	MsgStatusUnknown = "status_unknown"
-	MsgStatusView    = "status_view"
-	MsgStatusEvent   = "status_event"
-	MsgStatusFlagged = "status_flagged"
+	MsgMyNone              = "my_none"
+	MsgMyList              = "my_list"
+	MsgMyLine              = "my_line"
+	MsgPagePrev            = "page_prev"
+	MsgPageNext            = "page_next"
+	MsgStatusUsage         = "status_usage"
+	MsgStatusUnknown       = "status_unknown"
+	MsgStatusView          = "status_view"
+	MsgStatusEvent         = "status_event"
+	MsgStatusFlagged       = "status_flagged"
+	MsgStatusFollowView    = "status_follow_view"
+	MsgStatusResolvedPlain = "status_resolved_plain"
 
 	// Command menu descriptions.
 	MsgCmdStart    = "cmd_start"

@@ -72,7 +72,11 @@ func (r *report) myPage(ctx context.Context, c Call, page int, edit bool) ([]Rep
 		} else if l.CategoryZH != nil {
 			cat = *l.CategoryZH
 		}
-		b.WriteString("\n" + t(MsgMyLine, map[string]any{"TicketNo": l.TicketNo, "Status": t("status_"+string(l.Status), nil),
+		status := t("status_"+string(l.Status), nil)
+		if l.Flagged {
+			status = t(MsgStatusFlagged, nil)
+		}
+		b.WriteString("\n" + t(MsgMyLine, map[string]any{"TicketNo": l.TicketNo, "Status": status,
 			"Category": cat, "Snippet": snippet(l.Description, 30), "Date": l.CreatedAt.In(r.o.st.Location()).Format("01-02")}))
 		rows = append(rows, []Button{{Text: "📄 " + l.TicketNo, Data: "st:" + l.TicketNo}})
 	}
@@ -98,6 +102,11 @@ func snippet(s string, n int) string {
 	return s
 }
 
+// followed are the events a follower of a merged case is shown: the handling, not the other
+// reporter's words.
+var followed = map[string]bool{store.EventSubmitted: true, store.EventAssigned: true, store.EventSigned: true, store.EventProgress: true,
+	store.EventResolved: true, store.EventRehandled: true, store.EventWrittenOff: true, store.EventNoFeedback: true, store.EventRejected: true}
+
 // status shows a case and its timeline to someone who may see it. Another person's ticket
 // is answered exactly as one that does not exist.
 func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error) {
@@ -121,8 +130,14 @@ func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error)
 	if c.Lang == LangEN {
 		cat = v.CategoryEN
 	}
+	// Someone following a case their own was merged into sees how it is handled, not what
+	// its reporter wrote or said of it.
+	follower := !v.Reporter && !v.Handler && !v.Office
 	var tl strings.Builder
 	for _, e := range v.Events {
+		if follower && !followed[e.Kind] {
+			continue
+		}
 		data := map[string]any{}
 		for k, val := range e.Data {
 			data[k] = val
@@ -150,8 +165,14 @@ func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error)
 		rows = append(rows, []Button{{Text: t(store.NoticeBtnSolved, nil), Data: fb + "y"}, {Text: t(store.NoticeBtnUnsolved, nil), Data: fb + "n"}})
 	}
 	status := t("status_"+string(v.Status), nil)
-	if v.Status == store.StatusResolved && v.Flagged {
+	switch {
+	case v.Status == store.StatusResolved && v.Flagged && v.Reporter:
 		status = t(MsgStatusFlagged, nil) // not satisfied: the office decides
+	case v.Status == store.StatusResolved && !v.Reporter:
+		status = t(MsgStatusResolvedPlain, nil) // the rating is not theirs to give
+	}
+	if follower {
+		return []Reply{{MessageID: MsgStatusFollowView, Data: map[string]any{"TicketNo": v.TicketNo, "Status": status, "Timeline": tl.String()}}}, nil
 	}
 	return []Reply{{MessageID: MsgStatusView, Buttons: rows, Data: map[string]any{"TicketNo": v.TicketNo, "Status": status,
 		"Unit": v.UnitName, "Category": cat, "Description": v.Description, "Timeline": tl.String()}}}, nil

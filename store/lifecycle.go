@@ -96,7 +96,9 @@ type act struct {
 
 // transition runs fn on the case, locked, in one transaction with everything it appends
 // and enqueues, and returns the case as it stands after. verb names the action in errors.
-func (s *Store) transition(ctx context.Context, verb string, p ActParams, fn func(ctx context.Context, t *act) error) (Case, error) {
+// Other cases the action touches (also) are locked with it, all in id order, so that two
+// actions on the same pair of cases queue instead of deadlocking.
+func (s *Store) transition(ctx context.Context, verb string, p ActParams, fn func(ctx context.Context, t *act) error, also ...string) (Case, error) {
 	if utf8.RuneCountInString(p.Note) > MaxNote {
 		return Case{}, fmt.Errorf("%s case %s: note of %d characters: %w", verb, p.Ticket, utf8.RuneCountInString(p.Note), ErrInvalid)
 	}
@@ -106,6 +108,11 @@ func (s *Store) transition(ctx context.Context, verb string, p ActParams, fn fun
 		var err error
 		if t.a, err = actorTx(ctx, tx, p.ActorID); err != nil {
 			return err
+		}
+		if len(also) > 0 {
+			if _, err := tx.Exec(ctx, "SELECT id FROM cases WHERE ticket_no = ANY($1) ORDER BY id FOR UPDATE", append(also, p.Ticket)); err != nil {
+				return err
+			}
 		}
 		if t.c, err = lockCase(ctx, tx, p.Ticket); err != nil {
 			return err
@@ -278,6 +285,33 @@ func (t *act) notify(ctx context.Context, personID *int64, msg string, data map[
 	return t.s.NotifyTx(ctx, t.tx, n)
 }
 
+// notifyReporters tells the case's reporter, with the buttons, and the reporters of cases
+// merged into it, who follow it, without them (they cannot act on another's case):
+// followerMsg, when set, is what they are told instead.
+func (t *act) notifyReporters(ctx context.Context, msg, followerMsg string, data map[string]any, buttons [][]NotificationButton) error {
+	if err := t.notify(ctx, t.c.ReporterID, msg, data, buttons); err != nil {
+		return err
+	}
+	rows, err := t.tx.Query(ctx, `SELECT DISTINCT reporter_id FROM cases WHERE merged_into_id = $1 AND reporter_id IS NOT NULL
+		AND reporter_id IS DISTINCT FROM $2 ORDER BY reporter_id`, t.c.ID, t.c.ReporterID)
+	if err != nil {
+		return fmt.Errorf("followers: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("followers: %w", err)
+	}
+	if followerMsg == "" {
+		followerMsg = msg
+	}
+	for _, id := range ids {
+		if err := t.notify(ctx, &id, followerMsg, data, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (t *act) name(ctx context.Context, personID int64) (string, error) {
 	var name string
 	if err := t.tx.QueryRow(ctx, "SELECT name FROM people WHERE id = $1", personID).Scan(&name); err != nil {
@@ -318,6 +352,20 @@ func (s *Store) Assign(ctx context.Context, p AssignParams) (Case, error) {
 		if !handler {
 			return fmt.Errorf("assignee %d is no handler: %w", p.AssigneeID, ErrInvalid)
 		}
+		// The office assigns within its own reach: a handler of its regions (a working
+		// group's lead, anyone in the city).
+		var region *int64
+		if err := t.tx.QueryRow(ctx, "SELECT region_id FROM people WHERE id = $1", p.AssigneeID).Scan(&region); err != nil {
+			return err
+		}
+		if region == nil {
+			return fmt.Errorf("assignee %d has no region: %w", p.AssigneeID, ErrInvalid)
+		}
+		if ok, err := officeCovers(ctx, t.tx, t.a, *region); err != nil {
+			return err
+		} else if !ok {
+			return fmt.Errorf("assignee %d outside the office's regions: %w", p.AssigneeID, ErrInvalid)
+		}
 		complexity := t.c.Complexity
 		if p.Complexity != "" {
 			if p.Complexity != Ordinary && p.Complexity != Complex {
@@ -342,7 +390,7 @@ func (s *Store) Assign(ctx context.Context, p AssignParams) (Case, error) {
 			assignedButtons(t.c.TicketNo)); err != nil {
 			return err
 		}
-		return t.notify(ctx, t.c.ReporterID, NoticeAssigned, map[string]any{"Assignee": name, "Due": t.when(sign)}, nil)
+		return t.notifyReporters(ctx, NoticeAssigned, "", map[string]any{"Assignee": name, "Due": t.when(sign)}, nil)
 	})
 }
 
@@ -365,7 +413,7 @@ func (s *Store) Sign(ctx context.Context, p ActParams) (Case, error) {
 		if t.c.FeedbackDueAt != nil {
 			due = t.when(*t.c.FeedbackDueAt)
 		}
-		return t.notify(ctx, t.c.ReporterID, NoticeSigned, map[string]any{"Assignee": t.a.Name, "Due": due}, nil)
+		return t.notifyReporters(ctx, NoticeSigned, "", map[string]any{"Assignee": t.a.Name, "Due": due}, nil)
 	})
 }
 
@@ -389,7 +437,7 @@ func (s *Store) Progress(ctx context.Context, p ActParams) (Case, error) {
 		if _, err := t.event(ctx, EventProgress, "", p, false, nil); err != nil {
 			return err
 		}
-		return t.notify(ctx, t.c.ReporterID, NoticeProgress, map[string]any{"Note": strings.TrimSpace(p.Note)}, nil)
+		return t.notifyReporters(ctx, NoticeProgress, "", map[string]any{"Note": strings.TrimSpace(p.Note)}, nil)
 	})
 }
 
@@ -439,7 +487,7 @@ func (s *Store) Resolve(ctx context.Context, p ActParams) (Case, error) {
 			return fmt.Errorf("schedule feedback timeout: %w", err)
 		}
 		fb := FeedbackButton + ":" + t.c.TicketNo + ":"
-		return t.notify(ctx, t.c.ReporterID, NoticeResolved, map[string]any{"Note": strings.TrimSpace(p.Note), "Days": s.limits.FeedbackWindowDays},
+		return t.notifyReporters(ctx, NoticeResolved, NoticeFollowedResolved, map[string]any{"Note": strings.TrimSpace(p.Note), "Days": s.limits.FeedbackWindowDays},
 			[][]NotificationButton{{{MessageID: NoticeBtnSolved, Data: fb + "y"}, {MessageID: NoticeBtnUnsolved, Data: fb + "n"}}})
 	})
 }
@@ -462,7 +510,7 @@ func (s *Store) Reject(ctx context.Context, p ActParams) (Case, error) {
 		if _, err := t.event(ctx, EventRejected, StatusRejected, p, false, nil); err != nil {
 			return err
 		}
-		return t.notify(ctx, t.c.ReporterID, NoticeRejected, map[string]any{"Note": strings.TrimSpace(p.Note)}, nil)
+		return t.notifyReporters(ctx, NoticeRejected, "", map[string]any{"Note": strings.TrimSpace(p.Note)}, nil)
 	})
 }
 
@@ -512,8 +560,11 @@ func (s *Store) Merge(ctx context.Context, p MergeParams) (Case, error) {
 			Internal: true, Data: map[string]any{"From": t.c.TicketNo}}); err != nil {
 			return err
 		}
-		return t.notify(ctx, t.c.ReporterID, NoticeMerged, map[string]any{"Into": into.TicketNo}, nil)
-	})
+		if err := t.notify(ctx, t.c.AssigneeID, NoticeMergedAway, map[string]any{"Into": into.TicketNo}, nil); err != nil {
+			return err
+		}
+		return t.notifyReporters(ctx, NoticeMerged, "", map[string]any{"Into": into.TicketNo}, nil)
+	}, p.Into)
 }
 
 // Feedback (回访) records the reporter's answers. Satisfied or basically satisfied closes the
@@ -547,11 +598,20 @@ func (s *Store) Feedback(ctx context.Context, p FeedbackParams) (Case, error) {
 			return err
 		}
 		data := map[string]any{"Solved": p.Solved, "Satisfaction": p.Satisfaction}
-		if _, err := t.event(ctx, EventFeedback, to, p.ActParams, false, data); err != nil {
+		evTo := to
+		if flagged {
+			evTo = "" // still resolved: the office decides
+		}
+		if _, err := t.event(ctx, EventFeedback, evTo, p.ActParams, false, data); err != nil {
 			return err
 		}
 		if !flagged {
-			return nil
+			// Those who follow the case learn it is closed; the reporter has just closed it.
+			saved := t.c.ReporterID
+			t.c.ReporterID = nil
+			err := t.notifyReporters(ctx, NoticeFollowedClosed, "", nil, nil)
+			t.c.ReporterID = saved
+			return err
 		}
 		return t.notifyOffice(ctx, t.c.OfficeID, NoticeUnsatisfied, map[string]any{"Comment": strings.TrimSpace(p.Note), "Solved": p.Solved})
 	})
@@ -604,7 +664,7 @@ func (s *Store) Rehandle(ctx context.Context, p ActParams) (Case, error) {
 		if err := t.notify(ctx, t.c.AssigneeID, NoticeRehandle, data, [][]NotificationButton{{{MessageID: NoticeBtnSign, Data: SignButton + ":" + t.c.TicketNo}}}); err != nil {
 			return err
 		}
-		return t.notify(ctx, t.c.ReporterID, NoticeRehandled, data, nil)
+		return t.notifyReporters(ctx, NoticeRehandled, "", data, nil)
 	})
 }
 
@@ -631,7 +691,7 @@ func (s *Store) WriteOff(ctx context.Context, p ActParams) (Case, error) {
 		if _, err := t.event(ctx, EventWrittenOff, StatusClosed, p, false, nil); err != nil {
 			return err
 		}
-		return t.notify(ctx, t.c.ReporterID, NoticeWrittenOff, map[string]any{"Note": strings.TrimSpace(p.Note)}, nil)
+		return t.notifyReporters(ctx, NoticeWrittenOff, "", map[string]any{"Note": strings.TrimSpace(p.Note)}, nil)
 	})
 }
 
@@ -674,7 +734,7 @@ func (s *Store) CloseUnanswered(ctx context.Context, job FeedbackTimeout) (close
 		}
 		t := &act{s: s, tx: tx, c: c, now: now}
 		closed = true
-		return t.notify(ctx, c.ReporterID, NoticeNoFeedback, nil, nil)
+		return t.notifyReporters(ctx, NoticeNoFeedback, "", nil, nil)
 	})
 	if err != nil {
 		return false, 0, fmt.Errorf("close unanswered case %d: %w", job.CaseID, err)

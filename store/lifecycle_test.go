@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -423,5 +424,72 @@ func TestARedeliveredActionActsOnce(t *testing.T) {
 	}
 	if n := l.notices(t); len(n) != 4 {
 		t.Errorf("notifications %v", n)
+	}
+}
+
+// The reporter of a merged case follows the surviving one: each change is told to them too,
+// without the feedback buttons they cannot use, and its end; the merged case's handler is
+// told to stop. Two offices merging a pair of cases into each other at once leave one merge.
+func TestFollowersOfAMergedCase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	l := newLifecycle(t)
+	second := l.personID(t, "P026") // E002's reporter
+	var unit, region int64
+	l.s.Pool().QueryRow(ctx, "SELECT id, region_id FROM units WHERE code = 'E002'").Scan(&unit, &region)
+	dup, err := l.s.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, ReporterID: &second, Description: "厂门口道路塌陷"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.s.Assign(ctx, store.AssignParams{ActParams: act(dup.TicketNo, l.office, ""), AssigneeID: l.other}); err != nil {
+		t.Fatal(err)
+	}
+	c1, c2 := l.file(t).TicketNo, l.file(t).TicketNo
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i, pair := range [][2]string{{c1, c2}, {c2, c1}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = l.s.Merge(ctx, store.MergeParams{ActParams: act(pair[0], l.office, ""), Into: pair[1]})
+		}()
+	}
+	wg.Wait()
+	if (errs[0] == nil) == (errs[1] == nil) || !errors.Is(errors.Join(errs[0], errs[1]), store.ErrIllegalTransition) {
+		t.Fatalf("crossed merges: %v / %v", errs[0], errs[1])
+	}
+
+	no := l.file(t).TicketNo
+	if _, err := l.s.Merge(ctx, store.MergeParams{ActParams: act(dup.TicketNo, l.office, ""), Into: no}); err != nil {
+		t.Fatal(err)
+	}
+	before := len(l.notices(t))
+	if _, err := l.s.Assign(ctx, store.AssignParams{ActParams: act(no, l.office, ""), AssigneeID: l.cadre}); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []func() (store.Case, error){
+		func() (store.Case, error) { return l.s.Sign(ctx, act(no, l.cadre, "")) },
+		func() (store.Case, error) { return l.s.Resolve(ctx, act(no, l.cadre, "道路已修复")) },
+		func() (store.Case, error) {
+			return l.s.Feedback(ctx, store.FeedbackParams{ActParams: act(no, l.reporter, ""), Solved: true, Satisfaction: store.Satisfied})
+		},
+	} {
+		if _, err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := l.notices(t)
+	want := []string{"case_assigned_to_you→P001", "n_assigned→P025", "n_assigned→P026", "n_signed→P025", "n_signed→P026",
+		"n_resolved→P025", "n_followed_resolved→P026", "n_followed_closed→P026"}
+	if !slices.Equal(n[before:], want) {
+		t.Errorf("notifications %v\nwant %v", n[before:], want)
+	}
+	if !slices.Contains(n[:before], "case_merged_away→P002") || !slices.Contains(n[:before], "n_merged→P026") {
+		t.Errorf("at the merge: %v", n[:before])
+	}
+	var buttons int
+	l.s.Pool().QueryRow(ctx, "SELECT count(*) FROM river_job WHERE args->>'msg' = 'n_followed_resolved' AND args ? 'buttons'").Scan(&buttons)
+	if buttons != 0 {
+		t.Error("a follower was offered the feedback buttons")
 	}
 }

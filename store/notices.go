@@ -8,6 +8,7 @@ const (
 	NoticeInfoAdded        = "case_info_added"
 	NoticeRehandle         = "case_rehandle_to_you"
 	NoticeUrged            = "case_urged"
+	NoticeMergedAway       = "case_merged_away"
 	NoticeExtensionGranted = "case_extension_granted"
 	NoticeExtensionRefused = "case_extension_refused"
 
@@ -21,6 +22,10 @@ const (
 	NoticeRehandled  = "n_rehandled"
 	NoticeWrittenOff = "n_written_off"
 	NoticeNoFeedback = "n_no_feedback"
+
+	// To the reporters of cases merged into a case, who follow it.
+	NoticeFollowedResolved = "n_followed_resolved"
+	NoticeFollowedClosed   = "n_followed_closed"
 
 	// To the office, when something waits for its decision.
 	NoticeUnsatisfied    = "n_unsatisfied"
