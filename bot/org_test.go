@@ -38,6 +38,9 @@ func startDemo(t *testing.T) *harness {
 		if err := conversations.RegisterReport(e, st); err != nil {
 			t.Fatal(err)
 		}
+		if err := conversations.RegisterHandling(e, st); err != nil {
+			t.Fatal(err)
+		}
 	})
 }
 

@@ -142,7 +142,111 @@ const (
 	MsgAddSummary        = "add_summary"
 	MsgAddEmpty          = "add_empty"
 	MsgBtnAdd            = "btn_add"
+
+	// Handling and supervision: lists, case actions and their answers.
+	MsgCmdInbox          = "cmd_inbox"
+	MsgCmdTriage         = "cmd_triage"
+	MsgCmdOverdue        = "cmd_overdue"
+	MsgInboxNone         = "inbox_none"
+	MsgInboxList         = "inbox_list"
+	MsgTriageNone        = "triage_none"
+	MsgTriageList        = "triage_list"
+	MsgOverdueNone       = "overdue_none"
+	MsgOverdueList       = "overdue_list"
+	MsgWorkLine          = "work_line"
+	MsgLate              = "work_late"
+	MsgStaffView         = "staff_view"
+	MsgStatusUnsatisfied = "status_unsatisfied"
+	MsgActUsage          = "act_usage"
+	MsgActForbidden      = "act_forbidden"
+	MsgActNotNow         = "act_not_now"
+	MsgActTooLate        = "act_too_late"
+	MsgActInvalid        = "act_invalid"
+	MsgActSummary        = "act_summary"
+	MsgExtSummary        = "ext_summary"
+	MsgMergeSummary      = "merge_summary"
+	MsgAssignSummary     = "assign_summary"
+	MsgNoAssignees       = "assign_none"
+	MsgBadDate           = "bad_date"
+	MsgMergeBadTarget    = "merge_bad_target"
+	MsgActSign           = "act_sign"
+	MsgActUrge           = "act_urge"
+	MsgActGrant          = "act_grant"
+	MsgActHandBack       = "act_handback"
+	MsgActProgress       = "act_progress"
+	MsgActResolve        = "act_resolve"
+	MsgActEscalate       = "act_escalate"
+	MsgActReject         = "act_reject"
+	MsgActRefuse         = "act_refuse"
+	MsgActRehandle       = "act_rehandle"
+	MsgActWriteOff       = "act_writeoff"
+	MsgActExtension      = "act_extension"
+	MsgActMerge          = "act_merge"
+	MsgActAssign         = "act_assign"
+	MsgAskHandBack       = "ask_handback"
+	MsgAskProgress       = "ask_progress"
+	MsgAskResult         = "ask_result"
+	MsgAskEscalate       = "ask_escalate"
+	MsgAskReject         = "ask_reject"
+	MsgAskRefuse         = "ask_refuse"
+	MsgAskRehandle       = "ask_rehandle"
+	MsgAskWriteOff       = "ask_writeoff"
+	MsgAskExtReason      = "ask_ext_reason"
+	MsgAskExtDate        = "ask_ext_date"
+	MsgAskMergeInto      = "ask_merge_into"
+	MsgAskTriageCategory = "ask_triage_category"
+	MsgAskComplexity     = "ask_complexity"
+	MsgAskAssignee       = "ask_assignee"
+	MsgDoneSigned        = "done_signed"
+	MsgDoneUrged         = "done_urged"
+	MsgDoneGranted       = "done_granted"
+	MsgDoneHandedBack    = "done_handed_back"
+	MsgDoneProgress      = "done_progress"
+	MsgDoneResolved      = "done_resolved"
+	MsgDoneEscalated     = "done_escalated"
+	MsgDoneRejected      = "done_rejected"
+	MsgDoneRefused       = "done_refused"
+	MsgDoneRehandled     = "done_rehandled"
+	MsgDoneWrittenOff    = "done_written_off"
+	MsgDoneExtAsked      = "done_ext_asked"
+	MsgDoneMerged        = "done_merged"
+	MsgDoneAssigned      = "done_assigned"
+	MsgBtnProgress       = "btn_progress"
+	MsgBtnResolve        = "btn_resolve"
+	MsgBtnExtension      = "btn_extension"
+	MsgBtnEscalate       = "btn_escalate"
+	MsgBtnAssign         = "btn_assign"
+	MsgBtnReassign       = "btn_reassign"
+	MsgBtnReject         = "btn_reject"
+	MsgBtnMerge          = "btn_merge"
+	MsgBtnUrge           = "btn_urge"
+	MsgBtnGrant          = "btn_grant"
+	MsgBtnRefuse         = "btn_refuse"
+	MsgBtnRehandle       = "btn_rehandle"
+	MsgBtnWriteOff       = "btn_writeoff"
 )
+
+// complexityMsg names each class of case (一般 / 重大复杂).
+var complexityMsg = map[string]string{
+	store.Ordinary: "complexity_ordinary",
+	store.Complex:  "complexity_complex",
+}
+
+// limitMsg names the next limit of a case in a work list.
+var limitMsg = map[string]string{
+	store.LimitSign:     "limit_sign",
+	store.LimitFeedback: "limit_feedback",
+	store.LimitResolve:  "limit_resolve",
+}
+
+// whyMsg says why a case waits in an office's queue.
+var whyMsg = map[string]string{
+	store.WhyNew:         "why_new",
+	store.WhyHandedBack:  "why_handed_back",
+	store.WhyEscalated:   "why_escalated",
+	store.WhyUnsatisfied: "why_unsatisfied",
+	store.WhyExtension:   "why_extension",
+}
 
 // satisfactionMsg is the label of each satisfaction answer.
 var satisfactionMsg = map[string]string{

@@ -3,7 +3,6 @@ package conversations
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -36,8 +35,8 @@ func (r *report) registerMyCases(e *Engine) error {
 	}); err != nil {
 		return err
 	}
-	return e.RegisterButton("st", func(ctx context.Context, c Call) ([]Reply, error) {
-		return r.status(ctx, c, strings.TrimPrefix(c.Data, "st:"))
+	return e.RegisterButton(store.ViewButton, func(ctx context.Context, c Call) ([]Reply, error) {
+		return r.status(ctx, c, strings.TrimPrefix(c.Data, store.ViewButton+":"))
 	})
 }
 
@@ -125,36 +124,8 @@ func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error)
 	if err != nil {
 		return nil, err
 	}
-	t := func(id string, d map[string]any) string { return r.o.e.tr.T(c.Lang, id, d) }
-	cat := v.CategoryZH
-	if c.Lang == LangEN {
-		cat = v.CategoryEN
-	}
-	// Someone following a case their own was merged into sees how it is handled, not what
-	// its reporter wrote or said of it.
-	follower := !v.Reporter && !v.Handler && !v.Office
-	var tl strings.Builder
-	for _, e := range v.Events {
-		if follower && !followed[e.Kind] {
-			continue
-		}
-		data := map[string]any{}
-		for k, val := range e.Data {
-			data[k] = val
-		}
-		if _, ok := data["Assignee"]; !ok {
-			data["Assignee"] = v.Assignee
-		}
-		if e.Kind == store.EventFeedback {
-			data["Satisfaction"] = t(satisfactionMsg[fmt.Sprint(e.Data["Satisfaction"])], nil)
-			data["Solved"] = t(MsgFbNo, nil)
-			if e.Data["Solved"] == true {
-				data["Solved"] = t(MsgFbYes, nil)
-			}
-		}
-		tl.WriteString("\n" + t(MsgStatusEvent, map[string]any{"At": e.At.In(r.o.st.Location()).Format("01-02 15:04"),
-			"What": t("ev_"+e.Kind, data), "Note": e.Note}))
-	}
+	tr, loc := r.o.e.tr, r.o.st.Location()
+	t := func(id string, d map[string]any) string { return tr.T(c.Lang, id, d) }
 	// What the reporter can do next: add to an open case, rate a resolved one.
 	var rows [][]Button
 	if v.Reporter && open(v.Status) {
@@ -164,6 +135,29 @@ func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error)
 		fb := store.FeedbackButton + ":" + v.TicketNo + ":"
 		rows = append(rows, []Button{{Text: t(store.NoticeBtnSolved, nil), Data: fb + "y"}, {Text: t(store.NoticeBtnUnsolved, nil), Data: fb + "n"}})
 	}
+	if v.Handler || v.Office {
+		// Handlers and offices see everything, internal notes included.
+		view := staffView(tr, loc, c.Lang, v)
+		view.Buttons = append(rows, view.Buttons...)
+		return []Reply{view}, nil
+	}
+	cat := v.CategoryZH
+	if c.Lang == LangEN {
+		cat = v.CategoryEN
+	}
+	// Someone following a case their own was merged into sees how it is handled, not what
+	// its reporter wrote or said of it.
+	follower := !v.Reporter
+	events := v.Events
+	if follower {
+		events = nil
+		for _, e := range v.Events {
+			if followed[e.Kind] {
+				events = append(events, e)
+			}
+		}
+	}
+	tl := timeline(tr, loc, c.Lang, v, events)
 	status := t("status_"+string(v.Status), nil)
 	switch {
 	case v.Status == store.StatusResolved && v.Flagged && v.Reporter:
@@ -172,8 +166,8 @@ func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error)
 		status = t(MsgStatusResolvedPlain, nil) // the rating is not theirs to give
 	}
 	if follower {
-		return []Reply{{MessageID: MsgStatusFollowView, Data: map[string]any{"TicketNo": v.TicketNo, "Status": status, "Timeline": tl.String()}}}, nil
+		return []Reply{{MessageID: MsgStatusFollowView, Data: map[string]any{"TicketNo": v.TicketNo, "Status": status, "Timeline": tl}}}, nil
 	}
 	return []Reply{{MessageID: MsgStatusView, Buttons: rows, Data: map[string]any{"TicketNo": v.TicketNo, "Status": status,
-		"Unit": v.UnitName, "Category": cat, "Description": v.Description, "Timeline": tl.String()}}}, nil
+		"Unit": v.UnitName, "Category": cat, "Description": v.Description, "Timeline": tl}}}, nil
 }

@@ -53,8 +53,11 @@ func (o *org) commands(ctx context.Context, userID int64) ([]string, error) {
 	if a.Has(store.RoleReporter) {
 		cmds = append(cmds, "add", "rate")
 	}
+	if a.Has(store.RoleHandler) {
+		cmds = append(cmds, "inbox")
+	}
 	if a.Has(store.RoleOffice) {
-		cmds = append(cmds, "unjoined")
+		cmds = append(cmds, "triage", "overdue", "unjoined")
 	}
 	if a.Has(store.RoleAdmin) {
 		cmds = append(cmds, "invite")

@@ -27,6 +27,8 @@ const (
 const (
 	SignButton     = "sg"
 	HandBackButton = "hb"
+	// ViewButton opens a case ("st:XC-20261124-0007").
+	ViewButton = "st"
 )
 
 // ExtensionParams are a handler's request for more time (延期): the reason and the new date.
@@ -182,7 +184,7 @@ func (s *Store) DecideExtension(ctx context.Context, p ActParams, grant bool) (C
 		if _, err := t.event(ctx, kind, "", p, true, map[string]any{"Until": until}); err != nil {
 			return err
 		}
-		return t.notify(ctx, t.c.AssigneeID, msg, map[string]any{"Until": until, "Note": strings.TrimSpace(p.Note)}, nil)
+		return t.notify(ctx, t.c.AssigneeID, msg, map[string]any{"Until": until, "Note": strings.TrimSpace(p.Note)}, viewButton(t.c.TicketNo))
 	})
 }
 
@@ -203,7 +205,7 @@ func (s *Store) Urge(ctx context.Context, p ActParams) (Case, error) {
 			return err
 		}
 		return t.notify(ctx, t.c.AssigneeID, NoticeUrged, map[string]any{"Note": strings.TrimSpace(p.Note), "Office": t.a.Name,
-			"Description": t.c.Description}, nil)
+			"Description": t.c.Description}, viewButton(t.c.TicketNo))
 	})
 }
 

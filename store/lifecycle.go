@@ -68,6 +68,8 @@ type AssignParams struct {
 	AssigneeID int64
 	// Complexity sets the class (一般 / 重大复杂) and with it the resolve limit; "" keeps it.
 	Complexity string
+	// CategoryID, when set, corrects the category at triage (one of the unit kind's).
+	CategoryID *int64
 }
 
 // MergeParams merge a case into another (并案).
@@ -373,6 +375,19 @@ func (s *Store) Assign(ctx context.Context, p AssignParams) (Case, error) {
 			}
 			complexity = p.Complexity
 		}
+		if p.CategoryID != nil {
+			var ok bool
+			if err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM categories k LEFT JOIN units u ON u.id = $2
+				WHERE k.id = $1 AND k.active AND (u.id IS NULL OR k.unit_kind = u.kind))`, *p.CategoryID, t.c.UnitID).Scan(&ok); err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("category %d: %w", *p.CategoryID, ErrInvalid)
+			}
+			if _, err := t.tx.Exec(ctx, "UPDATE cases SET category_id = $2 WHERE id = $1", t.c.ID, *p.CategoryID); err != nil {
+				return err
+			}
+		}
 		sign, feedback, resolve := s.deadlines(t.now, complexity)
 		if _, err := t.tx.Exec(ctx, `UPDATE cases SET status = 'assigned', assignee_id = $2, complexity = $3, assigned_at = $4,
 			signed_at = NULL, escalation_pending = false, sign_due_at = $5, feedback_due_at = $6, resolve_due_at = $7, updated_at = $4 WHERE id = $1`,
@@ -631,7 +646,7 @@ func (t *act) notifyOffice(ctx context.Context, officeID *int64, msg string, dat
 		return fmt.Errorf("office %d: %w", *officeID, err)
 	}
 	for _, id := range ids {
-		if err := t.notify(ctx, &id, msg, data, nil); err != nil {
+		if err := t.notify(ctx, &id, msg, data, viewButton(t.c.TicketNo)); err != nil {
 			return err
 		}
 	}

@@ -46,6 +46,7 @@ func (s *Store) ReporterCases(ctx context.Context, personID int64, limit, offset
 type CaseView struct {
 	Case
 	UnitName   string
+	UnitKind   string
 	CategoryZH string
 	CategoryEN string
 	Assignee   string
@@ -94,9 +95,9 @@ func (s *Store) CaseFor(ctx context.Context, personID int64, ticket string) (Cas
 			return v, fmt.Errorf("case %s: %w", ticket, ErrNotFound)
 		}
 	}
-	err = s.pool.QueryRow(ctx, `SELECT coalesce(u.name, ''), coalesce(k.name_zh, ''), coalesce(k.name_en, ''), coalesce(p.name, '')
+	err = s.pool.QueryRow(ctx, `SELECT coalesce(u.name, ''), coalesce(u.kind, ''), coalesce(k.name_zh, ''), coalesce(k.name_en, ''), coalesce(p.name, '')
 		FROM cases c LEFT JOIN units u ON u.id = c.unit_id LEFT JOIN categories k ON k.id = c.category_id
-		LEFT JOIN people p ON p.id = c.assignee_id WHERE c.id = $1`, v.ID).Scan(&v.UnitName, &v.CategoryZH, &v.CategoryEN, &v.Assignee)
+		LEFT JOIN people p ON p.id = c.assignee_id WHERE c.id = $1`, v.ID).Scan(&v.UnitName, &v.UnitKind, &v.CategoryZH, &v.CategoryEN, &v.Assignee)
 	if err != nil {
 		return v, fmt.Errorf("case %s: %w", ticket, err)
 	}

@@ -38,7 +38,12 @@ const (
 	NoticeBtnUnsolved = "btn_fb_unsolved"
 	NoticeBtnSign     = "btn_sign"
 	NoticeBtnHandBack = "btn_handback"
+	NoticeBtnView     = "btn_view"
 )
+
+func viewButton(ticket string) [][]NotificationButton {
+	return [][]NotificationButton{{{MessageID: NoticeBtnView, Data: ViewButton + ":" + ticket}}}
+}
 
 func assignedButtons(ticket string) [][]NotificationButton {
 	return [][]NotificationButton{{{MessageID: NoticeBtnSign, Data: SignButton + ":" + ticket},

@@ -25,6 +25,19 @@ type WorkLine struct {
 	Assignee string `db:"assignee"`
 }
 
+// The limits a work line names, and why a case waits in an office's queue.
+const (
+	LimitSign     = "sign"
+	LimitFeedback = "feedback"
+	LimitResolve  = "resolve"
+
+	WhyNew         = "new"
+	WhyHandedBack  = "handed_back"
+	WhyEscalated   = "escalated"
+	WhyUnsatisfied = "unsatisfied"
+	WhyExtension   = "extension"
+)
+
 // nextDue is the next limit of an open case: signing while it is assigned; then the first
 // feedback (13710: within 3 days) until there is one, when that falls before resolving; then
 // resolving.
@@ -164,4 +177,45 @@ func (s *Store) ActorByID(ctx context.Context, personID int64) (Actor, error) {
 		return err
 	})
 	return a, err
+}
+
+// Candidate is a handler an office may assign a case to.
+type Candidate struct {
+	ID         int64  `db:"id"`
+	Name       string `db:"name"`
+	Department string `db:"department"`
+	// Linked: a cadre linked to the case's unit (包联干部), offered first.
+	Linked bool `db:"linked"`
+}
+
+// Assignees are the handlers an office member may assign a case to: those of the office's
+// regions (a working group's lead: the city's), the unit's linked cadres first, at most
+// limit of them.
+func (s *Store) Assignees(ctx context.Context, personID int64, ticket string, limit int) ([]Candidate, error) {
+	a, err := s.ActorByID(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	all, regions := officeScope(a)
+	if !all && len(regions) == 0 {
+		return nil, fmt.Errorf("assignees for %d: %w", personID, ErrForbidden)
+	}
+	rows, err := s.pool.Query(ctx, `
+		WITH RECURSIVE scope(id) AS (
+			SELECT id FROM regions WHERE $1 OR id = ANY($2)
+			UNION SELECT r.id FROM regions r JOIN scope s ON r.parent_id = s.id)
+		SELECT p.id, p.name, p.department,
+			EXISTS (SELECT 1 FROM links l JOIN cases c ON c.unit_id = l.unit_id WHERE l.person_id = p.id AND c.ticket_no = $3) AS linked
+		FROM people p
+		WHERE p.region_id IN (SELECT id FROM scope)
+			AND EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = p.id AND r.role = 'handler')
+		ORDER BY linked DESC, p.code NULLS LAST, p.id LIMIT $4`, all, regions, ticket, limit)
+	if err != nil {
+		return nil, fmt.Errorf("assignees for %d: %w", personID, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[Candidate])
+	if err != nil {
+		return nil, fmt.Errorf("assignees for %d: %w", personID, err)
+	}
+	return out, nil
 }

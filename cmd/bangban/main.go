@@ -189,6 +189,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := conversations.RegisterReport(engine, st); err != nil {
 		return err
 	}
+	if err := conversations.RegisterHandling(engine, st); err != nil {
+		return err
+	}
 	log.Info("bangban serving", "version", buildVersion(), "bot", b.Username(), "addr", b.Addr().String())
 	if err := b.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err

@@ -1,0 +1,622 @@
+package conversations
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bangban/bangban/store"
+)
+
+// handling is the other side of the loop: the handlers who sign for, work on and resolve
+// cases, and the offices who triage, assign and supervise them (DESIGN.md §2–§4, §8). Every
+// action names its case in its button ("sg:XC-20261124-0007"); the store decides, in the
+// transaction that acts, whether the presser may.
+type handling struct {
+	e  *Engine
+	st *store.Store
+}
+
+// RegisterHandling adds /inbox, /triage and /overdue, the buttons of a case's staff view and
+// the dialogs behind them.
+func RegisterHandling(e *Engine, st *store.Store) error {
+	h := &handling{e: e, st: st}
+	for name, fn := range map[string]CommandFunc{
+		"inbox":   func(ctx context.Context, c Call) ([]Reply, error) { return h.list(ctx, c, listInbox, 0, false) },
+		"triage":  func(ctx context.Context, c Call) ([]Reply, error) { return h.list(ctx, c, listTriage, 0, false) },
+		"overdue": func(ctx context.Context, c Call) ([]Reply, error) { return h.list(ctx, c, listOverdue, 0, false) },
+	} {
+		if err := e.RegisterCommand(name, fn); err != nil {
+			return err
+		}
+	}
+	for _, kind := range []string{listInbox, listTriage, listOverdue} {
+		if err := e.RegisterButton(kind, func(ctx context.Context, c Call) ([]Reply, error) {
+			page, err := strconv.Atoi(strings.TrimPrefix(c.Data, kind+":"))
+			if err != nil || page < 0 {
+				return nil, &Refusal{MessageID: MsgStaleButton}
+			}
+			return h.list(ctx, c, kind, page, true)
+		}); err != nil {
+			return err
+		}
+	}
+	// Actions of one press.
+	for prefix, act := range map[string]struct {
+		verb, done string
+		do         func(context.Context, store.ActParams) (store.Case, error)
+	}{
+		store.SignButton: {MsgActSign, MsgDoneSigned, st.Sign},
+		"ug":             {MsgActUrge, MsgDoneUrged, st.Urge},
+		"eg": {MsgActGrant, MsgDoneGranted, func(ctx context.Context, p store.ActParams) (store.Case, error) {
+			return st.DecideExtension(ctx, p, true)
+		}},
+	} {
+		if err := e.RegisterButton(prefix, func(ctx context.Context, c Call) ([]Reply, error) {
+			ticket := strings.TrimPrefix(c.Data, prefix+":")
+			actor, err := h.actorID(ctx, c.UserID, ticket)
+			if err != nil {
+				return nil, err
+			}
+			p := store.ActParams{Ticket: ticket, ActorID: actor, Source: sourceOf(c.ChatID, c.UpdateID)}
+			cs, err := act.do(ctx, p)
+			if err != nil {
+				return nil, h.refusal(ctx, p, act.verb, err)
+			}
+			return []Reply{h.doneReply(ctx, c.Lang, act.done, cs, actor)}, nil
+		}); err != nil {
+			return err
+		}
+	}
+	for _, d := range h.dialogs() {
+		if err := e.Register(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sourceOf names an update, so that a redelivered one acts once.
+func sourceOf(chat, update int64) string {
+	return "chat:" + strconv.FormatInt(chat, 10) + ":update:" + strconv.FormatInt(update, 10)
+}
+
+// actorID is the person behind an account; an account bound to no one knows of no case.
+func (h *handling) actorID(ctx context.Context, userID int64, ticket string) (int64, error) {
+	a, err := h.st.ActorByAccount(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, &Refusal{MessageID: MsgStatusUnknown, Data: map[string]any{"TicketNo": ticket}}
+	}
+	return a.PersonID, err
+}
+
+// refusal answers a refused action plainly and records it on the case: to a stranger the case
+// does not exist; to someone who sees it, the action is not theirs, not possible now, too
+// late, or incomplete.
+func (h *handling) refusal(ctx context.Context, p store.ActParams, verb string, err error) error {
+	var ref *Refusal
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		ref = &Refusal{MessageID: MsgStatusUnknown}
+	case errors.Is(err, store.ErrForbidden):
+		ref = &Refusal{MessageID: MsgActForbidden}
+	case errors.Is(err, store.ErrIllegalTransition):
+		ref = &Refusal{MessageID: MsgActNotNow}
+	case errors.Is(err, store.ErrTooLate):
+		ref = &Refusal{MessageID: MsgActTooLate}
+	case errors.Is(err, store.ErrInvalid):
+		ref = &Refusal{MessageID: MsgActInvalid}
+	default:
+		return err
+	}
+	if !errors.Is(err, store.ErrInvalid) {
+		if rerr := h.st.RecordRefusal(ctx, p.Ticket, p.ActorID, verb, err); rerr != nil {
+			h.e.log.ErrorContext(ctx, "record a refused action", "case", p.Ticket, "error", rerr)
+		}
+	}
+	ref.Data = withTicket(ref.Data, p.Ticket)
+	return ref
+}
+
+func withTicket(d map[string]any, ticket string) map[string]any {
+	if d == nil {
+		d = map[string]any{}
+	}
+	d["TicketNo"] = ticket
+	return d
+}
+
+// doneReply says an action is done, with what can be done next on the case.
+func (h *handling) doneReply(ctx context.Context, lang, msg string, c store.Case, actor int64) Reply {
+	r := Reply{MessageID: msg, Data: map[string]any{"TicketNo": c.TicketNo}}
+	loc := h.st.Location()
+	for k, t := range map[string]*time.Time{"SignDue": c.SignDueAt, "FeedbackDue": c.FeedbackDueAt, "ResolveDue": c.ResolveDueAt} {
+		if t != nil {
+			r.Data[k] = t.In(loc).Format("2006-01-02 15:04")
+		}
+	}
+	if v, err := h.st.CaseFor(ctx, actor, c.TicketNo); err == nil {
+		r.Buttons = staffButtons(h.e.tr, lang, v)
+	}
+	return r
+}
+
+// staffButtons are the actions a handler or an office can take on a case as it stands.
+func staffButtons(tr *Translator, lang string, v store.CaseView) [][]Button {
+	b := func(label, prefix string) Button {
+		return Button{Text: tr.T(lang, label, nil), Data: prefix + ":" + v.TicketNo}
+	}
+	var rows [][]Button
+	open := v.Status == store.StatusAssigned || v.Status == store.StatusInProgress
+	if v.Handler {
+		switch v.Status {
+		case store.StatusAssigned:
+			rows = append(rows, []Button{b(store.NoticeBtnSign, store.SignButton), b(store.NoticeBtnHandBack, store.HandBackButton)})
+		case store.StatusInProgress:
+			rows = append(rows, []Button{b(MsgBtnProgress, "pg"), b(MsgBtnResolve, "rs")})
+		}
+		if open && v.ExtensionUntil == nil {
+			rows = append(rows, []Button{b(MsgBtnExtension, "ex"), b(MsgBtnEscalate, "es")})
+		}
+	}
+	if v.Office {
+		switch {
+		case v.Status == store.StatusSubmitted:
+			rows = append(rows, []Button{b(MsgBtnAssign, "as"), b(MsgBtnReject, "rj")}, []Button{b(MsgBtnMerge, "mg"), b(MsgBtnEscalate, "es")})
+		case open:
+			rows = append(rows, []Button{b(MsgBtnReassign, "as"), b(MsgBtnUrge, "ug")}, []Button{b(MsgBtnMerge, "mg"), b(MsgBtnEscalate, "es")})
+			if v.ExtensionUntil != nil {
+				rows = append(rows, []Button{b(MsgBtnGrant, "eg"), b(MsgBtnRefuse, "er")})
+			}
+		case v.Status == store.StatusResolved && v.Flagged:
+			rows = append(rows, []Button{b(MsgBtnRehandle, "rh"), b(MsgBtnWriteOff, "wo")})
+		}
+	}
+	return rows
+}
+
+// staffView is a case as a handler or an office sees it: everything, internal notes and
+// limits included, with the actions open to them.
+func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView) Reply {
+	t := func(id string, d map[string]any) string { return tr.T(lang, id, d) }
+	when := func(at *time.Time) string {
+		if at == nil {
+			return "—"
+		}
+		return at.In(loc).Format("2006-01-02 15:04")
+	}
+	cat := v.CategoryZH
+	if lang == LangEN {
+		cat = v.CategoryEN
+	}
+	status := t("status_"+string(v.Status), nil)
+	if v.Status == store.StatusResolved {
+		status = t(MsgStatusResolvedPlain, nil)
+		if v.Flagged {
+			status = t(MsgStatusUnsatisfied, nil)
+		}
+	}
+	data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Unit": v.UnitName, "Category": cat,
+		"Complexity": t(complexityMsg[v.Complexity], nil), "Assignee": v.Assignee, "SignDue": when(v.SignDueAt),
+		"FeedbackDue": when(v.FeedbackDueAt), "ResolveDue": when(v.ResolveDueAt), "Urged": v.UrgeCount,
+		"Rehandled": v.RehandleCount, "HandedBack": v.HandbackCount, "Description": v.Description,
+		"Timeline": timeline(tr, loc, lang, v, v.Events)}
+	if v.ExtensionUntil != nil {
+		data["Extension"] = when(v.ExtensionUntil)
+		data["ExtensionReason"] = v.ExtensionReason
+	}
+	return Reply{MessageID: MsgStaffView, Data: data, Buttons: staffButtons(tr, lang, v)}
+}
+
+// timeline renders events, each in the viewer's language.
+func timeline(tr *Translator, loc *time.Location, lang string, v store.CaseView, evs []store.Event) string {
+	t := func(id string, d map[string]any) string { return tr.T(lang, id, d) }
+	var tl strings.Builder
+	for _, e := range evs {
+		data := map[string]any{}
+		for k, val := range e.Data {
+			data[k] = val
+		}
+		if _, ok := data["Assignee"]; !ok {
+			data["Assignee"] = v.Assignee
+		}
+		if e.Kind == store.EventFeedback {
+			data["Satisfaction"] = t(satisfactionMsg[strings.TrimSpace(toString(e.Data["Satisfaction"]))], nil)
+			data["Solved"] = t(MsgFbNo, nil)
+			if e.Data["Solved"] == true {
+				data["Solved"] = t(MsgFbYes, nil)
+			}
+		}
+		tl.WriteString("\n" + t(MsgStatusEvent, map[string]any{"At": e.At.In(loc).Format("01-02 15:04"),
+			"What": t("ev_"+e.Kind, data), "Note": e.Note}))
+	}
+	return tl.String()
+}
+
+func toString(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// Lists, by their button prefix.
+const (
+	listInbox   = "ib"
+	listTriage  = "tq"
+	listOverdue = "od"
+)
+
+// list shows a handler's inbox, an office's queue or its overdue cases, a page at a time.
+func (h *handling) list(ctx context.Context, c Call, kind string, page int, edit bool) ([]Reply, error) {
+	a, err := h.st.ActorByAccount(ctx, c.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, &Refusal{MessageID: MsgNotBound}
+	}
+	if err != nil {
+		return nil, err
+	}
+	var lines []store.WorkLine
+	var total int
+	var none, head string
+	switch kind {
+	case listInbox:
+		if !a.Has(store.RoleHandler) {
+			return nil, &Refusal{MessageID: MsgNotAllowed}
+		}
+		lines, total, err = h.st.Inbox(ctx, a.PersonID, pageSize, page*pageSize)
+		none, head = MsgInboxNone, MsgInboxList
+	case listTriage:
+		lines, total, err = h.st.Queue(ctx, a.PersonID, pageSize, page*pageSize)
+		none, head = MsgTriageNone, MsgTriageList
+	default:
+		lines, total, err = h.st.Overdue(ctx, a.PersonID, pageSize, page*pageSize)
+		none, head = MsgOverdueNone, MsgOverdueList
+	}
+	if errors.Is(err, store.ErrForbidden) {
+		return nil, &Refusal{MessageID: MsgNotAllowed}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if total == 0 {
+		return []Reply{{MessageID: none, Edit: edit}}, nil
+	}
+	t := func(id string, d map[string]any) string { return h.e.tr.T(c.Lang, id, d) }
+	now := time.Now()
+	loc := h.st.Location()
+	var b strings.Builder
+	var rows [][]Button
+	for _, l := range lines {
+		due, late := "—", ""
+		if l.DueAt != nil {
+			due = t(limitMsg[l.Limit], map[string]any{"At": l.DueAt.In(loc).Format("01-02 15:04")})
+			if l.DueAt.Before(now) {
+				late = t(MsgLate, map[string]any{"Days": int(now.Sub(*l.DueAt).Hours()/24) + 1})
+			}
+		}
+		why := ""
+		if l.Why != "" {
+			why = t(whyMsg[l.Why], nil)
+		}
+		b.WriteString("\n" + t(MsgWorkLine, map[string]any{"TicketNo": l.TicketNo, "Status": t("status_"+string(l.Status), nil),
+			"Unit": l.UnitName, "Snippet": snippet(l.Description, 30), "Due": due, "Late": late, "Why": why, "Assignee": l.Assignee}))
+		row := []Button{{Text: "📄 " + l.TicketNo, Data: "st:" + l.TicketNo}}
+		if kind == listOverdue {
+			row = append(row, Button{Text: t(MsgBtnUrge, nil), Data: "ug:" + l.TicketNo})
+		}
+		rows = append(rows, row)
+	}
+	pages := (total + pageSize - 1) / pageSize
+	var nav []Button
+	if page > 0 {
+		nav = append(nav, Button{Text: t(MsgPagePrev, nil), Data: kind + ":" + strconv.Itoa(page-1)})
+	}
+	if page+1 < pages {
+		nav = append(nav, Button{Text: t(MsgPageNext, nil), Data: kind + ":" + strconv.Itoa(page+1)})
+	}
+	if nav != nil {
+		rows = append(rows, nav)
+	}
+	return []Reply{{MessageID: head, Edit: edit, Buttons: rows,
+		Data: map[string]any{"Total": total, "Page": page + 1, "Pages": pages, "Body": b.String()}}}, nil
+}
+
+// caseStep opens a case action's dialog: it finds the case for the presser, who must see it
+// as its handler or an office, and checks that the action fits the case now (the store
+// checks again when it acts).
+func (h *handling) caseStep(verb string, fits func(v store.CaseView) bool) func(ctx context.Context, s *Session) error {
+	return func(ctx context.Context, s *Session) error {
+		ticket := strings.ToUpper(strings.TrimSpace(s.Get("arg")))
+		if ticket == "" {
+			return &Refusal{MessageID: MsgActUsage}
+		}
+		actor, err := h.actorID(ctx, s.UserID, ticket)
+		if err != nil {
+			return err
+		}
+		p := store.ActParams{Ticket: ticket, ActorID: actor}
+		v, err := h.st.CaseFor(ctx, actor, ticket)
+		if err == nil && !v.Handler && !v.Office {
+			err = store.ErrNotFound // a reporter or a follower acts only through their own dialogs
+		}
+		if err == nil && !fits(v) {
+			err = store.ErrIllegalTransition
+		}
+		if err != nil {
+			return h.refusal(ctx, p, verb, err)
+		}
+		s.Set("ticket", v.TicketNo)
+		s.Set("actor", strconv.FormatInt(actor, 10))
+		s.Set("kind", v.UnitKind)
+		if v.ResolveDueAt != nil {
+			s.Set("due", v.ResolveDueAt.In(h.st.Location()).Format("2006-01-02 15:04"))
+		}
+		return nil
+	}
+}
+
+// finish runs a dialog's action and answers with its outcome.
+func (h *handling) finish(ctx context.Context, s *Session, verb, done string, do func(store.ActParams) (store.Case, error)) (Reply, error) {
+	actor, err := strconv.ParseInt(s.Get("actor"), 10, 64)
+	if err != nil {
+		return Reply{}, &Refusal{MessageID: MsgStaleButton}
+	}
+	// The person behind the account is looked up again: a binding may have changed since.
+	if now, err := h.actorID(ctx, s.UserID, s.Get("ticket")); err != nil {
+		return Reply{}, err
+	} else if now != actor {
+		return Reply{}, &Refusal{MessageID: MsgStaleButton}
+	}
+	p := store.ActParams{Ticket: s.Get("ticket"), ActorID: actor, Note: s.Get("note"), Files: attachments(s.Files["files"]), Source: sourceKey(s)}
+	c, err := do(p)
+	if err != nil {
+		return Reply{}, h.refusal(ctx, p, verb, err)
+	}
+	return h.doneReply(ctx, s.Lang, done, c, actor), nil
+}
+
+func isOpen(v store.CaseView) bool {
+	return v.Status == store.StatusAssigned || v.Status == store.StatusInProgress
+}
+
+// noteAction is a case action that asks for a note (a reason, a progress note, a result),
+// optionally photos, and a confirm.
+type noteAction struct {
+	name, button, verb, ask, done string
+	minLen                        int
+	files                         bool
+	fits                          func(v store.CaseView) bool
+	do                            func(ctx context.Context, p store.ActParams) (store.Case, error)
+}
+
+func (h *handling) noteDialog(a noteAction) *Dialog {
+	steps := []*Step{{Name: "note", Prompt: a.ask, PromptData: ticketData, MinLen: a.minLen, MaxLen: store.MaxNote}}
+	if a.files {
+		steps = append(steps, &Step{Name: "files", Prompt: MsgNewAskFiles, Optional: true, Accepts: []Kind{KindPhoto, KindDocument},
+			PromptData: func(s *Session) map[string]any {
+				return map[string]any{"Count": len(s.Files["files"]), "Max": maxFiles}
+			},
+			Validate: validateFiles, More: func(*Session) bool { return true }})
+	}
+	return &Dialog{Name: a.name, Command: a.name, Button: a.button, Version: 1,
+		Begin: h.caseStep(a.verb, a.fits),
+		Steps: steps,
+		Summary: func(s *Session) Reply {
+			return Reply{MessageID: MsgActSummary, Data: map[string]any{"Action": h.e.tr.T(s.Lang, a.verb, nil), "TicketNo": s.Get("ticket"),
+				"Note": s.Get("note"), "Files": len(s.Files["files"])}}
+		},
+		Done: func(ctx context.Context, s *Session) (Reply, error) {
+			return h.finish(ctx, s, a.verb, a.done, func(p store.ActParams) (store.Case, error) { return a.do(ctx, p) })
+		},
+	}
+}
+
+func (h *handling) dialogs() []*Dialog {
+	handler := func(ss ...store.Status) func(store.CaseView) bool {
+		return func(v store.CaseView) bool {
+			for _, s := range ss {
+				if v.Handler && v.Status == s {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	office := func(fits func(store.CaseView) bool) func(store.CaseView) bool {
+		return func(v store.CaseView) bool { return v.Office && fits(v) }
+	}
+	flagged := func(v store.CaseView) bool { return v.Status == store.StatusResolved && v.Flagged }
+	ds := []*Dialog{
+		h.noteDialog(noteAction{name: "handback", button: store.HandBackButton, verb: MsgActHandBack, ask: MsgAskHandBack, done: MsgDoneHandedBack,
+			minLen: 5, fits: handler(store.StatusAssigned), do: h.st.HandBack}),
+		h.noteDialog(noteAction{name: "progress", button: "pg", verb: MsgActProgress, ask: MsgAskProgress, done: MsgDoneProgress,
+			minLen: 5, files: true, fits: handler(store.StatusInProgress), do: h.st.Progress}),
+		h.noteDialog(noteAction{name: "resolve", button: "rs", verb: MsgActResolve, ask: MsgAskResult, done: MsgDoneResolved,
+			minLen: 5, files: true, fits: handler(store.StatusInProgress), do: h.st.Resolve}),
+		h.noteDialog(noteAction{name: "escalate", button: "es", verb: MsgActEscalate, ask: MsgAskEscalate, done: MsgDoneEscalated,
+			minLen: 5, fits: func(v store.CaseView) bool {
+				return (v.Handler && isOpen(v)) || (v.Office && (isOpen(v) || v.Status == store.StatusSubmitted))
+			}, do: h.st.Escalate}),
+		h.noteDialog(noteAction{name: "reject", button: "rj", verb: MsgActReject, ask: MsgAskReject, done: MsgDoneRejected,
+			minLen: 5, fits: office(func(v store.CaseView) bool { return v.Status == store.StatusSubmitted }), do: h.st.Reject}),
+		h.noteDialog(noteAction{name: "refuse", button: "er", verb: MsgActRefuse, ask: MsgAskRefuse, done: MsgDoneRefused,
+			minLen: 5, fits: office(func(v store.CaseView) bool { return isOpen(v) && v.ExtensionUntil != nil }),
+			do: func(ctx context.Context, p store.ActParams) (store.Case, error) {
+				return h.st.DecideExtension(ctx, p, false)
+			}}),
+		h.noteDialog(noteAction{name: "rehandle", button: "rh", verb: MsgActRehandle, ask: MsgAskRehandle, done: MsgDoneRehandled,
+			minLen: 5, fits: office(flagged), do: h.st.Rehandle}),
+		h.noteDialog(noteAction{name: "writeoff", button: "wo", verb: MsgActWriteOff, ask: MsgAskWriteOff, done: MsgDoneWrittenOff,
+			minLen: 5, fits: office(flagged), do: h.st.WriteOff}),
+		h.extensionDialog(handler(store.StatusAssigned, store.StatusInProgress)),
+		h.mergeDialog(office(func(v store.CaseView) bool { return isOpen(v) || v.Status == store.StatusSubmitted })),
+		h.assignDialog(office(func(v store.CaseView) bool { return isOpen(v) || v.Status == store.StatusSubmitted })),
+	}
+	return ds
+}
+
+// extensionDialog asks for more time (延期): the reason and the new date.
+func (h *handling) extensionDialog(fits func(store.CaseView) bool) *Dialog {
+	return &Dialog{Name: "extend", Command: "extend", Button: "ex", Version: 1,
+		Begin: h.caseStep(MsgActExtension, func(v store.CaseView) bool { return fits(v) && v.ExtensionUntil == nil }),
+		Steps: []*Step{
+			{Name: "note", Prompt: MsgAskExtReason, PromptData: ticketData, MinLen: 5, MaxLen: store.MaxNote},
+			{Name: "until", Prompt: MsgAskExtDate, MaxLen: 10, PromptData: func(s *Session) map[string]any {
+				return map[string]any{"Due": s.Get("due")}
+			}, Validate: func(_ context.Context, s *Session, in Input) string {
+				day, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(in.Text), h.st.Location())
+				if err != nil {
+					return MsgBadDate
+				}
+				if due, err := time.ParseInLocation("2006-01-02 15:04", s.Get("due"), h.st.Location()); err == nil && !endOfDay(day).After(due) {
+					return MsgBadDate
+				}
+				return ""
+			}},
+		},
+		Summary: func(s *Session) Reply {
+			return Reply{MessageID: MsgExtSummary, Data: map[string]any{"TicketNo": s.Get("ticket"), "Note": s.Get("note"), "Until": s.Get("until")}}
+		},
+		Done: func(ctx context.Context, s *Session) (Reply, error) {
+			day, err := time.ParseInLocation(time.DateOnly, s.Get("until"), h.st.Location())
+			if err != nil {
+				return Reply{}, &Refusal{MessageID: MsgBadDate}
+			}
+			until := endOfDay(day)
+			return h.finish(ctx, s, MsgActExtension, MsgDoneExtAsked, func(p store.ActParams) (store.Case, error) {
+				return h.st.RequestExtension(ctx, store.ExtensionParams{ActParams: p, Until: until})
+			})
+		},
+	}
+}
+
+// endOfDay is the end of the working day named: the new limit an extension asks for.
+func endOfDay(day time.Time) time.Time { return day.Add(18 * time.Hour) }
+
+// mergeDialog merges a case into another the office can see (并案).
+func (h *handling) mergeDialog(fits func(store.CaseView) bool) *Dialog {
+	return &Dialog{Name: "merge", Command: "merge", Button: "mg", Version: 1,
+		Begin: h.caseStep(MsgActMerge, fits),
+		Steps: []*Step{{Name: "into", Prompt: MsgAskMergeInto, PromptData: ticketData, MaxLen: 40,
+			Validate: func(ctx context.Context, s *Session, in Input) string {
+				into := strings.ToUpper(strings.TrimSpace(in.Text))
+				actor, _ := strconv.ParseInt(s.Get("actor"), 10, 64)
+				v, err := h.st.CaseFor(ctx, actor, into)
+				if err != nil || !v.Office || into == s.Get("ticket") {
+					return MsgMergeBadTarget
+				}
+				return ""
+			},
+			Save: func(s *Session, in Input) { s.Set("into", strings.ToUpper(strings.TrimSpace(in.Text))) }}},
+		Summary: func(s *Session) Reply {
+			return Reply{MessageID: MsgMergeSummary, Data: map[string]any{"TicketNo": s.Get("ticket"), "Into": s.Get("into")}}
+		},
+		Done: func(ctx context.Context, s *Session) (Reply, error) {
+			return h.finish(ctx, s, MsgActMerge, MsgDoneMerged, func(p store.ActParams) (store.Case, error) {
+				return h.st.Merge(ctx, store.MergeParams{ActParams: p, Into: s.Get("into")})
+			})
+		},
+	}
+}
+
+// maxCandidates is how many handlers the assign dialog offers as buttons.
+const maxCandidates = 20
+
+// assignDialog is triage's main act (交办): the category, the complexity and the handler.
+func (h *handling) assignDialog(fits func(store.CaseView) bool) *Dialog {
+	return &Dialog{Name: "assign", Command: "assign", Button: "as", Version: 1,
+		Begin: func(ctx context.Context, s *Session) error {
+			if err := h.caseStep(MsgActAssign, fits)(ctx, s); err != nil {
+				return err
+			}
+			actor, _ := strconv.ParseInt(s.Get("actor"), 10, 64)
+			cands, err := h.st.Assignees(ctx, actor, s.Get("ticket"), maxCandidates)
+			if err != nil {
+				return err
+			}
+			if len(cands) == 0 {
+				return &Refusal{MessageID: MsgNoAssignees, Data: map[string]any{"TicketNo": s.Get("ticket")}}
+			}
+			var lines []string
+			for _, c := range cands {
+				mark := ""
+				if c.Linked {
+					mark = "★ "
+				}
+				lines = append(lines, strconv.FormatInt(c.ID, 10)+"|"+mark+c.Name+" "+c.Department)
+			}
+			s.Set("cands", strings.Join(lines, "\n"))
+			if s.Get("kind") != "" {
+				cats, err := h.st.Categories(ctx, s.Get("kind"))
+				if err != nil {
+					return err
+				}
+				var cl []string
+				for _, c := range cats {
+					cl = append(cl, strconv.FormatInt(c.ID, 10)+"|"+c.NameZH+"|"+c.NameEN)
+				}
+				s.Set("cats", strings.Join(cl, "\n"))
+			}
+			return nil
+		},
+		First: func(s *Session) string {
+			if s.Get("cats") == "" {
+				return "complexity"
+			}
+			return "category"
+		},
+		Steps: []*Step{
+			{Name: "category", Prompt: MsgAskTriageCategory, PromptData: ticketData, Choices: func(s *Session) []Choice {
+				var cs []Choice
+				for _, l := range strings.Split(s.Get("cats"), "\n") {
+					parts := strings.SplitN(l, "|", 3)
+					if len(parts) == 3 {
+						label := parts[1]
+						if s.Lang == LangEN {
+							label = parts[2]
+						}
+						cs = append(cs, Choice{Label: label, Literal: true, Value: parts[0]})
+					}
+				}
+				return cs
+			}},
+			{Name: "complexity", Prompt: MsgAskComplexity, Choices: func(*Session) []Choice {
+				return []Choice{{Label: complexityMsg[store.Ordinary], Value: store.Ordinary}, {Label: complexityMsg[store.Complex], Value: store.Complex}}
+			}},
+			{Name: "assignee", Prompt: MsgAskAssignee, Choices: func(s *Session) []Choice {
+				var cs []Choice
+				for _, l := range strings.Split(s.Get("cands"), "\n") {
+					if id, label, ok := strings.Cut(l, "|"); ok {
+						cs = append(cs, Choice{Label: label, Literal: true, Value: id})
+					}
+				}
+				return cs
+			}},
+		},
+		Summary: func(s *Session) Reply {
+			name := ""
+			for _, l := range strings.Split(s.Get("cands"), "\n") {
+				if id, label, ok := strings.Cut(l, "|"); ok && id == s.Get("assignee") {
+					name = label
+				}
+			}
+			return Reply{MessageID: MsgAssignSummary, Data: map[string]any{"TicketNo": s.Get("ticket"), "Assignee": name,
+				"Complexity": h.e.tr.T(s.Lang, complexityMsg[s.Get("complexity")], nil)}}
+		},
+		Done: func(ctx context.Context, s *Session) (Reply, error) {
+			assignee, err := strconv.ParseInt(s.Get("assignee"), 10, 64)
+			if err != nil {
+				return Reply{}, &Refusal{MessageID: MsgStaleButton}
+			}
+			ap := store.AssignParams{AssigneeID: assignee, Complexity: s.Get("complexity")}
+			if cat, err := strconv.ParseInt(s.Get("category"), 10, 64); err == nil {
+				ap.CategoryID = &cat
+			}
+			return h.finish(ctx, s, MsgActAssign, MsgDoneAssigned, func(p store.ActParams) (store.Case, error) {
+				ap.ActParams = p
+				return h.st.Assign(ctx, ap)
+			})
+		},
+	}
+}
