@@ -11,7 +11,7 @@ import (
 
 // ownCase finds the case a reporter's dialog is about, checking on the server that it is
 // their own: anyone else's ticket is refused exactly as one that does not exist.
-func (r *report) ownCase(ctx context.Context, s *Session, ticket string) (store.CaseView, error) {
+func (r *report) ownCase(ctx context.Context, s *Session, ticket, verb string) (store.CaseView, error) {
 	unknown := &Refusal{MessageID: MsgStatusUnknown, Data: map[string]any{"TicketNo": ticket}}
 	a, err := r.o.st.ActorByAccount(ctx, s.UserID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -22,6 +22,10 @@ func (r *report) ownCase(ctx context.Context, s *Session, ticket string) (store.
 	}
 	v, err := r.o.st.CaseFor(ctx, a.PersonID, ticket)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !v.Reporter) {
+		// The attempt is kept on the case, if there is one.
+		if rerr := r.o.st.RecordRefusal(ctx, ticket, a.PersonID, verb, store.ErrNotFound); rerr != nil {
+			r.o.e.log.ErrorContext(ctx, "record a refused action", "case", ticket, "error", rerr)
+		}
 		return store.CaseView{}, unknown
 	}
 	if err != nil {
@@ -44,7 +48,7 @@ func (r *report) feedbackDialog() *Dialog {
 			if ticket == "" {
 				return &Refusal{MessageID: MsgRateUsage}
 			}
-			v, err := r.ownCase(ctx, s, ticket)
+			v, err := r.ownCase(ctx, s, ticket, MsgActRate)
 			if err != nil {
 				return err
 			}
@@ -127,7 +131,7 @@ func (r *report) addDialog() *Dialog {
 			if ticket == "" {
 				return &Refusal{MessageID: MsgAddUsage}
 			}
-			v, err := r.ownCase(ctx, s, ticket)
+			v, err := r.ownCase(ctx, s, ticket, MsgActAdd)
 			if err != nil {
 				return err
 			}

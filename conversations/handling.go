@@ -61,7 +61,18 @@ func RegisterHandling(e *Engine, st *store.Store) error {
 				return nil, err
 			}
 			p := store.ActParams{Ticket: ticket, ActorID: actor, Source: sourceOf(c.ChatID, c.UpdateID)}
-			cs, err := act.do(ctx, p)
+			// Someone who cannot see the case learns nothing of it.
+			v, err := h.st.CaseFor(ctx, actor, ticket)
+			if err == nil && !v.Reporter && !v.Handler && !v.Office {
+				err = store.ErrNotFound
+			}
+			if err == nil {
+				p.Ticket = v.TicketNo
+			}
+			var cs store.Case
+			if err == nil {
+				cs, err = act.do(ctx, p)
+			}
 			if err != nil {
 				return nil, h.refusal(ctx, p, act.verb, err)
 			}
@@ -191,13 +202,10 @@ func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView
 	if lang == LangEN {
 		cat = v.CategoryEN
 	}
-	status := t("status_"+string(v.Status), nil)
-	if v.Status == store.StatusResolved {
-		status = t(MsgStatusResolvedPlain, nil)
-		if v.Flagged {
-			status = t(MsgStatusUnsatisfied, nil)
-		}
+	if cat == "" {
+		cat = "—"
 	}
+	status := staffStatus(tr, lang, v.Status, v.Flagged)
 	data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Unit": v.UnitName, "Category": cat,
 		"Complexity": t(complexityMsg[v.Complexity], nil), "Assignee": v.Assignee, "SignDue": when(v.SignDueAt),
 		"FeedbackDue": when(v.FeedbackDueAt), "ResolveDue": when(v.ResolveDueAt), "Urged": v.UrgeCount,
@@ -208,6 +216,18 @@ func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView
 		data["ExtensionReason"] = v.ExtensionReason
 	}
 	return Reply{MessageID: MsgStaffView, Data: data, Buttons: staffButtons(tr, lang, v)}
+}
+
+// staffStatus names a case's status for its handler and office: a resolved case waits for
+// the reporter's rating, or, when they were not satisfied, for the office.
+func staffStatus(tr *Translator, lang string, st store.Status, flagged bool) string {
+	switch {
+	case st == store.StatusResolved && flagged:
+		return tr.T(lang, MsgStatusUnsatisfied, nil)
+	case st == store.StatusResolved:
+		return tr.T(lang, MsgStatusResolvedPlain, nil)
+	}
+	return tr.T(lang, "status_"+string(st), nil)
 }
 
 // timeline renders events, each in the viewer's language.
@@ -221,6 +241,9 @@ func timeline(tr *Translator, loc *time.Location, lang string, v store.CaseView,
 		}
 		if _, ok := data["Assignee"]; !ok {
 			data["Assignee"] = v.Assignee
+		}
+		if e.Kind == store.EventRefused {
+			data["Action"] = t(toString(e.Data["Action"]), nil)
 		}
 		if e.Kind == store.EventFeedback {
 			data["Satisfaction"] = t(satisfactionMsg[strings.TrimSpace(toString(e.Data["Satisfaction"]))], nil)
@@ -299,8 +322,12 @@ func (h *handling) list(ctx context.Context, c Call, kind string, page int, edit
 		if l.Why != "" {
 			why = t(whyMsg[l.Why], nil)
 		}
-		b.WriteString("\n" + t(MsgWorkLine, map[string]any{"TicketNo": l.TicketNo, "Status": t("status_"+string(l.Status), nil),
-			"Unit": l.UnitName, "Snippet": snippet(l.Description, 30), "Due": due, "Late": late, "Why": why, "Assignee": l.Assignee}))
+		assignee := l.Assignee
+		if kind == listInbox {
+			assignee = "" // their own
+		}
+		b.WriteString("\n" + t(MsgWorkLine, map[string]any{"TicketNo": l.TicketNo, "Status": staffStatus(h.e.tr, c.Lang, l.Status, l.Why == store.WhyUnsatisfied),
+			"Unit": l.UnitName, "Snippet": snippet(l.Description, 30), "Due": due, "Late": late, "Why": why, "Assignee": assignee}))
 		row := []Button{{Text: "📄 " + l.TicketNo, Data: "st:" + l.TicketNo}}
 		if kind == listOverdue {
 			row = append(row, Button{Text: t(MsgBtnUrge, nil), Data: "ug:" + l.TicketNo})
@@ -322,10 +349,32 @@ func (h *handling) list(ctx context.Context, c Call, kind string, page int, edit
 		Data: map[string]any{"Total": total, "Page": page + 1, "Pages": pages, "Body": b.String()}}}, nil
 }
 
-// caseStep opens a case action's dialog: it finds the case for the presser, who must see it
-// as its handler or an office, and checks that the action fits the case now (the store
-// checks again when it acts).
-func (h *handling) caseStep(verb string, fits func(v store.CaseView) bool) func(ctx context.Context, s *Session) error {
+// rule says who may take a case action (its handler, an office that covers it) and when
+// (the case's state). The store checks both again when it acts.
+type rule struct {
+	who, when func(v store.CaseView) bool
+}
+
+func byHandler(v store.CaseView) bool { return v.Handler }
+func byOffice(v store.CaseView) bool  { return v.Office }
+func byEither(v store.CaseView) bool  { return v.Handler || v.Office }
+
+// in is true of a case in one of the states.
+func in(ss ...store.Status) func(store.CaseView) bool {
+	return func(v store.CaseView) bool {
+		for _, s := range ss {
+			if v.Status == s {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// caseStep opens a case action's dialog: it finds the case for the presser and checks the
+// action's rule. Someone who cannot see the case is answered as if it did not exist; a
+// reporter, or a handler trying an office's action, is told it is not theirs.
+func (h *handling) caseStep(verb string, r rule) func(ctx context.Context, s *Session) error {
 	return func(ctx context.Context, s *Session) error {
 		ticket := strings.ToUpper(strings.TrimSpace(s.Get("arg")))
 		if ticket == "" {
@@ -337,10 +386,13 @@ func (h *handling) caseStep(verb string, fits func(v store.CaseView) bool) func(
 		}
 		p := store.ActParams{Ticket: ticket, ActorID: actor}
 		v, err := h.st.CaseFor(ctx, actor, ticket)
-		if err == nil && !v.Handler && !v.Office {
-			err = store.ErrNotFound // a reporter or a follower acts only through their own dialogs
-		}
-		if err == nil && !fits(v) {
+		switch {
+		case err != nil:
+		case !v.Reporter && !v.Handler && !v.Office:
+			err = store.ErrNotFound // a follower of a merged case
+		case !r.who(v):
+			err = store.ErrForbidden
+		case !r.when(v):
 			err = store.ErrIllegalTransition
 		}
 		if err != nil {
@@ -376,17 +428,13 @@ func (h *handling) finish(ctx context.Context, s *Session, verb, done string, do
 	return h.doneReply(ctx, s.Lang, done, c, actor), nil
 }
 
-func isOpen(v store.CaseView) bool {
-	return v.Status == store.StatusAssigned || v.Status == store.StatusInProgress
-}
-
 // noteAction is a case action that asks for a note (a reason, a progress note, a result),
 // optionally photos, and a confirm.
 type noteAction struct {
 	name, button, verb, ask, done string
 	minLen                        int
 	files                         bool
-	fits                          func(v store.CaseView) bool
+	rule                          rule
 	do                            func(ctx context.Context, p store.ActParams) (store.Case, error)
 }
 
@@ -400,7 +448,7 @@ func (h *handling) noteDialog(a noteAction) *Dialog {
 			Validate: validateFiles, More: func(*Session) bool { return true }})
 	}
 	return &Dialog{Name: a.name, Command: a.name, Button: a.button, Version: 1,
-		Begin: h.caseStep(a.verb, a.fits),
+		Begin: h.caseStep(a.verb, a.rule),
 		Steps: steps,
 		Summary: func(s *Session) Reply {
 			return Reply{MessageID: MsgActSummary, Data: map[string]any{"Action": h.e.tr.T(s.Lang, a.verb, nil), "TicketNo": s.Get("ticket"),
@@ -413,53 +461,41 @@ func (h *handling) noteDialog(a noteAction) *Dialog {
 }
 
 func (h *handling) dialogs() []*Dialog {
-	handler := func(ss ...store.Status) func(store.CaseView) bool {
-		return func(v store.CaseView) bool {
-			for _, s := range ss {
-				if v.Handler && v.Status == s {
-					return true
-				}
-			}
-			return false
-		}
-	}
-	office := func(fits func(store.CaseView) bool) func(store.CaseView) bool {
-		return func(v store.CaseView) bool { return v.Office && fits(v) }
-	}
+	working := in(store.StatusAssigned, store.StatusInProgress)
 	flagged := func(v store.CaseView) bool { return v.Status == store.StatusResolved && v.Flagged }
-	ds := []*Dialog{
+	extension := func(v store.CaseView) bool { return working(v) && v.ExtensionUntil != nil }
+	return []*Dialog{
 		h.noteDialog(noteAction{name: "handback", button: store.HandBackButton, verb: MsgActHandBack, ask: MsgAskHandBack, done: MsgDoneHandedBack,
-			minLen: 5, fits: handler(store.StatusAssigned), do: h.st.HandBack}),
+			minLen: 5, rule: rule{byHandler, in(store.StatusAssigned)}, do: h.st.HandBack}),
 		h.noteDialog(noteAction{name: "progress", button: "pg", verb: MsgActProgress, ask: MsgAskProgress, done: MsgDoneProgress,
-			minLen: 5, files: true, fits: handler(store.StatusInProgress), do: h.st.Progress}),
+			minLen: 5, files: true, rule: rule{byHandler, in(store.StatusInProgress)}, do: h.st.Progress}),
 		h.noteDialog(noteAction{name: "resolve", button: "rs", verb: MsgActResolve, ask: MsgAskResult, done: MsgDoneResolved,
-			minLen: 5, files: true, fits: handler(store.StatusInProgress), do: h.st.Resolve}),
+			minLen: 5, files: true, rule: rule{byHandler, in(store.StatusInProgress)}, do: h.st.Resolve}),
 		h.noteDialog(noteAction{name: "escalate", button: "es", verb: MsgActEscalate, ask: MsgAskEscalate, done: MsgDoneEscalated,
-			minLen: 5, fits: func(v store.CaseView) bool {
-				return (v.Handler && isOpen(v)) || (v.Office && (isOpen(v) || v.Status == store.StatusSubmitted))
-			}, do: h.st.Escalate}),
+			minLen: 5, rule: rule{byEither, func(v store.CaseView) bool {
+				return working(v) || (v.Office && v.Status == store.StatusSubmitted)
+			}}, do: h.st.Escalate}),
 		h.noteDialog(noteAction{name: "reject", button: "rj", verb: MsgActReject, ask: MsgAskReject, done: MsgDoneRejected,
-			minLen: 5, fits: office(func(v store.CaseView) bool { return v.Status == store.StatusSubmitted }), do: h.st.Reject}),
+			minLen: 5, rule: rule{byOffice, in(store.StatusSubmitted)}, do: h.st.Reject}),
 		h.noteDialog(noteAction{name: "refuse", button: "er", verb: MsgActRefuse, ask: MsgAskRefuse, done: MsgDoneRefused,
-			minLen: 5, fits: office(func(v store.CaseView) bool { return isOpen(v) && v.ExtensionUntil != nil }),
+			minLen: 5, rule: rule{byOffice, extension},
 			do: func(ctx context.Context, p store.ActParams) (store.Case, error) {
 				return h.st.DecideExtension(ctx, p, false)
 			}}),
 		h.noteDialog(noteAction{name: "rehandle", button: "rh", verb: MsgActRehandle, ask: MsgAskRehandle, done: MsgDoneRehandled,
-			minLen: 5, fits: office(flagged), do: h.st.Rehandle}),
+			minLen: 5, rule: rule{byOffice, flagged}, do: h.st.Rehandle}),
 		h.noteDialog(noteAction{name: "writeoff", button: "wo", verb: MsgActWriteOff, ask: MsgAskWriteOff, done: MsgDoneWrittenOff,
-			minLen: 5, fits: office(flagged), do: h.st.WriteOff}),
-		h.extensionDialog(handler(store.StatusAssigned, store.StatusInProgress)),
-		h.mergeDialog(office(func(v store.CaseView) bool { return isOpen(v) || v.Status == store.StatusSubmitted })),
-		h.assignDialog(office(func(v store.CaseView) bool { return isOpen(v) || v.Status == store.StatusSubmitted })),
+			minLen: 5, rule: rule{byOffice, flagged}, do: h.st.WriteOff}),
+		h.extensionDialog(rule{byHandler, func(v store.CaseView) bool { return working(v) && v.ExtensionUntil == nil }}),
+		h.mergeDialog(rule{byOffice, in(store.StatusSubmitted, store.StatusAssigned, store.StatusInProgress)}),
+		h.assignDialog(rule{byOffice, in(store.StatusSubmitted, store.StatusAssigned, store.StatusInProgress)}),
 	}
-	return ds
 }
 
 // extensionDialog asks for more time (延期): the reason and the new date.
-func (h *handling) extensionDialog(fits func(store.CaseView) bool) *Dialog {
+func (h *handling) extensionDialog(r rule) *Dialog {
 	return &Dialog{Name: "extend", Command: "extend", Button: "ex", Version: 1,
-		Begin: h.caseStep(MsgActExtension, func(v store.CaseView) bool { return fits(v) && v.ExtensionUntil == nil }),
+		Begin: h.caseStep(MsgActExtension, r),
 		Steps: []*Step{
 			{Name: "note", Prompt: MsgAskExtReason, PromptData: ticketData, MinLen: 5, MaxLen: store.MaxNote},
 			{Name: "until", Prompt: MsgAskExtDate, MaxLen: 10, PromptData: func(s *Session) map[string]any {
@@ -495,9 +531,9 @@ func (h *handling) extensionDialog(fits func(store.CaseView) bool) *Dialog {
 func endOfDay(day time.Time) time.Time { return day.Add(18 * time.Hour) }
 
 // mergeDialog merges a case into another the office can see (并案).
-func (h *handling) mergeDialog(fits func(store.CaseView) bool) *Dialog {
+func (h *handling) mergeDialog(r rule) *Dialog {
 	return &Dialog{Name: "merge", Command: "merge", Button: "mg", Version: 1,
-		Begin: h.caseStep(MsgActMerge, fits),
+		Begin: h.caseStep(MsgActMerge, r),
 		Steps: []*Step{{Name: "into", Prompt: MsgAskMergeInto, PromptData: ticketData, MaxLen: 40,
 			Validate: func(ctx context.Context, s *Session, in Input) string {
 				into := strings.ToUpper(strings.TrimSpace(in.Text))
@@ -524,10 +560,10 @@ func (h *handling) mergeDialog(fits func(store.CaseView) bool) *Dialog {
 const maxCandidates = 20
 
 // assignDialog is triage's main act (交办): the category, the complexity and the handler.
-func (h *handling) assignDialog(fits func(store.CaseView) bool) *Dialog {
+func (h *handling) assignDialog(r rule) *Dialog {
 	return &Dialog{Name: "assign", Command: "assign", Button: "as", Version: 1,
 		Begin: func(ctx context.Context, s *Session) error {
-			if err := h.caseStep(MsgActAssign, fits)(ctx, s); err != nil {
+			if err := h.caseStep(MsgActAssign, r)(ctx, s); err != nil {
 				return err
 			}
 			actor, _ := strconv.ParseInt(s.Get("actor"), 10, 64)

@@ -183,6 +183,8 @@ const (
 	MsgActExtension      = "act_extension"
 	MsgActMerge          = "act_merge"
 	MsgActAssign         = "act_assign"
+	MsgActRate           = "act_rate"
+	MsgActAdd            = "act_add"
 	MsgAskHandBack       = "ask_handback"
 	MsgAskProgress       = "ask_progress"
 	MsgAskResult         = "ask_result"

@@ -1,0 +1,396 @@
+package bot_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bangban/bangban/bot/telegramtest"
+	"github.com/bangban/bangban/store"
+)
+
+// tap presses the button labelled label on m and returns the k messages it brings u.
+func (h *harness) tap(t *testing.T, u telegramtest.User, m telegramtest.Message, label string, k int) []telegramtest.Message {
+	t.Helper()
+	n := len(h.sim.Messages(u.ID))
+	h.sim.PressButton(u, m, button(t, m, label))
+	return h.next(t, u, n, k)
+}
+
+// notices are the notifications enqueued for u so far, by message ID, in order.
+func (h *harness) notices(t *testing.T, u telegramtest.User) []string {
+	t.Helper()
+	rows, err := h.store.Pool().Query(context.Background(), `SELECT args->>'msg' FROM river_job
+		WHERE kind = 'notification' AND (args->>'chat_id')::bigint = $1 ORDER BY id`, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// settled waits until every notification enqueued has been sent, so that counting what a
+// chat holds counts everything.
+func (h *harness) settled(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var n int
+		if err := h.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'notification'
+			AND state NOT IN ('completed', 'discarded', 'cancelled')`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d notifications still unsent", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// unlink leaves a demo unit without a linked cadre, so that its reports wait for triage.
+func (h *harness) unlink(t *testing.T, unit string) {
+	t.Helper()
+	if _, err := h.store.Pool().Exec(context.Background(), "DELETE FROM links WHERE unit_id = (SELECT id FROM units WHERE code = $1)", unit); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func hasButton(m telegramtest.Message, label string) bool {
+	for _, row := range m.Buttons {
+		for _, b := range row {
+			if b.Text == label {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// The six-step loop across three people, each in their own language: an owner (English)
+// reports, the county office (Chinese) triages and assigns from /triage, the handler
+// (English) signs, posts progress and resolves from the buttons; the owner is not
+// satisfied; the office sends it back; the handler resolves again with /resolve; the owner is
+// satisfied and the case closes. Each party is told exactly what is theirs.
+func TestTheFullLoopAcrossThreePeople(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := startDemo(t)
+	owner := telegramtest.User{ID: 9101, FirstName: "Chen", LanguageCode: "en"}
+	officeU := telegramtest.User{ID: 9102, FirstName: "高静", LanguageCode: "zh-hans"}
+	handlerU := telegramtest.User{ID: 9103, FirstName: "Zhang", LanguageCode: "en"}
+	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E002"}))
+	h.join(t, officeU, "P017", store.RoleOffice)
+	h.join(t, handlerU, "P002", store.RoleHandler)
+	h.unlink(t, "E002")
+	no := h.file(t, owner, "E002", "The factory's power line trips every afternoon; the kilns stop.")
+
+	// The office finds it in /triage and assigns it: category, complexity, handler.
+	list := h.say(t, officeU, "/triage")
+	contains(t, list, "待活动办处理（共 1 件", no, "新问题", "青石建材有限公司")
+	view := h.tap(t, officeU, list, "📄 "+no, 1)[0]
+	contains(t, view, "编号 "+no, "已提交，等待研判", "一般", "kilns stop")
+	for _, b := range []string{"👤 交办", "🚫 不予受理", "🔗 并案", "⬆ 提级"} {
+		if !hasButton(view, b) {
+			t.Fatalf("the office's view lacks %q: %+v", b, view.Buttons)
+		}
+	}
+	m := h.tap(t, officeU, view, "👤 交办", 1)[0]
+	contains(t, m, no+" 属于哪一类问题")
+	m = h.tap(t, officeU, m, "用电/用水/用气", 1)[0]
+	contains(t, m, "一般问题，还是重大复杂问题")
+	m = h.tap(t, officeU, m, "一般", 1)[0]
+	contains(t, m, "交办给谁")
+	m = h.tap(t, officeU, m, "张振华 县财政局", 1)[0]
+	contains(t, m, "请确认——将 "+no+"（一般）交办给 张振华 县财政局")
+	nh, no0 := len(h.sim.Messages(handlerU.ID)), len(h.sim.Messages(owner.ID))
+	contains(t, h.tap(t, officeU, m, "✔ 确认提交", 1)[0], no+" 已交办，须在", "前签收")
+	assigned := h.next(t, handlerU, nh, 1)[0]
+	contains(t, assigned, "A new problem has been assigned to you, ticket "+no, "kilns stop")
+	contains(t, h.next(t, owner, no0, 1)[0], "Your problem "+no+" has been assigned to 张振华")
+	if c, _ := h.store.CaseByTicket(ctx, no); c.CategoryID == nil || c.Complexity != store.Ordinary {
+		t.Fatalf("triage stored %+v", c)
+	}
+	contains(t, h.say(t, officeU, "/triage"), "目前没有等待活动办处理的问题")
+
+	// The handler signs from the assignment, posts progress and resolves with a photo.
+	contains(t, h.say(t, handlerU, "/inbox"), "Cases for you to handle (1 in all", no, "sign for by")
+	no0 = len(h.sim.Messages(owner.ID))
+	signed := h.tap(t, handlerU, assigned, "✍ Sign for it", 1)[0]
+	contains(t, signed, "You signed for "+no, "resolve by")
+	contains(t, h.next(t, owner, no0, 1)[0], "张振华 has signed for your problem "+no)
+	m = h.tap(t, handlerU, signed, "📝 Progress", 1)[0]
+	contains(t, m, "Write the progress on "+no)
+	h.say(t, handlerU, "The power company is checking the line.")
+	m, _ = h.press(t, handlerU, "Skip")
+	contains(t, m, "Please confirm — post progress on "+no, "checking the line")
+	no0 = len(h.sim.Messages(owner.ID))
+	m, _ = h.press(t, handlerU, "✔ Confirm")
+	contains(t, m, "Progress on "+no+" posted")
+	contains(t, h.next(t, owner, no0, 1)[0], "Progress on "+no, "checking the line")
+	m = h.tap(t, handlerU, m, "✅ Resolve", 1)[0]
+	contains(t, m, "Write the result for "+no)
+	h.say(t, handlerU, "A new transformer was fitted on the line.")
+	h.send(t, handlerU, func() telegramtest.Update { return h.sim.SendPhoto(handlerU, "transformer") }, 1)
+	m, _ = h.press(t, handlerU, "Done")
+	contains(t, m, "Please confirm — resolve "+no, "new transformer", "Attachments: 1")
+	no0 = len(h.sim.Messages(owner.ID))
+	m, _ = h.press(t, handlerU, "✔ Confirm")
+	contains(t, m, no+" is resolved")
+	rate := h.next(t, owner, no0, 1)[0]
+	contains(t, rate, "Your problem "+no+" has been resolved", "new transformer")
+
+	// Not satisfied: the office is told, with the case to open.
+	h.tap(t, owner, rate, "❌ Not solved", 1)
+	h.press(t, owner, "Not satisfied")
+	nof := len(h.sim.Messages(officeU.ID))
+	contains(t, h.say(t, owner, "It still trips."), "The campaign office will look at "+no+" again")
+	told := h.next(t, officeU, nof, 1)[0]
+	contains(t, told, "问题 "+no+" 的反映人对办理结果不满意", "It still trips.")
+	view = h.tap(t, officeU, told, "📄 查看问题", 1)[0]
+	contains(t, view, "已办结，反映人不满意，待活动办决定", "评价：未解决，不满意")
+	contains(t, h.say(t, officeU, "/triage"), no, "反映人不满意")
+	m = h.tap(t, officeU, view, "🔁 重办", 1)[0]
+	contains(t, m, no+" 重办要做什么")
+	h.say(t, officeU, "请查明跳闸的根本原因")
+	nh, no0 = len(h.sim.Messages(handlerU.ID)), len(h.sim.Messages(owner.ID))
+	m, _ = h.press(t, officeU, "✔ 确认提交")
+	contains(t, m, no+" 已交回承办人重办")
+	back := h.next(t, handlerU, nh, 1)[0]
+	contains(t, back, "Problem "+no+" has come back to you", "请查明跳闸的根本原因")
+	contains(t, h.next(t, owner, no0, 1)[0], "Your problem "+no+" is being handled again")
+
+	// Again: signed, and resolved by command this time.
+	no0 = len(h.sim.Messages(owner.ID))
+	h.tap(t, handlerU, back, "✍ Sign for it", 1)
+	contains(t, h.next(t, owner, no0, 1)[0], "has signed for your problem "+no)
+	contains(t, h.say(t, handlerU, "/resolve "+strings.ToLower(no)), "Write the result for "+no)
+	h.say(t, handlerU, "The line was rerouted away from the old poles.")
+	h.press(t, handlerU, "Skip")
+	no0 = len(h.sim.Messages(owner.ID))
+	h.press(t, handlerU, "✔ Confirm")
+	rate = h.next(t, owner, no0, 1)[0]
+	h.tap(t, owner, rate, "✅ Solved", 1)
+	h.press(t, owner, "Satisfied")
+	m, _ = h.press(t, owner, "Skip")
+	contains(t, m, "Problem "+no+" is now closed")
+
+	c, _ := h.store.CaseByTicket(ctx, no)
+	if c.Status != store.StatusClosed || c.RehandleCount != 1 || *c.Satisfaction != store.Satisfied {
+		t.Fatalf("closed case %+v", c)
+	}
+	full := h.say(t, officeU, "/status "+no)
+	contains(t, full, "已销号", "张振华 签收", "办理进展：The power company", "重新办理：请查明跳闸的根本原因", "评价：已解决，满意")
+	contains(t, h.say(t, owner, "/status "+no), "closed", "Rated: Solved, Satisfied")
+
+	// Exactly these notifications, and nothing else, went to each party.
+	h.settled(t)
+	for _, c := range []struct {
+		u    telegramtest.User
+		want []string
+	}{
+		{owner, []string{store.NoticeAssigned, store.NoticeSigned, store.NoticeProgress, store.NoticeResolved, store.NoticeRehandled,
+			store.NoticeSigned, store.NoticeResolved}},
+		{handlerU, []string{store.NoticeAssignedToYou, store.NoticeRehandle}},
+		{officeU, []string{store.NoticeUnsatisfied}},
+	} {
+		if got := h.notices(t, c.u); !slices.Equal(got, c.want) {
+			t.Errorf("%s was notified %v, want %v", c.u.FirstName, got, c.want)
+		}
+	}
+}
+
+// otherCounty adds a county beside 云岭县 with its own office, whose member PX01 sees nothing
+// of 云岭县's cases.
+func (h *harness) otherCounty(t *testing.T) {
+	t.Helper()
+	if _, err := h.store.Pool().Exec(context.Background(), `
+		WITH r AS (INSERT INTO regions (code, name, level, parent_id) SELECT 'HQ-XS', '西山县', 'county', id FROM regions WHERE code = 'HQ' RETURNING id),
+		o AS (INSERT INTO offices (code, name, region_id) SELECT 'OF-XS', '西山县活动办', id FROM r RETURNING id),
+		p AS (INSERT INTO people (code, name, region_id) SELECT 'PX01', '孟凡', id FROM r RETURNING id)
+		INSERT INTO person_roles (person_id, role, office_id) SELECT p.id, 'office', o.id FROM p, o`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// caseState is what a case looks like to an action that must leave it alone.
+type caseState struct {
+	Status   store.Status
+	Assignee int64
+	Updated  time.Time
+	Events   int
+	Refused  int
+	Notices  int
+}
+
+func (h *harness) caseState(t *testing.T, no string) caseState {
+	t.Helper()
+	var s caseState
+	if err := h.store.Pool().QueryRow(context.Background(), `SELECT c.status, coalesce(c.assignee_id, 0), c.updated_at,
+			(SELECT count(*) FROM case_events e WHERE e.case_id = c.id AND e.kind <> 'refused'),
+			(SELECT count(*) FROM case_events e WHERE e.case_id = c.id AND e.kind = 'refused'),
+			(SELECT count(*) FROM river_job j WHERE j.kind = 'notification' AND (j.args->>'case_id')::bigint = c.id)
+		FROM cases c WHERE c.ticket_no = $1`, no).Scan(&s.Status, &s.Assignee, &s.Updated, &s.Events, &s.Refused, &s.Notices); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Every action on a case, by every kind of person, through the buttons the bot gives: only
+// the case's reporter rates and adds to it, only its handler signs, hands back, reports
+// progress, resolves and asks for time, only an office covering its region triages and
+// supervises it (the handler may escalate too). Anyone else is refused: those who cannot see
+// the case are answered as if it did not exist, the others are told the action is not
+// theirs; nothing changes, nobody is told anything, and the attempt is recorded on the case.
+func TestEveryActionIsCheckedAgainstTheActorsRolesAndRegion(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := startDemo(t)
+	h.otherCounty(t)
+	h.unlink(t, "E001")
+	users := map[string]telegramtest.User{}
+	ids := map[string]int64{}
+	for i, r := range []struct{ name, code, role string }{
+		{"reporter", "", store.RoleReporter}, {"assignee", "P001", store.RoleHandler}, {"handler", "P002", store.RoleHandler},
+		{"office", "P017", store.RoleOffice}, {"outsider", "PX01", store.RoleOffice}, {"admin", "P024", store.RoleAdmin},
+	} {
+		u := telegramtest.User{ID: int64(9200 + i), FirstName: r.name, LanguageCode: "en"}
+		users[r.name] = u
+		if r.code == "" {
+			h.say(t, u, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
+			a, err := h.store.ActorByAccount(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[r.name] = a.PersonID
+			continue
+		}
+		ids[r.name] = h.join(t, u, r.code, r.role)
+	}
+	do := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := func(no, who, note string) store.ActParams {
+		return store.ActParams{Ticket: no, ActorID: ids[who], Note: note}
+	}
+	// A case of the reporter's in the state an action needs, made through the store.
+	caseIn := func(state string) string {
+		no := h.file(t, users["reporter"], "E001", "The road to the warehouse is flooded after every rain.")
+		if state == "submitted" {
+			h.settled(t)
+			return no
+		}
+		_, err := h.store.Assign(ctx, store.AssignParams{ActParams: p(no, "office", ""), AssigneeID: ids["assignee"]})
+		do(err)
+		if state == "assigned" {
+			h.settled(t)
+			return no
+		}
+		_, err = h.store.Sign(ctx, p(no, "assignee", ""))
+		do(err)
+		switch state {
+		case "extension":
+			c, _ := h.store.CaseByTicket(ctx, no)
+			_, err = h.store.RequestExtension(ctx, store.ExtensionParams{ActParams: p(no, "assignee", "waiting for the pump"), Until: c.ResolveDueAt.Add(72 * time.Hour)})
+			do(err)
+		case "resolved", "flagged":
+			_, err = h.store.Resolve(ctx, p(no, "assignee", "The drain was cleared."))
+			do(err)
+			if state == "flagged" {
+				_, err = h.store.Feedback(ctx, store.FeedbackParams{ActParams: p(no, "reporter", "still flooded"), Solved: false, Satisfaction: store.Unsatisfied})
+				do(err)
+			}
+		}
+		h.settled(t) // what the making told anyone is out of the way
+		return no
+	}
+	staff := []string{"reporter", "assignee", "handler", "office", "outsider", "admin"}
+	for _, a := range []struct {
+		button, state string
+		may           []string
+	}{
+		{"sg", "assigned", []string{"assignee"}},
+		{"hb", "assigned", []string{"assignee"}},
+		{"pg", "in_progress", []string{"assignee"}},
+		{"rs", "in_progress", []string{"assignee"}},
+		{"ex", "in_progress", []string{"assignee"}},
+		{"es", "in_progress", []string{"assignee", "office"}},
+		{"as", "submitted", []string{"office"}},
+		{"rj", "submitted", []string{"office"}},
+		{"mg", "submitted", []string{"office"}},
+		{"ug", "in_progress", []string{"office"}},
+		{"eg", "extension", []string{"office"}},
+		{"er", "extension", []string{"office"}},
+		{"rh", "flagged", []string{"office"}},
+		{"wo", "flagged", []string{"office"}},
+		{"fb", "resolved", []string{"reporter"}},
+		{"add", "in_progress", []string{"reporter"}},
+	} {
+		no := caseIn(a.state)
+		data := a.button + ":" + no
+		if a.button == "fb" {
+			data += ":y"
+		}
+		for _, who := range staff {
+			if slices.Contains(a.may, who) {
+				continue
+			}
+			u := users[who]
+			before := h.caseState(t, no)
+			n := len(h.sim.Messages(u.ID))
+			h.sim.PressButton(u, telegramtest.Message{ChatID: u.ID, MessageID: 1}, data)
+			m := h.next(t, u, n, 1)[0]
+			switch who {
+			case "handler", "outsider", "admin":
+				contains(t, m, "No problem with ticket number "+no+" was found")
+			default:
+				if !strings.Contains(m.Text, "You may not do this with "+no) && !strings.Contains(m.Text, "No problem with ticket number "+no) {
+					t.Fatalf("%s pressing %s was told %q", who, data, m.Text)
+				}
+			}
+			after := h.caseState(t, no)
+			if after.Refused != before.Refused+1 {
+				t.Errorf("%s pressing %s: %d refusals recorded, want 1", who, data, after.Refused-before.Refused)
+			}
+			before.Refused = after.Refused
+			if after != before {
+				t.Errorf("%s pressing %s changed the case: %+v → %+v", who, data, before, after)
+			}
+		}
+		// Those who may, can: the action opens, or is done.
+		for _, who := range a.may {
+			u := users[who]
+			n := len(h.sim.Messages(u.ID))
+			h.sim.PressButton(u, telegramtest.Message{ChatID: u.ID, MessageID: 1}, data)
+			m := h.next(t, u, n, 1)[0]
+			if strings.Contains(m.Text, "You may not") || strings.Contains(m.Text, "No problem with") || strings.Contains(m.Text, "cannot be done") {
+				t.Fatalf("%s pressing %s was refused: %q", who, data, m.Text)
+			}
+			h.say(t, u, "/cancel")
+		}
+	}
+	// The refusals show on the case's timeline for the office, never to the reporter.
+	no := caseIn("assigned")
+	n := len(h.sim.Messages(users["reporter"].ID))
+	h.sim.PressButton(users["reporter"], telegramtest.Message{ChatID: users["reporter"].ID, MessageID: 1}, "sg:"+no)
+	h.next(t, users["reporter"], n, 1)
+	contains(t, h.say(t, users["office"], "/status "+no), "Refused: sign for")
+	if m := h.say(t, users["reporter"], "/status "+no); strings.Contains(m.Text, "Refused") {
+		t.Errorf("the reporter sees refusals: %s", m.Text)
+	}
+}
