@@ -394,3 +394,117 @@ func TestEveryActionIsCheckedAgainstTheActorsRolesAndRegion(t *testing.T) {
 		t.Errorf("the reporter sees refusals: %s", m.Text)
 	}
 }
+
+// A handler (Chinese) hands one case back in time and is refused a late hand-back of
+// another; asks for more time, granted by the county office (English), asks again and is
+// refused with the reason; and escalates it to the city office (English), who finds it in
+// /triage.
+func TestHandBackExtensionsAndEscalation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := startDemo(t)
+	owner := telegramtest.User{ID: 9301, FirstName: "杨总", LanguageCode: "zh-hans"}
+	cadreU := telegramtest.User{ID: 9302, FirstName: "李春梅", LanguageCode: "zh-hans"}
+	officeU := telegramtest.User{ID: 9303, FirstName: "Gao", LanguageCode: "en"}
+	cityU := telegramtest.User{ID: 9304, FirstName: "Luo", LanguageCode: "en"}
+	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
+	h.join(t, cadreU, "P001", store.RoleHandler)
+	h.join(t, officeU, "P017", store.RoleOffice)
+	h.join(t, cityU, "P019", store.RoleOffice)
+	fileFor := func(desc string) (string, telegramtest.Message) {
+		n := len(h.sim.Messages(cadreU.ID))
+		no := h.file(t, owner, "E001", desc)
+		m := h.next(t, cadreU, n, 1)[0]
+		contains(t, m, no)
+		h.settled(t)
+		return no, m
+	}
+
+	// Handed back within the window: the office is told and finds it in /triage.
+	a, notice := fileFor("厂区至国道的连接线需要拓宽，大车无法转弯")
+	m := h.tap(t, cadreU, notice, "↩ 退回", 1)[0]
+	contains(t, m, "退回 "+a+" 的理由是什么")
+	h.say(t, cadreU, "属于交通部门职责，不属于发改委")
+	nof := len(h.sim.Messages(officeU.ID))
+	m, _ = h.press(t, cadreU, "✔ 确认提交")
+	contains(t, m, a+" 已退回活动办")
+	told := h.next(t, officeU, nof, 1)[0]
+	contains(t, told, "李春梅 handed back "+a+": 属于交通部门职责", "/triage")
+	contains(t, h.say(t, officeU, "/triage"), a, "[handed back]")
+	if c, _ := h.store.CaseByTicket(ctx, a); c.Status != store.StatusSubmitted || c.HandbackCount != 1 || c.AssigneeID != nil {
+		t.Fatalf("handed back %+v", c)
+	}
+
+	// Past the window, a hand-back is refused and recorded; the case stays with the cadre.
+	b, notice := fileFor("新厂房的施工许可迟迟办不下来")
+	h.travel(3 * 24 * time.Hour)
+	h.tap(t, cadreU, notice, "↩ 退回", 1)
+	h.say(t, cadreU, "不是我负责的事项")
+	m, _ = h.press(t, cadreU, "✔ 确认提交")
+	contains(t, m, b+" 已超过这项操作允许的时间")
+	if s := h.caseState(t, b); s.Status != store.StatusAssigned || s.Refused != 1 {
+		t.Fatalf("a late hand-back left %+v", s)
+	}
+
+	// Signed, then more time asked: bad dates are asked again; the office grants it.
+	signed := h.tap(t, cadreU, notice, "✍ 签收", 1)[0]
+	contains(t, signed, "您已签收 "+b)
+	c, _ := h.store.CaseByTicket(ctx, b)
+	loc := h.store.Location()
+	limit := c.ResolveDueAt.In(loc)
+	m = h.tap(t, cadreU, signed, "⏳ 申请延期", 1)[0]
+	contains(t, m, b+" 为什么需要延期")
+	contains(t, h.say(t, cadreU, "需等待省厅批复"), "现在的时限是 "+limit.Format("2006-01-02 15:04"))
+	contains(t, h.sayK(t, cadreU, "下周五", 2)[0], "请按 YYYY-MM-DD 写日期")
+	contains(t, h.sayK(t, cadreU, limit.AddDate(0, 0, -1).Format(time.DateOnly), 2)[0], "且须晚于现在的时限")
+	want := limit.AddDate(0, 0, 5).Format(time.DateOnly)
+	contains(t, h.say(t, cadreU, want), "申请将 "+b+" 延期至 "+want, "需等待省厅批复")
+	nof = len(h.sim.Messages(officeU.ID))
+	m, _ = h.press(t, cadreU, "✔ 确认提交")
+	contains(t, m, b+" 的延期申请已提交")
+	told = h.next(t, officeU, nof, 1)[0]
+	contains(t, told, "李春梅 asks to extend "+b+" to "+want, "需等待省厅批复")
+	view := h.tap(t, officeU, told, "📄 Open the case", 1)[0]
+	contains(t, view, "Extension asked to "+want, "需等待省厅批复")
+	contains(t, h.say(t, officeU, "/triage"), b, "[extension asked]")
+	nc := len(h.sim.Messages(cadreU.ID))
+	contains(t, h.tap(t, officeU, view, "✔ Grant extension", 1)[0], "Extension granted: "+b+" is now due on "+want+" 18:00")
+	contains(t, h.next(t, cadreU, nc, 1)[0], "问题 "+b+" 的延期申请已同意", want)
+	c, _ = h.store.CaseByTicket(ctx, b)
+	if got := c.ResolveDueAt.In(loc).Format("2006-01-02 15:04"); got != want+" 18:00" || c.ExtensionUntil != nil {
+		t.Fatalf("granted: due %s, pending %v", got, c.ExtensionUntil)
+	}
+
+	// Asked again, refused with the reason; the limit stands.
+	h.say(t, cadreU, "/extend "+b)
+	h.say(t, cadreU, "还需要再等省厅批复")
+	again := limit.AddDate(0, 0, 12).Format(time.DateOnly)
+	h.say(t, cadreU, again)
+	nof = len(h.sim.Messages(officeU.ID))
+	h.press(t, cadreU, "✔ 确认提交")
+	h.next(t, officeU, nof, 1)
+	view = h.say(t, officeU, "/status "+b)
+	m = h.tap(t, officeU, view, "✖ Refuse extension", 1)[0]
+	contains(t, m, "Why is the extension of "+b+" refused?")
+	h.say(t, officeU, "省厅已答复，本周可批")
+	nc = len(h.sim.Messages(cadreU.ID))
+	m, _ = h.press(t, officeU, "✔ Confirm")
+	contains(t, m, "Extension of "+b+" refused")
+	contains(t, h.next(t, cadreU, nc, 1)[0], "问题 "+b+" 的延期申请未同意：省厅已答复，本周可批")
+	c, _ = h.store.CaseByTicket(ctx, b)
+	if got := c.ResolveDueAt.In(loc).Format(time.DateOnly); got != want || c.ExtensionUntil != nil {
+		t.Fatalf("refused: due %s, pending %v", got, c.ExtensionUntil)
+	}
+
+	// Escalated: the office above is told and finds it in its queue.
+	view = h.say(t, cadreU, "/status "+b)
+	contains(t, view, "操作被拒绝：退回", "同意延期到 "+want)
+	m = h.tap(t, cadreU, view, "⬆ 提级", 1)[0]
+	contains(t, m, "为什么将 "+b+" 提级")
+	h.say(t, cadreU, "需协调省级部门，县级无法解决")
+	ncity := len(h.sim.Messages(cityU.ID))
+	m, _ = h.press(t, cadreU, "✔ 确认提交")
+	contains(t, m, b+" 已提级到上一级活动办")
+	contains(t, h.next(t, cityU, ncity, 1)[0], b+" has been escalated to your office: 需协调省级部门")
+	contains(t, h.say(t, cityU, "/triage"), b, "[escalated]")
+}

@@ -611,8 +611,11 @@ func (r *run) done(d *Dialog) {
 		r.fail(err)
 		var ref *Refusal
 		switch {
+		case errors.As(err, &ref) && ref.Final:
+			r.st = nil
+			r.marker, r.markerMode = "", "del"
 		case r.st.Step == confirmStep:
-			r.prompt() // still open: the person can confirm again
+			r.prompt() // still open: the person can confirm again, or go back and change
 		case errors.As(err, &ref):
 			// Refused at the last step of a dialog without a confirm step: nothing is left
 			// to answer, so the dialog ends here.

@@ -108,6 +108,10 @@ type CommandFunc func(ctx context.Context, c Call) ([]Reply, error)
 type Refusal struct {
 	MessageID string
 	Data      map[string]any
+	// Final, from Done, ends the dialog: confirming again would be refused again (the
+	// action is not the person's, or too late, or the case changed). Otherwise the confirm
+	// step stays, for the person to go back and change what was refused.
+	Final bool
 }
 
 func (r *Refusal) Error() string { return "refused: " + r.MessageID }

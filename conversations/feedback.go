@@ -114,9 +114,9 @@ func (r *report) actorID(ctx context.Context, s *Session) (int64, error) {
 func (r *report) refusal(err error, ticket string) error {
 	switch {
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrForbidden):
-		return &Refusal{MessageID: MsgStatusUnknown, Data: map[string]any{"TicketNo": ticket}}
+		return &Refusal{MessageID: MsgStatusUnknown, Data: map[string]any{"TicketNo": ticket}, Final: true}
 	case errors.Is(err, store.ErrIllegalTransition):
-		return &Refusal{MessageID: MsgFbNotOpen, Data: map[string]any{"TicketNo": ticket}}
+		return &Refusal{MessageID: MsgFbNotOpen, Data: map[string]any{"TicketNo": ticket}, Final: true}
 	}
 	return err
 }
@@ -163,10 +163,10 @@ func (r *report) addDialog() *Dialog {
 			// AddInfo checks again, in its transaction, that the case is theirs and open.
 			err = r.o.st.AddInfo(ctx, id, s.Get("ticket"), s.Get("text"), sourceKey(s), attachments(s.Files["files"]))
 			if errors.Is(err, store.ErrNotFound) {
-				return Reply{}, &Refusal{MessageID: MsgStatusUnknown, Data: map[string]any{"TicketNo": s.Get("ticket")}}
+				return Reply{}, &Refusal{MessageID: MsgStatusUnknown, Data: map[string]any{"TicketNo": s.Get("ticket")}, Final: true}
 			}
 			if errors.Is(err, store.ErrIllegalTransition) {
-				return Reply{}, &Refusal{MessageID: MsgNewAddGone, Data: map[string]any{"TicketNo": s.Get("ticket")}}
+				return Reply{}, &Refusal{MessageID: MsgNewAddGone, Data: map[string]any{"TicketNo": s.Get("ticket")}, Final: true}
 			}
 			if err != nil {
 				return Reply{}, err

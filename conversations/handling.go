@@ -117,6 +117,8 @@ func (h *handling) refusal(ctx context.Context, p store.ActParams, verb string, 
 		ref = &Refusal{MessageID: MsgActNotNow}
 	case errors.Is(err, store.ErrTooLate):
 		ref = &Refusal{MessageID: MsgActTooLate}
+	case errors.Is(err, store.ErrChanged):
+		ref = &Refusal{MessageID: MsgActChanged}
 	case errors.Is(err, store.ErrInvalid):
 		ref = &Refusal{MessageID: MsgActInvalid}
 	default:
@@ -128,6 +130,8 @@ func (h *handling) refusal(ctx context.Context, p store.ActParams, verb string, 
 		}
 	}
 	ref.Data = withTicket(ref.Data, p.Ticket)
+	// Only input that does not fit can be changed and confirmed again.
+	ref.Final = !errors.Is(err, store.ErrInvalid)
 	return ref
 }
 
@@ -401,6 +405,8 @@ func (h *handling) caseStep(verb string, r rule) func(ctx context.Context, s *Se
 		s.Set("ticket", v.TicketNo)
 		s.Set("actor", strconv.FormatInt(actor, 10))
 		s.Set("kind", v.UnitKind)
+		seen := store.SeenOf(v.Case)
+		s.Set("seen", string(seen.Status)+"|"+strconv.FormatInt(seen.AssigneeID, 10))
 		if v.ResolveDueAt != nil {
 			s.Set("due", v.ResolveDueAt.In(h.st.Location()).Format("2006-01-02 15:04"))
 		}
@@ -421,6 +427,13 @@ func (h *handling) finish(ctx context.Context, s *Session, verb, done string, do
 		return Reply{}, &Refusal{MessageID: MsgStaleButton}
 	}
 	p := store.ActParams{Ticket: s.Get("ticket"), ActorID: actor, Note: s.Get("note"), Files: attachments(s.Files["files"]), Source: sourceKey(s)}
+	if st, assignee, ok := strings.Cut(s.Get("seen"), "|"); ok {
+		id, err := strconv.ParseInt(assignee, 10, 64)
+		if err != nil {
+			return Reply{}, &Refusal{MessageID: MsgStaleButton}
+		}
+		p.Seen = &store.Seen{Status: store.Status(st), AssigneeID: id}
+	}
 	c, err := do(p)
 	if err != nil {
 		return Reply{}, h.refusal(ctx, p, verb, err)

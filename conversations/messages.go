@@ -161,6 +161,7 @@ const (
 	MsgActForbidden      = "act_forbidden"
 	MsgActNotNow         = "act_not_now"
 	MsgActTooLate        = "act_too_late"
+	MsgActChanged        = "act_changed"
 	MsgActInvalid        = "act_invalid"
 	MsgActSummary        = "act_summary"
 	MsgExtSummary        = "ext_summary"

@@ -317,7 +317,7 @@ func (r *report) file(ctx context.Context, s *Session) (Reply, error) {
 		// AddInfo checks on the server that the case is theirs and still open.
 		err = r.o.st.AddInfo(ctx, a.PersonID, s.Get("dup"), s.Get("desc"), p.SourceKey, p.Attachments)
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrIllegalTransition) {
-			return Reply{}, &Refusal{MessageID: MsgNewAddGone, Data: map[string]any{"TicketNo": s.Get("dup")}}
+			return Reply{}, &Refusal{MessageID: MsgNewAddGone, Data: map[string]any{"TicketNo": s.Get("dup")}, Final: true}
 		}
 		if err != nil {
 			return Reply{}, err

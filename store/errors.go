@@ -17,4 +17,7 @@ var (
 	ErrTooLate = errors.New("too late")
 	// ErrInvalid: the input breaks a rule of the domain (an empty description, a bad code).
 	ErrInvalid = errors.New("invalid input")
+	// ErrChanged: the case changed after the actor looked at it and decided (someone else
+	// acted first); nothing was done.
+	ErrChanged = errors.New("changed since seen")
 )

@@ -233,6 +233,8 @@ func refusalCause(err error) string {
 		return "illegal"
 	case errors.Is(err, ErrTooLate):
 		return "too_late"
+	case errors.Is(err, ErrChanged):
+		return "changed"
 	}
 	return "invalid"
 }

@@ -60,6 +60,25 @@ type ActParams struct {
 	// Source, when set, makes the action idempotent: a redelivered update that already
 	// acted returns the case as it stands instead of acting twice.
 	Source string
+	// Seen, when set, is the case as the actor saw it when they decided: if its status or
+	// handler has changed since (someone else acted first), the action is refused with
+	// ErrChanged rather than applied to a case the actor did not see.
+	Seen *Seen
+}
+
+// Seen is what an action was decided on: the case's status and handler (0 for none).
+type Seen struct {
+	Status     Status
+	AssigneeID int64
+}
+
+// SeenOf is what a case shows of itself to someone about to act on it.
+func SeenOf(c Case) *Seen {
+	s := &Seen{Status: c.Status}
+	if c.AssigneeID != nil {
+		s.AssigneeID = *c.AssigneeID
+	}
+	return s
 }
 
 // AssignParams are an office's assignment (交办) of a case to a handler.
@@ -128,6 +147,9 @@ func (s *Store) transition(ctx context.Context, verb string, p ActParams, fn fun
 				out = t.c
 				return nil
 			}
+		}
+		if p.Seen != nil && *SeenOf(t.c) != *p.Seen {
+			return fmt.Errorf("now %s: %w", t.c.Status, ErrChanged)
 		}
 		if err := fn(ctx, t); err != nil {
 			return err
