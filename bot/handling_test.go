@@ -508,3 +508,215 @@ func TestHandBackExtensionsAndEscalation(t *testing.T) {
 	contains(t, h.next(t, cityU, ncity, 1)[0], b+" has been escalated to your office: 需协调省级部门")
 	contains(t, h.say(t, cityU, "/triage"), b, "[escalated]")
 }
+
+// The county office (Chinese) judges three reports of one owner (English): merges a
+// duplicate (refusing a bad target first), does not accept one, urges the handler of the
+// third once it is overdue from /overdue, and closes it out when the owner is not satisfied
+// and nothing more can be done. The owner is told each with the reason.
+func TestMergeRejectUrgeAndCloseOut(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := startDemo(t)
+	owner := telegramtest.User{ID: 9401, FirstName: "Chen", LanguageCode: "en"}
+	officeU := telegramtest.User{ID: 9402, FirstName: "高静", LanguageCode: "zh-hans"}
+	cadreU := telegramtest.User{ID: 9403, FirstName: "Zhang", LanguageCode: "en"}
+	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E002"}))
+	office := h.join(t, officeU, "P017", store.RoleOffice)
+	cadre := h.join(t, cadreU, "P002", store.RoleHandler)
+	h.unlink(t, "E002")
+	x := h.file(t, owner, "E002", "Trucks cannot reach the quarry: the bridge is closed.")
+	y := h.file(t, owner, "E002", "The bridge to the quarry is still closed to trucks.")
+	z := h.file(t, owner, "E002", "Please lower our electricity price.")
+	contains(t, h.say(t, officeU, "/triage"), "共 3 件", x, y, z)
+
+	// Merge, from the command, after a target that will not do.
+	contains(t, h.say(t, officeU, "/merge "+y), "将 "+y+" 并入哪个问题")
+	for _, bad := range []string{y, "XC-20990101-0001", "'; DROP TABLE cases; --"} {
+		contains(t, h.sayK(t, officeU, bad, 2)[0], "这不是本活动办能看到的未办结问题")
+	}
+	contains(t, h.say(t, officeU, strings.ToLower(x)), "请确认——将 "+y+" 并入 "+x)
+	n := len(h.sim.Messages(owner.ID))
+	m, _ := h.press(t, officeU, "✔ 确认提交")
+	contains(t, m, y+" 已并案")
+	contains(t, h.next(t, owner, n, 1)[0], "Your problem "+y+" is the same as problem "+x)
+
+	// Not accepted, from the case's view.
+	view := h.say(t, officeU, "/status "+z)
+	m = h.tap(t, officeU, view, "🚫 不予受理", 1)[0]
+	contains(t, m, z+" 不予受理的理由是什么")
+	contains(t, h.sayK(t, officeU, "否", 2)[0], "太短")
+	h.say(t, officeU, "电价由省发改委统一核定，不属于活动办办理范围")
+	n = len(h.sim.Messages(owner.ID))
+	m, _ = h.press(t, officeU, "✔ 确认提交")
+	contains(t, m, z+" 不予受理，已告知反映人理由")
+	contains(t, h.next(t, owner, n, 1)[0], "Your problem "+z+" was not accepted. Reason: 电价由省发改委统一核定")
+	contains(t, h.say(t, officeU, "/triage"), "共 1 件", x)
+
+	// Overdue: listed by how late, urged with one press.
+	if _, err := h.store.Assign(ctx, store.AssignParams{ActParams: store.ActParams{Ticket: x, ActorID: office}, AssigneeID: cadre}); err != nil {
+		t.Fatal(err)
+	}
+	h.settled(t)
+	contains(t, h.say(t, officeU, "/overdue"), "本辖区没有超期的问题")
+	h.travel(3 * 24 * time.Hour)
+	list := h.say(t, officeU, "/overdue")
+	contains(t, list, "超期问题（共 1 件", x, "已超期 2 天", "前签收", "张振华")
+	nc := len(h.sim.Messages(cadreU.ID))
+	contains(t, h.tap(t, officeU, list, "⏰ 催办", 1)[0], "已向 "+x+" 的承办人催办")
+	urged := h.next(t, cadreU, nc, 1)[0]
+	contains(t, urged, "urges you to handle "+x, "bridge is closed")
+	if c, _ := h.store.CaseByTicket(ctx, x); c.UrgeCount != 1 {
+		t.Fatalf("urged %d times", c.UrgeCount)
+	}
+
+	// Resolved, not satisfied, closed out with the reason.
+	for _, step := range []func() error{h.act(t, h.store.Sign, x, cadre, ""), h.act(t, h.store.Resolve, x, cadre, "A temporary crossing is open.")} {
+		h.after(t, owner, step)
+	}
+	h.after(t, officeU, func() error {
+		_, err := h.store.Feedback(ctx, store.FeedbackParams{ActParams: store.ActParams{Ticket: x, ActorID: h.ownerID(t, owner), Note: "Too narrow for our trucks."},
+			Satisfaction: store.Unsatisfied})
+		return err
+	})
+	view = h.say(t, officeU, "/status "+x)
+	m = h.tap(t, officeU, view, "🗂 销号", 1)[0]
+	contains(t, m, "为什么仍将 "+x+" 销号")
+	h.say(t, officeU, "新桥已列入明年计划，临时便道已满足基本通行")
+	n = len(h.sim.Messages(owner.ID))
+	m, _ = h.press(t, officeU, "✔ 确认提交")
+	contains(t, m, x+" 已销号")
+	contains(t, h.next(t, owner, n, 1)[0], "Your problem "+x+" has been closed by the campaign office. Reason: 新桥已列入明年计划")
+	if c, _ := h.store.CaseByTicket(ctx, x); c.Status != store.StatusClosed || *c.CloseReason != "written_off" {
+		t.Fatalf("closed out %+v", c)
+	}
+	contains(t, h.say(t, officeU, "/triage"), "目前没有等待活动办处理的问题")
+}
+
+// ownerID is the person behind a reporter's account.
+func (h *harness) ownerID(t *testing.T, u telegramtest.User) int64 {
+	t.Helper()
+	a, err := h.store.ActorByAccount(context.Background(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.PersonID
+}
+
+// lastWithButtons is u's latest message that has buttons.
+func (h *harness) lastWithButtons(t *testing.T, u telegramtest.User) telegramtest.Message {
+	t.Helper()
+	msgs := h.sim.Messages(u.ID)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if len(msgs[i].Buttons) > 0 {
+			return msgs[i]
+		}
+	}
+	t.Fatalf("%s has no message with buttons", u.FirstName)
+	return telegramtest.Message{}
+}
+
+// confirmTogether presses the confirm buttons of two people at the same moment and returns
+// what each is answered.
+func (h *harness) confirmTogether(t *testing.T, a, b telegramtest.User, labelA, labelB string) (telegramtest.Message, telegramtest.Message) {
+	t.Helper()
+	ma, mb := h.lastWithButtons(t, a), h.lastWithButtons(t, b)
+	na, nb := len(h.sim.Messages(a.ID)), len(h.sim.Messages(b.ID))
+	da, db := button(t, ma, labelA), button(t, mb, labelB)
+	go h.sim.PressButton(a, ma, da)
+	h.sim.PressButton(b, mb, db)
+	return h.next(t, a, na, 1)[0], h.next(t, b, nb, 1)[0]
+}
+
+func (h *harness) events(t *testing.T, no, kind string) int {
+	t.Helper()
+	var n int
+	if err := h.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id
+		WHERE c.ticket_no = $1 AND e.kind = $2`, no, kind).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Two members of an office assign one case at the same moment, each to a different handler:
+// one assignment stands, the other is told the case changed meanwhile, and only one handler
+// hears of it. A handler confirming a result while the office confirms a reassignment: one
+// of the two happens, and the other is told so.
+func TestConcurrentDecisionsOnOneCase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := startDemo(t)
+	owner := telegramtest.User{ID: 9501, FirstName: "Chen", LanguageCode: "en"}
+	gao := telegramtest.User{ID: 9502, FirstName: "Gao", LanguageCode: "en"}
+	lin := telegramtest.User{ID: 9503, FirstName: "Lin", LanguageCode: "en"}
+	zhang := telegramtest.User{ID: 9504, FirstName: "Zhang", LanguageCode: "en"}
+	liu := telegramtest.User{ID: 9505, FirstName: "Liu", LanguageCode: "en"}
+	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E002"}))
+	h.join(t, gao, "P017", store.RoleOffice)
+	h.join(t, lin, "P018", store.RoleOffice)
+	zhangID := h.join(t, zhang, "P002", store.RoleHandler)
+	liuID := h.join(t, liu, "P003", store.RoleHandler)
+	h.unlink(t, "E002")
+	no := h.file(t, owner, "E002", "The quarry's access road needs a permit renewed.")
+
+	assignTo := func(u telegramtest.User, who string) {
+		h.say(t, u, "/assign "+no)
+		h.press(t, u, "Power, water and gas")
+		h.press(t, u, "ordinary")
+		m, _ := h.press(t, u, who)
+		contains(t, m, "Please confirm — assign "+no)
+	}
+	assignTo(gao, "张振华 县财政局")
+	assignTo(lin, "刘秀英 县自然资源局")
+	nz, nl := len(h.sim.Messages(zhang.ID)), len(h.sim.Messages(liu.ID))
+	a, b := h.confirmTogether(t, gao, lin, "✔ Confirm", "✔ Confirm")
+	done, changed := a, b
+	winner, loser, winnerID := zhang, liu, zhangID
+	if strings.Contains(b.Text, "is assigned") {
+		done, changed, winner, loser, winnerID = b, a, liu, zhang, liuID
+	}
+	contains(t, done, no+" is assigned")
+	contains(t, changed, no+" changed while you were at it")
+	if n := h.events(t, no, store.EventAssigned); n != 1 {
+		t.Fatalf("%d assignments recorded", n)
+	}
+	h.settled(t)
+	if c, _ := h.store.CaseByTicket(ctx, no); c.AssigneeID == nil || *c.AssigneeID != winnerID {
+		t.Fatalf("assigned to %v, want %d", c.AssigneeID, winnerID)
+	}
+	if got := len(h.sim.Messages(winner.ID)) - map[int64]int{zhang.ID: nz, liu.ID: nl}[winner.ID]; got != 1 {
+		t.Errorf("%s got %d messages, want the assignment", winner.FirstName, got)
+	}
+	if got := len(h.sim.Messages(loser.ID)) - map[int64]int{zhang.ID: nz, liu.ID: nl}[loser.ID]; got != 0 {
+		t.Errorf("%s got %d messages, want none", loser.FirstName, got)
+	}
+
+	// The handler signs and writes a result; the office reassigns meanwhile; both confirm.
+	h.say(t, winner, "/status "+no)
+	h.press(t, winner, "✍ Sign for it")
+	h.say(t, winner, "/resolve "+no)
+	h.say(t, winner, "The permit was renewed today.")
+	h.press(t, winner, "Skip")
+	other := "刘秀英 县自然资源局"
+	if winner == liu {
+		other = "张振华 县财政局"
+	}
+	assignTo(gao, other)
+	resolved, reassigned := h.events(t, no, store.EventResolved), h.events(t, no, store.EventAssigned)
+	hm, om := h.confirmTogether(t, winner, gao, "✔ Confirm", "✔ Confirm")
+	c, _ := h.store.CaseByTicket(ctx, no)
+	switch c.Status {
+	case store.StatusResolved:
+		contains(t, hm, no+" is resolved")
+		contains(t, om, no+" changed while you were at it")
+	case store.StatusAssigned:
+		contains(t, om, no+" is assigned")
+		if !strings.Contains(hm.Text, no+" changed while you were at it") && !strings.Contains(hm.Text, "You may not do this with "+no) {
+			t.Fatalf("the handler was told %q", hm.Text)
+		}
+	default:
+		t.Fatalf("status %s", c.Status)
+	}
+	if r, a := h.events(t, no, store.EventResolved)-resolved, h.events(t, no, store.EventAssigned)-reassigned; r+a != 1 {
+		t.Fatalf("%d results and %d reassignments recorded, want one of them", r, a)
+	}
+}

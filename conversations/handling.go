@@ -310,7 +310,7 @@ func (h *handling) list(ctx context.Context, c Call, kind string, page int, edit
 		return []Reply{{MessageID: none, Edit: edit}}, nil
 	}
 	t := func(id string, d map[string]any) string { return h.e.tr.T(c.Lang, id, d) }
-	now := time.Now()
+	now := h.st.Now()
 	loc := h.st.Location()
 	var b strings.Builder
 	var rows [][]Button
@@ -319,7 +319,8 @@ func (h *handling) list(ctx context.Context, c Call, kind string, page int, edit
 		if l.DueAt != nil {
 			due = t(limitMsg[l.Limit], map[string]any{"At": l.DueAt.In(loc).Format("01-02 15:04")})
 			if l.DueAt.Before(now) {
-				late = t(MsgLate, map[string]any{"Days": int(now.Sub(*l.DueAt).Hours()/24) + 1})
+				// whole days late, at least one
+				late = t(MsgLate, map[string]any{"Days": max(1, int(now.Sub(*l.DueAt).Hours()/24))})
 			}
 		}
 		why := ""
