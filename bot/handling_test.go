@@ -131,6 +131,11 @@ func TestTheFullLoopAcrossThreePeople(t *testing.T) {
 	signed := h.tap(t, handlerU, assigned, "✍ Sign for it", 1)[0]
 	contains(t, signed, "You signed for "+no, "resolve by")
 	contains(t, h.next(t, owner, no0, 1)[0], "张振华 has signed for your problem "+no)
+	// A second press is answered plainly and changes nothing.
+	contains(t, h.tap(t, handlerU, assigned, "✍ Sign for it", 1)[0], "This cannot be done with "+no+" as it stands now")
+	if n := h.events(t, no, store.EventSigned); n != 1 {
+		t.Fatalf("%d signatures recorded", n)
+	}
 	m = h.tap(t, handlerU, signed, "📝 Progress", 1)[0]
 	contains(t, m, "Write the progress on "+no)
 	h.say(t, handlerU, "The power company is checking the line.")

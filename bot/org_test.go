@@ -195,14 +195,33 @@ func TestHelpAndMenuFollowRoles(t *testing.T) {
 	if !strings.Contains(menu, `"command":"unjoined","description":"查看尚未加入的人员和单位"`) || strings.Contains(menu, `"new"`) {
 		t.Errorf("office menu %s", menu)
 	}
+	for _, c := range []string{`"command":"triage","description":"待活动办处理的问题"`, `"command":"overdue"`} {
+		if !strings.Contains(menu, c) {
+			t.Errorf("office menu %s lacks %s", menu, c)
+		}
+	}
 	m = h.say(t, officeU, "/help")
-	contains(t, m, "/unjoined — 查看尚未加入的人员和单位", "/status — ")
-	if strings.Contains(m.Text, "/new") || strings.Contains(m.Text, "/invite") {
+	contains(t, m, "/unjoined — 查看尚未加入的人员和单位", "/status — ", "/triage — 待活动办处理的问题", "/overdue — 超期问题")
+	if strings.Contains(m.Text, "/new") || strings.Contains(m.Text, "/invite") || strings.Contains(m.Text, "/inbox") {
 		t.Errorf("an office is offered %q", m.Text)
 	}
 
+	cadre := telegramtest.User{ID: 8704, FirstName: "Li", LanguageCode: "en"}
+	h.join(t, cadre, "P001", store.RoleHandler)
+	m = h.say(t, cadre, "/help")
+	contains(t, m, "/inbox — My cases to handle", "/status — ")
+	if strings.Contains(m.Text, "/triage") || strings.Contains(m.Text, "/new") {
+		t.Errorf("a handler is offered %q", m.Text)
+	}
+
 	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
-	contains(t, h.say(t, owner, "/help"), "/new — 反映问题", "/add — ", "/rate — ")
+	m = h.say(t, owner, "/help")
+	contains(t, m, "/new — 反映问题", "/add — ", "/rate — ")
+	if strings.Contains(m.Text, "/inbox") || strings.Contains(m.Text, "/triage") {
+		t.Errorf("a reporter is offered %q", m.Text)
+	}
+	contains(t, h.say(t, owner, "/inbox"), "您没有进行这项操作的权限")
+	contains(t, h.say(t, owner, "/triage"), "您没有进行这项操作的权限")
 	msgs := h.sayK(t, owner, "/lang", 1)
 	h.sim.PressButton(owner, msgs[0], button(t, msgs[0], "English"))
 	if _, err := h.sim.WaitCall(waitCtx(t), "setMyCommands", func(c telegramtest.Call) bool {
