@@ -725,3 +725,56 @@ func TestConcurrentDecisionsOnOneCase(t *testing.T) {
 		t.Fatalf("%d results and %d reassignments recorded, want one of them", r, a)
 	}
 }
+
+// A county office hands a case over to the working group of its category (专班) instead of a
+// handler; the group is told, finds it in its queue and assigns it anywhere in the city.
+func TestTriageHandsACaseToAWorkingGroup(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := startDemo(t)
+	owner := telegramtest.User{ID: 9601, FirstName: "Chen", LanguageCode: "en"}
+	officeU := telegramtest.User{ID: 9602, FirstName: "高静", LanguageCode: "zh-hans"}
+	groupU := telegramtest.User{ID: 9603, FirstName: "Zhang", LanguageCode: "en"}
+	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E002"}))
+	h.join(t, officeU, "P017", store.RoleOffice)
+	h.join(t, groupU, "P022", store.RoleOffice)
+	h.unlink(t, "E002")
+	no := h.file(t, owner, "E002", "The kilns need a second power line before winter.")
+
+	h.say(t, officeU, "/assign "+no)
+	h.press(t, officeU, "用电/用水/用气")
+	m, _ := h.press(t, officeU, "重大复杂")
+	contains(t, m, "→ 为交由专班办理")
+	var groups []string
+	for _, row := range m.Buttons {
+		for _, b := range row {
+			if strings.HasPrefix(b.Text, "→ ") {
+				groups = append(groups, b.Text)
+			}
+		}
+	}
+	if len(groups) != 4 || groups[0] != "→ 要素保障专班" {
+		t.Errorf("working groups offered %q, want the category's first of four", groups)
+	}
+	m, _ = h.press(t, officeU, "→ 要素保障专班")
+	contains(t, m, "交办给 → 要素保障专班")
+	ng := len(h.sim.Messages(groupU.ID))
+	m, _ = h.press(t, officeU, "✔ 确认提交")
+	contains(t, m, no+" 已交由专班办理")
+	contains(t, h.next(t, groupU, ng, 1)[0], no+" has been escalated to your office", "second power line")
+	c, _ := h.store.CaseByTicket(ctx, no)
+	if c.Status != store.StatusSubmitted || c.Complexity != store.Complex || c.CategoryID == nil {
+		t.Fatalf("handed over %+v", c)
+	}
+	contains(t, h.say(t, groupU, "/triage"), no, "[escalated]")
+	h.say(t, groupU, "/assign "+no)
+	h.press(t, groupU, "Power, water and gas")
+	h.press(t, groupU, "major or complex")
+	h.press(t, groupU, "杨淑芬 县人力资源和社会保障局")
+	m, _ = h.press(t, groupU, "✔ Confirm")
+	contains(t, m, no+" is assigned")
+	if c, _ := h.store.CaseByTicket(ctx, no); c.AssigneeID == nil || *c.AssigneeID != h.personID(t, "P005") {
+		t.Fatalf("assigned to %v", c.AssigneeID)
+	}
+	contains(t, h.say(t, officeU, "/status "+no), "提级到要素保障专班")
+}

@@ -214,6 +214,7 @@ const (
 	MsgDoneExtAsked      = "done_ext_asked"
 	MsgDoneMerged        = "done_merged"
 	MsgDoneAssigned      = "done_assigned"
+	MsgDoneHandedOver    = "done_handed_over"
 	MsgBtnProgress       = "btn_progress"
 	MsgBtnResolve        = "btn_resolve"
 	MsgBtnExtension      = "btn_extension"

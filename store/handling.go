@@ -96,6 +96,80 @@ func (s *Store) Escalate(ctx context.Context, p ActParams) (Case, error) {
 	})
 }
 
+// HandOverParams give a case to a working group (专班) at triage: its office takes the case
+// over and assigns it within the whole city.
+type HandOverParams struct {
+	ActParams
+	OfficeID int64
+	// CategoryID and Complexity, when set, correct the case's category and class as the
+	// office judged them.
+	CategoryID *int64
+	Complexity string
+}
+
+// HandOver gives a case to a working group's office instead of a handler: an office that
+// covers the case may; the working group is told and finds it in its queue.
+func (s *Store) HandOver(ctx context.Context, p HandOverParams) (Case, error) {
+	return s.transition(ctx, "hand over", p.ActParams, func(ctx context.Context, t *act) error {
+		if err := t.office(ctx, t.c.RegionID); err != nil {
+			return err
+		}
+		if err := t.from(StatusSubmitted, StatusAssigned, StatusInProgress); err != nil {
+			return err
+		}
+		var name string
+		err := t.tx.QueryRow(ctx, "SELECT name FROM offices WHERE id = $1 AND working_group IS NOT NULL", p.OfficeID).Scan(&name)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && t.c.OfficeID != nil && *t.c.OfficeID == p.OfficeID) {
+			return fmt.Errorf("office %d is no other working group: %w", p.OfficeID, ErrInvalid)
+		}
+		if err != nil {
+			return err
+		}
+		if p.Complexity != "" && p.Complexity != Ordinary && p.Complexity != Complex {
+			return fmt.Errorf("complexity %q: %w", p.Complexity, ErrInvalid)
+		}
+		if p.CategoryID != nil {
+			if err := t.setCategory(ctx, *p.CategoryID); err != nil {
+				return err
+			}
+		}
+		if _, err := t.tx.Exec(ctx, `UPDATE cases SET office_id = $2, escalation_pending = true, complexity = coalesce(nullif($3, ''), complexity),
+			updated_at = $4 WHERE id = $1`, t.c.ID, p.OfficeID, p.Complexity, t.now); err != nil {
+			return err
+		}
+		if _, err := t.event(ctx, EventEscalated, "", p.ActParams, false, map[string]any{"Office": name}); err != nil {
+			return err
+		}
+		return t.notifyOffice(ctx, &p.OfficeID, NoticeEscalated, map[string]any{"Note": strings.TrimSpace(p.Note), "Description": t.c.Description})
+	})
+}
+
+// WorkingGroup is a working group's office, to which a case may be handed over.
+type WorkingGroup struct {
+	OfficeID int64  `db:"id"`
+	Name     string `db:"name"`
+	// Code is the working group's, as categories name it.
+	Code string `db:"working_group"`
+	// Matches: the working group of the case's category.
+	Matches bool `db:"matches"`
+}
+
+// WorkingGroups lists the working groups' offices a case may be handed over to (not the one
+// it answers to), the one of its category first.
+func (s *Store) WorkingGroups(ctx context.Context, ticket string) ([]WorkingGroup, error) {
+	rows, err := s.pool.Query(ctx, `SELECT o.id, o.name, o.working_group, coalesce(o.working_group = k.working_group, false) AS matches
+		FROM offices o LEFT JOIN cases c ON c.ticket_no = $1 LEFT JOIN categories k ON k.id = c.category_id
+		WHERE o.working_group IS NOT NULL AND o.id IS DISTINCT FROM c.office_id ORDER BY matches DESC, o.id`, ticket)
+	if err != nil {
+		return nil, fmt.Errorf("working groups: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[WorkingGroup])
+	if err != nil {
+		return nil, fmt.Errorf("working groups: %w", err)
+	}
+	return out, nil
+}
+
 // upperOffice is the office above the one a case answers to: the nearest office of a region
 // above that office's region, or at the top, the working group of the case's category.
 func upperOffice(ctx context.Context, tx pgx.Tx, c Case) (int64, string, error) {

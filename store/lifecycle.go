@@ -309,6 +309,20 @@ func (t *act) notify(ctx context.Context, personID *int64, msg string, data map[
 	return t.s.NotifyTx(ctx, t.tx, n)
 }
 
+// setCategory corrects a case's category at triage to one of its unit kind's.
+func (t *act) setCategory(ctx context.Context, categoryID int64) error {
+	var ok bool
+	if err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM categories k LEFT JOIN units u ON u.id = $2
+		WHERE k.id = $1 AND k.active AND (u.id IS NULL OR k.unit_kind = u.kind))`, categoryID, t.c.UnitID).Scan(&ok); err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("category %d: %w", categoryID, ErrInvalid)
+	}
+	_, err := t.tx.Exec(ctx, "UPDATE cases SET category_id = $2 WHERE id = $1", t.c.ID, categoryID)
+	return err
+}
+
 // notifyReporters tells the case's reporter, with the buttons, and the reporters of cases
 // merged into it, who follow it, without them (they cannot act on another's case):
 // followerMsg, when set, is what they are told instead.
@@ -398,15 +412,7 @@ func (s *Store) Assign(ctx context.Context, p AssignParams) (Case, error) {
 			complexity = p.Complexity
 		}
 		if p.CategoryID != nil {
-			var ok bool
-			if err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM categories k LEFT JOIN units u ON u.id = $2
-				WHERE k.id = $1 AND k.active AND (u.id IS NULL OR k.unit_kind = u.kind))`, *p.CategoryID, t.c.UnitID).Scan(&ok); err != nil {
-				return err
-			}
-			if !ok {
-				return fmt.Errorf("category %d: %w", *p.CategoryID, ErrInvalid)
-			}
-			if _, err := t.tx.Exec(ctx, "UPDATE cases SET category_id = $2 WHERE id = $1", t.c.ID, *p.CategoryID); err != nil {
+			if err := t.setCategory(ctx, *p.CategoryID); err != nil {
 				return err
 			}
 		}
