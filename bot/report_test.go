@@ -29,15 +29,10 @@ func (h *harness) sayK(t *testing.T, u telegramtest.User, text string, k int) []
 // returns the next message. It returns the update, for redelivery.
 func (h *harness) press(t *testing.T, u telegramtest.User, label string) (telegramtest.Message, telegramtest.Update) {
 	t.Helper()
-	msgs := h.sim.Messages(u.ID)
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if len(msgs[i].Buttons) > 0 {
-			upd := h.sim.PressButton(u, msgs[i], button(t, msgs[i], label))
-			return h.next(t, u, len(msgs), 1)[0], upd
-		}
-	}
-	t.Fatalf("no message with buttons for %q", label)
-	return telegramtest.Message{}, telegramtest.Update{}
+	n := len(h.sim.Messages(u.ID))
+	m := h.lastWithButtons(t, u)
+	upd := h.sim.PressButton(u, m, button(t, m, label))
+	return h.next(t, u, n, 1)[0], upd
 }
 
 func (h *harness) send(t *testing.T, u telegramtest.User, play func() telegramtest.Update, k int) []telegramtest.Message {
