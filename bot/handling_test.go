@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -777,4 +778,52 @@ func TestTriageHandsACaseToAWorkingGroup(t *testing.T) {
 		t.Fatalf("assigned to %v", c.AssigneeID)
 	}
 	contains(t, h.say(t, officeU, "/status "+no), "提级到要素保障专班")
+}
+
+// A handler's inbox pages through many cases, soonest limit first, the overdue marked.
+func TestInboxPagesSoonestFirst(t *testing.T) {
+	t.Parallel()
+	h := startDemo(t)
+	owner := telegramtest.User{ID: 9701, FirstName: "Yang", LanguageCode: "en"}
+	cadreU := telegramtest.User{ID: 9702, FirstName: "Li", LanguageCode: "en"}
+	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
+	h.join(t, cadreU, "P001", store.RoleHandler)
+	var nos []string
+	for i := range 7 {
+		nos = append(nos, h.file(t, owner, "E001", fmt.Sprintf("Problem number %d of the workshop.", i+1)))
+		h.travel(time.Hour)
+	}
+	h.settled(t)
+	// The oldest is signed: its next limit, first feedback, comes later than the others' signing.
+	if _, err := h.store.Sign(context.Background(), store.ActParams{Ticket: nos[0], ActorID: h.personID(t, "P001")}); err != nil {
+		t.Fatal(err)
+	}
+	h.travel(20 * time.Hour) // the first ones are now late to be signed
+	page := h.say(t, cadreU, "/inbox")
+	contains(t, page, "(7 in all, page 1/2)", nos[1], nos[5], "⚠ 1 day(s) late")
+	if strings.Contains(page.Text, nos[0]) || strings.Contains(page.Text, nos[6]) {
+		t.Errorf("page 1 holds a case of page 2: %s", page.Text)
+	}
+	if strings.Index(page.Text, nos[1]) > strings.Index(page.Text, nos[2]) {
+		t.Errorf("not soonest first: %s", page.Text)
+	}
+	h.sim.PressButton(cadreU, page, button(t, page, "Next ›"))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		m := h.sim.Messages(cadreU.ID)
+		var edited telegramtest.Message
+		for _, x := range m {
+			if x.MessageID == page.MessageID {
+				edited = x
+			}
+		}
+		if strings.Contains(edited.Text, "page 2/2") {
+			contains(t, edited, nos[6], nos[0], "first feedback by")
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("page 2 never shown: %q", edited.Text)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
