@@ -364,8 +364,8 @@ func byHandler(v store.CaseView) bool { return v.Handler }
 func byOffice(v store.CaseView) bool  { return v.Office }
 func byEither(v store.CaseView) bool  { return v.Handler || v.Office }
 
-// in is true of a case in one of the states.
-func in(ss ...store.Status) func(store.CaseView) bool {
+// inStatus is true of a case in one of the states.
+func inStatus(ss ...store.Status) func(store.CaseView) bool {
 	return func(v store.CaseView) bool {
 		for _, s := range ss {
 			if v.Status == s {
@@ -475,22 +475,22 @@ func (h *handling) noteDialog(a noteAction) *Dialog {
 }
 
 func (h *handling) dialogs() []*Dialog {
-	working := in(store.StatusAssigned, store.StatusInProgress)
+	working := inStatus(store.StatusAssigned, store.StatusInProgress)
 	flagged := func(v store.CaseView) bool { return v.Status == store.StatusResolved && v.Flagged }
 	extension := func(v store.CaseView) bool { return working(v) && v.ExtensionUntil != nil }
 	return []*Dialog{
 		h.noteDialog(noteAction{name: "handback", button: store.HandBackButton, verb: MsgActHandBack, ask: MsgAskHandBack, done: MsgDoneHandedBack,
-			minLen: 5, rule: rule{byHandler, in(store.StatusAssigned)}, do: h.st.HandBack}),
+			minLen: 5, rule: rule{byHandler, inStatus(store.StatusAssigned)}, do: h.st.HandBack}),
 		h.noteDialog(noteAction{name: "progress", button: "pg", verb: MsgActProgress, ask: MsgAskProgress, done: MsgDoneProgress,
-			minLen: 5, files: true, rule: rule{byHandler, in(store.StatusInProgress)}, do: h.st.Progress}),
+			minLen: 5, files: true, rule: rule{byHandler, inStatus(store.StatusInProgress)}, do: h.st.Progress}),
 		h.noteDialog(noteAction{name: "resolve", button: "rs", verb: MsgActResolve, ask: MsgAskResult, done: MsgDoneResolved,
-			minLen: 5, files: true, rule: rule{byHandler, in(store.StatusInProgress)}, do: h.st.Resolve}),
+			minLen: 5, files: true, rule: rule{byHandler, inStatus(store.StatusInProgress)}, do: h.st.Resolve}),
 		h.noteDialog(noteAction{name: "escalate", button: "es", verb: MsgActEscalate, ask: MsgAskEscalate, done: MsgDoneEscalated,
 			minLen: 5, rule: rule{byEither, func(v store.CaseView) bool {
 				return working(v) || (v.Office && v.Status == store.StatusSubmitted)
 			}}, do: h.st.Escalate}),
 		h.noteDialog(noteAction{name: "reject", button: "rj", verb: MsgActReject, ask: MsgAskReject, done: MsgDoneRejected,
-			minLen: 5, rule: rule{byOffice, in(store.StatusSubmitted)}, do: h.st.Reject}),
+			minLen: 5, rule: rule{byOffice, inStatus(store.StatusSubmitted)}, do: h.st.Reject}),
 		h.noteDialog(noteAction{name: "refuse", button: "er", verb: MsgActRefuse, ask: MsgAskRefuse, done: MsgDoneRefused,
 			minLen: 5, rule: rule{byOffice, extension},
 			do: func(ctx context.Context, p store.ActParams) (store.Case, error) {
@@ -501,8 +501,8 @@ func (h *handling) dialogs() []*Dialog {
 		h.noteDialog(noteAction{name: "writeoff", button: "wo", verb: MsgActWriteOff, ask: MsgAskWriteOff, done: MsgDoneWrittenOff,
 			minLen: 5, rule: rule{byOffice, flagged}, do: h.st.WriteOff}),
 		h.extensionDialog(rule{byHandler, func(v store.CaseView) bool { return working(v) && v.ExtensionUntil == nil }}),
-		h.mergeDialog(rule{byOffice, in(store.StatusSubmitted, store.StatusAssigned, store.StatusInProgress)}),
-		h.assignDialog(rule{byOffice, in(store.StatusSubmitted, store.StatusAssigned, store.StatusInProgress)}),
+		h.mergeDialog(rule{byOffice, inStatus(store.StatusSubmitted, store.StatusAssigned, store.StatusInProgress)}),
+		h.assignDialog(rule{byOffice, inStatus(store.StatusSubmitted, store.StatusAssigned, store.StatusInProgress)}),
 	}
 }
 
