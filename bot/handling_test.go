@@ -276,11 +276,7 @@ func TestEveryActionIsCheckedAgainstTheActorsRolesAndRegion(t *testing.T) {
 		users[r.name] = u
 		if r.code == "" {
 			h.say(t, u, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
-			a, err := h.store.ActorByAccount(ctx, u.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids[r.name] = a.PersonID
+			ids[r.name] = h.ownerID(t, u)
 			continue
 		}
 		ids[r.name] = h.join(t, u, r.code, r.role)
@@ -598,7 +594,7 @@ func TestMergeRejectUrgeAndCloseOut(t *testing.T) {
 	contains(t, h.say(t, officeU, "/triage"), "目前没有等待活动办处理的问题")
 }
 
-// ownerID is the person behind a reporter's account.
+// ownerID is the person behind an account.
 func (h *harness) ownerID(t *testing.T, u telegramtest.User) int64 {
 	t.Helper()
 	a, err := h.store.ActorByAccount(context.Background(), u.ID)

@@ -15,11 +15,7 @@ import (
 func (h *harness) join(t *testing.T, u telegramtest.User, code, role string) int64 {
 	t.Helper()
 	h.say(t, u, "/start "+h.invite(t, store.InviteParams{Role: role, PersonCode: code}))
-	a, err := h.store.ActorByAccount(context.Background(), u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a.PersonID
+	return h.ownerID(t, u)
 }
 
 // after runs a change and returns the one message it brings to u; that it is exactly one
