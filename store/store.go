@@ -114,10 +114,10 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 // Pool is the connection pool, for the job workers in bot/ that share it.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// Location is the city's time zone.
 // Now is the store's clock: the time every action is stamped with.
 func (s *Store) Now() time.Time { return s.now() }
 
+// Location is the city's time zone.
 func (s *Store) Location() *time.Location { return s.loc }
 
 // InTx runs fn in one transaction: committed when fn returns nil, rolled back otherwise.
