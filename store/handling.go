@@ -50,7 +50,7 @@ func (s *Store) HandBack(ctx context.Context, p ActParams) (Case, error) {
 		if strings.TrimSpace(p.Note) == "" {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
-		if t.c.AssignedAt != nil && t.now.After(t.c.AssignedAt.In(s.loc).AddDate(0, 0, s.limits.HandBackDays)) {
+		if t.c.AssignedAt != nil && t.now.After(s.after(LimitHandBack, *t.c.AssignedAt, s.limits.HandBackDays)) {
 			return fmt.Errorf("past the hand-back window: %w", ErrTooLate)
 		}
 		if _, err := t.tx.Exec(ctx, `UPDATE cases SET status = 'submitted', assignee_id = NULL, assigned_at = NULL, sign_due_at = NULL,

@@ -362,12 +362,11 @@ func (t *act) when(at time.Time) string { return at.In(t.s.loc).Format("2006-01-
 
 // deadlines are the 13710 limits counted from now, in calendar days of the city's zone.
 func (s *Store) deadlines(now time.Time, complexity string) (sign, feedback, resolve time.Time) {
-	local := now.In(s.loc)
-	sign = local.AddDate(0, 0, s.limits.SignDays)
-	feedback = local.AddDate(0, 0, s.limits.FeedbackDays)
-	resolve = local.AddDate(0, 0, s.limits.ResolveDays)
+	sign = s.after(LimitSign, now, s.limits.SignDays)
+	feedback = s.after(LimitFeedback, now, s.limits.FeedbackDays)
+	resolve = s.after(LimitResolve, now, s.limits.ResolveDays)
 	if complexity == Complex {
-		resolve = local.AddDate(0, s.limits.ComplexMonths, 0)
+		resolve = s.after(LimitComplex, now, s.limits.ComplexMonths)
 	}
 	return sign, feedback, resolve
 }
@@ -525,7 +524,7 @@ func (s *Store) Resolve(ctx context.Context, p ActParams) (Case, error) {
 		if err != nil {
 			return err
 		}
-		due := t.now.AddDate(0, 0, s.limits.FeedbackWindowDays)
+		due := s.after(LimitRating, t.now, s.limits.FeedbackWindowDays)
 		if _, err := s.jobs.InsertTx(ctx, t.tx, FeedbackTimeout{CaseID: t.c.ID, EventID: ev}, &river.InsertOpts{ScheduledAt: due}); err != nil {
 			return fmt.Errorf("schedule feedback timeout: %w", err)
 		}
@@ -763,7 +762,7 @@ func (s *Store) CloseUnanswered(ctx context.Context, job FeedbackTimeout) (close
 			return nil
 		}
 		now := s.now()
-		if due := c.ResolvedAt.AddDate(0, 0, s.limits.FeedbackWindowDays); now.Before(due) {
+		if due := s.after(LimitRating, *c.ResolvedAt, s.limits.FeedbackWindowDays); now.Before(due) {
 			wait = due.Sub(now)
 			return nil
 		}

@@ -25,11 +25,15 @@ type WorkLine struct {
 	Assignee string `db:"assignee"`
 }
 
-// The limits a work line names, and why a case waits in an office's queue.
+// The limits (a work line names the first three; Limits.WorkingDays names any), and why a
+// case waits in an office's queue.
 const (
 	LimitSign     = "sign"
 	LimitFeedback = "feedback"
 	LimitResolve  = "resolve"
+	LimitComplex  = "complex"
+	LimitHandBack = "handback"
+	LimitRating   = "rating"
 
 	WhyNew         = "new"
 	WhyHandedBack  = "handed_back"

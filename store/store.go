@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/bangban/bangban/store/calendar"
 )
 
 // Options configure a Store. The zero value of each field has a documented default.
@@ -24,9 +26,12 @@ type Options struct {
 	// Limits are the 13710 time limits and the feedback window; each zero field takes its
 	// default.
 	Limits Limits
+	// Calendar tells working days for the limits counted in them. Defaults to the calendar
+	// shipped with bangban (calendar.China).
+	Calendar *calendar.Calendar
 }
 
-// Limits are the campaign's time limits (DESIGN.md §4.1), in calendar days counted from the
+// Limits are the campaign's time limits (DESIGN.md §4.1), in days counted from the
 // assignment, and the window a reporter has to answer the feedback questions.
 type Limits struct {
 	// SignDays: the handler studies the case and signs for it (or hands it back). Default 1.
@@ -43,6 +48,26 @@ type Limits struct {
 	// HandBackDays: a handler may hand a case back (退回) this long after its assignment.
 	// Default 2.
 	HandBackDays int
+	// WorkingDays names the rules counted in working days of the calendar rather than in
+	// calendar days (the default): LimitSign, LimitFeedback, LimitResolve, LimitHandBack,
+	// LimitRating; and LimitComplex, whose month then ends on a working day.
+	WorkingDays map[string]bool
+}
+
+// after is the moment a rule's days (or, for LimitComplex, months) run out from from, in
+// the city's time zone: calendar days, or the calendar's working days for the rules so set.
+func (s *Store) after(rule string, from time.Time, n int) time.Time {
+	local := from.In(s.loc)
+	working := s.limits.WorkingDays[rule]
+	switch {
+	case rule == LimitComplex && working:
+		return s.cal.NextWorkday(local.AddDate(0, n, 0))
+	case rule == LimitComplex:
+		return local.AddDate(0, n, 0)
+	case working:
+		return s.cal.AddWorkdays(local, n)
+	}
+	return local.AddDate(0, 0, n)
 }
 
 func (l Limits) withDefaults() Limits {
@@ -64,6 +89,7 @@ type Store struct {
 	prefix string
 	now    func() time.Time
 	limits Limits
+	cal    *calendar.Calendar
 }
 
 // DefaultTicketPrefix is the ticket prefix when none is configured.
@@ -84,6 +110,13 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Calendar == nil {
+		cal, err := calendar.Load("")
+		if err != nil {
+			return nil, fmt.Errorf("load the shipped calendar: %w", err)
+		}
+		opts.Calendar = cal
+	}
 	// No Workers and no Queues: this client only inserts. The bot runs the client that works
 	// the jobs; both share the river tables.
 	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
@@ -91,7 +124,7 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("new job client: %w", err)
 	}
 	return &Store{pool: pool, jobs: jobs, loc: opts.Location, prefix: opts.TicketPrefix, now: opts.Now,
-		limits: opts.Limits.withDefaults()}, nil
+		limits: opts.Limits.withDefaults(), cal: opts.Calendar}, nil
 }
 
 // Open connects to Postgres at url and checks the connection.

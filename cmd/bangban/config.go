@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/calendar"
 )
 
 // Config is everything bangban reads from its environment (DESIGN.md §7), parsed and
@@ -35,6 +37,10 @@ type Config struct {
 	RedisPrefix  string
 	LogLevel     slog.Level
 	LogJSON      bool
+	// The 13710 limits and the calendar their working days come from (DESIGN.md §4.1):
+	// every number configurable, calendar days unless BANGBAN_WORKING_DAYS names the rule.
+	Limits   store.Limits
+	Calendar *calendar.Calendar
 }
 
 // ConfigError names the variable that is wrong and what is wrong with it, in one line.
@@ -131,6 +137,47 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 	default:
 		return bad("LOG_FORMAT", "%q is neither text nor json", f)
 	}
+	for _, l := range []struct {
+		name     string
+		into     *int
+		def, max int
+	}{
+		{"BANGBAN_SIGN_DAYS", &c.Limits.SignDays, 1, 30},
+		{"BANGBAN_FEEDBACK_DAYS", &c.Limits.FeedbackDays, 3, 60},
+		{"BANGBAN_RESOLVE_DAYS", &c.Limits.ResolveDays, 7, 365},
+		{"BANGBAN_COMPLEX_MONTHS", &c.Limits.ComplexMonths, 1, 24},
+		{"BANGBAN_HANDBACK_DAYS", &c.Limits.HandBackDays, 2, 30},
+		{"BANGBAN_RATING_DAYS", &c.Limits.FeedbackWindowDays, 7, 90},
+	} {
+		v := env(l.name, strconv.Itoa(l.def))
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > l.max {
+			return bad(l.name, "%q is not a whole number from 1 to %d", v, l.max)
+		}
+		*l.into = n
+	}
+	c.Limits.WorkingDays = map[string]bool{}
+	rules := []string{store.LimitSign, store.LimitFeedback, store.LimitResolve, store.LimitComplex, store.LimitHandBack, store.LimitRating}
+	switch v := env("BANGBAN_WORKING_DAYS", "none"); v {
+	case "none":
+	case "all":
+		for _, r := range rules {
+			c.Limits.WorkingDays[r] = true
+		}
+	default:
+		for _, r := range strings.Split(v, ",") {
+			r = strings.TrimSpace(r)
+			if !slices.Contains(rules, r) {
+				return bad("BANGBAN_WORKING_DAYS", "%q is not a rule (want all, none, or a comma list of %s)", r, strings.Join(rules, ", "))
+			}
+			c.Limits.WorkingDays[r] = true
+		}
+	}
+	cal, err := calendar.Load(env("BANGBAN_CALENDAR", ""))
+	if err != nil {
+		return bad("BANGBAN_CALENDAR", "%s", firstLine(err))
+	}
+	c.Calendar = cal
 	return c, nil
 }
 

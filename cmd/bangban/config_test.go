@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
@@ -39,6 +40,12 @@ func TestBadConfigGivesOneLineNamingTheVariable(t *testing.T) {
 		{"BANGBAN_TICKET_PREFIX", "xc-1", nil, "capital letters"},
 		{"LOG_LEVEL", "loud", nil, "debug, info"},
 		{"LOG_FORMAT", "xml", nil, "neither text nor json"},
+		{"BANGBAN_SIGN_DAYS", "0", nil, "from 1 to 30"},
+		{"BANGBAN_RESOLVE_DAYS", "seven", nil, "from 1 to 365"},
+		{"BANGBAN_COMPLEX_MONTHS", "-1", nil, "from 1 to 24"},
+		{"BANGBAN_RATING_DAYS", "1000", nil, "from 1 to 90"},
+		{"BANGBAN_WORKING_DAYS", "sign,lunch", nil, `"lunch" is not a rule`},
+		{"BANGBAN_CALENDAR", "/nonexistent/holidays.toml", nil, "open calendar"},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			env := map[string]string{"TELEGRAM_BOT_TOKEN": goodToken, tc.name: tc.value}
@@ -108,5 +115,36 @@ func TestUnknownCommandAndVersion(t *testing.T) {
 	stdout.Reset()
 	if code := run([]string{"version"}, envOf(nil), nil, &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "bangban ") {
 		t.Fatalf("version: %d, %q", code, stdout.String())
+	}
+}
+
+// The limits default to 13710 in calendar days; each number and each rule's count can be set.
+func TestLimitsAreConfigurable(t *testing.T) {
+	t.Parallel()
+	c, err := loadConfig(envOf(map[string]string{}), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := c.Limits; l.SignDays != 1 || l.FeedbackDays != 3 || l.ResolveDays != 7 || l.ComplexMonths != 1 ||
+		l.HandBackDays != 2 || l.FeedbackWindowDays != 7 || len(l.WorkingDays) != 0 || len(c.Calendar.Years()) == 0 {
+		t.Fatalf("defaults %+v", l)
+	}
+	dir := t.TempDir()
+	file := dir + "/cal.toml"
+	if err := os.WriteFile(file, []byte("[2031]\nholidays = [\"2031-01-01\"]\nworkdays = []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = loadConfig(envOf(map[string]string{"BANGBAN_RESOLVE_DAYS": "10", "BANGBAN_WORKING_DAYS": "sign, resolve",
+		"BANGBAN_CALENDAR": file}), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := c.Limits; l.ResolveDays != 10 || !l.WorkingDays["sign"] || !l.WorkingDays["resolve"] || l.WorkingDays["feedback"] ||
+		len(c.Calendar.Years()) != 1 || c.Calendar.Years()[0] != 2031 {
+		t.Fatalf("set %+v, calendar %v", l, c.Calendar.Years())
+	}
+	c, err = loadConfig(envOf(map[string]string{"BANGBAN_WORKING_DAYS": "all"}), false)
+	if err != nil || len(c.Limits.WorkingDays) != 6 {
+		t.Fatalf("all: %v %v", c.Limits.WorkingDays, err)
 	}
 }
