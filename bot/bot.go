@@ -147,6 +147,7 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 			store.LifecycleQueue: {MaxWorkers: 2},
 		},
 		Workers:           workers,
+		PeriodicJobs:      opts.Store.PeriodicJobs(),
 		FetchCooldown:     min(opts.JobPollInterval, 100*time.Millisecond),
 		FetchPollInterval: opts.JobPollInterval,
 		Logger:            opts.Logger.With("component", "jobs"),

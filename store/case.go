@@ -55,6 +55,7 @@ type Case struct {
 	EscalationLevel int        `db:"escalation_level"`
 	AssignedAt      *time.Time `db:"assigned_at"`
 	SignedAt        *time.Time `db:"signed_at"`
+	FirstFeedbackAt *time.Time `db:"first_feedback_at"`
 	// ExtensionUntil is an extension (延期) asked for and not decided yet.
 	ExtensionUntil  *time.Time `db:"extension_until"`
 	ExtensionReason string     `db:"extension_reason"`
@@ -77,7 +78,7 @@ type Case struct {
 
 const caseColumns = `id, assignee_id, sign_due_at, feedback_due_at, resolve_due_at, resolved_at, merged_into_id,
 	solved, satisfaction, feedback_flagged, close_reason, rehandle_count, handback_count, urge_count, office_id, escalation_level,
-	assigned_at, signed_at, extension_until, extension_reason, escalation_pending, ticket_no, status, region_id, unit_id, reporter_id, category_id, description,
+	assigned_at, signed_at, first_feedback_at, extension_until, extension_reason, escalation_pending, ticket_no, status, region_id, unit_id, reporter_id, category_id, description,
 	urgency, complexity, latitude, longitude, created_at, updated_at`
 
 // Event is one immutable entry of a case's timeline.
@@ -322,6 +323,9 @@ func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unit
 		return fmt.Errorf("assign: %w", err)
 	}
 	c.Status, c.AssigneeID, c.SignDueAt, c.FeedbackDueAt, c.ResolveDueAt = StatusAssigned, &cadre, &sign, &feedback, &resolve
+	if err := s.reschedule(ctx, tx, *c, now); err != nil {
+		return err
+	}
 	if _, err := appendEvent(ctx, tx, Event{CaseID: c.ID, At: now, Kind: EventAssigned,
 		FromStatus: ptr(StatusSubmitted), ToStatus: ptr(StatusAssigned), Data: map[string]any{"Assignee": name}}); err != nil {
 		return err

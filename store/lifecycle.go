@@ -154,8 +154,10 @@ func (s *Store) transition(ctx context.Context, verb string, p ActParams, fn fun
 		if err := fn(ctx, t); err != nil {
 			return err
 		}
-		out, err = lockCase(ctx, tx, p.Ticket)
-		return err
+		if out, err = lockCase(ctx, tx, p.Ticket); err != nil {
+			return err
+		}
+		return s.reschedule(ctx, tx, out, t.now)
 	})
 	if err != nil {
 		return Case{}, fmt.Errorf("%s case %s: %w", verb, p.Ticket, err)
@@ -774,6 +776,10 @@ func (s *Store) CloseUnanswered(ctx context.Context, job FeedbackTimeout) (close
 			FromStatus: ptr(StatusResolved), ToStatus: ptr(StatusClosed)}); err != nil {
 			return err
 		}
+		c.Status = StatusClosed
+		if err := s.reschedule(ctx, tx, c, now); err != nil {
+			return err
+		}
 		t := &act{s: s, tx: tx, c: c, now: now}
 		closed = true
 		return t.notifyReporters(ctx, NoticeNoFeedback, "", nil, nil)
@@ -801,8 +807,11 @@ func (w *feedbackTimeoutWorker) Work(ctx context.Context, job *river.Job[Feedbac
 	return nil
 }
 
-// AddWorkers registers the store's own jobs (the lifecycle's timeouts) with the job client
+// AddWorkers registers the store's own jobs (the lifecycle's timeouts, the reminder sweep) with the job client
 // that runs them; their queue is LifecycleQueue.
 func (s *Store) AddWorkers(w *river.Workers) error {
-	return river.AddWorkerSafely(w, &feedbackTimeoutWorker{s: s})
+	if err := river.AddWorkerSafely(w, &feedbackTimeoutWorker{s: s}); err != nil {
+		return err
+	}
+	return river.AddWorkerSafely(w, &reminderSweepWorker{s: s})
 }

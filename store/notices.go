@@ -33,6 +33,14 @@ const (
 	NoticeEscalated      = "office_escalated"
 	NoticeExtensionAsked = "office_extension_asked"
 
+	// Reminders (DESIGN.md §4.2).
+	NoticeDueSoon       = "remind_due_soon"
+	NoticeOverdue       = "remind_overdue"
+	NoticeOverdueOffice = "remind_overdue_office"
+	NoticeNamed         = "remind_named"
+	NoticeAutoEscalated = "remind_escalated"
+	NoticeDigest        = "remind_digest"
+
 	// Buttons on notifications.
 	NoticeBtnSolved   = "btn_fb_solved"
 	NoticeBtnUnsolved = "btn_fb_unsolved"

@@ -52,6 +52,18 @@ type Limits struct {
 	// calendar days (the default): LimitSign, LimitFeedback, LimitResolve, LimitHandBack,
 	// LimitRating; and LimitComplex, whose month then ends on a working day.
 	WorkingDays map[string]bool
+	// WorkStart and WorkEnd bound the working day in the city's time zone, as durations
+	// from midnight: a reminder due outside them, or on a day off, goes out at the start of
+	// the next working day. Default 08:30 and 18:00.
+	WorkStart, WorkEnd time.Duration
+	// DueSoonHours: how long before a limit its handler is reminded (催办). Default 4.
+	DueSoonHours int
+	// NamedAfterDays: working days a case stays overdue before it goes on the bulletin's
+	// named list (通报). Default 5.
+	NamedAfterDays int
+	// EscalateAfter: re-handles, or hand-backs, after which a case is escalated one level up
+	// (提级督办). Default 3.
+	EscalateAfter int
 }
 
 // after is the moment a rule's days (or, for LimitComplex, months) run out from from, in
@@ -77,6 +89,11 @@ func (l Limits) withDefaults() Limits {
 	l.ComplexMonths = cmp.Or(l.ComplexMonths, 1)
 	l.FeedbackWindowDays = cmp.Or(l.FeedbackWindowDays, 7)
 	l.HandBackDays = cmp.Or(l.HandBackDays, 2)
+	l.WorkStart = cmp.Or(l.WorkStart, 8*time.Hour+30*time.Minute)
+	l.WorkEnd = cmp.Or(l.WorkEnd, 18*time.Hour)
+	l.DueSoonHours = cmp.Or(l.DueSoonHours, 4)
+	l.NamedAfterDays = cmp.Or(l.NamedAfterDays, 5)
+	l.EscalateAfter = cmp.Or(l.EscalateAfter, 3)
 	return l
 }
 
