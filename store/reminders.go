@@ -158,8 +158,12 @@ func (s *Store) PendingReminders(ctx context.Context, ticket string) ([]Reminder
 }
 
 // stillDue tells whether a reminder still speaks of the case as it stands; one that does not
-// (the limit was met or moved, the case left its handler) is cancelled instead of sent.
-func stillDue(r Reminder, c Case) bool {
+// (the limit was met or moved, the case left its handler, or a due-soon reminder whose limit
+// has already lapsed: the overdue one says it) is cancelled instead of sent.
+func stillDue(r Reminder, c Case, now time.Time) bool {
+	if r.Kind == ReminderDueSoon && !now.Before(r.LimitAt) {
+		return false
+	}
 	open := c.Status == StatusAssigned || c.Status == StatusInProgress
 	at := func(t *time.Time) bool { return t != nil && t.Equal(r.LimitAt) }
 	switch r.Limit {
@@ -177,18 +181,17 @@ func stillDue(r Reminder, c Case) bool {
 
 // dueItem is one reminder as its recipient is told of it.
 type dueItem struct {
-	msg  string
-	data map[string]any
+	msg    string
+	data   map[string]any
 	caseID int64
 }
 
 // SendDueReminders sends, once, the reminders whose time has come: up to batch of them, in one
 // transaction that marks them sent, records each on its case and enqueues the messages (one
 // digest for a person with several at once). Cases another sweeper or an action holds are
-// left for the next round, so several replicas may sweep at once. It returns how many it
-// handled.
-func (s *Store) SendDueReminders(ctx context.Context, batch int) (int, error) {
-	var handled int
+// left for the next round, so several replicas may sweep at once.
+func (s *Store) SendDueReminders(ctx context.Context, batch int) (Sweep, error) {
+	var out Sweep
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		now := s.now()
 		// Cases first, then their reminders: the order every action locks in.
@@ -236,7 +239,7 @@ func (s *Store) SendDueReminders(ctx context.Context, batch int) (int, error) {
 		}
 		for _, r := range due {
 			c := byID[r.CaseID]
-			if !stillDue(r, c) {
+			if !stillDue(r, c, now) {
 				cancelled = append(cancelled, r.ID)
 				continue
 			}
@@ -300,13 +303,19 @@ func (s *Store) SendDueReminders(ctx context.Context, batch int) (int, error) {
 				return err
 			}
 		}
-		handled = len(sent) + len(cancelled)
+		out = Sweep{Sent: len(sent), Cancelled: len(cancelled)}
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("send due reminders: %w", err)
+		return Sweep{}, fmt.Errorf("send due reminders: %w", err)
 	}
-	return handled, nil
+	return out, nil
+}
+
+// Sweep is what one round of the reminder sweep did: reminders sent, and reminders dropped
+// because the case no longer called for them.
+type Sweep struct {
+	Sent, Cancelled int
 }
 
 // maxDigestButtons is how many cases a digest offers to open with a button.
@@ -383,8 +392,8 @@ type reminderSweepWorker struct {
 
 func (w *reminderSweepWorker) Work(ctx context.Context, _ *river.Job[ReminderSweep]) error {
 	for {
-		n, err := w.s.SendDueReminders(ctx, sweepBatch)
-		if err != nil || n < sweepBatch {
+		r, err := w.s.SendDueReminders(ctx, sweepBatch)
+		if err != nil || r.Sent+r.Cancelled == 0 {
 			return err
 		}
 	}

@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,11 +106,11 @@ func (w *remindWorld) sent(t *testing.T) []string {
 
 func (w *remindWorld) sweep(t *testing.T) int {
 	t.Helper()
-	n, err := w.s.SendDueReminders(context.Background(), 500)
+	r, err := w.s.SendDueReminders(context.Background(), 500)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return r.Sent
 }
 
 // A case assigned on Friday 18 September 2026 at 19:30, the week before 中秋节 with Sunday
@@ -186,5 +188,287 @@ func TestAFridayEveningAssignmentIsRemindedOnTime(t *testing.T) {
 				t.Errorf("%d reminders recorded (%v), want %d", n, err, len(tc.want))
 			}
 		})
+	}
+}
+
+// What a case's reminders become as it changes: signing drops the signing ones; a reminder
+// already sent is not sent again when a later change reschedules; an extension moves the
+// resolving ones; reassigning starts the new handler's; closing leaves none.
+func TestChangesRescheduleAndCancelReminders(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	w := newRemindWorld(t, time.Date(2026, 11, 23, 10, 0, 0, 0, loc), store.Limits{})
+	no := w.assigned(t, store.Ordinary)
+	kinds := func() []string {
+		var out []string
+		for _, l := range w.pending(t, no) {
+			f := strings.Fields(l)
+			out = append(out, f[0]+" "+f[1])
+		}
+		return out
+	}
+	if got := kinds(); !slices.Contains(got, "overdue sign") {
+		t.Fatalf("assigned: %v", got)
+	}
+	// The feedback reminder due soon goes out, then the handler signs: signing reminders go,
+	// and the one sent is not written again.
+	*w.now = w.at(t, "2026-11-24 10:00") // sign overdue (the limit was 11-24 10:00)
+	if n := w.sweep(t); n != 1 {
+		t.Fatalf("swept %d", n)
+	}
+	if _, err := w.s.Sign(ctx, store.ActParams{Ticket: no, ActorID: w.cadre}); err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(); slices.Contains(got, "overdue sign") || slices.Contains(got, "due_soon sign") || !slices.Contains(got, "overdue resolve") {
+		t.Fatalf("signed: %v", got)
+	}
+	if _, err := w.s.Urge(ctx, store.ActParams{Ticket: no, ActorID: w.office}); err != nil {
+		t.Fatal(err)
+	}
+	before := len(w.sent(t))
+	if n := w.sweep(t); n != 0 {
+		t.Fatalf("after an urge %d reminders went out again", n)
+	}
+	// A progress note meets the first-feedback limit.
+	if _, err := w.s.Progress(ctx, store.ActParams{Ticket: no, ActorID: w.cadre, Note: "已联系施工队"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(); slices.ContainsFunc(got, func(k string) bool { return strings.HasSuffix(k, "feedback") }) {
+		t.Fatalf("after progress: %v", got)
+	}
+	// An extension granted moves the resolving reminders to the new limit.
+	c, _ := w.s.CaseByTicket(ctx, no)
+	until := c.ResolveDueAt.AddDate(0, 0, 7)
+	if _, err := w.s.RequestExtension(ctx, store.ExtensionParams{ActParams: store.ActParams{Ticket: no, ActorID: w.cadre, Note: "等待材料"}, Until: until}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.s.DecideExtension(ctx, store.ActParams{Ticket: no, ActorID: w.office}, true); err != nil {
+		t.Fatal(err)
+	}
+	rs, _ := w.s.PendingReminders(ctx, no)
+	for _, r := range rs {
+		if !r.LimitAt.Equal(until) {
+			t.Errorf("after the extension a reminder for %s", r.LimitAt)
+		}
+	}
+	// Reassigned: the new handler's reminders, from now.
+	if _, err := w.s.Assign(ctx, store.AssignParams{ActParams: store.ActParams{Ticket: no, ActorID: w.office}, AssigneeID: w.other}); err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(); !slices.Contains(got, "overdue sign") {
+		t.Fatalf("reassigned: %v", got)
+	}
+	// Resolved: nothing is pending, and nothing goes out when the old times come.
+	if _, err := w.s.Sign(ctx, store.ActParams{Ticket: no, ActorID: w.other}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.s.Resolve(ctx, store.ActParams{Ticket: no, ActorID: w.other, Note: "道路已硬化"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(); len(got) != 0 {
+		t.Fatalf("resolved: %v", got)
+	}
+	*w.now = w.now.AddDate(0, 1, 0)
+	w.sweep(t)
+	if got := w.sent(t); len(got) != before {
+		t.Fatalf("reminders after resolving: %v", got[before:])
+	}
+}
+
+// Many reminders due at once for one person come as one digest; the office's members get one
+// each.
+func TestManyDueCasesMakeOneDigest(t *testing.T) {
+	t.Parallel()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	w := newRemindWorld(t, time.Date(2026, 11, 23, 10, 0, 0, 0, loc), store.Limits{})
+	var nos []string
+	for range 4 {
+		nos = append(nos, w.assigned(t, store.Ordinary))
+	}
+	*w.now = w.at(t, "2026-11-24 10:00") // every signing limit lapses now
+	if n := w.sweep(t); n != 4 {
+		t.Fatalf("swept %d, want 4", n)
+	}
+	want := []string{"remind_digest→" + fmt.Sprint(1000+w.cadre), "remind_digest→" + fmt.Sprint(1000+w.office), "remind_digest→" + fmt.Sprint(1000+w.office2)}
+	if got := w.sent(t); !slices.Equal(got, want) {
+		t.Fatalf("sent %v, want %v", got, want)
+	}
+	var items int
+	var buttons int
+	if err := w.s.Pool().QueryRow(context.Background(), `SELECT (args->'data'->>'Count')::int, jsonb_array_length(args->'buttons') FROM river_job
+		WHERE args->>'msg' = 'remind_digest' AND (args->>'chat_id')::bigint = $1`, 1000+w.cadre).Scan(&items, &buttons); err != nil {
+		t.Fatal(err)
+	}
+	if items != 4 || buttons != 4 {
+		t.Fatalf("digest of %d cases with %d buttons", items, buttons)
+	}
+}
+
+// A case handed back for the third time is escalated to the city office at once; a complex
+// case past its month is escalated when its limit lapses.
+func TestRepeatedHandBacksAndLateComplexCasesEscalate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	w := newRemindWorld(t, time.Date(2026, 11, 23, 10, 0, 0, 0, loc), store.Limits{})
+	var city int64
+	if err := w.s.Pool().QueryRow(ctx, "UPDATE people SET chat_id = 1000 + id WHERE code = 'P019' RETURNING id").Scan(&city); err != nil {
+		t.Fatal(err)
+	}
+	escalations := func() int {
+		n := 0
+		for _, m := range w.sent(t) {
+			if m == "remind_escalated→"+fmt.Sprint(1000+city) {
+				n++
+			}
+		}
+		return n
+	}
+	no := w.assigned(t, store.Ordinary)
+	for i := range 3 {
+		if _, err := w.s.HandBack(ctx, store.ActParams{Ticket: no, ActorID: w.cadre, Note: "不属于本部门职责"}); err != nil {
+			t.Fatal(err)
+		}
+		w.sweep(t)
+		if got, want := escalations(), map[bool]int{true: 1, false: 0}[i == 2]; got != want {
+			t.Fatalf("after %d hand-backs %d escalations", i+1, got)
+		}
+		if i < 2 {
+			if _, err := w.s.Assign(ctx, store.AssignParams{ActParams: store.ActParams{Ticket: no, ActorID: w.office}, AssigneeID: w.cadre}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	c, _ := w.s.CaseByTicket(ctx, no)
+	if !c.EscalationPending || c.EscalationLevel != 1 {
+		t.Fatalf("escalated case %+v", c)
+	}
+	w.sweep(t)
+	if escalations() != 1 {
+		t.Fatal("escalated twice")
+	}
+
+	complexNo := w.assigned(t, store.Complex)
+	if _, err := w.s.Sign(ctx, store.ActParams{Ticket: complexNo, ActorID: w.cadre}); err != nil {
+		t.Fatal(err)
+	}
+	*w.now = w.at(t, "2026-12-23 10:00") // a month on, in working hours
+	w.sweep(t)
+	if escalations() != 2 {
+		t.Fatalf("%d escalations after the complex case's month", escalations())
+	}
+}
+
+// Three replicas sweeping one database at once send each of many reminders exactly once.
+func TestThreeReplicasSendEachReminderOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	w := newRemindWorld(t, time.Date(2026, 11, 23, 10, 0, 0, 0, loc), store.Limits{})
+	// Spread over cadres, so that each reminder is its own message.
+	var handlers []int64
+	rows, err := w.s.Pool().Query(ctx, `UPDATE people SET chat_id = 5000 + id WHERE id IN (SELECT person_id FROM person_roles WHERE role = 'handler') RETURNING id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if handlers, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+		t.Fatal(err)
+	}
+	const cases = 120
+	for i := range cases {
+		c, err := w.s.Submit(ctx, store.SubmitParams{RegionID: w.region, UnitID: &w.unit, Description: "厂区道路需要硬化处理"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.s.Assign(ctx, store.AssignParams{ActParams: store.ActParams{Ticket: c.TicketNo, ActorID: w.office},
+			AssigneeID: handlers[i%len(handlers)]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	*w.now = w.at(t, "2026-11-24 10:00")
+	replicas := []*store.Store{w.s}
+	for range 2 {
+		s, err := store.New(w.s.Pool(), store.Options{Location: loc, Now: func() time.Time { return *w.now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		replicas = append(replicas, s)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	total := 0
+	for _, r := range replicas {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				res, err := r.SendDueReminders(ctx, 7)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				total += res.Sent
+				mu.Unlock()
+				if res.Sent+res.Cancelled == 0 {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if total != cases {
+		t.Fatalf("%d reminders handled, want %d", total, cases)
+	}
+	// Every case is named to its handler once: alone, or in a digest.
+	var named, distinct int
+	if err := w.s.Pool().QueryRow(ctx, `
+		WITH told AS (
+			SELECT args->'data'->>'TicketNo' AS no FROM river_job WHERE args->>'msg' = 'remind_overdue'
+			UNION ALL
+			SELECT i->>'TicketNo' FROM river_job, jsonb_array_elements(args->'data'->'Items') i
+				WHERE args->>'msg' = 'remind_digest' AND (args->>'chat_id')::bigint >= 5000)
+		SELECT count(*), count(DISTINCT no) FROM told`).Scan(&named, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if named != cases || distinct != cases {
+		t.Fatalf("handlers were told of %d cases, %d distinct, want %d", named, distinct, cases)
+	}
+	var reminded int
+	if err := w.s.Pool().QueryRow(ctx, "SELECT count(*) FROM case_events WHERE kind = 'reminded'").Scan(&reminded); err != nil {
+		t.Fatal(err)
+	}
+	if reminded != cases {
+		t.Fatalf("%d reminders recorded, want %d", reminded, cases)
+	}
+}
+
+// A change that fails leaves no reminder behind: they are written in its transaction.
+func TestARolledBackChangeSchedulesNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	w := newRemindWorld(t, time.Date(2026, 11, 23, 10, 0, 0, 0, loc), store.Limits{})
+	c, err := w.s.Submit(ctx, store.SubmitParams{RegionID: w.region, UnitID: &w.unit, Description: "厂区道路需要硬化处理"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	village := int64(0)
+	if err := w.s.Pool().QueryRow(ctx, "SELECT id FROM categories WHERE unit_kind = 'village' LIMIT 1").Scan(&village); err != nil {
+		t.Fatal(err)
+	}
+	// An enterprise's case cannot take a village category: the assignment is refused inside
+	// its transaction, and the whole of it rolled back.
+	if _, err := w.s.Assign(ctx, store.AssignParams{ActParams: store.ActParams{Ticket: c.TicketNo, ActorID: w.office},
+		AssigneeID: w.cadre, CategoryID: &village}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("assign with a village category: %v", err)
+	}
+	if got := w.pending(t, c.TicketNo); len(got) != 0 {
+		t.Fatalf("a failed assignment left %v", got)
+	}
+	*w.now = w.now.AddDate(0, 0, 30)
+	if n := w.sweep(t); n != 0 {
+		t.Fatalf("%d reminders for a case never assigned", n)
 	}
 }
