@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -61,6 +63,10 @@ type Options struct {
 	PollTimeout time.Duration
 	// ShutdownTimeout bounds how long in-flight work may take after a stop. Defaults to 30 s.
 	ShutdownTimeout time.Duration
+	// KeyPrefix starts the bot's Redis keys (the send limits). Defaults to "bangban:".
+	KeyPrefix string
+	// SendLimits are Telegram's limits as the bot keeps them; zero fields take defaults.
+	SendLimits SendLimits
 }
 
 // allowedUpdates are the kinds of update the bot asks Telegram for, by polling or webhook.
@@ -85,6 +91,12 @@ type Bot struct {
 	base context.Context
 }
 
+// tokenBotID is the numeric part of a token, which keeps several bots' counters apart.
+func tokenBotID(token string) int64 {
+	id, _ := strconv.ParseInt(strings.SplitN(token, ":", 2)[0], 10, 64)
+	return id
+}
+
 // New connects to the Bot API (getMe checks the token), prepares the job workers and binds
 // the listen address. Run starts the work.
 func New(ctx context.Context, opts Options) (*Bot, error) {
@@ -106,6 +118,7 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	opts.JobPollInterval = cmp.Or(opts.JobPollInterval, time.Second)
 	opts.PollTimeout = cmp.Or(opts.PollTimeout, 50*time.Second)
 	opts.ShutdownTimeout = cmp.Or(opts.ShutdownTimeout, 30*time.Second)
+	opts.KeyPrefix = cmp.Or(opts.KeyPrefix, "bangban:")
 
 	b := &Bot{opts: opts, log: opts.Logger, metrics: NewMetrics(), base: context.WithoutCancel(ctx)}
 	httpClient := instrumentedClient{next: &http.Client{Timeout: opts.PollTimeout + 15*time.Second}, m: b.metrics}
@@ -132,10 +145,10 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("check the token with getMe at %s: %w", opts.APIURL, err)
 	}
-	b.sender = &Sender{tg: tg}
+	b.sender = &Sender{tg: tg, lim: newLimiter(opts.Redis, opts.KeyPrefix, tokenBotID(opts.Token), opts.SendLimits), log: b.log}
 
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &notificationWorker{sender: b.sender, tr: opts.Engine.Translator(), retryBase: opts.RetryBase}); err != nil {
+	if err := river.AddWorkerSafely(workers, &notificationWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), retryBase: opts.RetryBase}); err != nil {
 		return nil, fmt.Errorf("register notification worker: %w", err)
 	}
 	if err := opts.Store.AddWorkers(workers); err != nil {

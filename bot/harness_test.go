@@ -54,8 +54,9 @@ func start(t *testing.T, webhook bool) *harness {
 }
 
 // startWith starts a bot on the given Redis, which may be unreachable; setup, when given,
-// adds to the engine and the store before the bot starts.
-func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix string, setup func(*conversations.Engine, *store.Store)) *harness {
+// adds to the engine and the store before the bot starts; options change the bot's.
+func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix string, setup func(*conversations.Engine, *store.Store),
+	options ...func(*bot.Options)) *harness {
 	t.Helper()
 	sim := telegramtest.New()
 	t.Cleanup(sim.Close)
@@ -79,7 +80,12 @@ func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix str
 	}
 	opts := bot.Options{Token: testToken, APIURL: sim.URL(), Listener: ln, Store: h.store, Redis: rdb,
 		Engine: eng, RetryBase: 20 * time.Millisecond, JobPollInterval: 50 * time.Millisecond, PollTimeout: 2 * time.Second,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), KeyPrefix: prefix,
+		// The limits are kept (through Redis) but loose: tests of the limits set their own.
+		SendLimits: bot.SendLimits{PerSecond: 10000, BulkPerSecond: 10000, ChatGap: time.Millisecond, GroupPerMinute: 10000}}
+	for _, o := range options {
+		o(&opts)
+	}
 	if webhook {
 		h.secret = "s3cret-" + fmt.Sprint(time.Now().UnixNano())
 		opts.WebhookURL = "http://" + ln.Addr().String() + "/telegram/hook"

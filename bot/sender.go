@@ -3,7 +3,10 @@ package bot
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"time"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -15,12 +18,74 @@ import (
 // action and notifications from the job queue alike. Keeping it single is what lets the rate
 // limits be kept across the whole bot.
 type Sender struct {
-	tg *tgbot.Bot
+	tg  *tgbot.Bot
+	lim *limiter
+	log *slog.Logger
 }
 
-// Send renders one output: an answer to a button press, an edit of an earlier message, or a
-// new message. An output may both answer a press and send text.
+// replyPatience is how long a reply to a person's own action waits for its turn; tooManyTries
+// is how often a reply Telegram answered with 429 is tried again after retry_after.
+const (
+	replyPatience = 20 * time.Second
+	tooManyTries  = 3
+)
+
+// Send renders one output in answer to a person's own action: an answer to a button press, an
+// edit of an earlier message, or a new message. It goes ahead of notifications, waits its
+// turn under the send limits, and is tried again when Telegram asks to wait.
 func (s *Sender) Send(ctx context.Context, out conversations.Output) error {
+	for try := 1; ; try++ {
+		err := s.send(ctx, out, false)
+		var tooMany *tgbot.TooManyRequestsError
+		if !errors.As(err, &tooMany) || try == tooManyTries {
+			return err
+		}
+		if err := sleep(ctx, time.Duration(max(tooMany.RetryAfter, 1))*time.Second); err != nil {
+			return err
+		}
+	}
+}
+
+// Notify sends a notification or a reminder: within the share of the limits left for them,
+// and returning a *laterError when the chat's turn is too far off to wait for.
+func (s *Sender) Notify(ctx context.Context, out conversations.Output) error {
+	return s.send(ctx, out, true)
+}
+
+// laterError says a notification should go later: its chat may not take another message yet.
+type laterError struct{ wait time.Duration }
+
+func (e *laterError) Error() string { return fmt.Sprintf("chat busy for %s", e.wait) }
+
+// notifyPatience is how long a notification waits for its chat's turn before it is put off.
+const notifyPatience = 2 * time.Second
+
+// take waits for a message's place under the limits.
+func (s *Sender) take(ctx context.Context, chat int64, bulk bool) error {
+	if s.lim == nil {
+		return nil
+	}
+	patience := replyPatience
+	if bulk {
+		patience = notifyPatience
+	}
+	wait, err := s.lim.reserve(ctx, chat, bulk, patience)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		// Redis is down: the message goes unmetered rather than not at all (a "try again"
+		// must reach the person); a 429 from Telegram still slows the notifications.
+		s.log.WarnContext(ctx, "send limits unavailable", "chat", chat, "error", err)
+		return nil
+	}
+	if wait > 0 {
+		return &laterError{wait: wait}
+	}
+	return nil
+}
+
+func (s *Sender) send(ctx context.Context, out conversations.Output, bulk bool) error {
 	if out.CallbackID != "" {
 		if _, err := s.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
 			CallbackQueryID: out.CallbackID, Text: out.Notice,
@@ -40,6 +105,9 @@ func (s *Sender) Send(ctx context.Context, out conversations.Output) error {
 	}
 	if out.Text == "" {
 		if out.ClearButtons && out.EditMessageID != 0 {
+			if err := s.take(ctx, out.ChatID, bulk); err != nil {
+				return err
+			}
 			if _, err := s.tg.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: out.ChatID,
 				MessageID: int(out.EditMessageID), ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}}}); err != nil {
 				return fmt.Errorf("clear buttons of message %d in chat %d: %w", out.EditMessageID, out.ChatID, err)
@@ -48,6 +116,9 @@ func (s *Sender) Send(ctx context.Context, out conversations.Output) error {
 		return nil
 	}
 	markup := keyboard(out.Buttons)
+	if err := s.take(ctx, out.ChatID, bulk); err != nil {
+		return err
+	}
 	if out.Photo != nil {
 		p := &tgbot.SendPhotoParams{ChatID: out.ChatID, Caption: out.Text,
 			Photo: &models.InputFileUpload{Filename: "poster.png", Data: bytes.NewReader(out.Photo)}}

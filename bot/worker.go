@@ -18,6 +18,7 @@ import (
 type notificationWorker struct {
 	river.WorkerDefaults[store.Notification]
 	sender    *Sender
+	st        *store.Store
 	tr        *conversations.Translator
 	retryBase time.Duration
 }
@@ -36,7 +37,14 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 		}
 		out.Buttons = append(out.Buttons, r)
 	}
-	return deliveryOutcome(w.sender.Send(ctx, out))
+	err := w.sender.Notify(ctx, out)
+	if errors.Is(err, tgbot.ErrorForbidden) {
+		// The person blocked the bot: marked unreachable, for their office to see.
+		if merr := w.st.MarkUnreachable(ctx, n.ChatID); merr != nil {
+			return merr
+		}
+	}
+	return deliveryOutcome(err)
 }
 
 // deliveryOutcome tells the job queue what a send's error means. A 429 is Telegram asking us
@@ -51,6 +59,10 @@ func deliveryOutcome(err error) error {
 	var tooMany *tgbot.TooManyRequestsError
 	if errors.As(err, &tooMany) {
 		return river.JobSnooze(time.Duration(max(tooMany.RetryAfter, 1)) * time.Second)
+	}
+	var later *laterError
+	if errors.As(err, &later) {
+		return river.JobSnooze(later.wait)
 	}
 	if errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorForbidden) || errors.Is(err, tgbot.ErrorNotFound) {
 		return river.JobCancel(err)

@@ -133,7 +133,7 @@ func (o *org) unjoined(ctx context.Context, c Call) ([]Reply, error) {
 			break
 		}
 		b.WriteString("\n" + t(MsgUnjoinedPerson, map[string]any{"Code": p.Code, "Name": p.Name, "Department": p.Department,
-			"Role": t("role_"+p.Role, nil)}))
+			"Role": t("role_"+p.Role, nil), "Unreachable": p.Unreachable}))
 	}
 	b.WriteString("\n\n" + t(MsgUnjoinedUnits, map[string]any{"Count": len(nj.Units)}))
 	for i, u := range nj.Units {

@@ -74,6 +74,8 @@ type NotJoined struct {
 
 type NotJoinedPerson struct {
 	Code, Name, Department, Role string
+	// Unreachable: joined, but blocked the bot, so nothing sent reaches them.
+	Unreachable bool
 }
 
 type NotJoinedUnit struct {
@@ -82,7 +84,7 @@ type NotJoinedUnit struct {
 
 // NotJoinedFor lists, for an actor with the office role, the people and units of their
 // regions (each office's region and all below it; a working group's lead sees the whole
-// city) who have not joined. Anyone else is refused with ErrForbidden.
+// city) who have not joined, or who joined and then blocked the bot. Anyone else is refused with ErrForbidden.
 func (s *Store) NotJoinedFor(ctx context.Context, a Actor) (NotJoined, error) {
 	all, regions := officeScope(a)
 	if !all && len(regions) == 0 {
@@ -93,16 +95,16 @@ func (s *Store) NotJoinedFor(ctx context.Context, a Actor) (NotJoined, error) {
 			UNION SELECT r.id FROM regions r JOIN scope s ON r.parent_id = s.id)`
 	var out NotJoined
 	rows, err := s.pool.Query(ctx, scope+`
-		SELECT coalesce(p.code, ''), p.name, p.department, min(r.role)
+		SELECT coalesce(p.code, ''), p.name, p.department, min(r.role), p.unreachable_at IS NOT NULL
 		FROM people p JOIN person_roles r ON r.person_id = p.id
-		WHERE p.telegram_user_id IS NULL AND r.role <> 'reporter' AND p.region_id IN (SELECT id FROM scope)
+		WHERE (p.telegram_user_id IS NULL OR p.unreachable_at IS NOT NULL) AND r.role <> 'reporter' AND p.region_id IN (SELECT id FROM scope)
 		GROUP BY p.id ORDER BY p.code, p.id`, all, regions)
 	if err != nil {
 		return NotJoined{}, fmt.Errorf("people not joined: %w", err)
 	}
 	out.People, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (NotJoinedPerson, error) {
 		var p NotJoinedPerson
-		return p, r.Scan(&p.Code, &p.Name, &p.Department, &p.Role)
+		return p, r.Scan(&p.Code, &p.Name, &p.Department, &p.Role, &p.Unreachable)
 	})
 	if err != nil {
 		return NotJoined{}, fmt.Errorf("people not joined: %w", err)
@@ -165,6 +167,15 @@ func (s *Store) ReporterUnits(ctx context.Context, personID int64) ([]Unit, erro
 func (s *Store) SetLang(ctx context.Context, userID int64, lang string) error {
 	if _, err := s.pool.Exec(ctx, "UPDATE people SET lang = $2 WHERE telegram_user_id = $1", userID, lang); err != nil {
 		return fmt.Errorf("language of account %d: %w", userID, err)
+	}
+	return nil
+}
+
+// MarkUnreachable records that the person of a chat blocked the bot (Telegram answered 403):
+// their office sees it among those who have not joined. Joining again clears it.
+func (s *Store) MarkUnreachable(ctx context.Context, chatID int64) error {
+	if _, err := s.pool.Exec(ctx, "UPDATE people SET unreachable_at = coalesce(unreachable_at, $2) WHERE chat_id = $1", chatID, s.now()); err != nil {
+		return fmt.Errorf("mark chat %d unreachable: %w", chatID, err)
 	}
 	return nil
 }

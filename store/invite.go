@@ -238,7 +238,7 @@ func bindPerson(ctx context.Context, tx pgx.Tx, personID int64, acc Account) (in
 		return 0, "", err
 	}
 	var name string
-	err = tx.QueryRow(ctx, `UPDATE people SET telegram_user_id = $2, chat_id = $3, lang = coalesce(lang, $4)
+	err = tx.QueryRow(ctx, `UPDATE people SET telegram_user_id = $2, chat_id = $3, unreachable_at = NULL, lang = coalesce(lang, $4)
 		WHERE id = $1 AND (telegram_user_id IS NULL OR telegram_user_id = $2) RETURNING name`, personID, acc.UserID, acc.ChatID, nullable(acc.Lang)).Scan(&name)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, "", ErrPersonIsBound

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math/rand/v2"
 	"mime"
 	"net"
 	"net/http"
@@ -46,6 +47,27 @@ type Server struct {
 	files        map[string]file
 	queries      map[string]bool
 	commands     map[string]string // language_code + "|" + scope -> commands JSON
+	limits       *limits           // Telegram's send limits, when enforced
+	throttled    int               // 429s answered for breaking them
+	flaky        map[string]flakiness
+	rng          *rand.Rand
+}
+
+// limits are the send limits the simulator enforces, and what it has seen sent.
+type limits struct {
+	perSecond      int
+	chatGap        time.Duration
+	groupPerMinute int
+	recent         []time.Time           // every message in the last second
+	lastToChat     map[int64]time.Time   // private chats
+	toGroup        map[int64][]time.Time // groups, the last minute
+}
+
+// flakiness is a share of a method's calls answered with an error.
+type flakiness struct {
+	fraction   float64
+	code       int
+	retryAfter int
 }
 
 type queued struct {
@@ -86,8 +108,8 @@ func New(opts ...Option) *Server {
 		botID: 7000000001, botUsername: "bangban_bot",
 		changed: make(chan struct{}), nextMsgID: map[int64]int64{}, messages: map[int64][]*Message{},
 		faults: map[string][]fault{}, delays: map[string]time.Duration{}, inFlight: map[string]int{}, files: map[string]file{}, queries: map[string]bool{},
-		commands: map[string]string{},
-		client:   &http.Client{Timeout: 60 * time.Second},
+		commands: map[string]string{}, flaky: map[string]flakiness{}, rng: rand.New(rand.NewPCG(1, 2)),
+		client: &http.Client{Timeout: 60 * time.Second},
 	}
 	for _, o := range opts {
 		o(s)
@@ -161,6 +183,68 @@ func (s *Server) FailNext(method string, n int, code int, retryAfter int) {
 	for range n {
 		s.faults[method] = append(s.faults[method], fault{code: code, retryAfter: retryAfter})
 	}
+}
+
+// EnforceLimits makes the simulator keep Telegram's send limits as Telegram does: a message
+// (sendMessage, sendPhoto, editMessageText) that would make more than perSecond in the last
+// second, come within chatGap of the last one to the same private chat, or make more than
+// groupPerMinute to one group in the last minute is answered 429 with retry_after.
+func (s *Server) EnforceLimits(perSecond int, chatGap time.Duration, groupPerMinute int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limits = &limits{perSecond: perSecond, chatGap: chatGap, groupPerMinute: groupPerMinute,
+		lastToChat: map[int64]time.Time{}, toGroup: map[int64][]time.Time{}}
+}
+
+// Throttled is how many calls were answered 429 for breaking the enforced limits.
+func (s *Server) Throttled() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.throttled
+}
+
+// FailRandomly answers a fraction of the later calls of method with HTTP code (a 429 with
+// retry_after), at random but the same from run to run; fraction 0 stops it.
+func (s *Server) FailRandomly(method string, fraction float64, code int, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flaky[method] = flakiness{fraction: fraction, code: code, retryAfter: retryAfter}
+}
+
+// overLimitLocked tells whether a message to chat now breaks the enforced limits, and counts
+// it as sent when it does not.
+func (s *Server) overLimitLocked(method string, params map[string]string, now time.Time) bool {
+	if s.limits == nil || (method != "sendMessage" && method != "sendPhoto" && method != "editMessageText") {
+		return false
+	}
+	l := s.limits
+	chat, _ := strconv.ParseInt(params["chat_id"], 10, 64)
+	for len(l.recent) > 0 && now.Sub(l.recent[0]) >= time.Second {
+		l.recent = l.recent[1:]
+	}
+	if len(l.recent) >= l.perSecond {
+		return true
+	}
+	if chat < 0 {
+		var kept []time.Time
+		for _, t := range l.toGroup[chat] {
+			if now.Sub(t) < time.Minute {
+				kept = append(kept, t)
+			}
+		}
+		if len(kept) >= l.groupPerMinute {
+			l.toGroup[chat] = kept
+			return true
+		}
+		l.toGroup[chat] = append(kept, now)
+	} else {
+		if last, ok := l.lastToChat[chat]; ok && now.Sub(last) < l.chatGap {
+			return true
+		}
+		l.lastToChat[chat] = now
+	}
+	l.recent = append(l.recent, now)
+	return false
 }
 
 // SetDelay makes every later call of method wait d before it is answered (0 removes the
@@ -343,6 +427,21 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if fs := s.faults[method]; len(fs) > 0 {
 		f := fs[0]
 		s.faults[method] = fs[1:]
+		s.recordLocked(method, params, f.code)
+		s.mu.Unlock()
+		writeError(w, f.code, faultDescription(f), f.retryAfter)
+		return
+	}
+	if fl, ok := s.flaky[method]; ok && fl.fraction > 0 && s.rng.Float64() < fl.fraction {
+		f := fault{code: fl.code, retryAfter: fl.retryAfter}
+		s.recordLocked(method, params, f.code)
+		s.mu.Unlock()
+		writeError(w, f.code, faultDescription(f), f.retryAfter)
+		return
+	}
+	if s.overLimitLocked(method, params, time.Now()) {
+		s.throttled++
+		f := fault{code: http.StatusTooManyRequests, retryAfter: 1}
 		s.recordLocked(method, params, f.code)
 		s.mu.Unlock()
 		writeError(w, f.code, faultDescription(f), f.retryAfter)

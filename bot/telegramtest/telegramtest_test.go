@@ -311,3 +311,47 @@ func TestConcurrentUsersGetUniqueUpdateIDs(t *testing.T) {
 		}
 	}
 }
+
+// Enforced limits: a second message to a chat within the gap, one over the limit a second in
+// all, or one over the limit a minute to a group is answered 429; others go through.
+func TestEnforcedLimitsAnswer429(t *testing.T) {
+	s := New()
+	defer s.Close()
+	s.EnforceLimits(3, time.Second, 2)
+	send := func(chat string) int {
+		code, _ := call(t, s, "sendMessage", map[string]string{"chat_id": chat, "text": "a"})
+		return code
+	}
+	if a, b := send("1"), send("1"); a != 200 || b != 429 {
+		t.Fatalf("two to one chat: %d %d", a, b)
+	}
+	if a, b, c := send("2"), send("3"), send("4"); a != 200 || b != 200 || c != 429 {
+		t.Fatalf("over three a second: %d %d %d", a, b, c)
+	}
+	time.Sleep(time.Second)
+	if a, b, c := send("-5"), send("-5"), send("-5"); a != 200 || b != 200 || c != 429 {
+		t.Fatalf("a group: %d %d %d", a, b, c)
+	}
+	if got := s.Throttled(); got != 3 {
+		t.Fatalf("throttled %d, want 3", got)
+	}
+	if len(s.Messages(1)) != 1 {
+		t.Fatalf("a throttled message was delivered")
+	}
+}
+
+// FailRandomly fails about the share asked for.
+func TestFailRandomlyFailsAShare(t *testing.T) {
+	s := New()
+	defer s.Close()
+	s.FailRandomly("sendMessage", 0.2, 502, 0)
+	failed := 0
+	for range 200 {
+		if code, _ := call(t, s, "sendMessage", map[string]string{"chat_id": "1", "text": "a"}); code == 502 {
+			failed++
+		}
+	}
+	if failed < 20 || failed > 60 {
+		t.Fatalf("%d of 200 failed, want about 40", failed)
+	}
+}
