@@ -321,6 +321,15 @@ func (b *Bot) handle(upd *models.Update) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(b.base, updateTimeout)
 	defer cancel()
+	if m := upd.MyChatMember; m != nil && m.Chat.ID > 0 {
+		// A person blocked the bot, or unblocked it: their office sees who cannot be reached.
+		reachable := m.NewChatMember.Type != models.ChatMemberTypeBanned
+		if err := b.opts.Store.SetReachable(ctx, m.Chat.ID, reachable); err != nil {
+			b.log.Error("record reachability", "chat", m.Chat.ID, "error", err)
+		}
+		b.metrics.updates.WithLabelValues("chat_member").Inc()
+		return
+	}
 	in, ok := input(upd, b.me.Username)
 	if !ok {
 		b.metrics.updates.WithLabelValues("ignored").Inc()

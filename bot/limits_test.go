@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,5 +123,75 @@ func TestRemindersSurviveAFlakyTelegram(t *testing.T) {
 	}
 	if failed < 30 {
 		t.Fatalf("only %d sends failed: the failures were not exercised", failed)
+	}
+}
+
+// A person who blocked the bot: the message is not tried again and again; the person is
+// marked unreachable, and their office sees it.
+func TestABlockedBotIsNotRetriedAndTheOfficeSeesIt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := startDemo(t)
+	owner := telegramtest.User{ID: 9901, FirstName: "Yang", LanguageCode: "zh-hans"}
+	cadreU := telegramtest.User{ID: 9902, FirstName: "Li", LanguageCode: "en"}
+	officeU := telegramtest.User{ID: 9903, FirstName: "Gao", LanguageCode: "en"}
+	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
+	h.join(t, cadreU, "P001", store.RoleHandler)
+	h.join(t, officeU, "P017", store.RoleOffice)
+	if m := h.say(t, officeU, "/unjoined"); strings.Contains(m.Text, "blocked the bot") {
+		t.Fatalf("nobody has blocked the bot yet: %s", m.Text)
+	}
+	h.sim.FailNext("sendMessage", 1, 403, 0)
+	h.file(t, owner, "E001", "厂区道路需要硬化处理，雨天无法通行")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var state string
+		if err := h.store.Pool().QueryRow(ctx, `SELECT state FROM river_job WHERE kind = 'notification'
+			AND (args->>'chat_id')::bigint = $1 ORDER BY id DESC LIMIT 1`, cadreU.ID).Scan(&state); err != nil {
+			t.Fatal(err)
+		}
+		if state == "cancelled" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the job to a blocked chat is %s", state)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tries := 0
+	for _, c := range h.sim.CallsTo("sendMessage") {
+		if c.Params["chat_id"] == fmt.Sprint(cadreU.ID) && c.Status == 403 {
+			tries++
+		}
+	}
+	if tries != 1 || len(h.sim.Messages(cadreU.ID)) != 1 { // the welcome only
+		t.Fatalf("%d tries, %d messages", tries, len(h.sim.Messages(cadreU.ID)))
+	}
+	contains(t, h.say(t, officeU, "/unjoined"), "P001 李春梅", "blocked the bot")
+	// Unblocking tells the bot, and clears it.
+	h.sim.SetBlocked(cadreU, false)
+	waitFor(t, func() bool { return !strings.Contains(h.say(t, officeU, "/unjoined").Text, "blocked the bot") })
+	// Blocking tells the bot too, before any message fails: the office sees it at once, and
+	// what is sent to the person is not retried.
+	h.sim.SetBlocked(cadreU, true)
+	waitFor(t, func() bool { return strings.Contains(h.say(t, officeU, "/unjoined").Text, "P001 李春梅") })
+	h.file(t, owner, "E001", "厂区路灯损坏，夜间无法作业")
+	waitFor(t, func() bool {
+		var n int
+		_ = h.store.Pool().QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notification' AND state = 'cancelled'
+			AND (args->>'chat_id')::bigint = $1`, cadreU.ID).Scan(&n)
+		return n == 2
+	})
+}
+
+// waitFor polls cond for up to ten seconds.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition never held")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

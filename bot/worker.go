@@ -40,7 +40,7 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 	err := w.sender.Notify(ctx, out)
 	if errors.Is(err, tgbot.ErrorForbidden) {
 		// The person blocked the bot: marked unreachable, for their office to see.
-		if merr := w.st.MarkUnreachable(ctx, n.ChatID); merr != nil {
+		if merr := w.st.SetReachable(ctx, n.ChatID, false); merr != nil {
 			return merr
 		}
 	}

@@ -171,11 +171,17 @@ func (s *Store) SetLang(ctx context.Context, userID int64, lang string) error {
 	return nil
 }
 
-// MarkUnreachable records that the person of a chat blocked the bot (Telegram answered 403):
-// their office sees it among those who have not joined. Joining again clears it.
-func (s *Store) MarkUnreachable(ctx context.Context, chatID int64) error {
-	if _, err := s.pool.Exec(ctx, "UPDATE people SET unreachable_at = coalesce(unreachable_at, $2) WHERE chat_id = $1", chatID, s.now()); err != nil {
-		return fmt.Errorf("mark chat %d unreachable: %w", chatID, err)
+// SetReachable records whether the person of a private chat can be reached: not when
+// Telegram answered 403 to a message or reported that they blocked the bot; again when they
+// unblock it or join anew. Their office sees who cannot be reached.
+func (s *Store) SetReachable(ctx context.Context, chatID int64, reachable bool) error {
+	q := "UPDATE people SET unreachable_at = coalesce(unreachable_at, $2) WHERE chat_id = $1"
+	args := []any{chatID, s.now()}
+	if reachable {
+		q, args = "UPDATE people SET unreachable_at = NULL WHERE chat_id = $1 AND unreachable_at IS NOT NULL", []any{chatID}
+	}
+	if _, err := s.pool.Exec(ctx, q, args...); err != nil {
+		return fmt.Errorf("record chat %d reachable=%v: %w", chatID, reachable, err)
 	}
 	return nil
 }

@@ -182,7 +182,8 @@ func (s *Store) RedeemInvite(ctx context.Context, code string, acc Account) (Bin
 		}
 		if already {
 			b.PersonID, b.Target, b.Already = pid, target, true
-			return nil
+			_, err := tx.Exec(ctx, "UPDATE people SET unreachable_at = NULL WHERE id = $1", pid)
+			return err
 		}
 		switch {
 		case revoked != nil:

@@ -79,6 +79,20 @@ func (s *Server) PressButton(u User, msg Message, data string) Update {
 		ChatInstance: fmt.Sprintf("ci%d", msg.ChatID), Data: data}}, false)
 }
 
+// SetBlocked has u block the bot (or unblock it): the bot is told with a my_chat_member
+// update, and while blocked every message to u is answered 403, as Telegram does.
+func (s *Server) SetBlocked(u User, blocked bool) Update {
+	old, now := "member", "kicked"
+	if !blocked {
+		old, now = now, old
+	}
+	me := User{ID: s.botID, IsBot: true, FirstName: "bangban", Username: s.botUsername}
+	s.mu.Lock()
+	s.blocked[u.ID] = blocked
+	return s.enqueueLocked(Update{MyChatMember: &ChatMemberUpdated{Chat: Chat{ID: u.ID, Type: "private", FirstName: u.FirstName},
+		From: u, Date: time.Now().Unix(), OldChatMember: ChatMember{Status: old, User: me}, NewChatMember: ChatMember{Status: now, User: me}}}, false)
+}
+
 func (s *Server) play(u User, fill func(*IncomingMessage)) Update {
 	m := &IncomingMessage{From: &u, Chat: Chat{ID: u.ID, Type: "private", FirstName: u.FirstName, LastName: u.LastName, Username: u.Username},
 		Date: time.Now().Unix()}

@@ -50,6 +50,7 @@ type Server struct {
 	limits       *limits           // Telegram's send limits, when enforced
 	throttled    int               // 429s answered for breaking them
 	flaky        map[string]flakiness
+	blocked      map[int64]bool // private chats whose person blocked the bot
 	rng          *rand.Rand
 }
 
@@ -108,7 +109,7 @@ func New(opts ...Option) *Server {
 		botID: 7000000001, botUsername: "bangban_bot",
 		changed: make(chan struct{}), nextMsgID: map[int64]int64{}, messages: map[int64][]*Message{},
 		faults: map[string][]fault{}, delays: map[string]time.Duration{}, inFlight: map[string]int{}, files: map[string]file{}, queries: map[string]bool{},
-		commands: map[string]string{}, flaky: map[string]flakiness{}, rng: rand.New(rand.NewPCG(1, 2)),
+		commands: map[string]string{}, flaky: map[string]flakiness{}, blocked: map[int64]bool{}, rng: rand.New(rand.NewPCG(1, 2)),
 		client: &http.Client{Timeout: 60 * time.Second},
 	}
 	for _, o := range opts {
@@ -437,6 +438,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.recordLocked(method, params, f.code)
 		s.mu.Unlock()
 		writeError(w, f.code, faultDescription(f), f.retryAfter)
+		return
+	}
+	if chat, _ := strconv.ParseInt(params["chat_id"], 10, 64); s.blocked[chat] && (method == "sendMessage" || method == "sendPhoto") {
+		f := fault{code: http.StatusForbidden}
+		s.recordLocked(method, params, f.code)
+		s.mu.Unlock()
+		writeError(w, f.code, faultDescription(f), 0)
 		return
 	}
 	if s.overLimitLocked(method, params, time.Now()) {

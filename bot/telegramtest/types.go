@@ -90,9 +90,26 @@ type CallbackQuery struct {
 
 // Update is one update, as getUpdates returns it and the webhook receives it.
 type Update struct {
-	UpdateID      int64            `json:"update_id"`
-	Message       *IncomingMessage `json:"message,omitempty"`
-	CallbackQuery *CallbackQuery   `json:"callback_query,omitempty"`
+	UpdateID      int64              `json:"update_id"`
+	Message       *IncomingMessage   `json:"message,omitempty"`
+	CallbackQuery *CallbackQuery     `json:"callback_query,omitempty"`
+	MyChatMember  *ChatMemberUpdated `json:"my_chat_member,omitempty"`
+}
+
+// ChatMemberUpdated tells the bot its own membership of a chat changed: in a private chat,
+// that the person blocked ("kicked") or unblocked ("member") it.
+type ChatMemberUpdated struct {
+	Chat          Chat       `json:"chat"`
+	From          User       `json:"from"`
+	Date          int64      `json:"date"`
+	OldChatMember ChatMember `json:"old_chat_member"`
+	NewChatMember ChatMember `json:"new_chat_member"`
+}
+
+// ChatMember is a member of a chat and their status.
+type ChatMember struct {
+	Status string `json:"status"`
+	User   User   `json:"user"`
 }
 
 // Call is one Bot API request the bot made.
