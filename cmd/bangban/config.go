@@ -148,6 +148,9 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 		{"BANGBAN_COMPLEX_MONTHS", &c.Limits.ComplexMonths, 1, 24},
 		{"BANGBAN_HANDBACK_DAYS", &c.Limits.HandBackDays, 2, 30},
 		{"BANGBAN_RATING_DAYS", &c.Limits.FeedbackWindowDays, 7, 90},
+		{"BANGBAN_DUE_SOON_HOURS", &c.Limits.DueSoonHours, 4, 72},
+		{"BANGBAN_NAMED_AFTER_DAYS", &c.Limits.NamedAfterDays, 5, 60},
+		{"BANGBAN_ESCALATE_AFTER", &c.Limits.EscalateAfter, 3, 20},
 	} {
 		v := env(l.name, strconv.Itoa(l.def))
 		n, err := strconv.Atoi(v)
@@ -173,6 +176,15 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 			c.Limits.WorkingDays[r] = true
 		}
 	}
+	hours := env("BANGBAN_WORKING_HOURS", "08:30-18:00")
+	from, to, ok := strings.Cut(hours, "-")
+	start, err1 := time.Parse("15:04", strings.TrimSpace(from))
+	end, err2 := time.Parse("15:04", strings.TrimSpace(to))
+	if !ok || err1 != nil || err2 != nil || !start.Before(end) {
+		return bad("BANGBAN_WORKING_HOURS", "%q is not HH:MM-HH:MM with the start before the end", hours)
+	}
+	c.Limits.WorkStart = time.Duration(start.Hour())*time.Hour + time.Duration(start.Minute())*time.Minute
+	c.Limits.WorkEnd = time.Duration(end.Hour())*time.Hour + time.Duration(end.Minute())*time.Minute
 	cal, err := calendar.Load(env("BANGBAN_CALENDAR", ""))
 	if err != nil {
 		return bad("BANGBAN_CALENDAR", "%s", firstLine(err))

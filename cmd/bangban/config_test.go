@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -46,6 +47,9 @@ func TestBadConfigGivesOneLineNamingTheVariable(t *testing.T) {
 		{"BANGBAN_RATING_DAYS", "1000", nil, "from 1 to 90"},
 		{"BANGBAN_WORKING_DAYS", "sign,lunch", nil, `"lunch" is not a rule`},
 		{"BANGBAN_CALENDAR", "/nonexistent/holidays.toml", nil, "open calendar"},
+		{"BANGBAN_WORKING_HOURS", "18:00-08:30", nil, "start before the end"},
+		{"BANGBAN_WORKING_HOURS", "nine to five", nil, "HH:MM-HH:MM"},
+		{"BANGBAN_ESCALATE_AFTER", "0", nil, "from 1 to 20"},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			env := map[string]string{"TELEGRAM_BOT_TOKEN": goodToken, tc.name: tc.value}
@@ -125,7 +129,7 @@ func TestLimitsAreConfigurable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l := c.Limits; l.SignDays != 1 || l.FeedbackDays != 3 || l.ResolveDays != 7 || l.ComplexMonths != 1 ||
+	if l := c.Limits; l.SignDays != 1 || l.DueSoonHours != 4 || l.NamedAfterDays != 5 || l.EscalateAfter != 3 || l.FeedbackDays != 3 || l.ResolveDays != 7 || l.ComplexMonths != 1 ||
 		l.HandBackDays != 2 || l.FeedbackWindowDays != 7 || len(l.WorkingDays) != 0 || len(c.Calendar.Years()) == 0 {
 		t.Fatalf("defaults %+v", l)
 	}
@@ -135,11 +139,11 @@ func TestLimitsAreConfigurable(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, err = loadConfig(envOf(map[string]string{"BANGBAN_RESOLVE_DAYS": "10", "BANGBAN_WORKING_DAYS": "sign, resolve",
-		"BANGBAN_CALENDAR": file}), false)
+		"BANGBAN_CALENDAR": file, "BANGBAN_WORKING_HOURS": "09:00-17:30"}), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l := c.Limits; l.ResolveDays != 10 || !l.WorkingDays["sign"] || !l.WorkingDays["resolve"] || l.WorkingDays["feedback"] ||
+	if l := c.Limits; l.ResolveDays != 10 || l.WorkStart != 9*time.Hour || l.WorkEnd != 17*time.Hour+30*time.Minute || !l.WorkingDays["sign"] || !l.WorkingDays["resolve"] || l.WorkingDays["feedback"] ||
 		len(c.Calendar.Years()) != 1 || c.Calendar.Years()[0] != 2031 {
 		t.Fatalf("set %+v, calendar %v", l, c.Calendar.Years())
 	}
