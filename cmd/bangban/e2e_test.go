@@ -10,15 +10,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/conversations/redistest"
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/orgfile"
 	"github.com/bangban/bangban/store/storetest"
 )
 
@@ -229,5 +233,87 @@ func waitFor(t *testing.T, what string, cond func() bool, out fmt.Stringer) {
 			t.Fatalf("waited 30 s for %s; output so far:\n%s", what, out.String())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Three `bangban serve` replicas on one database and one Redis: the reminders that fell due
+// are sent by the job queue's leader, once each, however the replicas start.
+func TestThreeReplicasSendEachReminderOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	bin := buildBinary(t)
+	sim := telegramtest.New()
+	defer sim.Close()
+	pool, dbURL := storetest.NewDB(t)
+	_, prefix := redistest.New(t)
+	st, err := store.New(pool, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, probs, err := st.ImportOrg(ctx, orgfile.ReadDemo().Data, false); err != nil || len(probs) > 0 {
+		t.Fatalf("demo: %v %+v", err, probs)
+	}
+	// Sixty cases of the county's handlers, each an hour past its resolve limit, each with its
+	// overdue reminder waiting.
+	const cases = 60
+	for _, q := range []string{
+		`UPDATE people SET chat_id = 1000 + id`,
+		`INSERT INTO cases (ticket_no, status, region_id, office_id, description, assignee_id, assigned_at, signed_at,
+			first_feedback_at, resolve_due_at)
+		SELECT 'XC-20261120-' || lpad(g::text, 4, '0'), 'in_progress', r.id, o.id, '企业用电线路需要增容改造', h.ids[1 + g % array_length(h.ids, 1)],
+			now() - interval '8 days', now() - interval '8 days', now() - interval '7 days', now() - interval '1 hour'
+		FROM generate_series(1, 60) g, (SELECT id FROM regions WHERE code = 'HQ-YL-QS') r, (SELECT id FROM offices WHERE code = 'OF-YL') o,
+			(SELECT array_agg(person_id) AS ids FROM person_roles WHERE role = 'handler') h`,
+		`INSERT INTO reminders (case_id, kind, due_limit, limit_at, send_at)
+		SELECT id, 'overdue', 'resolve', resolve_due_at, resolve_due_at FROM cases`,
+	} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logs [3]syncBuffer
+	for i := range 3 {
+		cmd := exec.Command(bin, "serve")
+		cmd.Stderr = &logs[i]
+		cmd.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN=7100000002:E2E-token", "TELEGRAM_API_URL="+sim.URL(),
+			"DATABASE_URL="+dbURL, "REDIS_URL="+redistest.URL(), "BANGBAN_REDIS_PREFIX="+prefix, "LISTEN_ADDR="+freeAddr(t))
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
+	}
+	all := &logs[0]
+	waitFor(t, "every reminder to be sent and delivered", func() bool {
+		var pending int
+		if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM reminders WHERE sent_at IS NULL)
+			+ (SELECT count(*) FROM river_job WHERE kind = 'notification' AND state <> 'completed')`).Scan(&pending); err != nil {
+			t.Fatal(err)
+		}
+		return pending == 0
+	}, all)
+	// Each case was named once to its handler and once to each of the office's two members.
+	seen := map[string]int{}
+	rows, err := pool.Query(ctx, "SELECT DISTINCT chat_id FROM people WHERE chat_id IS NOT NULL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chats, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range chats {
+		for _, m := range sim.Messages(c) {
+			for _, no := range regexp.MustCompile(`XC-20261120-\d{4}`).FindAllString(m.Text, -1) {
+				seen[no]++
+			}
+		}
+	}
+	if len(seen) != cases {
+		t.Fatalf("%d cases reminded, want %d", len(seen), cases)
+	}
+	for no, n := range seen {
+		if n != 3 {
+			t.Fatalf("%s named %d times, want 3 (handler and two office members)", no, n)
+		}
 	}
 }
