@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -337,7 +338,7 @@ func (s *Store) remind(ctx context.Context, tx pgx.Tx, person int64, its []dueIt
 		list := make([]map[string]any, len(its))
 		var buttons [][]NotificationButton
 		for i, it := range its {
-			list[i] = it.data
+			list[i] = maps.Clone(it.data) // shared with the other people told of the same case
 			list[i]["Msg"] = it.msg
 			if i < maxDigestButtons {
 				buttons = append(buttons, viewButton(it.data["TicketNo"].(string))...)
