@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/bangban/bangban/store"
-	"github.com/bangban/bangban/store/orgfile"
-	"github.com/bangban/bangban/store/storetest"
 )
 
 // The 13710 limits of a case assigned on Friday 18 September 2026 at 19:30, the week before
@@ -33,25 +31,10 @@ func TestDeadlinesInCalendarAndWorkingDays(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			now := friday
-			s := storetest.NewStore(t, store.Options{Location: loc, Now: func() time.Time { return now },
-				Limits: store.Limits{WorkingDays: tc.working}})
-			if _, probs, err := s.ImportOrg(ctx, orgfile.ReadDemo().Data, false); err != nil || len(probs) > 0 {
-				t.Fatalf("demo: %v %+v", err, probs)
-			}
-			id := func(code string) int64 {
-				var id int64
-				if err := s.Pool().QueryRow(ctx, "SELECT id FROM people WHERE code = $1", code).Scan(&id); err != nil {
-					t.Fatal(err)
-				}
-				return id
-			}
-			var unit, region int64
-			if err := s.Pool().QueryRow(ctx, "SELECT id, region_id FROM units WHERE code = 'E001'").Scan(&unit, &region); err != nil {
-				t.Fatal(err)
-			}
+			w := newRemindWorld(t, friday, store.Limits{WorkingDays: tc.working})
+			s := w.s
 			file := func() string {
-				c, err := s.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, Description: "厂区道路需要硬化处理"})
+				c, err := s.Submit(ctx, store.SubmitParams{RegionID: w.region, UnitID: &w.unit, Description: "厂区道路需要硬化处理"})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -60,8 +43,8 @@ func TestDeadlinesInCalendarAndWorkingDays(t *testing.T) {
 			at := func(t2 *time.Time) string { return t2.In(loc).Format("01-02 15:04") }
 			for complexity, wantResolve := range map[string]string{store.Ordinary: tc.resolve, store.Complex: tc.complex} {
 				no := file()
-				c, err := s.Assign(ctx, store.AssignParams{ActParams: store.ActParams{Ticket: no, ActorID: id("P017")},
-					AssigneeID: id("P001"), Complexity: complexity})
+				c, err := s.Assign(ctx, store.AssignParams{ActParams: store.ActParams{Ticket: no, ActorID: w.office},
+					AssigneeID: w.cadre, Complexity: complexity})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -72,17 +55,17 @@ func TestDeadlinesInCalendarAndWorkingDays(t *testing.T) {
 			// The hand-back window: open a minute before it ends, shut a minute after.
 			early, late := file(), file()
 			for _, no := range []string{early, late} {
-				if _, err := s.Assign(ctx, store.AssignParams{ActParams: store.ActParams{Ticket: no, ActorID: id("P017")}, AssigneeID: id("P001")}); err != nil {
+				if _, err := s.Assign(ctx, store.AssignParams{ActParams: store.ActParams{Ticket: no, ActorID: w.office}, AssigneeID: w.cadre}); err != nil {
 					t.Fatal(err)
 				}
 			}
 			end, _ := time.ParseInLocation("2006-01-02 15:04", "2026-"+tc.handBack, loc)
-			now = end.Add(-time.Minute)
-			if _, err := s.HandBack(ctx, store.ActParams{Ticket: early, ActorID: id("P001"), Note: "不属于本部门"}); err != nil {
+			*w.now = end.Add(-time.Minute)
+			if _, err := s.HandBack(ctx, store.ActParams{Ticket: early, ActorID: w.cadre, Note: "不属于本部门"}); err != nil {
 				t.Errorf("a hand-back before %s: %v", tc.handBack, err)
 			}
-			now = end.Add(time.Minute)
-			if _, err := s.HandBack(ctx, store.ActParams{Ticket: late, ActorID: id("P001"), Note: "不属于本部门"}); !errors.Is(err, store.ErrTooLate) {
+			*w.now = end.Add(time.Minute)
+			if _, err := s.HandBack(ctx, store.ActParams{Ticket: late, ActorID: w.cadre, Note: "不属于本部门"}); !errors.Is(err, store.ErrTooLate) {
 				t.Errorf("a hand-back after %s: %v, want ErrTooLate", tc.handBack, err)
 			}
 		})

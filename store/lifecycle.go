@@ -666,13 +666,9 @@ func (t *act) notifyOffice(ctx context.Context, officeID *int64, msg string, dat
 	if officeID == nil {
 		return nil
 	}
-	rows, err := t.tx.Query(ctx, "SELECT DISTINCT person_id FROM person_roles WHERE office_id = $1 AND role = 'office' ORDER BY person_id", *officeID)
+	ids, err := officeMembers(ctx, t.tx, officeID)
 	if err != nil {
-		return fmt.Errorf("office %d: %w", *officeID, err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return fmt.Errorf("office %d: %w", *officeID, err)
+		return err
 	}
 	for _, id := range ids {
 		if err := t.notify(ctx, &id, msg, data, viewButton(t.c.TicketNo)); err != nil {
