@@ -153,7 +153,7 @@ func (r *run) reset(d *Dialog) {
 func (r *run) session() *Session {
 	s := &Session{ChatID: r.in.ChatID, UserID: r.in.UserID, FirstName: r.in.FirstName, Lang: r.lang, UpdateID: r.in.UpdateID}
 	if r.st != nil {
-		s.Dialog, s.Step, s.Data, s.Files = r.st.Dialog, r.st.Step, r.st.Data, r.st.Files
+		s.Dialog, s.Step, s.Data, s.Files, s.Instance = r.st.Dialog, r.st.Step, r.st.Data, r.st.Files, r.st.ID
 	}
 	return s
 }

@@ -136,7 +136,8 @@ func TestOneChatsUpdatesApplyOnceAndInOrder(t *testing.T) {
 	}
 }
 
-// While one chat is held by a slow step, another chat is answered.
+// While one chat is held by a slow step, another chat is answered; the slow chat's next
+// update waits for the holder, which applies it and delivers its answer.
 func TestChatsProceedInParallel(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
@@ -152,14 +153,25 @@ func TestChatsProceedInParallel(t *testing.T) {
 	}()
 	<-started
 
-	// The slow chat's next update waits its turn: it is left to the holder.
-	if out, err := e.Handle(context.Background(), conversations.Input{UpdateID: updateIDs.Add(1), ChatID: slow.id, UserID: slow.id,
-		LangCode: "en", Kind: conversations.KindText, Text: "after"}); err != nil || len(out) != 0 {
-		t.Fatalf("second update of a held chat: %+v, %v; want it queued", out, err)
-	}
+	// The slow chat's next update waits its turn: it is left to the holder, and its own
+	// Handle returns once the holder has applied it.
+	queued := make(chan []conversations.Output)
+	go func() {
+		out, err := e.Handle(context.Background(), conversations.Input{UpdateID: updateIDs.Add(1), ChatID: slow.id, UserID: slow.id,
+			LangCode: "en", Kind: conversations.KindText, Text: "after"})
+		if err != nil {
+			t.Error(err)
+		}
+		queued <- out
+	}()
 	other := v.person(t, e, 12002)
 	other.send("/help")
 	other.expect("You can use:")
+	select {
+	case out := <-queued:
+		t.Fatalf("an update of a held chat was answered before the holder let go: %+v", out)
+	case <-time.After(100 * time.Millisecond):
+	}
 
 	close(release)
 	out := <-held
@@ -171,5 +183,8 @@ func TestChatsProceedInParallel(t *testing.T) {
 	}
 	if prompts != 2 {
 		t.Fatalf("the holder answered %+v; want the prompts of both its own and the queued update", out)
+	}
+	if out := <-queued; len(out) != 0 {
+		t.Fatalf("the queued update's own call delivered %+v; the holder had delivered it", out)
 	}
 }

@@ -126,9 +126,12 @@ type Session struct {
 	// ChatID, UserID, FirstName and Lang are the person's, for Begin and Done.
 	ChatID, UserID  int64
 	FirstName, Lang string
-	// UpdateID is the update being handled: Done can use it as an idempotency key, so a
-	// redelivered confirm never acts twice.
+	// UpdateID is the update being handled.
 	UpdateID int64
+	// Instance tells this run of the dialog from every other: Done uses it as its
+	// idempotency key, so a confirm applied twice (redelivered, or confirmed again after an
+	// outcome the person never saw) acts once.
+	Instance string
 }
 
 // Get returns an answer.

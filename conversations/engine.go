@@ -2,7 +2,6 @@ package conversations
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,14 +29,37 @@ type Options struct {
 	// StateTTL is how long a session lives without an answer; each step renews it.
 	// Defaults to 24 hours.
 	StateTTL time.Duration
-	// LockTTL bounds how long a chat stays locked by a process that died holding it.
-	// Defaults to 60 s: longer than any step may take.
+	// LockTTL is the lease of a chat's lock: its holder renews it every third of it while it
+	// applies an update, so it bounds how long a chat waits for a process that died or
+	// stalled holding it. Defaults to 10 s.
 	LockTTL time.Duration
+	// CallTimeout bounds each Redis round trip. An update whose first round trip fails is
+	// answered "try again", and that round trip does nothing if Redis runs it more than half
+	// of CallTimeout after it was sent (by Redis' clock, which must agree with ours to
+	// within that half). Defaults to 2 s. The Redis client should have
+	// ContextTimeoutEnabled set, so that it keeps to it.
+	CallTimeout time.Duration
 	// ReorderWindow holds a newly arrived update this long before applying it, so that
 	// updates of one chat delivered at nearly the same moment to different replicas are still
 	// applied in update_id order. Zero (the default) applies at once: right for one process
 	// taking updates by long polling, which already receives them in order.
 	ReorderWindow time.Duration
+}
+
+// The language a person chose is kept with the chat for chosenLangTTL after they last wrote;
+// that none is known (they follow their Telegram language) for unknownLangTTL, after which the
+// engine asks again where languages are kept for good (LangFrom).
+const (
+	chosenLangTTL  = 30 * 24 * time.Hour
+	unknownLangTTL = 24 * time.Hour
+	noLang         = "-"
+)
+
+func (e *Engine) langTTL(lang string) time.Duration {
+	if lang == noLang {
+		return unknownLangTTL
+	}
+	return chosenLangTTL
 }
 
 // markerTTL is how long the engine remembers that a person had a dialog open, to tell them
@@ -72,6 +94,8 @@ type Engine struct {
 	// buttonDialogs are the dialogs a button starts, by prefix.
 	buttonDialogs map[string]*Dialog
 	onLang        func(ctx context.Context, userID int64, lang string) error
+	langOf        func(ctx context.Context, userID int64) (string, error)
+	callTimeout   time.Duration
 }
 
 // NewEngine makes an Engine.
@@ -87,7 +111,7 @@ func NewEngine(opts Options) (*Engine, error) {
 	}
 	e := &Engine{rdb: opts.Redis, prefix: opts.KeyPrefix, botID: opts.BotID, tr: opts.Translator, log: opts.Logger,
 		seenTTL: or(opts.SeenTTL, 24*time.Hour), stateTTL: or(opts.StateTTL, 24*time.Hour),
-		lockTTL: or(opts.LockTTL, 60*time.Second), reorder: opts.ReorderWindow,
+		lockTTL: or(opts.LockTTL, 10*time.Second), callTimeout: or(opts.CallTimeout, 2*time.Second), reorder: opts.ReorderWindow,
 		dialogs: map[string]*Dialog{}, commands: map[string]*Dialog{}, plain: map[string]CommandFunc{}, buttons: map[string]CommandFunc{},
 		buttonDialogs: map[string]*Dialog{}}
 	return e, nil
@@ -166,6 +190,12 @@ func (e *Engine) freeButton(prefix string) bool {
 // notifications are written (the engine keeps it in Redis for the chat itself).
 func (e *Engine) OnLang(fn func(ctx context.Context, userID int64, lang string) error) { e.onLang = fn }
 
+// LangFrom tells the engine where a person's chosen language is kept for good (the database,
+// for people who joined), for when the chat has not seen them for a while.
+func (e *Engine) LangFrom(fn func(ctx context.Context, userID int64) (string, error)) {
+	e.langOf = fn
+}
+
 // OnStart sets what /start with a parameter does (a deep link: an invite code). Without a
 // parameter, or without a hook, /start shows the welcome.
 func (e *Engine) OnStart(fn CommandFunc) { e.onStart = fn }
@@ -179,76 +209,3 @@ func (e *Engine) OnCommands(fn func(ctx context.Context, userID int64) ([]string
 
 // Translator is the engine's translator, for the notifications bot/ renders.
 func (e *Engine) Translator() *Translator { return e.tr }
-
-// Handle applies one input and returns what to show. The outputs may also answer other
-// updates of the same chat that were waiting while this process held the chat (each output
-// names its chat). An update already applied gives nothing; an update that finds its chat
-// held elsewhere is left to the holder and gives nothing here. When Redis cannot be reached
-// the user is told to try again, and the error is returned for the caller's logs.
-func (e *Engine) Handle(ctx context.Context, in Input) ([]Output, error) {
-	if in.UpdateID <= 0 || in.ChatID == 0 {
-		return nil, fmt.Errorf("input without update or chat id: update %d, chat %d", in.UpdateID, in.ChatID)
-	}
-	payload, err := json.Marshal(in)
-	if err != nil {
-		return nil, fmt.Errorf("encode update %d: %w", in.UpdateID, err)
-	}
-	k := e.keys(in.ChatID)
-	token := newToken()
-	s, err := e.begin(ctx, k, token, in, payload)
-	if err != nil {
-		return e.tryAgain(in), fmt.Errorf("take update %d of chat %d: %w", in.UpdateID, in.ChatID, err)
-	}
-	var outs []Output
-	for {
-		switch s.kind {
-		case "dup":
-			e.log.InfoContext(ctx, "redelivered update dropped", "update_id", in.UpdateID, "chat", in.ChatID)
-			return outs, nil
-		case "queued", "done":
-			return outs, nil
-		case "lost":
-			// Held past LockTTL: another process may have taken the chat. What was computed
-			// stands, but nothing more is applied here.
-			e.log.WarnContext(ctx, "chat lock lost while applying updates", "chat", in.ChatID)
-			return outs, nil
-		case "wait":
-			select {
-			case <-time.After(s.wait):
-			case <-ctx.Done():
-				return outs, ctx.Err()
-			}
-			s, err = e.next(ctx, k, token)
-		case "go":
-			var cur Input
-			if err := json.Unmarshal([]byte(s.payload), &cur); err != nil {
-				// Only a corrupted inbox gets here: the entry is dropped, not retried forever.
-				e.log.ErrorContext(ctx, "unreadable update in inbox", "chat", in.ChatID, "id", s.id, "error", err)
-				s, err = e.commit(ctx, k, token, s.id, 0, effect{stateMode: "keep", markerMode: "keep"})
-				break
-			}
-			o, ef := e.apply(ctx, cur, s.state, s.marker, s.lang)
-			s, err = e.commit(ctx, k, token, s.id, cur.UserID, ef)
-			if err != nil {
-				// The step was computed but not stored: instead of its outputs the user is
-				// told to try again. The update stays in the inbox for the next holder.
-				return append(outs, e.tryAgain(cur)...), fmt.Errorf("store update %d of chat %d: %w", cur.UpdateID, in.ChatID, err)
-			}
-			outs = append(outs, o...)
-			continue
-		default:
-			return outs, fmt.Errorf("chat %d: unexpected script reply %q", in.ChatID, s.kind)
-		}
-		if err != nil {
-			return append(outs, e.tryAgain(in)...), fmt.Errorf("chat %d: %w", in.ChatID, err)
-		}
-	}
-}
-
-func (e *Engine) tryAgain(in Input) []Output {
-	msg := e.tr.T(e.tr.Match(in.LangCode), MsgTryAgain, nil)
-	if in.Kind == KindButton {
-		return []Output{{CallbackID: in.CallbackID, Notice: msg}}
-	}
-	return []Output{{ChatID: in.ChatID, Text: msg}}
-}

@@ -12,17 +12,28 @@ import (
 )
 
 // Each chat has, in Redis, an inbox of updates waiting (a sorted set by update_id, with the
-// inputs in a hash), a lock with a token and an expiry, the update_ids already applied (a
-// sorted set by time, trimmed to a day), and a session per user. All of a chat's keys share
-// one hash tag, so they live on one Cluster slot and one script can touch them all.
+// inputs in a hash), a lock with a token and a short lease that its holder renews, the
+// update_ids already applied (a sorted set by time, trimmed to a day), the replies of applied
+// updates not yet confirmed delivered, and a session per user. All of a chat's keys share one
+// hash tag, so they live on one Cluster slot and one script can touch them all.
 //
-// An update is applied in two round trips. The begin script drops an update already applied,
-// puts it in the inbox and, if the chat's lock is free, takes it and returns the lowest
-// update waiting with its user's session. The commit script stores the new session, marks
-// the update applied, takes it out of the inbox and either hands over the next update
-// waiting (keeping the lock) or frees the lock. Whoever holds the lock drains the inbox in
-// update_id order; an update that finds the lock taken is left to the holder. So one chat's
-// updates never run at once, on any number of processes, and none is applied twice.
+// An update is applied in two round trips, and its replies confirmed in a third. The begin
+// script drops an update already applied, puts it in the inbox and, if the chat's lock is
+// free, takes it and returns the lowest update waiting with its user's session. The commit
+// script stores the new session and the update's replies, marks the update applied, takes it
+// out of the inbox and either hands over the next update waiting (keeping the lock) or frees
+// the lock. Once the replies are sent, the delivered script forgets them. So one chat's
+// updates never run at once, on any number of processes, none is applied twice, and the
+// replies of an update applied by a process that died before sending them are sent when
+// the update is delivered again.
+//
+// Whoever holds the lock drains the inbox in update_id order. An update that finds the lock
+// taken waits until the holder has applied it, or until the holder's lease ran out (it died,
+// or stalled), and then takes the chat over.
+//
+// The begin script carries a deadline in Redis' own time: when it runs after the deadline
+// (Redis stalled, and the caller has already told the person to try again) it does nothing,
+// so nothing a person was told failed is applied later.
 
 const headLua = `
 local function now_ms()
@@ -45,14 +56,30 @@ local function head(lock, inbox, data, base, window, now)
   return {'go', id, payload, redis.call('GET', base .. 's:' .. user), redis.call('GET', base .. 'm:' .. user),
     redis.call('GET', base .. 'l:' .. user)}
 end
+-- pending: the replies of an applied update that were not confirmed delivered. The caller
+-- claims them for a lease unless another caller holds a live claim.
+local function pending(out, id, token, lease, now)
+  local o = redis.call('HGET', out, 'o:' .. id)
+  if not o then return {'dup'} end
+  local claim = redis.call('HGET', out, 'c:' .. id)
+  if claim then
+    local holder, untl = string.match(claim, '^(.-)|(%d+)$')
+    if holder ~= token and tonumber(untl) > now then return {'busy'} end
+  end
+  redis.call('HSET', out, 'c:' .. id, token .. '|' .. tostring(now + lease))
+  return {'redo', o, id}
+end
 `
 
-// KEYS: lock, inbox, data, seen. ARGV: token, lock ttl ms, update id, input, user, base,
-// reorder window ms.
+// KEYS: lock, inbox, data, seen, out. ARGV: token, lease ms, update id, input, user, base,
+// reorder window ms, deadline (Redis time, ms; 0 for none).
 var beginScript = redis.NewScript(headLua + `
-local id = ARGV[3]
-if redis.call('ZSCORE', KEYS[4], id) then return {'dup'} end
 local now = now_ms()
+local deadline = tonumber(ARGV[8])
+if deadline > 0 and now > deadline then return {'late'} end
+local id = ARGV[3]
+if redis.call('ZSCORE', KEYS[4], id) then return pending(KEYS[5], id, ARGV[1], tonumber(ARGV[2]), now) end
+if redis.call('HEXISTS', KEYS[3], 'x:' .. id) == 1 then return {'dup'} end
 if redis.call('ZADD', KEYS[2], 'NX', id, id) == 1 then
   redis.call('HSET', KEYS[3], id, ARGV[4], 'a:' .. id, now, 'u:' .. id, ARGV[5])
 end
@@ -62,52 +89,150 @@ if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {'qu
 return head(KEYS[1], KEYS[2], KEYS[3], ARGV[6], tonumber(ARGV[7]), now)
 `)
 
-// KEYS: lock, inbox, data. ARGV: token, lock ttl ms, base, reorder window ms.
+// KEYS: lock, inbox, data. ARGV: token, lease ms, base, reorder window ms.
 var nextScript = redis.NewScript(headLua + `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'lost'} end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return head(KEYS[1], KEYS[2], KEYS[3], ARGV[3], tonumber(ARGV[4]), now_ms())
 `)
 
-// KEYS: lock, inbox, data, seen. ARGV: token, lock ttl ms, update id, base, reorder window
-// ms, user, session mode (set|del|keep), session, session ttl ms, marker mode, marker,
-// marker ttl ms, seen ttl ms, language ("" keeps it).
+// KEYS: lock. ARGV: token, lease ms.
+var renewScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`)
+
+// KEYS: lock, inbox, data, seen, out. ARGV: token, lease ms, update id, base, reorder window
+// ms, user, session mode (set|del|keep), session, session ttl ms, marker mode, marker, marker
+// ttl ms, seen ttl ms, language ("" keeps it), language ttl ms, replies.
+//
+// A commit that finds its lock gone may have gone through already, in an attempt whose
+// answer was lost: the update is then applied, and its replies are the committer's to send
+// if its claim on them stands. An update given up by the process that took it (the person
+// was told to try again) is marked applied without its effects.
 var commitScript = redis.NewScript(headLua + `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'lost'} end
 local now = now_ms()
-local sk = ARGV[4] .. 's:' .. ARGV[6]
-local mk = ARGV[4] .. 'm:' .. ARGV[6]
-if ARGV[7] == 'set' then redis.call('SET', sk, ARGV[8], 'PX', ARGV[9]) elseif ARGV[7] == 'del' then redis.call('DEL', sk) end
-if ARGV[10] == 'set' then redis.call('SET', mk, ARGV[11], 'PX', ARGV[12]) elseif ARGV[10] == 'del' then redis.call('DEL', mk) end
-if ARGV[14] ~= '' then redis.call('SET', ARGV[4] .. 'l:' .. ARGV[6], ARGV[14]) end
 local id = ARGV[3]
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  if redis.call('ZSCORE', KEYS[4], id) then return pending(KEYS[5], id, ARGV[1], tonumber(ARGV[2]), now) end
+  return {'lost'}
+end
+local given_up = redis.call('HEXISTS', KEYS[3], 'x:' .. id) == 1
+if not given_up then
+  local sk = ARGV[4] .. 's:' .. ARGV[6]
+  local mk = ARGV[4] .. 'm:' .. ARGV[6]
+  local lk = ARGV[4] .. 'l:' .. ARGV[6]
+  if ARGV[7] == 'set' then redis.call('SET', sk, ARGV[8], 'PX', ARGV[9]) elseif ARGV[7] == 'del' then redis.call('DEL', sk) end
+  if ARGV[10] == 'set' then redis.call('SET', mk, ARGV[11], 'PX', ARGV[12]) elseif ARGV[10] == 'del' then redis.call('DEL', mk) end
+  if ARGV[14] ~= '' then
+    redis.call('SET', lk, ARGV[14], 'PX', ARGV[15])
+  elseif redis.call('GET', lk) ~= '-' then
+    redis.call('PEXPIRE', lk, ARGV[15])
+  end
+  if ARGV[16] ~= '' then
+    redis.call('HSET', KEYS[5], 'o:' .. id, ARGV[16], 'c:' .. id, ARGV[1] .. '|' .. tostring(now + tonumber(ARGV[2])))
+    redis.call('PEXPIRE', KEYS[5], ARGV[13])
+  end
+end
 redis.call('ZADD', KEYS[4], now, id)
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[13]))
 redis.call('PEXPIRE', KEYS[4], ARGV[13])
 redis.call('ZREM', KEYS[2], id)
 redis.call('HDEL', KEYS[3], id, 'a:' .. id, 'u:' .. id)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return head(KEYS[1], KEYS[2], KEYS[3], ARGV[4], tonumber(ARGV[5]), now)
+local h = head(KEYS[1], KEYS[2], KEYS[3], ARGV[4], tonumber(ARGV[5]), now)
+if given_up then table.insert(h, 1, 'given-up') else table.insert(h, 1, 'ok') end
+return h
 `)
 
+// KEYS: out. ARGV: update id, token, replies left ("" when all were sent).
+var deliveredScript = redis.NewScript(`
+local claim = redis.call('HGET', KEYS[1], 'c:' .. ARGV[1])
+if not claim or string.sub(claim, 1, #ARGV[2] + 1) ~= ARGV[2] .. '|' then return 0 end
+if ARGV[3] == '' then
+  redis.call('HDEL', KEYS[1], 'o:' .. ARGV[1], 'c:' .. ARGV[1])
+else
+  redis.call('HSET', KEYS[1], 'o:' .. ARGV[1], ARGV[3])
+  redis.call('HDEL', KEYS[1], 'c:' .. ARGV[1])
+end
+return 1
+`)
+
+// KEYS: lock, inbox, data, out. ARGV: token, lease ms, base, reorder window ms.
+//
+// resume looks after a chat whose updates may have been left unfinished (a process died, or
+// Redis stopped answering): outputs not confirmed sent whose claim ran out are claimed, one at
+// a time; otherwise, updates waiting with no one holding the chat are taken in order.
+var resumeScript = redis.NewScript(headLua + `
+local now = now_ms()
+local busy = false
+for _, f in ipairs(redis.call('HKEYS', KEYS[4])) do
+  if string.sub(f, 1, 2) == 'o:' then
+    local r = pending(KEYS[4], string.sub(f, 3), ARGV[1], tonumber(ARGV[2]), now)
+    if r[1] == 'redo' then return r end
+    busy = true
+  end
+end
+if busy then return {'busy'} end
+if redis.call('ZCARD', KEYS[2]) == 0 then return {'idle'} end
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {'busy'} end
+return head(KEYS[1], KEYS[2], KEYS[3], ARGV[3], tonumber(ARGV[4]), now)
+`)
+
+// KEYS: pending. ARGV: chat, score.
+//
+// settled takes a chat off the pending list, unless an update arrived since (its score moved).
+var settledScript = redis.NewScript(`
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) == tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 1
+`)
+
+// KEYS: lock, inbox, data, seen. ARGV: token, update id.
+//
+// giveUp withdraws an update whose begin may or may not have run (its answer was lost): the
+// person was told to try again, so it must not be applied later. An update already applied
+// stays applied.
+var giveUpScript = redis.NewScript(`
+if redis.call('ZSCORE', KEYS[4], ARGV[2]) then return 'applied' end
+redis.call('HSET', KEYS[3], 'x:' .. ARGV[2], '1')
+redis.call('PEXPIRE', KEYS[3], 86400000)
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('HDEL', KEYS[3], ARGV[2], 'a:' .. ARGV[2], 'u:' .. ARGV[2])
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 'withdrawn'
+`)
+
+// pendingKey lists the chats whose updates are being applied, by when the latest arrived, so
+// that those left unfinished are found and resumed.
+func (e *Engine) pendingKey() string {
+	return e.prefix + "{" + strconv.FormatInt(e.botID, 10) + "}:pending"
+}
+
 type chatKeys struct {
-	base, lock, inbox, data, seen string
+	base, lock, inbox, data, seen, out string
 }
 
 func (e *Engine) keys(chatID int64) chatKeys {
 	base := e.prefix + "{" + strconv.FormatInt(e.botID, 10) + ":" + strconv.FormatInt(chatID, 10) + "}:"
-	return chatKeys{base: base, lock: base + "lock", inbox: base + "inbox", data: base + "in", seen: base + "seen"}
+	return chatKeys{base: base, lock: base + "lock", inbox: base + "inbox", data: base + "in", seen: base + "seen", out: base + "out"}
 }
 
 // step is one reply of the scripts.
 type step struct {
-	kind    string // dup, queued, done, lost, wait, go
+	// kind is what the script found: dup (applied, replies sent), busy (applied, replies being
+	// sent by another; or, resuming, the chat is held), redo (applied, replies not confirmed
+	// sent: payload holds them, now claimed by the caller), queued, late, done, lost, wait,
+	// go, idle (resuming: nothing left).
+	kind    string
+	givenUp bool // commit: the update committed had been given up
 	wait    time.Duration
 	id      string
 	payload string
 	state   []byte
 	marker  string
-	lang    string // the language the person chose with /lang, if any
+	lang    string // the language the person chose with /lang, "-" for none, "" unknown
 }
 
 func parseStep(v any) (step, error) {
@@ -115,11 +240,27 @@ func parseStep(v any) (step, error) {
 	if !ok || len(arr) == 0 {
 		return step{}, fmt.Errorf("unexpected script reply %v", v)
 	}
-	s := step{kind: fmt.Sprint(arr[0])}
+	var s step
+	switch fmt.Sprint(arr[0]) {
+	case "ok":
+		arr = arr[1:]
+	case "given-up":
+		s.givenUp = true
+		arr = arr[1:]
+	}
+	if len(arr) == 0 {
+		return step{}, fmt.Errorf("short script reply %v", v)
+	}
+	s.kind = fmt.Sprint(arr[0])
 	switch s.kind {
 	case "wait":
 		ms, _ := strconv.Atoi(fmt.Sprint(arr[1]))
 		s.wait = time.Duration(ms) * time.Millisecond
+	case "redo":
+		if len(arr) < 3 {
+			return step{}, fmt.Errorf("short script reply %v", arr)
+		}
+		s.payload, s.id = fmt.Sprint(arr[1]), fmt.Sprint(arr[2])
 	case "go":
 		if len(arr) < 3 {
 			return step{}, fmt.Errorf("short script reply %v", arr)
@@ -144,7 +285,8 @@ type effect struct {
 	state      []byte
 	markerMode string
 	marker     string
-	lang       string // set: the person chose this language
+	lang       string // set: the person chose this language, or "-" for none known
+	replies    []byte // the update's outputs, kept until they are confirmed sent
 }
 
 func newToken() string {
@@ -153,31 +295,65 @@ func newToken() string {
 	return hex.EncodeToString(b)
 }
 
-func (e *Engine) begin(ctx context.Context, k chatKeys, token string, in Input, payload []byte) (step, error) {
-	v, err := beginScript.Run(ctx, e.rdb, []string{k.lock, k.inbox, k.data, k.seen},
-		token, e.lockTTL.Milliseconds(), in.UpdateID, payload, in.UserID, k.base, e.reorder.Milliseconds()).Result()
+// call runs one script with the engine's per-call timeout, so that a stalled Redis is
+// noticed in seconds rather than after the client's retries.
+func (e *Engine) call(ctx context.Context, s *redis.Script, keys []string, args ...any) (step, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.callTimeout)
+	defer cancel()
+	v, err := s.Run(ctx, e.rdb, keys, args...).Result()
 	if err != nil {
 		return step{}, err
 	}
 	return parseStep(v)
+}
+
+// begin offers an update to its chat. With a deadline it does nothing once Redis' clock has
+// passed it.
+func (e *Engine) begin(ctx context.Context, k chatKeys, token string, in Input, payload []byte, deadline time.Time) (step, error) {
+	var ms int64
+	if !deadline.IsZero() {
+		ms = deadline.UnixMilli()
+	}
+	return e.call(ctx, beginScript, []string{k.lock, k.inbox, k.data, k.seen, k.out},
+		token, e.lockTTL.Milliseconds(), in.UpdateID, payload, in.UserID, k.base, e.reorder.Milliseconds(), ms)
 }
 
 func (e *Engine) next(ctx context.Context, k chatKeys, token string) (step, error) {
-	v, err := nextScript.Run(ctx, e.rdb, []string{k.lock, k.inbox, k.data},
-		token, e.lockTTL.Milliseconds(), k.base, e.reorder.Milliseconds()).Result()
-	if err != nil {
-		return step{}, err
-	}
-	return parseStep(v)
+	return e.call(ctx, nextScript, []string{k.lock, k.inbox, k.data},
+		token, e.lockTTL.Milliseconds(), k.base, e.reorder.Milliseconds())
 }
 
 func (e *Engine) commit(ctx context.Context, k chatKeys, token, id string, user int64, ef effect) (step, error) {
-	v, err := commitScript.Run(ctx, e.rdb, []string{k.lock, k.inbox, k.data, k.seen},
+	return e.call(ctx, commitScript, []string{k.lock, k.inbox, k.data, k.seen, k.out},
 		token, e.lockTTL.Milliseconds(), id, k.base, e.reorder.Milliseconds(), user,
 		ef.stateMode, ef.state, e.stateTTL.Milliseconds(), ef.markerMode, ef.marker, markerTTL.Milliseconds(),
-		e.seenTTL.Milliseconds(), ef.lang).Result()
-	if err != nil {
-		return step{}, err
-	}
-	return parseStep(v)
+		e.seenTTL.Milliseconds(), ef.lang, e.langTTL(ef.lang).Milliseconds(), ef.replies)
+}
+
+// renew extends the lease of a chat's lock while its holder is still applying an update.
+func (e *Engine) renew(ctx context.Context, k chatKeys, token string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.callTimeout)
+	defer cancel()
+	n, err := renewScript.Run(ctx, e.rdb, []string{k.lock}, token, e.lockTTL.Milliseconds()).Int()
+	return n == 1, err
+}
+
+// delivered forgets the replies of an update once they are sent, or keeps those left.
+func (e *Engine) delivered(ctx context.Context, k chatKeys, token, id string, left []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, e.callTimeout)
+	defer cancel()
+	return deliveredScript.Run(ctx, e.rdb, []string{k.out}, id, token, left).Err()
+}
+
+// resume looks after a chat that may have been left unfinished.
+func (e *Engine) resume(ctx context.Context, k chatKeys, token string) (step, error) {
+	return e.call(ctx, resumeScript, []string{k.lock, k.inbox, k.data, k.out},
+		token, e.lockTTL.Milliseconds(), k.base, e.reorder.Milliseconds())
+}
+
+// giveUp withdraws an update the person was told to try again.
+func (e *Engine) giveUp(ctx context.Context, k chatKeys, token string, id int64) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.callTimeout)
+	defer cancel()
+	return giveUpScript.Run(ctx, e.rdb, []string{k.lock, k.inbox, k.data, k.seen}, token, id).Text()
 }

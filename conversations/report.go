@@ -190,8 +190,9 @@ func attachments(fs []File) []store.Attachment {
 	return out
 }
 
-// sourceKey names the update that completes a dialog, so that a redelivered confirm acts once.
-func sourceKey(s *Session) string { return fmt.Sprintf("chat:%d:update:%d", s.ChatID, s.UpdateID) }
+// sourceKey names the run of a dialog that completes, so that its confirm acts once however
+// often it is applied.
+func sourceKey(s *Session) string { return fmt.Sprintf("chat:%d:dialog:%s", s.ChatID, s.Instance) }
 
 func acceptedType(mime string) bool {
 	for _, a := range acceptedDocuments {
@@ -292,6 +293,17 @@ func (r *report) summary(s *Session) Reply {
 		"Description": s.Get("desc"), "Files": len(s.Files["files"]), "Where": where, "Urgency": urgency}}
 }
 
+// reporter is the person behind an account that files: an account bound to no one may not
+// act for a unit. Any other failure (the database unreachable) is not a refusal: the person is
+// asked to try again.
+func (r *report) reporter(ctx context.Context, userID int64) (store.Actor, error) {
+	a, err := r.o.st.ActorByAccount(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, &Refusal{MessageID: MsgNotAllowed}
+	}
+	return a, err
+}
+
 // file submits the report: one transaction that files the case, routes it, and for a new
 // reporter registers them and their unit. The update that confirmed is the case's source,
 // so a redelivered confirm answers with the same ticket.
@@ -310,9 +322,9 @@ func (r *report) file(ctx context.Context, s *Session) (Reply, error) {
 	}
 	p.Attachments = attachments(s.Files["files"])
 	if s.Get("dupchoice") == "add" {
-		a, err := r.o.st.ActorByAccount(ctx, s.UserID)
+		a, err := r.reporter(ctx, s.UserID)
 		if err != nil {
-			return Reply{}, &Refusal{MessageID: MsgNotAllowed}
+			return Reply{}, err
 		}
 		// AddInfo checks on the server that the case is theirs and still open.
 		err = r.o.st.AddInfo(ctx, a.PersonID, s.Get("dup"), s.Get("desc"), p.SourceKey, p.Attachments)
@@ -326,9 +338,9 @@ func (r *report) file(ctx context.Context, s *Session) (Reply, error) {
 	}
 	if s.Get("unit_id") != "" {
 		// The reporter's right to report for the unit is checked again now, on the server.
-		a, err := r.o.st.ActorByAccount(ctx, s.UserID)
+		a, err := r.reporter(ctx, s.UserID)
 		if err != nil {
-			return Reply{}, &Refusal{MessageID: MsgNotAllowed}
+			return Reply{}, err
 		}
 		units, err := r.o.st.ReporterUnits(ctx, a.PersonID)
 		if err != nil {

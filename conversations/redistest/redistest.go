@@ -37,6 +37,8 @@ func New(tb testing.TB) (redis.UniversalClient, string) {
 	if err != nil {
 		tb.Fatalf("redistest: BANGBAN_TEST_REDIS_URL: %v", err)
 	}
+	// As bangban's own client: each call keeps to its context's deadline.
+	opts.ContextTimeoutEnabled = true
 	rdb := redis.NewClient(opts)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -1,0 +1,447 @@
+package conversations
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	mathrand "math/rand/v2"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Deliver sends the outputs of one applied update, in order, and says how many went out.
+// When it fails, the outputs not sent are kept and sent again when the update is delivered
+// again.
+type Deliver func(ctx context.Context, outs []Output) (sent int, err error)
+
+// ErrUnfinished says an update was taken but could not be seen through in time (Redis
+// stopped answering, or the chat's holder had not let go). The person was not told it
+// failed: it waits where a redelivery of the update, or the chat's next update, resumes it.
+var ErrUnfinished = errors.New("update not finished")
+
+// ErrUndelivered says an update was applied but not all of its outputs could be sent; a
+// redelivery of the update sends the rest.
+var ErrUndelivered = errors.New("outputs not delivered")
+
+// Handle applies one input and returns what was shown: Process with a Deliver that keeps the
+// outputs. For tests and tools that render outputs themselves.
+func (e *Engine) Handle(ctx context.Context, in Input) ([]Output, error) {
+	var mu sync.Mutex
+	var outs []Output
+	err := e.Process(ctx, in, func(_ context.Context, o []Output) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		outs = append(outs, o...)
+		return len(o), nil
+	})
+	return outs, err
+}
+
+// Process applies one input and delivers what it answers. Outputs of other updates of the
+// same chat that were waiting while this process held the chat are delivered too (each
+// output names its chat). An update already applied delivers nothing, unless its outputs
+// were never confirmed sent: those are sent now. An update that finds its chat held waits for
+// the holder to apply it, or for the holder's lease to run out, and then takes the chat over.
+//
+// When the first round trip to Redis fails, the person is told to try again, and the update
+// is withdrawn: it is never applied later. Once the update is taken, a failing Redis is
+// retried for as long as ctx lasts; then ErrUnfinished is returned and the update waits, taken
+// but not applied, for a redelivery.
+func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
+	if in.UpdateID <= 0 || in.ChatID == 0 {
+		return fmt.Errorf("input without update or chat id: update %d, chat %d", in.UpdateID, in.ChatID)
+	}
+	payload, err := json.Marshal(in)
+	if err != nil {
+		return fmt.Errorf("encode update %d: %w", in.UpdateID, err)
+	}
+	h := &holding{e: e, k: e.keys(in.ChatID), token: newToken(), deliver: deliver, own: in.UpdateID}
+	defer h.stop()
+	// The chat goes on the pending list first, so that if this process dies with the update
+	// half done, a sweep finds it (Resume).
+	score := pendingScore()
+	err = e.markPending(ctx, in.ChatID, score)
+	var s step
+	if err == nil {
+		s, err = e.begin(ctx, h.k, h.token, in, payload, time.Now().Add(e.callTimeout/2))
+		if err == nil && s.kind == "late" {
+			err = errors.New("offered after its deadline")
+		} else if err != nil && !notSent(err) {
+			go e.withdraw(h.k, h.token, in.UpdateID)
+		}
+	}
+	if err != nil {
+		_, _ = deliver(ctx, e.tryAgain(in))
+		return fmt.Errorf("take update %d of chat %d: %w", in.UpdateID, in.ChatID, err)
+	}
+	backoff := newBackoff()
+	for {
+		switch s.kind {
+		case "dup", "done":
+			if h.err == nil {
+				e.settled(ctx, in.ChatID, score)
+			}
+			return h.err
+		case "redo":
+			h.redo(ctx, s)
+			if h.err == nil {
+				e.settled(ctx, in.ChatID, score)
+			}
+			return h.err
+		case "queued", "busy", "lost":
+			// Another process holds the chat, or is sending this update's outputs; or this one
+			// lost its lease. Offer the update again until it is applied or the chat is free.
+			if s.kind == "lost" {
+				// A new token, so that a commit of the lost hold that Redis runs late is
+				// refused rather than taken for one of the new hold.
+				h.setToken(newToken())
+			}
+			if err := backoff.wait(ctx); err != nil {
+				return h.unfinished(in, err)
+			}
+			s, err = e.begin(ctx, h.k, h.tok(), in, payload, time.Time{})
+		case "wait", "go":
+			backoff = newBackoff()
+			s, err = h.drain(ctx, s)
+		default:
+			return fmt.Errorf("chat %d: unexpected script reply %q", in.ChatID, s.kind)
+		}
+		for err != nil {
+			e.log.WarnContext(ctx, "chat queue unavailable, trying again", "chat", in.ChatID, "update_id", in.UpdateID, "error", err)
+			if werr := backoff.wait(ctx); werr != nil {
+				return h.unfinished(in, err)
+			}
+			s, err = e.begin(ctx, h.k, h.tok(), in, payload, time.Time{})
+		}
+	}
+}
+
+// Resume finishes the work of chats left unfinished for longer than after: updates taken and
+// not applied (their process died, or Redis stopped answering), and outputs applied but not
+// confirmed sent. A long-polling process calls it every few seconds, since Telegram does not
+// deliver again what a poller has confirmed. It returns how many chats it looked at.
+func (e *Engine) Resume(ctx context.Context, after time.Duration, deliver Deliver) (int, error) {
+	lctx, cancel := context.WithTimeout(ctx, e.callTimeout)
+	chats, err := e.rdb.ZRangeByScoreWithScores(lctx, e.pendingKey(), &redis.ZRangeBy{
+		Min: "-inf", Max: strconv.FormatInt(pendingScoreAt(time.Now().Add(-after)), 10), Count: 100}).Result()
+	cancel()
+	if err != nil {
+		return 0, fmt.Errorf("chats pending: %w", err)
+	}
+	for _, z := range chats {
+		chat, err := strconv.ParseInt(fmt.Sprint(z.Member), 10, 64)
+		if err != nil {
+			continue
+		}
+		if err := e.resumeChat(ctx, chat, int64(z.Score), deliver); err != nil {
+			e.log.WarnContext(ctx, "resume chat", "chat", chat, "error", err)
+		}
+	}
+	return len(chats), nil
+}
+
+func (e *Engine) resumeChat(ctx context.Context, chat, score int64, deliver Deliver) error {
+	h := &holding{e: e, k: e.keys(chat), token: newToken(), deliver: deliver}
+	defer h.stop()
+	for {
+		s, err := e.resume(ctx, h.k, h.tok())
+		if err != nil {
+			return err
+		}
+		switch s.kind {
+		case "redo":
+			h.redo(ctx, s)
+		case "idle":
+			e.settled(ctx, chat, score)
+			return nil
+		case "busy":
+			return nil // in someone's hands
+		case "go", "wait", "done":
+			e.log.InfoContext(ctx, "resuming a chat left unfinished", "chat", chat)
+			end, err := h.drain(ctx, s)
+			if err != nil {
+				return err
+			}
+			if end.kind == "lost" {
+				h.setToken(newToken())
+			}
+		default:
+			return fmt.Errorf("unexpected script reply %q", s.kind)
+		}
+	}
+}
+
+// drain applies the updates waiting in a chat held by h, in order, until none is left or the
+// lease is lost; it returns what ended it.
+func (h *holding) drain(ctx context.Context, s step) (step, error) {
+	var err error
+	for {
+		switch s.kind {
+		case "wait":
+			if err := sleep(ctx, s.wait); err != nil {
+				return step{}, err
+			}
+			s, err = h.e.next(ctx, h.k, h.tok())
+		case "go":
+			h.renewing(ctx)
+			s, err = h.apply(ctx, s)
+		default:
+			return s, nil
+		}
+		if err != nil {
+			return step{}, err
+		}
+	}
+}
+
+// pendingScore orders the pending list by arrival, in microseconds with a random tail, so
+// that two updates of a chat never share a score.
+func pendingScore() int64 { return pendingScoreAt(time.Now()) + mathrand.Int64N(1000) }
+
+func pendingScoreAt(t time.Time) int64 { return t.UnixMilli() * 1000 }
+
+func (e *Engine) markPending(ctx context.Context, chat, score int64) error {
+	ctx, cancel := context.WithTimeout(ctx, e.callTimeout)
+	defer cancel()
+	if err := e.rdb.ZAdd(ctx, e.pendingKey(), redis.Z{Score: float64(score), Member: chat}).Err(); err != nil {
+		return fmt.Errorf("mark chat %d pending: %w", chat, err)
+	}
+	return nil
+}
+
+// settled takes a chat off the pending list once its update is seen through, unless another
+// arrived meanwhile. A failure only costs a sweep a look at the chat.
+func (e *Engine) settled(ctx context.Context, chat, score int64) {
+	ctx, cancel := context.WithTimeout(ctx, e.callTimeout)
+	defer cancel()
+	if err := settledScript.Run(ctx, e.rdb, []string{e.pendingKey()}, chat, score).Err(); err != nil {
+		e.log.DebugContext(ctx, "chat not taken off the pending list", "chat", chat, "error", err)
+	}
+}
+
+// notSent tells errors that show a round trip never reached Redis (it refused the
+// connection), after which there is nothing to withdraw.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// withdraw gives up an update whose first round trip failed without an answer: the person was
+// told to try again, so if Redis ran it after all, it is taken back. It keeps trying while
+// Redis is away, for as long as a stalled Redis could still run the round trip.
+func (e *Engine) withdraw(k chatKeys, token string, id int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	b := newBackoff()
+	for {
+		res, err := e.giveUp(ctx, k, token, id)
+		if err == nil {
+			if res == "applied" {
+				e.log.Warn("an update answered with try again had been applied already", "update_id", id)
+			}
+			return
+		}
+		if b.wait(ctx) != nil {
+			e.log.Error("could not withdraw an update answered with try again", "update_id", id, "error", err)
+			return
+		}
+	}
+}
+
+func (e *Engine) tryAgain(in Input) []Output {
+	msg := e.tr.T(e.tr.Match(in.LangCode), MsgTryAgain, nil)
+	if in.Kind == KindButton {
+		return []Output{{CallbackID: in.CallbackID, Notice: msg}}
+	}
+	return []Output{{ChatID: in.ChatID, Text: msg}}
+}
+
+// holding is one process's hold on a chat while it applies updates.
+type holding struct {
+	e       *Engine
+	k       chatKeys
+	mu      sync.Mutex // token, which the renewal reads
+	token   string
+	deliver Deliver
+	own     int64 // the update this process was given
+	renew   context.CancelFunc
+	done    chan struct{}
+	err     error // the first delivery that failed
+}
+
+func (h *holding) tok() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.token
+}
+
+func (h *holding) setToken(t string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.token = t
+}
+
+// renewing keeps the lock's lease alive from now until stop.
+func (h *holding) renewing(ctx context.Context) {
+	if h.renew != nil {
+		return
+	}
+	ctx, h.renew = context.WithCancel(context.WithoutCancel(ctx))
+	h.done = make(chan struct{})
+	go func() {
+		defer close(h.done)
+		t := time.NewTicker(h.e.lockTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if held, err := h.e.renew(ctx, h.k, h.tok()); err != nil || !held {
+					// The commit finds out and offers the update again.
+					h.e.log.Debug("chat lease not renewed", "held", held, "error", err)
+				}
+			}
+		}
+	}()
+}
+
+func (h *holding) stop() {
+	if h.renew != nil {
+		h.renew()
+		<-h.done
+	}
+}
+
+func (h *holding) unfinished(in Input, cause error) error {
+	return fmt.Errorf("update %d of chat %d: %w (%w)", in.UpdateID, in.ChatID, ErrUnfinished, cause)
+}
+
+// apply applies the update the scripts handed over, stores what it changed with its outputs,
+// and sends them. It returns what the chat holds next.
+func (h *holding) apply(ctx context.Context, s step) (step, error) {
+	e := h.e
+	var cur Input
+	var ef effect
+	var outs []Output
+	if err := json.Unmarshal([]byte(s.payload), &cur); err != nil {
+		// Only a corrupted inbox gets here: the entry is dropped, not retried forever.
+		e.log.ErrorContext(ctx, "unreadable update in inbox", "id", s.id, "error", err)
+		ef = effect{stateMode: "keep", markerMode: "keep"}
+	} else {
+		lang := s.lang
+		if lang == "" && e.langOf != nil {
+			lang = e.lookupLang(ctx, cur.UserID)
+		}
+		outs, ef = e.apply(ctx, cur, s.state, s.marker, lang)
+		if ef.lang == "" && lang != s.lang {
+			ef.lang = lang // found where it is kept for good: the chat keeps it again
+		}
+		if len(outs) > 0 {
+			var err error
+			if ef.replies, err = json.Marshal(outs); err != nil {
+				return step{}, fmt.Errorf("encode outputs of update %d: %w", cur.UpdateID, err)
+			}
+		}
+	}
+	backoff := newBackoff()
+	for {
+		c, err := e.commit(ctx, h.k, h.tok(), s.id, cur.UserID, ef)
+		if err != nil {
+			// The commit is the same however often it runs: try it again while Redis is away.
+			e.log.WarnContext(ctx, "store update, trying again", "update_id", s.id, "error", err)
+			if werr := backoff.wait(ctx); werr != nil {
+				return step{}, err
+			}
+			continue
+		}
+		switch c.kind {
+		case "redo":
+			// Stored by an earlier attempt whose answer was lost, after the lease ran out.
+			h.redo(ctx, c)
+			return step{kind: "lost"}, nil
+		case "lost", "dup", "busy":
+			// The lease ran out before the commit: another process may have the chat now, and
+			// what was computed here is not stored. The update is offered again.
+			e.log.WarnContext(ctx, "chat lease lost while applying an update", "update_id", s.id)
+			return step{kind: "lost"}, nil
+		}
+		if c.givenUp {
+			e.log.WarnContext(ctx, "update given up while it was applied; outputs dropped", "update_id", s.id)
+		} else if len(outs) > 0 {
+			h.send(ctx, cur.UpdateID, outs)
+		}
+		return c, nil
+	}
+}
+
+// redo sends the stored outputs of an applied update that were never confirmed sent.
+func (h *holding) redo(ctx context.Context, s step) {
+	id, _ := strconv.ParseInt(s.id, 10, 64)
+	var outs []Output
+	if err := json.Unmarshal([]byte(s.payload), &outs); err != nil {
+		h.e.log.ErrorContext(ctx, "unreadable stored outputs dropped", "update_id", id, "error", err)
+		_ = h.e.delivered(ctx, h.k, h.tok(), itoa(id), nil)
+		return
+	}
+	h.e.log.InfoContext(ctx, "sending the outputs of an update applied earlier", "update_id", id, "outputs", len(outs))
+	h.send(ctx, id, outs)
+}
+
+// send delivers an update's outputs and records how far it got.
+func (h *holding) send(ctx context.Context, id int64, outs []Output) {
+	n, err := h.deliver(ctx, outs)
+	var left []byte
+	if err != nil && n < len(outs) {
+		left, _ = json.Marshal(outs[max(n, 0):])
+		if id == h.own && h.err == nil {
+			h.err = fmt.Errorf("update %d: %w: %w", id, ErrUndelivered, err)
+		}
+		h.e.log.ErrorContext(ctx, "outputs not delivered; kept for a redelivery", "update_id", id, "sent", n, "of", len(outs), "error", err)
+	}
+	if derr := h.e.delivered(ctx, h.k, h.tok(), itoa(id), left); derr != nil {
+		// A redelivery may send them again: better twice than never.
+		h.e.log.WarnContext(ctx, "outputs sent but not confirmed", "update_id", id, "error", derr)
+	}
+}
+
+func (e *Engine) lookupLang(ctx context.Context, userID int64) string {
+	lang, err := e.langOf(ctx, userID)
+	if err != nil {
+		e.log.WarnContext(ctx, "chosen language unavailable", "error", err)
+		return ""
+	}
+	if !IsLanguage(lang) {
+		return noLang
+	}
+	return lang
+}
+
+// backoff spaces the attempts of a retry: from 20 ms, doubling, up to half a second.
+type backoff struct{ d time.Duration }
+
+func newBackoff() *backoff { return &backoff{d: 20 * time.Millisecond} }
+
+func (b *backoff) wait(ctx context.Context) error {
+	err := sleep(ctx, b.d)
+	b.d = min(b.d*2, 500*time.Millisecond)
+	return err
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,371 @@
+package conversations_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/redistest"
+)
+
+// journal is a dialog that never ends: each text is appended to the session's log, and a hook
+// may hold a step (as a slow database write does) or count it.
+type journal struct {
+	mu    sync.Mutex
+	hook  func(text string)
+	saves atomic.Int32
+}
+
+func (j *journal) dialog() *conversations.Dialog {
+	return &conversations.Dialog{Name: "journal", Command: "journal", Version: 1,
+		Steps: []*conversations.Step{{Name: "n", Prompt: "test.tally",
+			More: func(*conversations.Session) bool { return true },
+			Save: func(s *conversations.Session, in conversations.Input) {
+				j.saves.Add(1)
+				j.mu.Lock()
+				hook := j.hook
+				j.mu.Unlock()
+				if hook != nil {
+					hook(in.Text)
+				}
+				if l := s.Get("log"); l != "" {
+					s.Set("log", l+","+in.Text)
+				} else {
+					s.Set("log", in.Text)
+				}
+			}}},
+		Done: func(context.Context, *conversations.Session) (conversations.Reply, error) {
+			return conversations.Reply{MessageID: "test.never"}, nil
+		},
+	}
+}
+
+func (j *journal) setHook(f func(string)) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.hook = f
+}
+
+func journalEngine(t *testing.T, v *env, j *journal, opts conversations.Options) *conversations.Engine {
+	t.Helper()
+	e := v.engine(t, opts)
+	if err := e.Register(j.dialog()); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// logOf is the journal as stored for a person.
+func logOf(t *testing.T, rdb redis.UniversalClient, key string) []string {
+	t.Helper()
+	raw, err := rdb.Get(context.Background(), key).Bytes()
+	if err != nil {
+		t.Fatalf("session %s: %v", key, err)
+	}
+	var st struct {
+		Data map[string]string `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(st.Data["log"], ",")
+}
+
+func text(p *person, s string) conversations.Input {
+	return conversations.Input{UpdateID: updateIDs.Add(1), ChatID: p.id, UserID: p.id, LangCode: "en",
+		Kind: conversations.KindText, Text: s}
+}
+
+// collect is a Deliver that keeps what it was given.
+type collect struct {
+	mu   sync.Mutex
+	outs []conversations.Output
+}
+
+func (c *collect) deliver(_ context.Context, o []conversations.Output) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.outs = append(c.outs, o...)
+	return len(o), nil
+}
+
+func (c *collect) texts() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, o := range c.outs {
+		if o.Text != "" {
+			out = append(out, o.Text)
+		}
+	}
+	return out
+}
+
+// The process applied an update and stored it, then could not send its answer (it died, or
+// Telegram failed): the update delivered again is not applied again, and its answer, kept with
+// it, is sent then, once.
+func TestAnswerOfAnAppliedUpdateIsSentWhenItIsDeliveredAgain(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	p := v.person(t, e, 13001)
+	p.send("/trip")
+	p.press("Beta")
+
+	in := text(p, "the bridge on route 3 is cracked")
+	err := e.Process(context.Background(), in, func(context.Context, []conversations.Output) (int, error) {
+		return 0, errors.New("connection reset by peer")
+	})
+	if !errors.Is(err, conversations.ErrUndelivered) {
+		t.Fatalf("a failed delivery: %v, want ErrUndelivered", err)
+	}
+
+	var again collect
+	if err := e.Process(context.Background(), in, again.deliver); err != nil {
+		t.Fatal(err)
+	}
+	if got := again.texts(); len(got) != 1 || !strings.HasPrefix(got[0], "test.where") {
+		t.Fatalf("redelivery sent %q; want the answer of the applied update, the next step's prompt", got)
+	}
+	var third collect
+	if err := e.Process(context.Background(), in, third.deliver); err != nil || len(third.outs) != 0 {
+		t.Fatalf("a third delivery sent %+v, %v; want nothing: the answer went out once", third.outs, err)
+	}
+	// Applied once: the dialog is at the next step.
+	p.send("/help")
+	p.expect("You can use:", "test.where")
+}
+
+// A process died right after storing an update, with its answer unsent and still claimed:
+// the redelivery waits for the claim to run out (the lease), then sends the answer once.
+func TestAnswerClaimedByADeadProcessIsSentAfterItsLease(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	opts := conversations.Options{LockTTL: 400 * time.Millisecond}
+	dead, alive := v.engine(t, opts), v.engine(t, opts)
+	p := v.person(t, alive, 13002)
+	p.send("/trip")
+	p.press("Beta")
+
+	in := text(p, "the bridge on route 3 is cracked")
+	frozen, release := make(chan struct{}), make(chan struct{})
+	go func() {
+		_ = dead.Process(context.Background(), in, func(context.Context, []conversations.Output) (int, error) {
+			close(frozen)
+			<-release // dead: it never sends, and never confirms
+			return 0, errors.New("killed")
+		})
+	}()
+	<-frozen
+	t.Cleanup(func() { close(release) })
+
+	var again collect
+	start := time.Now()
+	if err := alive.Process(context.Background(), in, again.deliver); err != nil {
+		t.Fatal(err)
+	}
+	if got := again.texts(); len(got) != 1 || !strings.HasPrefix(got[0], "test.where") {
+		t.Fatalf("redelivery sent %q; want the dead process's answer", got)
+	}
+	if waited := time.Since(start); waited < 300*time.Millisecond {
+		t.Fatalf("the answer was taken from a live claim after %s; want it left to its holder until the lease ran out", waited)
+	}
+}
+
+// A process holding a chat dies in the middle of an update (inside the database
+// transaction, say): its lease runs out within seconds, the update delivered again takes the
+// chat over, and the update is applied once; the dead process, back from a pause, finds its
+// lease gone and sends nothing.
+func TestAChatWhoseHolderDiedIsTakenOverAndAppliedOnce(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	j := &journal{}
+	proxy := redistest.NewProxy(t)
+	via := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = via.Close() })
+	opts := conversations.Options{LockTTL: 600 * time.Millisecond, CallTimeout: 300 * time.Millisecond}
+	optsDead := opts
+	optsDead.Redis = via
+	dead := journalEngine(t, v, j, optsDead)
+	alive := journalEngine(t, v, j, opts)
+	p := v.person(t, alive, 13003)
+	p.send("/journal")
+
+	in := text(p, "confirm")
+	held, release := make(chan struct{}), make(chan struct{})
+	var first atomic.Bool
+	j.setHook(func(string) {
+		if first.CompareAndSwap(false, true) {
+			close(held)
+			<-release
+		}
+	})
+	var deadGot collect
+	deadDone := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		deadDone <- dead.Process(ctx, in, deadGot.deliver)
+	}()
+	<-held
+	proxy.Stop() // the holder is gone: it renews its lease no more
+
+	var got collect
+	start := time.Now()
+	if err := alive.Process(context.Background(), in, got.deliver); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	if texts := got.texts(); len(texts) != 1 || !strings.HasPrefix(texts[0], "test.tally") {
+		t.Fatalf("the update delivered again was answered %q; want the step's prompt", texts)
+	}
+	if took > 5*time.Second {
+		t.Fatalf("the chat was taken over after %s; want within seconds of the lease (600 ms)", took)
+	}
+
+	proxy.Start(t)
+	close(release)
+	<-deadDone
+	if len(deadGot.outs) != 0 {
+		t.Fatalf("the process that lost the chat sent %+v", deadGot.outs)
+	}
+	if log := logOf(t, v.rdb, p.stateKey(v)); len(log) != 1 || log[0] != "confirm" {
+		t.Fatalf("journal %q; want the update applied once", log)
+	}
+}
+
+// A long-polling process died with an update taken and not applied, and Telegram will not
+// deliver it again: the resume sweep of another process finishes it and sends its answer.
+func TestResumeFinishesAnUpdateLeftByADeadProcess(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	j := &journal{}
+	proxy := redistest.NewProxy(t)
+	via := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = via.Close() })
+	opts := conversations.Options{LockTTL: 500 * time.Millisecond, CallTimeout: 300 * time.Millisecond}
+	optsDead := opts
+	optsDead.Redis = via
+	dead := journalEngine(t, v, j, optsDead)
+	alive := journalEngine(t, v, j, opts)
+	p := v.person(t, alive, 13004)
+	p.send("/journal")
+
+	held, release := make(chan struct{}), make(chan struct{})
+	var first atomic.Bool
+	j.setHook(func(string) {
+		if first.CompareAndSwap(false, true) {
+			close(held)
+			<-release
+		}
+	})
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		_ = dead.Process(ctx, text(p, "left behind"), func(context.Context, []conversations.Output) (int, error) { return 0, nil })
+	}()
+	<-held
+	proxy.Stop()
+	t.Cleanup(func() { close(release) })
+
+	var got collect
+	deadline := time.Now().Add(5 * time.Second)
+	for len(got.texts()) == 0 && time.Now().Before(deadline) {
+		if _, err := alive.Resume(context.Background(), 0, got.deliver); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if texts := got.texts(); len(texts) != 1 || !strings.HasPrefix(texts[0], "test.tally") {
+		t.Fatalf("resume sent %q; want the answer to the update left behind", texts)
+	}
+	if log := logOf(t, v.rdb, p.stateKey(v)); len(log) != 1 || log[0] != "left behind" {
+		t.Fatalf("journal %q; want the update left behind applied once", log)
+	}
+	// Nothing is left to resume: the chat is off the pending list.
+	if n, err := alive.Resume(context.Background(), 0, got.deliver); err != nil || n != 0 {
+		t.Fatalf("a second sweep looked at %d chats (%v); want none", n, err)
+	}
+}
+
+// Redis stalls (paused, not down) while a person answers: they are told at once to try again,
+// and what they were told failed is never applied, even though Redis runs it when it wakes;
+// the chat answers again as soon as Redis does, from where it was.
+func TestARedisStallNeverAppliesWhatWasToldFailed(t *testing.T) {
+	t.Parallel()
+	srv := redistest.StartServer(t)
+	rdb := srv.Client(t)
+	v := &env{rdb: rdb, prefix: "stall:", trip: &trip{}}
+	e := v.engine(t, conversations.Options{CallTimeout: 500 * time.Millisecond, LockTTL: time.Second})
+	p := v.person(t, e, 14001)
+	p.send("/trip")
+	p.press("Beta")
+	p.expect("test.desc")
+
+	srv.Pause(t)
+	failed := text(p, "the bridge on route 3 is cracked")
+	out, err := e.Handle(context.Background(), failed)
+	if err == nil || len(out) != 1 || !strings.Contains(out[0].Text, "try again") {
+		t.Fatalf("with Redis stalled: %+v, %v; want the try-again message and an error", out, err)
+	}
+	time.Sleep(time.Second) // Redis wakes after the deadline of what it was sent
+	srv.Resume(t)
+
+	p.send("/help")
+	p.expect("You can use:", "test.desc") // still at the description: nothing was applied
+	if seen, _ := rdb.ZScore(context.Background(), "stall:{1:14001}:seen", itoa(failed.UpdateID)).Result(); seen != 0 {
+		t.Fatalf("the update answered with try again is marked applied")
+	}
+	if n, _ := rdb.ZCard(context.Background(), "stall:{1:14001}:inbox").Result(); n != 0 {
+		t.Fatalf("%d updates left waiting in the inbox", n)
+	}
+	p.send("the bridge on route 3 is cracked")
+	p.expect("test.where")
+	if got := v.trip.completed(); len(got) != 0 {
+		t.Fatalf("completed %v", got)
+	}
+}
+
+// Redis stalls while an update is being applied, longer than the chat's lease: the person is
+// not told it failed; the update is finished once Redis answers again, applied once, and
+// answered once.
+func TestARedisStallMidUpdateIsFinishedOnceWhenItWakes(t *testing.T) {
+	t.Parallel()
+	srv := redistest.StartServer(t)
+	rdb := srv.Client(t)
+	v := &env{rdb: rdb, prefix: "stall:", trip: &trip{}}
+	j := &journal{}
+	e := journalEngine(t, v, j, conversations.Options{CallTimeout: 300 * time.Millisecond, LockTTL: 900 * time.Millisecond})
+	p := v.person(t, e, 14002)
+	p.send("/journal")
+
+	var paused atomic.Bool
+	j.setHook(func(s string) {
+		if s == "stall" && paused.CompareAndSwap(false, true) {
+			srv.Pause(t)
+			time.AfterFunc(2*time.Second, func() { srv.Resume(t) })
+		}
+	})
+	var got collect
+	if err := e.Process(context.Background(), text(p, "stall"), got.deliver); err != nil {
+		t.Fatal(err)
+	}
+	if texts := got.texts(); len(texts) != 1 || !strings.HasPrefix(texts[0], "test.tally") {
+		t.Fatalf("answered %q; want the step's prompt once", texts)
+	}
+	if log := logOf(t, rdb, p.stateKey(v)); len(log) != 1 || log[0] != "stall" {
+		t.Fatalf("journal %q; want the update applied once", log)
+	}
+	p.send("next")
+	if log := logOf(t, rdb, p.stateKey(v)); len(log) != 2 || log[1] != "next" {
+		t.Fatalf("journal %q; want the chat to go on", log)
+	}
+}
