@@ -30,6 +30,7 @@ func RegisterOrg(e *Engine, st *store.Store, botUsername string, poster Poster) 
 	o := &org{e: e, st: st, bot: botUsername, poster: poster}
 	e.OnStart(o.start)
 	e.OnLang(st.SetLang)
+	e.LangFrom(st.ChosenLang)
 	e.OnCommands(o.commands)
 	if err := e.RegisterCommand("unjoined", o.unjoined); err != nil {
 		return err

@@ -171,6 +171,20 @@ func (s *Store) SetLang(ctx context.Context, userID int64, lang string) error {
 	return nil
 }
 
+// ChosenLang is the language a person chose with /lang, "" when they chose none or the account
+// is bound to no one.
+func (s *Store) ChosenLang(ctx context.Context, userID int64) (string, error) {
+	var lang *string
+	err := s.pool.QueryRow(ctx, "SELECT lang FROM people WHERE telegram_user_id = $1", userID).Scan(&lang)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && lang == nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("language of account %d: %w", userID, err)
+	}
+	return *lang, nil
+}
+
 // SetReachable records whether the person of a private chat can be reached: not when
 // Telegram answered 403 to a message or reported that they blocked the bot; again when they
 // unblock it or join anew. Their office sees who cannot be reached.
