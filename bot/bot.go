@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,8 +51,27 @@ type Options struct {
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 
-	// Lanes is how many updates of different chats are handled at once. Defaults to 16.
-	Lanes int
+	// ChatBacklog is how many updates one chat may have waiting; more are refused at once.
+	// Defaults to 50.
+	ChatBacklog int
+	// Backlog is how many updates may wait in all before the bot takes no more (the poller
+	// waits; webhook requests wait). Defaults to 5000.
+	Backlog int
+	// Incoming limits what one person may send: a burst, then a steady rate; more is dropped
+	// with one "slow down" notice a minute. Zero fields take defaults.
+	Incoming IncomingLimit
+	// SendTimeout bounds one Bot API call that sends (not the long poll). It is shorter than
+	// JobTimeout, so that a send the job queue gave up on is never still under way when the
+	// job is tried again. Defaults to 15 s.
+	SendTimeout time.Duration
+	// JobTimeout bounds one run of a job (a notification's send). Defaults to 45 s.
+	JobTimeout time.Duration
+	// RescueAfter is when a job still running is taken for lost (its process died) and run
+	// again. Defaults to 90 s: longer than JobTimeout.
+	RescueAfter time.Duration
+	// ResumeEvery is how often the bot looks for chats whose updates were left unfinished
+	// (a process died, Redis stopped answering) and finishes them. Defaults to 2 s.
+	ResumeEvery time.Duration
 	// NotifyWorkers is how many notifications are sent at once. Defaults to 10.
 	NotifyWorkers int
 	// RetryBase is the first backoff after a failed send (5xx, network). Defaults to 2 s.
@@ -86,6 +106,10 @@ type Bot struct {
 	metrics  *Metrics
 	listener net.Listener
 	stopping atomic.Bool
+	// stopCtx ends when the bot stops, to cut short waits that can be given up.
+	stopCtx  context.Context
+	stopNow  context.CancelFunc
+	incoming *incomingLimiter
 	// base is the context updates are handled in: it outlives the stop signal, so an update
 	// taken before the stop is finished rather than cut off halfway.
 	base context.Context
@@ -112,7 +136,16 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	opts.Lanes = cmp.Or(opts.Lanes, 16)
+	opts.ChatBacklog = cmp.Or(opts.ChatBacklog, 50)
+	opts.Backlog = cmp.Or(opts.Backlog, 5000)
+	opts.Incoming = opts.Incoming.withDefaults()
+	opts.SendTimeout = cmp.Or(opts.SendTimeout, 15*time.Second)
+	opts.JobTimeout = cmp.Or(opts.JobTimeout, 45*time.Second)
+	opts.RescueAfter = cmp.Or(opts.RescueAfter, 90*time.Second)
+	opts.ResumeEvery = cmp.Or(opts.ResumeEvery, 2*time.Second)
+	if opts.SendTimeout >= opts.JobTimeout || opts.JobTimeout >= opts.RescueAfter {
+		return nil, fmt.Errorf("bot: want SendTimeout < JobTimeout < RescueAfter, got %s, %s, %s", opts.SendTimeout, opts.JobTimeout, opts.RescueAfter)
+	}
 	opts.NotifyWorkers = cmp.Or(opts.NotifyWorkers, 10)
 	opts.RetryBase = cmp.Or(opts.RetryBase, 2*time.Second)
 	opts.JobPollInterval = cmp.Or(opts.JobPollInterval, time.Second)
@@ -121,13 +154,14 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	opts.KeyPrefix = cmp.Or(opts.KeyPrefix, "bangban:")
 
 	b := &Bot{opts: opts, log: opts.Logger, metrics: NewMetrics(), base: context.WithoutCancel(ctx)}
+	b.stopCtx, b.stopNow = context.WithCancel(b.base)
 	httpClient := instrumentedClient{next: &http.Client{Timeout: opts.PollTimeout + 15*time.Second}, m: b.metrics}
 	tg, err := tgbot.New(opts.Token,
 		tgbot.WithServerURL(opts.APIURL),
 		tgbot.WithHTTPClient(opts.PollTimeout, httpClient),
 		// getMe is called below, once, to learn the username as well as to check the token.
 		tgbot.WithSkipGetMe(),
-		// One poller hands updates to our lanes in order; the lanes give the parallelism.
+		// One poller hands updates to the chats' queues in order; the chats run in parallel.
 		tgbot.WithNotAsyncHandlers(),
 		tgbot.WithWorkers(1),
 		tgbot.WithUpdatesChannelCap(1),
@@ -139,13 +173,21 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		return nil, fmt.Errorf("bot api client: %w", err)
 	}
 	b.tg = tg
+	// Sends go through a client of their own, whose timeout is the send's, not the long poll's.
+	sendClient := instrumentedClient{next: &http.Client{Timeout: opts.SendTimeout}, m: b.metrics}
+	send, err := tgbot.New(opts.Token, tgbot.WithServerURL(opts.APIURL), tgbot.WithHTTPClient(opts.SendTimeout, sendClient),
+		tgbot.WithSkipGetMe(), tgbot.WithErrorsHandler(func(err error) { b.log.Warn("bot api", "error", err) }))
+	if err != nil {
+		return nil, fmt.Errorf("bot api client: %w", err)
+	}
 	getMeCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	b.me, err = tg.GetMe(getMeCtx)
 	if err != nil {
 		return nil, fmt.Errorf("check the token with getMe at %s: %w", opts.APIURL, err)
 	}
-	b.sender = &Sender{tg: tg, lim: newLimiter(opts.Redis, opts.KeyPrefix, tokenBotID(opts.Token), opts.SendLimits), log: b.log}
+	b.incoming = newIncomingLimiter(opts.Redis, opts.KeyPrefix, tokenBotID(opts.Token), opts.Incoming)
+	b.sender = &Sender{tg: send, lim: newLimiter(opts.Redis, opts.KeyPrefix, tokenBotID(opts.Token), opts.SendLimits), log: b.log}
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &notificationWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), retryBase: opts.RetryBase}); err != nil {
@@ -159,11 +201,16 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 			store.NotifyQueue:    {MaxWorkers: opts.NotifyWorkers},
 			store.LifecycleQueue: {MaxWorkers: 2},
 		},
-		Workers:           workers,
-		PeriodicJobs:      opts.Store.PeriodicJobs(),
-		FetchCooldown:     min(opts.JobPollInterval, 100*time.Millisecond),
-		FetchPollInterval: opts.JobPollInterval,
-		Logger:            opts.Logger.With("component", "jobs"),
+		Workers:      workers,
+		PeriodicJobs: opts.Store.PeriodicJobs(),
+		// A job whose process died is run again within two minutes, not the queue's default
+		// hour; a job still running is never run twice, since it is stopped at JobTimeout,
+		// before RescueAfter.
+		JobTimeout:           opts.JobTimeout,
+		RescueStuckJobsAfter: opts.RescueAfter,
+		FetchCooldown:        min(opts.JobPollInterval, 100*time.Millisecond),
+		FetchPollInterval:    opts.JobPollInterval,
+		Logger:               opts.Logger.With("component", "jobs"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job workers: %w", err)
@@ -190,7 +237,13 @@ func (b *Bot) Metrics() *Metrics { return b.metrics }
 // Run takes updates until ctx is cancelled, then stops in order: it takes no new updates,
 // finishes those in flight and the notifications being sent, and returns nil.
 func (b *Bot) Run(ctx context.Context) error {
-	lanes := newDispatcher(b.opts.Lanes, b.handle)
+	polling := b.opts.WebhookURL == ""
+	lanes := newDispatcher(b.opts.ChatBacklog, b.opts.Backlog, func(upd *models.Update) error { return b.handle(upd, polling) })
+	lanes.refused = func(upd *models.Update, err error) {
+		b.metrics.dropped.WithLabelValues("backlog").Inc()
+		b.log.Warn("update dropped", "update_id", upd.ID, "chat", chatOf(upd), "error", err)
+	}
+	b.metrics.waitingFunc(lanes.waiting)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", b.readyz)
@@ -213,6 +266,11 @@ func (b *Bot) Run(ctx context.Context) error {
 	if err := b.setCommands(ctx); err != nil {
 		b.log.Warn("set command menu", "error", err)
 	}
+	resumeDone := make(chan struct{})
+	go func() {
+		defer close(resumeDone)
+		b.resumeLoop(ctx)
+	}()
 
 	pollDone := make(chan struct{})
 	if b.opts.WebhookURL != "" {
@@ -230,9 +288,12 @@ func (b *Bot) Run(ctx context.Context) error {
 			return fmt.Errorf("deleteWebhook: %w", err)
 		}
 		b.tg.RegisterHandlerMatchFunc(func(*models.Update) bool { return true }, func(_ context.Context, _ *tgbot.Bot, upd *models.Update) {
-			// Updates are handed over without waiting: the next getUpdates confirms them only
-			// after this returns, and the lanes finish everything handed over before exit.
-			lanes.submit(upd)
+			// Updates are handed over without waiting, and the next getUpdates confirms them:
+			// an update a crash interrupts is not delivered again, but it was put in its
+			// chat's queue in Redis first, and the resume sweep finishes it.
+			if b.admit(upd) {
+				lanes.submit(upd)
+			}
 		})
 		go func() {
 			defer close(pollDone)
@@ -249,12 +310,14 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	b.log.Info("stopping: finishing the updates and notifications in flight")
 	<-pollDone
+	<-resumeDone
 	b.shutdown(srv, lanes)
 	return nil
 }
 
 func (b *Bot) shutdown(srv *http.Server, lanes *dispatcher) {
 	b.stopping.Store(true)
+	b.stopNow()
 	ctx, cancel := context.WithTimeout(b.base, b.opts.ShutdownTimeout)
 	defer cancel()
 	// The webhook requests in flight wait for their updates, so this also drains them.
@@ -268,8 +331,11 @@ func (b *Bot) shutdown(srv *http.Server, lanes *dispatcher) {
 }
 
 // webhook takes updates Telegram posts. The secret is compared in constant time; a request
-// without it is refused with 401 before its body is read. A good update is answered 200 only
-// after it has been handled, so Telegram redelivers what a crash interrupted.
+// without it is refused with 401 before its body is read. A body that is not exactly one
+// update is refused with 400. A good update is answered 200 only after it has been handled,
+// so Telegram delivers again what a crash interrupted; an update that could not be seen
+// through (Redis stopped answering, a reply could not be sent) is answered 503, for Telegram
+// to deliver it again later.
 func (b *Bot) webhook(lanes *dispatcher) http.Handler {
 	secret := []byte(b.opts.WebhookSecret)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -279,32 +345,66 @@ func (b *Bot) webhook(lanes *dispatcher) http.Handler {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		var upd models.Update
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&upd); err != nil {
-			http.Error(w, "malformed update", http.StatusBadRequest)
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+		if err != nil {
+			http.Error(w, "body too large or unreadable", http.StatusBadRequest)
 			return
 		}
+		var upd models.Update
+		// Unmarshal, unlike a Decoder, refuses anything after the update.
+		if err := json.Unmarshal(body, &upd); err != nil || upd.ID <= 0 {
+			http.Error(w, "not one update", http.StatusBadRequest)
+			return
+		}
+		if !b.admit(&upd) {
+			return // dropped as a flood: Telegram must not deliver it again
+		}
 		select {
-		case <-lanes.submit(&upd):
+		case err := <-lanes.submit(&upd):
+			if errors.Is(err, conversations.ErrUnfinished) || errors.Is(err, conversations.ErrUndelivered) || errors.Is(err, errStopping) {
+				http.Error(w, "try later", http.StatusServiceUnavailable)
+			}
 		case <-r.Context().Done():
 		}
 	})
 }
 
+// readyz says whether the bot can take work, naming each dependency that is down. Each is
+// checked on its own, at the same time, so that one that hangs does not make another look
+// down.
 func (b *Bot) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-	defer cancel()
+	var pg, rd string
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if err := b.opts.Store.Pool().Ping(ctx); err != nil {
+			pg = "postgres unreachable"
+		} else if ok, err := store.MigrationsApplied(ctx, b.opts.Store.Pool()); err != nil {
+			pg = "postgres unreachable"
+		} else if !ok {
+			pg = "migrations not applied"
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if err := b.opts.Redis.Ping(ctx).Err(); err != nil {
+			rd = "redis unreachable"
+		}
+	}()
+	wg.Wait()
 	var problems []string
 	if b.stopping.Load() {
 		problems = append(problems, "stopping")
 	}
-	if err := b.opts.Store.Pool().Ping(ctx); err != nil {
-		problems = append(problems, "postgres unreachable")
-	} else if ok, err := store.MigrationsApplied(ctx, b.opts.Store.Pool()); err != nil || !ok {
-		problems = append(problems, "migrations not applied")
-	}
-	if err := b.opts.Redis.Ping(ctx).Err(); err != nil {
-		problems = append(problems, "redis unreachable")
+	for _, p := range []string{pg, rd} {
+		if p != "" {
+			problems = append(problems, p)
+		}
 	}
 	if len(problems) > 0 {
 		w.WriteHeader(http.StatusServiceUnavailable)
@@ -316,37 +416,86 @@ func (b *Bot) readyz(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "ready\n")
 }
 
-// handle runs one update through the engine and sends what it answers.
-func (b *Bot) handle(upd *models.Update) {
+// handle runs one update through the engine, which delivers what it answers through the
+// sender. In polling mode an update that could not be seen through is tried again here a few
+// times (Telegram will not deliver it again); in webhook mode the error makes the request
+// fail, and Telegram delivers it again.
+func (b *Bot) handle(upd *models.Update, polling bool) error {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(b.base, updateTimeout)
-	defer cancel()
+	defer func() { b.metrics.handling.Observe(time.Since(start).Seconds()) }()
 	if m := upd.MyChatMember; m != nil && m.Chat.ID > 0 {
+		ctx, cancel := context.WithTimeout(b.base, updateTimeout)
+		defer cancel()
 		// A person blocked the bot, or unblocked it: their office sees who cannot be reached.
 		reachable := m.NewChatMember.Type != models.ChatMemberTypeBanned
 		if err := b.opts.Store.SetReachable(ctx, m.Chat.ID, reachable); err != nil {
 			b.log.Error("record reachability", "chat", m.Chat.ID, "error", err)
 		}
 		b.metrics.updates.WithLabelValues("chat_member").Inc()
-		return
+		return nil
 	}
 	in, ok := input(upd, b.me.Username)
 	if !ok {
 		b.metrics.updates.WithLabelValues("ignored").Inc()
-		return
+		return nil
 	}
 	b.metrics.updates.WithLabelValues(in.Kind.String()).Inc()
 	log := b.log.With("update_id", in.UpdateID, "chat", in.ChatID)
-	outs, err := b.opts.Engine.Handle(ctx, in)
-	if err != nil {
-		log.Error("handle update", "error", err)
-	}
-	for _, out := range outs {
-		if err := b.sender.Send(ctx, out); err != nil {
-			log.Error("send reply", "error", err)
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithTimeout(b.base, updateTimeout)
+		err := b.opts.Engine.Process(ctx, in, b.deliver)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		again := errors.Is(err, conversations.ErrUnfinished) || errors.Is(err, conversations.ErrUndelivered)
+		if !again || !polling || try == len(pollingRetries)+1 || b.stopping.Load() {
+			log.Error("handle update", "error", err)
+			return err
+		}
+		log.Warn("handle update, trying again", "error", err)
+		if sleep(b.stopCtx, pollingRetries[try-1]) != nil {
+			return err
 		}
 	}
-	b.metrics.handling.Observe(time.Since(start).Seconds())
+}
+
+// pollingRetries are the pauses before an update taken by polling is tried again.
+var pollingRetries = []time.Duration{time.Second, 3 * time.Second, 10 * time.Second}
+
+// deliver sends an update's outputs in order. Outputs Telegram refuses for good (the person
+// blocked the bot, the message to edit is gone) are skipped: sending them again would only be
+// refused again. A failure that may pass (no answer, 5xx, 429 beyond the sender's patience)
+// stops the delivery, for the rest to be sent again.
+func (b *Bot) deliver(ctx context.Context, outs []conversations.Output) (int, error) {
+	for i, out := range outs {
+		if err := b.sender.Send(ctx, out); err != nil {
+			if refusedForGood(err) {
+				b.log.Warn("reply refused by telegram, skipped", "chat", out.ChatID, "error", err)
+				continue
+			}
+			return i, err
+		}
+	}
+	return len(outs), nil
+}
+
+// resumeLoop finishes, every ResumeEvery, the chats whose updates were left unfinished.
+func (b *Bot) resumeLoop(ctx context.Context) {
+	t := time.NewTicker(b.opts.ResumeEvery)
+	defer t.Stop()
+	for {
+		rctx, cancel := context.WithTimeout(b.base, updateTimeout)
+		if _, err := b.opts.Engine.Resume(rctx, b.opts.ResumeEvery, b.deliver); err != nil {
+			b.log.Warn("resume unfinished chats", "error", err)
+		}
+		cancel()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // setCommands fills Telegram's command menu in each language, with the commands everyone

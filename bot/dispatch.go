@@ -1,60 +1,108 @@
 package bot
 
 import (
+	"errors"
 	"sync"
 
 	"github.com/go-telegram/bot/models"
 )
 
-// dispatcher runs updates on a fixed set of lanes, one chat always on the same lane: updates
-// of one chat are handled one at a time and in the order received, while different chats
-// proceed in parallel.
+// dispatcher runs each chat's updates on a goroutine of the chat's own, one at a time and in
+// the order received, while different chats proceed in parallel: a slow or flooding chat
+// delays only itself. A chat's goroutine ends when its queue is empty.
 type dispatcher struct {
-	lanes  []chan dispatched
-	handle func(*models.Update)
+	handle func(*models.Update) error
+	// perChat bounds the updates one chat may have waiting; more are refused at once.
+	perChat int
+	// slots bounds the updates waiting in all, holding back the poller (or the webhook
+	// requests) rather than piling up updates in memory.
+	slots chan struct{}
+	// refused, when set, is told of each update refused for a full chat queue.
+	refused func(*models.Update, error)
+
+	mu     sync.Mutex
+	chats  map[int64][]dispatched
+	closed bool
 	wg     sync.WaitGroup
 }
 
 type dispatched struct {
 	upd  *models.Update
-	done chan struct{}
+	done chan error
 }
 
-func newDispatcher(lanes int, handle func(*models.Update)) *dispatcher {
-	d := &dispatcher{lanes: make([]chan dispatched, lanes), handle: handle}
-	for i := range d.lanes {
-		d.lanes[i] = make(chan dispatched, 64)
-		d.wg.Add(1)
-		go func(lane chan dispatched) {
-			defer d.wg.Done()
-			for j := range lane {
-				d.handle(j.upd)
-				if j.done != nil {
-					close(j.done)
-				}
-			}
-		}(d.lanes[i])
+// errChatBusy refuses an update of a chat that already has too many waiting.
+var errChatBusy = errors.New("too many updates of this chat waiting")
+
+// errStopping refuses an update that arrives after the stop.
+var errStopping = errors.New("stopping")
+
+func newDispatcher(perChat, total int, handle func(*models.Update) error) *dispatcher {
+	return &dispatcher{handle: handle, perChat: perChat, slots: make(chan struct{}, total), chats: map[int64][]dispatched{}}
+}
+
+// submit queues upd on its chat. It blocks while the dispatcher is full. The returned
+// channel receives the result of handling upd (nil when it was handled to the end).
+func (d *dispatcher) submit(upd *models.Update) <-chan error {
+	done := make(chan error, 1)
+	chat := chatOf(upd)
+	d.slots <- struct{}{}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch {
+	case d.closed:
+		<-d.slots
+		done <- errStopping
+		return done
+	case len(d.chats[chat]) >= d.perChat:
+		<-d.slots
+		done <- errChatBusy
+		if d.refused != nil {
+			d.refused(upd, errChatBusy)
+		}
+		return done
 	}
-	return d
-}
-
-// submit queues upd on its chat's lane. It blocks while that lane is full, which holds back
-// the poller rather than piling up updates in memory. The returned channel closes when upd
-// has been handled.
-func (d *dispatcher) submit(upd *models.Update) <-chan struct{} {
-	done := make(chan struct{})
-	lane := d.lanes[uint64(chatOf(upd))%uint64(len(d.lanes))]
-	lane <- dispatched{upd: upd, done: done}
+	q, running := d.chats[chat]
+	d.chats[chat] = append(q, dispatched{upd: upd, done: done})
+	if !running {
+		d.wg.Add(1)
+		go d.run(chat)
+	}
 	return done
 }
 
-// close lets every queued update finish, then returns. No submit may follow.
-func (d *dispatcher) close() {
-	for _, l := range d.lanes {
-		close(l)
+// run handles a chat's updates until its queue is empty. The update being handled stays at
+// the head of the queue, so that the chat counts as running until it is done.
+func (d *dispatcher) run(chat int64) {
+	defer d.wg.Done()
+	for {
+		d.mu.Lock()
+		j := d.chats[chat][0]
+		d.mu.Unlock()
+		j.done <- d.handle(j.upd)
+		<-d.slots
+		d.mu.Lock()
+		q := d.chats[chat][1:]
+		if len(q) == 0 {
+			delete(d.chats, chat)
+			d.mu.Unlock()
+			return
+		}
+		d.chats[chat] = q
+		d.mu.Unlock()
 	}
+}
+
+// close lets every queued update finish, then returns; later submits are refused.
+func (d *dispatcher) close() {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
 	d.wg.Wait()
 }
+
+// waiting is how many updates are queued or being handled.
+func (d *dispatcher) waiting() int { return len(d.slots) }
 
 func chatOf(upd *models.Update) int64 {
 	switch {
@@ -62,6 +110,9 @@ func chatOf(upd *models.Update) int64 {
 		return upd.Message.Chat.ID
 	case upd.CallbackQuery != nil:
 		if m := upd.CallbackQuery.Message.Message; m != nil {
+			return m.Chat.ID
+		}
+		if m := upd.CallbackQuery.Message.InaccessibleMessage; m != nil {
 			return m.Chat.ID
 		}
 		return upd.CallbackQuery.From.ID

@@ -451,6 +451,12 @@ func TestHandBackExtensionsAndEscalation(t *testing.T) {
 	// Signed, then more time asked: bad dates are asked again; the office grants it.
 	signed := h.tap(t, cadreU, notice, "✍ 签收", 1)[0]
 	contains(t, signed, "您已签收 "+b)
+	// Three days on, its first-feedback limit has lapsed: the overdue reminder goes out now,
+	// not at a moment of the minute's sweep that would fall between the steps below.
+	if _, err := h.store.SendDueReminders(ctx, 500); err != nil {
+		t.Fatal(err)
+	}
+	h.settled(t)
 	c, _ := h.store.CaseByTicket(ctx, b)
 	loc := h.store.Location()
 	limit := c.ResolveDueAt.In(loc)

@@ -82,7 +82,9 @@ func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix str
 		Engine: eng, RetryBase: 20 * time.Millisecond, JobPollInterval: 50 * time.Millisecond, PollTimeout: 2 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), KeyPrefix: prefix,
 		// The limits are kept (through Redis) but loose: tests of the limits set their own.
-		SendLimits: bot.SendLimits{PerSecond: 10000, BulkPerSecond: 10000, ChatGap: time.Millisecond, GroupPerMinute: 10000}}
+		SendLimits: bot.SendLimits{PerSecond: 10000, BulkPerSecond: 10000, ChatGap: time.Millisecond, GroupPerMinute: 10000},
+		// People in tests act faster than people do; the tests of the incoming limit set it.
+		Incoming: bot.IncomingLimit{Burst: 10000, PerSecond: 10000}}
 	for _, o := range options {
 		o(&opts)
 	}

@@ -15,6 +15,7 @@ import (
 type Metrics struct {
 	Registry    *prometheus.Registry
 	updates     *prometheus.CounterVec
+	dropped     *prometheus.CounterVec
 	handling    prometheus.Histogram
 	apiCalls    *prometheus.CounterVec
 	apiErrors   *prometheus.CounterVec
@@ -29,6 +30,10 @@ func NewMetrics() *Metrics {
 			Name: "bangban_updates_total",
 			Help: "Telegram updates handled, by kind (command, text, button, photo, …).",
 		}, []string{"kind"}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bangban_updates_dropped_total",
+			Help: "Updates not handled, by reason: flood (a person over the incoming limit), backlog (too many of one chat waiting).",
+		}, []string{"reason"}),
 		handling: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "bangban_update_handling_seconds",
 			Help:    "Time from taking an update to having sent its replies.",
@@ -48,7 +53,7 @@ func NewMetrics() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
 		}, []string{"method"}),
 	}
-	m.Registry.MustRegister(m.updates, m.handling, m.apiCalls, m.apiErrors, m.apiDuration,
+	m.Registry.MustRegister(m.updates, m.dropped, m.handling, m.apiCalls, m.apiErrors, m.apiDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -73,4 +78,12 @@ func (c instrumentedClient) Do(req *http.Request) (*http.Response, error) {
 		c.m.apiErrors.WithLabelValues(method, strconv.Itoa(resp.StatusCode)).Inc()
 	}
 	return resp, err
+}
+
+// waitingFunc reports, as a gauge, the updates this process has taken and not yet handled.
+func (m *Metrics) waitingFunc(f func() int) {
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "bangban_updates_waiting",
+		Help: "Updates taken by this process and not yet handled (queued or in hand).",
+	}, func() float64 { return float64(f()) }))
 }

@@ -23,27 +23,60 @@ type Sender struct {
 	log *slog.Logger
 }
 
-// replyPatience is how long a reply to a person's own action waits for its turn; tooManyTries
-// is how often a reply Telegram answered with 429 is tried again after retry_after.
+// replyPatience is how long a reply to a person's own action waits for its turn; replyTries
+// is how often a reply is tried when Telegram asks to wait (429) or fails on its side (5xx, no
+// answer), with replyBackoff before the second try and doubling after.
 const (
 	replyPatience = 20 * time.Second
-	tooManyTries  = 3
+	replyTries    = 3
+	replyBackoff  = 500 * time.Millisecond
 )
 
 // Send renders one output in answer to a person's own action: an answer to a button press, an
-// edit of an earlier message, or a new message. It goes ahead of notifications, waits its
-// turn under the send limits, and is tried again when Telegram asks to wait.
+// edit of an earlier message, or a new message. It goes ahead of notifications and waits its
+// turn under the send limits. A 429 is waited out and a failure on Telegram's side tried
+// again, a few times. A press that can no longer be answered (Telegram allows some seconds)
+// does not stop the message that follows it.
 func (s *Sender) Send(ctx context.Context, out conversations.Output) error {
+	if out.CallbackID != "" {
+		err := s.retry(ctx, func() error {
+			_, err := s.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: out.CallbackID, Text: out.Notice})
+			return err
+		})
+		if err != nil {
+			s.log.WarnContext(ctx, "button press not answered", "chat", out.ChatID, "error", err)
+		}
+		out.CallbackID = ""
+	}
+	return s.retry(ctx, func() error { return s.send(ctx, out, false) })
+}
+
+// retry runs fn until it succeeds, fails for good, or has been tried replyTries times.
+func (s *Sender) retry(ctx context.Context, fn func() error) error {
+	wait := replyBackoff
 	for try := 1; ; try++ {
-		err := s.send(ctx, out, false)
-		var tooMany *tgbot.TooManyRequestsError
-		if !errors.As(err, &tooMany) || try == tooManyTries {
+		err := fn()
+		if err == nil || refusedForGood(err) || try == replyTries || ctx.Err() != nil {
 			return err
 		}
-		if err := sleep(ctx, time.Duration(max(tooMany.RetryAfter, 1))*time.Second); err != nil {
+		var tooMany *tgbot.TooManyRequestsError
+		pause := wait
+		if errors.As(err, &tooMany) {
+			pause = time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
+		} else {
+			wait *= 2
+		}
+		if err := sleep(ctx, pause); err != nil {
 			return err
 		}
 	}
+}
+
+// refusedForGood tells Telegram's refusals that no retry will change: a malformed or
+// outdated request (400: the message to edit is gone, or not modified), a person who blocked
+// the bot (403), a chat that does not exist (404).
+func refusedForGood(err error) bool {
+	return errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorForbidden) || errors.Is(err, tgbot.ErrorNotFound)
 }
 
 // Notify sends a notification or a reminder: within the share of the limits left for them,

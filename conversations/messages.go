@@ -11,6 +11,7 @@ const (
 	MsgUnknownInput    = "unknown_input"
 	MsgStaleButton     = "stale_button"
 	MsgTryAgain        = "try_again"
+	MsgSlowDown        = "slow_down"
 	MsgNothingToCancel = "nothing_to_cancel"
 	MsgLangAsk         = "lang_ask"
 	MsgLangSet         = "lang_set"

@@ -224,7 +224,8 @@ func checkListenAddr(addr string) error {
 	return nil
 }
 
-// redisOptions reads REDIS_URL for go-redis' universal client: a plain URL is one server; a
+// redisOptions reads REDIS_URL for go-redis' universal client, which keeps to the deadlines of
+// each call (the dialog engine gives every round trip its own): a plain URL is one server; a
 // master_name parameter means Sentinel (the URL's host and any addr parameters are
 // sentinels); several addr parameters without master_name mean a Cluster.
 func redisOptions(raw string) (*redis.UniversalOptions, error) {
@@ -239,7 +240,7 @@ func redisOptions(raw string) (*redis.UniversalOptions, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &redis.UniversalOptions{MasterName: o.MasterName, Addrs: o.SentinelAddrs, DB: o.DB,
+		return &redis.UniversalOptions{ContextTimeoutEnabled: true, MasterName: o.MasterName, Addrs: o.SentinelAddrs, DB: o.DB,
 			Username: o.Username, Password: o.Password, SentinelUsername: o.SentinelUsername,
 			SentinelPassword: o.SentinelPassword, TLSConfig: o.TLSConfig}, nil
 	case len(q["addr"]) > 0:
@@ -247,14 +248,14 @@ func redisOptions(raw string) (*redis.UniversalOptions, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &redis.UniversalOptions{Addrs: o.Addrs, IsClusterMode: true, Username: o.Username,
+		return &redis.UniversalOptions{ContextTimeoutEnabled: true, Addrs: o.Addrs, IsClusterMode: true, Username: o.Username,
 			Password: o.Password, TLSConfig: o.TLSConfig}, nil
 	default:
 		o, err := redis.ParseURL(raw)
 		if err != nil {
 			return nil, err
 		}
-		return &redis.UniversalOptions{Addrs: []string{o.Addr}, DB: o.DB, Username: o.Username,
+		return &redis.UniversalOptions{ContextTimeoutEnabled: true, Addrs: []string{o.Addr}, DB: o.DB, Username: o.Username,
 			Password: o.Password, TLSConfig: o.TLSConfig, Protocol: o.Protocol}, nil
 	}
 }
