@@ -84,7 +84,7 @@ func TestSendersThatAreNotOnePersonAreIgnored(t *testing.T) {
 	// A person's message in the same group is handled after all of them.
 	person := telegramtest.User{ID: 4404, FirstName: "Wang", LanguageCode: "en"}
 	h.sim.SendGroupText(g, person, "/help")
-	h.waitFor(t, g.ID, "/new — ")
+	h.waitFor(t, g.ID, "message me privately")
 
 	if got := texts(h.sim.Messages(g.ID)); len(got) != 1 {
 		t.Errorf("the group got %d messages, want only the answer to the person: %q", len(got), got)
@@ -123,4 +123,89 @@ func TestCommandsForAnotherBotAreIgnored(t *testing.T) {
 	}
 	m = h.say(t, u, "Qingshi Building Materials Co")
 	contains(t, m, "credit code")
+}
+
+// A group is no place for personal things: an invite sent there is not bound, and /status,
+// /my, /new, /add, /rate, /triage, /help and /lang there, by a joined person or a newcomer,
+// are all answered with the pointer to the private chat and its link to the bot; a button
+// pressed there gets only a notice. Nothing of a case ever appears in the group, and the
+// private chat goes on as if the group had not been used.
+func TestPersonalThingsOnlyInPrivateChats(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := startDemo(t)
+	g := telegramtest.Supergroup(4601, "云岭县企业服务群")
+	small := telegramtest.Group(4602, "柳河乡")
+	owner := telegramtest.User{ID: 4611, FirstName: "周总", LanguageCode: "zh-hans"}
+	office := telegramtest.User{ID: 4612, FirstName: "Gao", LanguageCode: "en"}
+	code := h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
+
+	h.sim.SendGroupText(g, owner, "/start "+code)
+	m := h.waitFor(t, g.ID, "周总，群里的消息大家都能看到")
+	if len(m.Buttons) != 1 || m.Buttons[0][0].URL != "https://t.me/bangban_bot" || m.Buttons[0][0].Text != "💬 私聊帮办" {
+		t.Fatalf("pointer %+v", m)
+	}
+	if n := h.inviteUses(t, code); n != 0 {
+		t.Fatalf("an invite sent in a group was used %d times", n)
+	}
+	if _, err := h.store.ActorByAccount(ctx, owner.ID); err == nil {
+		t.Fatal("bound by an invite sent in a group")
+	}
+
+	contains(t, h.say(t, owner, "/start "+code), "绑定成功")
+	var chat int64
+	h.store.Pool().QueryRow(ctx, "SELECT chat_id FROM people WHERE telegram_user_id = $1", owner.ID).Scan(&chat)
+	if chat != owner.ID {
+		t.Fatalf("bound with chat %d, want the private chat %d", chat, owner.ID)
+	}
+	no := h.file(t, owner, "E001", "厂区变压器容量不足，需要增容")
+	h.join(t, office, "P017", store.RoleOffice)
+
+	asked := 1
+	for _, tc := range []struct {
+		u    telegramtest.User
+		chat telegramtest.Chat
+		text string
+	}{
+		{owner, g, "/status " + no}, {owner, g, "/my"}, {owner, g, "/new"}, {owner, g, "/add " + no}, {owner, g, "/rate " + no},
+		{owner, small, "/status@bangban_bot " + no}, {owner, g, "/help"}, {owner, g, "/lang"},
+		{office, g, "/triage"}, {office, g, "/status " + no}, {office, small, "/assign " + no},
+	} {
+		n := len(h.sim.Messages(tc.chat.ID))
+		h.sim.SendGroupText(tc.chat, tc.u, tc.text)
+		got := h.sim.MustWaitMessages(t, tc.chat.ID, n+1)[n]
+		if !strings.Contains(got.Text, "message me privately") && !strings.Contains(got.Text, "请私聊我") {
+			t.Errorf("%s in a group: %q", tc.text, got.Text)
+		}
+		asked++
+	}
+
+	// A button pressed in the group, forged to open the case: a notice on the press, nothing else.
+	pointer := h.sim.Messages(g.ID)[0]
+	n := len(h.sim.Messages(g.ID))
+	press := h.sim.PressButton(office, pointer, "st:"+no)
+	if _, err := h.sim.WaitCall(waitCtx(t), "answerCallbackQuery", func(c telegramtest.Call) bool {
+		return c.Params["callback_query_id"] == press.CallbackQuery.ID && c.Params["text"] == "Please message me privately."
+	}); err != nil {
+		t.Fatalf("press in a group: %v", err)
+	}
+	h.sim.SendGroupText(g, office, "/help")
+	h.sim.MustWaitMessages(t, g.ID, n+1)
+	if got := len(h.sim.Messages(g.ID)) + len(h.sim.Messages(small.ID)); got != asked+1 {
+		t.Errorf("the groups got %d messages, want %d: %q", got, asked+1, texts(h.sim.Messages(g.ID)))
+	}
+	for _, gm := range append(h.sim.Messages(g.ID), h.sim.Messages(small.ID)...) {
+		if strings.Contains(gm.Text, no) || strings.Contains(gm.Text, "云岭精密") || strings.Contains(gm.Text, "变压器") {
+			t.Errorf("a case shown in a group: %q", gm.Text)
+		}
+	}
+
+	// The private chats go on as if the groups had not been used: no dialog was begun there.
+	contains(t, h.say(t, owner, "/new"), "问题属于哪一类")
+	contains(t, h.say(t, office, "/status "+no), no, "变压器")
+	var groupChats int
+	h.store.Pool().QueryRow(ctx, "SELECT count(*) FROM people WHERE chat_id < 0").Scan(&groupChats)
+	if groupChats != 0 {
+		t.Errorf("%d people would be notified in a group", groupChats)
+	}
 }

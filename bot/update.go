@@ -24,7 +24,7 @@ func input(upd *models.Update, botUsername string) (in conversations.Input, ok b
 		if m.SenderChat != nil || !onePerson(m.From) {
 			return in, false
 		}
-		in.ChatID = m.Chat.ID
+		in.ChatID, in.Group = m.Chat.ID, m.Chat.Type != models.ChatTypePrivate
 		in.UserID, in.FirstName, in.LangCode = m.From.ID, m.From.FirstName, m.From.LanguageCode
 		return in, messageInput(&in, m, botUsername)
 	case upd.CallbackQuery != nil:
@@ -35,10 +35,10 @@ func input(upd *models.Update, botUsername string) (in conversations.Input, ok b
 		in.Kind = conversations.KindButton
 		in.UserID, in.FirstName, in.LangCode = q.From.ID, q.From.FirstName, q.From.LanguageCode
 		in.CallbackID, in.Data = q.ID, q.Data
-		if q.Message.Message != nil {
-			in.ChatID, in.MessageID = q.Message.Message.Chat.ID, int64(q.Message.Message.ID)
-		} else if q.Message.InaccessibleMessage != nil {
-			in.ChatID, in.MessageID = q.Message.InaccessibleMessage.Chat.ID, int64(q.Message.InaccessibleMessage.MessageID)
+		if m := q.Message.Message; m != nil {
+			in.ChatID, in.MessageID, in.Group = m.Chat.ID, int64(m.ID), m.Chat.Type != models.ChatTypePrivate
+		} else if m := q.Message.InaccessibleMessage; m != nil {
+			in.ChatID, in.MessageID, in.Group = m.Chat.ID, int64(m.MessageID), m.Chat.Type != models.ChatTypePrivate
 		} else {
 			in.ChatID = q.From.ID
 		}

@@ -72,6 +72,7 @@ type Engine struct {
 	// buttonDialogs are the dialogs a button starts, by prefix.
 	buttonDialogs map[string]*Dialog
 	onLang        func(ctx context.Context, userID int64, lang string) error
+	botUsername   string // for links to the bot's private chat; see SetBotUsername
 }
 
 // NewEngine makes an Engine.

@@ -16,6 +16,11 @@ const (
 	MsgLangSet         = "lang_set"
 	MsgCmdLang         = "cmd_lang"
 
+	// Groups: personal things only in the private chat.
+	MsgPrivateOnly       = "private_only"
+	MsgPrivateOnlyNotice = "private_only_notice"
+	MsgBtnPrivateChat    = "btn_private_chat"
+
 	// The dialog engine.
 	MsgDialogExpiredNotice = "dialog_expired_notice"
 	MsgDialogExpired       = "dialog_expired"
