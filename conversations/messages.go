@@ -233,6 +233,16 @@ const (
 	MsgBtnRefuse         = "btn_refuse"
 	MsgBtnRehandle       = "btn_rehandle"
 	MsgBtnWriteOff       = "btn_writeoff"
+
+	// A reporter who named their unit without an invite, until an office decides.
+	MsgUnverifiedMark        = "unverified_reporter"
+	MsgUnverifiedAsk         = "unverified_reporter_ask"
+	MsgBtnConfirmReporter    = "btn_confirm_reporter"
+	MsgBtnRejectReporter     = "btn_reject_reporter"
+	MsgActConfirmReporter    = "act_confirm_reporter"
+	MsgActRejectReporter     = "act_reject_reporter"
+	MsgDoneReporterConfirmed = "done_reporter_confirmed"
+	MsgDoneReporterRejected  = "done_reporter_rejected"
 )
 
 // complexityMsg names each class of case (一般 / 重大复杂).
