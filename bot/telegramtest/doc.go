@@ -3,7 +3,9 @@
 // send text, press buttons, share photos, documents, locations and contacts. In groups and
 // supergroups it plays people and also the senders that are not one person, as Telegram
 // presents them: an admin posting anonymously (@GroupAnonymousBot, the group in sender_chat),
-// a channel (@Channel_Bot, the channel in sender_chat), a message without from, and a bot.
+// a channel (@Channel_Bot, the channel in sender_chat), a channel's post copied into its
+// discussion group (from Telegram's own account, which is no bot), a message without from,
+// and a bot.
 //
 // It delivers updates the way the bot asked for them: by getUpdates long polling, or by
 // POSTing to the webhook registered with setWebhook. It can also answer 429 with retry_after

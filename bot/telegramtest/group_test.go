@@ -51,6 +51,11 @@ func TestGroupsAndTheirSenders(t *testing.T) {
 	if m.From == nil || m.From.Username != "Channel_Bot" || !m.From.IsBot || m.SenderChat == nil || *m.SenderChat != ch {
 		t.Fatalf("channel: %+v", m)
 	}
+	s.SendAutomaticForward(g, ch, "/start y")
+	m = pollOne(t, s, &off).Message
+	if m.From == nil || m.From.ID != 777000 || m.From.IsBot || m.SenderChat == nil || *m.SenderChat != ch || !m.IsAutomaticForward {
+		t.Fatalf("automatic forward: %+v", m)
+	}
 	s.SendWithoutFrom(g, "/my")
 	raw, _ := json.Marshal(pollOne(t, s, &off))
 	if strings.Contains(string(raw), `"from"`) {
@@ -66,7 +71,7 @@ func TestGroupsAndTheirSenders(t *testing.T) {
 		"reply_markup": `{"inline_keyboard":[[{"text":"x","callback_data":"st:1"}]]}`})
 	var sent IncomingMessage
 	_ = json.Unmarshal(r.Result, &sent)
-	if code != 200 || sent.Chat != g || sent.MessageID != 6 {
+	if code != 200 || sent.Chat != g || sent.MessageID != 7 {
 		t.Fatalf("bot message in the group: %d %+v", code, sent)
 	}
 	s.PressButton(ann, s.Messages(g.ID)[0], "st:1")

@@ -32,6 +32,9 @@ var (
 	// ChannelSender is the sender Telegram puts in from, for older clients, when a channel
 	// posts in a group (@Channel_Bot); the channel is in sender_chat.
 	ChannelSender = User{ID: 136817688, IsBot: true, FirstName: "Channel", Username: "Channel_Bot"}
+	// ServiceAccount is Telegram's own account (777000), not a bot, the sender of a channel's
+	// posts copied into its discussion group.
+	ServiceAccount = User{ID: 777000, FirstName: "Telegram"}
 )
 
 // Group makes a group chat (id below zero, as Telegram's are) with a title.
@@ -73,6 +76,17 @@ func (s *Server) SendAsChannel(g, ch Chat, text string) Update {
 	return s.playIn(g, &sender, &ch, text)
 }
 
+// SendAutomaticForward delivers the channel ch's post as Telegram copies it into the group g
+// that is its discussion group: from is Telegram's own account, which is not flagged as a
+// bot, and sender_chat the channel.
+func (s *Server) SendAutomaticForward(g, ch Chat, text string) Update {
+	if ch.Type != "channel" || ch.ID >= 0 || ch.Title == "" {
+		panic(fmt.Sprintf("telegramtest: %+v is not a channel", ch))
+	}
+	sender := ServiceAccount
+	return s.playIn(g, &sender, &ch, text, func(m *IncomingMessage) { m.IsAutomaticForward = true })
+}
+
 // SendWithoutFrom delivers a text message in g with no from at all. Telegram leaves from
 // empty only in channels, but the Bot API marks it optional everywhere: this is what a bot
 // must not take for a person.
@@ -90,12 +104,15 @@ func (s *Server) SendFromBot(g Chat, b User, text string) Update {
 
 // playIn delivers a text message in a group or supergroup, numbered in the group's own
 // sequence of message ids, which the bot's messages there share.
-func (s *Server) playIn(g Chat, from *User, senderChat *Chat, text string) Update {
+func (s *Server) playIn(g Chat, from *User, senderChat *Chat, text string, more ...func(*IncomingMessage)) Update {
 	if (g.Type != "group" && g.Type != "supergroup") || g.ID >= 0 || g.Title == "" {
 		panic(fmt.Sprintf("telegramtest: %+v is not a group or supergroup (negative id, a title)", g))
 	}
 	m := &IncomingMessage{From: from, SenderChat: senderChat, Chat: g, Date: time.Now().Unix()}
 	setText(m, text)
+	for _, f := range more {
+		f(m)
+	}
 	s.mu.Lock()
 	s.chats[g.ID] = g
 	s.nextMsgID[g.ID]++

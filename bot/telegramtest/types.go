@@ -82,6 +82,9 @@ type IncomingMessage struct {
 	// SenderChat is set when the message was sent on behalf of a chat: the group itself for
 	// its anonymous admins, a channel for the channel's posts in a group.
 	SenderChat *Chat `json:"sender_chat,omitempty"`
+	// IsAutomaticForward marks a channel's post that Telegram copied into the channel's
+	// discussion group.
+	IsAutomaticForward bool `json:"is_automatic_forward,omitempty"`
 }
 
 // CallbackQuery is a press of an inline button.
