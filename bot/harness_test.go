@@ -99,6 +99,7 @@ func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix str
 		cancel()
 		t.Fatal(err)
 	}
+	eng.SetBotUsername(h.bot.Username())
 	done := make(chan error, 1)
 	go func() { done <- h.bot.Run(ctx) }()
 	stopped := false

@@ -8,28 +8,37 @@ import (
 	"github.com/bangban/bangban/conversations"
 )
 
+// anonymousAdminID is @GroupAnonymousBot, the sender Telegram shows for what a group's admin
+// posts anonymously: any admin of any group, never one known person.
+const anonymousAdminID = 1087968824
+
 // input turns a Telegram update into the engine's platform-neutral input. ok is false for
-// updates the bot has nothing to do with (channel posts, edits, membership changes…).
+// updates the bot has nothing to do with (channel posts, edits, membership changes…), for
+// what no one person sent in their own name (see onePerson), and for commands addressed to
+// another bot.
 func input(upd *models.Update, botUsername string) (in conversations.Input, ok bool) {
 	in.UpdateID = upd.ID
 	switch {
 	case upd.Message != nil:
 		m := upd.Message
-		in.ChatID = m.Chat.ID
-		if m.From != nil {
-			in.UserID, in.FirstName, in.LangCode = m.From.ID, m.From.FirstName, m.From.LanguageCode
+		if m.SenderChat != nil || !onePerson(m.From) {
+			return in, false
 		}
-		messageInput(&in, m, botUsername)
-		return in, true
+		in.ChatID, in.Group = m.Chat.ID, m.Chat.Type != models.ChatTypePrivate
+		in.UserID, in.FirstName, in.LangCode = m.From.ID, m.From.FirstName, m.From.LanguageCode
+		return in, messageInput(&in, m, botUsername)
 	case upd.CallbackQuery != nil:
 		q := upd.CallbackQuery
+		if !onePerson(&q.From) {
+			return in, false
+		}
 		in.Kind = conversations.KindButton
 		in.UserID, in.FirstName, in.LangCode = q.From.ID, q.From.FirstName, q.From.LanguageCode
 		in.CallbackID, in.Data = q.ID, q.Data
-		if q.Message.Message != nil {
-			in.ChatID, in.MessageID = q.Message.Message.Chat.ID, int64(q.Message.Message.ID)
-		} else if q.Message.InaccessibleMessage != nil {
-			in.ChatID, in.MessageID = q.Message.InaccessibleMessage.Chat.ID, int64(q.Message.InaccessibleMessage.MessageID)
+		if m := q.Message.Message; m != nil {
+			in.ChatID, in.MessageID, in.Group = m.Chat.ID, int64(m.ID), m.Chat.Type != models.ChatTypePrivate
+		} else if m := q.Message.InaccessibleMessage; m != nil {
+			in.ChatID, in.MessageID, in.Group = m.Chat.ID, int64(m.MessageID), m.Chat.Type != models.ChatTypePrivate
 		} else {
 			in.ChatID = q.From.ID
 		}
@@ -38,7 +47,17 @@ func input(upd *models.Update, botUsername string) (in conversations.Input, ok b
 	return in, false
 }
 
-func messageInput(in *conversations.Input, m *models.Message, botUsername string) {
+// onePerson tells whether an account is one person who can be bound to a role and act on
+// cases. Not so: a message without a sender; a bot; the anonymous admin of a group. A message
+// sent on behalf of a chat (a channel, or a group's anonymous admin: sender_chat) is not
+// either, whatever its from says.
+func onePerson(u *models.User) bool {
+	return u != nil && u.ID > 0 && !u.IsBot && u.ID != anonymousAdminID
+}
+
+// messageInput fills in what a message carries. It returns false for a command addressed to
+// another bot ("/help@otherbot" in a group), which is not for us, nor an answer to anything.
+func messageInput(in *conversations.Input, m *models.Message, botUsername string) bool {
 	switch {
 	case len(m.Photo) > 0:
 		in.Kind, in.Text = conversations.KindPhoto, m.Caption
@@ -59,9 +78,7 @@ func messageInput(in *conversations.Input, m *models.Message, botUsername string
 		word, args, _ := strings.Cut(m.Text, " ")
 		cmd, target, addressed := strings.Cut(strings.TrimPrefix(word, "/"), "@")
 		if addressed && !strings.EqualFold(target, botUsername) {
-			// "/help@otherbot" in a group is for another bot.
-			in.Kind = conversations.KindText
-			return
+			return false
 		}
 		in.Command, in.Args = strings.ToLower(cmd), strings.TrimSpace(args)
 	case m.Text != "":
@@ -69,6 +86,7 @@ func messageInput(in *conversations.Input, m *models.Message, botUsername string
 	default:
 		in.Kind = conversations.KindOther
 	}
+	return true
 }
 
 func isCommand(m *models.Message) bool {

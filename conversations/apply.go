@@ -33,6 +33,19 @@ func (e *Engine) apply(ctx context.Context, in Input, raw []byte, marker, chosen
 	}
 	r := &run{e: e, ctx: ctx, in: in, lang: lang, marker: marker, markerMode: "keep"}
 	stored := raw != nil
+	if in.UserID == 0 {
+		// No one person sent it; the platform's adapter drops such updates before they get
+		// here, and nothing is done for them if one does.
+		return nil, effect{stateMode: "keep", markerMode: "keep"}
+	}
+	if in.Group {
+		r.privateOnly()
+		ef := effect{stateMode: "keep", markerMode: "keep"}
+		if stored {
+			ef.stateMode = "del" // a dialog begun in a group before groups were refused
+		}
+		return r.outs, ef
+	}
 	if stored {
 		st, err := decodeState(raw)
 		if err != nil {

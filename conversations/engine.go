@@ -96,6 +96,7 @@ type Engine struct {
 	onLang        func(ctx context.Context, userID int64, lang string) error
 	langOf        func(ctx context.Context, userID int64) (string, error)
 	callTimeout   time.Duration
+	botUsername   string // for links to the bot's private chat; see SetBotUsername
 }
 
 // NewEngine makes an Engine.

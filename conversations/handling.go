@@ -53,6 +53,8 @@ func RegisterHandling(e *Engine, st *store.Store) error {
 		"eg": {MsgActGrant, MsgDoneGranted, func(ctx context.Context, p store.ActParams) (store.Case, error) {
 			return st.DecideExtension(ctx, p, true)
 		}},
+		store.ConfirmReporterButton: {MsgActConfirmReporter, MsgDoneReporterConfirmed, st.ConfirmReporter},
+		store.RejectReporterButton:  {MsgActRejectReporter, MsgDoneReporterRejected, st.RejectReporter},
 	} {
 		if err := e.RegisterButton(prefix, func(ctx context.Context, c Call) ([]Reply, error) {
 			ticket := strings.TrimPrefix(c.Data, prefix+":")
@@ -176,6 +178,11 @@ func staffButtons(tr *Translator, lang string, v store.CaseView) [][]Button {
 			rows = append(rows, []Button{b(MsgBtnExtension, "ex"), b(MsgBtnEscalate, "es")})
 		}
 	}
+	if v.Office && v.Unverified && v.LinkPending {
+		// A self-registered reporter: the office that sees the case settles whether they
+		// speak for the unit.
+		rows = append(rows, []Button{b(MsgBtnConfirmReporter, store.ConfirmReporterButton), b(MsgBtnRejectReporter, store.RejectReporterButton)})
+	}
 	if v.Office {
 		switch {
 		case v.Status == store.StatusSubmitted:
@@ -218,6 +225,12 @@ func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView
 	if v.ExtensionUntil != nil {
 		data["Extension"] = when(v.ExtensionUntil)
 		data["ExtensionReason"] = v.ExtensionReason
+	}
+	switch {
+	case v.Unverified && v.LinkPending && v.Office:
+		data["Unverified"] = t(MsgUnverifiedAsk, nil)
+	case v.Unverified:
+		data["Unverified"] = t(MsgUnverifiedMark, nil)
 	}
 	return Reply{MessageID: MsgStaffView, Data: data, Buttons: staffButtons(tr, lang, v)}
 }
@@ -331,8 +344,13 @@ func (h *handling) list(ctx context.Context, c Call, kind string, page int, edit
 		if kind == listInbox {
 			assignee = "" // their own
 		}
+		unverified := ""
+		if l.Unverified {
+			unverified = t(MsgUnverifiedMark, nil)
+		}
 		b.WriteString("\n" + t(MsgWorkLine, map[string]any{"TicketNo": l.TicketNo, "Status": staffStatus(h.e.tr, c.Lang, l.Status, l.Why == store.WhyUnsatisfied),
-			"Unit": l.UnitName, "Snippet": snippet(l.Description, 30), "Due": due, "Late": late, "Why": why, "Assignee": assignee}))
+			"Unit": l.UnitName, "Snippet": snippet(l.Description, 30), "Due": due, "Late": late, "Why": why, "Assignee": assignee,
+			"Unverified": unverified}))
 		row := []Button{{Text: "📄 " + l.TicketNo, Data: "st:" + l.TicketNo}}
 		if kind == listOverdue {
 			row = append(row, Button{Text: t(MsgBtnUrge, nil), Data: "ug:" + l.TicketNo})

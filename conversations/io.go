@@ -42,6 +42,9 @@ type Input struct {
 	ChatID    int64
 	UserID    int64
 	FirstName string
+	// Group is set when the chat is shared by several people (a group, a supergroup): nothing
+	// personal is done or shown there. Unset, the chat is the person's own with the bot.
+	Group bool
 	// LangCode is the user's platform language ("zh-hans", "en-US"), possibly empty.
 	LangCode string
 	Kind     Kind
@@ -98,8 +101,10 @@ type MenuCommand struct {
 	Command, Description string
 }
 
-// Button is an inline button.
+// Button is an inline button: one that sends Data back when pressed, or, with URL, one that
+// opens that address (a link to the bot's private chat) and sends nothing.
 type Button struct {
 	Text string
 	Data string
+	URL  string
 }

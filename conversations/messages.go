@@ -17,6 +17,11 @@ const (
 	MsgLangSet         = "lang_set"
 	MsgCmdLang         = "cmd_lang"
 
+	// Groups: personal things only in the private chat.
+	MsgPrivateOnly       = "private_only"
+	MsgPrivateOnlyNotice = "private_only_notice"
+	MsgBtnPrivateChat    = "btn_private_chat"
+
 	// The dialog engine.
 	MsgDialogExpiredNotice = "dialog_expired_notice"
 	MsgDialogExpired       = "dialog_expired"
@@ -229,6 +234,16 @@ const (
 	MsgBtnRefuse         = "btn_refuse"
 	MsgBtnRehandle       = "btn_rehandle"
 	MsgBtnWriteOff       = "btn_writeoff"
+
+	// A reporter who named their unit without an invite, until an office decides.
+	MsgUnverifiedMark        = "unverified_reporter"
+	MsgUnverifiedAsk         = "unverified_reporter_ask"
+	MsgBtnConfirmReporter    = "btn_confirm_reporter"
+	MsgBtnRejectReporter     = "btn_reject_reporter"
+	MsgActConfirmReporter    = "act_confirm_reporter"
+	MsgActRejectReporter     = "act_reject_reporter"
+	MsgDoneReporterConfirmed = "done_reporter_confirmed"
+	MsgDoneReporterRejected  = "done_reporter_rejected"
 )
 
 // complexityMsg names each class of case (一般 / 重大复杂).

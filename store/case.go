@@ -74,12 +74,15 @@ type Case struct {
 	Longitude         *float64  `db:"longitude"`
 	CreatedAt         time.Time `db:"created_at"`
 	UpdatedAt         time.Time `db:"updated_at"`
+	// UnverifiedReporter: filed through a link of the reporter to the unit that no invite made
+	// and no office had confirmed (a self-registered reporter), so it went to triage.
+	UnverifiedReporter bool `db:"unverified_reporter"`
 }
 
 const caseColumns = `id, assignee_id, sign_due_at, feedback_due_at, resolve_due_at, resolved_at, merged_into_id,
 	solved, satisfaction, feedback_flagged, close_reason, rehandle_count, handback_count, urge_count, office_id, escalation_level,
 	assigned_at, signed_at, first_feedback_at, extension_until, extension_reason, escalation_pending, ticket_no, status, region_id, unit_id, reporter_id, category_id, description,
-	urgency, complexity, latitude, longitude, created_at, updated_at`
+	urgency, complexity, latitude, longitude, created_at, updated_at, unverified_reporter`
 
 // Event is one immutable entry of a case's timeline.
 type Event struct {
@@ -117,12 +120,13 @@ type SubmitParams struct {
 	SourceKey string
 	// Attachments are photos and documents, kept by their platform file ids.
 	Attachments []Attachment
-	// Route assigns the case to the unit's linked cadre, when it has one; otherwise it waits
-	// in its region's triage queue.
+	// Route assigns the case to the unit's linked cadre, when it has one and the reporter's
+	// link to the unit is verified; otherwise it waits in its region's triage queue.
 	Route bool
 	// NewUnit, for a reporter who came without an invite, registers them and the unit they
-	// named in the same transaction; the case then waits for triage by the city's office,
-	// since no linked cadre is known.
+	// named in the same transaction, as an unverified reporter of it: the case waits for
+	// triage by the office of the unit's region (the city's, for a unit new to the city),
+	// marked, and the office confirms or rejects the link.
 	NewUnit *NewUnit
 }
 
@@ -188,6 +192,10 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 				return err
 			}
 		}
+		unverified, err := unverifiedReporter(ctx, tx, p.ReporterID, p.UnitID)
+		if err != nil {
+			return err
+		}
 		no, err := s.nextTicketNo(ctx, tx, now)
 		if err != nil {
 			return err
@@ -198,10 +206,10 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 		}
 		rows, err := tx.Query(ctx, `
 			INSERT INTO cases (ticket_no, region_id, unit_id, reporter_id, category_id, description,
-				urgency, latitude, longitude, source_key, office_id, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+				urgency, latitude, longitude, source_key, office_id, unverified_reporter, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
 			RETURNING `+caseColumns,
-			no, p.RegionID, p.UnitID, p.ReporterID, p.CategoryID, desc, urgency, p.Latitude, p.Longitude, source, office, now)
+			no, p.RegionID, p.UnitID, p.ReporterID, p.CategoryID, desc, urgency, p.Latitude, p.Longitude, source, office, unverified, now)
 		if err != nil {
 			return fmt.Errorf("insert case %s: %w", no, err)
 		}
@@ -219,7 +227,7 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 				return fmt.Errorf("case %s attachment: %w", no, err)
 			}
 		}
-		if p.Route && p.UnitID != nil {
+		if p.Route && p.UnitID != nil && !unverified {
 			if err := s.routeToLinkedCadre(ctx, tx, &c, *p.UnitID, now); err != nil {
 				return fmt.Errorf("case %s: %w", no, err)
 			}
@@ -262,8 +270,28 @@ func nearestOfficeID(ctx context.Context, tx pgx.Tx, regionID int64) (*int64, er
 	return id, nil
 }
 
+// unverifiedReporter tells whether a case filed by reporter for unit comes through a link
+// that is not verified: the reporter named the unit without an invite and no office has
+// confirmed it since (or there is no link at all). A case without a reporter or a unit has
+// no such link to doubt.
+func unverifiedReporter(ctx context.Context, tx pgx.Tx, reporterID, unitID *int64) (bool, error) {
+	if reporterID == nil || unitID == nil {
+		return false, nil
+	}
+	var unverified bool
+	err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM person_roles
+		WHERE person_id = $1 AND role = 'reporter' AND unit_id = $2 AND verified)`, *reporterID, *unitID).Scan(&unverified)
+	if err != nil {
+		return false, fmt.Errorf("reporter %d of unit %d: %w", *reporterID, *unitID, err)
+	}
+	return unverified, nil
+}
+
 // selfRegister records a reporter who came without an invite and the unit they named, in
-// the case's transaction, under the top region (whose office triages such cases).
+// the case's transaction: a unit new to the city under the top region (whose office triages
+// such cases), or the unit that already has the credit code they gave. Either way they are
+// an unverified reporter of it: a public credit code proves nothing about who speaks for an
+// enterprise. A link they already had (an invite's) stays as it was.
 func selfRegister(ctx context.Context, tx pgx.Tx, p *SubmitParams) error {
 	u := p.NewUnit
 	var credit *string
@@ -293,7 +321,7 @@ func selfRegister(ctx context.Context, tx pgx.Tx, p *SubmitParams) error {
 	if err != nil {
 		return fmt.Errorf("self-registered reporter: %w", err)
 	}
-	if _, err := tx.Exec(ctx, "INSERT INTO person_roles (person_id, role, unit_id) VALUES ($1, 'reporter', $2) ON CONFLICT DO NOTHING", person, unit); err != nil {
+	if _, err := tx.Exec(ctx, "INSERT INTO person_roles (person_id, role, unit_id, verified) VALUES ($1, 'reporter', $2, false) ON CONFLICT DO NOTHING", person, unit); err != nil {
 		return fmt.Errorf("self-registered reporter: %w", err)
 	}
 	p.UnitID, p.ReporterID = &unit, &person

@@ -217,8 +217,10 @@ func (s *Store) alreadyBound(ctx context.Context, tx pgx.Tx, userID int64, role 
 	if personID != nil {
 		err = tx.QueryRow(ctx, "SELECT id, name FROM people WHERE id = $1 AND telegram_user_id = $2", *personID, userID).Scan(&pid, &name)
 	} else {
+		// A link the person made without an invite is not what the invite gives: using it
+		// verifies the link.
 		err = tx.QueryRow(ctx, `SELECT p.id, u.name FROM people p JOIN person_roles r ON r.person_id = p.id AND r.role = $2 AND r.unit_id = $3
-			JOIN units u ON u.id = r.unit_id WHERE p.telegram_user_id = $1`, userID, role, *unitID).Scan(&pid, &name)
+			AND r.verified JOIN units u ON u.id = r.unit_id WHERE p.telegram_user_id = $1`, userID, role, *unitID).Scan(&pid, &name)
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, 0, "", nil
@@ -247,8 +249,8 @@ func bindPerson(ctx context.Context, tx pgx.Tx, personID int64, acc Account) (in
 	return personID, name, err
 }
 
-// bindReporter makes the account a reporter of the unit, creating the person if the account
-// is new.
+// bindReporter makes the account a verified reporter of the unit, creating the person if the
+// account is new and verifying the link if they had named the unit without an invite.
 func (s *Store) bindReporter(ctx context.Context, tx pgx.Tx, unitID int64, acc Account) (int64, string, error) {
 	var pid int64
 	var region int64
@@ -267,8 +269,14 @@ func (s *Store) bindReporter(ctx context.Context, tx pgx.Tx, unitID int64, acc A
 	if err != nil {
 		return 0, "", fmt.Errorf("person for account: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO person_roles (person_id, role, unit_id) VALUES ($1, 'reporter', $2) ON CONFLICT DO NOTHING`, pid, unitID); err != nil {
+	tag, err := tx.Exec(ctx, `UPDATE person_roles SET verified = true WHERE person_id = $1 AND role = 'reporter' AND unit_id = $2`, pid, unitID)
+	if err != nil {
 		return 0, "", fmt.Errorf("reporter role: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO person_roles (person_id, role, unit_id) VALUES ($1, 'reporter', $2) ON CONFLICT DO NOTHING`, pid, unitID); err != nil {
+			return 0, "", fmt.Errorf("reporter role: %w", err)
+		}
 	}
 	return pid, unitName, nil
 }

@@ -55,6 +55,10 @@ type CaseView struct {
 	// it), not a follower of a case merged into it; Handler when it is assigned to them;
 	// Office when one of their offices covers it.
 	Reporter, Handler, Office bool
+	// Unverified: filed by a reporter who named its unit without an invite and is not
+	// verified now; LinkPending while their link to the unit waits for an office's decision
+	// (confirm or reject), which it no longer does once rejected.
+	Unverified, LinkPending bool
 }
 
 // CaseFor finds a case for a person who may see it: its reporter (or the reporter of a case
@@ -95,9 +99,12 @@ func (s *Store) CaseFor(ctx context.Context, personID int64, ticket string) (Cas
 			return v, fmt.Errorf("case %s: %w", ticket, ErrNotFound)
 		}
 	}
-	err = s.pool.QueryRow(ctx, `SELECT coalesce(u.name, ''), coalesce(u.kind, ''), coalesce(k.name_zh, ''), coalesce(k.name_en, ''), coalesce(p.name, '')
+	err = s.pool.QueryRow(ctx, `SELECT coalesce(u.name, ''), coalesce(u.kind, ''), coalesce(k.name_zh, ''), coalesce(k.name_en, ''), coalesce(p.name, ''),
+			`+unverified+`, c.unverified_reporter AND EXISTS (SELECT 1 FROM person_roles r
+				WHERE r.person_id = c.reporter_id AND r.role = 'reporter' AND r.unit_id = c.unit_id AND NOT r.verified)
 		FROM cases c LEFT JOIN units u ON u.id = c.unit_id LEFT JOIN categories k ON k.id = c.category_id
-		LEFT JOIN people p ON p.id = c.assignee_id WHERE c.id = $1`, v.ID).Scan(&v.UnitName, &v.UnitKind, &v.CategoryZH, &v.CategoryEN, &v.Assignee)
+		LEFT JOIN people p ON p.id = c.assignee_id WHERE c.id = $1`, v.ID).Scan(&v.UnitName, &v.UnitKind, &v.CategoryZH, &v.CategoryEN, &v.Assignee,
+		&v.Unverified, &v.LinkPending)
 	if err != nil {
 		return v, fmt.Errorf("case %s: %w", ticket, err)
 	}

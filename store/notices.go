@@ -22,6 +22,8 @@ const (
 	NoticeRehandled  = "n_rehandled"
 	NoticeWrittenOff = "n_written_off"
 	NoticeNoFeedback = "n_no_feedback"
+	// The office found that the reporter does not speak for the unit they named.
+	NoticeReporterRejected = "n_reporter_rejected"
 
 	// To the reporters of cases merged into a case, who follow it.
 	NoticeFollowedResolved = "n_followed_resolved"

@@ -23,6 +23,9 @@ type WorkLine struct {
 	// "extension".
 	Why      string `db:"why"`
 	Assignee string `db:"assignee"`
+	// Unverified: its reporter named the unit without an invite and no office has confirmed
+	// them.
+	Unverified bool `db:"unverified"`
 }
 
 // The limits (a work line names the first three; Limits.WorkingDays names any), and why a
@@ -54,7 +57,12 @@ const nextLimit = `CASE WHEN c.status = 'assigned' THEN 'sign'
 	ELSE 'resolve' END`
 
 const lineColumns = `c.ticket_no, c.status, c.description, coalesce(u.name, '') AS unit_name, c.created_at,
-	` + nextDue + ` AS due_at, ` + nextLimit + ` AS due_limit, coalesce(p.name, '') AS assignee`
+	` + nextDue + ` AS due_at, ` + nextLimit + ` AS due_limit, coalesce(p.name, '') AS assignee, ` + unverified + ` AS unverified`
+
+// unverified is true of a case filed through a reporter's link to its unit that is not
+// verified now: not since confirmed by an office, nor by an invite the reporter used.
+const unverified = `(c.unverified_reporter AND NOT EXISTS (SELECT 1 FROM person_roles vr
+	WHERE vr.person_id = c.reporter_id AND vr.role = 'reporter' AND vr.unit_id = c.unit_id AND vr.verified))`
 
 // Inbox lists the open cases assigned to a handler, soonest limit first, a page at a time,
 // with the total.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -225,7 +226,7 @@ func (s *Server) findLocked(p map[string]string) *Message {
 // wireLocked renders a stored bot message as the Bot API's Message object.
 func (s *Server) wireLocked(m *Message) IncomingMessage {
 	bot := User{ID: s.botID, IsBot: true, FirstName: "bangban", Username: s.botUsername}
-	out := IncomingMessage{MessageID: m.MessageID, From: &bot, Chat: Chat{ID: m.ChatID, Type: "private"},
+	out := IncomingMessage{MessageID: m.MessageID, From: &bot, Chat: s.chatLocked(m.ChatID),
 		Date: m.Date.Unix(), Text: m.Text, Caption: m.Caption, Location: m.Location}
 	if m.Edits > 0 {
 		out.EditDate = time.Now().Unix()
@@ -240,6 +241,15 @@ func (s *Server) wireLocked(m *Message) IncomingMessage {
 		out.ReplyMarkup, _ = json.Marshal(map[string]any{"inline_keyboard": m.Buttons})
 	}
 	return out
+}
+
+// chatLocked is the chat with id as updates present it: a group played before, or else the
+// private chat of the user with that id.
+func (s *Server) chatLocked(id int64) Chat {
+	if c, ok := s.chats[id]; ok {
+		return c
+	}
+	return Chat{ID: id, Type: "private"}
 }
 
 // fileParam takes a file the bot sends: an upload (a new file) or a file_id the simulator
@@ -286,9 +296,28 @@ func parseMarkup(raw string) ([][]Button, int, string) {
 			if len(b.CallbackData) > maxCallbackData {
 				return nil, http.StatusBadRequest, "Bad Request: BUTTON_DATA_INVALID"
 			}
+			if b.URL != "" && !validButtonURL(b.URL) {
+				return nil, http.StatusBadRequest, "Bad Request: BUTTON_URL_INVALID"
+			}
 		}
 	}
 	return kb.InlineKeyboard, 0, ""
+}
+
+// validButtonURL is what Telegram opens from a button: an http or https address with a host,
+// or a tg:// link.
+func validButtonURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	switch u.Scheme {
+	case "http", "https":
+		return u.Host != ""
+	case "tg":
+		return u.Host != "" || u.Opaque != ""
+	}
+	return false
 }
 
 func checkText(text, emptyDesc, longDesc string, limit int) (int, string) {

@@ -13,13 +13,111 @@ import (
 // SendText delivers a text message from u. A text starting with "/" carries a bot_command
 // entity over the command word, as Telegram's clients send it.
 func (s *Server) SendText(u User, text string) Update {
-	return s.play(u, func(m *IncomingMessage) {
-		m.Text = text
-		if strings.HasPrefix(text, "/") {
-			word, _, _ := strings.Cut(text, " ")
-			m.Entities = []Entity{{Type: "bot_command", Offset: 0, Length: utf16Len(word)}}
-		}
-	})
+	return s.play(u, func(m *IncomingMessage) { setText(m, text) })
+}
+
+func setText(m *IncomingMessage, text string) {
+	m.Text = text
+	if strings.HasPrefix(text, "/") {
+		word, _, _ := strings.Cut(text, " ")
+		m.Entities = []Entity{{Type: "bot_command", Offset: 0, Length: utf16Len(word)}}
+	}
+}
+
+// Accounts Telegram uses for messages that no person sent in their own name.
+var (
+	// AnonymousAdmin is the sender of what a group's admin posts anonymously, on behalf of
+	// the group (@GroupAnonymousBot).
+	AnonymousAdmin = User{ID: 1087968824, IsBot: true, FirstName: "Group", Username: "GroupAnonymousBot"}
+	// ChannelSender is the sender Telegram puts in from, for older clients, when a channel
+	// posts in a group (@Channel_Bot); the channel is in sender_chat.
+	ChannelSender = User{ID: 136817688, IsBot: true, FirstName: "Channel", Username: "Channel_Bot"}
+	// ServiceAccount is Telegram's own account (777000), not a bot, the sender of a channel's
+	// posts copied into its discussion group.
+	ServiceAccount = User{ID: 777000, FirstName: "Telegram"}
+)
+
+// Group makes a group chat (id below zero, as Telegram's are) with a title.
+func Group(id int64, title string) Chat { return Chat{ID: -id, Type: "group", Title: title} }
+
+// Supergroup makes a supergroup chat, whose id is -100 followed by its number, as Telegram's.
+func Supergroup(id int64, title string) Chat {
+	return Chat{ID: -1000000000000 - id, Type: "supergroup", Title: title}
+}
+
+// Channel makes a channel, numbered as supergroups are.
+func Channel(id int64, title string) Chat {
+	return Chat{ID: -1000000000000 - id, Type: "channel", Title: title}
+}
+
+// SendGroupText delivers a text message from u in the group or supergroup g, with a
+// bot_command entity when it starts with "/" (a command may name its bot: "/help@x_bot").
+func (s *Server) SendGroupText(g Chat, u User, text string) Update {
+	if u.IsBot {
+		panic("telegramtest: SendGroupText plays a person; use SendFromBot for a bot")
+	}
+	return s.playIn(g, &u, nil, text)
+}
+
+// SendAsAnonymousAdmin delivers a text message that an admin of g posted anonymously: from
+// is @GroupAnonymousBot and sender_chat the group itself, so nobody can tell which admin.
+func (s *Server) SendAsAnonymousAdmin(g Chat, text string) Update {
+	admin := AnonymousAdmin
+	return s.playIn(g, &admin, &g, text)
+}
+
+// SendAsChannel delivers a text message that the channel ch posted in the group g: from is
+// @Channel_Bot and sender_chat the channel.
+func (s *Server) SendAsChannel(g, ch Chat, text string) Update {
+	if ch.Type != "channel" || ch.ID >= 0 || ch.Title == "" {
+		panic(fmt.Sprintf("telegramtest: %+v is not a channel", ch))
+	}
+	sender := ChannelSender
+	return s.playIn(g, &sender, &ch, text)
+}
+
+// SendAutomaticForward delivers the channel ch's post as Telegram copies it into the group g
+// that is its discussion group: from is Telegram's own account, which is not flagged as a
+// bot, and sender_chat the channel.
+func (s *Server) SendAutomaticForward(g, ch Chat, text string) Update {
+	if ch.Type != "channel" || ch.ID >= 0 || ch.Title == "" {
+		panic(fmt.Sprintf("telegramtest: %+v is not a channel", ch))
+	}
+	sender := ServiceAccount
+	return s.playIn(g, &sender, &ch, text, func(m *IncomingMessage) { m.IsAutomaticForward = true })
+}
+
+// SendWithoutFrom delivers a text message in g with no from at all. Telegram leaves from
+// empty only in channels, but the Bot API marks it optional everywhere: this is what a bot
+// must not take for a person.
+func (s *Server) SendWithoutFrom(g Chat, text string) Update {
+	return s.playIn(g, nil, nil, text)
+}
+
+// SendFromBot delivers a text message that the bot b (is_bot set) sent in the group g.
+func (s *Server) SendFromBot(g Chat, b User, text string) Update {
+	if !b.IsBot {
+		panic("telegramtest: SendFromBot plays a bot; set IsBot")
+	}
+	return s.playIn(g, &b, nil, text)
+}
+
+// playIn delivers a text message in a group or supergroup, numbered in the group's own
+// sequence of message ids, which the bot's messages there share.
+func (s *Server) playIn(g Chat, from *User, senderChat *Chat, text string, more ...func(*IncomingMessage)) Update {
+	if (g.Type != "group" && g.Type != "supergroup") || g.ID >= 0 || g.Title == "" {
+		panic(fmt.Sprintf("telegramtest: %+v is not a group or supergroup (negative id, a title)", g))
+	}
+	m := &IncomingMessage{From: from, SenderChat: senderChat, Chat: g, Date: time.Now().Unix()}
+	setText(m, text)
+	for _, f := range more {
+		f(m)
+	}
+	s.mu.Lock()
+	s.chats[g.ID] = g
+	s.nextMsgID[g.ID]++
+	m.MessageID = s.nextMsgID[g.ID]
+	return s.enqueueLocked(Update{Message: m}, false)
 }
 
 // SendPhoto delivers a photo from u, in the three sizes Telegram makes, with a caption.
@@ -73,7 +171,7 @@ func (s *Server) PressButton(u User, msg Message, data string) Update {
 	}
 	if !found {
 		// A message the simulator never saw (forged): present it as the test described it.
-		wire = IncomingMessage{MessageID: msg.MessageID, Chat: Chat{ID: msg.ChatID, Type: "private"}, Date: time.Now().Unix(), Text: msg.Text}
+		wire = IncomingMessage{MessageID: msg.MessageID, Chat: s.chatLocked(msg.ChatID), Date: time.Now().Unix(), Text: msg.Text}
 	}
 	return s.enqueueLocked(Update{CallbackQuery: &CallbackQuery{ID: qid, From: u, Message: &wire,
 		ChatInstance: fmt.Sprintf("ci%d", msg.ChatID), Data: data}}, false)

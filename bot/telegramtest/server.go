@@ -51,6 +51,7 @@ type Server struct {
 	throttled    int               // 429s answered for breaking them
 	flaky        map[string]flakiness
 	blocked      map[int64]bool // private chats whose person blocked the bot
+	chats        map[int64]Chat // groups and supergroups played, by id
 	rng          *rand.Rand
 }
 
@@ -109,7 +110,7 @@ func New(opts ...Option) *Server {
 		botID: 7000000001, botUsername: "bangban_bot",
 		changed: make(chan struct{}), nextMsgID: map[int64]int64{}, messages: map[int64][]*Message{},
 		faults: map[string][]fault{}, delays: map[string]time.Duration{}, inFlight: map[string]int{}, files: map[string]file{}, queries: map[string]bool{},
-		commands: map[string]string{}, flaky: map[string]flakiness{}, blocked: map[int64]bool{}, rng: rand.New(rand.NewPCG(1, 2)),
+		commands: map[string]string{}, flaky: map[string]flakiness{}, blocked: map[int64]bool{}, chats: map[int64]Chat{}, rng: rand.New(rand.NewPCG(1, 2)),
 		client: &http.Client{Timeout: 60 * time.Second},
 	}
 	for _, o := range opts {

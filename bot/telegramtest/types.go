@@ -15,10 +15,12 @@ type User struct {
 	LanguageCode string `json:"language_code,omitempty"`
 }
 
-// Chat is a chat; the simulator plays private chats, whose id is the user's.
+// Chat is a chat: a private chat, whose id is the user's, or a group, a supergroup or a
+// channel, whose ids are negative and which have a title.
 type Chat struct {
 	ID        int64  `json:"id"`
 	Type      string `json:"type"`
+	Title     string `json:"title,omitempty"`
 	FirstName string `json:"first_name,omitempty"`
 	LastName  string `json:"last_name,omitempty"`
 	Username  string `json:"username,omitempty"`
@@ -77,6 +79,12 @@ type IncomingMessage struct {
 	Location    *Location       `json:"location,omitempty"`
 	Contact     *Contact        `json:"contact,omitempty"`
 	ReplyMarkup json.RawMessage `json:"reply_markup,omitempty"`
+	// SenderChat is set when the message was sent on behalf of a chat: the group itself for
+	// its anonymous admins, a channel for the channel's posts in a group.
+	SenderChat *Chat `json:"sender_chat,omitempty"`
+	// IsAutomaticForward marks a channel's post that Telegram copied into the channel's
+	// discussion group.
+	IsAutomaticForward bool `json:"is_automatic_forward,omitempty"`
 }
 
 // CallbackQuery is a press of an inline button.

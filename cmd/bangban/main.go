@@ -184,6 +184,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	engine.SetBotUsername(b.Username())
 	if err := conversations.RegisterOrg(engine, st, b.Username(), posterPNG); err != nil {
 		return err
 	}
