@@ -47,7 +47,7 @@ func (s *Store) HandBack(ctx context.Context, p ActParams) (Case, error) {
 		if err := t.from(StatusAssigned); err != nil {
 			return err
 		}
-		if strings.TrimSpace(p.Note) == "" {
+		if Blank(p.Note) {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
 		if t.c.AssignedAt != nil && t.now.After(s.after(LimitHandBack, *t.c.AssignedAt, s.limits.HandBackDays)) {
@@ -78,7 +78,7 @@ func (s *Store) Escalate(ctx context.Context, p ActParams) (Case, error) {
 		if err := t.from(StatusSubmitted, StatusAssigned, StatusInProgress); err != nil {
 			return err
 		}
-		if strings.TrimSpace(p.Note) == "" {
+		if Blank(p.Note) {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
 		to, name, err := upperOffice(ctx, t.tx, t.c)
@@ -208,7 +208,7 @@ func (s *Store) RequestExtension(ctx context.Context, p ExtensionParams) (Case, 
 		if err := t.from(StatusAssigned, StatusInProgress); err != nil {
 			return err
 		}
-		if strings.TrimSpace(p.Note) == "" {
+		if Blank(p.Note) {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
 		if t.c.ExtensionUntil != nil {
@@ -243,7 +243,7 @@ func (s *Store) DecideExtension(ctx context.Context, p ActParams, grant bool) (C
 		if t.c.ExtensionUntil == nil || (t.c.Status != StatusAssigned && t.c.Status != StatusInProgress) {
 			return fmt.Errorf("no extension waiting: %w", ErrIllegalTransition)
 		}
-		if !grant && strings.TrimSpace(p.Note) == "" {
+		if !grant && Blank(p.Note) {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
 		kind, msg, due := EventExtensionRefused, NoticeExtensionRefused, t.c.ResolveDueAt

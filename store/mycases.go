@@ -137,6 +137,16 @@ const EventInfoAdded = "info_added"
 // AddInfo appends a reporter's further text and files to their own open case, and tells the
 // handler it is assigned to. Idempotent by source, like Submit.
 func (s *Store) AddInfo(ctx context.Context, reporterID int64, ticket, text, source string, files []Attachment) error {
+	text = strings.TrimSpace(text)
+	if Blank(text) {
+		text = ""
+	}
+	if err := checkWritten("added text", text, MaxDescription); err != nil {
+		return fmt.Errorf("add to case %s: %w", ticket, err)
+	}
+	if text == "" && len(files) == 0 {
+		return fmt.Errorf("add to case %s: nothing to add: %w", ticket, ErrInvalid)
+	}
 	return s.InTx(ctx, func(tx pgx.Tx) error {
 		var id int64
 		var status Status
@@ -163,7 +173,7 @@ func (s *Store) AddInfo(ctx context.Context, reporterID int64, ticket, text, sou
 		var ev int64
 		if err := tx.QueryRow(ctx, `INSERT INTO case_events (case_id, at, actor_id, kind, note, data)
 			VALUES ($1, $2, $3, $4, $5, jsonb_build_object('source', $6::text)) RETURNING id`,
-			id, s.now(), reporterID, EventInfoAdded, strings.TrimSpace(text), source).Scan(&ev); err != nil {
+			id, s.now(), reporterID, EventInfoAdded, text, source).Scan(&ev); err != nil {
 			return fmt.Errorf("add to case %s: %w", ticket, err)
 		}
 		for _, a := range files {
@@ -173,7 +183,7 @@ func (s *Store) AddInfo(ctx context.Context, reporterID int64, ticket, text, sou
 			}
 		}
 		if chat != nil {
-			n := Notification{ChatID: *chat, MessageID: NoticeInfoAdded, CaseID: id, Data: map[string]any{"TicketNo": ticket, "Text": strings.TrimSpace(text)}}
+			n := Notification{ChatID: *chat, MessageID: NoticeInfoAdded, CaseID: id, Data: map[string]any{"TicketNo": ticket, "Text": text}}
 			if lang != nil {
 				n.Lang = *lang
 			}
