@@ -59,6 +59,10 @@ func (e *Engine) apply(ctx context.Context, in Input, raw []byte, marker, chosen
 }
 
 func (r *run) finish(stored bool) ([]Output, effect) {
+	// Whatever was rendered, nothing leaves longer than Telegram carries.
+	for i := range r.outs {
+		r.outs[i] = FitOutput(r.outs[i])
+	}
 	ef := effect{stateMode: "keep", markerMode: r.markerMode, marker: r.marker, lang: r.chosen}
 	switch {
 	case r.untouched:
@@ -307,7 +311,11 @@ func (r *run) call(fn CommandFunc) {
 }
 
 func (r *run) reply(rep Reply) {
-	o := Output{ChatID: r.in.ChatID, Text: r.t(rep.MessageID, rep.Data), Buttons: rep.Buttons, Photo: rep.Photo}
+	limit := MaxText
+	if rep.Photo != nil {
+		limit = MaxCaption
+	}
+	o := Output{ChatID: r.in.ChatID, Text: r.e.tr.Fit(r.lang, rep.MessageID, rep.Data, limit), Buttons: rep.Buttons, Photo: rep.Photo}
 	if rep.Edit && r.in.Kind == KindButton && r.in.MessageID != 0 {
 		o.EditMessageID = r.in.MessageID
 	}
@@ -648,8 +656,9 @@ func (r *run) prompt() {
 	}
 	nav = append(nav, r.btn(MsgBtnCancel, actCancel, ""))
 	if r.st.Step == confirmStep {
+		// A summary repeats what was entered: its longest answer gives way if need be.
 		sum := d.Summary(r.session())
-		text = r.t(sum.MessageID, sum.Data)
+		text = r.e.tr.Fit(r.lang, sum.MessageID, sum.Data, MaxText)
 		rows = append(rows, []Button{r.btn(MsgBtnConfirm, actConfirm, "")})
 	} else {
 		st := r.current()
@@ -658,7 +667,7 @@ func (r *run) prompt() {
 		if st.PromptData != nil {
 			data = st.PromptData(s)
 		}
-		text = r.t(st.Prompt, data)
+		text = r.e.tr.Fit(r.lang, st.Prompt, data, MaxText)
 		if st.Choices != nil {
 			var row []Button
 			for _, c := range st.Choices(s) {

@@ -137,9 +137,6 @@ func (s *Session) Get(step string) string { return s.Data[step] }
 // Set stores an answer.
 func (s *Session) Set(step, v string) { s.Data[step] = v }
 
-// telegramMaxText is the longest text Telegram carries in one message.
-const telegramMaxText = 4096
-
 func (st *Step) accepts(k Kind) bool {
 	if len(st.Accepts) == 0 {
 		return k == KindText && st.Choices == nil
@@ -153,8 +150,8 @@ func (st *Step) accepts(k Kind) bool {
 }
 
 func (st *Step) maxLen() int {
-	if st.MaxLen <= 0 || st.MaxLen > telegramMaxText {
-		return telegramMaxText
+	if st.MaxLen <= 0 || st.MaxLen > MaxText {
+		return MaxText
 	}
 	return st.MaxLen
 }

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/store"
 )
 
 // tripToConfirm drives the trip dialog to its confirm step.
@@ -477,5 +479,36 @@ func TestLanguageChosenWithLangIsRemembered(t *testing.T) {
 	out = p.input(conversations.Input{Kind: conversations.KindButton, Data: "lang:fr", CallbackID: "cb2", LangCode: "zh-hans"})
 	if len(out) != 1 || out[0].Notice == "" || out[0].Text != "" {
 		t.Fatalf("a forged language: %+v", out)
+	}
+}
+
+// Whatever a dialog renders, what leaves fits one message: a summary around the longest
+// answer, and a reply around a field of any length, give way without a character cut.
+func TestAnOverlongSummaryIsFitted(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	long := &conversations.Dialog{Name: "long", Command: "long", Version: 1,
+		Steps: []*conversations.Step{{Name: "text", Prompt: "test.text"}},
+		Summary: func(s *conversations.Session) conversations.Reply {
+			return conversations.Reply{MessageID: conversations.MsgAddSummary, Data: map[string]any{"Text": s.Get("text"), "TicketNo": "XC-1"}}
+		},
+		Done: func(_ context.Context, s *conversations.Session) (conversations.Reply, error) {
+			return conversations.Reply{MessageID: conversations.MsgErrTooLong, Data: map[string]any{"Len": strings.Repeat("🔌", 3000)}}, nil
+		}}
+	if err := e.Register(long); err != nil {
+		t.Fatal(err)
+	}
+	p := v.person(t, e, 9302)
+	p.send("/long")
+	p.send(strings.Repeat("🔌", 2048))
+	for _, step := range []string{"summary", "done"} {
+		got := p.texts()
+		if len(got) != 1 || store.TextLen(got[0]) > conversations.MaxText || !utf8.ValidString(got[0]) || !strings.Contains(got[0], "🔌🔌🔌…") {
+			t.Fatalf("%s: %d messages, the first %d units", step, len(got), store.TextLen(got[0]))
+		}
+		if step == "summary" {
+			p.press("✔ Confirm")
+		}
 	}
 }
