@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+
+	"github.com/bangban/bangban/store"
 )
 
 // run is the application of one input: what it reads and what it answers.
@@ -163,6 +165,12 @@ func (r *run) session() *Session {
 }
 
 func (r *run) command() {
+	if store.CheckText(r.in.Args) != nil {
+		// A ticket number or a code never holds control characters.
+		r.say(MsgErrUnusable, nil)
+		r.reprompt()
+		return
+	}
 	switch r.in.Command {
 	case "cancel":
 		if r.st == nil {
@@ -354,6 +362,10 @@ func (r *run) current() *Step {
 }
 
 func (r *run) button() {
+	if store.CheckText(r.in.Data) != nil {
+		r.stale() // no button of ours carries such data
+		return
+	}
 	if lang, ok := strings.CutPrefix(r.in.Data, "lang:"); ok {
 		r.untouched = true
 		if !IsLanguage(lang) {
@@ -540,25 +552,33 @@ func (r *run) answer() {
 	r.advance(d, st)
 }
 
-// validate checks an answer's length and the step's own rule; on failure it says why and
-// asks again.
+// validate checks an answer's characters, length and place and the step's own rule; on
+// failure it says why and asks again. Lengths are counted as Telegram counts them, so that
+// what is accepted can be shown back.
 func (r *run) validate(st *Step, in Input) bool {
+	refuse := func(id string, data map[string]any) bool {
+		r.say(id, data)
+		r.prompt()
+		return false
+	}
 	if in.Kind == KindText || (in.Kind == KindButton && st.accepts(KindText)) {
-		n := runes(strings.TrimSpace(in.Text))
+		text := strings.TrimSpace(in.Text)
+		n := store.TextLen(text)
+		// Wide: some characters count twice (emoji), which the message then explains.
+		wide := n != len([]rune(text))
 		switch {
-		case n == 0:
-			r.say(MsgErrEmpty, nil)
+		case store.CheckText(text) != nil:
+			return refuse(MsgErrUnusable, nil)
+		case store.Blank(text):
+			return refuse(MsgErrEmpty, nil)
 		case n < st.MinLen:
-			r.say(MsgErrTooShort, map[string]any{"Min": st.MinLen, "Len": n})
+			return refuse(MsgErrTooShort, map[string]any{"Min": st.MinLen, "Len": n, "Wide": wide})
 		case n > st.maxLen():
-			r.say(MsgErrTooLong, map[string]any{"Max": st.maxLen(), "Len": n})
-		default:
-			n = -1
+			return refuse(MsgErrTooLong, map[string]any{"Max": st.maxLen(), "Len": n, "Wide": wide})
 		}
-		if n >= 0 {
-			r.prompt()
-			return false
-		}
+	}
+	if in.Kind == KindLocation && (in.Location == nil || !store.ValidLocation(in.Location.Latitude, in.Location.Longitude)) {
+		return refuse(MsgErrLocation, nil)
 	}
 	if st.Validate != nil {
 		if msg := st.Validate(r.ctx, r.session(), in); msg != "" {

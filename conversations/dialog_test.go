@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -479,6 +480,52 @@ func TestLanguageChosenWithLangIsRemembered(t *testing.T) {
 	out = p.input(conversations.Input{Kind: conversations.KindButton, Data: "lang:fr", CallbackID: "cb2", LangCode: "zh-hans"})
 	if len(out) != 1 || out[0].Notice == "" || out[0].Text != "" {
 		t.Fatalf("a forged language: %+v", out)
+	}
+}
+
+// Every answer is checked the way it will be shown: lengths in UTF-16 units as Telegram
+// counts them (an emoji is two, and the message says so), control and broken characters
+// refused, invisible characters counted as nothing, locations off the globe refused.
+// Nothing refused reaches the dialog.
+func TestAnswersAreCheckedAsTelegramShowsThem(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	p := v.person(t, e, 9301)
+	p.send("/trip")
+	p.press("Alpha")
+	p.expect("test.desc")
+	p.send(strings.Repeat("🔌", 26))
+	p.expect("That is too long (52 characters, an emoji counting as two); at most 50", "test.desc")
+	p.send("🔌🔌🔌🔌a")
+	p.expect("That is too short (9 characters, an emoji counting as two); at least 10", "test.desc")
+	for _, bad := range []string{"the bridge\x00 is cracked", "the bridge is cracked\r\x07", "the bridge \ufffd is cracked",
+		"the \u202ebridge is cracked", "the bridge is \xffcracked"} {
+		p.send(bad)
+		p.expect("That contains control characters", "test.desc")
+	}
+	p.send("\u200b\u200c\u200d\ufeff\u3000\u00a0\u2060\u3164")
+	p.expect("This cannot be empty", "test.desc")
+	p.send("/other the\x00ticket")
+	p.expect("That contains control characters", "test.desc")
+	p.pressData("~trip|abcdef|3|ca\x00", p.promptID)
+	if n, _ := p.notice(); n != "This button has expired." {
+		t.Fatalf("forged data answered %q", n)
+	}
+	p.send("🔌🔌🔌🔌ab\ttab")
+	p.expect("test.where")
+	// (Not finite is refused too, by the same store.ValidLocation; JSON, and so Telegram,
+	// cannot carry it.)
+	for _, at := range [][2]float64{{90.5, 0}, {0, -181}, {-1e308, 10}, {10, math.MaxFloat64}} {
+		p.input(conversations.Input{Kind: conversations.KindLocation, Location: &conversations.Location{Latitude: at[0], Longitude: at[1]}})
+		p.expect("That is not a valid location", "test.where")
+	}
+	p.input(conversations.Input{Kind: conversations.KindLocation, Location: &conversations.Location{Latitude: -90, Longitude: 180}})
+	p.expect("test.summary")
+	p.press("✔ Confirm")
+	done := v.trip.completed()
+	if len(done) != 1 || done[0]["desc"] != "🔌🔌🔌🔌ab\ttab" || done[0]["where"] != "-90.000000,180.000000" {
+		t.Fatalf("Done saw %+v", done)
 	}
 }
 

@@ -153,7 +153,7 @@ func (r *report) addDialog() *Dialog {
 			return Reply{MessageID: MsgAddSummary, Data: map[string]any{"TicketNo": s.Get("ticket"), "Text": s.Get("text"), "Files": len(s.Files["files"])}}
 		},
 		Done: func(ctx context.Context, s *Session) (Reply, error) {
-			if strings.TrimSpace(s.Get("text")) == "" && len(s.Files["files"]) == 0 {
+			if store.Blank(s.Get("text")) && len(s.Files["files"]) == 0 {
 				return Reply{}, &Refusal{MessageID: MsgAddEmpty}
 			}
 			id, err := r.actorID(ctx, s)

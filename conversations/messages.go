@@ -30,6 +30,8 @@ const (
 	MsgErrEmpty            = "err_empty"
 	MsgErrTooShort         = "err_too_short"
 	MsgErrTooLong          = "err_too_long"
+	MsgErrUnusable         = "err_unusable"
+	MsgErrLocation         = "err_location"
 	MsgBtnYes              = "btn_yes"
 	MsgBtnNo               = "btn_no"
 	MsgBtnBack             = "btn_back"
