@@ -210,16 +210,40 @@ func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView
 		cat = "—"
 	}
 	status := staffStatus(tr, lang, v.Status, v.Flagged)
-	data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Unit": v.UnitName, "Category": cat,
-		"Complexity": t(complexityMsg[v.Complexity], nil), "Assignee": v.Assignee, "SignDue": when(v.SignDueAt),
+	data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Unit": Clip(v.UnitName, viewName), "Category": cat,
+		"Complexity": t(complexityMsg[v.Complexity], nil), "Assignee": Clip(v.Assignee, viewName), "SignDue": when(v.SignDueAt),
 		"FeedbackDue": when(v.FeedbackDueAt), "ResolveDue": when(v.ResolveDueAt), "Urged": v.UrgeCount,
-		"Rehandled": v.RehandleCount, "HandedBack": v.HandbackCount, "Description": v.Description,
-		"Timeline": timeline(tr, loc, lang, v, v.Events)}
+		"Rehandled": v.RehandleCount, "HandedBack": v.HandbackCount, "Description": Clip(v.Description, store.MaxDescription)}
 	if v.ExtensionUntil != nil {
 		data["Extension"] = when(v.ExtensionUntil)
-		data["ExtensionReason"] = v.ExtensionReason
+		data["ExtensionReason"] = Clip(v.ExtensionReason, viewReason)
 	}
+	withTimeline(tr, lang, MsgStaffView, data, func(room int) string { return timeline(tr, loc, lang, v, v.Events, room) })
 	return Reply{MessageID: MsgStaffView, Data: data, Buttons: staffButtons(tr, lang, v)}
+}
+
+// What a case's view gives each of its parts, in UTF-16 units, so that the whole fits one
+// message: a name, the reason of an extension asked for, a note in the timeline (each
+// reached its readers whole when it was written), and the least room the timeline keeps
+// beside the description.
+const (
+	viewName     = 100
+	viewReason   = 300
+	timelineNote = 200
+	minTimeline  = 800
+)
+
+// withTimeline fills data["Timeline"] with as much of the case's timeline as message id
+// leaves room for: the description, shown whole up to its limit, is clipped only when it
+// would leave the timeline less than minTimeline.
+func withTimeline(tr *Translator, lang, id string, data map[string]any, render func(room int) string) {
+	data["Timeline"] = ""
+	room := MaxText - store.TextLen(tr.T(lang, id, data))
+	if d, ok := data["Description"].(string); ok && room < minTimeline {
+		data["Description"] = Clip(d, max(store.TextLen(d)-(minTimeline-room), minField))
+		room = MaxText - store.TextLen(tr.T(lang, id, data))
+	}
+	data["Timeline"] = render(room)
 }
 
 // staffStatus names a case's status for its handler and office: a resolved case waits for
@@ -234,11 +258,13 @@ func staffStatus(tr *Translator, lang string, st store.Status, flagged bool) str
 	return tr.T(lang, "status_"+string(st), nil)
 }
 
-// timeline renders events, each in the viewer's language.
-func timeline(tr *Translator, loc *time.Location, lang string, v store.CaseView, evs []store.Event) string {
+// timeline renders events in the viewer's language within room UTF-16 units: the newest
+// that fit, oldest first, each note on one line and clipped, under a line that says how many
+// earlier entries are left out.
+func timeline(tr *Translator, loc *time.Location, lang string, v store.CaseView, evs []store.Event, room int) string {
 	t := func(id string, d map[string]any) string { return tr.T(lang, id, d) }
-	var tl strings.Builder
-	for _, e := range evs {
+	lines := make([]string, len(evs))
+	for i, e := range evs {
 		data := map[string]any{}
 		for k, val := range e.Data {
 			data[k] = val
@@ -256,8 +282,29 @@ func timeline(tr *Translator, loc *time.Location, lang string, v store.CaseView,
 				data["Solved"] = t(MsgFbYes, nil)
 			}
 		}
-		tl.WriteString("\n" + t(MsgStatusEvent, map[string]any{"At": e.At.In(loc).Format("01-02 15:04"),
-			"What": t("ev_"+e.Kind, data), "Note": e.Note}))
+		lines[i] = "\n" + t(MsgStatusEvent, map[string]any{"At": e.At.In(loc).Format("01-02 15:04"),
+			"What": t("ev_"+e.Kind, data), "Note": Clip(strings.Join(strings.Fields(e.Note), " "), timelineNote)})
+	}
+	earlier := func(n int) string { return "\n" + t(MsgStatusEarlier, map[string]any{"Count": n}) }
+	first, used := len(lines), 0
+	for first > 0 {
+		n := store.TextLen(lines[first-1])
+		more := 0
+		if first > 1 {
+			more = store.TextLen(earlier(first - 1))
+		}
+		if used+n+more > room {
+			break
+		}
+		used += n
+		first--
+	}
+	var tl strings.Builder
+	if first > 0 {
+		tl.WriteString(earlier(first))
+	}
+	for _, l := range lines[first:] {
+		tl.WriteString(l)
 	}
 	return tl.String()
 }
@@ -332,7 +379,7 @@ func (h *handling) list(ctx context.Context, c Call, kind string, page int, edit
 			assignee = "" // their own
 		}
 		b.WriteString("\n" + t(MsgWorkLine, map[string]any{"TicketNo": l.TicketNo, "Status": staffStatus(h.e.tr, c.Lang, l.Status, l.Why == store.WhyUnsatisfied),
-			"Unit": l.UnitName, "Snippet": snippet(l.Description, 30), "Due": due, "Late": late, "Why": why, "Assignee": assignee}))
+			"Unit": Clip(l.UnitName, listName), "Snippet": snippet(l.Description, 30), "Due": due, "Late": late, "Why": why, "Assignee": Clip(assignee, listName)}))
 		row := []Button{{Text: "📄 " + l.TicketNo, Data: "st:" + l.TicketNo}}
 		if kind == listOverdue {
 			row = append(row, Button{Text: t(MsgBtnUrge, nil), Data: "ug:" + l.TicketNo})

@@ -110,6 +110,7 @@ const (
 	MsgStatusUnknown       = "status_unknown"
 	MsgStatusView          = "status_view"
 	MsgStatusEvent         = "status_event"
+	MsgStatusEarlier       = "status_earlier"
 	MsgStatusFlagged       = "status_flagged"
 	MsgStatusFollowView    = "status_follow_view"
 	MsgStatusResolvedPlain = "status_resolved_plain"
