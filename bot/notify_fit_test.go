@@ -43,3 +43,34 @@ func TestADigestOfManyCasesFits(t *testing.T) {
 	fits(t, office)
 	h.noneTooLong(t)
 }
+
+// A notice whose parts are each within their limits but together too long for one message
+// (an escalation's reason and the case's description) is delivered shortened, not cancelled.
+func TestALongNotificationIsShortenedNotCancelled(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := startDemo(t)
+	owner := telegramtest.User{ID: 9941, FirstName: "Wu", LanguageCode: "en"}
+	cityU := telegramtest.User{ID: 9942, FirstName: "Luo", LanguageCode: "en"}
+	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
+	h.join(t, cityU, "P019", store.RoleOffice)
+	no := h.file(t, owner, "E001", "The power line to the workshop trips every afternoon.")
+	h.settled(t)
+	// A description as a limit counted in characters let in: 2,000 emoji, 4,000 units.
+	if _, err := h.store.Pool().Exec(ctx, "UPDATE cases SET description = $2 WHERE ticket_no = $1", no, "Workshop: "+emoji(2000)); err != nil {
+		t.Fatal(err)
+	}
+	reason := "This level cannot settle it: " + longText("需要市级协调电力公司。", store.MaxNote-40)
+	m := h.after(t, cityU, h.act(t, h.store.Escalate, no, h.personID(t, "P001"), reason))
+	contains(t, m, no+" has been escalated to your office", "This level cannot settle it", "需要市级协调电力公司", "Workshop: 🔌🔌")
+	fits(t, m)
+	h.settled(t)
+	var cancelled int
+	if err := h.store.Pool().QueryRow(ctx, "SELECT count(*) FROM river_job WHERE kind = 'notification' AND state <> 'completed'").Scan(&cancelled); err != nil {
+		t.Fatal(err)
+	}
+	if cancelled != 0 {
+		t.Errorf("%d notifications not delivered", cancelled)
+	}
+	h.noneTooLong(t)
+}
