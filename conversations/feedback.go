@@ -23,9 +23,7 @@ func (r *report) ownCase(ctx context.Context, s *Session, ticket, verb string) (
 	v, err := r.o.st.CaseFor(ctx, a.PersonID, ticket)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !v.Reporter) {
 		// The attempt is kept on the case, if there is one.
-		if rerr := r.o.st.RecordRefusal(ctx, ticket, a.PersonID, verb, store.ErrNotFound); rerr != nil {
-			r.o.e.log.ErrorContext(ctx, "record a refused action", "case", ticket, "error", rerr)
-		}
+		recordRefusal(ctx, r.o.st, r.o.e.log, ticket, a.PersonID, verb, store.ErrNotFound)
 		return store.CaseView{}, unknown
 	}
 	if err != nil {

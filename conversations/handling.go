@@ -3,6 +3,7 @@ package conversations
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -125,14 +126,25 @@ func (h *handling) refusal(ctx context.Context, p store.ActParams, verb string, 
 		return err
 	}
 	if !errors.Is(err, store.ErrInvalid) {
-		if rerr := h.st.RecordRefusal(ctx, p.Ticket, p.ActorID, verb, err); rerr != nil {
-			h.e.log.ErrorContext(ctx, "record a refused action", "case", p.Ticket, "error", rerr)
-		}
+		recordRefusal(ctx, h.st, h.e.log, p.Ticket, p.ActorID, verb, err)
 	}
 	ref.Data = withTicket(ref.Data, p.Ticket)
 	// Only input that does not fit can be changed and confirmed again.
 	ref.Final = !errors.Is(err, store.ErrInvalid)
 	return ref
+}
+
+// recordRefusal keeps a refused attempt on its case; one the store does not keep (an unknown
+// ticket, or a person over their limits of refusals) is logged instead.
+func recordRefusal(ctx context.Context, st *store.Store, log *slog.Logger, ticket string, person int64, verb string, cause error) {
+	kept, err := st.RecordRefusal(ctx, ticket, person, verb, cause)
+	switch {
+	case err != nil:
+		log.ErrorContext(ctx, "record a refused action", "case", ticket, "person", person, "error", err)
+	case !kept:
+		log.InfoContext(ctx, "refused action not kept on a case: unknown case or over the person's limits",
+			"case", ticket, "person", person, "action", verb, "cause", cause)
+	}
 }
 
 func withTicket(d map[string]any, ticket string) map[string]any {
@@ -218,8 +230,21 @@ func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView
 		data["Extension"] = when(v.ExtensionUntil)
 		data["ExtensionReason"] = Clip(v.ExtensionReason, viewReason)
 	}
-	withTimeline(tr, lang, MsgStaffView, data, func(room int) string { return timeline(tr, loc, lang, v, v.Events, room) })
+	withTimeline(tr, lang, MsgStaffView, data, func(room int) string {
+		refused := refusalsLine(tr, loc, lang, v.Refusals)
+		return timeline(tr, loc, lang, v, v.Events, room-store.TextLen(refused)) + refused
+	})
 	return Reply{MessageID: MsgStaffView, Data: data, Buttons: staffButtons(tr, lang, v)}
+}
+
+// refusalsLine sums up the refused attempts on a case in one line at the end of its
+// timeline, however many there were ("" for none): each is on record, none crowds the view.
+func refusalsLine(tr *Translator, loc *time.Location, lang string, r store.Refusals) string {
+	if r.Count == 0 || r.LastAt == nil {
+		return ""
+	}
+	return "\n" + tr.T(lang, MsgStatusRefused, map[string]any{"Count": r.Count, "At": r.LastAt.In(loc).Format("01-02 15:04"),
+		"Action": tr.T(lang, r.LastAction, nil)})
 }
 
 // What a case's view gives each of its parts, in UTF-16 units, so that the whole fits one
@@ -271,9 +296,6 @@ func timeline(tr *Translator, loc *time.Location, lang string, v store.CaseView,
 		}
 		if _, ok := data["Assignee"]; !ok {
 			data["Assignee"] = v.Assignee
-		}
-		if e.Kind == store.EventRefused {
-			data["Action"] = t(toString(e.Data["Action"]), nil)
 		}
 		if e.Kind == store.EventFeedback {
 			data["Satisfaction"] = t(satisfactionMsg[strings.TrimSpace(toString(e.Data["Satisfaction"]))], nil)

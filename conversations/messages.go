@@ -111,6 +111,7 @@ const (
 	MsgStatusView          = "status_view"
 	MsgStatusEvent         = "status_event"
 	MsgStatusEarlier       = "status_earlier"
+	MsgStatusRefused       = "status_refused"
 	MsgStatusFlagged       = "status_flagged"
 	MsgStatusFollowView    = "status_follow_view"
 	MsgStatusResolvedPlain = "status_resolved_plain"
