@@ -529,8 +529,9 @@ func TestAnswersAreCheckedAsTelegramShowsThem(t *testing.T) {
 	}
 }
 
-// Whatever a dialog renders, what leaves fits one message: a summary around the longest
-// answer, and a reply around a field of any length, give way without a character cut.
+// Whatever the engine renders, what leaves fits one message: a summary around the longest
+// answer, a reply around a field of any length, and what echoes an overlong command give way
+// without a character cut.
 func TestAnOverlongSummaryIsFitted(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
@@ -547,6 +548,11 @@ func TestAnOverlongSummaryIsFitted(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := v.person(t, e, 9302)
+	// What the engine says of what was typed, however long, fits too.
+	p.send("/" + strings.Repeat("x", 5000))
+	if got := p.texts(); len(got) != 1 || !strings.HasPrefix(got[0], "There is no /xxx") || store.TextLen(got[0]) > conversations.MaxText {
+		t.Fatalf("an unknown command of 5,000 characters answered with %d messages, the first %d units", len(got), store.TextLen(got[0]))
+	}
 	p.send("/long")
 	p.send(strings.Repeat("🔌", 2048))
 	for _, step := range []string{"summary", "done"} {
