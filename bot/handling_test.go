@@ -391,8 +391,8 @@ func TestEveryActionIsCheckedAgainstTheActorsRolesAndRegion(t *testing.T) {
 	n := len(h.sim.Messages(users["reporter"].ID))
 	h.sim.PressButton(users["reporter"], telegramtest.Message{ChatID: users["reporter"].ID, MessageID: 1}, "sg:"+no)
 	h.next(t, users["reporter"], n, 1)
-	contains(t, h.say(t, users["office"], "/status "+no), "Refused: sign for")
-	if m := h.say(t, users["reporter"], "/status "+no); strings.Contains(m.Text, "Refused") {
+	contains(t, h.say(t, users["office"], "/status "+no), "1 refused attempt, the last on", "(sign for)")
+	if m := h.say(t, users["reporter"], "/status "+no); strings.Contains(m.Text, "refused") {
 		t.Errorf("the reporter sees refusals: %s", m.Text)
 	}
 }
@@ -506,7 +506,7 @@ func TestHandBackExtensionsAndEscalation(t *testing.T) {
 
 	// Escalated: the office above is told and finds it in its queue.
 	view = h.say(t, cadreU, "/status "+b)
-	contains(t, view, "操作被拒绝：退回", "同意延期到 "+want)
+	contains(t, view, "被拒绝的操作 1 次", "（退回）", "同意延期到 "+want)
 	m = h.tap(t, cadreU, view, "⬆ 提级", 1)[0]
 	contains(t, m, "为什么将 "+b+" 提级")
 	h.say(t, cadreU, "需协调省级部门，县级无法解决")

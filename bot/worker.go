@@ -14,7 +14,9 @@ import (
 )
 
 // notificationWorker delivers the notifications the store enqueued with the changes that
-// caused them. It renders each in its recipient's language at send time.
+// caused them. It renders each in its recipient's language at send time, made to fit one
+// message: a notice whose parts are each within their limits may still be too long as a
+// whole (a reason and a description), and Telegram would refuse it for good.
 type notificationWorker struct {
 	river.WorkerDefaults[store.Notification]
 	sender    *Sender
@@ -29,7 +31,7 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 	if !conversations.IsLanguage(lang) {
 		lang = w.tr.Match("")
 	}
-	out := conversations.Output{ChatID: n.ChatID, Text: w.tr.T(lang, n.MessageID, n.Data)}
+	out := conversations.Output{ChatID: n.ChatID, Text: w.tr.Fit(lang, n.MessageID, n.Data, conversations.MaxText)}
 	for _, row := range n.Buttons {
 		var r []conversations.Button
 		for _, b := range row {
@@ -37,7 +39,7 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 		}
 		out.Buttons = append(out.Buttons, r)
 	}
-	err := w.sender.Notify(ctx, out)
+	err := w.sender.Notify(ctx, conversations.FitOutput(out))
 	if errors.Is(err, tgbot.ErrorForbidden) {
 		// The person blocked the bot: marked unreachable, for their office to see.
 		if merr := w.st.SetReachable(ctx, n.ChatID, false); merr != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+
+	"github.com/bangban/bangban/store"
 )
 
 // run is the application of one input: what it reads and what it answers.
@@ -72,6 +74,10 @@ func (e *Engine) apply(ctx context.Context, in Input, raw []byte, marker, chosen
 }
 
 func (r *run) finish(stored bool) ([]Output, effect) {
+	// Whatever was rendered, nothing leaves longer than Telegram carries.
+	for i := range r.outs {
+		r.outs[i] = FitOutput(r.outs[i])
+	}
 	ef := effect{stateMode: "keep", markerMode: r.markerMode, marker: r.marker, lang: r.chosen}
 	switch {
 	case r.untouched:
@@ -172,6 +178,12 @@ func (r *run) session() *Session {
 }
 
 func (r *run) command() {
+	if store.CheckText(r.in.Args) != nil {
+		// A ticket number or a code never holds control characters.
+		r.say(MsgErrUnusable, nil)
+		r.reprompt()
+		return
+	}
 	switch r.in.Command {
 	case "cancel":
 		if r.st == nil {
@@ -320,7 +332,11 @@ func (r *run) call(fn CommandFunc) {
 }
 
 func (r *run) reply(rep Reply) {
-	o := Output{ChatID: r.in.ChatID, Text: r.t(rep.MessageID, rep.Data), Buttons: rep.Buttons, Photo: rep.Photo}
+	limit := MaxText
+	if rep.Photo != nil {
+		limit = MaxCaption
+	}
+	o := Output{ChatID: r.in.ChatID, Text: r.e.tr.Fit(r.lang, rep.MessageID, rep.Data, limit), Buttons: rep.Buttons, Photo: rep.Photo}
 	if rep.Edit && r.in.Kind == KindButton && r.in.MessageID != 0 {
 		o.EditMessageID = r.in.MessageID
 	}
@@ -359,6 +375,10 @@ func (r *run) current() *Step {
 }
 
 func (r *run) button() {
+	if store.CheckText(r.in.Data) != nil {
+		r.stale() // no button of ours carries such data
+		return
+	}
 	if lang, ok := strings.CutPrefix(r.in.Data, "lang:"); ok {
 		r.untouched = true
 		if !IsLanguage(lang) {
@@ -545,25 +565,33 @@ func (r *run) answer() {
 	r.advance(d, st)
 }
 
-// validate checks an answer's length and the step's own rule; on failure it says why and
-// asks again.
+// validate checks an answer's characters, length and place and the step's own rule; on
+// failure it says why and asks again. Lengths are counted as Telegram counts them, so that
+// what is accepted can be shown back.
 func (r *run) validate(st *Step, in Input) bool {
+	refuse := func(id string, data map[string]any) bool {
+		r.say(id, data)
+		r.prompt()
+		return false
+	}
 	if in.Kind == KindText || (in.Kind == KindButton && st.accepts(KindText)) {
-		n := runes(strings.TrimSpace(in.Text))
+		text := strings.TrimSpace(in.Text)
+		n := store.TextLen(text)
+		// Wide: some characters count twice (emoji), which the message then explains.
+		wide := n != len([]rune(text))
 		switch {
-		case n == 0:
-			r.say(MsgErrEmpty, nil)
+		case store.CheckText(text) != nil:
+			return refuse(MsgErrUnusable, nil)
+		case store.Blank(text):
+			return refuse(MsgErrEmpty, nil)
 		case n < st.MinLen:
-			r.say(MsgErrTooShort, map[string]any{"Min": st.MinLen, "Len": n})
+			return refuse(MsgErrTooShort, map[string]any{"Min": st.MinLen, "Len": n, "Wide": wide})
 		case n > st.maxLen():
-			r.say(MsgErrTooLong, map[string]any{"Max": st.maxLen(), "Len": n})
-		default:
-			n = -1
+			return refuse(MsgErrTooLong, map[string]any{"Max": st.maxLen(), "Len": n, "Wide": wide})
 		}
-		if n >= 0 {
-			r.prompt()
-			return false
-		}
+	}
+	if in.Kind == KindLocation && (in.Location == nil || !store.ValidLocation(in.Location.Latitude, in.Location.Longitude)) {
+		return refuse(MsgErrLocation, nil)
 	}
 	if st.Validate != nil {
 		if msg := st.Validate(r.ctx, r.session(), in); msg != "" {
@@ -661,8 +689,9 @@ func (r *run) prompt() {
 	}
 	nav = append(nav, r.btn(MsgBtnCancel, actCancel, ""))
 	if r.st.Step == confirmStep {
+		// A summary repeats what was entered: its longest answer gives way if need be.
 		sum := d.Summary(r.session())
-		text = r.t(sum.MessageID, sum.Data)
+		text = r.e.tr.Fit(r.lang, sum.MessageID, sum.Data, MaxText)
 		rows = append(rows, []Button{r.btn(MsgBtnConfirm, actConfirm, "")})
 	} else {
 		st := r.current()
@@ -671,7 +700,7 @@ func (r *run) prompt() {
 		if st.PromptData != nil {
 			data = st.PromptData(s)
 		}
-		text = r.t(st.Prompt, data)
+		text = r.e.tr.Fit(r.lang, st.Prompt, data, MaxText)
 		if st.Choices != nil {
 			var row []Button
 			for _, c := range st.Choices(s) {

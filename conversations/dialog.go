@@ -1,9 +1,6 @@
 package conversations
 
-import (
-	"context"
-	"unicode/utf8"
-)
+import "context"
 
 // A Dialog is a multi-step interaction, declared as steps. The engine runs it: it keeps the
 // session in Redis between updates, shows each step's prompt, checks the answer, and offers
@@ -50,8 +47,10 @@ type Step struct {
 	// Accepts lists the kinds of input the step takes besides its choices. Empty means
 	// text, unless Choices is set, which then means choices only.
 	Accepts []Kind
-	// MinLen and MaxLen bound a text answer in characters, after trimming spaces. MaxLen
-	// 0 means the platform's maximum (4096).
+	// MinLen and MaxLen bound a text answer in UTF-16 code units, as Telegram counts text
+	// (an emoji is two), after trimming spaces. MaxLen 0 means the longest message (4096).
+	// Every text answer is also refused when it holds control characters or shows nothing
+	// (store.CheckText, store.Blank), and a location when it lies off the globe.
 	MinLen, MaxLen int
 	// Validate checks an answer beyond kind and length (against the database, if need be);
 	// it returns the message ID of a localized error, or "" when the answer is good.
@@ -140,9 +139,6 @@ func (s *Session) Get(step string) string { return s.Data[step] }
 // Set stores an answer.
 func (s *Session) Set(step, v string) { s.Data[step] = v }
 
-// telegramMaxText is the longest text Telegram carries in one message.
-const telegramMaxText = 4096
-
 func (st *Step) accepts(k Kind) bool {
 	if len(st.Accepts) == 0 {
 		return k == KindText && st.Choices == nil
@@ -156,10 +152,8 @@ func (st *Step) accepts(k Kind) bool {
 }
 
 func (st *Step) maxLen() int {
-	if st.MaxLen <= 0 || st.MaxLen > telegramMaxText {
-		return telegramMaxText
+	if st.MaxLen <= 0 || st.MaxLen > MaxText {
+		return MaxText
 	}
 	return st.MaxLen
 }
-
-func runes(s string) int { return utf8.RuneCountInString(s) }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/store"
 )
 
 // tripToConfirm drives the trip dialog to its confirm step.
@@ -477,5 +480,88 @@ func TestLanguageChosenWithLangIsRemembered(t *testing.T) {
 	out = p.input(conversations.Input{Kind: conversations.KindButton, Data: "lang:fr", CallbackID: "cb2", LangCode: "zh-hans"})
 	if len(out) != 1 || out[0].Notice == "" || out[0].Text != "" {
 		t.Fatalf("a forged language: %+v", out)
+	}
+}
+
+// Every answer is checked the way it will be shown: lengths in UTF-16 units as Telegram
+// counts them (an emoji is two, and the message says so), control and broken characters
+// refused, invisible characters counted as nothing, locations off the globe refused.
+// Nothing refused reaches the dialog.
+func TestAnswersAreCheckedAsTelegramShowsThem(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	p := v.person(t, e, 9301)
+	p.send("/trip")
+	p.press("Alpha")
+	p.expect("test.desc")
+	p.send(strings.Repeat("🔌", 26))
+	p.expect("That is too long (52 characters, an emoji counting as two); at most 50", "test.desc")
+	p.send("🔌🔌🔌🔌a")
+	p.expect("That is too short (9 characters, an emoji counting as two); at least 10", "test.desc")
+	for _, bad := range []string{"the bridge\x00 is cracked", "the bridge is cracked\r\x07", "the bridge \ufffd is cracked",
+		"the \u202ebridge is cracked", "the bridge is \xffcracked"} {
+		p.send(bad)
+		p.expect("That contains control characters", "test.desc")
+	}
+	p.send("\u200b\u200c\u200d\ufeff\u3000\u00a0\u2060\u3164")
+	p.expect("This cannot be empty", "test.desc")
+	p.send("/other the\x00ticket")
+	p.expect("That contains control characters", "test.desc")
+	p.pressData("~trip|abcdef|3|ca\x00", p.promptID)
+	if n, _ := p.notice(); n != "This button has expired." {
+		t.Fatalf("forged data answered %q", n)
+	}
+	p.send("🔌🔌🔌🔌ab\ttab")
+	p.expect("test.where")
+	// (Not finite is refused too, by the same store.ValidLocation; JSON, and so Telegram,
+	// cannot carry it.)
+	for _, at := range [][2]float64{{90.5, 0}, {0, -181}, {-1e308, 10}, {10, math.MaxFloat64}} {
+		p.input(conversations.Input{Kind: conversations.KindLocation, Location: &conversations.Location{Latitude: at[0], Longitude: at[1]}})
+		p.expect("That is not a valid location", "test.where")
+	}
+	p.input(conversations.Input{Kind: conversations.KindLocation, Location: &conversations.Location{Latitude: -90, Longitude: 180}})
+	p.expect("test.summary")
+	p.press("✔ Confirm")
+	done := v.trip.completed()
+	if len(done) != 1 || done[0]["desc"] != "🔌🔌🔌🔌ab\ttab" || done[0]["where"] != "-90.000000,180.000000" {
+		t.Fatalf("Done saw %+v", done)
+	}
+}
+
+// Whatever the engine renders, what leaves fits one message: a summary around the longest
+// answer, a reply around a field of any length, and what echoes an overlong command give way
+// without a character cut.
+func TestAnOverlongSummaryIsFitted(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	long := &conversations.Dialog{Name: "long", Command: "long", Version: 1,
+		Steps: []*conversations.Step{{Name: "text", Prompt: "test.text"}},
+		Summary: func(s *conversations.Session) conversations.Reply {
+			return conversations.Reply{MessageID: conversations.MsgAddSummary, Data: map[string]any{"Text": s.Get("text"), "TicketNo": "XC-1"}}
+		},
+		Done: func(_ context.Context, s *conversations.Session) (conversations.Reply, error) {
+			return conversations.Reply{MessageID: conversations.MsgErrTooLong, Data: map[string]any{"Len": strings.Repeat("🔌", 3000)}}, nil
+		}}
+	if err := e.Register(long); err != nil {
+		t.Fatal(err)
+	}
+	p := v.person(t, e, 9302)
+	// What the engine says of what was typed, however long, fits too.
+	p.send("/" + strings.Repeat("x", 5000))
+	if got := p.texts(); len(got) != 1 || !strings.HasPrefix(got[0], "There is no /xxx") || store.TextLen(got[0]) > conversations.MaxText {
+		t.Fatalf("an unknown command of 5,000 characters answered with %d messages, the first %d units", len(got), store.TextLen(got[0]))
+	}
+	p.send("/long")
+	p.send(strings.Repeat("🔌", 2048))
+	for _, step := range []string{"summary", "done"} {
+		got := p.texts()
+		if len(got) != 1 || store.TextLen(got[0]) > conversations.MaxText || !utf8.ValidString(got[0]) || !strings.Contains(got[0], "🔌🔌🔌…") {
+			t.Fatalf("%s: %d messages, the first %d units", step, len(got), store.TextLen(got[0]))
+		}
+		if step == "summary" {
+			p.press("✔ Confirm")
+		}
 	}
 }

@@ -23,9 +23,7 @@ func (r *report) ownCase(ctx context.Context, s *Session, ticket, verb string) (
 	v, err := r.o.st.CaseFor(ctx, a.PersonID, ticket)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !v.Reporter) {
 		// The attempt is kept on the case, if there is one.
-		if rerr := r.o.st.RecordRefusal(ctx, ticket, a.PersonID, verb, store.ErrNotFound); rerr != nil {
-			r.o.e.log.ErrorContext(ctx, "record a refused action", "case", ticket, "error", rerr)
-		}
+		recordRefusal(ctx, r.o.st, r.o.e.log, ticket, a.PersonID, verb, store.ErrNotFound)
 		return store.CaseView{}, unknown
 	}
 	if err != nil {
@@ -153,7 +151,7 @@ func (r *report) addDialog() *Dialog {
 			return Reply{MessageID: MsgAddSummary, Data: map[string]any{"TicketNo": s.Get("ticket"), "Text": s.Get("text"), "Files": len(s.Files["files"])}}
 		},
 		Done: func(ctx context.Context, s *Session) (Reply, error) {
-			if strings.TrimSpace(s.Get("text")) == "" && len(s.Files["files"]) == 0 {
+			if store.Blank(s.Get("text")) && len(s.Files["files"]) == 0 {
 				return Reply{}, &Refusal{MessageID: MsgAddEmpty}
 			}
 			id, err := r.actorID(ctx, s)

@@ -3,6 +3,7 @@ package conversations
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -127,14 +128,25 @@ func (h *handling) refusal(ctx context.Context, p store.ActParams, verb string, 
 		return err
 	}
 	if !errors.Is(err, store.ErrInvalid) {
-		if rerr := h.st.RecordRefusal(ctx, p.Ticket, p.ActorID, verb, err); rerr != nil {
-			h.e.log.ErrorContext(ctx, "record a refused action", "case", p.Ticket, "error", rerr)
-		}
+		recordRefusal(ctx, h.st, h.e.log, p.Ticket, p.ActorID, verb, err)
 	}
 	ref.Data = withTicket(ref.Data, p.Ticket)
 	// Only input that does not fit can be changed and confirmed again.
 	ref.Final = !errors.Is(err, store.ErrInvalid)
 	return ref
+}
+
+// recordRefusal keeps a refused attempt on its case; one the store does not keep (an unknown
+// ticket, or a person over their limits of refusals) is logged instead.
+func recordRefusal(ctx context.Context, st *store.Store, log *slog.Logger, ticket string, person int64, verb string, cause error) {
+	kept, err := st.RecordRefusal(ctx, ticket, person, verb, cause)
+	switch {
+	case err != nil:
+		log.ErrorContext(ctx, "record a refused action", "case", ticket, "person", person, "error", err)
+	case !kept:
+		log.InfoContext(ctx, "refused action not kept on a case: unknown case or over the person's limits",
+			"case", ticket, "person", person, "action", verb, "cause", cause)
+	}
 }
 
 func withTicket(d map[string]any, ticket string) map[string]any {
@@ -217,14 +229,13 @@ func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView
 		cat = "—"
 	}
 	status := staffStatus(tr, lang, v.Status, v.Flagged)
-	data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Unit": v.UnitName, "Category": cat,
-		"Complexity": t(complexityMsg[v.Complexity], nil), "Assignee": v.Assignee, "SignDue": when(v.SignDueAt),
+	data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Unit": Clip(v.UnitName, viewName), "Category": cat,
+		"Complexity": t(complexityMsg[v.Complexity], nil), "Assignee": Clip(v.Assignee, viewName), "SignDue": when(v.SignDueAt),
 		"FeedbackDue": when(v.FeedbackDueAt), "ResolveDue": when(v.ResolveDueAt), "Urged": v.UrgeCount,
-		"Rehandled": v.RehandleCount, "HandedBack": v.HandbackCount, "Description": v.Description,
-		"Timeline": timeline(tr, loc, lang, v, v.Events)}
+		"Rehandled": v.RehandleCount, "HandedBack": v.HandbackCount, "Description": Clip(v.Description, store.MaxDescription)}
 	if v.ExtensionUntil != nil {
 		data["Extension"] = when(v.ExtensionUntil)
-		data["ExtensionReason"] = v.ExtensionReason
+		data["ExtensionReason"] = Clip(v.ExtensionReason, viewReason)
 	}
 	switch {
 	case v.Unverified && v.LinkPending && v.Office:
@@ -232,7 +243,45 @@ func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView
 	case v.Unverified:
 		data["Unverified"] = t(MsgUnverifiedMark, nil)
 	}
+	withTimeline(tr, lang, MsgStaffView, data, func(room int) string {
+		refused := refusalsLine(tr, loc, lang, v.Refusals)
+		return timeline(tr, loc, lang, v, v.Events, room-store.TextLen(refused)) + refused
+	})
 	return Reply{MessageID: MsgStaffView, Data: data, Buttons: staffButtons(tr, lang, v)}
+}
+
+// refusalsLine sums up the refused attempts on a case in one line at the end of its
+// timeline, however many there were ("" for none): each is on record, none crowds the view.
+func refusalsLine(tr *Translator, loc *time.Location, lang string, r store.Refusals) string {
+	if r.Count == 0 || r.LastAt == nil {
+		return ""
+	}
+	return "\n" + tr.T(lang, MsgStatusRefused, map[string]any{"Count": r.Count, "At": r.LastAt.In(loc).Format("01-02 15:04"),
+		"Action": tr.T(lang, r.LastAction, nil)})
+}
+
+// What a case's view gives each of its parts, in UTF-16 units, so that the whole fits one
+// message: a name, the reason of an extension asked for, a note in the timeline (each
+// reached its readers whole when it was written), and the least room the timeline keeps
+// beside the description.
+const (
+	viewName     = 100
+	viewReason   = 300
+	timelineNote = 200
+	minTimeline  = 800
+)
+
+// withTimeline fills data["Timeline"] with as much of the case's timeline as message id
+// leaves room for: the description, shown whole up to its limit, is clipped only when it
+// would leave the timeline less than minTimeline.
+func withTimeline(tr *Translator, lang, id string, data map[string]any, render func(room int) string) {
+	data["Timeline"] = ""
+	room := MaxText - store.TextLen(tr.T(lang, id, data))
+	if d, ok := data["Description"].(string); ok && room < minTimeline {
+		data["Description"] = Clip(d, max(store.TextLen(d)-(minTimeline-room), minField))
+		room = MaxText - store.TextLen(tr.T(lang, id, data))
+	}
+	data["Timeline"] = render(room)
 }
 
 // staffStatus names a case's status for its handler and office: a resolved case waits for
@@ -247,20 +296,19 @@ func staffStatus(tr *Translator, lang string, st store.Status, flagged bool) str
 	return tr.T(lang, "status_"+string(st), nil)
 }
 
-// timeline renders events, each in the viewer's language.
-func timeline(tr *Translator, loc *time.Location, lang string, v store.CaseView, evs []store.Event) string {
+// timeline renders events in the viewer's language within room UTF-16 units: the newest
+// that fit, oldest first, each note on one line and clipped, under a line that says how many
+// earlier entries are left out.
+func timeline(tr *Translator, loc *time.Location, lang string, v store.CaseView, evs []store.Event, room int) string {
 	t := func(id string, d map[string]any) string { return tr.T(lang, id, d) }
-	var tl strings.Builder
-	for _, e := range evs {
+	lines := make([]string, len(evs))
+	for i, e := range evs {
 		data := map[string]any{}
 		for k, val := range e.Data {
 			data[k] = val
 		}
 		if _, ok := data["Assignee"]; !ok {
 			data["Assignee"] = v.Assignee
-		}
-		if e.Kind == store.EventRefused {
-			data["Action"] = t(toString(e.Data["Action"]), nil)
 		}
 		if e.Kind == store.EventFeedback {
 			data["Satisfaction"] = t(satisfactionMsg[strings.TrimSpace(toString(e.Data["Satisfaction"]))], nil)
@@ -269,8 +317,29 @@ func timeline(tr *Translator, loc *time.Location, lang string, v store.CaseView,
 				data["Solved"] = t(MsgFbYes, nil)
 			}
 		}
-		tl.WriteString("\n" + t(MsgStatusEvent, map[string]any{"At": e.At.In(loc).Format("01-02 15:04"),
-			"What": t("ev_"+e.Kind, data), "Note": e.Note}))
+		lines[i] = "\n" + t(MsgStatusEvent, map[string]any{"At": e.At.In(loc).Format("01-02 15:04"),
+			"What": t("ev_"+e.Kind, data), "Note": Clip(strings.Join(strings.Fields(e.Note), " "), timelineNote)})
+	}
+	earlier := func(n int) string { return "\n" + t(MsgStatusEarlier, map[string]any{"Count": n}) }
+	first, used := len(lines), 0
+	for first > 0 {
+		n := store.TextLen(lines[first-1])
+		more := 0
+		if first > 1 {
+			more = store.TextLen(earlier(first - 1))
+		}
+		if used+n+more > room {
+			break
+		}
+		used += n
+		first--
+	}
+	var tl strings.Builder
+	if first > 0 {
+		tl.WriteString(earlier(first))
+	}
+	for _, l := range lines[first:] {
+		tl.WriteString(l)
 	}
 	return tl.String()
 }
@@ -349,8 +418,8 @@ func (h *handling) list(ctx context.Context, c Call, kind string, page int, edit
 			unverified = t(MsgUnverifiedMark, nil)
 		}
 		b.WriteString("\n" + t(MsgWorkLine, map[string]any{"TicketNo": l.TicketNo, "Status": staffStatus(h.e.tr, c.Lang, l.Status, l.Why == store.WhyUnsatisfied),
-			"Unit": l.UnitName, "Snippet": snippet(l.Description, 30), "Due": due, "Late": late, "Why": why, "Assignee": assignee,
-			"Unverified": unverified}))
+			"Unit": Clip(l.UnitName, listName), "Snippet": snippet(l.Description, 30), "Due": due, "Late": late, "Why": why,
+			"Assignee": Clip(assignee, listName), "Unverified": unverified}))
 		row := []Button{{Text: "📄 " + l.TicketNo, Data: "st:" + l.TicketNo}}
 		if kind == listOverdue {
 			row = append(row, Button{Text: t(MsgBtnUrge, nil), Data: "ug:" + l.TicketNo})

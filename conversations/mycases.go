@@ -93,13 +93,12 @@ func (r *report) myPage(ctx context.Context, c Call, page int, edit bool) ([]Rep
 		Data: map[string]any{"Total": total, "Page": page + 1, "Pages": pages, "Body": b.String()}}}, nil
 }
 
-func snippet(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
-}
+// snippet is the start of a description as a list shows it: on one line, at most n UTF-16
+// units with its ellipsis.
+func snippet(s string, n int) string { return Clip(strings.Join(strings.Fields(s), " "), n) }
+
+// listName is how much of a name a list line shows.
+const listName = 40
 
 // followed are the events a follower of a merged case is shown: the handling, not the other
 // reporter's words.
@@ -157,7 +156,6 @@ func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error)
 			}
 		}
 	}
-	tl := timeline(tr, loc, c.Lang, v, events)
 	status := t("status_"+string(v.Status), nil)
 	switch {
 	case v.Status == store.StatusResolved && v.Flagged && v.Reporter:
@@ -165,9 +163,14 @@ func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error)
 	case v.Status == store.StatusResolved && !v.Reporter:
 		status = t(MsgStatusResolvedPlain, nil) // the rating is not theirs to give
 	}
+	tl := func(room int) string { return timeline(tr, loc, c.Lang, v, events, room) }
 	if follower {
-		return []Reply{{MessageID: MsgStatusFollowView, Data: map[string]any{"TicketNo": v.TicketNo, "Status": status, "Timeline": tl}}}, nil
+		data := map[string]any{"TicketNo": v.TicketNo, "Status": status}
+		withTimeline(tr, c.Lang, MsgStatusFollowView, data, tl)
+		return []Reply{{MessageID: MsgStatusFollowView, Data: data}}, nil
 	}
-	return []Reply{{MessageID: MsgStatusView, Buttons: rows, Data: map[string]any{"TicketNo": v.TicketNo, "Status": status,
-		"Unit": v.UnitName, "Category": cat, "Description": v.Description, "Timeline": tl}}}, nil
+	data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Unit": Clip(v.UnitName, viewName), "Category": cat,
+		"Description": Clip(v.Description, store.MaxDescription)}
+	withTimeline(tr, c.Lang, MsgStatusView, data, tl)
+	return []Reply{{MessageID: MsgStatusView, Buttons: rows, Data: data}}, nil
 }

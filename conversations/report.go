@@ -84,7 +84,7 @@ func (r *report) dialog() *Dialog {
 			{Name: "kind", Prompt: MsgNewAskKind, Choices: func(*Session) []Choice {
 				return []Choice{{Label: MsgKindEnterprise, Value: store.UnitEnterprise}, {Label: MsgKindVillage, Value: store.UnitVillage}}
 			}},
-			{Name: "uname", Prompt: MsgNewAskUnitName, MinLen: 2, MaxLen: 100,
+			{Name: "uname", Prompt: MsgNewAskUnitName, MinLen: 2, MaxLen: store.MaxUnitName,
 				Next: func(_ context.Context, s *Session) string {
 					if s.Get("kind") == store.UnitEnterprise {
 						return "credit"

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -99,8 +98,12 @@ type Event struct {
 	Data map[string]any `db:"data"`
 }
 
-// MaxDescription is the longest description a case takes, in characters.
+// MaxDescription is the longest description a case takes, in UTF-16 code units as Telegram
+// counts text (an emoji is two), so that a case's view can always show it whole.
 const MaxDescription = 2000
+
+// MaxUnitName is the longest name of an enterprise or village a reporter may give.
+const MaxUnitName = 100
 
 // SubmitParams describe a new problem.
 type SubmitParams struct {
@@ -158,8 +161,14 @@ type Submitted struct {
 // attachments, its routing and the notifications it causes, in one transaction.
 func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 	desc := strings.TrimSpace(p.Description)
-	if desc == "" || utf8.RuneCountInString(desc) > MaxDescription {
-		return Submitted{}, fmt.Errorf("submit case: description of %d characters: %w", utf8.RuneCountInString(desc), ErrInvalid)
+	if Blank(desc) {
+		return Submitted{}, fmt.Errorf("submit case: empty description: %w", ErrInvalid)
+	}
+	if err := checkWritten("description", desc, MaxDescription); err != nil {
+		return Submitted{}, fmt.Errorf("submit case: %w", err)
+	}
+	if (p.Latitude == nil) != (p.Longitude == nil) || (p.Latitude != nil && !ValidLocation(*p.Latitude, *p.Longitude)) {
+		return Submitted{}, fmt.Errorf("submit case: location off the globe: %w", ErrInvalid)
 	}
 	urgency := "normal"
 	if p.Urgent {
@@ -294,6 +303,13 @@ func unverifiedReporter(ctx context.Context, tx pgx.Tx, reporterID, unitID *int6
 // enterprise. A link they already had (an invite's) stays as it was.
 func selfRegister(ctx context.Context, tx pgx.Tx, p *SubmitParams) error {
 	u := p.NewUnit
+	name := strings.TrimSpace(u.Name)
+	if Blank(name) {
+		return fmt.Errorf("self-registered unit: no name: %w", ErrInvalid)
+	}
+	if err := checkWritten("self-registered unit name", name, MaxUnitName); err != nil {
+		return err
+	}
 	var credit *string
 	if u.CreditCode != "" {
 		if !ValidCreditCode(u.CreditCode) {
@@ -310,7 +326,7 @@ func selfRegister(ctx context.Context, tx pgx.Tx, p *SubmitParams) error {
 		INSERT INTO units (code, kind, name, credit_code, region_id, self_registered)
 		VALUES ('self-' || md5(random()::text), $1, $2, $3, $4, true)
 		ON CONFLICT (credit_code) DO UPDATE SET credit_code = EXCLUDED.credit_code
-		RETURNING id, region_id`, u.Kind, u.Name, credit, p.RegionID).Scan(&unit, &p.RegionID)
+		RETURNING id, region_id`, u.Kind, name, credit, p.RegionID).Scan(&unit, &p.RegionID)
 	if err != nil {
 		return fmt.Errorf("self-registered unit: %w", err)
 	}

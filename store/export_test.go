@@ -29,3 +29,10 @@ func MigrateTo(ctx context.Context, pool *pgxpool.Pool, version int64) error {
 	}
 	return nil
 }
+
+// The queries whose plans the tests check, as the store runs them.
+const (
+	RecordRefusalSQL = recordRefusalSQL
+	TimelineSQL      = timelineSQL
+	RefusalsSQL      = refusalsSQL
+)

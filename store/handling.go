@@ -47,7 +47,7 @@ func (s *Store) HandBack(ctx context.Context, p ActParams) (Case, error) {
 		if err := t.from(StatusAssigned); err != nil {
 			return err
 		}
-		if strings.TrimSpace(p.Note) == "" {
+		if Blank(p.Note) {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
 		if t.c.AssignedAt != nil && t.now.After(s.after(LimitHandBack, *t.c.AssignedAt, s.limits.HandBackDays)) {
@@ -78,7 +78,7 @@ func (s *Store) Escalate(ctx context.Context, p ActParams) (Case, error) {
 		if err := t.from(StatusSubmitted, StatusAssigned, StatusInProgress); err != nil {
 			return err
 		}
-		if strings.TrimSpace(p.Note) == "" {
+		if Blank(p.Note) {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
 		to, name, err := upperOffice(ctx, t.tx, t.c)
@@ -208,7 +208,7 @@ func (s *Store) RequestExtension(ctx context.Context, p ExtensionParams) (Case, 
 		if err := t.from(StatusAssigned, StatusInProgress); err != nil {
 			return err
 		}
-		if strings.TrimSpace(p.Note) == "" {
+		if Blank(p.Note) {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
 		if t.c.ExtensionUntil != nil {
@@ -243,7 +243,7 @@ func (s *Store) DecideExtension(ctx context.Context, p ActParams, grant bool) (C
 		if t.c.ExtensionUntil == nil || (t.c.Status != StatusAssigned && t.c.Status != StatusInProgress) {
 			return fmt.Errorf("no extension waiting: %w", ErrIllegalTransition)
 		}
-		if !grant && strings.TrimSpace(p.Note) == "" {
+		if !grant && Blank(p.Note) {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
 		kind, msg, due := EventExtensionRefused, NoticeExtensionRefused, t.c.ResolveDueAt
@@ -283,18 +283,40 @@ func (s *Store) Urge(ctx context.Context, p ActParams) (Case, error) {
 	})
 }
 
-// RecordRefusal appends, in a transaction of its own, that someone tried an action on a case
-// and was refused, so that the case's record shows attempts beyond one's rights. An unknown
-// ticket records nothing.
-func (s *Store) RecordRefusal(ctx context.Context, ticket string, actorID int64, action string, cause error) error {
-	_, err := s.pool.Exec(ctx, `
+// Refused attempts are kept for audit, but someone pressing a forged button again and again
+// must not grow a case without bound: a person's refusal on a case is kept once in
+// RefusalGap, and at most RefusalsPerHour of theirs in an hour over all cases. Views show a
+// case's refusals as one line.
+const (
+	RefusalGap      = 10 * time.Minute
+	RefusalsPerHour = 30
+)
+
+// recordRefusalSQL keeps a refusal within the limits; it answers whether the case exists and
+// whether the refusal was kept. 'refused' is written out, not a parameter, so that the
+// partial indexes on it serve the checks.
+const recordRefusalSQL = `
+	WITH c AS (SELECT id FROM cases WHERE ticket_no = $1),
+	kept AS (
 		INSERT INTO case_events (case_id, at, actor_id, kind, internal, data)
-		SELECT id, $2, $3, $4, true, jsonb_build_object('Action', $5::text, 'Cause', $6::text) FROM cases WHERE ticket_no = $1`,
-		ticket, s.now(), actorID, EventRefused, action, refusalCause(cause))
-	if err != nil {
-		return fmt.Errorf("record refusal on case %s: %w", ticket, err)
+		SELECT c.id, $2, $3, 'refused', true, jsonb_build_object('Action', $4::text, 'Cause', $5::text) FROM c
+		WHERE NOT EXISTS (SELECT 1 FROM case_events e WHERE e.kind = 'refused' AND e.actor_id = $3 AND e.at > $6 AND e.case_id = c.id)
+		AND (SELECT count(*) FROM case_events e WHERE e.kind = 'refused' AND e.actor_id = $3 AND e.at > $7) < $8
+		RETURNING 1)
+	SELECT EXISTS (SELECT 1 FROM c), EXISTS (SELECT 1 FROM kept)`
+
+// RecordRefusal appends, in a transaction of its own, that someone tried an action on a case
+// and was refused, so that the case's record shows attempts beyond one's rights. It reports
+// whether the refusal was kept: not for an unknown ticket, nor beyond the person's limits
+// (RefusalGap, RefusalsPerHour), which the caller logs instead.
+func (s *Store) RecordRefusal(ctx context.Context, ticket string, actorID int64, action string, cause error) (bool, error) {
+	now := s.now()
+	var found, kept bool
+	if err := s.pool.QueryRow(ctx, recordRefusalSQL, ticket, now, actorID, action, refusalCause(cause),
+		now.Add(-RefusalGap), now.Add(-time.Hour), RefusalsPerHour).Scan(&found, &kept); err != nil {
+		return false, fmt.Errorf("record refusal on case %s: %w", ticket, err)
 	}
-	return nil
+	return kept, nil
 }
 
 func refusalCause(err error) string {

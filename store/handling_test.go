@@ -231,8 +231,8 @@ func TestOfficesSeeTheirRegionsOnly(t *testing.T) {
 		t.Errorf("the reporter sees the internal request: %+v %v", v.Events, err)
 	}
 	_, err = l.s.Urge(ctx, act(no, l.outside, ""))
-	if err := l.s.RecordRefusal(ctx, no, l.outside, "urge", err); err != nil {
-		t.Fatal(err)
+	if kept, err := l.s.RecordRefusal(ctx, no, l.outside, "urge", err); err != nil || !kept {
+		t.Fatalf("refusal kept %v: %v", kept, err)
 	}
 	var data string
 	l.s.Pool().QueryRow(ctx, "SELECT data::text FROM case_events WHERE kind = 'refused' AND actor_id = $1", l.outside).Scan(&data)

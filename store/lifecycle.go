@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -45,7 +44,8 @@ const (
 // feedback dialog checks on the server that the presser is the case's reporter.
 const FeedbackButton = "fb"
 
-// MaxNote is the longest note (a reason, a progress note, a result) in characters.
+// MaxNote is the longest note (a reason, a progress note, a result, a comment), in UTF-16
+// code units as Telegram counts text.
 const MaxNote = 2000
 
 // ActParams name a case, the person acting on it and what they say. Each lifecycle method
@@ -120,8 +120,8 @@ type act struct {
 // Other cases the action touches (also) are locked with it, all in id order, so that two
 // actions on the same pair of cases queue instead of deadlocking.
 func (s *Store) transition(ctx context.Context, verb string, p ActParams, fn func(ctx context.Context, t *act) error, also ...string) (Case, error) {
-	if utf8.RuneCountInString(p.Note) > MaxNote {
-		return Case{}, fmt.Errorf("%s case %s: note of %d characters: %w", verb, p.Ticket, utf8.RuneCountInString(p.Note), ErrInvalid)
+	if err := checkWritten("note", strings.TrimSpace(p.Note), MaxNote); err != nil {
+		return Case{}, fmt.Errorf("%s case %s: %w", verb, p.Ticket, err)
 	}
 	var out Case
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
@@ -276,8 +276,12 @@ func (t *act) event(ctx context.Context, kind string, to Status, p ActParams, in
 	if to != "" {
 		from, toS = ptr(t.c.Status), &to
 	}
+	note := strings.TrimSpace(p.Note)
+	if Blank(note) {
+		note = "" // invisible characters only: no note at all
+	}
 	id, err := appendEvent(ctx, t.tx, Event{CaseID: t.c.ID, At: t.now, ActorID: &t.a.PersonID, Kind: kind,
-		FromStatus: from, ToStatus: toS, Note: strings.TrimSpace(p.Note), Internal: internal, Data: data})
+		FromStatus: from, ToStatus: toS, Note: note, Internal: internal, Data: data})
 	if err != nil {
 		return 0, err
 	}
@@ -471,7 +475,7 @@ func (s *Store) Progress(ctx context.Context, p ActParams) (Case, error) {
 		if err := t.from(StatusInProgress); err != nil {
 			return err
 		}
-		if strings.TrimSpace(p.Note) == "" {
+		if Blank(p.Note) {
 			return fmt.Errorf("empty note: %w", ErrInvalid)
 		}
 		if _, err := t.tx.Exec(ctx, "UPDATE cases SET first_feedback_at = coalesce(first_feedback_at, $2), updated_at = $2 WHERE id = $1",
@@ -514,7 +518,7 @@ func (s *Store) Resolve(ctx context.Context, p ActParams) (Case, error) {
 		if err := t.from(StatusInProgress); err != nil {
 			return err
 		}
-		if strings.TrimSpace(p.Note) == "" {
+		if Blank(p.Note) {
 			return fmt.Errorf("empty result: %w", ErrInvalid)
 		}
 		if _, err := t.tx.Exec(ctx, `UPDATE cases SET status = 'resolved', resolved_at = $2, first_feedback_at = coalesce(first_feedback_at, $2),
@@ -545,7 +549,7 @@ func (s *Store) Reject(ctx context.Context, p ActParams) (Case, error) {
 		if err := t.from(StatusSubmitted); err != nil {
 			return err
 		}
-		if strings.TrimSpace(p.Note) == "" {
+		if Blank(p.Note) {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
 		if _, err := t.tx.Exec(ctx, "UPDATE cases SET status = 'rejected', escalation_pending = false, closed_at = $2, updated_at = $2 WHERE id = $1", t.c.ID, t.now); err != nil {
@@ -721,7 +725,7 @@ func (s *Store) WriteOff(ctx context.Context, p ActParams) (Case, error) {
 		if !t.c.Flagged {
 			return fmt.Errorf("not waiting for a decision: %w", ErrIllegalTransition)
 		}
-		if strings.TrimSpace(p.Note) == "" {
+		if Blank(p.Note) {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
 		if _, err := t.tx.Exec(ctx, `UPDATE cases SET status = 'closed', feedback_flagged = false, close_reason = 'written_off',

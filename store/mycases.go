@@ -50,7 +50,11 @@ type CaseView struct {
 	CategoryZH string
 	CategoryEN string
 	Assignee   string
-	Events     []Event
+	// Events is the timeline: every event the viewer may see, but the refusals.
+	Events []Event
+	// Refusals sums up the refused attempts on the case, for its handler and offices (who
+	// alone see them); each is kept as an event, for audit.
+	Refusals Refusals
 	// Reporter is set when the viewer is the case's own reporter (who may add to it and rate
 	// it), not a follower of a case merged into it; Handler when it is assigned to them;
 	// Office when one of their offices covers it.
@@ -108,18 +112,38 @@ func (s *Store) CaseFor(ctx context.Context, personID int64, ticket string) (Cas
 	if err != nil {
 		return v, fmt.Errorf("case %s: %w", ticket, err)
 	}
-	evs, err := s.Events(ctx, v.ID)
+	rows, err := s.pool.Query(ctx, timelineSQL, v.ID, v.Handler || v.Office)
 	if err != nil {
-		return v, err
+		return v, fmt.Errorf("timeline of case %s: %w", ticket, err)
 	}
-	for _, e := range evs {
-		if e.Internal && !v.Handler && !v.Office {
-			continue
+	if v.Events, err = pgx.CollectRows(rows, pgx.RowToStructByName[Event]); err != nil {
+		return v, fmt.Errorf("timeline of case %s: %w", ticket, err)
+	}
+	if v.Handler || v.Office {
+		if err := s.pool.QueryRow(ctx, refusalsSQL, v.ID).Scan(&v.Refusals.Count, &v.Refusals.LastAt, &v.Refusals.LastAction); err != nil {
+			return v, fmt.Errorf("refusals on case %s: %w", ticket, err)
 		}
-		v.Events = append(v.Events, e)
 	}
 	return v, nil
 }
+
+// Refusals are the refused attempts on a case, summed up.
+type Refusals struct {
+	Count  int
+	LastAt *time.Time
+	// LastAction is the message ID of the action last refused ("act_sign").
+	LastAction string
+}
+
+// timelineSQL is a case's timeline without its refusals; internal events only for the
+// handler and the offices ($2).
+const timelineSQL = `SELECT id, case_id, at, actor_id, kind, from_status, to_status, note, internal, data
+	FROM case_events WHERE case_id = $1 AND kind <> 'refused' AND (NOT internal OR $2) ORDER BY id`
+
+// refusalsSQL sums up a case's refusals from their own index, however many there are.
+const refusalsSQL = `SELECT count(*), max(at), coalesce((SELECT data->>'Action' FROM case_events
+		WHERE case_id = $1 AND kind = 'refused' ORDER BY id DESC LIMIT 1), '')
+	FROM case_events WHERE case_id = $1 AND kind = 'refused'`
 
 // RecentOpenCase finds a reporter's case for the same unit and category filed in the last
 // days and still open, so that a second report of the same problem can be added to it.
@@ -144,6 +168,16 @@ const EventInfoAdded = "info_added"
 // AddInfo appends a reporter's further text and files to their own open case, and tells the
 // handler it is assigned to. Idempotent by source, like Submit.
 func (s *Store) AddInfo(ctx context.Context, reporterID int64, ticket, text, source string, files []Attachment) error {
+	text = strings.TrimSpace(text)
+	if Blank(text) {
+		text = ""
+	}
+	if err := checkWritten("added text", text, MaxDescription); err != nil {
+		return fmt.Errorf("add to case %s: %w", ticket, err)
+	}
+	if text == "" && len(files) == 0 {
+		return fmt.Errorf("add to case %s: nothing to add: %w", ticket, ErrInvalid)
+	}
 	return s.InTx(ctx, func(tx pgx.Tx) error {
 		var id int64
 		var status Status
@@ -170,7 +204,7 @@ func (s *Store) AddInfo(ctx context.Context, reporterID int64, ticket, text, sou
 		var ev int64
 		if err := tx.QueryRow(ctx, `INSERT INTO case_events (case_id, at, actor_id, kind, note, data)
 			VALUES ($1, $2, $3, $4, $5, jsonb_build_object('source', $6::text)) RETURNING id`,
-			id, s.now(), reporterID, EventInfoAdded, strings.TrimSpace(text), source).Scan(&ev); err != nil {
+			id, s.now(), reporterID, EventInfoAdded, text, source).Scan(&ev); err != nil {
 			return fmt.Errorf("add to case %s: %w", ticket, err)
 		}
 		for _, a := range files {
@@ -180,7 +214,7 @@ func (s *Store) AddInfo(ctx context.Context, reporterID int64, ticket, text, sou
 			}
 		}
 		if chat != nil {
-			n := Notification{ChatID: *chat, MessageID: NoticeInfoAdded, CaseID: id, Data: map[string]any{"TicketNo": ticket, "Text": strings.TrimSpace(text)}}
+			n := Notification{ChatID: *chat, MessageID: NoticeInfoAdded, CaseID: id, Data: map[string]any{"TicketNo": ticket, "Text": text}}
 			if lang != nil {
 				n.Lang = *lang
 			}

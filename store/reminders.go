@@ -319,8 +319,13 @@ type Sweep struct {
 	Sent, Cancelled int
 }
 
-// maxDigestButtons is how many cases a digest offers to open with a button.
-const maxDigestButtons = 10
+// maxDigestButtons is how many cases a digest offers to open with a button, and
+// maxDigestItems how many it names: the rest are counted ("and 80 more"), so that a digest
+// of any size fits one message. The lists (/inbox, /overdue) show them all.
+const (
+	maxDigestButtons = 10
+	maxDigestItems   = 20
+)
 
 // remind enqueues what a person is reminded of: the reminder itself, or one digest of several.
 func (s *Store) remind(ctx context.Context, tx pgx.Tx, person int64, its []dueItem) error {
@@ -335,16 +340,18 @@ func (s *Store) remind(ctx context.Context, tx pgx.Tx, person int64, its []dueIt
 	n := Notification{ChatID: *chat, MessageID: its[0].msg, Data: its[0].data, CaseID: its[0].caseID,
 		Buttons: viewButton(its[0].data["TicketNo"].(string))}
 	if len(its) > 1 {
-		list := make([]map[string]any, len(its))
+		shown := its[:min(len(its), maxDigestItems)]
+		list := make([]map[string]any, len(shown))
 		var buttons [][]NotificationButton
-		for i, it := range its {
+		for i, it := range shown {
 			list[i] = maps.Clone(it.data) // shared with the other people told of the same case
 			list[i]["Msg"] = it.msg
 			if i < maxDigestButtons {
 				buttons = append(buttons, viewButton(it.data["TicketNo"].(string))...)
 			}
 		}
-		n = Notification{ChatID: *chat, MessageID: NoticeDigest, Data: map[string]any{"Items": list, "Count": len(its)}, Buttons: buttons}
+		n = Notification{ChatID: *chat, MessageID: NoticeDigest, Buttons: buttons,
+			Data: map[string]any{"Items": list, "Count": len(its), "More": len(its) - len(shown)}}
 	}
 	if lang != nil {
 		n.Lang = *lang

@@ -305,6 +305,30 @@ func TestManyDueCasesMakeOneDigest(t *testing.T) {
 	}
 }
 
+// A digest of many cases names the first twenty, with a button for the first ten, and counts
+// the rest, so that it fits one message whatever the number.
+func TestADigestNamesTwentyAndCountsTheRest(t *testing.T) {
+	t.Parallel()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	w := newRemindWorld(t, time.Date(2026, 11, 23, 10, 0, 0, 0, loc), store.Limits{})
+	for range 45 {
+		w.assigned(t, store.Ordinary)
+	}
+	*w.now = w.at(t, "2026-11-24 10:00")
+	if n := w.sweep(t); n != 45 {
+		t.Fatalf("swept %d, want 45", n)
+	}
+	var count, named, more, buttons int
+	if err := w.s.Pool().QueryRow(context.Background(), `SELECT (args->'data'->>'Count')::int, jsonb_array_length(args->'data'->'Items'),
+			coalesce((args->'data'->>'More')::int, 0), jsonb_array_length(args->'buttons') FROM river_job
+		WHERE args->>'msg' = 'remind_digest' AND (args->>'chat_id')::bigint = $1`, 1000+w.cadre).Scan(&count, &named, &more, &buttons); err != nil {
+		t.Fatal(err)
+	}
+	if count != 45 || named != 20 || more != 25 || buttons != 10 {
+		t.Fatalf("digest of %d cases naming %d, %d more, %d buttons", count, named, more, buttons)
+	}
+}
+
 // A case handed back for the third time is escalated to the city office at once; a complex
 // case past its month is escalated when its limit lapses.
 func TestRepeatedHandBacksAndLateComplexCasesEscalate(t *testing.T) {

@@ -1,0 +1,118 @@
+package conversations_test
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/store"
+)
+
+func TestClipCutsBetweenWholeCharacters(t *testing.T) {
+	family, flags := "👨‍👩‍👧", "🇨🇳🇺🇸🇯🇵"
+	for _, c := range []struct {
+		in    string
+		limit int
+		want  string
+	}{
+		{"short", 10, "short"},
+		{"exactly ten", 11, "exactly ten"},
+		{"a bit longer than that", 10, "a bit lon…"},
+		{"words and   spaces", 11, "words and…"},
+		{strings.Repeat("🔌", 10), 5, "🔌🔌…"},
+		{strings.Repeat("🔌", 10), 4, "🔌…"},
+		{strings.Repeat("停电", 10), 5, "停电停电…"},
+		{family + family, 12, family + "…"},
+		{family + family, 9, family + "…"},
+		{flags, 5, "🇨🇳…"},
+		{flags, 9, "🇨🇳🇺🇸…"},
+		{"cafe\u0301 cafe\u0301", 6, "cafe\u0301…"},
+		{"❤\ufe0f❤\ufe0f❤\ufe0f", 4, "❤\ufe0f…"},
+		{"👍🏽👍🏽", 5, "👍🏽…"},
+		{"anything", 0, ""},
+	} {
+		got := conversations.Clip(c.in, c.limit)
+		if got != c.want {
+			t.Errorf("Clip(%q, %d) = %q, want %q", c.in, c.limit, got, c.want)
+		}
+		if store.TextLen(got) > c.limit {
+			t.Errorf("Clip(%q, %d) is %d units long", c.in, c.limit, store.TextLen(got))
+		}
+	}
+}
+
+func TestFitTextEndsWithWholeLines(t *testing.T) {
+	var lines []string
+	for i := range 200 {
+		lines = append(lines, strings.Repeat("停", 10)+strings.Repeat("🔌", 20)+string(rune('A'+i%26)))
+	}
+	s := strings.Join(lines, "\n")
+	got := conversations.FitText(s, conversations.MaxText)
+	if n := store.TextLen(got); n > conversations.MaxText || n < conversations.MaxText*3/4 {
+		t.Fatalf("fitted to %d units", n)
+	}
+	body, ok := strings.CutSuffix(got, "\n…")
+	if !ok || !strings.HasPrefix(s, body+"\n") {
+		t.Fatalf("not cut at a line: ...%q", got[len(got)-80:])
+	}
+	// One long line is cut between characters.
+	one := strings.Repeat("🔌", 3000)
+	got = conversations.FitText(one, conversations.MaxText)
+	if got != strings.Repeat("🔌", 2047)+"…" {
+		t.Fatalf("one line fitted to %d units", store.TextLen(got))
+	}
+	if fit := conversations.FitText(s[:100], conversations.MaxText); fit != s[:100] {
+		t.Fatalf("a text that fits was changed: %q", fit)
+	}
+}
+
+// Whatever the text, what FitText and Clip leave fits, is valid text if the input was, and
+// is the start of the input.
+func FuzzFitText(f *testing.F) {
+	for _, s := range []string{"", "abc", "a\nb\nc", "🔌🔌🔌", "👨‍👩‍👧👨‍👩‍👧", "🇨🇳🇺🇸", "e\u0301e\u0301", "\n\n\n🔌\n", "a \xff b"} {
+		f.Add(s, 5)
+	}
+	f.Fuzz(func(t *testing.T, s string, limit int) {
+		if limit < 2 || limit > 5000 {
+			return
+		}
+		for name, got := range map[string]string{"FitText": conversations.FitText(s, limit), "Clip": conversations.Clip(s, limit)} {
+			if store.TextLen(got) > limit {
+				t.Fatalf("%s(%q, %d) = %q: %d units", name, s, limit, got, store.TextLen(got))
+			}
+			if utf8.ValidString(s) && !utf8.ValidString(got) {
+				t.Fatalf("%s(%q, %d) = %q: broken", name, s, limit, got)
+			}
+			body := strings.TrimSuffix(strings.TrimSuffix(got, "…"), "\n")
+			if got != s && !strings.HasPrefix(s, body) {
+				t.Fatalf("%s(%q, %d) = %q: not a start of the text", name, s, limit, got)
+			}
+		}
+	})
+}
+
+// A notice whose fields are each within their limits but together too long keeps the
+// shorter field whole and clips the longest.
+func TestFitClipsTheLongestField(t *testing.T) {
+	tr, err := conversations.NewTranslator(conversations.LangEN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := strings.Repeat("需要市级协调。", 280)
+	data := map[string]any{"TicketNo": "XC-20261124-0007", "Note": note, "Description": strings.Repeat("🔌", 2000)}
+	got := tr.Fit(conversations.LangEN, store.NoticeEscalated, data, conversations.MaxText)
+	if n := store.TextLen(got); n > conversations.MaxText || n < conversations.MaxText-20 {
+		t.Fatalf("fitted to %d units", n)
+	}
+	if !strings.Contains(got, note+"\n🔌🔌") || !strings.HasSuffix(got, "🔌…") {
+		t.Fatalf("fitted as %q…%q", got[:80], got[len(got)-20:])
+	}
+	if store.TextLen(data["Description"].(string)) != 4000 {
+		t.Fatal("the data was changed")
+	}
+	short := tr.Fit(conversations.LangEN, store.NoticeEscalated, map[string]any{"TicketNo": "XC-1", "Note": "n", "Description": "d"}, conversations.MaxText)
+	if short != tr.T(conversations.LangEN, store.NoticeEscalated, map[string]any{"TicketNo": "XC-1", "Note": "n", "Description": "d"}) {
+		t.Fatalf("a notice that fits was changed: %q", short)
+	}
+}
