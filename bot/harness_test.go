@@ -58,10 +58,18 @@ func start(t *testing.T, webhook bool) *harness {
 func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix string, setup func(*conversations.Engine, *store.Store),
 	options ...func(*bot.Options)) *harness {
 	t.Helper()
+	h := &harness{}
+	st := storetest.NewStore(t, store.Options{Now: func() time.Time { return time.Now().Add(time.Duration(h.offset.Load())) }})
+	return startOn(t, h, webhook, rdb, prefix, st, setup, options...)
+}
+
+// startOn starts a bot on the given store (one on a database reached through a proxy, say).
+func startOn(t *testing.T, h *harness, webhook bool, rdb redis.UniversalClient, prefix string, st *store.Store,
+	setup func(*conversations.Engine, *store.Store), options ...func(*bot.Options)) *harness {
+	t.Helper()
 	sim := telegramtest.New()
 	t.Cleanup(sim.Close)
-	h := &harness{sim: sim, webhook: webhook, rdb: rdb, prefix: prefix}
-	h.store = storetest.NewStore(t, store.Options{Now: func() time.Time { return time.Now().Add(time.Duration(h.offset.Load())) }})
+	h.sim, h.webhook, h.rdb, h.prefix, h.store = sim, webhook, rdb, prefix, st
 	tr, err := conversations.NewTranslator(conversations.LangZH)
 	if err != nil {
 		t.Fatal(err)

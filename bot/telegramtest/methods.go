@@ -107,6 +107,8 @@ func (s *Server) call(method string, p map[string]string, uploads map[string][]b
 		if len(p["text"]) > 200 {
 			return nil, http.StatusBadRequest, "Bad Request: MESSAGE_TOO_LONG"
 		}
+		// A press is answered once; Telegram refuses a second answer as it refuses a late one.
+		delete(s.queries, p["callback_query_id"])
 		return true, http.StatusOK, ""
 	case "sendChatAction", "close", "logOut":
 		return true, http.StatusOK, ""

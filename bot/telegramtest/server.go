@@ -46,6 +46,7 @@ type Server struct {
 	inFlight     map[string]int // delayed calls not yet answered
 	files        map[string]file
 	queries      map[string]bool
+	chatDelays   map[int64]time.Duration
 	commands     map[string]string // language_code + "|" + scope -> commands JSON
 	limits       *limits           // Telegram's send limits, when enforced
 	throttled    int               // 429s answered for breaking them
@@ -109,7 +110,7 @@ func New(opts ...Option) *Server {
 	s := &Server{
 		botID: 7000000001, botUsername: "bangban_bot",
 		changed: make(chan struct{}), nextMsgID: map[int64]int64{}, messages: map[int64][]*Message{},
-		faults: map[string][]fault{}, delays: map[string]time.Duration{}, inFlight: map[string]int{}, files: map[string]file{}, queries: map[string]bool{},
+		faults: map[string][]fault{}, delays: map[string]time.Duration{}, inFlight: map[string]int{}, files: map[string]file{}, queries: map[string]bool{}, chatDelays: map[int64]time.Duration{},
 		commands: map[string]string{}, flaky: map[string]flakiness{}, blocked: map[int64]bool{}, chats: map[int64]Chat{}, rng: rand.New(rand.NewPCG(1, 2)),
 		client: &http.Client{Timeout: 60 * time.Second},
 	}
@@ -255,6 +256,14 @@ func (s *Server) SetDelay(method string, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.delays[method] = d
+}
+
+// SetChatDelay makes every later call about one chat (its chat_id) wait d before it is answered
+// (0 removes the delay): Telegram slow, or hanging, for one chat only.
+func (s *Server) SetChatDelay(chat int64, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chatDelays[chat] = d
 }
 
 // WaitInFlight waits until a delayed call of method has arrived and is being held.
@@ -408,6 +417,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	delay := s.delays[method]
+	if chat, err := strconv.ParseInt(params["chat_id"], 10, 64); err == nil && s.chatDelays[chat] > 0 && method != "getUpdates" {
+		delay = max(delay, s.chatDelays[chat])
+	}
 	if delay > 0 {
 		s.inFlight[method]++
 		s.broadcastLocked()

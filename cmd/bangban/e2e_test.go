@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -291,8 +292,16 @@ func TestThreeReplicasSendEachReminderOnce(t *testing.T) {
 		}
 		return pending == 0
 	}, all)
-	// Each case was named once to its handler and once to each of the office's two members.
-	seen := map[string]int{}
+	// Each case was reminded once, and told once to its handler and once to each of the
+	// office's two members: named in their digest, or counted in its "…and N more" (a digest
+	// names twenty cases).
+	var events, distinct int
+	if err := pool.QueryRow(ctx, "SELECT count(*), count(DISTINCT case_id) FROM case_events WHERE kind = 'reminded'").Scan(&events, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if events != cases || distinct != cases {
+		t.Fatalf("%d reminder events on %d cases, want one on each of %d", events, distinct, cases)
+	}
 	rows, err := pool.Query(ctx, "SELECT DISTINCT chat_id FROM people WHERE chat_id IS NOT NULL")
 	if err != nil {
 		t.Fatal(err)
@@ -301,19 +310,27 @@ func TestThreeReplicasSendEachReminderOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	named := map[string]int{}
+	told := 0
+	ticket, more := regexp.MustCompile(`XC-20261120-\d{4}`), regexp.MustCompile(`and (\d+) more|另有 (\d+) 件`)
 	for _, c := range chats {
+		inChat := map[string]bool{}
 		for _, m := range sim.Messages(c) {
-			for _, no := range regexp.MustCompile(`XC-20261120-\d{4}`).FindAllString(m.Text, -1) {
-				seen[no]++
+			for _, no := range ticket.FindAllString(m.Text, -1) {
+				if inChat[no] {
+					t.Fatalf("%s named twice to chat %d", no, c)
+				}
+				inChat[no] = true
+				named[no]++
+				told++
+			}
+			for _, g := range more.FindAllStringSubmatch(m.Text, -1) {
+				n, _ := strconv.Atoi(g[1] + g[2])
+				told += n
 			}
 		}
 	}
-	if len(seen) != cases {
-		t.Fatalf("%d cases reminded, want %d", len(seen), cases)
-	}
-	for no, n := range seen {
-		if n != 3 {
-			t.Fatalf("%s named %d times, want 3 (handler and two office members)", no, n)
-		}
+	if len(named) != cases || told != 3*cases {
+		t.Fatalf("%d cases named, %d tellings in all; want all %d named and each told three times (handler and two office members)", len(named), told, cases)
 	}
 }

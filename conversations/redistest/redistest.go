@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"io"
 	"net"
 	"os"
 	"sync"
@@ -88,23 +87,74 @@ type Proxy struct {
 	ln      net.Listener
 	conns   []net.Conn
 	stopped bool
+	stall   chan struct{} // set while stalled; closed to let the relays go on
 }
 
-// NewProxy starts a relay on a fresh 127.0.0.1 port; it is closed when tb ends.
+// NewProxy starts a relay to the test Redis on a fresh 127.0.0.1 port; it is closed when tb
+// ends.
 func NewProxy(tb testing.TB) *Proxy {
 	tb.Helper()
 	opts, err := redis.ParseURL(URL())
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return NewProxyTo(tb, opts.Addr)
+}
+
+// NewProxyTo starts a relay to any TCP address (Postgres, say) on a fresh 127.0.0.1 port.
+func NewProxyTo(tb testing.TB, target string) *Proxy {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p := &Proxy{addr: ln.Addr().String(), target: opts.Addr}
+	p := &Proxy{addr: ln.Addr().String(), target: target}
 	p.serve(ln)
 	tb.Cleanup(p.Stop)
 	return p
+}
+
+// Stall keeps every connection open but relays nothing, in either direction, until Unstall:
+// a server that hangs rather than refuses.
+func (p *Proxy) Stall() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stall == nil {
+		p.stall = make(chan struct{})
+	}
+}
+
+// Unstall relays again what was held.
+func (p *Proxy) Unstall() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stall != nil {
+		close(p.stall)
+		p.stall = nil
+	}
+}
+
+// relay copies from src to dst, holding each chunk while the proxy is stalled.
+func (p *Proxy) relay(dst, src net.Conn) {
+	defer dst.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			stall := p.stall
+			p.mu.Unlock()
+			if stall != nil {
+				<-stall
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // Addr is where clients connect.
@@ -118,6 +168,10 @@ func (p *Proxy) Stop() {
 		return
 	}
 	p.stopped = true
+	if p.stall != nil {
+		close(p.stall)
+		p.stall = nil
+	}
 	_ = p.ln.Close()
 	for _, c := range p.conns {
 		_ = c.Close()
@@ -156,8 +210,8 @@ func (p *Proxy) serve(ln net.Listener) {
 			p.mu.Lock()
 			p.conns = append(p.conns, c, up)
 			p.mu.Unlock()
-			go func() { _, _ = io.Copy(up, c); _ = up.Close() }()
-			go func() { _, _ = io.Copy(c, up); _ = c.Close() }()
+			go p.relay(up, c)
+			go p.relay(c, up)
 		}
 	}()
 }
