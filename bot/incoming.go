@@ -82,7 +82,7 @@ func (b *Bot) admit(upd *models.Update) bool {
 	if person == 0 {
 		return true
 	}
-	ctx, cancel := context.WithTimeout(b.base, 2*time.Second)
+	ctx, cancel := context.WithTimeout(b.base, limitCallTimeout)
 	defer cancel()
 	ok, notify, err := b.incoming.allow(ctx, person)
 	if err != nil {

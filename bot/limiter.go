@@ -80,7 +80,11 @@ func (l *limiter) reserve(ctx context.Context, chat int64, bulk bool, patience t
 	// the wait, for a notification to be put off rather than hold a worker.
 	for i, c := range cs {
 		for {
-			res, err := l.rl.Allow(ctx, l.prefix+c.key, c.lim)
+			// Each round trip is bounded on its own: a stalled Redis must not hold a reply
+			// for the whole of its patience.
+			actx, cancel := context.WithTimeout(ctx, limitCallTimeout)
+			res, err := l.rl.Allow(actx, l.prefix+c.key, c.lim)
+			cancel()
 			if err != nil {
 				return 0, fmt.Errorf("send limit: %w", err)
 			}
@@ -97,6 +101,9 @@ func (l *limiter) reserve(ctx context.Context, chat int64, bulk bool, patience t
 	}
 	return 0, nil
 }
+
+// limitCallTimeout bounds one round trip to the shared send counters.
+const limitCallTimeout = time.Second
 
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

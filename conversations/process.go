@@ -71,11 +71,15 @@ func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
 		s, err = e.begin(ctx, h.k, h.token, in, payload, time.Now().Add(e.callTimeout/2))
 		if err == nil && s.kind == "late" {
 			err = errors.New("offered after its deadline")
-		} else if err != nil && !notSent(err) {
-			go e.withdraw(h.k, h.token, in.UpdateID)
 		}
 	}
 	if err != nil {
+		// The person is told to try again, so the update is withdrawn for good: should Redis
+		// have run the offer after all, or should the update be delivered again, it is not
+		// applied. Only an offer that never left (Redis refused the connection) needs nothing.
+		if !notSent(err) {
+			go e.withdraw(h.k, h.token, in.UpdateID)
+		}
 		_, _ = deliver(ctx, e.tryAgain(in))
 		return fmt.Errorf("take update %d of chat %d: %w", in.UpdateID, in.ChatID, err)
 	}

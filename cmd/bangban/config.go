@@ -41,6 +41,12 @@ type Config struct {
 	// every number configurable, calendar days unless BANGBAN_WORKING_DAYS names the rule.
 	Limits   store.Limits
 	Calendar *calendar.Calendar
+	// What one person may send (a burst, then a rate a second) before more is dropped.
+	IncomingBurst, IncomingPerSecond int
+	// How long one send to Telegram, one job, may take, and when a job still running is taken
+	// for lost: each shorter than the next, so that no send is under way when its job is
+	// run again.
+	SendTimeout, JobTimeout, RescueAfter time.Duration
 }
 
 // ConfigError names the variable that is wrong and what is wrong with it, in one line.
@@ -190,6 +196,43 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 		return bad("BANGBAN_CALENDAR", "%s", firstLine(err))
 	}
 	c.Calendar = cal
+	for _, l := range []struct {
+		name     string
+		into     *int
+		def, max int
+	}{
+		{"BANGBAN_INCOMING_BURST", &c.IncomingBurst, 20, 1000},
+		{"BANGBAN_INCOMING_PER_SECOND", &c.IncomingPerSecond, 3, 1000},
+	} {
+		v := env(l.name, strconv.Itoa(l.def))
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > l.max {
+			return bad(l.name, "%q is not a whole number from 1 to %d", v, l.max)
+		}
+		*l.into = n
+	}
+	for _, d := range []struct {
+		name string
+		into *time.Duration
+		def  string
+	}{
+		{"BANGBAN_SEND_TIMEOUT", &c.SendTimeout, "15s"},
+		{"BANGBAN_JOB_TIMEOUT", &c.JobTimeout, "45s"},
+		{"BANGBAN_JOB_RESCUE_AFTER", &c.RescueAfter, "90s"},
+	} {
+		v := env(d.name, d.def)
+		n, err := time.ParseDuration(v)
+		if err != nil || n < 100*time.Millisecond || n > time.Hour {
+			return bad(d.name, "%q is not a duration from 100ms to 1h (such as 45s)", v)
+		}
+		*d.into = n
+	}
+	if c.SendTimeout >= c.JobTimeout {
+		return bad("BANGBAN_JOB_TIMEOUT", "%s must be longer than BANGBAN_SEND_TIMEOUT (%s)", c.JobTimeout, c.SendTimeout)
+	}
+	if c.JobTimeout >= c.RescueAfter {
+		return bad("BANGBAN_JOB_RESCUE_AFTER", "%s must be longer than BANGBAN_JOB_TIMEOUT (%s)", c.RescueAfter, c.JobTimeout)
+	}
 	return c, nil
 }
 

@@ -50,6 +50,11 @@ func TestBadConfigGivesOneLineNamingTheVariable(t *testing.T) {
 		{"BANGBAN_WORKING_HOURS", "18:00-08:30", nil, "start before the end"},
 		{"BANGBAN_WORKING_HOURS", "nine to five", nil, "HH:MM-HH:MM"},
 		{"BANGBAN_ESCALATE_AFTER", "0", nil, "from 1 to 20"},
+		{"BANGBAN_INCOMING_BURST", "0", nil, "from 1 to 1000"},
+		{"BANGBAN_INCOMING_PER_SECOND", "fast", nil, "from 1 to 1000"},
+		{"BANGBAN_SEND_TIMEOUT", "15", nil, "not a duration"},
+		{"BANGBAN_JOB_TIMEOUT", "10s", nil, "longer than BANGBAN_SEND_TIMEOUT"},
+		{"BANGBAN_JOB_RESCUE_AFTER", "30s", nil, "longer than BANGBAN_JOB_TIMEOUT"},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			env := map[string]string{"TELEGRAM_BOT_TOKEN": goodToken, tc.name: tc.value}
