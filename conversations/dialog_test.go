@@ -565,3 +565,63 @@ func TestAnOverlongSummaryIsFitted(t *testing.T) {
 		}
 	}
 }
+
+// Every key the engine keeps for a person expires: sessions, markers, the language (chosen or
+// not), the chat's queue and its record of applied updates. A chosen language that Redis no
+// longer holds is found again where it is kept for good, and kept with the chat again.
+func TestPerPersonKeysExpireAndTheChosenLanguageComesBack(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	stored := map[int64]string{}
+	var lookups int
+	e.OnLang(func(_ context.Context, userID int64, lang string) error { stored[userID] = lang; return nil })
+	e.LangFrom(func(_ context.Context, userID int64) (string, error) { lookups++; return stored[userID], nil })
+	ctx := context.Background()
+
+	stranger := v.person(t, e, 9501)
+	stranger.input(conversations.Input{Kind: conversations.KindCommand, Command: "help", LangCode: "zh-hans"})
+	joined := v.person(t, e, 9502)
+	out := joined.input(conversations.Input{Kind: conversations.KindCommand, Command: "lang", LangCode: "zh-hans"})
+	joined.input(conversations.Input{Kind: conversations.KindButton, Data: out[0].Buttons[0][1].Data, CallbackID: "cb", MessageID: 1, LangCode: "zh-hans"})
+	joined.send("/trip")
+
+	var keys []string
+	iter := v.rdb.Scan(ctx, 0, v.prefix+"*", 100).Iterator()
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if len(keys) < 6 { // sessions, markers, languages, records of applied updates
+		t.Fatalf("only %d keys: %q", len(keys), keys)
+	}
+	for _, k := range keys {
+		if strings.HasSuffix(k, "}:pending") {
+			continue // the list of chats in hand, emptied as they settle: no one's own
+		}
+		if ttl, err := v.rdb.PTTL(ctx, k).Result(); err != nil || ttl <= 0 {
+			t.Errorf("key %s does not expire (%v, %v)", k, ttl, err)
+		}
+	}
+	lk := func(id int64) string { return v.prefix + "{1:" + itoa(id) + "}:l:" + itoa(id) }
+	if got, _ := v.rdb.Get(ctx, lk(9501)).Result(); got != "-" {
+		t.Fatalf("a stranger's language key holds %q; want none known", got)
+	}
+	if ttl, _ := v.rdb.PTTL(ctx, lk(9501)).Result(); ttl > 24*time.Hour {
+		t.Fatalf("none known is kept %s; want at most a day, to ask again", ttl)
+	}
+	if ttl, _ := v.rdb.PTTL(ctx, lk(9502)).Result(); ttl < 29*24*time.Hour {
+		t.Fatalf("a chosen language is kept %s; want a month from the last word", ttl)
+	}
+
+	// Redis forgets the choice (expired, or flushed): the next answer is still in English.
+	v.rdb.Del(ctx, lk(9502))
+	before := lookups
+	got := joined.input(conversations.Input{Kind: conversations.KindCommand, Command: "help", LangCode: "zh-hans"})
+	if !strings.HasPrefix(got[0].Text, "You can use:") || lookups != before+1 {
+		t.Fatalf("after Redis forgot the choice: %q (%d lookups); want English, found again", got[0].Text, lookups-before)
+	}
+	joined.input(conversations.Input{Kind: conversations.KindCommand, Command: "help", LangCode: "zh-hans"})
+	if lookups != before+1 {
+		t.Fatalf("the language was looked up %d times; want once, then kept with the chat again", lookups-before)
+	}
+}
