@@ -269,8 +269,9 @@ func (e *Engine) tryAgain(in Input) []Output {
 type holding struct {
 	e       *Engine
 	k       chatKeys
-	mu      sync.Mutex // token, which the renewal reads
+	mu      sync.Mutex // token and sending, which the renewal reads
 	token   string
+	sending int64 // the update whose outputs are being sent
 	deliver Deliver
 	own     int64 // the update this process was given
 	renew   context.CancelFunc
@@ -306,7 +307,10 @@ func (h *holding) renewing(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if held, err := h.e.renew(ctx, h.k, h.tok()); err != nil || !held {
+				h.mu.Lock()
+				token, sending := h.token, h.sending
+				h.mu.Unlock()
+				if held, err := h.e.renew(ctx, h.k, token, sending); err != nil || !held {
 					// The commit finds out and offers the update again.
 					h.e.log.Debug("chat lease not renewed", "held", held, "error", err)
 				}
@@ -397,8 +401,18 @@ func (h *holding) redo(ctx context.Context, s step) {
 	h.send(ctx, id, outs)
 }
 
-// send delivers an update's outputs and records how far it got.
+// send delivers an update's outputs and records how far it got. Its claim on them is renewed
+// meanwhile, so that a slow Telegram does not make them look abandoned.
 func (h *holding) send(ctx context.Context, id int64, outs []Output) {
+	h.renewing(ctx)
+	h.mu.Lock()
+	h.sending = id
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		h.sending = 0
+		h.mu.Unlock()
+	}()
 	n, err := h.deliver(ctx, outs)
 	var left []byte
 	if err != nil && n < len(outs) {

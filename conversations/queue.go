@@ -96,11 +96,26 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return head(KEYS[1], KEYS[2], KEYS[3], ARGV[3], tonumber(ARGV[4]), now_ms())
 `)
 
-// KEYS: lock. ARGV: token, lease ms.
+// KEYS: lock, out. ARGV: token, lease ms, update id whose outputs are being sent ("" for
+// none).
+//
+// renew extends the holder's lease on the chat and its claim on the outputs it is sending, so
+// that neither is taken over while it is slow rather than dead.
 var renewScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
+local held = 0
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  held = 1
+end
+if ARGV[3] ~= '' then
+  local claim = redis.call('HGET', KEYS[2], 'c:' .. ARGV[3])
+  if claim and string.sub(claim, 1, #ARGV[1] + 1) == ARGV[1] .. '|' then
+    local t = redis.call('TIME')
+    local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    redis.call('HSET', KEYS[2], 'c:' .. ARGV[3], ARGV[1] .. '|' .. tostring(now + tonumber(ARGV[2])))
+  end
+end
+return held
 `)
 
 // KEYS: lock, inbox, data, seen, out. ARGV: token, lease ms, update id, base, reorder window
@@ -330,11 +345,16 @@ func (e *Engine) commit(ctx context.Context, k chatKeys, token, id string, user 
 		e.seenTTL.Milliseconds(), ef.lang, e.langTTL(ef.lang).Milliseconds(), ef.replies)
 }
 
-// renew extends the lease of a chat's lock while its holder is still applying an update.
-func (e *Engine) renew(ctx context.Context, k chatKeys, token string) (bool, error) {
+// renew extends the lease of a chat's lock while its holder is still applying an update, and
+// its claim on the outputs of update sending (0 for none) while it sends them.
+func (e *Engine) renew(ctx context.Context, k chatKeys, token string, sending int64) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.callTimeout)
 	defer cancel()
-	n, err := renewScript.Run(ctx, e.rdb, []string{k.lock}, token, e.lockTTL.Milliseconds()).Int()
+	id := ""
+	if sending > 0 {
+		id = strconv.FormatInt(sending, 10)
+	}
+	n, err := renewScript.Run(ctx, e.rdb, []string{k.lock, k.out}, token, e.lockTTL.Milliseconds(), id).Int()
 	return n == 1, err
 }
 

@@ -149,8 +149,13 @@ func TestAnswerOfAnAppliedUpdateIsSentWhenItIsDeliveredAgain(t *testing.T) {
 func TestAnswerClaimedByADeadProcessIsSentAfterItsLease(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	opts := conversations.Options{LockTTL: 400 * time.Millisecond}
-	dead, alive := v.engine(t, opts), v.engine(t, opts)
+	proxy := redistest.NewProxy(t)
+	via := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = via.Close() })
+	opts := conversations.Options{LockTTL: 400 * time.Millisecond, CallTimeout: 200 * time.Millisecond}
+	optsDead := opts
+	optsDead.Redis = via
+	dead, alive := v.engine(t, optsDead), v.engine(t, opts)
 	p := v.person(t, alive, 13002)
 	p.send("/trip")
 	p.press("Beta")
@@ -165,6 +170,7 @@ func TestAnswerClaimedByADeadProcessIsSentAfterItsLease(t *testing.T) {
 		})
 	}()
 	<-frozen
+	proxy.Stop() // dead: it renews its claim no more
 	t.Cleanup(func() { close(release) })
 
 	var again collect
@@ -367,5 +373,42 @@ func TestARedisStallMidUpdateIsFinishedOnceWhenItWakes(t *testing.T) {
 	p.send("next")
 	if log := logOf(t, rdb, p.stateKey(v)); len(log) != 2 || log[1] != "next" {
 		t.Fatalf("journal %q; want the chat to go on", log)
+	}
+}
+
+// A process sending an update's answer to a slow Telegram (longer than the lease) keeps its
+// claim on it: a redelivery meanwhile waits rather than sending the answer a second time.
+func TestASlowSendKeepsItsClaim(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	opts := conversations.Options{LockTTL: 300 * time.Millisecond}
+	slow, other := v.engine(t, opts), v.engine(t, opts)
+	p := v.person(t, other, 13005)
+	p.send("/trip")
+	p.press("Beta")
+
+	in := text(p, "the bridge on route 3 is cracked")
+	var sent atomic.Int32
+	sending, release := make(chan struct{}), make(chan struct{})
+	slowDone := make(chan error, 1)
+	go func() {
+		slowDone <- slow.Process(context.Background(), in, func(_ context.Context, o []conversations.Output) (int, error) {
+			close(sending)
+			<-release // Telegram takes its time
+			sent.Add(1)
+			return len(o), nil
+		})
+	}()
+	<-sending
+	time.AfterFunc(time.Second, func() { close(release) }) // three leases
+	var again collect
+	if err := other.Process(context.Background(), in, again.deliver); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-slowDone; err != nil {
+		t.Fatal(err)
+	}
+	if len(again.outs) != 0 || sent.Load() != 1 {
+		t.Fatalf("the answer was sent by the slow process %d times and by the redelivery %+v; want once in all", sent.Load(), again.outs)
 	}
 }
