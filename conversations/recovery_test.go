@@ -79,6 +79,17 @@ func logOf(t *testing.T, rdb redis.UniversalClient, key string) []string {
 	return strings.Split(st.Data["log"], ",")
 }
 
+// mortal gives engine options whose Redis goes through a relay a test can cut: the engine then
+// stops answering for good, as a process that died does (its leases and claims run out).
+func mortal(t *testing.T, opts conversations.Options) (conversations.Options, *redistest.Proxy) {
+	t.Helper()
+	proxy := redistest.NewProxy(t)
+	via := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = via.Close() })
+	opts.Redis = via
+	return opts, proxy
+}
+
 func text(p *person, s string) conversations.Input {
 	return conversations.Input{UpdateID: updateIDs.Add(1), ChatID: p.id, UserID: p.id, LangCode: "en",
 		Kind: conversations.KindText, Text: s}
@@ -149,12 +160,8 @@ func TestAnswerOfAnAppliedUpdateIsSentWhenItIsDeliveredAgain(t *testing.T) {
 func TestAnswerClaimedByADeadProcessIsSentAfterItsLease(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	proxy := redistest.NewProxy(t)
-	via := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
-	t.Cleanup(func() { _ = via.Close() })
 	opts := conversations.Options{LockTTL: 400 * time.Millisecond, CallTimeout: 200 * time.Millisecond}
-	optsDead := opts
-	optsDead.Redis = via
+	optsDead, proxy := mortal(t, opts)
 	dead, alive := v.engine(t, optsDead), v.engine(t, opts)
 	p := v.person(t, alive, 13002)
 	p.send("/trip")
@@ -194,12 +201,8 @@ func TestAChatWhoseHolderDiedIsTakenOverAndAppliedOnce(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
 	j := &journal{}
-	proxy := redistest.NewProxy(t)
-	via := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
-	t.Cleanup(func() { _ = via.Close() })
 	opts := conversations.Options{LockTTL: 600 * time.Millisecond, CallTimeout: 300 * time.Millisecond}
-	optsDead := opts
-	optsDead.Redis = via
+	optsDead, proxy := mortal(t, opts)
 	dead := journalEngine(t, v, j, optsDead)
 	alive := journalEngine(t, v, j, opts)
 	p := v.person(t, alive, 13003)
@@ -254,12 +257,8 @@ func TestResumeFinishesAnUpdateLeftByADeadProcess(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
 	j := &journal{}
-	proxy := redistest.NewProxy(t)
-	via := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
-	t.Cleanup(func() { _ = via.Close() })
 	opts := conversations.Options{LockTTL: 500 * time.Millisecond, CallTimeout: 300 * time.Millisecond}
-	optsDead := opts
-	optsDead.Redis = via
+	optsDead, proxy := mortal(t, opts)
 	dead := journalEngine(t, v, j, optsDead)
 	alive := journalEngine(t, v, j, opts)
 	p := v.person(t, alive, 13004)
