@@ -408,9 +408,21 @@ func (h *holding) send(ctx context.Context, id int64, outs []Output) {
 		}
 		h.e.log.ErrorContext(ctx, "outputs not delivered; kept for a redelivery", "update_id", id, "sent", n, "of", len(outs), "error", err)
 	}
-	if derr := h.e.delivered(ctx, h.k, h.tok(), itoa(id), left); derr != nil {
-		// A redelivery may send them again: better twice than never.
-		h.e.log.WarnContext(ctx, "outputs sent but not confirmed", "update_id", id, "error", derr)
+	// Outputs not confirmed sent are sent again by a redelivery, or the sweep, once the claim
+	// on them runs out: the confirmation is tried again while Redis is away (a failover takes
+	// seconds), like the commit, for as long as the update may take. Only then may they be
+	// sent twice: better twice than never.
+	backoff := newBackoff()
+	for {
+		derr := h.e.delivered(ctx, h.k, h.tok(), itoa(id), left)
+		if derr == nil {
+			return
+		}
+		if backoff.wait(ctx) != nil {
+			h.e.log.WarnContext(ctx, "outputs sent but not confirmed; a redelivery may send them again", "update_id", id, "error", derr)
+			return
+		}
+		h.e.log.WarnContext(ctx, "outputs sent but not confirmed, trying again", "update_id", id, "error", derr)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -368,4 +369,77 @@ func TestARedisStallMidUpdateIsFinishedOnceWhenItWakes(t *testing.T) {
 	if log := logOf(t, rdb, p.stateKey(v)); len(log) != 2 || log[1] != "next" {
 		t.Fatalf("journal %q; want the chat to go on", log)
 	}
+}
+
+// Redis goes away right after an update's answer was sent, before the answer is confirmed
+// sent (a master failing over, say): the confirmation is made once Redis is back, and neither
+// the sweep nor a redelivery sends the answer a second time once its claim has run out.
+func TestAnAnswerSentAsRedisGoesAwayIsNotSentAgain(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	proxy := redistest.NewProxy(t)
+	via := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = via.Close() })
+	var logs syncLog
+	e := v.engine(t, conversations.Options{Redis: via, LockTTL: 400 * time.Millisecond, CallTimeout: 300 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	p := v.person(t, e, 13010)
+	p.send("/trip")
+	p.press("Beta")
+
+	in := text(p, "the bridge on route 3 is cracked")
+	var sent collect
+	done := make(chan error, 1)
+	go func() {
+		done <- e.Process(context.Background(), in, func(ctx context.Context, o []conversations.Output) (int, error) {
+			n, err := sent.deliver(ctx, o)
+			proxy.Stop() // gone before the answer is confirmed sent
+			return n, err
+		})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "outputs sent but not confirmed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the confirmation never failed:\n%s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	proxy.Start(t)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := sent.texts(); len(got) != 1 || !strings.HasPrefix(got[0], "test.where") {
+		t.Fatalf("sent %q; want the next step's prompt", got)
+	}
+
+	// Once the claim on the answer has run out, nothing sends it again.
+	time.Sleep(500 * time.Millisecond)
+	var again collect
+	if _, err := e.Resume(context.Background(), 0, again.deliver); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Process(context.Background(), in, again.deliver); err != nil {
+		t.Fatal(err)
+	}
+	if len(again.outs) != 0 {
+		t.Fatalf("the answer was sent again: %+v", again.outs)
+	}
+}
+
+// syncLog keeps what a logger writes, for reading while it writes.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
