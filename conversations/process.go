@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	mathrand "math/rand/v2"
-	"net"
 	"strconv"
 	"sync"
 	"time"
@@ -75,11 +74,11 @@ func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
 	}
 	if err != nil {
 		// The person is told to try again, so the update is withdrawn for good: should Redis
-		// have run the offer after all, or should the update be delivered again, it is not
-		// applied. Only an offer that never left (Redis refused the connection) needs nothing.
-		if !notSent(err) {
-			go e.withdraw(h.k, h.token, in.UpdateID)
-		}
+		// have run the offer after all, should an earlier delivery of the update have left it
+		// in the chat's inbox (this is a redelivery, the first process lost Redis), or should
+		// it be delivered again, it is not applied. Even an offer that never left (Redis
+		// refused the connection) may be such a redelivery.
+		go e.withdraw(h.k, h.token, in.UpdateID)
 		_, _ = deliver(ctx, e.tryAgain(in))
 		return fmt.Errorf("take update %d of chat %d: %w", in.UpdateID, in.ChatID, err)
 	}
@@ -228,16 +227,10 @@ func (e *Engine) settled(ctx context.Context, chat, score int64) {
 	}
 }
 
-// notSent tells errors that show a round trip never reached Redis (it refused the
-// connection), after which there is nothing to withdraw.
-func notSent(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
-}
-
-// withdraw gives up an update whose first round trip failed without an answer: the person was
-// told to try again, so if Redis ran it after all, it is taken back. It keeps trying while
-// Redis is away, for as long as a stalled Redis could still run the round trip.
+// withdraw gives up an update whose first round trip failed: the person was told to try
+// again, so if Redis ran it after all, or an earlier delivery of it left it waiting, it is
+// taken back. It keeps trying while Redis is away, for as long as a stalled Redis could still
+// run the round trip.
 func (e *Engine) withdraw(k chatKeys, token string, id int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -442,4 +443,87 @@ func (l *syncLog) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// A process took an update and lost Redis before applying it; the update, delivered again
+// (its webhook request failed), finds Redis refusing connections, and the person is told to
+// try again. The update is withdrawn from the chat's inbox, where the first delivery left it:
+// it is not applied when Redis is back.
+func TestARedeliveryToldToTryAgainIsNotAppliedLater(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	j := &journal{}
+	client := func(p *redistest.Proxy) redis.UniversalClient {
+		c := redis.NewClient(&redis.Options{Addr: p.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	firstWay, secondWay := redistest.NewProxy(t), redistest.NewProxy(t)
+	opts := conversations.Options{LockTTL: 500 * time.Millisecond, CallTimeout: 300 * time.Millisecond}
+	withRedis := func(r redis.UniversalClient) conversations.Options { o := opts; o.Redis = r; return o }
+	first := journalEngine(t, v, j, withRedis(client(firstWay)))
+	// The second finds the connection refused at once, within its time for a call.
+	slow := withRedis(client(secondWay))
+	slow.CallTimeout = 2 * time.Second
+	second := journalEngine(t, v, j, slow)
+	alive := journalEngine(t, v, j, opts)
+	p := v.person(t, alive, 13011)
+	p.send("/journal")
+
+	held, release := make(chan struct{}), make(chan struct{})
+	var once atomic.Bool
+	j.setHook(func(string) {
+		if once.CompareAndSwap(false, true) {
+			close(held)
+			<-release
+		}
+	})
+	in := text(p, "told to try again")
+	firstDone := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		firstDone <- first.Process(ctx, in, func(context.Context, []conversations.Output) (int, error) { return 0, nil })
+	}()
+	<-held
+	firstWay.Stop()
+	secondWay.Stop()
+
+	var told collect
+	if err := second.Process(context.Background(), in, told.deliver); err == nil {
+		t.Fatal("the update was taken with Redis refusing connections")
+	}
+	if got := told.texts(); len(got) != 1 || !strings.Contains(got[0], "try again") {
+		t.Fatalf("told %q; want to try again", got)
+	}
+	secondWay.Start(t)
+	close(release)
+	if err := <-firstDone; !errors.Is(err, conversations.ErrUnfinished) {
+		t.Fatalf("the first delivery: %v; want it unfinished", err)
+	}
+
+	// The update is withdrawn once Redis answers; the sweep then finds nothing to apply.
+	inbox := v.prefix + "{1:" + itoa(p.id) + "}:in"
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if ok, _ := v.rdb.HExists(context.Background(), inbox, "x:"+itoa(in.UpdateID)).Result(); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the update told to try again was not withdrawn")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(600 * time.Millisecond) // the first process's lease runs out
+	var swept collect
+	if _, err := alive.Resume(context.Background(), 0, swept.deliver); err != nil {
+		t.Fatal(err)
+	}
+	if len(swept.outs) != 0 {
+		t.Fatalf("the sweep sent %+v; want nothing applied", swept.outs)
+	}
+	p.send("after")
+	if log := logOf(t, v.rdb, p.stateKey(v)); slices.Contains(log, "told to try again") {
+		t.Fatalf("journal %q: the update told to try again was applied", log)
+	}
 }
