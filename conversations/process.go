@@ -83,6 +83,7 @@ func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
 		return fmt.Errorf("take update %d of chat %d: %w", in.UpdateID, in.ChatID, err)
 	}
 	backoff := newBackoff()
+	held := false // this process holds the chat
 	for {
 		switch s.kind {
 		case "dup", "done":
@@ -99,6 +100,7 @@ func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
 		case "queued", "busy", "lost":
 			// Another process holds the chat, or is sending this update's outputs; or this one
 			// lost its lease. Offer the update again until it is applied or the chat is free.
+			held = false
 			if s.kind == "lost" {
 				// A new token, so that a commit of the lost hold that Redis runs late is
 				// refused rather than taken for one of the new hold.
@@ -110,6 +112,7 @@ func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
 			s, err = e.begin(ctx, h.k, h.tok(), in, payload, time.Time{})
 		case "wait", "go":
 			backoff = newBackoff()
+			held = true
 			s, err = h.drain(ctx, s)
 		default:
 			return fmt.Errorf("chat %d: unexpected script reply %q", in.ChatID, s.kind)
@@ -119,7 +122,13 @@ func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
 			if werr := backoff.wait(ctx); werr != nil {
 				return h.unfinished(in, err)
 			}
-			s, err = e.begin(ctx, h.k, h.tok(), in, payload, time.Time{})
+			if held {
+				// Holding the chat, this process goes on from where it was once Redis answers,
+				// rather than offering the update again and waiting out its own lease.
+				s, err = e.next(ctx, h.k, h.tok())
+			} else {
+				s, err = e.begin(ctx, h.k, h.tok(), in, payload, time.Time{})
+			}
 		}
 	}
 }

@@ -527,3 +527,53 @@ func TestARedeliveryToldToTryAgainIsNotAppliedLater(t *testing.T) {
 		t.Fatalf("journal %q: the update told to try again was applied", log)
 	}
 }
+
+// Redis drops the connection while a process holds a chat (a Cluster master failing over,
+// say): the process keeps its hold and applies the update as soon as Redis answers again,
+// rather than waiting for its own lease to run out.
+func TestAHolderThatLosesRedisForAMomentKeepsTheChat(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	proxy := redistest.NewProxy(t)
+	via := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = via.Close() })
+	const lease = 5 * time.Second
+	var logs syncLog
+	e := v.engine(t, conversations.Options{Redis: via, LockTTL: lease, ReorderWindow: 300 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	p := v.person(t, e, 13012)
+	p.send("/trip")
+	p.press("Beta")
+
+	in := text(p, "the bridge on route 3 is cracked")
+	var sent collect
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- e.Process(context.Background(), in, sent.deliver) }()
+	// Once the chat is held (the update waits out the reorder window), Redis goes away until
+	// the holder has found it gone.
+	lock := v.prefix + "{1:" + itoa(p.id) + "}:lock"
+	for v.rdb.Exists(context.Background(), lock).Val() == 0 {
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the chat was never held")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	proxy.Stop()
+	for !strings.Contains(logs.String(), "chat queue unavailable") {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("the holder never found Redis gone:\n%s", logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	proxy.Start(t)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > lease/2 {
+		t.Fatalf("the update took %s; want it applied once Redis answered, not after the lease of %s", took.Round(time.Millisecond), lease)
+	}
+	if got := sent.texts(); len(got) != 1 || !strings.HasPrefix(got[0], "test.where") {
+		t.Fatalf("sent %q; want the next step's prompt", got)
+	}
+}
