@@ -44,7 +44,8 @@ func TestTwoReplicasOnARedisClusterThroughAFailover(t *testing.T) {
 	t.Parallel()
 	rc := redistest.StartCluster(t)
 	c := newCounty(t, true, rc.URL())
-	ctx := c.ctx()
+	ctx, cancelAll := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancelAll()
 	st, err := store.New(c.pool, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +86,8 @@ func TestTwoReplicasOnARedisClusterThroughAFailover(t *testing.T) {
 		cadres = append(cadres, play.actor(u, code, "您有一件新交办的问题"))
 	}
 
-	playCtx, cancel := context.WithTimeout(ctx, 120*time.Second)
+	// The play's own deadline: each person waits 30 s at most for any one answer.
+	playCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
 	errs := make([]error, len(reporters)+len(cadres))
@@ -153,14 +155,60 @@ func TestTwoReplicasOnARedisClusterThroughAFailover(t *testing.T) {
 	t.Logf("%.1fs: every report filed and signed for", time.Since(start).Seconds())
 	c.settled(logs)
 
-	// Nothing was answered that was not asked: each update acted once.
-	for _, a := range append(slices.Clone(reporters), cadres...) {
+	// Once everything is seen through: each update acted once, each ticket was told once and
+	// no case went untold, both replicas did the work, the send limits held.
+	people := append(slices.Clone(reporters), cadres...)
+	presses := eachUpdateActedOnce(t, c, people)
+	told := eachTicketToldOnce(t, c, reporters, cadres, units)
+	total := bothReplicasAtWork(t, replicas, lb, reporters)
+	closest := keptToTheSendLimits(t, c, people, killedAt, healedAt.Add(2*time.Second))
+
+	// With a replica down, the balancer sends every update to the other, which serves them.
+	replicas[0].kill()
+	owner, before := reporters[0], lb.took(reporters[0].u.ID)
+	for range 2 {
+		if _, _, err := owner.step(ctx, owner.send(ctx, "/help"), "您可以使用"); err != nil {
+			t.Fatalf("with one replica down: %v", err)
+		}
+	}
+	if after := lb.took(owner.u.ID); after[0] != before[0] || after[1] != before[1]+2 {
+		t.Errorf("with one replica down, the updates went %v, then %v; want both to the replica up", before, after)
+	}
+
+	var again, restarts, redelivered int
+	for _, a := range people {
+		again, restarts, redelivered = again+a.tryAgain, restarts+a.restarts, redelivered+a.redelivered
+	}
+	t.Logf("%d tickets told, %d presses, %d updates delivered again; %d told to try again, %d to start again; "+
+		"updates by replica %v; closest two messages to a chat %s", told, presses, redelivered, again, restarts, total, closest)
+	{
+		// From what they were doing as the master was killed.
+		from, later := 0, 0
+		for i, l := range victim.transcript {
+			if l.at.After(killedAt) {
+				later++
+			} else if strings.HasPrefix(l.text, "→") {
+				from = i
+			}
+		}
+		after := victim.transcript[from:]
+		if later == 0 {
+			t.Errorf("%s did nothing after the failover", victim.u.FirstName)
+		}
+		t.Logf("the chat of %s from the kill on:\n%s", victim.u.FirstName, lines(after))
+	}
+}
+
+// eachUpdateActedOnce checks that nothing was answered that was not asked, and that each press
+// was answered once, but those the person was told to try again, which were never applied:
+// "try again" is all they got, however often they were delivered. It returns the presses.
+func eachUpdateActedOnce(t *testing.T, c *county, people []*actor) int {
+	t.Helper()
+	for _, a := range people {
 		if extra := a.unread(); len(extra) > 0 {
 			t.Errorf("%s got answers nothing asked for (an update acted twice?): %q", a.u.FirstName, extra)
 		}
 	}
-	// Each press was answered once, but those the person was told to try again, which were
-	// never applied: "try again" is all they got, however often they were delivered.
 	answers := map[string]int{}
 	for _, call := range c.sim.CallsTo("answerCallbackQuery") {
 		ok := call.Status == http.StatusOK || call.Status == http.StatusBadRequest // a second answer is refused
@@ -169,7 +217,7 @@ func TestTwoReplicasOnARedisClusterThroughAFailover(t *testing.T) {
 		}
 	}
 	presses := 0
-	for _, a := range append(slices.Clone(reporters), cadres...) {
+	for _, a := range people {
 		for id := range a.presses {
 			presses++
 			want := 1
@@ -181,9 +229,15 @@ func TestTwoReplicasOnARedisClusterThroughAFailover(t *testing.T) {
 			}
 		}
 	}
+	return presses
+}
 
-	// Every ticket told exists once, with what its reporter wrote, and was told once; every
-	// case was told; each was signed for once, and its reporter and cadre told once.
+// eachTicketToldOnce checks that every ticket told exists once, with what its reporter wrote,
+// and was told once; that every case was told; that each was signed for once, and its
+// reporter and cadre told once. It returns the tickets told.
+func eachTicketToldOnce(t *testing.T, c *county, reporters, cadres []*actor, units []string) int {
+	t.Helper()
+	ctx := context.Background()
 	type row struct {
 		ticket, desc, unit, status string
 		signed                     int
@@ -238,8 +292,13 @@ func TestTwoReplicasOnARedisClusterThroughAFailover(t *testing.T) {
 	if len(cases) != told {
 		t.Errorf("%d cases in Postgres, %d tickets told: a case was filed that its reporter was never told of", len(cases), told)
 	}
+	return told
+}
 
-	// Both replicas took updates, of every reporter's chat.
+// bothReplicasAtWork checks that both replicas took updates, of every reporter's chat, and
+// returns how many each handled.
+func bothReplicasAtWork(t *testing.T, replicas []*replica, lb *balancer, reporters []*actor) []int {
+	t.Helper()
 	var total []int
 	for _, r := range replicas {
 		total = append(total, r.updates(t))
@@ -252,13 +311,18 @@ func TestTwoReplicasOnARedisClusterThroughAFailover(t *testing.T) {
 			t.Errorf("the updates of %s went %v to the replicas; want them spread across both", r.u.FirstName, took)
 		}
 	}
+	return total
+}
 
-	// The send limits held across both replicas: no two messages to one chat less than half
-	// a second apart (the limit is 1.1 s; without counters shared in Redis, the two messages
-	// of one answer go out milliseconds apart), except while the cluster was failing over,
-	// when messages go unmetered rather than not at all.
+// keptToTheSendLimits checks that no two messages to one chat went less than half a second
+// apart (the limit, kept in Redis for all replicas, is 1.1 s; without counters shared in Redis,
+// the two messages of one answer go out milliseconds apart), except while the Cluster was
+// failing over, from killed to healed, when messages go unmetered rather than not at all. It
+// returns the closest two.
+func keptToTheSendLimits(t *testing.T, c *county, people []*actor, killed, healed time.Time) time.Duration {
+	t.Helper()
 	closest := time.Hour
-	for _, a := range append(slices.Clone(reporters), cadres...) {
+	for _, a := range people {
 		var last time.Time
 		for _, call := range c.sim.Calls() {
 			switch call.Method {
@@ -270,7 +334,7 @@ func TestTwoReplicasOnARedisClusterThroughAFailover(t *testing.T) {
 				continue
 			}
 			gap := call.At.Sub(last)
-			exempt := !killedAt.IsZero() && call.At.After(killedAt) && last.Before(healedAt.Add(2*time.Second))
+			exempt := call.At.After(killed) && last.Before(healed)
 			if !last.IsZero() && !exempt {
 				closest = min(closest, gap)
 				if gap < 500*time.Millisecond {
@@ -280,41 +344,7 @@ func TestTwoReplicasOnARedisClusterThroughAFailover(t *testing.T) {
 			last = call.At
 		}
 	}
-
-	// With a replica down, the balancer sends every update to the other, which serves them.
-	replicas[0].kill()
-	owner, before := reporters[0], lb.took(reporters[0].u.ID)
-	for range 2 {
-		if _, _, err := owner.step(ctx, owner.send(ctx, "/help"), "您可以使用"); err != nil {
-			t.Fatalf("with one replica down: %v", err)
-		}
-	}
-	if after := lb.took(owner.u.ID); after[0] != before[0] || after[1] != before[1]+2 {
-		t.Errorf("with one replica down, the updates went %v, then %v; want both to the replica up", before, after)
-	}
-
-	var again, restarts, redelivered int
-	for _, a := range append(slices.Clone(reporters), cadres...) {
-		again, restarts, redelivered = again+a.tryAgain, restarts+a.restarts, redelivered+a.redelivered
-	}
-	t.Logf("%d tickets told, %d presses, %d updates delivered again; %d told to try again, %d to start again; "+
-		"updates by replica %v; closest two messages to a chat %s", told, presses, redelivered, again, restarts, total, closest)
-	{
-		// From what they were doing as the master was killed.
-		from, later := 0, 0
-		for i, l := range victim.transcript {
-			if l.at.After(killedAt) {
-				later++
-			} else if strings.HasPrefix(l.text, "→") {
-				from = i
-			}
-		}
-		after := victim.transcript[from:]
-		if later == 0 {
-			t.Errorf("%s did nothing after the failover", victim.u.FirstName)
-		}
-		t.Logf("the chat of %s from the kill on:\n%s", victim.u.FirstName, lines(after))
-	}
+	return closest
 }
 
 // balancer is a load balancer in front of bangban's replicas, as a city runs them. It sends
