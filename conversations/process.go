@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	mathrand "math/rand/v2"
-	"net"
 	"strconv"
 	"sync"
 	"time"
@@ -75,15 +74,16 @@ func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
 	}
 	if err != nil {
 		// The person is told to try again, so the update is withdrawn for good: should Redis
-		// have run the offer after all, or should the update be delivered again, it is not
-		// applied. Only an offer that never left (Redis refused the connection) needs nothing.
-		if !notSent(err) {
-			go e.withdraw(h.k, h.token, in.UpdateID)
-		}
+		// have run the offer after all, should an earlier delivery of the update have left it
+		// in the chat's inbox (this is a redelivery, the first process lost Redis), or should
+		// it be delivered again, it is not applied. Even an offer that never left (Redis
+		// refused the connection) may be such a redelivery.
+		go e.withdraw(h.k, h.token, in.UpdateID)
 		_, _ = deliver(ctx, e.tryAgain(in))
 		return fmt.Errorf("take update %d of chat %d: %w", in.UpdateID, in.ChatID, err)
 	}
 	backoff := newBackoff()
+	held := false // this process holds the chat
 	for {
 		switch s.kind {
 		case "dup", "done":
@@ -100,6 +100,7 @@ func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
 		case "queued", "busy", "lost":
 			// Another process holds the chat, or is sending this update's outputs; or this one
 			// lost its lease. Offer the update again until it is applied or the chat is free.
+			held = false
 			if s.kind == "lost" {
 				// A new token, so that a commit of the lost hold that Redis runs late is
 				// refused rather than taken for one of the new hold.
@@ -111,6 +112,7 @@ func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
 			s, err = e.begin(ctx, h.k, h.tok(), in, payload, time.Time{})
 		case "wait", "go":
 			backoff = newBackoff()
+			held = true
 			s, err = h.drain(ctx, s)
 		default:
 			return fmt.Errorf("chat %d: unexpected script reply %q", in.ChatID, s.kind)
@@ -120,7 +122,13 @@ func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
 			if werr := backoff.wait(ctx); werr != nil {
 				return h.unfinished(in, err)
 			}
-			s, err = e.begin(ctx, h.k, h.tok(), in, payload, time.Time{})
+			if held {
+				// Holding the chat, this process goes on from where it was once Redis answers,
+				// rather than offering the update again and waiting out its own lease.
+				s, err = e.next(ctx, h.k, h.tok())
+			} else {
+				s, err = e.begin(ctx, h.k, h.tok(), in, payload, time.Time{})
+			}
 		}
 	}
 }
@@ -228,16 +236,10 @@ func (e *Engine) settled(ctx context.Context, chat, score int64) {
 	}
 }
 
-// notSent tells errors that show a round trip never reached Redis (it refused the
-// connection), after which there is nothing to withdraw.
-func notSent(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
-}
-
-// withdraw gives up an update whose first round trip failed without an answer: the person was
-// told to try again, so if Redis ran it after all, it is taken back. It keeps trying while
-// Redis is away, for as long as a stalled Redis could still run the round trip.
+// withdraw gives up an update whose first round trip failed: the person was told to try
+// again, so if Redis ran it after all, or an earlier delivery of it left it waiting, it is
+// taken back. It keeps trying while Redis is away, for as long as a stalled Redis could still
+// run the round trip.
 func (e *Engine) withdraw(k chatKeys, token string, id int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -422,9 +424,21 @@ func (h *holding) send(ctx context.Context, id int64, outs []Output) {
 		}
 		h.e.log.ErrorContext(ctx, "outputs not delivered; kept for a redelivery", "update_id", id, "sent", n, "of", len(outs), "error", err)
 	}
-	if derr := h.e.delivered(ctx, h.k, h.tok(), itoa(id), left); derr != nil {
-		// A redelivery may send them again: better twice than never.
-		h.e.log.WarnContext(ctx, "outputs sent but not confirmed", "update_id", id, "error", derr)
+	// Outputs not confirmed sent are sent again by a redelivery, or the sweep, once the claim
+	// on them runs out: the confirmation is tried again while Redis is away (a failover takes
+	// seconds), like the commit, for as long as the update may take. Only then may they be
+	// sent twice: better twice than never.
+	backoff := newBackoff()
+	for {
+		derr := h.e.delivered(ctx, h.k, h.tok(), itoa(id), left)
+		if derr == nil {
+			return
+		}
+		if backoff.wait(ctx) != nil {
+			h.e.log.WarnContext(ctx, "outputs sent but not confirmed; a redelivery may send them again", "update_id", id, "error", derr)
+			return
+		}
+		h.e.log.WarnContext(ctx, "outputs sent but not confirmed, trying again", "update_id", id, "error", derr)
 	}
 }
 

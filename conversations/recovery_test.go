@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -409,5 +411,211 @@ func TestASlowSendKeepsItsClaim(t *testing.T) {
 	}
 	if len(again.outs) != 0 || sent.Load() != 1 {
 		t.Fatalf("the answer was sent by the slow process %d times and by the redelivery %+v; want once in all", sent.Load(), again.outs)
+	}
+}
+
+// Redis goes away right after an update's answer was sent, before the answer is confirmed
+// sent (a master failing over, say): the confirmation is made once Redis is back, and neither
+// the sweep nor a redelivery sends the answer a second time once its claim has run out.
+func TestAnAnswerSentAsRedisGoesAwayIsNotSentAgain(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	proxy := redistest.NewProxy(t)
+	via := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = via.Close() })
+	var logs syncLog
+	e := v.engine(t, conversations.Options{Redis: via, LockTTL: 400 * time.Millisecond, CallTimeout: 300 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	p := v.person(t, e, 13010)
+	p.send("/trip")
+	p.press("Beta")
+
+	in := text(p, "the bridge on route 3 is cracked")
+	var sent collect
+	done := make(chan error, 1)
+	go func() {
+		done <- e.Process(context.Background(), in, func(ctx context.Context, o []conversations.Output) (int, error) {
+			n, err := sent.deliver(ctx, o)
+			proxy.Stop() // gone before the answer is confirmed sent
+			return n, err
+		})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "outputs sent but not confirmed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the confirmation never failed:\n%s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	proxy.Start(t)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := sent.texts(); len(got) != 1 || !strings.HasPrefix(got[0], "test.where") {
+		t.Fatalf("sent %q; want the next step's prompt", got)
+	}
+
+	// Once the claim on the answer has run out, nothing sends it again.
+	time.Sleep(500 * time.Millisecond)
+	var again collect
+	if _, err := e.Resume(context.Background(), 0, again.deliver); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Process(context.Background(), in, again.deliver); err != nil {
+		t.Fatal(err)
+	}
+	if len(again.outs) != 0 {
+		t.Fatalf("the answer was sent again: %+v", again.outs)
+	}
+}
+
+// syncLog keeps what a logger writes, for reading while it writes.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// A process took an update and lost Redis before applying it; the update, delivered again
+// (its webhook request failed), finds Redis refusing connections, and the person is told to
+// try again. The update is withdrawn from the chat's inbox, where the first delivery left it:
+// it is not applied when Redis is back.
+func TestARedeliveryToldToTryAgainIsNotAppliedLater(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	j := &journal{}
+	client := func(p *redistest.Proxy) redis.UniversalClient {
+		c := redis.NewClient(&redis.Options{Addr: p.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	firstWay, secondWay := redistest.NewProxy(t), redistest.NewProxy(t)
+	opts := conversations.Options{LockTTL: 500 * time.Millisecond, CallTimeout: 300 * time.Millisecond}
+	withRedis := func(r redis.UniversalClient) conversations.Options { o := opts; o.Redis = r; return o }
+	first := journalEngine(t, v, j, withRedis(client(firstWay)))
+	// The second finds the connection refused at once, within its time for a call.
+	slow := withRedis(client(secondWay))
+	slow.CallTimeout = 2 * time.Second
+	second := journalEngine(t, v, j, slow)
+	alive := journalEngine(t, v, j, opts)
+	p := v.person(t, alive, 13011)
+	p.send("/journal")
+
+	held, release := make(chan struct{}), make(chan struct{})
+	var once atomic.Bool
+	j.setHook(func(string) {
+		if once.CompareAndSwap(false, true) {
+			close(held)
+			<-release
+		}
+	})
+	in := text(p, "told to try again")
+	firstDone := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		firstDone <- first.Process(ctx, in, func(context.Context, []conversations.Output) (int, error) { return 0, nil })
+	}()
+	<-held
+	firstWay.Stop()
+	secondWay.Stop()
+
+	var told collect
+	if err := second.Process(context.Background(), in, told.deliver); err == nil {
+		t.Fatal("the update was taken with Redis refusing connections")
+	}
+	if got := told.texts(); len(got) != 1 || !strings.Contains(got[0], "try again") {
+		t.Fatalf("told %q; want to try again", got)
+	}
+	secondWay.Start(t)
+	close(release)
+	if err := <-firstDone; !errors.Is(err, conversations.ErrUnfinished) {
+		t.Fatalf("the first delivery: %v; want it unfinished", err)
+	}
+
+	// The update is withdrawn once Redis answers; the sweep then finds nothing to apply.
+	inbox := v.prefix + "{1:" + itoa(p.id) + "}:in"
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if ok, _ := v.rdb.HExists(context.Background(), inbox, "x:"+itoa(in.UpdateID)).Result(); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the update told to try again was not withdrawn")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(600 * time.Millisecond) // the first process's lease runs out
+	var swept collect
+	if _, err := alive.Resume(context.Background(), 0, swept.deliver); err != nil {
+		t.Fatal(err)
+	}
+	if len(swept.outs) != 0 {
+		t.Fatalf("the sweep sent %+v; want nothing applied", swept.outs)
+	}
+	p.send("after")
+	if log := logOf(t, v.rdb, p.stateKey(v)); slices.Contains(log, "told to try again") {
+		t.Fatalf("journal %q: the update told to try again was applied", log)
+	}
+}
+
+// Redis drops the connection while a process holds a chat (a Cluster master failing over,
+// say): the process keeps its hold and applies the update as soon as Redis answers again,
+// rather than waiting for its own lease to run out.
+func TestAHolderThatLosesRedisForAMomentKeepsTheChat(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	proxy := redistest.NewProxy(t)
+	via := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = via.Close() })
+	const lease = 5 * time.Second
+	var logs syncLog
+	e := v.engine(t, conversations.Options{Redis: via, LockTTL: lease, ReorderWindow: 300 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	p := v.person(t, e, 13012)
+	p.send("/trip")
+	p.press("Beta")
+
+	in := text(p, "the bridge on route 3 is cracked")
+	var sent collect
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- e.Process(context.Background(), in, sent.deliver) }()
+	// Once the chat is held (the update waits out the reorder window), Redis goes away until
+	// the holder has found it gone.
+	lock := v.prefix + "{1:" + itoa(p.id) + "}:lock"
+	for v.rdb.Exists(context.Background(), lock).Val() == 0 {
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the chat was never held")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	proxy.Stop()
+	for !strings.Contains(logs.String(), "chat queue unavailable") {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("the holder never found Redis gone:\n%s", logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	proxy.Start(t)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > lease/2 {
+		t.Fatalf("the update took %s; want it applied once Redis answered, not after the lease of %s", took.Round(time.Millisecond), lease)
+	}
+	if got := sent.texts(); len(got) != 1 || !strings.HasPrefix(got[0], "test.where") {
+		t.Fatalf("sent %q; want the next step's prompt", got)
 	}
 }

@@ -222,6 +222,7 @@ func (s *Server) enqueueLocked(upd Update, again bool) Update {
 	code := s.post(url, upd, secret)
 	s.mu.Lock()
 	s.lastWebhook = code
+	s.statuses[upd.UpdateID] = code
 	s.mu.Unlock()
 	return upd
 }
@@ -249,7 +250,7 @@ func (s *Server) deliver(upd Update) int {
 	if polling {
 		return 0
 	}
-	return s.LastWebhookStatus()
+	return s.WebhookStatus(upd)
 }
 
 // PostWebhook POSTs upd to the registered webhook with the given secret header (omitted when

@@ -41,6 +41,7 @@ type Server struct {
 	webhookURL   string
 	webhookSec   string
 	lastWebhook  int
+	statuses     map[int64]int // the status of each update's latest webhook delivery
 	faults       map[string][]fault
 	delays       map[string]time.Duration
 	inFlight     map[string]int // delayed calls not yet answered
@@ -111,7 +112,7 @@ func New(opts ...Option) *Server {
 		botID: 7000000001, botUsername: "bangban_bot",
 		changed: make(chan struct{}), nextMsgID: map[int64]int64{}, messages: map[int64][]*Message{},
 		faults: map[string][]fault{}, delays: map[string]time.Duration{}, inFlight: map[string]int{}, files: map[string]file{}, queries: map[string]bool{}, chatDelays: map[int64]time.Duration{},
-		commands: map[string]string{}, flaky: map[string]flakiness{}, blocked: map[int64]bool{}, chats: map[int64]Chat{}, rng: rand.New(rand.NewPCG(1, 2)),
+		commands: map[string]string{}, statuses: map[int64]int{}, flaky: map[string]flakiness{}, blocked: map[int64]bool{}, chats: map[int64]Chat{}, rng: rand.New(rand.NewPCG(1, 2)),
 		client: &http.Client{Timeout: 60 * time.Second},
 	}
 	for _, o := range opts {
@@ -283,6 +284,22 @@ func (s *Server) Calls() []Call {
 	return out
 }
 
+// CallsFrom returns the calls after the first n, in order: a test that follows the calls as
+// they come keeps how many it has read and copies only what is new.
+func (s *Server) CallsFrom(n int) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n >= len(s.calls) {
+		return nil
+	}
+	out := make([]Call, len(s.calls)-n)
+	for i, c := range s.calls[n:] {
+		c.Params = maps.Clone(c.Params)
+		out[i] = c
+	}
+	return out
+}
+
 // CallsTo returns the calls of one method.
 func (s *Server) CallsTo(method string) []Call {
 	var out []Call
@@ -377,6 +394,16 @@ func (s *Server) LastWebhookStatus() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lastWebhook
+}
+
+// WebhookStatus is the HTTP status of the latest webhook delivery of upd (0 before any, or
+// when the bot gave no answer). Where several people act at once, it tells what became of
+// each one's update, as LastWebhookStatus cannot: Telegram delivers again an update whose
+// delivery did not get a 2xx.
+func (s *Server) WebhookStatus(upd Update) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.statuses[upd.UpdateID]
 }
 
 // Commands returns the command menu set for a language code ("" for the default), as JSON.

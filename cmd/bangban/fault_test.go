@@ -14,7 +14,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/conversations/redistest"
@@ -94,22 +93,27 @@ func newCounty(t *testing.T, webhook bool, redisURL string, extra ...string) *co
 
 // replica is one `bangban serve` process.
 type replica struct {
-	t   *testing.T
-	cmd *exec.Cmd
-	log *syncBuffer
+	t    *testing.T
+	cmd  *exec.Cmd
+	log  *syncBuffer
+	addr string
 }
 
 // start runs a replica and waits until it takes updates.
-func (c *county) start() *replica {
+func (c *county) start() *replica { return c.startAt(c.addr, "http://"+c.addr+"/hook") }
+
+// startAt runs a replica listening on addr that, in webhook mode, registers hook as its
+// webhook: its own address, or that of a load balancer in front of several replicas.
+func (c *county) startAt(addr, hook string) *replica {
 	c.t.Helper()
 	cmd := exec.Command(c.bin, "serve")
-	r := &replica{t: c.t, cmd: cmd, log: &syncBuffer{}}
+	r := &replica{t: c.t, cmd: cmd, log: &syncBuffer{}, addr: addr}
 	cmd.Stderr = r.log
 	cmd.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN="+faultToken, "TELEGRAM_API_URL="+c.sim.URL(),
-		"DATABASE_URL="+c.dbURL, "REDIS_URL="+c.redis, "BANGBAN_REDIS_PREFIX="+c.prefix, "LISTEN_ADDR="+c.addr,
+		"DATABASE_URL="+c.dbURL, "REDIS_URL="+c.redis, "BANGBAN_REDIS_PREFIX="+c.prefix, "LISTEN_ADDR="+addr,
 		"BANGBAN_INCOMING_BURST=1000", "BANGBAN_INCOMING_PER_SECOND=1000")
 	if c.webhook {
-		cmd.Env = append(cmd.Env, "WEBHOOK_URL=http://"+c.addr+"/hook", "WEBHOOK_SECRET=fault-secret")
+		cmd.Env = append(cmd.Env, "WEBHOOK_URL="+hook, "WEBHOOK_SECRET=fault-secret")
 	}
 	cmd.Env = append(cmd.Env, c.extra...)
 	if err := cmd.Start(); err != nil {
@@ -198,13 +202,13 @@ func (c *county) toConfirm(r *replica, desc string) {
 
 // settled waits until nothing is left half done: no chat pending in Redis, no notification
 // unsent.
-func (c *county) settled(r *replica) {
+func (c *county) settled(out fmt.Stringer) {
 	c.t.Helper()
-	opts, err := redis.ParseURL(c.redis)
+	opts, err := redisOptions(c.redis) // one server or a Cluster, as bangban reads it
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	rdb := redis.NewClient(opts)
+	rdb := newRedis(opts)
 	defer rdb.Close()
 	bot := strings.SplitN(faultToken, ":", 2)[0]
 	waitFor(c.t, "every update and notification to be seen through", func() bool {
@@ -218,7 +222,7 @@ func (c *county) settled(r *replica) {
 			c.t.Fatal(err)
 		}
 		return pending == 0 && jobs == 0
-	}, r.log)
+	}, out)
 }
 
 func (c *county) cases() int {
@@ -237,7 +241,7 @@ func (c *county) exactlyOnce(r *replica) {
 	m := c.waitText(c.owner, "已受理，编号", r)
 	no := ticketRe.FindString(m.Text)
 	c.waitText(c.cadre, no, r)
-	c.settled(r)
+	c.settled(r.log)
 	if n := c.cases(); n != 1 {
 		c.t.Fatalf("%d cases; want the report filed once", n)
 	}
@@ -416,7 +420,7 @@ func TestKilledWhileANotificationIsSent(t *testing.T) {
 	r = c.start()
 	no := ticketRe.FindString(m.Text)
 	c.waitText(c.cadre, no, r)
-	c.settled(r)
+	c.settled(r.log)
 	if n := c.count(c.cadre, no); n != 1 {
 		t.Fatalf("the cadre was told %d times; want once", n)
 	}

@@ -27,7 +27,6 @@ import (
 	_ "time/tzdata" // the container image has no zoneinfo; BANGBAN_TIMEZONE must still resolve
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/bot/poster"
@@ -155,7 +154,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("REDIS_URL: %w", err)
 	}
-	rdb := redis.NewUniversalClient(ropts)
+	rdb := newRedis(ropts)
 	defer rdb.Close()
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

@@ -2,7 +2,9 @@
 // prefix whose keys are deleted when the test ends, so test packages run in parallel on one
 // server without seeing each other's keys.
 //
-// The server is the one at BANGBAN_TEST_REDIS_URL (default redis://127.0.0.1:6379/0).
+// The server is the one at BANGBAN_TEST_REDIS_URL (default redis://127.0.0.1:6379/0). Tests
+// that do to Redis what cannot be done to a shared one (pause it, kill it, fail a master over)
+// start their own: one server with StartServer, a Cluster with StartCluster.
 package redistest
 
 import (

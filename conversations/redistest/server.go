@@ -20,6 +20,7 @@ import (
 type Server struct {
 	Addr string
 	cmd  *exec.Cmd
+	log  string
 }
 
 // StartServer starts a redis-server with extra configuration arguments ("--cluster-enabled",
@@ -31,7 +32,12 @@ func StartServer(tb testing.TB, args ...string) *Server {
 	if err != nil {
 		tb.Skip("redis-server is not installed: this test runs a Redis of its own")
 	}
-	port := FreePort(tb)
+	return startServer(tb, bin, FreePort(tb), args...)
+}
+
+// startServer starts redis-server on port and waits until it answers.
+func startServer(tb testing.TB, bin string, port int, args ...string) *Server {
+	tb.Helper()
 	dir := tb.TempDir()
 	all := append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--dir", dir, "--logfile", filepath.Join(dir, "redis.log")}, args...)
@@ -39,7 +45,7 @@ func StartServer(tb testing.TB, args ...string) *Server {
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("redistest: start redis-server: %v", err)
 	}
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd}
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd, log: filepath.Join(dir, "redis.log")}
 	tb.Cleanup(s.Kill)
 	c := redis.NewClient(&redis.Options{Addr: s.Addr})
 	defer c.Close()
@@ -52,7 +58,7 @@ func StartServer(tb testing.TB, args ...string) *Server {
 			return s
 		}
 		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
+			log, _ := os.ReadFile(s.log)
 			tb.Fatalf("redistest: redis-server on %s did not answer: %v\n%s", s.Addr, err, log)
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -81,7 +87,16 @@ func (s *Server) signal(tb testing.TB, sig syscall.Signal) {
 	}
 }
 
-// Kill ends the server at once.
+// Log is what the server has written to its log file.
+func (s *Server) Log() string {
+	b, _ := os.ReadFile(s.log)
+	return string(b)
+}
+
+// Alive says whether the server has not been killed.
+func (s *Server) Alive() bool { return s.cmd.ProcessState == nil }
+
+// Kill ends the server at once (SIGKILL), as a crash would: nothing is saved or handed over.
 func (s *Server) Kill() {
 	if s.cmd.ProcessState != nil {
 		return
