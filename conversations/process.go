@@ -243,7 +243,8 @@ func (e *Engine) settled(ctx context.Context, chat, score int64) {
 func (e *Engine) withdraw(k chatKeys, token string, id int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	b := newBackoff()
+	// Not in anyone's way: during a long outage many of these wait, so they try seldom.
+	b := &backoff{d: 100 * time.Millisecond, most: 5 * time.Second}
 	for {
 		res, err := e.giveUp(ctx, k, token, id)
 		if err == nil {
@@ -454,14 +455,14 @@ func (e *Engine) lookupLang(ctx context.Context, userID int64) string {
 	return lang
 }
 
-// backoff spaces the attempts of a retry: from 20 ms, doubling, up to half a second.
-type backoff struct{ d time.Duration }
+// backoff spaces the attempts of a retry: from 20 ms, doubling, up to half a second (or most).
+type backoff struct{ d, most time.Duration }
 
-func newBackoff() *backoff { return &backoff{d: 20 * time.Millisecond} }
+func newBackoff() *backoff { return &backoff{d: 20 * time.Millisecond, most: 500 * time.Millisecond} }
 
 func (b *backoff) wait(ctx context.Context) error {
 	err := sleep(ctx, b.d)
-	b.d = min(b.d*2, 500*time.Millisecond)
+	b.d = min(b.d*2, b.most)
 	return err
 }
 
