@@ -187,7 +187,9 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		return nil, fmt.Errorf("check the token with getMe at %s: %w", opts.APIURL, err)
 	}
 	b.incoming = newIncomingLimiter(opts.Redis, opts.KeyPrefix, tokenBotID(opts.Token), opts.Incoming)
-	b.sender = &Sender{tg: send, lim: newLimiter(opts.Redis, opts.KeyPrefix, tokenBotID(opts.Token), opts.SendLimits), log: b.log}
+	lim := newLimiter(opts.Redis, opts.KeyPrefix, tokenBotID(opts.Token), opts.SendLimits)
+	lim.waited = b.metrics.sendWaited
+	b.sender = &Sender{tg: send, lim: lim, log: b.log}
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &notificationWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), retryBase: opts.RetryBase}); err != nil {
@@ -238,7 +240,10 @@ func (b *Bot) Metrics() *Metrics { return b.metrics }
 // finishes those in flight and the notifications being sent, and returns nil.
 func (b *Bot) Run(ctx context.Context) error {
 	polling := b.opts.WebhookURL == ""
-	lanes := newDispatcher(b.opts.ChatBacklog, b.opts.Backlog, func(upd *models.Update) error { return b.handle(upd, polling) })
+	lanes := newDispatcher(b.opts.ChatBacklog, b.opts.Backlog, func(upd *models.Update, queued time.Time) error {
+		b.metrics.waiting.Observe(time.Since(queued).Seconds())
+		return b.handle(upd, polling)
+	})
 	lanes.refused = func(upd *models.Update, err error) {
 		b.metrics.dropped.WithLabelValues("backlog").Inc()
 		b.log.Warn("update dropped", "update_id", upd.ID, "chat", chatOf(upd), "error", err)
@@ -469,7 +474,15 @@ var pollingRetries = []time.Duration{time.Second, 3 * time.Second, 10 * time.Sec
 // stops the delivery, for the rest to be sent again.
 func (b *Bot) deliver(ctx context.Context, outs []conversations.Output) (int, error) {
 	for i, out := range outs {
-		if err := b.sender.Send(ctx, out); err != nil {
+		err := b.sender.Send(ctx, out)
+		if err != nil && out.EditMessageID != 0 && out.Text != "" && errors.Is(err, tgbot.ErrorBadRequest) &&
+			!strings.Contains(err.Error(), "message is not modified") {
+			// The prompt to turn into the next is gone or too old to edit: the next comes as
+			// a new message. (The press was answered already.)
+			out.EditMessageID, out.CallbackID = 0, ""
+			err = b.sender.Send(ctx, out)
+		}
+		if err != nil {
 			if refusedForGood(err) {
 				b.log.Warn("reply refused by telegram, skipped", "chat", out.ChatID, "error", err)
 				continue

@@ -3,6 +3,7 @@ package bot
 import (
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/go-telegram/bot/models"
 )
@@ -11,7 +12,7 @@ import (
 // the order received, while different chats proceed in parallel: a slow or flooding chat
 // delays only itself. A chat's goroutine ends when its queue is empty.
 type dispatcher struct {
-	handle func(*models.Update) error
+	handle func(upd *models.Update, queued time.Time) error
 	// perChat bounds the updates one chat may have waiting; more are refused at once.
 	perChat int
 	// slots bounds the updates waiting in all, holding back the poller (or the webhook
@@ -28,6 +29,7 @@ type dispatcher struct {
 
 type dispatched struct {
 	upd  *models.Update
+	at   time.Time // when it was queued
 	done chan error
 }
 
@@ -37,7 +39,7 @@ var errChatBusy = errors.New("too many updates of this chat waiting")
 // errStopping refuses an update that arrives after the stop.
 var errStopping = errors.New("stopping")
 
-func newDispatcher(perChat, total int, handle func(*models.Update) error) *dispatcher {
+func newDispatcher(perChat, total int, handle func(upd *models.Update, queued time.Time) error) *dispatcher {
 	return &dispatcher{handle: handle, perChat: perChat, slots: make(chan struct{}, total), chats: map[int64][]dispatched{}}
 }
 
@@ -63,7 +65,7 @@ func (d *dispatcher) submit(upd *models.Update) <-chan error {
 		return done
 	}
 	q, running := d.chats[chat]
-	d.chats[chat] = append(q, dispatched{upd: upd, done: done})
+	d.chats[chat] = append(q, dispatched{upd: upd, at: time.Now(), done: done})
 	if !running {
 		d.wg.Add(1)
 		go d.run(chat)
@@ -79,7 +81,7 @@ func (d *dispatcher) run(chat int64) {
 		d.mu.Lock()
 		j := d.chats[chat][0]
 		d.mu.Unlock()
-		j.done <- d.handle(j.upd)
+		j.done <- d.handle(j.upd, j.at)
 		<-d.slots
 		d.mu.Lock()
 		q := d.chats[chat][1:]

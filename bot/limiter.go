@@ -6,21 +6,24 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 )
 
 // SendLimits are Telegram's limits on what a bot sends (about 30 messages a second in all, one
-// a second to a chat, 20 a minute to a group), kept a little under, across every replica.
-// The zero value of each field takes its default.
+// a second to a chat over time with short bursts tolerated, 20 a minute to a group), kept a
+// little under, across every replica. The zero value of each field takes its default.
 type SendLimits struct {
 	// PerSecond is every message the bot sends, replies and notifications. Default 28.
 	PerSecond int
 	// BulkPerSecond is what notifications and reminders may use of it, so that replies to a
 	// person's own action are never stuck behind a burst. Default 22.
 	BulkPerSecond int
-	// ChatGap is the least time between two messages to one private chat. Default 1.1 s.
+	// ChatGap is the time between two messages to one private chat, over time. Default 1.1 s.
 	ChatGap time.Duration
+	// ChatBurst is how many replies to a person's own action may go to their chat at once,
+	// ahead of the gap: the answer they are looking at. Notifications keep the gap strictly,
+	// and wait until a burst is paid back. Default 4.
+	ChatBurst int
 	// GroupPerMinute is the most messages a minute to one group. Default 19.
 	GroupPerMinute int
 }
@@ -35,71 +38,103 @@ func (l SendLimits) withDefaults() SendLimits {
 	if l.ChatGap <= 0 {
 		l.ChatGap = 1100 * time.Millisecond
 	}
+	if l.ChatBurst <= 0 {
+		l.ChatBurst = 4
+	}
 	if l.GroupPerMinute <= 0 {
 		l.GroupPerMinute = 19
 	}
 	return l
 }
 
-// limiter keeps SendLimits with GCRA counters in Redis (go-redis/redis_rate), shared by
-// every replica of the bot. Each counter allows one message at a time, evenly spaced.
+// takeScript keeps several GCRA counters at once: a message goes only when every counter it
+// falls under allows it, and then it is counted in all of them. Each counter holds its
+// theoretical arrival time in microseconds of Redis' clock; ARGV gives, for each key, its
+// emission interval and how far ahead of it a burst may run, in microseconds. It returns 0
+// when the message may go, else how many microseconds it must wait. The keys share one hash
+// tag, so that on a Cluster they live on one slot.
+var takeScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local wait = 0
+local tats = {}
+for i, key in ipairs(KEYS) do
+  local interval = tonumber(ARGV[2 * i - 1])
+  local tolerance = tonumber(ARGV[2 * i])
+  local tat = tonumber(redis.call('GET', key) or '0')
+  if tat < now then tat = now end
+  local at = tat - tolerance
+  if at > now and at - now > wait then wait = at - now end
+  tats[i] = tat + interval
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, string.format('%.0f', tats[i]), 'PX', math.floor((tats[i] - now) / 1000) + 1000)
+end
+return 0
+`)
+
+// limiter keeps SendLimits with GCRA counters in Redis, shared by every replica of the bot,
+// taking all of a message's counters in one round trip.
 type limiter struct {
-	rl     *redis_rate.Limiter
+	rdb    redis.UniversalClient
 	prefix string
 	lim    SendLimits
+	// waited, when set, is told how long each message waited for its place.
+	waited func(bulk bool, d time.Duration)
 }
 
 func newLimiter(rdb redis.UniversalClient, prefix string, botID int64, lim SendLimits) *limiter {
-	return &limiter{rl: redis_rate.NewLimiter(rdb), prefix: prefix + "tg:" + strconv.FormatInt(botID, 10) + ":", lim: lim.withDefaults()}
-}
-
-// even is a limit of n per period, one at a time.
-func even(n int, period time.Duration) redis_rate.Limit {
-	return redis_rate.Limit{Rate: n, Burst: 1, Period: period}
+	return &limiter{rdb: rdb, prefix: prefix + "{tg:" + strconv.FormatInt(botID, 10) + "}:", lim: lim.withDefaults()}
 }
 
 // reserve takes a place for one message to chat, waiting while it may wait no longer than
 // patience; it returns how much longer the message would have to wait when that is more
-// (0 when it may go now). Bulk messages also keep within BulkPerSecond.
+// (0 when it may go now). A reply may use the chat's burst; a bulk message (a notification)
+// keeps the chat's gap strictly and also keeps within BulkPerSecond.
 func (l *limiter) reserve(ctx context.Context, chat int64, bulk bool, patience time.Duration) (time.Duration, error) {
-	type counter struct {
-		key string
-		lim redis_rate.Limit
-	}
-	cs := []counter{{"all", even(l.lim.PerSecond, time.Second)}}
+	us := func(d time.Duration) int64 { return d.Microseconds() }
+	keys := []string{l.prefix + "all"}
+	args := []any{us(time.Second) / int64(l.lim.PerSecond), 0}
 	if bulk {
-		cs = append(cs, counter{"bulk", even(l.lim.BulkPerSecond, time.Second)})
+		keys = append(keys, l.prefix+"bulk")
+		args = append(args, us(time.Second)/int64(l.lim.BulkPerSecond), 0)
 	}
 	if chat < 0 {
-		cs = append(cs, counter{"group:" + strconv.FormatInt(chat, 10), even(l.lim.GroupPerMinute, time.Minute)})
+		keys = append(keys, l.prefix+"group:"+strconv.FormatInt(chat, 10))
+		args = append(args, us(time.Minute)/int64(l.lim.GroupPerMinute), 0)
 	} else {
-		cs = append(cs, counter{"chat:" + strconv.FormatInt(chat, 10), redis_rate.Limit{Rate: 1, Burst: 1, Period: l.lim.ChatGap}})
+		burst := int64(0)
+		if !bulk {
+			burst = int64(l.lim.ChatBurst-1) * us(l.lim.ChatGap)
+		}
+		keys = append(keys, l.prefix+"chat:"+strconv.FormatInt(chat, 10))
+		args = append(args, us(l.lim.ChatGap), burst)
 	}
-	// The shared counters first, the chat's last, right before the message goes: its gap is
-	// what Telegram checks most strictly. A chat that must wait longer than patience returns
-	// the wait, for a notification to be put off rather than hold a worker.
-	for i, c := range cs {
-		for {
-			// Each round trip is bounded on its own: a stalled Redis must not hold a reply
-			// for the whole of its patience.
-			actx, cancel := context.WithTimeout(ctx, limitCallTimeout)
-			res, err := l.rl.Allow(actx, l.prefix+c.key, c.lim)
-			cancel()
-			if err != nil {
-				return 0, fmt.Errorf("send limit: %w", err)
+	start := time.Now()
+	for {
+		// Each round trip is bounded on its own: a stalled Redis must not hold a reply for the
+		// whole of its patience.
+		actx, cancel := context.WithTimeout(ctx, limitCallTimeout)
+		wait, err := takeScript.Run(actx, l.rdb, keys, args...).Int64()
+		cancel()
+		if err != nil {
+			return 0, fmt.Errorf("send limit: %w", err)
+		}
+		d := time.Duration(wait) * time.Microsecond
+		if d == 0 {
+			if l.waited != nil {
+				l.waited(bulk, time.Since(start))
 			}
-			if res.Allowed > 0 {
-				break
-			}
-			if i == len(cs)-1 && res.RetryAfter > patience {
-				return res.RetryAfter, nil
-			}
-			if err := sleep(ctx, res.RetryAfter); err != nil {
-				return 0, err
-			}
+			return 0, nil
+		}
+		if time.Since(start)+d > patience {
+			return d, nil
+		}
+		if err := sleep(ctx, d); err != nil {
+			return 0, err
 		}
 	}
-	return 0, nil
 }
 
 // limitCallTimeout bounds one round trip to the shared send counters.

@@ -17,6 +17,8 @@ type Metrics struct {
 	updates     *prometheus.CounterVec
 	dropped     *prometheus.CounterVec
 	handling    prometheus.Histogram
+	waiting     prometheus.Histogram
+	sendWait    *prometheus.HistogramVec
 	apiCalls    *prometheus.CounterVec
 	apiErrors   *prometheus.CounterVec
 	apiDuration *prometheus.HistogramVec
@@ -36,9 +38,19 @@ func NewMetrics() *Metrics {
 		}, []string{"reason"}),
 		handling: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "bangban_update_handling_seconds",
-			Help:    "Time from taking an update to having sent its replies.",
+			Help:    "Time from beginning to handle an update to having sent its replies (its queueing is bangban_update_wait_seconds).",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
 		}),
+		waiting: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "bangban_update_wait_seconds",
+			Help:    "Time from taking an update to beginning to handle it: how long it queued behind its chat's earlier updates and for room in this process.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
+		}),
+		sendWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "bangban_send_wait_seconds",
+			Help:    "Time a message waited for its place under Telegram's limits, by kind: reply (to a person's own action) or notification.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
+		}, []string{"kind"}),
 		apiCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bangban_botapi_calls_total",
 			Help: "Bot API calls made, by method.",
@@ -53,7 +65,7 @@ func NewMetrics() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
 		}, []string{"method"}),
 	}
-	m.Registry.MustRegister(m.updates, m.dropped, m.handling, m.apiCalls, m.apiErrors, m.apiDuration,
+	m.Registry.MustRegister(m.updates, m.dropped, m.handling, m.waiting, m.sendWait, m.apiCalls, m.apiErrors, m.apiDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -86,4 +98,13 @@ func (m *Metrics) waitingFunc(f func() int) {
 		Name: "bangban_updates_waiting",
 		Help: "Updates taken by this process and not yet handled (queued or in hand).",
 	}, func() float64 { return float64(f()) }))
+}
+
+// sendWaited records how long a message waited for its place under the send limits.
+func (m *Metrics) sendWaited(bulk bool, d time.Duration) {
+	kind := "reply"
+	if bulk {
+		kind = "notification"
+	}
+	m.sendWait.WithLabelValues(kind).Observe(d.Seconds())
 }

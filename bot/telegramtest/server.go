@@ -62,8 +62,9 @@ type limits struct {
 	perSecond      int
 	chatGap        time.Duration
 	groupPerMinute int
+	chatBurst      int                   // messages a private chat may take at once
 	recent         []time.Time           // every message in the last second
-	lastToChat     map[int64]time.Time   // private chats
+	tatToChat      map[int64]time.Time   // private chats: when the next message is due, over time
 	toGroup        map[int64][]time.Time // groups, the last minute
 }
 
@@ -178,6 +179,29 @@ func (s *Server) wait(ctx context.Context, cond func() bool) error {
 	}
 }
 
+// WaitAnswer waits for what answers a press on the bot's message m in m's chat: the first of
+// the messages after the first n of the chat, or m itself edited into another text (the
+// prompt pressed turned into the next one). An edit that only takes m's buttons off is not an
+// answer.
+func (s *Server) WaitAnswer(ctx context.Context, m Message, n int) (Message, error) {
+	var found Message
+	err := s.wait(ctx, func() bool {
+		ms := s.messagesLocked(m.ChatID)
+		if len(ms) > n {
+			found = ms[n]
+			return true
+		}
+		for _, x := range ms {
+			if x.MessageID == m.MessageID && x.Edits > m.Edits && x.Text != m.Text {
+				found = x
+				return true
+			}
+		}
+		return false
+	})
+	return found, err
+}
+
 // FailNext makes the next n calls of method fail with HTTP code: a 429 carries retry_after.
 // Faults queue up: FailNext(m, 1, 429, 1) then FailNext(m, 1, 502, 0) fails the next call with
 // 429 and the one after with 502.
@@ -189,15 +213,21 @@ func (s *Server) FailNext(method string, n int, code int, retryAfter int) {
 	}
 }
 
+// ChatBurst is how many messages in a row a private chat takes before the simulator holds it
+// to one per chatGap: Telegram asks for about one a second to a chat over time and tolerates
+// short bursts.
+const ChatBurst = 5
+
 // EnforceLimits makes the simulator keep Telegram's send limits as Telegram does: a message
-// (sendMessage, sendPhoto, editMessageText) that would make more than perSecond in the last
-// second, come within chatGap of the last one to the same private chat, or make more than
-// groupPerMinute to one group in the last minute is answered 429 with retry_after.
+// (sendMessage, sendPhoto, editMessageText, editMessageReplyMarkup) that would make more than
+// perSecond in the last second, run more than ChatBurst ahead of one per chatGap to the same
+// private chat, or make more than groupPerMinute to one group in the last minute is answered
+// 429 with retry_after.
 func (s *Server) EnforceLimits(perSecond int, chatGap time.Duration, groupPerMinute int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.limits = &limits{perSecond: perSecond, chatGap: chatGap, groupPerMinute: groupPerMinute,
-		lastToChat: map[int64]time.Time{}, toGroup: map[int64][]time.Time{}}
+	s.limits = &limits{perSecond: perSecond, chatGap: chatGap, groupPerMinute: groupPerMinute, chatBurst: ChatBurst,
+		tatToChat: map[int64]time.Time{}, toGroup: map[int64][]time.Time{}}
 }
 
 // Throttled is how many calls were answered 429 for breaking the enforced limits.
@@ -218,7 +248,7 @@ func (s *Server) FailRandomly(method string, fraction float64, code int, retryAf
 // overLimitLocked tells whether a message to chat now breaks the enforced limits, and counts
 // it as sent when it does not.
 func (s *Server) overLimitLocked(method string, params map[string]string, now time.Time) bool {
-	if s.limits == nil || (method != "sendMessage" && method != "sendPhoto" && method != "editMessageText") {
+	if s.limits == nil || (method != "sendMessage" && method != "sendPhoto" && method != "editMessageText" && method != "editMessageReplyMarkup") {
 		return false
 	}
 	l := s.limits
@@ -242,10 +272,16 @@ func (s *Server) overLimitLocked(method string, params map[string]string, now ti
 		}
 		l.toGroup[chat] = append(kept, now)
 	} else {
-		if last, ok := l.lastToChat[chat]; ok && now.Sub(last) < l.chatGap {
+		// GCRA: a message is due one chatGap after the one before, over time; it may come up
+		// to chatBurst-1 gaps early.
+		tat := l.tatToChat[chat]
+		if tat.Before(now) {
+			tat = now
+		}
+		if tat.Sub(now) > time.Duration(l.chatBurst-1)*l.chatGap {
 			return true
 		}
-		l.lastToChat[chat] = now
+		l.tatToChat[chat] = tat.Add(l.chatGap)
 	}
 	l.recent = append(l.recent, now)
 	return false

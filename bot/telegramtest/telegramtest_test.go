@@ -312,30 +312,41 @@ func TestConcurrentUsersGetUniqueUpdateIDs(t *testing.T) {
 	}
 }
 
-// Enforced limits: a second message to a chat within the gap, one over the limit a second in
-// all, or one over the limit a minute to a group is answered 429; others go through.
+// Enforced limits: a chat takes a short burst, then one message a gap; one over the limit a
+// second in all, or one over the limit a minute to a group, is answered 429; others go
+// through.
 func TestEnforcedLimitsAnswer429(t *testing.T) {
 	s := New()
 	defer s.Close()
-	s.EnforceLimits(3, time.Second, 2)
+	s.EnforceLimits(100, time.Second, 2)
 	send := func(chat string) int {
 		code, _ := call(t, s, "sendMessage", map[string]string{"chat_id": chat, "text": "a"})
 		return code
 	}
-	if a, b := send("1"), send("1"); a != 200 || b != 429 {
-		t.Fatalf("two to one chat: %d %d", a, b)
+	for i := range ChatBurst {
+		if code := send("1"); code != 200 {
+			t.Fatalf("message %d of a burst to one chat: %d", i+1, code)
+		}
 	}
-	if a, b, c := send("2"), send("3"), send("4"); a != 200 || b != 200 || c != 429 {
-		t.Fatalf("over three a second: %d %d %d", a, b, c)
+	if code := send("1"); code != 429 {
+		t.Fatalf("one more than the burst to one chat: %d", code)
+	}
+	time.Sleep(time.Second) // one gap: one more may go, and no second
+	if a, b := send("1"), send("1"); a != 200 || b != 429 {
+		t.Fatalf("a gap after a burst: %d %d", a, b)
+	}
+	s.EnforceLimits(3, time.Second, 2)
+	if a, b, c, d := send("2"), send("3"), send("4"), send("5"); a != 200 || b != 200 || c != 200 || d != 429 {
+		t.Fatalf("over three a second: %d %d %d %d", a, b, c, d)
 	}
 	time.Sleep(time.Second)
 	if a, b, c := send("-5"), send("-5"), send("-5"); a != 200 || b != 200 || c != 429 {
 		t.Fatalf("a group: %d %d %d", a, b, c)
 	}
-	if got := s.Throttled(); got != 3 {
-		t.Fatalf("throttled %d, want 3", got)
+	if got := s.Throttled(); got != 4 {
+		t.Fatalf("throttled %d, want 4", got)
 	}
-	if len(s.Messages(1)) != 1 {
+	if len(s.Messages(1)) != ChatBurst+1 {
 		t.Fatalf("a throttled message was delivered")
 	}
 }

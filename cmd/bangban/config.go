@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/store/calendar"
@@ -43,6 +44,8 @@ type Config struct {
 	Calendar *calendar.Calendar
 	// What one person may send (a burst, then a rate a second) before more is dropped.
 	IncomingBurst, IncomingPerSecond int
+	// Telegram's send limits as the bot keeps them.
+	Send bot.SendLimits
 	// How long one send to Telegram, one job, may take, and when a job still running is taken
 	// for lost: each shorter than the next, so that no send is under way when its job is
 	// run again.
@@ -203,6 +206,10 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 	}{
 		{"BANGBAN_INCOMING_BURST", &c.IncomingBurst, 20, 1000},
 		{"BANGBAN_INCOMING_PER_SECOND", &c.IncomingPerSecond, 3, 1000},
+		{"BANGBAN_SEND_PER_SECOND", &c.Send.PerSecond, 28, 1000},
+		{"BANGBAN_SEND_NOTIFY_PER_SECOND", &c.Send.BulkPerSecond, 22, 1000},
+		{"BANGBAN_CHAT_BURST", &c.Send.ChatBurst, 4, 20},
+		{"BANGBAN_GROUP_PER_MINUTE", &c.Send.GroupPerMinute, 19, 1000},
 	} {
 		v := env(l.name, strconv.Itoa(l.def))
 		n, err := strconv.Atoi(v)
@@ -216,6 +223,7 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 		into *time.Duration
 		def  string
 	}{
+		{"BANGBAN_CHAT_GAP", &c.Send.ChatGap, "1.1s"},
 		{"BANGBAN_SEND_TIMEOUT", &c.SendTimeout, "15s"},
 		{"BANGBAN_JOB_TIMEOUT", &c.JobTimeout, "45s"},
 		{"BANGBAN_JOB_RESCUE_AFTER", &c.RescueAfter, "90s"},
@@ -226,6 +234,9 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 			return bad(d.name, "%q is not a duration from 100ms to 1h (such as 45s)", v)
 		}
 		*d.into = n
+	}
+	if c.Send.BulkPerSecond > c.Send.PerSecond {
+		return bad("BANGBAN_SEND_NOTIFY_PER_SECOND", "%d is more than BANGBAN_SEND_PER_SECOND (%d): notifications are a share of it", c.Send.BulkPerSecond, c.Send.PerSecond)
 	}
 	if c.SendTimeout >= c.JobTimeout {
 		return bad("BANGBAN_JOB_TIMEOUT", "%s must be longer than BANGBAN_SEND_TIMEOUT (%s)", c.JobTimeout, c.SendTimeout)

@@ -53,6 +53,11 @@ func TestBadConfigGivesOneLineNamingTheVariable(t *testing.T) {
 		{"BANGBAN_INCOMING_BURST", "0", nil, "from 1 to 1000"},
 		{"BANGBAN_INCOMING_PER_SECOND", "fast", nil, "from 1 to 1000"},
 		{"BANGBAN_SEND_TIMEOUT", "15", nil, "not a duration"},
+		{"BANGBAN_SEND_PER_SECOND", "0", nil, "from 1 to 1000"},
+		{"BANGBAN_SEND_NOTIFY_PER_SECOND", "40", nil, "more than BANGBAN_SEND_PER_SECOND"},
+		{"BANGBAN_CHAT_BURST", "50", nil, "from 1 to 20"},
+		{"BANGBAN_CHAT_GAP", "1 s", nil, "not a duration"},
+		{"BANGBAN_GROUP_PER_MINUTE", "x", nil, "from 1 to 1000"},
 		{"BANGBAN_JOB_TIMEOUT", "10s", nil, "longer than BANGBAN_SEND_TIMEOUT"},
 		{"BANGBAN_JOB_RESCUE_AFTER", "30s", nil, "longer than BANGBAN_JOB_TIMEOUT"},
 	} {

@@ -180,7 +180,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	b, err := bot.New(ctx, bot.Options{Token: cfg.Token, APIURL: cfg.APIURL, WebhookURL: cfg.WebhookURL,
 		WebhookSecret: cfg.WebhookSecret, ListenAddr: cfg.ListenAddr, Store: st, Redis: rdb, Engine: engine,
 		Logger: log, KeyPrefix: cfg.RedisPrefix, Incoming: bot.IncomingLimit{Burst: cfg.IncomingBurst, PerSecond: cfg.IncomingPerSecond},
-		SendTimeout: cfg.SendTimeout, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.RescueAfter})
+		SendTimeout: cfg.SendTimeout, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.RescueAfter, SendLimits: cfg.Send})
 	if err != nil {
 		return err
 	}
