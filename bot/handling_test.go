@@ -17,6 +17,14 @@ func (h *harness) tap(t *testing.T, u telegramtest.User, m telegramtest.Message,
 	t.Helper()
 	n := len(h.sim.Messages(u.ID))
 	h.sim.PressButton(u, m, button(t, m, label))
+	if k == 1 {
+		// The answer may be a new message, or the pressed prompt turned into the next one.
+		got, err := h.sim.WaitAnswer(waitCtx(t), m, n)
+		if err != nil {
+			t.Fatalf("pressing %q in chat %d: no answer: %v; the chat has %q", label, u.ID, err, texts(h.sim.Messages(u.ID)))
+		}
+		return []telegramtest.Message{got}
+	}
 	return h.next(t, u, n, k)
 }
 

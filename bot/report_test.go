@@ -26,13 +26,18 @@ func (h *harness) sayK(t *testing.T, u telegramtest.User, text string, k int) []
 }
 
 // press presses the button labelled label on the latest message that has buttons, and
-// returns the next message. It returns the update, for redelivery.
+// returns what answers it: the next message, or the pressed prompt turned into the next one.
+// It returns the update, for redelivery.
 func (h *harness) press(t *testing.T, u telegramtest.User, label string) (telegramtest.Message, telegramtest.Update) {
 	t.Helper()
 	n := len(h.sim.Messages(u.ID))
 	m := h.lastWithButtons(t, u)
 	upd := h.sim.PressButton(u, m, button(t, m, label))
-	return h.next(t, u, n, 1)[0], upd
+	got, err := h.sim.WaitAnswer(waitCtx(t), m, n)
+	if err != nil {
+		t.Fatalf("pressing %q in chat %d: no answer: %v; the chat has %q", label, u.ID, err, texts(h.sim.Messages(u.ID)))
+	}
+	return got, upd
 }
 
 func (h *harness) send(t *testing.T, u telegramtest.User, play func() telegramtest.Update, k int) []telegramtest.Message {

@@ -24,6 +24,11 @@ type run struct {
 	untouched bool
 	// chosen is a language chosen now with /lang, to store.
 	chosen string
+	// pressed is, plus one, the index in outs of the edit that takes the buttons off the
+	// prompt just pressed, which the next prompt may replace instead; keepPressed is set when
+	// that prompt must stay as it reads (a confirm summary).
+	pressed     int
+	keepPressed bool
 }
 
 // apply computes the outputs of one input and the change to the session. It does no Redis
@@ -360,7 +365,7 @@ func (r *run) fail(err error) {
 func (r *run) cancel() {
 	r.st = nil
 	r.marker, r.markerMode = "", "del"
-	r.say(MsgDialogCancelled, nil)
+	r.show(Output{ChatID: r.in.ChatID, Text: r.t(MsgDialogCancelled, nil)})
 }
 
 func (r *run) dialog() *Dialog { return r.e.dialogs[r.st.Dialog] }
@@ -513,11 +518,30 @@ func hasChoice(cs []Choice, v string) bool {
 }
 
 // answered acknowledges a press and takes the buttons off the prompt it was on.
+//
+// When what comes next is another prompt of the dialog (or word that it was cancelled), it
+// replaces the pressed prompt instead: one call to Telegram rather than two, and the chat
+// keeps one live prompt. A confirm summary is not replaced: what was confirmed stays readable
+// above the answer, as a ticket number does.
 func (r *run) answered() {
 	r.notice("")
 	if r.in.MessageID != 0 {
 		r.outs = append(r.outs, Output{ChatID: r.in.ChatID, EditMessageID: r.in.MessageID, ClearButtons: true})
+		r.pressed = len(r.outs)
+		r.keepPressed = r.st != nil && r.st.Step == confirmStep
 	}
+}
+
+// show adds a dialog's message: in place of the prompt just pressed when nothing has been
+// shown since and that prompt may go, else as a new message.
+func (r *run) show(o Output) {
+	if i := r.pressed - 1; i >= 0 && i == len(r.outs)-1 && !r.keepPressed {
+		o.EditMessageID = r.outs[i].EditMessageID
+		r.outs[i] = o
+		r.pressed = 0
+		return
+	}
+	r.outs = append(r.outs, o)
 }
 
 // answer takes a message (text, photo, location…) as the answer to the current step.
@@ -735,7 +759,7 @@ func (r *run) prompt() {
 		}
 	}
 	rows = append(rows, nav)
-	r.outs = append(r.outs, Output{ChatID: r.in.ChatID, Text: text, Buttons: rows})
+	r.show(Output{ChatID: r.in.ChatID, Text: text, Buttons: rows})
 }
 
 // btn makes a button of the open dialog's current prompt. Data is empty when the value does

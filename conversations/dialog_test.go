@@ -38,12 +38,14 @@ func TestThreeStepDialogToTheEnd(t *testing.T) {
 	if got := labels(p.prompt); strings.Join(got, ",") != "Alpha,Beta,✖ Cancel" {
 		t.Fatalf("first step buttons %q: two choices and Cancel, no Back", got)
 	}
+	pressed := p.promptID
 	out := p.press("Beta")
 	if n, ok := p.notice(); !ok || n != "" {
 		t.Fatalf("the press was not answered quietly: %+v", out)
 	}
-	if out[1].EditMessageID != p.promptID-1 || !out[1].ClearButtons {
-		t.Fatalf("the answered prompt keeps its buttons: %+v", out)
+	// One call: the pressed prompt becomes the next one, and nothing of the old is left to press.
+	if len(out) != 2 || out[1].EditMessageID != pressed || out[1].ClearButtons || !strings.HasPrefix(out[1].Text, "test.desc") {
+		t.Fatalf("the pressed prompt was not turned into the next: %+v", out)
 	}
 	p.expect("test.desc")
 	if got := labels(p.prompt); strings.Join(got, ",") != "« Back,✖ Cancel" {
@@ -71,8 +73,13 @@ func TestThreeStepDialogToTheEnd(t *testing.T) {
 	}
 	p.send("yes please")
 	p.expect("Please choose with the buttons below.", "test.summary")
-	p.press("✔ Confirm")
+	summary := p.promptID
+	out = p.press("✔ Confirm")
 	p.expect("test.done")
+	// What was confirmed stays readable, its buttons gone; the answer comes below it.
+	if len(out) != 3 || out[1].EditMessageID != summary || !out[1].ClearButtons || out[1].Text != "" || out[2].EditMessageID != 0 {
+		t.Fatalf("confirming: %+v; want the summary's buttons taken off and the answer as a new message", out)
+	}
 
 	done := v.trip.completed()
 	want := map[string]string{"kind": "b", "desc": "the bridge on route 3 is cracked", "where": "34.750000,113.620000"}

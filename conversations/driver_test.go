@@ -153,11 +153,15 @@ func (p *person) input(in conversations.Input) []conversations.Output {
 func (p *person) seen(out []conversations.Output) {
 	p.last = out
 	for _, o := range out {
-		if o.Text != "" && o.EditMessageID == 0 {
+		switch {
+		case o.Text != "" && o.EditMessageID == 0:
 			p.msgs++
 			if len(o.Buttons) > 0 {
 				p.prompt, p.promptID = o, p.msgs
 			}
+		case o.Text != "" && len(o.Buttons) > 0:
+			// A pressed prompt edited into the next one.
+			p.prompt, p.promptID = o, o.EditMessageID
 		}
 	}
 }
