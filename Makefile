@@ -8,7 +8,7 @@ export BANGBAN_TEST_DATABASE_URL BANGBAN_TEST_REDIS_URL
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run test services build vet lint bench docker
+.PHONY: run test services build vet lint bench bench-load docker
 
 ## run: run the bot (configure it with the environment variables in README.md)
 run:
@@ -28,6 +28,13 @@ build:
 
 bench: services
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-load: simulated reporters filing reports through serve (USERS, MODES, SEND_PER_SECOND)
+USERS           ?= 1,20,100,200
+MODES           ?= polling,webhook
+SEND_PER_SECOND ?= 28
+bench-load: services
+	$(GO) run ./cmd/bangban load -users $(USERS) -modes $(MODES) -send-per-second $(SEND_PER_SECOND)
 
 docker:
 	docker build --build-arg VERSION=$(VERSION) -t bangban:$(VERSION) .

@@ -155,7 +155,7 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 
 	b := &Bot{opts: opts, log: opts.Logger, metrics: NewMetrics(), base: context.WithoutCancel(ctx)}
 	b.stopCtx, b.stopNow = context.WithCancel(b.base)
-	httpClient := instrumentedClient{next: &http.Client{Timeout: opts.PollTimeout + 15*time.Second}, m: b.metrics}
+	httpClient := instrumentedClient{next: &http.Client{Timeout: opts.PollTimeout + 15*time.Second, Transport: botAPITransport()}, m: b.metrics}
 	tg, err := tgbot.New(opts.Token,
 		tgbot.WithServerURL(opts.APIURL),
 		tgbot.WithHTTPClient(opts.PollTimeout, httpClient),
@@ -174,7 +174,7 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	}
 	b.tg = tg
 	// Sends go through a client of their own, whose timeout is the send's, not the long poll's.
-	sendClient := instrumentedClient{next: &http.Client{Timeout: opts.SendTimeout}, m: b.metrics}
+	sendClient := instrumentedClient{next: &http.Client{Timeout: opts.SendTimeout, Transport: botAPITransport()}, m: b.metrics}
 	send, err := tgbot.New(opts.Token, tgbot.WithServerURL(opts.APIURL), tgbot.WithHTTPClient(opts.SendTimeout, sendClient),
 		tgbot.WithSkipGetMe(), tgbot.WithErrorsHandler(func(err error) { b.log.Warn("bot api", "error", err) }))
 	if err != nil {
@@ -225,6 +225,14 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		}
 	}
 	return b, nil
+}
+
+// botAPITransport keeps enough connections to the Bot API open for the sends that run at once:
+// Go's default keeps two idle per host, and every other send would dial anew.
+func botAPITransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 256
+	return t
 }
 
 // Addr is the address the HTTP server listens on.

@@ -49,30 +49,40 @@ func (l SendLimits) withDefaults() SendLimits {
 
 // takeScript keeps several GCRA counters at once: a message goes only when every counter it
 // falls under allows it, and then it is counted in all of them. Each counter holds its
-// theoretical arrival time in microseconds of Redis' clock; ARGV gives, for each key, its
-// emission interval and how far ahead of it a burst may run, in microseconds. It returns 0
-// when the message may go, else how many microseconds it must wait. The keys share one hash
-// tag, so that on a Cluster they live on one slot.
+// theoretical arrival time in microseconds of Redis' clock; ARGV gives a horizon, then for
+// each key its emission interval and how far ahead of it a burst may run, in microseconds.
+// When the message may go within the horizon, its place is taken and the script returns how
+// long to wait for it (0: now); when later, nothing is taken and it returns minus the wait.
+// Taking a place a little ahead spares many senders the round trips of asking again; the
+// horizon is short, so that a reply never queues behind notifications for longer. The keys
+// share one hash tag, so that on a Cluster they live on one slot.
 var takeScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local horizon = tonumber(ARGV[1])
 local wait = 0
 local tats = {}
 for i, key in ipairs(KEYS) do
-  local interval = tonumber(ARGV[2 * i - 1])
-  local tolerance = tonumber(ARGV[2 * i])
+  local interval = tonumber(ARGV[2 * i])
+  local tolerance = tonumber(ARGV[2 * i + 1])
   local tat = tonumber(redis.call('GET', key) or '0')
   if tat < now then tat = now end
   local at = tat - tolerance
   if at > now and at - now > wait then wait = at - now end
-  tats[i] = tat + interval
+  tats[i] = tat
 end
-if wait > 0 then return wait end
+if wait > horizon then return -wait end
 for i, key in ipairs(KEYS) do
-  redis.call('SET', key, string.format('%.0f', tats[i]), 'PX', math.floor((tats[i] - now) / 1000) + 1000)
+  local tat = tats[i]
+  if tat < now + wait then tat = now + wait end
+  tat = tat + tonumber(ARGV[2 * i])
+  redis.call('SET', key, string.format('%.0f', tat), 'PX', math.floor((tat - now) / 1000) + 1000)
 end
-return 0
+return wait
 `)
+
+// takeHorizon is how far ahead a message may take its place under the limits.
+const takeHorizon = 50 * time.Millisecond
 
 // limiter keeps SendLimits with GCRA counters in Redis, shared by every replica of the bot,
 // taking all of a message's counters in one round trip.
@@ -95,7 +105,7 @@ func newLimiter(rdb redis.UniversalClient, prefix string, botID int64, lim SendL
 func (l *limiter) reserve(ctx context.Context, chat int64, bulk bool, patience time.Duration) (time.Duration, error) {
 	us := func(d time.Duration) int64 { return d.Microseconds() }
 	keys := []string{l.prefix + "all"}
-	args := []any{us(time.Second) / int64(l.lim.PerSecond), 0}
+	args := []any{us(takeHorizon), us(time.Second) / int64(l.lim.PerSecond), 0}
 	if bulk {
 		keys = append(keys, l.prefix+"bulk")
 		args = append(args, us(time.Second)/int64(l.lim.BulkPerSecond), 0)
@@ -116,22 +126,26 @@ func (l *limiter) reserve(ctx context.Context, chat int64, bulk bool, patience t
 		// Each round trip is bounded on its own: a stalled Redis must not hold a reply for the
 		// whole of its patience.
 		actx, cancel := context.WithTimeout(ctx, limitCallTimeout)
-		wait, err := takeScript.Run(actx, l.rdb, keys, args...).Int64()
+		got, err := takeScript.Run(actx, l.rdb, keys, args...).Int64()
 		cancel()
 		if err != nil {
 			return 0, fmt.Errorf("send limit: %w", err)
 		}
-		d := time.Duration(wait) * time.Microsecond
-		if d == 0 {
+		if got >= 0 {
+			// The place is taken: go when it comes.
+			if err := sleep(ctx, time.Duration(got)*time.Microsecond); err != nil {
+				return 0, err
+			}
 			if l.waited != nil {
 				l.waited(bulk, time.Since(start))
 			}
 			return 0, nil
 		}
+		d := time.Duration(-got) * time.Microsecond
 		if time.Since(start)+d > patience {
 			return d, nil
 		}
-		if err := sleep(ctx, d); err != nil {
+		if err := sleep(ctx, d-takeHorizon); err != nil {
 			return 0, err
 		}
 	}

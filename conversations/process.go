@@ -244,7 +244,7 @@ func (e *Engine) withdraw(k chatKeys, token string, id int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	// Not in anyone's way: during a long outage many of these wait, so they try seldom.
-	b := &backoff{d: 100 * time.Millisecond, most: 5 * time.Second}
+	b := &backoff{d: 100 * time.Millisecond, most: time.Second}
 	for {
 		res, err := e.giveUp(ctx, k, token, id)
 		if err == nil {

@@ -96,7 +96,7 @@ func (s *Server) call(method string, p map[string]string, uploads map[string][]b
 			return nil, http.StatusBadRequest, "Bad Request: message to delete not found"
 		}
 		m.Deleted = true
-		s.broadcastLocked()
+		s.chatChangedLocked(m.ChatID)
 		return true, http.StatusOK, ""
 	case "answerCallbackQuery":
 		s.mu.Lock()
@@ -176,7 +176,7 @@ func (s *Server) send(p map[string]string, fill func(*Message) (int, string)) (a
 	s.nextMsgID[chatID]++
 	m.MessageID = s.nextMsgID[chatID]
 	s.messages[chatID] = append(s.messages[chatID], m)
-	s.broadcastLocked()
+	s.chatChangedLocked(chatID)
 	return s.wireLocked(m), http.StatusOK, ""
 }
 
@@ -207,7 +207,7 @@ func (s *Server) edit(p map[string]string, text bool) (any, int, string) {
 	}
 	m.Text, m.Buttons = newText, buttons
 	m.Edits++
-	s.broadcastLocked()
+	s.chatChangedLocked(m.ChatID)
 	return s.wireLocked(m), http.StatusOK, ""
 }
 

@@ -29,7 +29,8 @@ type Server struct {
 	botUsername string
 
 	mu           sync.Mutex
-	changed      chan struct{} // closed and replaced whenever anything is recorded
+	changed      chan struct{}           // closed and replaced whenever anything is recorded
+	chatChanged  map[int64]chan struct{} // closed and dropped whenever a chat's messages change
 	closed       bool
 	nextUpdateID int64
 	nextMsgID    map[int64]int64 // per chat; users and the bot share one sequence, as in Telegram
@@ -111,7 +112,7 @@ func WithListener(l net.Listener) Option {
 func New(opts ...Option) *Server {
 	s := &Server{
 		botID: 7000000001, botUsername: "bangban_bot",
-		changed: make(chan struct{}), nextMsgID: map[int64]int64{}, messages: map[int64][]*Message{},
+		changed: make(chan struct{}), chatChanged: map[int64]chan struct{}{}, nextMsgID: map[int64]int64{}, messages: map[int64][]*Message{},
 		faults: map[string][]fault{}, delays: map[string]time.Duration{}, inFlight: map[string]int{}, files: map[string]file{}, queries: map[string]bool{}, chatDelays: map[int64]time.Duration{},
 		commands: map[string]string{}, statuses: map[int64]int{}, flaky: map[string]flakiness{}, blocked: map[int64]bool{}, chats: map[int64]Chat{}, rng: rand.New(rand.NewPCG(1, 2)),
 		client: &http.Client{Timeout: 60 * time.Second},
@@ -147,6 +148,10 @@ func (s *Server) Close() {
 	}
 	s.closed = true
 	s.broadcastLocked()
+	for chat, ch := range s.chatChanged {
+		close(ch)
+		delete(s.chatChanged, chat)
+	}
 	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -157,6 +162,41 @@ func (s *Server) Close() {
 func (s *Server) broadcastLocked() {
 	close(s.changed)
 	s.changed = make(chan struct{})
+}
+
+// chatChangedLocked wakes those waiting on one chat's messages. s.mu must be held.
+func (s *Server) chatChangedLocked(chat int64) {
+	if ch, ok := s.chatChanged[chat]; ok {
+		close(ch)
+		delete(s.chatChanged, chat)
+	}
+	s.broadcastLocked()
+}
+
+// waitChat is wait for a condition on one chat's messages: it wakes only when they change,
+// so that many simulated people waiting at once cost little.
+func (s *Server) waitChat(ctx context.Context, chat int64, cond func() bool) error {
+	for {
+		s.mu.Lock()
+		ok, closed := cond(), s.closed
+		ch, found := s.chatChanged[chat]
+		if !found {
+			ch = make(chan struct{})
+			s.chatChanged[chat] = ch
+		}
+		s.mu.Unlock()
+		if ok {
+			return nil
+		}
+		if closed {
+			return fmt.Errorf("telegramtest: server closed")
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // wait blocks until cond (checked under the lock) holds, or ctx ends.
@@ -185,7 +225,7 @@ func (s *Server) wait(ctx context.Context, cond func() bool) error {
 // answer.
 func (s *Server) WaitAnswer(ctx context.Context, m Message, n int) (Message, error) {
 	var found Message
-	err := s.wait(ctx, func() bool {
+	err := s.waitChat(ctx, m.ChatID, func() bool {
 		ms := s.messagesLocked(m.ChatID)
 		if len(ms) > n {
 			found = ms[n]
@@ -387,7 +427,7 @@ func (s *Server) messagesLocked(chatID int64) []Message {
 // WaitMessages waits until the bot has sent at least n messages to the chat.
 func (s *Server) WaitMessages(ctx context.Context, chatID int64, n int) ([]Message, error) {
 	var out []Message
-	err := s.wait(ctx, func() bool {
+	err := s.waitChat(ctx, chatID, func() bool {
 		out = s.messagesLocked(chatID)
 		return len(out) >= n
 	})

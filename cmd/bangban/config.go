@@ -46,6 +46,11 @@ type Config struct {
 	IncomingBurst, IncomingPerSecond int
 	// Telegram's send limits as the bot keeps them.
 	Send bot.SendLimits
+	// ReorderWindow is how long a webhook replica holds a new update for earlier ones of its
+	// chat that may be arriving at another replica.
+	ReorderWindow time.Duration
+	// PprofAddr, when set, serves Go's profiles there (for measuring; keep it private).
+	PprofAddr string
 	// How long one send to Telegram, one job, may take, and when a job still running is taken
 	// for lost: each shorter than the next, so that no send is under way when its job is
 	// run again.
@@ -219,21 +224,29 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 		*l.into = n
 	}
 	for _, d := range []struct {
-		name string
-		into *time.Duration
-		def  string
+		name  string
+		into  *time.Duration
+		def   string
+		least time.Duration
 	}{
-		{"BANGBAN_CHAT_GAP", &c.Send.ChatGap, "1.1s"},
-		{"BANGBAN_SEND_TIMEOUT", &c.SendTimeout, "15s"},
-		{"BANGBAN_JOB_TIMEOUT", &c.JobTimeout, "45s"},
-		{"BANGBAN_JOB_RESCUE_AFTER", &c.RescueAfter, "90s"},
+		{"BANGBAN_CHAT_GAP", &c.Send.ChatGap, "1.1s", time.Millisecond},
+		{"BANGBAN_REORDER_WINDOW", &c.ReorderWindow, "20ms", 0},
+		{"BANGBAN_SEND_TIMEOUT", &c.SendTimeout, "15s", 100 * time.Millisecond},
+		{"BANGBAN_JOB_TIMEOUT", &c.JobTimeout, "45s", 100 * time.Millisecond},
+		{"BANGBAN_JOB_RESCUE_AFTER", &c.RescueAfter, "90s", 100 * time.Millisecond},
 	} {
 		v := env(d.name, d.def)
 		n, err := time.ParseDuration(v)
-		if err != nil || n < 100*time.Millisecond || n > time.Hour {
-			return bad(d.name, "%q is not a duration from 100ms to 1h (such as 45s)", v)
+		if err != nil || n < d.least || n > time.Hour {
+			return bad(d.name, "%q is not a duration from %s to 1h (such as %s)", v, d.least, d.def)
 		}
 		*d.into = n
+	}
+	c.PprofAddr = env("BANGBAN_PPROF_ADDR", "")
+	if c.PprofAddr != "" {
+		if err := checkListenAddr(c.PprofAddr); err != nil {
+			return bad("BANGBAN_PPROF_ADDR", "%v", err)
+		}
 	}
 	if c.Send.BulkPerSecond > c.Send.PerSecond {
 		return bad("BANGBAN_SEND_NOTIFY_PER_SECOND", "%d is more than BANGBAN_SEND_PER_SECOND (%d): notifications are a share of it", c.Send.BulkPerSecond, c.Send.PerSecond)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/conversations/redistest"
@@ -385,6 +386,15 @@ func TestRedisStallMidDialog(t *testing.T) {
 			t.Fatalf("the answer told to try again was applied after the stall: %q", texts(c.sim.Messages(c.owner.ID)))
 		}
 	}
+	// Delivered again once it is withdrawn (Telegram does not deliver again an update answered
+	// 200; this plays a first delivery that had left it waiting), it is not applied either.
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	inbox := c.prefix + "{" + strings.SplitN(faultToken, ":", 2)[0] + ":" + strconv.FormatInt(c.owner.ID, 10) + "}:in"
+	waitFor(t, "the update told to try again to be withdrawn", func() bool {
+		ok, _ := rdb.HExists(context.Background(), inbox, "x:"+strconv.FormatInt(stalled.UpdateID, 10)).Result()
+		return ok
+	}, r.log)
 	if code := c.sim.Redeliver(stalled); code != 200 {
 		t.Fatalf("redelivered update answered %d", code)
 	}

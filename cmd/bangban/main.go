@@ -6,6 +6,7 @@
 //	bangban seed-demo load the demo county
 //	bangban invite    make invite links and QR posters, or revoke one
 //	bangban sim       a Bot API simulator with a terminal chat, to try the bot without Telegram
+//	bangban load      measure steps a second and latency with simulated reporters
 //	bangban version   print the version
 //
 // Configuration comes from the environment (see README.md). A malformed variable stops the
@@ -19,6 +20,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -33,10 +36,6 @@ import (
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/store"
 )
-
-// webhookReorderWindow is how long a webhook replica holds a new update for earlier ones of
-// its chat that may be arriving at another replica.
-const webhookReorderWindow = 50 * time.Millisecond
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = ""
@@ -53,6 +52,8 @@ commands:
             [--expires 30d|2026-12-31] [--qr DIR] [--bot NAME]; invite --revoke CODE
   sim       run a Bot API simulator and chat with the bot from this terminal
             (flags: -listen 127.0.0.1:8081 -lang zh-hans -user 1001 -name Demo)
+  load      measure: simulated reporters filing reports through serve and the simulator
+            (flags: -users 1,20,100,200 -modes polling,webhook -send-per-second 28)
   version   print the version and exit
 
 Configuration is read from the environment; see README.md.
@@ -77,6 +78,8 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return 0
 	case "sim":
 		return simulate(args[1:], stdin, stdout, stderr)
+	case "load":
+		return loadTest(args[1:], stdout, stderr)
 	case "serve", "migrate", "import", "seed-demo", "invite":
 	default:
 		fmt.Fprintf(stderr, "bangban: unknown command %q\n\n%s", args[0], usage)
@@ -171,7 +174,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		// Behind a load balancer one chat's updates may reach different replicas at nearly
 		// the same moment; a short hold lets them be applied in update_id order. One poller
 		// receives them in order already.
-		eopts.ReorderWindow = webhookReorderWindow
+		eopts.ReorderWindow = cfg.ReorderWindow
 	}
 	engine, err := conversations.NewEngine(eopts)
 	if err != nil {
@@ -193,6 +196,15 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	if err := conversations.RegisterHandling(engine, st); err != nil {
 		return err
+	}
+	if cfg.PprofAddr != "" {
+		// Profiles for measuring under load, on an address of their own (never the webhook's).
+		go func() {
+			log.Info("profiles served", "addr", cfg.PprofAddr)
+			if err := http.ListenAndServe(cfg.PprofAddr, pprofMux()); err != nil {
+				log.Error("profiles", "error", err)
+			}
+		}()
 	}
 	log.Info("bangban serving", "version", buildVersion(), "bot", b.Username(), "addr", b.Addr().String())
 	if err := b.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -234,4 +246,13 @@ func buildVersion() string {
 		}
 	}
 	return "dev"
+}
+
+// pprofMux serves Go's profiles under /debug/pprof/.
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
