@@ -176,7 +176,6 @@ func (s *Server) send(p map[string]string, fill func(*Message) (int, string)) (a
 	s.nextMsgID[chatID]++
 	m.MessageID = s.nextMsgID[chatID]
 	s.messages[chatID] = append(s.messages[chatID], m)
-	s.chatChangedLocked(chatID)
 	return s.wireLocked(m), http.StatusOK, ""
 }
 
@@ -207,7 +206,6 @@ func (s *Server) edit(p map[string]string, text bool) (any, int, string) {
 	}
 	m.Text, m.Buttons = newText, buttons
 	m.Edits++
-	s.chatChangedLocked(m.ChatID)
 	return s.wireLocked(m), http.StatusOK, ""
 }
 

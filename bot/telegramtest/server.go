@@ -590,6 +590,11 @@ func (s *Server) record(method string, params map[string]string, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.recordLocked(method, params, status)
+	// Those waiting on the chat wake now, not when its messages changed: the call that changed
+	// them is on record by the time they look.
+	if chat, err := strconv.ParseInt(params["chat_id"], 10, 64); err == nil {
+		s.chatChangedLocked(chat)
+	}
 }
 
 func (s *Server) recordLocked(method string, params map[string]string, status int) {

@@ -230,7 +230,7 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 		least time.Duration
 	}{
 		{"BANGBAN_CHAT_GAP", &c.Send.ChatGap, "1.1s", time.Millisecond},
-		{"BANGBAN_REORDER_WINDOW", &c.ReorderWindow, "20ms", 0},
+		{"BANGBAN_REORDER_WINDOW", &c.ReorderWindow, "10ms", 0},
 		{"BANGBAN_SEND_TIMEOUT", &c.SendTimeout, "15s", 100 * time.Millisecond},
 		{"BANGBAN_JOB_TIMEOUT", &c.JobTimeout, "45s", 100 * time.Millisecond},
 		{"BANGBAN_JOB_RESCUE_AFTER", &c.RescueAfter, "90s", 100 * time.Millisecond},

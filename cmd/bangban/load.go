@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -318,12 +319,13 @@ func runLoad(ctx context.Context, cfg loadRun, self, mode string, n int) (loadRe
 }
 
 // fileReports plays one reporter filing reports through /new, one step after the other, each
-// think after the answer to the one before, and returns each step's latency: from handing the
+// about think after the answer to the one before, and returns each step's latency: from handing the
 // update over to its answer at the API.
 func fileReports(ctx context.Context, sim *telegramtest.Server, u telegramtest.User, reports int, think time.Duration) ([]time.Duration, error) {
 	var lat []time.Duration
 	step := func(act func(last telegramtest.Message) error, want string) error {
-		time.Sleep(think)
+		// People do not act in step: each pause is between half and one and a half times think.
+		time.Sleep(think/2 + time.Duration(rand.Int64N(int64(think)+1)))
 		ms := sim.Messages(u.ID)
 		last := ms[len(ms)-1]
 		start := time.Now()
