@@ -487,7 +487,7 @@ func (b *Bot) deliver(ctx context.Context, outs []conversations.Output) (int, er
 			!strings.Contains(err.Error(), "message is not modified") {
 			// The prompt to turn into the next is gone or too old to edit: the next comes as
 			// a new message. (The press was answered already.)
-			out.EditMessageID, out.CallbackID = 0, ""
+			out.EditMessageID, out.Pressed, out.CallbackID = 0, false, ""
 			err = b.sender.Send(ctx, out)
 		}
 		if err != nil {

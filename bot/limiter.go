@@ -13,7 +13,8 @@ import (
 // a second to a chat over time with short bursts tolerated, 20 a minute to a group), kept a
 // little under, across every replica. The zero value of each field takes its default.
 type SendLimits struct {
-	// PerSecond is every message the bot sends, replies and notifications. Default 28.
+	// PerSecond is every message the bot sends, replies and notifications, and every edit but
+	// the answer in place to a press (which counts in its chat only). Default 28.
 	PerSecond int
 	// BulkPerSecond is what notifications and reminders may use of it, so that replies to a
 	// person's own action are never stuck behind a burst. Default 22.
@@ -104,19 +105,26 @@ func newLimiter(rdb redis.UniversalClient, prefix string, botID int64, lim SendL
 // reserve takes a place for one message to chat, waiting while it may wait no longer than
 // patience; it returns how much longer the message would have to wait when that is more
 // (0 when it may go now). A reply may use the chat's burst; a bulk message (a notification)
-// keeps the chat's gap strictly and also keeps within BulkPerSecond.
-func (l *limiter) reserve(ctx context.Context, chat int64, bulk bool, patience time.Duration) (time.Duration, error) {
+// keeps the chat's gap strictly and also keeps within BulkPerSecond. An edit of the message
+// whose button the person just pressed (inPlace) counts only in its chat: Telegram's limit
+// for all chats is on messages sent in bulk, while the message in question of a press is
+// limited per chat.
+func (l *limiter) reserve(ctx context.Context, chat int64, bulk, inPlace bool, patience time.Duration) (time.Duration, error) {
 	us := func(d time.Duration) int64 { return d.Microseconds() }
-	keys := []string{l.prefix + "all"}
-	every := us(time.Second) / int64(l.lim.PerSecond)
-	ahead := int64(0)
-	if !bulk {
-		// An answer of several messages (a confirm's summary closed and its ticket) goes at
-		// once: replyBurst-1 of them may run ahead of the even pace, which keeps any second
-		// within PerSecond+replyBurst-1 (30 at the default 28).
-		ahead = (replyBurst - 1) * every
+	var keys []string
+	args := []any{us(takeHorizon)}
+	if bulk || !inPlace {
+		every := us(time.Second) / int64(l.lim.PerSecond)
+		ahead := int64(0)
+		if !bulk {
+			// An answer of several messages (a confirm's summary closed and its ticket) goes
+			// at once: replyBurst-1 of them may run ahead of the even pace, which keeps any
+			// second within PerSecond+replyBurst-1 (30 at the default 28).
+			ahead = (replyBurst - 1) * every
+		}
+		keys = append(keys, l.prefix+"all")
+		args = append(args, every, ahead)
 	}
-	args := []any{us(takeHorizon), every, ahead}
 	if bulk {
 		keys = append(keys, l.prefix+"bulk")
 		args = append(args, us(time.Second)/int64(l.lim.BulkPerSecond), 0)

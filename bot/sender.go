@@ -93,8 +93,9 @@ func (e *laterError) Error() string { return fmt.Sprintf("chat busy for %s", e.w
 // notifyPatience is how long a notification waits for its chat's turn before it is put off.
 const notifyPatience = 2 * time.Second
 
-// take waits for a message's place under the limits.
-func (s *Sender) take(ctx context.Context, chat int64, bulk bool) error {
+// take waits for a message's place under the limits; inPlace: it edits the message whose
+// button was just pressed.
+func (s *Sender) take(ctx context.Context, chat int64, bulk, inPlace bool) error {
 	if s.lim == nil {
 		return nil
 	}
@@ -102,7 +103,7 @@ func (s *Sender) take(ctx context.Context, chat int64, bulk bool) error {
 	if bulk {
 		patience = notifyPatience
 	}
-	wait, err := s.lim.reserve(ctx, chat, bulk, patience)
+	wait, err := s.lim.reserve(ctx, chat, bulk, inPlace, patience)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -138,7 +139,7 @@ func (s *Sender) send(ctx context.Context, out conversations.Output, bulk bool) 
 	}
 	if out.Text == "" {
 		if out.ClearButtons && out.EditMessageID != 0 {
-			if err := s.take(ctx, out.ChatID, bulk); err != nil {
+			if err := s.take(ctx, out.ChatID, bulk, out.Pressed); err != nil {
 				return err
 			}
 			if _, err := s.tg.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: out.ChatID,
@@ -149,7 +150,7 @@ func (s *Sender) send(ctx context.Context, out conversations.Output, bulk bool) 
 		return nil
 	}
 	markup := keyboard(out.Buttons)
-	if err := s.take(ctx, out.ChatID, bulk); err != nil {
+	if err := s.take(ctx, out.ChatID, bulk, out.Pressed && out.EditMessageID != 0 && out.Photo == nil); err != nil {
 		return err
 	}
 	if out.Photo != nil {

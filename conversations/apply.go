@@ -343,7 +343,7 @@ func (r *run) reply(rep Reply) {
 	}
 	o := Output{ChatID: r.in.ChatID, Text: r.e.tr.Fit(r.lang, rep.MessageID, rep.Data, limit), Buttons: rep.Buttons, Photo: rep.Photo}
 	if rep.Edit && r.in.Kind == KindButton && r.in.MessageID != 0 {
-		o.EditMessageID = r.in.MessageID
+		o.EditMessageID, o.Pressed = r.in.MessageID, true
 	}
 	r.outs = append(r.outs, o)
 	if rep.RefreshMenu {
@@ -398,7 +398,7 @@ func (r *run) button() {
 		}
 		r.chosen, r.lang = lang, lang
 		r.notice("")
-		r.outs = append(r.outs, Output{ChatID: r.in.ChatID, EditMessageID: r.in.MessageID, Text: r.t(MsgLangSet, nil)})
+		r.outs = append(r.outs, Output{ChatID: r.in.ChatID, EditMessageID: r.in.MessageID, Pressed: true, Text: r.t(MsgLangSet, nil)})
 		r.menu() // in the chosen language
 		r.reprompt()
 		return
@@ -526,7 +526,7 @@ func hasChoice(cs []Choice, v string) bool {
 func (r *run) answered() {
 	r.notice("")
 	if r.in.MessageID != 0 {
-		r.outs = append(r.outs, Output{ChatID: r.in.ChatID, EditMessageID: r.in.MessageID, ClearButtons: true})
+		r.outs = append(r.outs, Output{ChatID: r.in.ChatID, EditMessageID: r.in.MessageID, Pressed: true, ClearButtons: true})
 		r.pressed = len(r.outs)
 		r.keepPressed = r.st != nil && r.st.Step == confirmStep
 	}
@@ -536,7 +536,7 @@ func (r *run) answered() {
 // shown since and that prompt may go, else as a new message.
 func (r *run) show(o Output) {
 	if i := r.pressed - 1; i >= 0 && i == len(r.outs)-1 && !r.keepPressed {
-		o.EditMessageID = r.outs[i].EditMessageID
+		o.EditMessageID, o.Pressed = r.outs[i].EditMessageID, true
 		r.outs[i] = o
 		r.pressed = 0
 		return

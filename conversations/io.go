@@ -84,6 +84,9 @@ type Output struct {
 	Buttons [][]Button
 	// EditMessageID, when set, replaces that message instead of sending a new one.
 	EditMessageID int64
+	// Pressed says EditMessageID is the message whose button the person just pressed: the
+	// answer in place that they are looking at, which Telegram limits per chat only.
+	Pressed bool
 	// ClearButtons, with EditMessageID and no Text, takes the buttons off that message (an
 	// answered prompt), so it cannot be pressed again.
 	ClearButtons bool

@@ -162,6 +162,7 @@ func (s *Server) PressButton(u User, msg Message, data string) Update {
 	s.nextQueryID++
 	qid := fmt.Sprintf("%d%06d", u.ID, s.nextQueryID)
 	s.queries[qid] = true
+	s.pressed[[2]int64{msg.ChatID, msg.MessageID}] = time.Now()
 	var wire IncomingMessage
 	found := false
 	for _, m := range s.messages[msg.ChatID] {

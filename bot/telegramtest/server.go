@@ -48,6 +48,7 @@ type Server struct {
 	inFlight     map[string]int // delayed calls not yet answered
 	files        map[string]file
 	queries      map[string]bool
+	pressed      map[[2]int64]time.Time // chat and message: when a button of it was last pressed
 	chatDelays   map[int64]time.Duration
 	commands     map[string]string // language_code + "|" + scope -> commands JSON
 	limits       *limits           // Telegram's send limits, when enforced
@@ -113,7 +114,7 @@ func New(opts ...Option) *Server {
 	s := &Server{
 		botID: 7000000001, botUsername: "bangban_bot",
 		changed: make(chan struct{}), chatChanged: map[int64]chan struct{}{}, nextMsgID: map[int64]int64{}, messages: map[int64][]*Message{},
-		faults: map[string][]fault{}, delays: map[string]time.Duration{}, inFlight: map[string]int{}, files: map[string]file{}, queries: map[string]bool{}, chatDelays: map[int64]time.Duration{},
+		faults: map[string][]fault{}, delays: map[string]time.Duration{}, inFlight: map[string]int{}, files: map[string]file{}, queries: map[string]bool{}, pressed: map[[2]int64]time.Time{}, chatDelays: map[int64]time.Duration{},
 		commands: map[string]string{}, statuses: map[int64]int{}, flaky: map[string]flakiness{}, blocked: map[int64]bool{}, chats: map[int64]Chat{}, rng: rand.New(rand.NewPCG(1, 2)),
 		client: &http.Client{Timeout: 60 * time.Second},
 	}
@@ -253,6 +254,9 @@ func (s *Server) FailNext(method string, n int, code int, retryAfter int) {
 	}
 }
 
+// PressWindow is how long after a press an edit of the pressed message is its answer.
+const PressWindow = 30 * time.Second
+
 // ChatBurst is how many messages in a row a private chat takes before the simulator holds it
 // to one per chatGap: Telegram asks for about one a second to a chat over time and tolerates
 // short bursts.
@@ -262,7 +266,9 @@ const ChatBurst = 5
 // (sendMessage, sendPhoto, editMessageText, editMessageReplyMarkup) that would make more than
 // perSecond in the last second, run more than ChatBurst ahead of one per chatGap to the same
 // private chat, or make more than groupPerMinute to one group in the last minute is answered
-// 429 with retry_after.
+// 429 with retry_after. An edit of a message whose button was pressed in the last
+// PressWindow (the message in question of the press) counts in its chat's limits only, not in
+// perSecond, which is for messages sent in bulk.
 func (s *Server) EnforceLimits(perSecond int, chatGap time.Duration, groupPerMinute int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -296,7 +302,10 @@ func (s *Server) overLimitLocked(method string, params map[string]string, now ti
 	for len(l.recent) > 0 && now.Sub(l.recent[0]) >= time.Second {
 		l.recent = l.recent[1:]
 	}
-	if len(l.recent) >= l.perSecond {
+	msg, _ := strconv.ParseInt(params["message_id"], 10, 64)
+	at, ok := s.pressed[[2]int64{chat, msg}]
+	inPlace := strings.HasPrefix(method, "edit") && ok && now.Sub(at) < PressWindow
+	if !inPlace && len(l.recent) >= l.perSecond {
 		return true
 	}
 	if chat < 0 {
@@ -323,7 +332,9 @@ func (s *Server) overLimitLocked(method string, params map[string]string, now ti
 		}
 		l.tatToChat[chat] = tat.Add(l.chatGap)
 	}
-	l.recent = append(l.recent, now)
+	if !inPlace {
+		l.recent = append(l.recent, now)
+	}
 	return false
 }
 

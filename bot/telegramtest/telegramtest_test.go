@@ -351,6 +351,53 @@ func TestEnforcedLimitsAnswer429(t *testing.T) {
 	}
 }
 
+// An edit of the message whose button was just pressed counts in its chat only, not in the
+// limit for all chats; an edit of a message nobody pressed counts in both.
+func TestEditOfPressedMessageCountsInItsChatOnly(t *testing.T) {
+	s := New()
+	defer s.Close()
+	if code, _ := call(t, s, "sendMessage", map[string]string{"chat_id": "7", "text": "prompt", "reply_markup": `{"inline_keyboard":[[{"text":"a","callback_data":"a"}]]}`}); code != 200 {
+		t.Fatalf("prompt: %d", code)
+	}
+	prompt := s.Messages(7)[0]
+	if code, _ := call(t, s, "sendMessage", map[string]string{"chat_id": "8", "text": "other"}); code != 200 {
+		t.Fatalf("other: %d", code)
+	}
+	other := s.Messages(8)[0]
+	s.EnforceLimits(2, time.Second, 20)
+	s.PressButton(User{ID: 7, FirstName: "P"}, prompt, "a")
+	for _, chat := range []string{"1", "2"} {
+		if code, _ := call(t, s, "sendMessage", map[string]string{"chat_id": chat, "text": "x"}); code != 200 {
+			t.Fatalf("send to %s: %d", chat, code)
+		}
+	}
+	edits := 0
+	edit := func(m Message) int {
+		edits++
+		code, _ := call(t, s, "editMessageText", map[string]string{"chat_id": strconv.FormatInt(m.ChatID, 10),
+			"message_id": strconv.FormatInt(m.MessageID, 10), "text": "next " + strconv.Itoa(edits)})
+		return code
+	}
+	if code := edit(prompt); code != 200 {
+		t.Fatalf("edit of the pressed prompt with the second's budget spent: %d", code)
+	}
+	if code := edit(other); code != 429 {
+		t.Fatalf("edit of a message nobody pressed with the budget spent: %d", code)
+	}
+	if code, _ := call(t, s, "sendMessage", map[string]string{"chat_id": "3", "text": "x"}); code != 429 {
+		t.Fatalf("a third message in the second: %d", code)
+	}
+	// The pressed prompt's chat still keeps its own limit.
+	for i := range ChatBurst - 1 {
+		if code := edit(prompt); code != 200 {
+			t.Fatalf("edit %d within the chat's burst: %d", i+2, code)
+		}
+	}
+	if code := edit(prompt); code != 429 {
+		t.Fatalf("edits past the chat's burst: %d", code)
+	}
+}
+
 // FailRandomly fails about the share asked for.
 func TestFailRandomlyFailsAShare(t *testing.T) {
 	s := New()
