@@ -179,22 +179,42 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 		source = &p.SourceKey
 	}
 	now := s.now()
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return Submitted{}, fmt.Errorf("submit case: %w", err)
+	}
+	defer conn.Release()
 	var out Submitted
-	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		if source != nil {
-			// A redelivered confirm: the case exists already; answer with it.
-			rows, err := tx.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE source_key = $1`, *source)
-			if err != nil {
-				return fmt.Errorf("find case by source: %w", err)
-			}
-			c, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Case])
-			if err == nil {
-				out = Submitted{Case: c, Again: true}
-				return s.assigneeName(ctx, tx, &out)
-			}
-			if !errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("find case by source: %w", err)
-			}
+	// A redelivered confirm: the case exists already; answer with it. Asked before a ticket
+	// number is taken, and again inside the transaction, for a copy that arrives meanwhile.
+	again := func(q querier) (bool, error) {
+		if source == nil {
+			return false, nil
+		}
+		rows, err := q.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE source_key = $1`, *source)
+		if err != nil {
+			return false, fmt.Errorf("find case by source: %w", err)
+		}
+		c, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Case])
+		if errors.Is(err, pgx.ErrNoRows) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("find case by source: %w", err)
+		}
+		out = Submitted{Case: c, Again: true}
+		return true, s.assigneeName(ctx, q, &out)
+	}
+	if found, err := again(conn); found || err != nil {
+		return out, err
+	}
+	no, err := s.nextTicketNo(ctx, conn.Conn(), now)
+	if err != nil {
+		return Submitted{}, err
+	}
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if found, err := again(tx); found || err != nil {
+			return err
 		}
 		if p.NewUnit != nil {
 			if err := selfRegister(ctx, tx, &p); err != nil {
@@ -202,10 +222,6 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 			}
 		}
 		unverified, err := unverifiedReporter(ctx, tx, p.ReporterID, p.UnitID)
-		if err != nil {
-			return err
-		}
-		no, err := s.nextTicketNo(ctx, tx, now)
 		if err != nil {
 			return err
 		}
@@ -256,7 +272,7 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 		return nil
 	})
 	if err != nil {
-		return Submitted{}, err
+		return Submitted{}, fmt.Errorf("submit case %s: %w", no, err)
 	}
 	return out, nil
 }
@@ -385,11 +401,11 @@ func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unit
 	return nil
 }
 
-func (s *Store) assigneeName(ctx context.Context, tx pgx.Tx, out *Submitted) error {
+func (s *Store) assigneeName(ctx context.Context, q querier, out *Submitted) error {
 	if out.AssigneeID == nil {
 		return nil
 	}
-	if err := tx.QueryRow(ctx, "SELECT name FROM people WHERE id = $1", *out.AssigneeID).Scan(&out.Assignee); err != nil {
+	if err := q.QueryRow(ctx, "SELECT name FROM people WHERE id = $1", *out.AssigneeID).Scan(&out.Assignee); err != nil {
 		return fmt.Errorf("assignee of %s: %w", out.TicketNo, err)
 	}
 	return nil

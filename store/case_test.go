@@ -82,6 +82,68 @@ func TestTicketNumbersUnderConcurrency(t *testing.T) {
 	}
 }
 
+// A case being filed does not hold the day's ticket counter for the length of its
+// transaction: while one waits inside its transaction, the counter row is free for the next
+// case to take its number.
+func TestATicketNumberIsNotHeldForACasesTransaction(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := storetest.NewStore(t, store.Options{TicketPrefix: "XC"})
+	region := newRegion(t, s)
+	// Hold up the first case inside its transaction: its insert waits on a lock of the cases
+	// table.
+	blocker, err := s.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = blocker.Rollback(ctx) }()
+	if _, err := blocker.Exec(ctx, "LOCK TABLE cases IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.Submit(ctx, store.SubmitParams{RegionID: region.ID, Description: "第一件：道路破损"})
+		first <- err
+	}()
+	// Wait until the first has its number and waits on the lock.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting bool
+		if err := s.Pool().QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+			AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO cases%')`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first case never reached its insert")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var last int
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	tx, err := s.Pool().Begin(lctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if err := tx.QueryRow(lctx, "SELECT last FROM ticket_counters FOR UPDATE NOWAIT").Scan(&last); err != nil {
+		t.Fatalf("the day's counter is locked while a case waits inside its transaction: %v", err)
+	}
+	if last != 1 {
+		t.Fatalf("counter at %d; want 1, the waiting case's number", last)
+	}
+	_ = tx.Rollback(ctx)
+	if err := blocker.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestTicketNumbersRestartEachLocalDayAndGrowPastFourDigits(t *testing.T) {
 	t.Parallel()
 	loc := shanghai(t)
@@ -161,16 +223,31 @@ func TestSubmitRefusesBadDescriptionAndKeepsNothing(t *testing.T) {
 			t.Fatalf("description of %d runes: err = %v, want ErrInvalid", len([]rune(desc)), err)
 		}
 	}
-	// An unknown region fails inside the transaction: no case, no number taken.
+	count := func() (cases, counters int) {
+		t.Helper()
+		if err := s.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM ticket_counters)`).Scan(&cases, &counters); err != nil {
+			t.Fatal(err)
+		}
+		return cases, counters
+	}
+	// Refused before anything is written: no number is taken.
+	if cases, counters := count(); cases != 0 || counters != 0 {
+		t.Fatalf("after refused descriptions: %d cases, %d counters; want none", cases, counters)
+	}
+	// An unknown region fails inside the case's transaction: no case; the number it took is
+	// not given to the next case.
 	if _, err := s.Submit(ctx, store.SubmitParams{RegionID: 999999, Description: "有效的描述内容"}); err == nil {
 		t.Fatal("submit to an unknown region succeeded")
 	}
-	var cases, counters int
-	if err := s.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM ticket_counters)`).Scan(&cases, &counters); err != nil {
+	if cases, _ := count(); cases != 0 {
+		t.Fatalf("a failed submission left %d cases", cases)
+	}
+	c, err := s.Submit(ctx, store.SubmitParams{RegionID: region.ID, Description: "有效的描述内容"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if cases != 0 || counters != 0 {
-		t.Fatalf("after refused submissions: %d cases, %d counters; want none", cases, counters)
+	if !strings.HasSuffix(c.TicketNo, "-0002") {
+		t.Fatalf("the case after a failed one is %s; want number 0002 (0001 went with the failure)", c.TicketNo)
 	}
 }
 

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 
@@ -90,5 +91,33 @@ func TestMigrateConcurrently(t *testing.T) {
 	}
 	if applied != 1 {
 		t.Fatalf("%d of 3 replicas applied the schema, want exactly 1", applied)
+	}
+}
+
+// A pool opens up to DefaultMaxConns connections, or what DATABASE_URL's pool_max_conns says.
+func TestOpenSizesThePool(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	u := storetest.NewEmptyDB(t)
+	pool, err := store.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := pool.Config().MaxConns
+	pool.Close()
+	if got != store.DefaultMaxConns {
+		t.Fatalf("MaxConns %d; want %d", got, store.DefaultMaxConns)
+	}
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	pool, err = store.Open(ctx, u+sep+"pool_max_conns=5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if got := pool.Config().MaxConns; got != 5 {
+		t.Fatalf("MaxConns %d with pool_max_conns=5", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -144,11 +145,21 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 		limits: opts.Limits.withDefaults(), cal: opts.Calendar}, nil
 }
 
+// DefaultMaxConns is the most connections a process opens to Postgres, unless DATABASE_URL
+// says otherwise with pool_max_conns.
+const DefaultMaxConns = 16
+
 // Open connects to Postgres at url and checks the connection.
 func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default (the number of CPUs, at least 4) has every chat wait for a connection
+		// under load: a step needs the database for a few milliseconds, and many chats step
+		// at once.
+		cfg.MaxConns = DefaultMaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -169,6 +180,12 @@ func (s *Store) Now() time.Time { return s.now() }
 
 // Location is the city's time zone.
 func (s *Store) Location() *time.Location { return s.loc }
+
+// querier is what a transaction and a pooled connection both do.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
 
 // InTx runs fn in one transaction: committed when fn returns nil, rolled back otherwise.
 // Every lifecycle change goes through here, so a change, its event and its jobs stand or

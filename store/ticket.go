@@ -8,19 +8,34 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// nextTicketNo takes the next number of the local day inside tx: XC-20261124-0007. The
-// counter row stays locked until tx ends, so concurrent creators queue on it; a rolled-back
-// case gives its number back, so the day's numbers have no gaps, and a committed one is
-// never handed out again. Four digits at least; a busier day simply grows a fifth.
-func (s *Store) nextTicketNo(ctx context.Context, tx pgx.Tx, at time.Time) (string, error) {
+// nextTicketNo takes the next number of the local day: XC-20261124-0007. Four digits at
+// least; a busier day simply grows a fifth.
+//
+// The number is taken in a transaction of its own, sent in one round trip before the case's
+// transaction begins, so that the day's counter row is locked for microseconds rather than
+// for the whole of a case's transaction: creators queued on it for that long, and held their
+// database connections while they queued. A number is never given to two cases: the
+// counter's commit needs no flush of its own because the case's transaction, which commits
+// after it with a flush, carries it to disk. A case whose transaction fails leaves its number
+// unused (a gap in the day; with a crash before anything else commits, the number may be
+// handed out again, to the only case that will hold it).
+func (s *Store) nextTicketNo(ctx context.Context, conn *pgx.Conn, at time.Time) (string, error) {
 	local := at.In(s.loc)
 	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue("SET LOCAL synchronous_commit TO OFF")
 	var n int
-	err := tx.QueryRow(ctx, `
+	b.Queue(`
 		INSERT INTO ticket_counters (prefix, day, last) VALUES ($1, $2, 1)
 		ON CONFLICT (prefix, day) DO UPDATE SET last = ticket_counters.last + 1
-		RETURNING last`, s.prefix, day).Scan(&n)
-	if err != nil {
+		RETURNING last`, s.prefix, day).QueryRow(func(row pgx.Row) error { return row.Scan(&n) })
+	b.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		if conn.PgConn().TxStatus() != 'I' {
+			// Failed inside its own transaction: end it, so the connection is usable again.
+			_, _ = conn.Exec(ctx, "ROLLBACK")
+		}
 		return "", fmt.Errorf("next ticket number: %w", err)
 	}
 	return fmt.Sprintf("%s-%s-%04d", s.prefix, local.Format("20060102"), n), nil
