@@ -1,6 +1,9 @@
 package bot
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -80,6 +83,19 @@ type instrumentedClient struct {
 func (c instrumentedClient) Do(req *http.Request) (*http.Response, error) {
 	method := req.URL.Path[strings.LastIndexByte(req.URL.Path, '/')+1:]
 	start := time.Now()
+	if req.Body != nil && req.ContentLength <= 0 {
+		// The client library streams its form through a pipe, which net/http sends chunked,
+		// flushing each of the form's many small writes as a packet of its own. Read whole,
+		// the request goes with a length, in a write or two.
+		body, err := io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			c.m.apiErrors.WithLabelValues(method, "0").Inc()
+			return nil, fmt.Errorf("read the %s request: %w", method, err)
+		}
+		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
 	resp, err := c.next.Do(req)
 	c.m.apiCalls.WithLabelValues(method).Inc()
 	c.m.apiDuration.WithLabelValues(method).Observe(time.Since(start).Seconds())
