@@ -56,3 +56,29 @@ func TestRedisDownAnswersAPressWithTryAgain(t *testing.T) {
 		t.Fatalf("button with Redis down = %+v, %v; want the try-again notice on the press and an error", out, err)
 	}
 }
+
+// A Redis that has forgotten the engine's scripts (restarted, or flushed) still takes an
+// update at once: the offer falls back to sending the script's text.
+func TestAnUpdateIsTakenWhenRedisForgotTheScripts(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.New(t)
+	e := newEngine(t, rdb, prefix)
+	ctx := context.Background()
+	for i := range 2 {
+		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		out, err := e.Handle(ctx, conversations.Input{UpdateID: int64(200 + i), ChatID: 8, UserID: 8,
+			FirstName: "王芳", LangCode: "en", Kind: conversations.KindCommand, Command: "start"})
+		if err != nil || len(out) != 1 || !strings.Contains(out[0].Text, "This is bangban") {
+			t.Fatalf("update %d after the scripts were flushed: %+v, %v", i+1, out, err)
+		}
+	}
+	pending, err := rdb.ZCard(ctx, prefix+"{1}:pending").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pending != 0 {
+		t.Fatalf("%d chats left on the pending list after their updates were seen through", pending)
+	}
+}

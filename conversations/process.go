@@ -59,18 +59,14 @@ func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
 	if err != nil {
 		return fmt.Errorf("encode update %d: %w", in.UpdateID, err)
 	}
-	h := &holding{e: e, k: e.keys(in.ChatID), token: newToken(), deliver: deliver, own: in.UpdateID}
-	defer h.stop()
 	// The chat goes on the pending list first, so that if this process dies with the update
 	// half done, a sweep finds it (Resume).
 	score := pendingScore()
-	err = e.markPending(ctx, in.ChatID, score)
-	var s step
-	if err == nil {
-		s, err = e.begin(ctx, h.k, h.token, in, payload, time.Now().Add(e.callTimeout/2))
-		if err == nil && s.kind == "late" {
-			err = errors.New("offered after its deadline")
-		}
+	h := &holding{e: e, k: e.keys(in.ChatID), token: newToken(), deliver: deliver, own: in.UpdateID, chat: in.ChatID, score: score}
+	defer h.stop()
+	s, err := e.offer(ctx, h.k, h.token, in, payload, score, time.Now().Add(e.callTimeout/2))
+	if err == nil && s.kind == "late" {
+		err = errors.New("offered after its deadline")
 	}
 	if err != nil {
 		// The person is told to try again, so the update is withdrawn for good: should Redis
@@ -87,7 +83,7 @@ func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
 	for {
 		switch s.kind {
 		case "dup", "done":
-			if h.err == nil {
+			if h.err == nil && !h.settled {
 				e.settled(ctx, in.ChatID, score)
 			}
 			return h.err
@@ -217,6 +213,29 @@ func pendingScore() int64 { return pendingScoreAt(time.Now()) + mathrand.Int64N(
 
 func pendingScoreAt(t time.Time) int64 { return t.UnixMilli() * 1000 }
 
+// offer puts the chat on the pending list and offers the update to it (begin), in one round
+// trip: both are sent at once, the list first.
+func (e *Engine) offer(ctx context.Context, k chatKeys, token string, in Input, payload []byte, score int64, deadline time.Time) (step, error) {
+	cctx, cancel := context.WithTimeout(ctx, e.callTimeout)
+	defer cancel()
+	pipe := e.rdb.Pipeline()
+	pipe.ZAdd(cctx, e.pendingKey(), redis.Z{Score: float64(score), Member: in.ChatID})
+	begun := pipe.EvalSha(cctx, beginScript.Hash(), []string{k.lock, k.inbox, k.data, k.seen, k.out}, e.beginArgs(k, token, in, payload, deadline)...)
+	_, err := pipe.Exec(cctx)
+	if err != nil && redis.HasErrorPrefix(begun.Err(), "NOSCRIPT") {
+		// Redis does not know the script yet (it restarted, or this is its first use): the
+		// two go one after the other, the script with its text.
+		if err := e.markPending(ctx, in.ChatID, score); err != nil {
+			return step{}, err
+		}
+		return e.begin(ctx, k, token, in, payload, deadline)
+	}
+	if err != nil {
+		return step{}, fmt.Errorf("offer update %d to chat %d: %w", in.UpdateID, in.ChatID, err)
+	}
+	return parseStep(begun.Val())
+}
+
 func (e *Engine) markPending(ctx context.Context, chat, score int64) error {
 	ctx, cancel := context.WithTimeout(ctx, e.callTimeout)
 	defer cancel()
@@ -234,6 +253,26 @@ func (e *Engine) settled(ctx context.Context, chat, score int64) {
 	if err := settledScript.Run(ctx, e.rdb, []string{e.pendingKey()}, chat, score).Err(); err != nil {
 		e.log.DebugContext(ctx, "chat not taken off the pending list", "chat", chat, "error", err)
 	}
+}
+
+// deliveredAndSettled is delivered, all sent, and settled, in one round trip.
+func (e *Engine) deliveredAndSettled(ctx context.Context, k chatKeys, token, id string, chat, score int64) error {
+	cctx, cancel := context.WithTimeout(ctx, e.callTimeout)
+	defer cancel()
+	pipe := e.rdb.Pipeline()
+	d := pipe.EvalSha(cctx, deliveredScript.Hash(), []string{k.out}, id, token, "")
+	st := pipe.EvalSha(cctx, settledScript.Hash(), []string{e.pendingKey()}, chat, score)
+	_, err := pipe.Exec(cctx)
+	if err != nil && (redis.HasErrorPrefix(d.Err(), "NOSCRIPT") || redis.HasErrorPrefix(st.Err(), "NOSCRIPT")) {
+		// Redis does not know the scripts (yet): one after the other, with their text. Both
+		// may run twice; neither minds.
+		if err := e.delivered(ctx, k, token, id, nil); err != nil {
+			return err
+		}
+		e.settled(ctx, chat, score)
+		return nil
+	}
+	return err
 }
 
 // withdraw gives up an update whose first round trip failed: the person was told to try
@@ -277,9 +316,13 @@ type holding struct {
 	sending int64 // the update whose outputs are being sent
 	deliver Deliver
 	own     int64 // the update this process was given
-	renew   context.CancelFunc
-	done    chan struct{}
-	err     error // the first delivery that failed
+	// chat and score: the chat's place on the pending list, taken when the update was
+	// offered (0 when resuming); settled is set once the chat is off it.
+	chat, score int64
+	settled     bool
+	renew       context.CancelFunc
+	done        chan struct{}
+	err         error // the first delivery that failed
 }
 
 func (h *holding) tok() string {
@@ -385,7 +428,7 @@ func (h *holding) apply(ctx context.Context, s step) (step, error) {
 		if c.givenUp {
 			e.log.WarnContext(ctx, "update given up while it was applied; outputs dropped", "update_id", s.id)
 		} else if len(outs) > 0 {
-			h.send(ctx, cur.UpdateID, outs)
+			h.send(ctx, cur.UpdateID, outs, c.kind == "done")
 		}
 		return c, nil
 	}
@@ -401,12 +444,14 @@ func (h *holding) redo(ctx context.Context, s step) {
 		return
 	}
 	h.e.log.InfoContext(ctx, "sending the outputs of an update applied earlier", "update_id", id, "outputs", len(outs))
-	h.send(ctx, id, outs)
+	h.send(ctx, id, outs, false)
 }
 
 // send delivers an update's outputs and records how far it got. Its claim on them is renewed
-// meanwhile, so that a slow Telegram does not make them look abandoned.
-func (h *holding) send(ctx context.Context, id int64, outs []Output) {
+// meanwhile, so that a slow Telegram does not make them look abandoned. last says the chat
+// has nothing more waiting: when all went well, the chat leaves the pending list in the same
+// round trip.
+func (h *holding) send(ctx context.Context, id int64, outs []Output, last bool) {
 	h.renewing(ctx)
 	h.mu.Lock()
 	h.sending = id
@@ -429,10 +474,17 @@ func (h *holding) send(ctx context.Context, id int64, outs []Output) {
 	// on them runs out: the confirmation is tried again while Redis is away (a failover takes
 	// seconds), like the commit, for as long as the update may take. Only then may they be
 	// sent twice: better twice than never.
+	settle := last && h.score != 0 && h.err == nil
 	backoff := newBackoff()
 	for {
-		derr := h.e.delivered(ctx, h.k, h.tok(), itoa(id), left)
+		var derr error
+		if settle {
+			derr = h.e.deliveredAndSettled(ctx, h.k, h.tok(), itoa(id), h.chat, h.score)
+		} else {
+			derr = h.e.delivered(ctx, h.k, h.tok(), itoa(id), left)
+		}
 		if derr == nil {
+			h.settled = settle
 			return
 		}
 		if backoff.wait(ctx) != nil {

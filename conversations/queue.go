@@ -325,12 +325,15 @@ func (e *Engine) call(ctx context.Context, s *redis.Script, keys []string, args 
 // begin offers an update to its chat. With a deadline it does nothing once Redis' clock has
 // passed it.
 func (e *Engine) begin(ctx context.Context, k chatKeys, token string, in Input, payload []byte, deadline time.Time) (step, error) {
+	return e.call(ctx, beginScript, []string{k.lock, k.inbox, k.data, k.seen, k.out}, e.beginArgs(k, token, in, payload, deadline)...)
+}
+
+func (e *Engine) beginArgs(k chatKeys, token string, in Input, payload []byte, deadline time.Time) []any {
 	var ms int64
 	if !deadline.IsZero() {
 		ms = deadline.UnixMilli()
 	}
-	return e.call(ctx, beginScript, []string{k.lock, k.inbox, k.data, k.seen, k.out},
-		token, e.lockTTL.Milliseconds(), in.UpdateID, payload, in.UserID, k.base, e.reorder.Milliseconds(), ms)
+	return []any{token, e.lockTTL.Milliseconds(), in.UpdateID, payload, in.UserID, k.base, e.reorder.Milliseconds(), ms}
 }
 
 func (e *Engine) next(ctx context.Context, k chatKeys, token string) (step, error) {
