@@ -192,7 +192,8 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	b.sender = &Sender{tg: send, lim: lim, log: b.log}
 
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &notificationWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), retryBase: opts.RetryBase}); err != nil {
+	if err := river.AddWorkerSafely(workers, &notificationWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), retryBase: opts.RetryBase,
+		answering: opts.Engine.Answering, log: b.log}); err != nil {
 		return nil, fmt.Errorf("register notification worker: %w", err)
 	}
 	if err := opts.Store.AddWorkers(workers); err != nil {

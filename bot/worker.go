@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 
@@ -23,10 +24,31 @@ type notificationWorker struct {
 	st        *store.Store
 	tr        *conversations.Translator
 	retryBase time.Duration
+	// answering tells whether a chat's person is being answered (conversations.Engine's
+	// Answering).
+	answering func(ctx context.Context, chat int64) (bool, error)
+	log       *slog.Logger
 }
+
+// orderWait is how long a notification waits before it looks again whether its turn in the
+// chat has come; orderPatience is how long after it was enqueued it keeps its place at all:
+// a chat whose answer cannot be sent for that long (Telegram failing) gets it anyway.
+const (
+	orderWait     = 150 * time.Millisecond
+	orderPatience = 30 * time.Second
+)
 
 func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Notification]) error {
 	n := job.Args
+	if time.Since(job.CreatedAt) < orderPatience {
+		wait, err := w.mustWait(ctx, job.ID, n.ChatID)
+		if err != nil {
+			return err
+		}
+		if wait {
+			return river.JobSnooze(orderWait)
+		}
+	}
 	lang := n.Lang
 	if !conversations.IsLanguage(lang) {
 		lang = w.tr.Match("")
@@ -47,6 +69,26 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 		}
 	}
 	return deliveryOutcome(err)
+}
+
+// mustWait tells whether a notification should wait for its turn in the chat: behind one
+// enqueued before it for the same chat, and behind the answer to what the chat's person is
+// doing now (which may be what caused it: their confirm assigned a case, and the cadre signed
+// for it at once). Without Redis the answer cannot be seen, and the notification goes.
+func (w *notificationWorker) mustWait(ctx context.Context, job, chat int64) (bool, error) {
+	earlier, err := w.st.EarlierNotificationWaiting(ctx, job, chat)
+	if err != nil || earlier {
+		return earlier, err
+	}
+	if w.answering == nil {
+		return false, nil
+	}
+	busy, err := w.answering(ctx, chat)
+	if err != nil {
+		w.log.WarnContext(ctx, "cannot tell whether a chat is being answered; the notification goes", "chat", chat, "error", err)
+		return false, nil
+	}
+	return busy, nil
 }
 
 // deliveryOutcome tells the job queue what a send's error means. A 429 is Telegram asking us

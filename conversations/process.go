@@ -530,3 +530,17 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Answering tells whether an update of chat is being applied, or its answer is not yet
+// confirmed sent: a notification to the chat should wait, so that it never arrives before
+// the answer to what the person just did (which may have caused it).
+func (e *Engine) Answering(ctx context.Context, chat int64) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.callTimeout)
+	defer cancel()
+	k := e.keys(chat)
+	n, err := e.rdb.Exists(ctx, k.lock, k.out).Result()
+	if err != nil {
+		return false, fmt.Errorf("is chat %d being answered: %w", chat, err)
+	}
+	return n > 0, nil
+}

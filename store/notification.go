@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -57,4 +58,26 @@ func withData(d map[string]any, k string, v any) map[string]any {
 	maps.Copy(out, d)
 	out[k] = v
 	return out
+}
+
+// orderHorizon is how far ahead an earlier notification may be scheduled and still hold
+// back a later one: one put off for moments (its chat's turn under the limits, a retry)
+// keeps its place; one put off for hours (until working hours) does not hold the chat's
+// other notifications that long.
+const orderHorizon = time.Minute
+
+// EarlierNotificationWaiting tells whether a notification enqueued before job for the same
+// chat is not yet done (waiting, being sent, or put off for moments): job should wait for
+// it, so that a chat's notifications arrive in the order of the changes that caused them.
+func (s *Store) EarlierNotificationWaiting(ctx context.Context, job, chat int64) (bool, error) {
+	var waiting bool
+	err := s.pool.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM river_job
+			WHERE kind = 'notification' AND state IN ('available', 'running', 'retryable', 'scheduled')
+			AND (args->>'chat_id')::bigint = $2 AND id < $1 AND scheduled_at < now() + $3::interval)`,
+		job, chat, orderHorizon).Scan(&waiting)
+	if err != nil {
+		return false, fmt.Errorf("earlier notifications of chat %d: %w", chat, err)
+	}
+	return waiting, nil
 }
