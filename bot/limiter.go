@@ -82,9 +82,6 @@ end
 return wait
 `)
 
-// replyBurst is how many replies may go at once under the limit for all messages.
-const replyBurst = 3
-
 // takeHorizon is how far ahead a message may take its place under the limits.
 const takeHorizon = 50 * time.Millisecond
 
@@ -114,16 +111,10 @@ func (l *limiter) reserve(ctx context.Context, chat int64, bulk, inPlace bool, p
 	var keys []string
 	args := []any{us(takeHorizon)}
 	if bulk || !inPlace {
-		every := us(time.Second) / int64(l.lim.PerSecond)
-		ahead := int64(0)
-		if !bulk {
-			// An answer of several messages (a confirm's summary closed and its ticket) goes
-			// at once: replyBurst-1 of them may run ahead of the even pace, which keeps any
-			// second within PerSecond+replyBurst-1 (30 at the default 28).
-			ahead = (replyBurst - 1) * every
-		}
+		// The even pace, with no burst: PerSecond is kept under Telegram's 30 by a margin
+		// that absorbs the jitter of the way there, which a burst would use up.
 		keys = append(keys, l.prefix+"all")
-		args = append(args, every, ahead)
+		args = append(args, us(time.Second)/int64(l.lim.PerSecond), 0)
 	}
 	if bulk {
 		keys = append(keys, l.prefix+"bulk")
