@@ -196,6 +196,9 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		answering: opts.Engine.Answering, log: b.log}); err != nil {
 		return nil, fmt.Errorf("register notification worker: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &retireWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), log: b.log}); err != nil {
+		return nil, fmt.Errorf("register the worker that retires buttons: %w", err)
+	}
 	if err := opts.Store.AddWorkers(workers); err != nil {
 		return nil, fmt.Errorf("register lifecycle workers: %w", err)
 	}

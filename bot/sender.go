@@ -48,7 +48,7 @@ func (s *Sender) Send(ctx context.Context, out conversations.Output) error {
 		}
 		out.CallbackID = ""
 	}
-	return s.retry(ctx, func() error { return s.send(ctx, out, false) })
+	return s.retry(ctx, func() error { _, err := s.send(ctx, out, false); return err })
 }
 
 // retry runs fn until it succeeds, fails for good, or has been tried replyTries times.
@@ -79,9 +79,10 @@ func refusedForGood(err error) bool {
 	return errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorForbidden) || errors.Is(err, tgbot.ErrorNotFound)
 }
 
-// Notify sends a notification or a reminder: within the share of the limits left for them,
-// and returning a *laterError when the chat's turn is too far off to wait for.
-func (s *Sender) Notify(ctx context.Context, out conversations.Output) error {
+// Notify sends a notification or a reminder, or edits an earlier message (out.EditMessageID):
+// within the share of the limits left for them, and returning a *laterError when the chat's
+// turn is too far off to wait for. It returns the id of the message sent or edited.
+func (s *Sender) Notify(ctx context.Context, out conversations.Output) (int64, error) {
 	return s.send(ctx, out, true)
 }
 
@@ -119,12 +120,13 @@ func (s *Sender) take(ctx context.Context, chat int64, bulk, inPlace bool) error
 	return nil
 }
 
-func (s *Sender) send(ctx context.Context, out conversations.Output, bulk bool) error {
+// send renders out and returns the id of the message it sent or edited (0 when none).
+func (s *Sender) send(ctx context.Context, out conversations.Output, bulk bool) (int64, error) {
 	if out.CallbackID != "" {
 		if _, err := s.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
 			CallbackQueryID: out.CallbackID, Text: out.Notice,
 		}); err != nil {
-			return fmt.Errorf("answer button press: %w", err)
+			return 0, fmt.Errorf("answer button press: %w", err)
 		}
 	}
 	if len(out.Menu) > 0 {
@@ -134,24 +136,25 @@ func (s *Sender) send(ctx context.Context, out conversations.Output, bulk bool) 
 		}
 		if _, err := s.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds,
 			Scope: &models.BotCommandScopeChat{ChatID: out.ChatID}}); err != nil {
-			return fmt.Errorf("set the command menu of chat %d: %w", out.ChatID, err)
+			return 0, fmt.Errorf("set the command menu of chat %d: %w", out.ChatID, err)
 		}
 	}
 	if out.Text == "" {
 		if out.ClearButtons && out.EditMessageID != 0 {
 			if err := s.take(ctx, out.ChatID, bulk, out.Pressed); err != nil {
-				return err
+				return 0, err
 			}
 			if _, err := s.tg.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: out.ChatID,
 				MessageID: int(out.EditMessageID), ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}}}); err != nil {
-				return fmt.Errorf("clear buttons of message %d in chat %d: %w", out.EditMessageID, out.ChatID, err)
+				return 0, fmt.Errorf("clear buttons of message %d in chat %d: %w", out.EditMessageID, out.ChatID, err)
 			}
+			return out.EditMessageID, nil
 		}
-		return nil
+		return 0, nil
 	}
 	markup := keyboard(out.Buttons)
 	if err := s.take(ctx, out.ChatID, bulk, out.Pressed && out.EditMessageID != 0 && out.Photo == nil); err != nil {
-		return err
+		return 0, err
 	}
 	if out.Photo != nil {
 		p := &tgbot.SendPhotoParams{ChatID: out.ChatID, Caption: out.Text,
@@ -159,10 +162,11 @@ func (s *Sender) send(ctx context.Context, out conversations.Output, bulk bool) 
 		if markup != nil {
 			p.ReplyMarkup = markup
 		}
-		if _, err := s.tg.SendPhoto(ctx, p); err != nil {
-			return fmt.Errorf("send photo to chat %d: %w", out.ChatID, err)
+		m, err := s.tg.SendPhoto(ctx, p)
+		if err != nil {
+			return 0, fmt.Errorf("send photo to chat %d: %w", out.ChatID, err)
 		}
-		return nil
+		return int64(m.ID), nil
 	}
 	if out.EditMessageID != 0 {
 		p := &tgbot.EditMessageTextParams{ChatID: out.ChatID, MessageID: int(out.EditMessageID), Text: out.Text}
@@ -170,18 +174,19 @@ func (s *Sender) send(ctx context.Context, out conversations.Output, bulk bool) 
 			p.ReplyMarkup = markup
 		}
 		if _, err := s.tg.EditMessageText(ctx, p); err != nil {
-			return fmt.Errorf("edit message %d in chat %d: %w", out.EditMessageID, out.ChatID, err)
+			return 0, fmt.Errorf("edit message %d in chat %d: %w", out.EditMessageID, out.ChatID, err)
 		}
-		return nil
+		return out.EditMessageID, nil
 	}
 	p := &tgbot.SendMessageParams{ChatID: out.ChatID, Text: out.Text}
 	if markup != nil {
 		p.ReplyMarkup = markup
 	}
-	if _, err := s.tg.SendMessage(ctx, p); err != nil {
-		return fmt.Errorf("send message to chat %d: %w", out.ChatID, err)
+	m, err := s.tg.SendMessage(ctx, p)
+	if err != nil {
+		return 0, fmt.Errorf("send message to chat %d: %w", out.ChatID, err)
 	}
-	return nil
+	return int64(m.ID), nil
 }
 
 func keyboard(rows [][]conversations.Button) *models.InlineKeyboardMarkup {

@@ -61,7 +61,16 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 		}
 		out.Buttons = append(out.Buttons, r)
 	}
-	err := w.sender.Notify(ctx, conversations.FitOutput(out))
+	out = conversations.FitOutput(out)
+	msg, err := w.sender.Notify(ctx, out)
+	if err == nil && n.CaseID != 0 && len(out.Buttons) > 0 {
+		// Its buttons are retired when the case moves on. Not kept, they stay (a press is
+		// still checked on the server); sending the notice again would be worse.
+		if rerr := w.st.RecordCaseMessage(ctx, store.CaseMessage{CaseID: n.CaseID, ChatID: n.ChatID, MessageID: msg,
+			Lang: lang, Text: out.Text, Buttons: messageButtons(out.Buttons), SentAt: time.Now()}); rerr != nil {
+			w.log.WarnContext(ctx, "a notice's buttons will not be retired", "chat", n.ChatID, "error", rerr)
+		}
+	}
 	if errors.Is(err, tgbot.ErrorForbidden) {
 		// The person blocked the bot: marked unreachable, for their office to see.
 		if merr := w.st.SetReachable(ctx, n.ChatID, false); merr != nil {

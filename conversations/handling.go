@@ -303,22 +303,8 @@ func timeline(tr *Translator, loc *time.Location, lang string, v store.CaseView,
 	t := func(id string, d map[string]any) string { return tr.T(lang, id, d) }
 	lines := make([]string, len(evs))
 	for i, e := range evs {
-		data := map[string]any{}
-		for k, val := range e.Data {
-			data[k] = val
-		}
-		if _, ok := data["Assignee"]; !ok {
-			data["Assignee"] = v.Assignee
-		}
-		if e.Kind == store.EventFeedback {
-			data["Satisfaction"] = t(satisfactionMsg[strings.TrimSpace(toString(e.Data["Satisfaction"]))], nil)
-			data["Solved"] = t(MsgFbNo, nil)
-			if e.Data["Solved"] == true {
-				data["Solved"] = t(MsgFbYes, nil)
-			}
-		}
 		lines[i] = "\n" + t(MsgStatusEvent, map[string]any{"At": e.At.In(loc).Format("01-02 15:04"),
-			"What": t("ev_"+e.Kind, data), "Note": Clip(strings.Join(strings.Fields(e.Note), " "), timelineNote)})
+			"What": eventWhat(tr, lang, v, e), "Note": Clip(strings.Join(strings.Fields(e.Note), " "), timelineNote)})
 	}
 	earlier := func(n int) string { return "\n" + t(MsgStatusEarlier, map[string]any{"Count": n}) }
 	first, used := len(lines), 0
@@ -342,6 +328,25 @@ func timeline(tr *Translator, loc *time.Location, lang string, v store.CaseView,
 		tl.WriteString(l)
 	}
 	return tl.String()
+}
+
+// eventWhat says what an entry of a case's timeline records, in the viewer's language.
+func eventWhat(tr *Translator, lang string, v store.CaseView, e store.Event) string {
+	data := map[string]any{}
+	for k, val := range e.Data {
+		data[k] = val
+	}
+	if _, ok := data["Assignee"]; !ok {
+		data["Assignee"] = v.Assignee
+	}
+	if e.Kind == store.EventFeedback {
+		data["Satisfaction"] = tr.T(lang, satisfactionMsg[strings.TrimSpace(toString(e.Data["Satisfaction"]))], nil)
+		data["Solved"] = tr.T(lang, MsgFbNo, nil)
+		if e.Data["Solved"] == true {
+			data["Solved"] = tr.T(lang, MsgFbYes, nil)
+		}
+	}
+	return tr.T(lang, "ev_"+e.Kind, data)
 }
 
 func toString(v any) string {

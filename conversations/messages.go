@@ -107,15 +107,19 @@ const (
 	MsgNewAddGone       = "new_add_gone"
 
 	// A reporter's cases (/my, /status).
-	MsgMyNone              = "my_none"
-	MsgMyList              = "my_list"
-	MsgMyLine              = "my_line"
-	MsgPagePrev            = "page_prev"
-	MsgPageNext            = "page_next"
-	MsgStatusUsage         = "status_usage"
-	MsgStatusUnknown       = "status_unknown"
-	MsgStatusView          = "status_view"
-	MsgStatusEvent         = "status_event"
+	MsgMyNone        = "my_none"
+	MsgMyList        = "my_list"
+	MsgMyLine        = "my_line"
+	MsgPagePrev      = "page_prev"
+	MsgPageNext      = "page_next"
+	MsgStatusUsage   = "status_usage"
+	MsgStatusUnknown = "status_unknown"
+	MsgStatusView    = "status_view"
+	MsgStatusEvent   = "status_event"
+	// MsgButtonsRetired is the line a message gets when a case's change took its buttons
+	// off; MsgButtonsRetiredGone when the person can no longer see the case.
+	MsgButtonsRetired      = "buttons_retired"
+	MsgButtonsRetiredGone  = "buttons_retired_gone"
 	MsgStatusEarlier       = "status_earlier"
 	MsgStatusRefused       = "status_refused"
 	MsgStatusFlagged       = "status_flagged"

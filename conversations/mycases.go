@@ -125,15 +125,7 @@ func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error)
 	}
 	tr, loc := r.o.e.tr, r.o.st.Location()
 	t := func(id string, d map[string]any) string { return tr.T(c.Lang, id, d) }
-	// What the reporter can do next: add to an open case, rate a resolved one.
-	var rows [][]Button
-	if v.Reporter && open(v.Status) {
-		rows = append(rows, []Button{{Text: t(MsgBtnAdd, nil), Data: "add:" + v.TicketNo}})
-	}
-	if v.Reporter && v.Status == store.StatusResolved && v.Satisfaction == nil {
-		fb := store.FeedbackButton + ":" + v.TicketNo + ":"
-		rows = append(rows, []Button{{Text: t(store.NoticeBtnSolved, nil), Data: fb + "y"}, {Text: t(store.NoticeBtnUnsolved, nil), Data: fb + "n"}})
-	}
+	rows := reporterButtons(tr, c.Lang, v)
 	if v.Handler || v.Office {
 		// Handlers and offices see everything, internal notes included.
 		view := staffView(tr, loc, c.Lang, v)

@@ -157,6 +157,19 @@ func (s *Store) transition(ctx context.Context, verb string, p ActParams, fn fun
 		if out, err = lockCase(ctx, tx, p.Ticket); err != nil {
 			return err
 		}
+		for _, no := range also {
+			// A case merged into this one moved on too.
+			var id int64
+			if err := tx.QueryRow(ctx, "SELECT id FROM cases WHERE ticket_no = $1", no).Scan(&id); err != nil {
+				return err
+			}
+			if err := s.retireButtonsTx(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		if err := s.retireButtonsTx(ctx, tx, out.ID); err != nil {
+			return err
+		}
 		return s.reschedule(ctx, tx, out, t.now)
 	})
 	if err != nil {
@@ -778,6 +791,9 @@ func (s *Store) CloseUnanswered(ctx context.Context, job FeedbackTimeout) (close
 		}
 		c.Status = StatusClosed
 		if err := s.reschedule(ctx, tx, c, now); err != nil {
+			return err
+		}
+		if err := s.retireButtonsTx(ctx, tx, c.ID); err != nil {
 			return err
 		}
 		t := &act{s: s, tx: tx, c: c, now: now}

@@ -1,0 +1,121 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/riverqueue/river"
+
+	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/store"
+)
+
+// retireWorker keeps the messages that carry a case's buttons true to the case: when it
+// moves on, each such message loses the buttons that no longer apply to its person and says,
+// in a line under its text, what happened. The edits are bulk work, under the limits left for
+// notifications, so they never delay an answer.
+type retireWorker struct {
+	river.WorkerDefaults[store.RetireButtons]
+	sender *Sender
+	st     *store.Store
+	tr     *conversations.Translator
+	log    *slog.Logger
+}
+
+func (w *retireWorker) Work(ctx context.Context, job *river.Job[store.RetireButtons]) error {
+	ms, err := w.st.CaseMessages(ctx, job.Args.CaseID)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := w.retire(ctx, m); err != nil {
+			return deliveryOutcome(err)
+		}
+	}
+	return nil
+}
+
+// retire brings one message in line with its case.
+func (w *retireWorker) retire(ctx context.Context, m store.CaseMessage) error {
+	live := map[string]bool{}
+	if m.PersonID != nil {
+		var err error
+		if live, err = conversations.LiveButtons(ctx, w.st, w.tr, *m.PersonID, m.TicketNo); err != nil {
+			return err
+		}
+	}
+	var kept [][]store.MessageButton
+	retired := false
+	for _, row := range m.Buttons {
+		var r []store.MessageButton
+		for _, b := range row {
+			if live[b.Data] {
+				r = append(r, b)
+			} else {
+				retired = true
+			}
+		}
+		if len(r) > 0 {
+			kept = append(kept, r)
+		}
+	}
+	if !retired {
+		return nil
+	}
+	lang := m.Lang
+	if !conversations.IsLanguage(lang) {
+		lang = w.tr.Match("")
+	}
+	text := m.Text
+	if m.PersonID != nil {
+		line, err := conversations.WhatHappened(ctx, w.st, w.tr, *m.PersonID, m.TicketNo, lang)
+		if err != nil {
+			return err
+		}
+		if line != "" {
+			text = conversations.Clip(text, conversations.MaxText-store.TextLen(line)-2) + "\n\n" + line
+		}
+	}
+	out := conversations.Output{ChatID: m.ChatID, EditMessageID: m.MessageID, Text: text}
+	for _, row := range kept {
+		var r []conversations.Button
+		for _, b := range row {
+			r = append(r, conversations.Button{Text: b.Text, Data: b.Data})
+		}
+		out.Buttons = append(out.Buttons, r)
+	}
+	_, err := w.sender.Notify(ctx, out)
+	if err != nil && !editDone(err) {
+		return err
+	}
+	// The message keeps its text as first sent: a later change replaces the line.
+	return w.st.UpdateCaseMessage(ctx, m.ID, m.Text, kept)
+}
+
+// editDone tells the refusals of an edit that mean there is nothing left to do: the message
+// shows this already, is gone, or is too old to edit.
+func editDone(err error) bool {
+	if !errors.Is(err, tgbot.ErrorBadRequest) {
+		return false
+	}
+	for _, s := range []string{"message is not modified", "message to edit not found", "message can't be edited"} {
+		if strings.Contains(err.Error(), s) {
+			return true
+		}
+	}
+	return false
+}
+
+// messageButtons is buttons as a case message keeps them.
+func messageButtons(rows [][]conversations.Button) [][]store.MessageButton {
+	out := make([][]store.MessageButton, len(rows))
+	for i, row := range rows {
+		for _, b := range row {
+			out[i] = append(out[i], store.MessageButton{Text: b.Text, Data: b.Data})
+		}
+	}
+	return out
+}
