@@ -335,16 +335,27 @@ func TestEnforcedLimitsAnswer429(t *testing.T) {
 	if a, b := send("1"), send("1"); a != 200 || b != 429 {
 		t.Fatalf("a gap after a burst: %d %d", a, b)
 	}
+	// Three a second in all, with a burst of GlobalBurst tolerated: that many go at once, the
+	// next waits a third of a second.
 	s.EnforceLimits(3, time.Second, 2)
-	if a, b, c, d := send("2"), send("3"), send("4"), send("5"); a != 200 || b != 200 || c != 200 || d != 429 {
-		t.Fatalf("over three a second: %d %d %d %d", a, b, c, d)
+	for i := range GlobalBurst {
+		if code := send(strconv.Itoa(10 + i)); code != 200 {
+			t.Fatalf("message %d of a burst to all chats: %d", i+1, code)
+		}
 	}
-	time.Sleep(time.Second)
+	if code := send("20"); code != 429 {
+		t.Fatalf("one more than the burst to all chats: %d", code)
+	}
+	time.Sleep(time.Second / 3)
+	if a, b := send("21"), send("22"); a != 200 || b != 429 {
+		t.Fatalf("a third of a second after a burst: %d %d", a, b)
+	}
+	s.EnforceLimits(100, time.Second, 2)
 	if a, b, c := send("-5"), send("-5"), send("-5"); a != 200 || b != 200 || c != 429 {
 		t.Fatalf("a group: %d %d %d", a, b, c)
 	}
-	if got := s.Throttled(); got != 4 {
-		t.Fatalf("throttled %d, want 4", got)
+	if got := s.Throttled(); got != 5 {
+		t.Fatalf("throttled %d, want 5", got)
 	}
 	if len(s.Messages(1)) != ChatBurst+1 {
 		t.Fatalf("a throttled message was delivered")
@@ -366,9 +377,9 @@ func TestEditOfPressedMessageCountsInItsChatOnly(t *testing.T) {
 	other := s.Messages(8)[0]
 	s.EnforceLimits(2, time.Second, 20)
 	s.PressButton(User{ID: 7, FirstName: "P"}, prompt, "a")
-	for _, chat := range []string{"1", "2"} {
-		if code, _ := call(t, s, "sendMessage", map[string]string{"chat_id": chat, "text": "x"}); code != 200 {
-			t.Fatalf("send to %s: %d", chat, code)
+	for i := range GlobalBurst {
+		if code, _ := call(t, s, "sendMessage", map[string]string{"chat_id": strconv.Itoa(100 + i), "text": "x"}); code != 200 {
+			t.Fatalf("send %d: %d", i+1, code)
 		}
 	}
 	edits := 0
