@@ -276,8 +276,8 @@ func (r *run) help() {
 		return
 	}
 	var b strings.Builder
-	for _, c := range cmds {
-		b.WriteString("\n/" + c + " — " + r.t("cmd_"+c, nil))
+	for _, c := range r.e.tr.Menu(r.lang, cmds) {
+		b.WriteString("\n/" + c.Command + " — " + c.Description)
 	}
 	r.say(MsgHelpList, map[string]any{"Commands": b.String()})
 }
@@ -288,11 +288,7 @@ func (r *run) menu() {
 	if cmds == nil {
 		return
 	}
-	o := Output{ChatID: r.in.ChatID}
-	for _, c := range cmds {
-		o.Menu = append(o.Menu, MenuCommand{Command: c, Description: r.t("cmd_"+c, nil)})
-	}
-	r.outs = append(r.outs, o)
+	r.outs = append(r.outs, Output{ChatID: r.in.ChatID, Menu: r.e.tr.Menu(r.lang, cmds)})
 }
 
 // reprompt shows the open dialog's question again, after a command that interrupted it.

@@ -97,3 +97,13 @@ func (t *Translator) T(lang, id string, data map[string]any) string {
 	}
 	return s
 }
+
+// Menu describes commands in lang, for a chat's command menu: each by its message
+// "cmd_<command>".
+func (t *Translator) Menu(lang string, cmds []string) []MenuCommand {
+	menu := make([]MenuCommand, len(cmds))
+	for i, c := range cmds {
+		menu[i] = MenuCommand{Command: c, Description: t.T(lang, "cmd_"+c, nil)}
+	}
+	return menu
+}

@@ -38,15 +38,22 @@ func RegisterOrg(e *Engine, st *store.Store, botUsername string, poster Poster) 
 	return e.Register(o.inviteDialog())
 }
 
-// commands are a person's commands by their roles (DESIGN.md §8): reporting for reporters
-// and for newcomers, who may report as self-registered reporters; the office's and the
-// admin's own commands for them.
+// commands are the commands of the person bound to a Telegram account; an account bound to
+// no one is a newcomer's.
 func (o *org) commands(ctx context.Context, userID int64) ([]string, error) {
-	cmds := []string{"start"}
 	a, err := o.st.ActorByAccount(ctx, userID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	return Commands(a), nil
+}
+
+// Commands are the commands an actor's roles allow, in the order of their menu (DESIGN.md
+// §8): reporting for reporters and for newcomers, who may report as self-registered
+// reporters; the office's and the admin's own commands for them. An actor without roles gets
+// what anyone may use. /help and every chat's menu list these, whoever sets the menu.
+func Commands(a store.Actor) []string {
+	cmds := []string{"start"}
 	if len(a.Grants) == 0 || a.Has(store.RoleReporter) {
 		cmds = append(cmds, "new", "my")
 	}
@@ -63,7 +70,7 @@ func (o *org) commands(ctx context.Context, userID int64) ([]string, error) {
 	if a.Has(store.RoleAdmin) {
 		cmds = append(cmds, "invite")
 	}
-	return append(cmds, "help", "lang", "cancel"), nil
+	return append(cmds, "help", "lang", "cancel")
 }
 
 // inviteCodeRe is the shape of an invite code; anything else is answered as unknown without
