@@ -122,8 +122,9 @@ var levelRank = map[string]int{LevelCity: 0, LevelCounty: 1, LevelTownship: 2, L
 
 // ImportOrg writes the organisation in one transaction: all of it, or, when any row has a
 // problem, nothing. Records are matched by their codes, so importing the same files again
-// changes nothing, and a changed file updates what changed. With dryRun everything is checked
-// and counted, and then rolled back.
+// changes nothing, and a changed file updates what changed: a person's row lists all the
+// roles the organisation gives them, so a role it no longer lists is taken away. With dryRun
+// everything is checked and counted, and then rolled back.
 func (s *Store) ImportOrg(ctx context.Context, d OrgData, dryRun bool) (ImportReport, []Problem, error) {
 	rep := ImportReport{Counts: map[string]*Counts{}}
 	var probs []Problem
@@ -412,25 +413,12 @@ func (im *importer) importPeople(ctx context.Context, d OrgData) error {
 		if inserted {
 			im.people[p.Code] = id
 		}
-		for _, role := range p.Roles {
-			var scopeUnit, scopeRegion, scopeOffice *int64
-			switch role {
-			case RoleReporter:
-				scopeUnit = unit
-			case RoleHandler:
-				scopeRegion = &region
-			case RoleOffice:
-				scopeOffice = office
-			}
-			tag, err := im.tx.Exec(ctx, `
-				INSERT INTO person_roles (person_id, role, unit_id, region_id, office_id) VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT DO NOTHING`, id, role, scopeUnit, scopeRegion, scopeOffice)
-			if err != nil {
-				return fmt.Errorf("person %s role %s: %w", p.Code, role, err)
-			}
-			if tag.RowsAffected() > 0 && !inserted {
-				changed = true
-			}
+		roles, err := im.putRoles(ctx, p, id, region, unit, office)
+		if err != nil {
+			return err
+		}
+		if roles && !inserted {
+			changed = true
 		}
 		switch {
 		case inserted:
@@ -442,6 +430,50 @@ func (im *importer) importPeople(ctx context.Context, d OrgData) error {
 		}
 	}
 	return nil
+}
+
+// putRoles makes the roles the organisation gives a person those their row lists: each one
+// listed is written (or, held already through an invite, marked as the organisation's too),
+// and each one an earlier import gave that the row no longer lists is taken away, as is the
+// old scope of one whose unit, region or office changed. A reporter's link the person made
+// with an invite or by naming a unit stays. It reports whether the person's roles changed.
+func (im *importer) putRoles(ctx context.Context, p PersonRow, person, region int64, unit, office *int64) (bool, error) {
+	units, regions, offices := make([]*int64, len(p.Roles)), make([]*int64, len(p.Roles)), make([]*int64, len(p.Roles))
+	for i, role := range p.Roles {
+		switch role {
+		case RoleReporter:
+			units[i] = unit
+		case RoleHandler:
+			regions[i] = &region
+		case RoleOffice:
+			offices[i] = office
+		}
+	}
+	tag, err := im.tx.Exec(ctx, `
+		DELETE FROM person_roles r WHERE r.person_id = $1 AND r.imported AND NOT EXISTS (
+			SELECT 1 FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS g(role, unit_id, region_id, office_id)
+			WHERE g.role = r.role AND g.unit_id IS NOT DISTINCT FROM r.unit_id AND g.region_id IS NOT DISTINCT FROM r.region_id
+				AND g.office_id IS NOT DISTINCT FROM r.office_id)`, person, p.Roles, units, regions, offices)
+	if err != nil {
+		return false, fmt.Errorf("person %s roles no longer given: %w", p.Code, err)
+	}
+	changed := tag.RowsAffected() > 0
+	for i, role := range p.Roles {
+		var inserted bool
+		err := im.tx.QueryRow(ctx, `
+			INSERT INTO person_roles (person_id, role, unit_id, region_id, office_id, imported) VALUES ($1, $2, $3, $4, $5, true)
+			ON CONFLICT (person_id, role, coalesce(unit_id, 0), coalesce(region_id, 0), coalesce(working_group, ''), coalesce(office_id, 0))
+			DO UPDATE SET imported = true WHERE NOT person_roles.imported
+			RETURNING xmax = 0`, person, role, units[i], regions[i], offices[i]).Scan(&inserted)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // given by an earlier import already
+		}
+		if err != nil {
+			return false, fmt.Errorf("person %s role %s: %w", p.Code, role, err)
+		}
+		changed = changed || inserted
+	}
+	return changed, nil
 }
 
 func (im *importer) importLinks(ctx context.Context, d OrgData) error {
