@@ -47,22 +47,29 @@ func (s *Store) ActorByAccount(ctx context.Context, userID int64) (Actor, error)
 	if err != nil {
 		return Actor{}, fmt.Errorf("account %d: %w", userID, err)
 	}
-	rows, err := s.pool.Query(ctx, `
+	if a.Grants, err = grantsOf(ctx, s.pool, a.PersonID); err != nil {
+		return Actor{}, err
+	}
+	return a, nil
+}
+
+// grantsOf loads a person's roles, through a transaction or the pool.
+func grantsOf(ctx context.Context, q querier, personID int64) ([]Grant, error) {
+	rows, err := q.Query(ctx, `
 		SELECT r.role, r.unit_id, coalesce(o.region_id, r.region_id), r.office_id, o.working_group
 		FROM person_roles r LEFT JOIN offices o ON o.id = r.office_id
-		WHERE r.person_id = $1 ORDER BY r.id`, a.PersonID)
+		WHERE r.person_id = $1 ORDER BY r.id`, personID)
 	if err != nil {
-		return Actor{}, fmt.Errorf("roles of person %d: %w", a.PersonID, err)
+		return nil, fmt.Errorf("roles of person %d: %w", personID, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	gs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Grant, error) {
 		var g Grant
-		if err := rows.Scan(&g.Role, &g.UnitID, &g.RegionID, &g.OfficeID, &g.WorkingGroup); err != nil {
-			return Actor{}, fmt.Errorf("roles of person %d: %w", a.PersonID, err)
-		}
-		a.Grants = append(a.Grants, g)
+		return g, r.Scan(&g.Role, &g.UnitID, &g.RegionID, &g.OfficeID, &g.WorkingGroup)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("roles of person %d: %w", personID, err)
 	}
-	return a, rows.Err()
+	return gs, nil
 }
 
 // NotJoined is who in an office's regions has not bound a Telegram account yet.

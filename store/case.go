@@ -217,7 +217,7 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 			return err
 		}
 		if p.NewUnit != nil {
-			if err := selfRegister(ctx, tx, &p); err != nil {
+			if err := s.selfRegister(ctx, tx, &p); err != nil {
 				return err
 			}
 		}
@@ -316,8 +316,9 @@ func unverifiedReporter(ctx context.Context, tx pgx.Tx, reporterID, unitID *int6
 // the case's transaction: a unit new to the city under the top region (whose office triages
 // such cases), or the unit that already has the credit code they gave. Either way they are
 // an unverified reporter of it: a public credit code proves nothing about who speaks for an
-// enterprise. A link they already had (an invite's) stays as it was.
-func selfRegister(ctx context.Context, tx pgx.Tx, p *SubmitParams) error {
+// enterprise. A link they already had (an invite's) stays as it was. A new link may make them
+// a reporter, with the reporter's commands in their menu.
+func (s *Store) selfRegister(ctx context.Context, tx pgx.Tx, p *SubmitParams) error {
 	u := p.NewUnit
 	name := strings.TrimSpace(u.Name)
 	if Blank(name) {
@@ -353,11 +354,15 @@ func selfRegister(ctx context.Context, tx pgx.Tx, p *SubmitParams) error {
 	if err != nil {
 		return fmt.Errorf("self-registered reporter: %w", err)
 	}
-	if _, err := tx.Exec(ctx, "INSERT INTO person_roles (person_id, role, unit_id, verified) VALUES ($1, 'reporter', $2, false) ON CONFLICT DO NOTHING", person, unit); err != nil {
+	tag, err := tx.Exec(ctx, "INSERT INTO person_roles (person_id, role, unit_id, verified) VALUES ($1, 'reporter', $2, false) ON CONFLICT DO NOTHING", person, unit)
+	if err != nil {
 		return fmt.Errorf("self-registered reporter: %w", err)
 	}
 	p.UnitID, p.ReporterID = &unit, &person
-	return nil
+	if tag.RowsAffected() == 0 {
+		return nil
+	}
+	return s.refreshMenusTx(ctx, tx, person)
 }
 
 // routeToLinkedCadre assigns a new case to the unit's linked cadre (the longest-linked one,

@@ -1,7 +1,8 @@
 // Package store owns everything in bangban that must last: the Postgres schema and its
 // migrations, the domain types (regions, units, people, cases and their events), the case
-// lifecycle as transactions, ticket numbers, and the durable jobs (notifications) that a
-// change causes, enqueued in the same transaction as the change.
+// lifecycle as transactions, ticket numbers, and the durable jobs (notifications, the
+// refresh of a person's command menu when their roles change) that a change causes, enqueued
+// in the same transaction as the change.
 //
 // The store never imports the bot or the dialogs: they call it, and it answers with domain
 // types or with the sentinel errors in errors.go, which the callers turn into messages.

@@ -201,6 +201,11 @@ func (s *Store) RedeemInvite(ctx context.Context, code string, acc Account) (Bin
 		if err != nil {
 			return err
 		}
+		// Joining gives the chat its menu; a reporter's link may add a role to a person
+		// already joined.
+		if err := s.refreshMenusTx(ctx, tx, b.PersonID); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, "UPDATE invites SET uses = uses + 1 WHERE id = $1", id)
 		return err
 	})

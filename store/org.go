@@ -145,7 +145,7 @@ func (s *Store) ImportOrg(ctx context.Context, d OrgData, dryRun bool) (ImportRe
 		if len(probs) > 0 || dryRun {
 			return errRollback
 		}
-		return nil
+		return s.refreshMenusTx(ctx, tx, im.regranted...)
 	})
 	switch {
 	case errors.Is(err, errRollback) && len(probs) > 0:
@@ -168,6 +168,8 @@ type importer struct {
 	offices map[string]int64
 	people  map[string]int64
 	groups  []string
+	// regranted are the people already known whose roles the import changed.
+	regranted []int64
 }
 
 func (im *importer) problem(p Pos, col, code, val string) {
@@ -419,6 +421,7 @@ func (im *importer) importPeople(ctx context.Context, d OrgData) error {
 		}
 		if roles && !inserted {
 			changed = true
+			im.regranted = append(im.regranted, id)
 		}
 		switch {
 		case inserted:

@@ -136,3 +136,91 @@ func TestImportClaimsAReporterLinkItLists(t *testing.T) {
 		t.Errorf("P025's roles %v", got)
 	}
 }
+
+// menuJobs counts the menu refreshes enqueued for a person.
+func menuJobs(t *testing.T, s *store.Store, person int64) int {
+	t.Helper()
+	var n int
+	if err := s.Pool().QueryRow(context.Background(), "SELECT count(*) FROM river_job WHERE kind = 'menu_refresh' AND (args->>'person_id')::bigint = $1",
+		person).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Every change of a joined person's roles enqueues one refresh of their menu with it: an
+// import, however many of their roles it touches, an invite, a first report, an office's
+// rejection of a self-registered reporter. Nothing is enqueued for a person who has not
+// joined, for an import that changes nothing, or for a dry run.
+func TestRoleChangesRefreshTheMenu(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := demoStore(t)
+	cadre := personByCode(t, s, "P001")
+	row := demoPerson(t, "P001")
+	steps := []struct {
+		name   string
+		change func() error
+		want   int
+	}{
+		{"an import before they join", func() error {
+			row.Roles, row.OfficeCode = []string{store.RoleHandler, store.RoleOffice}, "OF-YL"
+			importPeople(t, s, row)
+			return nil
+		}, 0},
+		{"joining", func() error {
+			inv, _ := s.CreateInvite(ctx, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"})
+			_, err := s.RedeemInvite(ctx, inv.Code, acc(401))
+			return err
+		}, 1},
+		{"an import that changes nothing", func() error {
+			importPeople(t, s, row)
+			return nil
+		}, 0},
+		{"a dry run", func() error {
+			row.Roles = []string{store.RoleHandler}
+			_, _, err := s.ImportOrg(ctx, store.OrgData{People: []store.PersonRow{row}}, true)
+			return err
+		}, 0},
+		{"an import that takes one role away and moves another", func() error {
+			row.Roles, row.RegionCode, row.OfficeCode = []string{store.RoleHandler}, "HQ-YL-QS", ""
+			importPeople(t, s, row)
+			return nil
+		}, 1},
+		{"an invite that adds a reporter's link", func() error {
+			inv, _ := s.CreateInvite(ctx, store.InviteParams{Role: store.RoleReporter, UnitCode: "E010"})
+			_, err := s.RedeemInvite(ctx, inv.Code, acc(401))
+			return err
+		}, 1},
+		{"another invite of the same unit", func() error {
+			inv, _ := s.CreateInvite(ctx, store.InviteParams{Role: store.RoleReporter, UnitCode: "E010"})
+			_, err := s.RedeemInvite(ctx, inv.Code, acc(401))
+			return err
+		}, 0},
+	}
+	for _, st := range steps {
+		before := menuJobs(t, s, cadre)
+		if err := st.change(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got := menuJobs(t, s, cadre) - before; got != st.want {
+			t.Errorf("%s: %d menu refreshes, want %d", st.name, got, st.want)
+		}
+	}
+
+	const stranger = 9401
+	c := selfRegister(t, s, stranger, "91410923MA40002746") // E002's
+	var newcomer int64
+	if err := s.Pool().QueryRow(ctx, "SELECT id FROM people WHERE telegram_user_id = $1", stranger).Scan(&newcomer); err != nil {
+		t.Fatal(err)
+	}
+	if got := menuJobs(t, s, newcomer); got != 1 {
+		t.Errorf("a first report: %d menu refreshes, want 1", got)
+	}
+	if _, err := s.RejectReporter(ctx, store.ActParams{Ticket: c.TicketNo, ActorID: personByCode(t, s, "P018")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := menuJobs(t, s, newcomer); got != 2 {
+		t.Errorf("after the office rejected the link: %d menu refreshes, want 2", got)
+	}
+}

@@ -52,6 +52,10 @@ func (s *Store) RejectReporter(ctx context.Context, p ActParams) (Case, error) {
 		if _, err := t.tx.Exec(ctx, "DELETE FROM person_roles WHERE id = $1", linkID); err != nil {
 			return fmt.Errorf("remove link: %w", err)
 		}
+		// Without this link they may be no reporter any more: their menu is set again.
+		if err := t.s.refreshMenusTx(ctx, t.tx, *t.c.ReporterID); err != nil {
+			return err
+		}
 		if _, err := t.event(ctx, EventReporterRejected, "", p, true, data); err != nil {
 			return err
 		}
