@@ -199,6 +199,9 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	if err := river.AddWorkerSafely(workers, &retireWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), log: b.log}); err != nil {
 		return nil, fmt.Errorf("register the worker that retires buttons: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &menuWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), retryBase: opts.RetryBase}); err != nil {
+		return nil, fmt.Errorf("register menu worker: %w", err)
+	}
 	if err := opts.Store.AddWorkers(workers); err != nil {
 		return nil, fmt.Errorf("register lifecycle workers: %w", err)
 	}
@@ -206,6 +209,10 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		Queues: map[string]river.QueueConfig{
 			store.NotifyQueue:    {MaxWorkers: opts.NotifyWorkers},
 			store.LifecycleQueue: {MaxWorkers: 2},
+			// One menu at a time on each replica: a person's menus are set there in the
+			// order their changes came, and an import that changes many people's roles
+			// leaves the Bot API to the messages.
+			store.MenuQueue: {MaxWorkers: 1},
 		},
 		Workers:      workers,
 		PeriodicJobs: opts.Store.PeriodicJobs(),

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -123,11 +124,56 @@ func deliveryOutcome(err error) error {
 	return err
 }
 
-// NextRetry backs off exponentially from retryBase (doubling each attempt, at most ten
-// minutes, with jitter so that many jobs failed by one outage do not return together).
+// NextRetry backs off from retryBase.
 func (w *notificationWorker) NextRetry(job *river.Job[store.Notification]) time.Time {
-	d := w.retryBase << min(job.Attempt-1, 16)
+	return backoff(w.retryBase, job.Attempt)
+}
+
+// backoff is when a job that failed its attempt-th run goes again: exponentially from base
+// (doubling each attempt, at most ten minutes, with jitter so that many jobs failed by one
+// outage do not return together).
+func backoff(base time.Duration, attempt int) time.Time {
+	d := base << min(attempt-1, 16)
 	d = min(d, 10*time.Minute)
 	d += time.Duration(rand.Int64N(int64(d)/5 + 1))
 	return time.Now().Add(d)
+}
+
+// menuWorker sets a person's chat command menu to what their roles allow now, when a change
+// of their roles enqueued it (an import, an invite, a first report). The commands are the
+// dialogs' own (conversations.Commands), as /help lists them, described in the language the
+// person's messages are written in. The menu goes through the sender as the menu set in
+// answer to a chat's own update does: it is not a message, so it takes no place under the
+// limits of messages, and a 429 snoozes the job for retry_after.
+type menuWorker struct {
+	river.WorkerDefaults[store.MenuRefresh]
+	sender    *Sender
+	st        *store.Store
+	tr        *conversations.Translator
+	retryBase time.Duration
+}
+
+func (w *menuWorker) Work(ctx context.Context, job *river.Job[store.MenuRefresh]) error {
+	a, chat, err := w.st.ActorByPerson(ctx, job.Args.PersonID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // no such person any more: no menu to set
+	}
+	if err != nil {
+		return fmt.Errorf("menu of person %d: %w", job.Args.PersonID, err)
+	}
+	if chat == 0 {
+		return nil // not joined: joining sets the menu
+	}
+	lang := w.tr.Match("")
+	if a.Lang != nil && conversations.IsLanguage(*a.Lang) {
+		lang = *a.Lang
+	}
+	out := conversations.Output{ChatID: chat, Menu: w.tr.Menu(lang, conversations.Commands(a))}
+	_, err = w.sender.Notify(ctx, out)
+	return deliveryOutcome(err)
+}
+
+// NextRetry backs off from retryBase.
+func (w *menuWorker) NextRetry(job *river.Job[store.MenuRefresh]) time.Time {
+	return backoff(w.retryBase, job.Attempt)
 }
