@@ -142,3 +142,30 @@ func TestMenuFollowsAnInviteToAJoinedPerson(t *testing.T) {
 	}
 	contains(t, h.say(t, cadre, "/help"), "/new — Report a problem", "/rate — ", "/inbox — My cases to handle")
 }
+
+// A newcomer's first report makes them a reporter of the enterprise they named: their chat's
+// menu gains the reporter's commands. The office then rejects the link, and the menu is
+// again what anyone may use.
+func TestMenuFollowsAFirstReportAndItsRejection(t *testing.T) {
+	t.Parallel()
+	h := startDemo(t)
+	office := telegramtest.User{ID: 8821, FirstName: "Lin", LanguageCode: "en"}
+	stranger := telegramtest.User{ID: 8822, FirstName: "Mr Fake", LanguageCode: "en"}
+	h.join(t, office, "P018", store.RoleOffice)
+
+	since := time.Now()
+	no := h.selfRegister(t, stranger, "Qingshi Building Materials", "91410923MA40002746") // E002's
+	menu := h.menuAfter(t, stranger, since, has("new", "add", "rate"))
+	if !strings.Contains(menu, `"command":"rate","description":"Rate a result: /rate NUMBER"`) {
+		t.Errorf("menu %s is not in English", menu)
+	}
+
+	since = time.Now()
+	view := h.tap(t, office, h.say(t, office, "/status "+no), "✖ Reject reporter", 1)
+	contains(t, view[0], "is no longer linked to the unit")
+	h.menuAfter(t, stranger, since, both(has("new", "my"), lacks("add", "rate")))
+	m := h.say(t, stranger, "/help")
+	if strings.Contains(m.Text, "/rate") || strings.Contains(m.Text, "/add") {
+		t.Errorf("/help after the link was rejected: %q", m.Text)
+	}
+}

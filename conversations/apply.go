@@ -207,8 +207,8 @@ func (r *run) command() {
 		return
 	case "start":
 		if r.in.Args != "" && r.e.onStart != nil {
+			// Joining, or a new role, sets the chat's menu through the store's job.
 			r.call(r.e.onStart)
-			r.menu() // a new role may bring new commands
 		} else {
 			r.say(MsgWelcome, map[string]any{"Name": r.in.FirstName})
 		}
@@ -342,9 +342,6 @@ func (r *run) reply(rep Reply) {
 		o.EditMessageID, o.Pressed = r.in.MessageID, true
 	}
 	r.outs = append(r.outs, o)
-	if rep.RefreshMenu {
-		r.menu()
-	}
 }
 
 // fail shows a dialog hook's error: a Refusal's own message, anything else "try again".

@@ -86,9 +86,6 @@ type Reply struct {
 	// Edit, in answer to a button, replaces the message the button is on (a list turning
 	// its page) instead of sending a new one.
 	Edit bool
-	// RefreshMenu sets the chat's command menu again after the reply, when the action gave
-	// the person a new role (a first report made them a reporter).
-	RefreshMenu bool
 }
 
 // Call is a command as its handler sees it.

@@ -202,8 +202,9 @@ func (e *Engine) LangFrom(fn func(ctx context.Context, userID int64) (string, er
 func (e *Engine) OnStart(fn CommandFunc) { e.onStart = fn }
 
 // OnCommands tells which commands a person may use, in the order of their menu. /help lists
-// them, and the chat's command menu is set to them when the person joins with an invite or
-// picks a language. Each command is described by the message "cmd_<command>".
+// them, and the chat's command menu is set to them when the person picks a language; when
+// their roles change (joining with an invite among them), the store enqueues the job that
+// sets it. Each command is described by the message "cmd_<command>".
 func (e *Engine) OnCommands(fn func(ctx context.Context, userID int64) ([]string, error)) {
 	e.commandsFor = fn
 }

@@ -362,11 +362,10 @@ func (r *report) file(ctx context.Context, s *Session) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	// A first report makes a newcomer a reporter, with the reporter's commands.
-	newcomer := p.NewUnit != nil
+	// A first report makes a newcomer a reporter: the store's job sets their menu.
 	if c.Assignee != "" {
-		return Reply{MessageID: MsgNewFiledAssigned, RefreshMenu: newcomer, Data: map[string]any{"TicketNo": c.TicketNo, "Assignee": c.Assignee,
+		return Reply{MessageID: MsgNewFiledAssigned, Data: map[string]any{"TicketNo": c.TicketNo, "Assignee": c.Assignee,
 			"Due": c.SignDueAt.In(r.o.st.Location()).Format("2006-01-02 15:04")}}, nil
 	}
-	return Reply{MessageID: MsgNewFiledTriage, RefreshMenu: newcomer, Data: map[string]any{"TicketNo": c.TicketNo}}, nil
+	return Reply{MessageID: MsgNewFiledTriage, Data: map[string]any{"TicketNo": c.TicketNo}}, nil
 }
