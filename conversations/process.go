@@ -13,10 +13,12 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Deliver sends the outputs of one applied update, in order, and says how many went out.
+// Deliver sends the outputs of one applied update, in order. It returns, for each output that
+// went out, the id the platform gave the message it sent or edited (0 for none, or when it is
+// not known): as many ids as outputs went out, an output refused for good counting as gone.
 // When it fails, the outputs not sent are kept and sent again when the update is delivered
 // again.
-type Deliver func(ctx context.Context, outs []Output) (sent int, err error)
+type Deliver func(ctx context.Context, outs []Output) (ids []int64, err error)
 
 // ErrUnfinished says an update was taken but could not be seen through in time (Redis
 // stopped answering, or the chat's holder had not let go). The person was not told it
@@ -28,15 +30,15 @@ var ErrUnfinished = errors.New("update not finished")
 var ErrUndelivered = errors.New("outputs not delivered")
 
 // Handle applies one input and returns what was shown: Process with a Deliver that keeps the
-// outputs. For tests and tools that render outputs themselves.
+// outputs. For tests and tools that render outputs themselves; it knows no message ids.
 func (e *Engine) Handle(ctx context.Context, in Input) ([]Output, error) {
 	var mu sync.Mutex
 	var outs []Output
-	err := e.Process(ctx, in, func(_ context.Context, o []Output) (int, error) {
+	err := e.Process(ctx, in, func(_ context.Context, o []Output) ([]int64, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		outs = append(outs, o...)
-		return len(o), nil
+		return make([]int64, len(o)), nil
 	})
 	return outs, err
 }
@@ -461,10 +463,11 @@ func (h *holding) send(ctx context.Context, id int64, outs []Output, last bool) 
 		h.sending = 0
 		h.mu.Unlock()
 	}()
-	n, err := h.deliver(ctx, outs)
+	ids, err := h.deliver(ctx, outs)
+	n := min(len(ids), len(outs))
 	var left []byte
 	if err != nil && n < len(outs) {
-		left, _ = json.Marshal(outs[max(n, 0):])
+		left, _ = json.Marshal(outs[n:])
 		if id == h.own && h.err == nil {
 			h.err = fmt.Errorf("update %d: %w: %w", id, ErrUndelivered, err)
 		}
