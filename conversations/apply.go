@@ -441,7 +441,12 @@ func (r *run) button() {
 		r.notice("")
 		r.outs = append(r.outs, Output{ChatID: r.in.ChatID, EditMessageID: r.in.MessageID, Pressed: true, Text: r.t(MsgLangSet, nil)})
 		r.menu() // in the chosen language
-		r.reprompt()
+		if r.st != nil && r.st.Pending == "" {
+			// The open dialog's question again, in the chosen language: its buttons are the
+			// ones to press now, so the session is stored with them.
+			r.untouched = false
+			r.prompt()
+		}
 		return
 	}
 	if prefix, arg, found := strings.Cut(r.in.Data, ":"); found && !IsDialogButton(r.in.Data) {

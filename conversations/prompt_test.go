@@ -203,3 +203,28 @@ func TestThePromptsMessageIsTheOneThePlatformReported(t *testing.T) {
 		t.Fatalf("%+v; want message 6's buttons taken off", out)
 	}
 }
+
+// A language chosen in the middle of a dialog shows its question again, in that language:
+// that prompt's buttons work, and the one it replaces loses its buttons.
+func TestALanguageChosenMidDialogAsksAgainWithLiveButtons(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	e := v.engine(t, conversations.Options{})
+	p := v.person(t, e, 15004)
+	p.send("/trip")
+	asked := p.promptID
+	out := p.send("/lang")
+	chooser := p.msgs
+	b, ok := findButton(out[0], "English")
+	if !ok {
+		t.Fatalf("/lang: %+v", out)
+	}
+	out = p.pressData(b.Data, chooser)
+	if !clears(out, asked) {
+		t.Fatalf("choosing a language: %+v; want the buttons of message %d taken off", out, asked)
+	}
+	p.expect("Switched to English.", "test.kind")
+	p.onlyLatestPressable()
+	p.press("Beta")
+	p.expect("test.desc")
+}
