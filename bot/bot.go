@@ -487,29 +487,33 @@ func (b *Bot) handle(upd *models.Update, polling bool) error {
 // pollingRetries are the pauses before an update taken by polling is tried again.
 var pollingRetries = []time.Duration{time.Second, 3 * time.Second, 10 * time.Second}
 
-// deliver sends an update's outputs in order. Outputs Telegram refuses for good (the person
-// blocked the bot, the message to edit is gone) are skipped: sending them again would only be
-// refused again. A failure that may pass (no answer, 5xx, 429 beyond the sender's patience)
-// stops the delivery, for the rest to be sent again.
-func (b *Bot) deliver(ctx context.Context, outs []conversations.Output) (int, error) {
-	for i, out := range outs {
-		err := b.sender.Send(ctx, out)
+// deliver sends an update's outputs in order and returns the ids of the messages they sent or
+// edited. Outputs Telegram refuses for good (the person blocked the bot, the message to edit is
+// gone) are skipped, with no id: sending them again would only be refused again. A failure
+// that may pass (no answer, 5xx, 429 beyond the sender's patience) stops the delivery, for the
+// rest to be sent again.
+func (b *Bot) deliver(ctx context.Context, outs []conversations.Output) ([]int64, error) {
+	ids := make([]int64, 0, len(outs))
+	for _, out := range outs {
+		id, err := b.sender.Send(ctx, out)
 		if err != nil && out.EditMessageID != 0 && out.Text != "" && errors.Is(err, tgbot.ErrorBadRequest) &&
 			!strings.Contains(err.Error(), "message is not modified") {
 			// The prompt to turn into the next is gone or too old to edit: the next comes as
 			// a new message. (The press was answered already.)
 			out.EditMessageID, out.Pressed, out.CallbackID = 0, false, ""
-			err = b.sender.Send(ctx, out)
+			id, err = b.sender.Send(ctx, out)
 		}
 		if err != nil {
 			if refusedForGood(err) {
 				b.log.Warn("reply refused by telegram, skipped", "chat", out.ChatID, "error", err)
+				ids = append(ids, 0)
 				continue
 			}
-			return i, err
+			return ids, err
 		}
+		ids = append(ids, id)
 	}
-	return len(outs), nil
+	return ids, nil
 }
 
 // resumeLoop finishes, every ResumeEvery, the chats whose updates were left unfinished.

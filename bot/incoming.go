@@ -104,7 +104,7 @@ func (b *Bot) admit(upd *models.Update) bool {
 		go func() {
 			ctx, cancel := context.WithTimeout(b.base, updateTimeout)
 			defer cancel()
-			if err := b.sender.Send(ctx, out); err != nil {
+			if _, err := b.sender.Send(ctx, out); err != nil {
 				b.log.Warn("slow-down notice", "error", err)
 			}
 		}()

@@ -36,8 +36,9 @@ const (
 // edit of an earlier message, or a new message. It goes ahead of notifications and waits its
 // turn under the send limits. A 429 is waited out and a failure on Telegram's side tried
 // again, a few times. A press that can no longer be answered (Telegram allows some seconds)
-// does not stop the message that follows it.
-func (s *Sender) Send(ctx context.Context, out conversations.Output) error {
+// does not stop the message that follows it. It returns the id of the message sent or edited,
+// 0 when the output was no message.
+func (s *Sender) Send(ctx context.Context, out conversations.Output) (int64, error) {
 	if out.CallbackID != "" {
 		err := s.retry(ctx, func() error {
 			_, err := s.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: out.CallbackID, Text: out.Notice})
@@ -48,7 +49,13 @@ func (s *Sender) Send(ctx context.Context, out conversations.Output) error {
 		}
 		out.CallbackID = ""
 	}
-	return s.retry(ctx, func() error { _, err := s.send(ctx, out, false); return err })
+	var id int64
+	err := s.retry(ctx, func() error {
+		var err error
+		id, err = s.send(ctx, out, false)
+		return err
+	})
+	return id, err
 }
 
 // retry runs fn until it succeeds, fails for good, or has been tried replyTries times.

@@ -76,11 +76,13 @@ func TestAStrangerIsTrustedOnlyOnceTheOfficeConfirms(t *testing.T) {
 	contains(t, h.say(t, office2, "/triage"), no, "unverified reporter")
 	contains(t, h.say(t, office2, "/status "+no), "⚠ Unverified reporter: registered for this unit without an invite")
 
-	// The stranger presses the office's button, forged on their own chat: refused, recorded,
-	// nothing changed.
+	// The stranger presses the office's button, forged on their own chat (on the answer with
+	// their ticket, which has no buttons: a modified client sends what it likes): refused,
+	// recorded, nothing changed.
 	before := h.caseState(t, no)
 	ms := h.send(t, stranger, func() telegramtest.Update {
-		return h.sim.PressButton(stranger, h.lastWithButtons(t, stranger), store.ConfirmReporterButton+":"+no)
+		chat := h.sim.Messages(stranger.ID)
+		return h.sim.PressButton(stranger, chat[len(chat)-1], store.ConfirmReporterButton+":"+no)
 	}, 1)
 	contains(t, ms[0], "You may not do this with "+no)
 	if after := h.caseState(t, no); after.Events != before.Events || after.Refused != before.Refused+1 || h.reporterLink(t, stranger, "E001") != "unverified" {

@@ -3,6 +3,8 @@ package conversations
 import (
 	"context"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/bangban/bangban/store"
@@ -29,11 +31,18 @@ type run struct {
 	// that prompt must stay as it reads (a confirm summary).
 	pressed     int
 	keepPressed bool
+	// asked is the message the open dialog's latest prompt went out as (0 when unknown), of
+	// the run askedID at its place askedSeq: when the input answers it other than by a press
+	// on it, its buttons are taken off once they no longer apply.
+	asked    int64
+	askedID  string
+	askedSeq int
 }
 
-// apply computes the outputs of one input and the change to the session. It does no Redis
-// I/O of its own: the commit stores what it returns.
-func (e *Engine) apply(ctx context.Context, in Input, raw []byte, marker, chosen string) ([]Output, effect) {
+// apply computes the outputs of one input and the change to the session; asked is the message
+// the session's latest prompt went out as ("instance|message id", "" unknown). It does no
+// Redis I/O of its own: the commit stores what it returns.
+func (e *Engine) apply(ctx context.Context, in Input, raw []byte, marker, chosen, asked string) ([]Output, effect) {
 	lang := e.tr.Match(in.LangCode)
 	if IsLanguage(chosen) {
 		lang = chosen // chosen with /lang, over the Telegram language
@@ -60,6 +69,7 @@ func (e *Engine) apply(ctx context.Context, in Input, raw []byte, marker, chosen
 			r.expired(r.markerDialog())
 		} else {
 			r.st = st
+			r.remember(asked)
 			r.checkVersion()
 		}
 		if r.st == nil && in.Kind != KindCommand {
@@ -79,6 +89,7 @@ func (e *Engine) apply(ctx context.Context, in Input, raw []byte, marker, chosen
 }
 
 func (r *run) finish(stored bool) ([]Output, effect) {
+	r.clearAsked()
 	// Whatever was rendered, nothing leaves longer than Telegram carries.
 	for i := range r.outs {
 		r.outs[i] = FitOutput(r.outs[i])
@@ -99,6 +110,36 @@ func (r *run) finish(stored bool) ([]Output, effect) {
 		ef.stateMode = "del"
 	}
 	return r.outs, ef
+}
+
+// remember takes the message the session's latest prompt went out as, if it was a prompt of
+// this run of the dialog (a remembered prompt of an earlier run says nothing now).
+func (r *run) remember(asked string) {
+	inst, msg, ok := strings.Cut(asked, "|")
+	id, err := strconv.ParseInt(msg, 10, 64)
+	if !ok || err != nil || inst != r.st.ID {
+		return
+	}
+	r.asked, r.askedID, r.askedSeq = id, r.st.ID, r.st.Seq
+}
+
+// clearAsked takes the buttons off the dialog's latest prompt when this input answered it
+// other than by pressing it (the person typed, or pressed another message) and they no longer
+// apply: another prompt was shown, or the dialog ended. It goes first, before whatever comes
+// next, so that the chat never shows two prompts to press. A pressed prompt has its own edit
+// (answered), and a press refused as stale changes nothing.
+func (r *run) clearAsked() {
+	if r.asked == 0 || r.untouched || (r.in.Kind == KindButton && r.in.MessageID == r.asked) {
+		return
+	}
+	if r.st != nil && r.st.ID == r.askedID && r.st.Seq == r.askedSeq {
+		return // still the prompt to answer
+	}
+	at := 0
+	if len(r.outs) > 0 && r.outs[0].CallbackID != "" {
+		at = 1 // a press is answered first, as Telegram waits for that
+	}
+	r.outs = slices.Insert(r.outs, at, Output{ChatID: r.in.ChatID, EditMessageID: r.asked, ClearButtons: true})
 }
 
 func (r *run) t(id string, data map[string]any) string { return r.e.tr.T(r.lang, id, data) }
@@ -251,7 +292,7 @@ func (r *run) askAbandon(d *Dialog, arg string) {
 	r.st.Seq++
 	r.outs = append(r.outs, Output{ChatID: r.in.ChatID,
 		Text:    r.t(MsgAbandonAsk, map[string]any{"Current": "/" + cur.Command, "Next": "/" + d.Command}),
-		Buttons: [][]Button{{r.btn(MsgBtnYes, actYes, ""), r.btn(MsgBtnNo, actNo, "")}}})
+		Buttons: [][]Button{{r.btn(MsgBtnYes, actYes, ""), r.btn(MsgBtnNo, actNo, "")}}, Prompt: r.st.ID})
 }
 
 // commands are the commands the person may use, or nil without the hook or when it fails
@@ -393,7 +434,12 @@ func (r *run) button() {
 		r.notice("")
 		r.outs = append(r.outs, Output{ChatID: r.in.ChatID, EditMessageID: r.in.MessageID, Pressed: true, Text: r.t(MsgLangSet, nil)})
 		r.menu() // in the chosen language
-		r.reprompt()
+		if r.st != nil && r.st.Pending == "" {
+			// The open dialog's question again, in the chosen language: its buttons are the
+			// ones to press now, so the session is stored with them.
+			r.untouched = false
+			r.prompt()
+		}
 		return
 	}
 	if prefix, arg, found := strings.Cut(r.in.Data, ":"); found && !IsDialogButton(r.in.Data) {
@@ -752,7 +798,7 @@ func (r *run) prompt() {
 		}
 	}
 	rows = append(rows, nav)
-	r.show(Output{ChatID: r.in.ChatID, Text: text, Buttons: rows})
+	r.show(Output{ChatID: r.in.ChatID, Text: text, Buttons: rows, Prompt: r.st.ID})
 }
 
 // btn makes a button of the open dialog's current prompt. Data is empty when the value does

@@ -31,9 +31,10 @@ func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 	}
 }
 
-// BenchmarkDialogStep is one answer to an open dialog through the engine on the real Redis:
-// take the chat, read the session, apply the step, store the session, mark the update,
-// free the chat.
+// BenchmarkDialogStep is one typed answer to an open dialog through the engine on the real
+// Redis: take the chat, read the session and the message of its prompt, apply the step, store
+// the session, mark the update, free the chat, remember the new prompt's message. The answer
+// takes the buttons off the prompt it answered and asks again below.
 func BenchmarkDialogStep(b *testing.B) {
 	for _, window := range []time.Duration{0, 20 * time.Millisecond} {
 		b.Run("reorder="+window.String(), func(b *testing.B) {
@@ -54,9 +55,25 @@ func BenchmarkDialogStep(b *testing.B) {
 			}
 			ctx := context.Background()
 			chat := int64(900000 + window.Milliseconds())
+			// The chat's messages, numbered as Telegram numbers them.
+			var msgs int64
+			var out []conversations.Output
+			deliver := func(_ context.Context, o []conversations.Output) ([]int64, error) {
+				out = o
+				ids := make([]int64, len(o))
+				for i := range o {
+					if o[i].EditMessageID != 0 {
+						ids[i] = o[i].EditMessageID
+					} else {
+						msgs++
+						ids[i] = msgs
+					}
+				}
+				return ids, nil
+			}
 			in := conversations.Input{UpdateID: updateIDs.Add(1), ChatID: chat, UserID: chat, LangCode: "en",
 				Kind: conversations.KindCommand, Command: "bench"}
-			if _, err := e.Handle(ctx, in); err != nil {
+			if err := e.Process(ctx, in, deliver); err != nil {
 				b.Fatal(err)
 			}
 			in.Kind, in.Command = conversations.KindText, ""
@@ -66,9 +83,9 @@ func BenchmarkDialogStep(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				in.UpdateID = updateIDs.Add(1)
 				in.Text = "answer " + strconv.Itoa(i%10)
-				out, err := e.Handle(ctx, in)
-				if err != nil || len(out) != 1 {
-					b.Fatalf("step %d: %+v, %v", i, out, err)
+				err := e.Process(ctx, in, deliver)
+				if err != nil || len(out) != 2 || out[0].EditMessageID != msgs-1 || !out[0].ClearButtons {
+					b.Fatalf("step %d: %+v, %v; want the prompt answered cleared, then the next", i, out, err)
 				}
 			}
 			b.StopTimer()

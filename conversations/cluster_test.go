@@ -49,7 +49,9 @@ func TestEveryScriptRunsOnARedisCluster(t *testing.T) {
 
 	// resume: the answer of an update that could not be sent is sent by the sweep.
 	in := text(q, "unsent")
-	err = e.Process(ctx, in, func(context.Context, []conversations.Output) (int, error) { return 0, errors.New("telegram down") })
+	err = e.Process(ctx, in, func(context.Context, []conversations.Output) ([]int64, error) {
+		return nil, errors.New("telegram down")
+	})
 	if !errors.Is(err, conversations.ErrUndelivered) {
 		t.Fatalf("a failed delivery: %v, want ErrUndelivered", err)
 	}

@@ -117,7 +117,8 @@ func (v *env) engine(t testing.TB, opts conversations.Options) *conversations.En
 	return e
 }
 
-// person plays one user in a private chat.
+// person plays one user in a private chat, whose messages are numbered as Telegram numbers
+// them.
 type person struct {
 	t    *testing.T
 	e    *conversations.Engine
@@ -127,6 +128,8 @@ type person struct {
 	// prompt is the latest output with buttons, and its message id.
 	prompt   conversations.Output
 	promptID int64
+	// buttons are the buttons each message of the chat shows now.
+	buttons map[int64][][]conversations.Button
 }
 
 func (v *env) person(t *testing.T, e *conversations.Engine, id int64) *person {
@@ -142,28 +145,47 @@ func (p *person) input(in conversations.Input) []conversations.Output {
 	if in.LangCode == "" {
 		in.LangCode = "en"
 	}
-	out, err := p.e.Handle(context.Background(), in)
-	if err != nil {
-		p.t.Fatalf("Handle(%+v): %v", in, err)
+	p.last = nil
+	if err := p.e.Process(context.Background(), in, p.deliver); err != nil {
+		p.t.Fatalf("Process(%+v): %v", in, err)
 	}
-	p.seen(out)
-	return out
+	return p.last
 }
 
-func (p *person) seen(out []conversations.Output) {
-	p.last = out
-	for _, o := range out {
+// deliver shows outputs in the chat and reports the message each went out as.
+func (p *person) deliver(_ context.Context, out []conversations.Output) ([]int64, error) {
+	if p.buttons == nil {
+		p.buttons = map[int64][][]conversations.Button{}
+	}
+	ids := make([]int64, len(out))
+	for i, o := range out {
 		switch {
 		case o.Text != "" && o.EditMessageID == 0:
 			p.msgs++
-			if len(o.Buttons) > 0 {
-				p.prompt, p.promptID = o, p.msgs
-			}
-		case o.Text != "" && len(o.Buttons) > 0:
-			// A pressed prompt edited into the next one.
-			p.prompt, p.promptID = o, o.EditMessageID
+			ids[i] = p.msgs
+		case o.EditMessageID != 0 && (o.Text != "" || o.ClearButtons):
+			ids[i] = o.EditMessageID
+		default:
+			continue // a notice, a menu
+		}
+		p.buttons[ids[i]] = o.Buttons
+		if len(o.Buttons) > 0 {
+			p.prompt, p.promptID = o, ids[i]
 		}
 	}
+	p.last = append(p.last, out...)
+	return ids, nil
+}
+
+// pressable are the messages of the chat that show buttons now.
+func (p *person) pressable() []int64 {
+	var out []int64
+	for id := int64(1); id <= p.msgs; id++ {
+		if len(p.buttons[id]) > 0 {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (p *person) send(text string) []conversations.Output {

@@ -90,6 +90,11 @@ type Output struct {
 	// ClearButtons, with EditMessageID and no Text, takes the buttons off that message (an
 	// answered prompt), so it cannot be pressed again.
 	ClearButtons bool
+	// Prompt, on a dialog's prompt with buttons, names the run of the dialog it asks for
+	// (Session.Instance). The engine remembers the message such a prompt went out as, so that
+	// when the person answers it by typing rather than pressing, the buttons that no longer
+	// apply are taken off it.
+	Prompt string
 	// Photo, when set, is sent as a picture with Text as its caption.
 	Photo []byte
 	// CallbackID and Notice answer a button press (the short notice Telegram shows).

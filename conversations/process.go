@@ -13,10 +13,12 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Deliver sends the outputs of one applied update, in order, and says how many went out.
+// Deliver sends the outputs of one applied update, in order. It returns, for each output that
+// went out, the id the platform gave the message it sent or edited (0 for none, or when it is
+// not known): as many ids as outputs went out, an output refused for good counting as gone.
 // When it fails, the outputs not sent are kept and sent again when the update is delivered
 // again.
-type Deliver func(ctx context.Context, outs []Output) (sent int, err error)
+type Deliver func(ctx context.Context, outs []Output) (ids []int64, err error)
 
 // ErrUnfinished says an update was taken but could not be seen through in time (Redis
 // stopped answering, or the chat's holder had not let go). The person was not told it
@@ -28,15 +30,16 @@ var ErrUnfinished = errors.New("update not finished")
 var ErrUndelivered = errors.New("outputs not delivered")
 
 // Handle applies one input and returns what was shown: Process with a Deliver that keeps the
-// outputs. For tests and tools that render outputs themselves.
+// outputs. For tests and tools that render outputs themselves: it knows no message ids, so no
+// prompt is remembered to have its buttons taken off when it is answered by typing.
 func (e *Engine) Handle(ctx context.Context, in Input) ([]Output, error) {
 	var mu sync.Mutex
 	var outs []Output
-	err := e.Process(ctx, in, func(_ context.Context, o []Output) (int, error) {
+	err := e.Process(ctx, in, func(_ context.Context, o []Output) ([]int64, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		outs = append(outs, o...)
-		return len(o), nil
+		return make([]int64, len(o)), nil
 	})
 	return outs, err
 }
@@ -256,17 +259,17 @@ func (e *Engine) settled(ctx context.Context, chat, score int64) {
 }
 
 // deliveredAndSettled is delivered, all sent, and settled, in one round trip.
-func (e *Engine) deliveredAndSettled(ctx context.Context, k chatKeys, token, id string, chat, score int64) error {
+func (e *Engine) deliveredAndSettled(ctx context.Context, k chatKeys, token, id, asked string, chat, score int64) error {
 	cctx, cancel := context.WithTimeout(ctx, e.callTimeout)
 	defer cancel()
 	pipe := e.rdb.Pipeline()
-	d := pipe.EvalSha(cctx, deliveredScript.Hash(), []string{k.out}, id, token, "")
+	d := pipe.EvalSha(cctx, deliveredScript.Hash(), []string{k.out}, e.deliveredArgs(k, token, id, nil, asked)...)
 	st := pipe.EvalSha(cctx, settledScript.Hash(), []string{e.pendingKey()}, chat, score)
 	_, err := pipe.Exec(cctx)
 	if err != nil && (redis.HasErrorPrefix(d.Err(), "NOSCRIPT") || redis.HasErrorPrefix(st.Err(), "NOSCRIPT")) {
 		// Redis does not know the scripts (yet): one after the other, with their text. Both
 		// may run twice; neither minds.
-		if err := e.delivered(ctx, k, token, id, nil); err != nil {
+		if err := e.delivered(ctx, k, token, id, nil, asked); err != nil {
 			return err
 		}
 		e.settled(ctx, chat, score)
@@ -392,7 +395,7 @@ func (h *holding) apply(ctx context.Context, s step) (step, error) {
 		if lang == "" && e.langOf != nil {
 			lang = e.lookupLang(ctx, cur.UserID)
 		}
-		outs, ef = e.apply(ctx, cur, s.state, s.marker, lang)
+		outs, ef = e.apply(ctx, cur, s.state, s.marker, lang, s.asked)
 		if ef.lang == "" && lang != s.lang {
 			ef.lang = lang // found where it is kept for good: the chat keeps it again
 		}
@@ -440,7 +443,7 @@ func (h *holding) redo(ctx context.Context, s step) {
 	var outs []Output
 	if err := json.Unmarshal([]byte(s.payload), &outs); err != nil {
 		h.e.log.ErrorContext(ctx, "unreadable stored outputs dropped", "update_id", id, "error", err)
-		_ = h.e.delivered(ctx, h.k, h.tok(), itoa(id), nil)
+		_ = h.e.delivered(ctx, h.k, h.tok(), itoa(id), nil, "")
 		return
 	}
 	h.e.log.InfoContext(ctx, "sending the outputs of an update applied earlier", "update_id", id, "outputs", len(outs))
@@ -461,10 +464,11 @@ func (h *holding) send(ctx context.Context, id int64, outs []Output, last bool) 
 		h.sending = 0
 		h.mu.Unlock()
 	}()
-	n, err := h.deliver(ctx, outs)
+	ids, err := h.deliver(ctx, outs)
+	n := min(len(ids), len(outs))
 	var left []byte
 	if err != nil && n < len(outs) {
-		left, _ = json.Marshal(outs[max(n, 0):])
+		left, _ = json.Marshal(outs[n:])
 		if id == h.own && h.err == nil {
 			h.err = fmt.Errorf("update %d: %w: %w", id, ErrUndelivered, err)
 		}
@@ -474,14 +478,15 @@ func (h *holding) send(ctx context.Context, id int64, outs []Output, last bool) 
 	// on them runs out: the confirmation is tried again while Redis is away (a failover takes
 	// seconds), like the commit, for as long as the update may take. Only then may they be
 	// sent twice: better twice than never.
+	asked := promptSent(outs, ids)
 	settle := last && h.score != 0 && h.err == nil
 	backoff := newBackoff()
 	for {
 		var derr error
 		if settle {
-			derr = h.e.deliveredAndSettled(ctx, h.k, h.tok(), itoa(id), h.chat, h.score)
+			derr = h.e.deliveredAndSettled(ctx, h.k, h.tok(), itoa(id), asked, h.chat, h.score)
 		} else {
-			derr = h.e.delivered(ctx, h.k, h.tok(), itoa(id), left)
+			derr = h.e.delivered(ctx, h.k, h.tok(), itoa(id), left, asked)
 		}
 		if derr == nil {
 			h.settled = settle
@@ -493,6 +498,23 @@ func (h *holding) send(ctx context.Context, id int64, outs []Output, last bool) 
 		}
 		h.e.log.WarnContext(ctx, "outputs sent but not confirmed, trying again", "update_id", id, "error", derr)
 	}
+}
+
+// promptSent is what to remember of the dialog prompts among the outputs sent (ids holds the
+// message of each output that went out): the latest one's dialog run and message,
+// "instance|message id"; "-" when it went out as no message the platform named (refused, say),
+// so that no earlier prompt is taken for it; "" when no prompt went out.
+func promptSent(outs []Output, ids []int64) string {
+	for i := min(len(ids), len(outs)) - 1; i >= 0; i-- {
+		switch {
+		case outs[i].Prompt == "":
+		case ids[i] == 0:
+			return "-"
+		default:
+			return outs[i].Prompt + "|" + itoa(ids[i])
+		}
+	}
+	return ""
 }
 
 func (e *Engine) lookupLang(ctx context.Context, userID int64) string {

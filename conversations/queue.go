@@ -14,18 +14,21 @@ import (
 // Each chat has, in Redis, an inbox of updates waiting (a sorted set by update_id, with the
 // inputs in a hash), a lock with a token and a short lease that its holder renews, the
 // update_ids already applied (a sorted set by time, trimmed to a day), the replies of applied
-// updates not yet confirmed delivered, and a session per user. All of a chat's keys share one
-// hash tag, so they live on one Cluster slot and one script can touch them all.
+// updates not yet confirmed delivered, and a session per user, with the message its dialog's
+// latest prompt went out as beside it. All of a chat's keys share one hash tag, so they live
+// on one Cluster slot and one script can touch them all.
 //
 // An update is applied in two round trips, and its replies confirmed in a third. The begin
 // script drops an update already applied, puts it in the inbox and, if the chat's lock is
 // free, takes it and returns the lowest update waiting with its user's session. The commit
 // script stores the new session and the update's replies, marks the update applied, takes it
 // out of the inbox and either hands over the next update waiting (keeping the lock) or frees
-// the lock. Once the replies are sent, the delivered script forgets them. So one chat's
-// updates never run at once, on any number of processes, none is applied twice, and the
-// replies of an update applied by a process that died before sending them are sent when
-// the update is delivered again.
+// the lock. Once the replies are sent, the delivered script forgets them and remembers the
+// message the latest prompt among them went out as (only the platform knows it, once it was
+// sent), which the next update reads with the session. So one chat's updates never run at
+// once, on any number of processes, none is applied twice, and the replies of an update
+// applied by a process that died before sending them are sent when the update is delivered
+// again.
 //
 // Whoever holds the lock drains the inbox in update_id order. An update that finds the lock
 // taken waits until the holder has applied it, or until the holder's lease ran out (it died,
@@ -54,7 +57,7 @@ local function head(lock, inbox, data, base, window, now)
   local user = redis.call('HGET', data, 'u:' .. id) or '0'
   local payload = redis.call('HGET', data, id) or ''
   return {'go', id, payload, redis.call('GET', base .. 's:' .. user), redis.call('GET', base .. 'm:' .. user),
-    redis.call('GET', base .. 'l:' .. user)}
+    redis.call('GET', base .. 'l:' .. user), redis.call('GET', base .. 'p:' .. user)}
 end
 -- pending: the replies of an applied update that were not confirmed delivered. The caller
 -- claims them for a lease unless another caller holds a live claim.
@@ -125,7 +128,8 @@ return held
 // A commit that finds its lock gone may have gone through already, in an attempt whose
 // answer was lost: the update is then applied, and its replies are the committer's to send
 // if its claim on them stands. An update given up by the process that took it (the person
-// was told to try again) is marked applied without its effects.
+// was told to try again) is marked applied without its effects. The prompt remembered beside
+// the session lives as long as the session, and goes with it.
 var commitScript = redis.NewScript(headLua + `
 local now = now_ms()
 local id = ARGV[3]
@@ -138,7 +142,13 @@ if not given_up then
   local sk = ARGV[4] .. 's:' .. ARGV[6]
   local mk = ARGV[4] .. 'm:' .. ARGV[6]
   local lk = ARGV[4] .. 'l:' .. ARGV[6]
-  if ARGV[7] == 'set' then redis.call('SET', sk, ARGV[8], 'PX', ARGV[9]) elseif ARGV[7] == 'del' then redis.call('DEL', sk) end
+  local pk = ARGV[4] .. 'p:' .. ARGV[6]
+  if ARGV[7] == 'set' then
+    redis.call('SET', sk, ARGV[8], 'PX', ARGV[9])
+    redis.call('PEXPIRE', pk, ARGV[9])
+  elseif ARGV[7] == 'del' then
+    redis.call('DEL', sk, pk)
+  end
   if ARGV[10] == 'set' then redis.call('SET', mk, ARGV[11], 'PX', ARGV[12]) elseif ARGV[10] == 'del' then redis.call('DEL', mk) end
   if ARGV[14] ~= '' then
     redis.call('SET', lk, ARGV[14], 'PX', ARGV[15])
@@ -146,7 +156,7 @@ if not given_up then
     redis.call('PEXPIRE', lk, ARGV[15])
   end
   if ARGV[16] ~= '' then
-    redis.call('HSET', KEYS[5], 'o:' .. id, ARGV[16], 'c:' .. id, ARGV[1] .. '|' .. tostring(now + tonumber(ARGV[2])))
+    redis.call('HSET', KEYS[5], 'o:' .. id, ARGV[16], 'c:' .. id, ARGV[1] .. '|' .. tostring(now + tonumber(ARGV[2])), 'u:' .. id, ARGV[6])
     redis.call('PEXPIRE', KEYS[5], ARGV[13])
   end
 end
@@ -161,12 +171,24 @@ if given_up then table.insert(h, 1, 'given-up') else table.insert(h, 1, 'ok') en
 return h
 `)
 
-// KEYS: out. ARGV: update id, token, replies left ("" when all were sent).
+// KEYS: out. ARGV: update id, token, replies left ("" when all were sent), base, the latest
+// prompt sent ("instance|message id"; "-" when it went out as no known message; "" when none
+// went out), session ttl ms.
+//
+// delivered forgets the replies sent and remembers, beside the session of the update's user,
+// the message the latest prompt among them went out as.
 var deliveredScript = redis.NewScript(`
 local claim = redis.call('HGET', KEYS[1], 'c:' .. ARGV[1])
 if not claim or string.sub(claim, 1, #ARGV[2] + 1) ~= ARGV[2] .. '|' then return 0 end
+if ARGV[5] ~= '' then
+  local user = redis.call('HGET', KEYS[1], 'u:' .. ARGV[1])
+  if user then
+    local pk = ARGV[4] .. 'p:' .. user
+    if ARGV[5] == '-' then redis.call('DEL', pk) else redis.call('SET', pk, ARGV[5], 'PX', ARGV[6]) end
+  end
+end
 if ARGV[3] == '' then
-  redis.call('HDEL', KEYS[1], 'o:' .. ARGV[1], 'c:' .. ARGV[1])
+  redis.call('HDEL', KEYS[1], 'o:' .. ARGV[1], 'c:' .. ARGV[1], 'u:' .. ARGV[1])
 else
   redis.call('HSET', KEYS[1], 'o:' .. ARGV[1], ARGV[3])
   redis.call('HDEL', KEYS[1], 'c:' .. ARGV[1])
@@ -248,6 +270,9 @@ type step struct {
 	state   []byte
 	marker  string
 	lang    string // the language the person chose with /lang, "-" for none, "" unknown
+	// asked is the message the open dialog's latest prompt went out as: "instance|message id",
+	// "" unknown.
+	asked string
 }
 
 func parseStep(v any) (step, error) {
@@ -289,6 +314,9 @@ func parseStep(v any) (step, error) {
 		}
 		if len(arr) > 5 && arr[5] != nil {
 			s.lang = fmt.Sprint(arr[5])
+		}
+		if len(arr) > 6 && arr[6] != nil {
+			s.asked = fmt.Sprint(arr[6])
 		}
 	}
 	return s, nil
@@ -361,11 +389,16 @@ func (e *Engine) renew(ctx context.Context, k chatKeys, token string, sending in
 	return n == 1, err
 }
 
-// delivered forgets the replies of an update once they are sent, or keeps those left.
-func (e *Engine) delivered(ctx context.Context, k chatKeys, token, id string, left []byte) error {
+// delivered forgets the replies of an update once they are sent, or keeps those left, and
+// remembers the message the latest prompt among those sent went out as (see promptSent).
+func (e *Engine) delivered(ctx context.Context, k chatKeys, token, id string, left []byte, asked string) error {
 	ctx, cancel := context.WithTimeout(ctx, e.callTimeout)
 	defer cancel()
-	return deliveredScript.Run(ctx, e.rdb, []string{k.out}, id, token, left).Err()
+	return deliveredScript.Run(ctx, e.rdb, []string{k.out}, e.deliveredArgs(k, token, id, left, asked)...).Err()
+}
+
+func (e *Engine) deliveredArgs(k chatKeys, token, id string, left []byte, asked string) []any {
+	return []any{id, token, left, k.base, asked, e.stateTTL.Milliseconds()}
 }
 
 // resume looks after a chat that may have been left unfinished.

@@ -103,11 +103,11 @@ type collect struct {
 	outs []conversations.Output
 }
 
-func (c *collect) deliver(_ context.Context, o []conversations.Output) (int, error) {
+func (c *collect) deliver(_ context.Context, o []conversations.Output) ([]int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.outs = append(c.outs, o...)
-	return len(o), nil
+	return make([]int64, len(o)), nil
 }
 
 func (c *collect) texts() []string {
@@ -134,8 +134,8 @@ func TestAnswerOfAnAppliedUpdateIsSentWhenItIsDeliveredAgain(t *testing.T) {
 	p.press("Beta")
 
 	in := text(p, "the bridge on route 3 is cracked")
-	err := e.Process(context.Background(), in, func(context.Context, []conversations.Output) (int, error) {
-		return 0, errors.New("connection reset by peer")
+	err := e.Process(context.Background(), in, func(context.Context, []conversations.Output) ([]int64, error) {
+		return nil, errors.New("connection reset by peer")
 	})
 	if !errors.Is(err, conversations.ErrUndelivered) {
 		t.Fatalf("a failed delivery: %v, want ErrUndelivered", err)
@@ -172,10 +172,10 @@ func TestAnswerClaimedByADeadProcessIsSentAfterItsLease(t *testing.T) {
 	in := text(p, "the bridge on route 3 is cracked")
 	frozen, release := make(chan struct{}), make(chan struct{})
 	go func() {
-		_ = dead.Process(context.Background(), in, func(context.Context, []conversations.Output) (int, error) {
+		_ = dead.Process(context.Background(), in, func(context.Context, []conversations.Output) ([]int64, error) {
 			close(frozen)
 			<-release // dead: it never sends, and never confirms
-			return 0, errors.New("killed")
+			return nil, errors.New("killed")
 		})
 	}()
 	<-frozen
@@ -277,7 +277,7 @@ func TestResumeFinishesAnUpdateLeftByADeadProcess(t *testing.T) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
-		_ = dead.Process(ctx, text(p, "left behind"), func(context.Context, []conversations.Output) (int, error) { return 0, nil })
+		_ = dead.Process(ctx, text(p, "left behind"), func(context.Context, []conversations.Output) ([]int64, error) { return nil, nil })
 	}()
 	<-held
 	proxy.Stop()
@@ -393,11 +393,11 @@ func TestASlowSendKeepsItsClaim(t *testing.T) {
 	sending, release := make(chan struct{}), make(chan struct{})
 	slowDone := make(chan error, 1)
 	go func() {
-		slowDone <- slow.Process(context.Background(), in, func(_ context.Context, o []conversations.Output) (int, error) {
+		slowDone <- slow.Process(context.Background(), in, func(_ context.Context, o []conversations.Output) ([]int64, error) {
 			close(sending)
 			<-release // Telegram takes its time
 			sent.Add(1)
-			return len(o), nil
+			return make([]int64, len(o)), nil
 		})
 	}()
 	<-sending
@@ -434,10 +434,10 @@ func TestAnAnswerSentAsRedisGoesAwayIsNotSentAgain(t *testing.T) {
 	var sent collect
 	done := make(chan error, 1)
 	go func() {
-		done <- e.Process(context.Background(), in, func(ctx context.Context, o []conversations.Output) (int, error) {
-			n, err := sent.deliver(ctx, o)
+		done <- e.Process(context.Background(), in, func(ctx context.Context, o []conversations.Output) ([]int64, error) {
+			ids, err := sent.deliver(ctx, o)
 			proxy.Stop() // gone before the answer is confirmed sent
-			return n, err
+			return ids, err
 		})
 	}()
 	deadline := time.Now().Add(10 * time.Second)
@@ -525,7 +525,7 @@ func TestARedeliveryToldToTryAgainIsNotAppliedLater(t *testing.T) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		firstDone <- first.Process(ctx, in, func(context.Context, []conversations.Output) (int, error) { return 0, nil })
+		firstDone <- first.Process(ctx, in, func(context.Context, []conversations.Output) ([]int64, error) { return nil, nil })
 	}()
 	<-held
 	firstWay.Stop()
