@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"time"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/riverqueue/river"
@@ -23,6 +24,9 @@ type retireWorker struct {
 	st     *store.Store
 	tr     *conversations.Translator
 	log    *slog.Logger
+	// answering tells whether a chat's person is being answered: an edit caused by what they
+	// just did comes after the answer to it.
+	answering func(ctx context.Context, chat int64) (bool, error)
 }
 
 func (w *retireWorker) Work(ctx context.Context, job *river.Job[store.RetireButtons]) error {
@@ -87,12 +91,36 @@ func (w *retireWorker) retire(ctx context.Context, m store.CaseMessage) error {
 		}
 		out.Buttons = append(out.Buttons, r)
 	}
+	if err := w.awaitAnswer(ctx, m.ChatID); err != nil {
+		return err
+	}
 	_, err := w.sender.Notify(ctx, out)
 	if err != nil && !editDone(err) {
 		return err
 	}
 	// The message keeps its text as first sent: a later change replaces the line.
 	return w.st.UpdateCaseMessage(ctx, m.ID, m.Text, kept)
+}
+
+// awaitAnswer returns once the chat's person is not being answered, or a snooze when that
+// takes longer than orderHold. Without Redis the answer cannot be seen, and the edit goes.
+func (w *retireWorker) awaitAnswer(ctx context.Context, chat int64) error {
+	if w.answering == nil {
+		return nil
+	}
+	deadline := time.Now().Add(orderHold)
+	for {
+		busy, err := w.answering(ctx, chat)
+		if err != nil || !busy {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return river.JobSnooze(orderWait)
+		}
+		if err := sleep(ctx, orderPoll); err != nil {
+			return err
+		}
+	}
 }
 
 // editDone tells the refusals of an edit that mean there is nothing left to do: the message
@@ -118,4 +146,21 @@ func messageButtons(rows [][]conversations.Button) [][]store.MessageButton {
 		}
 	}
 	return out
+}
+
+// remember keeps what a reply showed of a case's buttons, so that they retire when the case
+// moves on, or forgets a message a press turned into something else. A failure costs only a
+// later edit of the buttons, not the reply.
+func (b *Bot) remember(ctx context.Context, out conversations.Output, id int64) {
+	var err error
+	switch {
+	case out.Case != "" && id != 0:
+		err = b.opts.Store.RecordCaseMessageByTicket(ctx, out.Case, store.CaseMessage{ChatID: out.ChatID, MessageID: id,
+			Lang: out.Lang, Text: out.Text, Buttons: messageButtons(out.Buttons), SentAt: time.Now()})
+	case out.Forget && out.EditMessageID != 0:
+		err = b.opts.Store.ForgetCaseMessage(ctx, out.ChatID, out.EditMessageID)
+	}
+	if err != nil {
+		b.log.WarnContext(ctx, "a reply's case buttons will not be retired", "chat", out.ChatID, "error", err)
+	}
 }

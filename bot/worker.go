@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
+	"github.com/redis/go-redis/v9"
 	"github.com/riverqueue/river"
 
 	"github.com/bangban/bangban/conversations"
@@ -29,12 +31,23 @@ type notificationWorker struct {
 	// Answering).
 	answering func(ctx context.Context, chat int64) (bool, error)
 	log       *slog.Logger
+	// rdb and donePrefix keep, for a while, which notifications are done: the job queue
+	// records a job's end a little after it, and the next notification to the chat need not
+	// wait for that.
+	rdb        redis.UniversalClient
+	donePrefix string
 }
 
-// orderWait is how long a notification waits before it looks again whether its turn in the
-// chat has come; orderPatience is how long after it was enqueued it keeps its place at all:
-// a chat whose answer cannot be sent for that long (Telegram failing) gets it anyway.
+// doneFor is how long a done notification is remembered as done.
+const doneFor = time.Hour
+
+// A notification whose turn in its chat has not come looks again every orderPoll, for up to
+// orderHold, and then gives its worker up for orderWait (snoozed); orderPatience is how long
+// after it was enqueued it keeps its place at all: a chat whose answer cannot be sent for
+// that long (Telegram failing) gets it anyway.
 const (
+	orderPoll     = 40 * time.Millisecond
+	orderHold     = time.Second
 	orderWait     = 150 * time.Millisecond
 	orderPatience = 30 * time.Second
 )
@@ -42,12 +55,8 @@ const (
 func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Notification]) error {
 	n := job.Args
 	if time.Since(job.CreatedAt) < orderPatience {
-		wait, err := w.mustWait(ctx, job.ID, n.ChatID)
-		if err != nil {
+		if err := w.awaitTurn(ctx, job.ID, n.ChatID); err != nil {
 			return err
-		}
-		if wait {
-			return river.JobSnooze(orderWait)
 		}
 	}
 	lang := n.Lang
@@ -78,7 +87,43 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 			return merr
 		}
 	}
-	return deliveryOutcome(err)
+	outcome := deliveryOutcome(err)
+	var cancelled *river.JobCancelError
+	if outcome == nil || errors.As(outcome, &cancelled) {
+		// Sent, or given up: the chat's next notification may go.
+		w.markDone(ctx, job.ID)
+	}
+	return outcome
+}
+
+// markDone remembers that a notification is done with. A failure only makes the next
+// notification to the chat wait for the job queue to record it.
+func (w *notificationWorker) markDone(ctx context.Context, job int64) {
+	if w.rdb == nil {
+		return
+	}
+	if err := w.rdb.Set(ctx, w.donePrefix+strconv.FormatInt(job, 10), 1, doneFor).Err(); err != nil {
+		w.log.DebugContext(ctx, "notification not marked done", "job", job, "error", err)
+	}
+}
+
+// awaitTurn returns once the notification's turn in its chat has come, or a snooze when it
+// has not come within orderHold: the one before it is being sent (a few tens of
+// milliseconds), or put off.
+func (w *notificationWorker) awaitTurn(ctx context.Context, job, chat int64) error {
+	deadline := time.Now().Add(orderHold)
+	for {
+		wait, err := w.mustWait(ctx, job, chat)
+		if err != nil || !wait {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return river.JobSnooze(orderWait)
+		}
+		if err := sleep(ctx, orderPoll); err != nil {
+			return err
+		}
+	}
 }
 
 // mustWait tells whether a notification should wait for its turn in the chat: behind one
@@ -86,9 +131,22 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 // doing now (which may be what caused it: their confirm assigned a case, and the cadre signed
 // for it at once). Without Redis the answer cannot be seen, and the notification goes.
 func (w *notificationWorker) mustWait(ctx context.Context, job, chat int64) (bool, error) {
-	earlier, err := w.st.EarlierNotificationWaiting(ctx, job, chat)
-	if err != nil || earlier {
-		return earlier, err
+	earlier, err := w.st.EarlierNotificationsWaiting(ctx, job, chat)
+	if err != nil {
+		return false, err
+	}
+	if len(earlier) > 0 {
+		if w.rdb == nil {
+			return true, nil
+		}
+		keys := make([]string, len(earlier))
+		for i, id := range earlier {
+			keys[i] = w.donePrefix + strconv.FormatInt(id, 10)
+		}
+		done, err := w.rdb.Exists(ctx, keys...).Result()
+		if err != nil || done < int64(len(earlier)) {
+			return true, nil
+		}
 	}
 	if w.answering == nil {
 		return false, nil

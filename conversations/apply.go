@@ -379,8 +379,11 @@ func (r *run) reply(rep Reply) {
 		limit = MaxCaption
 	}
 	o := Output{ChatID: r.in.ChatID, Text: r.e.tr.Fit(r.lang, rep.MessageID, rep.Data, limit), Buttons: rep.Buttons, Photo: rep.Photo}
+	if rep.Case != "" && len(rep.Buttons) > 0 {
+		o.Case, o.Lang = rep.Case, r.lang
+	}
 	if rep.Edit && r.in.Kind == KindButton && r.in.MessageID != 0 {
-		o.EditMessageID, o.Pressed = r.in.MessageID, true
+		o.EditMessageID, o.Pressed, o.Forget = r.in.MessageID, true, r.pressedCase()
 	}
 	r.outs = append(r.outs, o)
 }
@@ -565,17 +568,23 @@ func hasChoice(cs []Choice, v string) bool {
 func (r *run) answered() {
 	r.notice("")
 	if r.in.MessageID != 0 {
-		r.outs = append(r.outs, Output{ChatID: r.in.ChatID, EditMessageID: r.in.MessageID, Pressed: true, ClearButtons: true})
+		r.outs = append(r.outs, Output{ChatID: r.in.ChatID, EditMessageID: r.in.MessageID, Pressed: true, Forget: r.pressedCase(), ClearButtons: true})
 		r.pressed = len(r.outs)
 		r.keepPressed = r.st != nil && r.st.Step == confirmStep
 	}
+}
+
+// pressedCase tells whether the message just pressed may carry a case's buttons: the press
+// was not on a dialog's own prompt.
+func (r *run) pressedCase() bool {
+	return r.in.Kind == KindButton && !strings.HasPrefix(r.in.Data, buttonPrefix)
 }
 
 // show adds a dialog's message: in place of the prompt just pressed when nothing has been
 // shown since and that prompt may go, else as a new message.
 func (r *run) show(o Output) {
 	if i := r.pressed - 1; i >= 0 && i == len(r.outs)-1 && !r.keepPressed {
-		o.EditMessageID, o.Pressed = r.outs[i].EditMessageID, true
+		o.EditMessageID, o.Pressed, o.Forget = r.outs[i].EditMessageID, true, r.outs[i].Forget
 		r.outs[i] = o
 		r.pressed = 0
 		return

@@ -86,6 +86,9 @@ type Reply struct {
 	// Edit, in answer to a button, replaces the message the button is on (a list turning
 	// its page) instead of sending a new one.
 	Edit bool
+	// Case is the ticket of the case whose actions Buttons offer: the message is remembered
+	// with the case, so that they retire when it moves on.
+	Case string
 }
 
 // Call is a command as its handler sees it.

@@ -159,7 +159,7 @@ func withTicket(d map[string]any, ticket string) map[string]any {
 
 // doneReply says an action is done, with what can be done next on the case.
 func (h *handling) doneReply(ctx context.Context, lang, msg string, c store.Case, actor int64) Reply {
-	r := Reply{MessageID: msg, Data: map[string]any{"TicketNo": c.TicketNo}}
+	r := Reply{MessageID: msg, Data: map[string]any{"TicketNo": c.TicketNo}, Case: c.TicketNo}
 	loc := h.st.Location()
 	for k, t := range map[string]*time.Time{"SignDue": c.SignDueAt, "FeedbackDue": c.FeedbackDueAt, "ResolveDue": c.ResolveDueAt} {
 		if t != nil {
@@ -247,7 +247,7 @@ func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView
 		refused := refusalsLine(tr, loc, lang, v.Refusals)
 		return timeline(tr, loc, lang, v, v.Events, room-store.TextLen(refused)) + refused
 	})
-	return Reply{MessageID: MsgStaffView, Data: data, Buttons: staffButtons(tr, lang, v)}
+	return Reply{MessageID: MsgStaffView, Data: data, Buttons: staffButtons(tr, lang, v), Case: v.TicketNo}
 }
 
 // refusalsLine sums up the refused attempts on a case in one line at the end of its

@@ -87,6 +87,13 @@ type Output struct {
 	// Pressed says EditMessageID is the message whose button the person just pressed: the
 	// answer in place that they are looking at, which Telegram limits per chat only.
 	Pressed bool
+	// Case is the ticket of the case whose actions Buttons offer, and Lang the language of
+	// the message: the bot remembers it with the case, so that its buttons retire when the
+	// case moves on.
+	Case, Lang string
+	// Forget says EditMessageID may have carried a case's buttons (a press on it was no
+	// dialog's): whatever was remembered of it goes, as it now shows something else.
+	Forget bool
 	// ClearButtons, with EditMessageID and no Text, takes the buttons off that message (an
 	// answered prompt), so it cannot be pressed again.
 	ClearButtons bool

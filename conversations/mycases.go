@@ -164,5 +164,5 @@ func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error)
 	data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Unit": Clip(v.UnitName, viewName), "Category": cat,
 		"Description": Clip(v.Description, store.MaxDescription)}
 	withTimeline(tr, c.Lang, MsgStatusView, data, tl)
-	return []Reply{{MessageID: MsgStatusView, Buttons: rows, Data: data}}, nil
+	return []Reply{{MessageID: MsgStatusView, Buttons: rows, Data: data, Case: v.TicketNo}}, nil
 }

@@ -125,3 +125,12 @@ func (s *Store) retireButtonsTx(ctx context.Context, tx pgx.Tx, caseID int64) er
 	}
 	return nil
 }
+
+// ForgetCaseMessage forgets a message that no longer shows what was remembered of it (a press
+// turned it into something else).
+func (s *Store) ForgetCaseMessage(ctx context.Context, chat, message int64) error {
+	if _, err := s.pool.Exec(ctx, "DELETE FROM case_messages WHERE chat_id = $1 AND message_id = $2", chat, message); err != nil {
+		return fmt.Errorf("forget message %d of chat %d: %w", message, chat, err)
+	}
+	return nil
+}

@@ -288,7 +288,7 @@ func TestRejectAndMerge(t *testing.T) {
 		t.Fatalf("merge: %+v %v", got, err)
 	}
 	var msgs []string
-	rows, _ := l.s.Pool().Query(ctx, "SELECT args->>'msg' || ' ' || coalesce(args->'data'->>'Note', args->'data'->>'Into') FROM river_job ORDER BY id")
+	rows, _ := l.s.Pool().Query(ctx, "SELECT args->>'msg' || ' ' || coalesce(args->'data'->>'Note', args->'data'->>'Into') FROM river_job WHERE kind = 'notification' ORDER BY id")
 	for rows.Next() {
 		var m string
 		rows.Scan(&m)

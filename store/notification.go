@@ -66,18 +66,22 @@ func withData(d map[string]any, k string, v any) map[string]any {
 // other notifications that long.
 const orderHorizon = time.Minute
 
-// EarlierNotificationWaiting tells whether a notification enqueued before job for the same
-// chat is not yet done (waiting, being sent, or put off for moments): job should wait for
-// it, so that a chat's notifications arrive in the order of the changes that caused them.
-func (s *Store) EarlierNotificationWaiting(ctx context.Context, job, chat int64) (bool, error) {
-	var waiting bool
-	err := s.pool.QueryRow(ctx, `
-		SELECT EXISTS (SELECT 1 FROM river_job
-			WHERE kind = 'notification' AND state IN ('available', 'running', 'retryable', 'scheduled')
-			AND (args->>'chat_id')::bigint = $2 AND id < $1 AND scheduled_at < now() + $3::interval)`,
-		job, chat, orderHorizon).Scan(&waiting)
+// EarlierNotificationsWaiting are the notifications enqueued before job for the same chat
+// that are not yet done (waiting, being sent, or put off for moments), at most 20: job should
+// wait for them, so that a chat's notifications arrive in the order of the changes that
+// caused them.
+func (s *Store) EarlierNotificationsWaiting(ctx context.Context, job, chat int64) ([]int64, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT id FROM river_job
+		WHERE kind = 'notification' AND state IN ('available', 'running', 'retryable', 'scheduled')
+			AND (args->>'chat_id')::bigint = $2 AND id < $1 AND scheduled_at < now() + $3::interval
+		ORDER BY id LIMIT 20`, job, chat, orderHorizon)
 	if err != nil {
-		return false, fmt.Errorf("earlier notifications of chat %d: %w", chat, err)
+		return nil, fmt.Errorf("earlier notifications of chat %d: %w", chat, err)
 	}
-	return waiting, nil
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("earlier notifications of chat %d: %w", chat, err)
+	}
+	return ids, nil
 }

@@ -566,7 +566,10 @@ func (a *actor) poll() {
 		}
 		switch call.Method {
 		case "sendMessage", "editMessageText":
-			if call.Params["chat_id"] == chat {
+			// An edit that retires a message's buttons once its case moved on (it ends with
+			// the line saying what happened) tells nothing new.
+			retired := call.Method == "editMessageText" && strings.Contains(call.Params["text"], "\n\n✔ ")
+			if call.Params["chat_id"] == chat && !retired {
 				a.outs = append(a.outs, output{text: call.Params["text"], at: call.At})
 			}
 		case "answerCallbackQuery":
