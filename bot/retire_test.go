@@ -212,3 +212,13 @@ func TestARefusedRetirementIsNotRetried(t *testing.T) {
 		t.Fatalf("edits by message: %v; want one of each", tries)
 	}
 }
+
+// latePress presses a button of m as it was (a copy kept from before) once its message no
+// longer shows it, its case having moved on, and returns what answers.
+func (h *harness) latePress(t *testing.T, u telegramtest.User, m telegramtest.Message, label string) telegramtest.Message {
+	t.Helper()
+	waitFor(t, func() bool { return !hasButton(h.message(t, u, m.MessageID), label) })
+	n := len(h.sim.Messages(u.ID))
+	h.sim.PressButton(u, m, button(t, m, label))
+	return h.next(t, u, n, 1)[0]
+}

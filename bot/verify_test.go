@@ -102,8 +102,7 @@ func TestAStrangerIsTrustedOnlyOnceTheOfficeConfirms(t *testing.T) {
 		t.Fatalf("still offered for confirmation after it: %q", view.Text)
 	}
 	// Pressed again: nothing left to decide.
-	ms = h.tap(t, office, pressed, "✔ 核实反映人", 1)
-	contains(t, ms[0], "当前的状态不能做这项操作")
+	contains(t, h.latePress(t, office, pressed, "✔ 核实反映人"), "当前的状态不能做这项操作")
 
 	// The next case goes to the linked cadre.
 	h.say(t, stranger, "/new")
