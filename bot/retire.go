@@ -96,7 +96,13 @@ func (w *retireWorker) retire(ctx context.Context, m store.CaseMessage) error {
 	}
 	_, err := w.sender.Notify(ctx, out)
 	if err != nil && !editDone(err) {
-		return err
+		if !refusedForGood(err) {
+			return err
+		}
+		// Refused for good (the person blocked the bot, say): nothing more can be done with
+		// this message, and the case's other messages are still seen to.
+		w.log.WarnContext(ctx, "a message's buttons cannot be retired", "chat", m.ChatID, "error", err)
+		return w.st.UpdateCaseMessage(ctx, m.ID, m.Text, nil)
 	}
 	// The message keeps its text as first sent: a later change replaces the line.
 	return w.st.UpdateCaseMessage(ctx, m.ID, m.Text, kept)

@@ -85,8 +85,9 @@ type queued struct {
 }
 
 type fault struct {
-	code       int
-	retryAfter int
+	code        int
+	retryAfter  int
+	description string // when set, instead of the code's usual one
 }
 
 type file struct {
@@ -241,6 +242,14 @@ func (s *Server) WaitAnswer(ctx context.Context, m Message, n int) (Message, err
 		return false
 	})
 	return found, err
+}
+
+// RefuseNext makes the next call of method fail with 400 and the given description, as
+// Telegram refuses a request it will never take ("Bad Request: message is not modified").
+func (s *Server) RefuseNext(method, description string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[method] = append(s.faults[method], fault{code: http.StatusBadRequest, description: description})
 }
 
 // FailNext makes the next n calls of method fail with HTTP code: a 429 carries retry_after.
@@ -623,6 +632,9 @@ func (s *Server) recordLocked(method string, params map[string]string, status in
 }
 
 func faultDescription(f fault) string {
+	if f.description != "" {
+		return f.description
+	}
 	switch f.code {
 	case http.StatusTooManyRequests:
 		return fmt.Sprintf("Too Many Requests: retry after %d", f.retryAfter)
