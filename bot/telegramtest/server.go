@@ -266,11 +266,6 @@ func (s *Server) FailNext(method string, n int, code int, retryAfter int) {
 // PressWindow is how long after a press an edit of the pressed message is its answer.
 const PressWindow = 30 * time.Second
 
-// GlobalBurst is how many messages above the rate for all chats the simulator takes at once:
-// Telegram's limit is about 30 a second over time, and a few arriving close together are
-// tolerated.
-const GlobalBurst = 5
-
 // ChatBurst is how many messages in a row a private chat takes before the simulator holds it
 // to one per chatGap: Telegram asks for about one a second to a chat over time and tolerates
 // short bursts.
@@ -278,7 +273,7 @@ const ChatBurst = 5
 
 // EnforceLimits makes the simulator keep Telegram's send limits as Telegram does: a message
 // (sendMessage, sendPhoto, editMessageText, editMessageReplyMarkup) that would run more than
-// GlobalBurst ahead of perSecond in all, more than ChatBurst ahead of one per chatGap to the same
+// a second's worth ahead of perSecond in all, more than ChatBurst ahead of one per chatGap to the same
 // private chat, or make more than groupPerMinute to one group in the last minute is answered
 // 429 with retry_after. An edit of a message whose button was pressed in the last
 // PressWindow (the message in question of the press) counts in its chat's limits only, not in
@@ -316,14 +311,15 @@ func (s *Server) overLimitLocked(method string, params map[string]string, now ti
 	msg, _ := strconv.ParseInt(params["message_id"], 10, 64)
 	at, ok := s.pressed[[2]int64{chat, msg}]
 	inPlace := strings.HasPrefix(method, "edit") && ok && now.Sub(at) < PressWindow
-	// All chats: GCRA too, one message every 1/perSecond over time, with GlobalBurst of them
-	// at once tolerated (the jitter of a bot's messages on their way).
+	// All chats: GCRA too, one message every 1/perSecond over time, with a second's worth
+	// at once tolerated (messages bunched on their way, by a pause of the network or of the
+	// bot), so that only a rate above perSecond over time is refused.
 	every := time.Second / time.Duration(l.perSecond)
 	tatAll := l.tatAll
 	if tatAll.Before(now) {
 		tatAll = now
 	}
-	if !inPlace && tatAll.Sub(now) > time.Duration(GlobalBurst-1)*every {
+	if !inPlace && tatAll.Sub(now) > time.Duration(l.perSecond-1)*every {
 		return true
 	}
 	if chat < 0 {

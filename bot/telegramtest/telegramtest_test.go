@@ -335,10 +335,10 @@ func TestEnforcedLimitsAnswer429(t *testing.T) {
 	if a, b := send("1"), send("1"); a != 200 || b != 429 {
 		t.Fatalf("a gap after a burst: %d %d", a, b)
 	}
-	// Three a second in all, with a burst of GlobalBurst tolerated: that many go at once, the
+	// Three a second in all, with a second's worth tolerated at once: three go at once, the
 	// next waits a third of a second.
 	s.EnforceLimits(3, time.Second, 2)
-	for i := range GlobalBurst {
+	for i := range 3 {
 		if code := send(strconv.Itoa(10 + i)); code != 200 {
 			t.Fatalf("message %d of a burst to all chats: %d", i+1, code)
 		}
@@ -377,7 +377,7 @@ func TestEditOfPressedMessageCountsInItsChatOnly(t *testing.T) {
 	other := s.Messages(8)[0]
 	s.EnforceLimits(2, time.Second, 20)
 	s.PressButton(User{ID: 7, FirstName: "P"}, prompt, "a")
-	for i := range GlobalBurst {
+	for i := range 2 {
 		if code, _ := call(t, s, "sendMessage", map[string]string{"chat_id": strconv.Itoa(100 + i), "text": "x"}); code != 200 {
 			t.Fatalf("send %d: %d", i+1, code)
 		}
