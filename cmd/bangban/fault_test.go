@@ -422,7 +422,8 @@ func TestKilledWhileANotificationIsSent(t *testing.T) {
 	r.kill()
 	c.sim.SetChatDelay(c.cadre.ID, 0)
 	var state string
-	if err := c.pool.QueryRow(context.Background(), "SELECT state FROM river_job WHERE kind = 'notification' ORDER BY id LIMIT 1").Scan(&state); err != nil || state != "running" {
+	if err := c.pool.QueryRow(context.Background(), `SELECT state FROM river_job WHERE kind = 'notification'
+		AND (args->>'chat_id')::bigint = $1 ORDER BY id LIMIT 1`, c.cadre.ID).Scan(&state); err != nil || state != "running" {
 		t.Fatalf("the notification's job is %q (%v); want it left running by the dead process", state, err)
 	}
 	time.Sleep(3 * time.Second) // the rescue time, which the new leader's first rescue then finds passed
