@@ -39,6 +39,9 @@ func TestRemindersArriveInEachPersonsLanguage(t *testing.T) {
 	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
 	h.join(t, cadreU, "P001", store.RoleHandler)
 	h.join(t, officeU, "P017", store.RoleOffice)
+	// Filed on a working morning, so that the limits and their reminders fall the same way
+	// whatever the hour the test runs.
+	h.travelToWorkingMorning(t, h.store.Now())
 	a := h.file(t, owner, "E001", "厂区道路需要硬化处理，雨天无法通行")
 	b := h.file(t, owner, "E001", "厂区路灯损坏，夜间无法作业")
 	h.settled(t)
