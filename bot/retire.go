@@ -44,10 +44,14 @@ func (w *retireWorker) Work(ctx context.Context, job *river.Job[store.RetireButt
 
 // retire brings one message in line with its case.
 func (w *retireWorker) retire(ctx context.Context, m store.CaseMessage) error {
-	live := map[string]bool{}
+	lang := m.Lang
+	if !conversations.IsLanguage(lang) {
+		lang = w.tr.Match("")
+	}
+	live, line := map[string]bool{}, ""
 	if m.PersonID != nil {
 		var err error
-		if live, err = conversations.LiveButtons(ctx, w.st, w.tr, *m.PersonID, m.TicketNo); err != nil {
+		if live, line, err = conversations.ButtonsNow(ctx, w.st, w.tr, *m.PersonID, m.TicketNo, lang); err != nil {
 			return err
 		}
 	}
@@ -69,19 +73,9 @@ func (w *retireWorker) retire(ctx context.Context, m store.CaseMessage) error {
 	if !retired {
 		return nil
 	}
-	lang := m.Lang
-	if !conversations.IsLanguage(lang) {
-		lang = w.tr.Match("")
-	}
 	text := m.Text
-	if m.PersonID != nil {
-		line, err := conversations.WhatHappened(ctx, w.st, w.tr, *m.PersonID, m.TicketNo, lang)
-		if err != nil {
-			return err
-		}
-		if line != "" {
-			text = conversations.Clip(text, conversations.MaxText-store.TextLen(line)-2) + "\n\n" + line
-		}
+	if line != "" {
+		text = conversations.Clip(text, conversations.MaxText-store.TextLen(line)-2) + "\n\n" + line
 	}
 	out := conversations.Output{ChatID: m.ChatID, EditMessageID: m.MessageID, Text: text}
 	for _, row := range kept {
@@ -114,19 +108,10 @@ func (w *retireWorker) awaitAnswer(ctx context.Context, chat int64) error {
 	if w.answering == nil {
 		return nil
 	}
-	deadline := time.Now().Add(orderHold)
-	for {
+	return pollTurn(ctx, func() (bool, error) {
 		busy, err := w.answering(ctx, chat)
-		if err != nil || !busy {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return river.JobSnooze(orderWait)
-		}
-		if err := sleep(ctx, orderPoll); err != nil {
-			return err
-		}
-	}
+		return err == nil && busy, nil
+	})
 }
 
 // editDone tells the refusals of an edit that mean there is nothing left to do: the message
@@ -161,7 +146,7 @@ func (b *Bot) remember(ctx context.Context, out conversations.Output, id int64) 
 	var err error
 	switch {
 	case out.Case != "" && id != 0:
-		err = b.opts.Store.RecordCaseMessageByTicket(ctx, out.Case, store.CaseMessage{ChatID: out.ChatID, MessageID: id,
+		err = b.opts.Store.RecordCaseMessageByTicket(ctx, store.CaseMessage{TicketNo: out.Case, ChatID: out.ChatID, MessageID: id,
 			Lang: out.Lang, Text: out.Text, Buttons: messageButtons(out.Buttons), SentAt: time.Now()})
 	case out.Forget && out.EditMessageID != 0:
 		err = b.opts.Store.ForgetCaseMessage(ctx, out.ChatID, out.EditMessageID)

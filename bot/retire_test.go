@@ -36,7 +36,7 @@ func (h *harness) stale(t *testing.T, u telegramtest.User, no string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	live, err := conversations.LiveButtons(ctx, h.store, tr, person, no)
+	live, _, err := conversations.ButtonsNow(ctx, h.store, tr, person, no, conversations.LangZH)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,9 +179,9 @@ func TestARefusedRetirementIsNotRetried(t *testing.T) {
 	no := h.file(t, owner, "E001", "The gate's barrier is broken.")
 	assigned := h.next(t, cadreU, nc, 1)[0]
 	// A message the person deleted.
-	gone := store.CaseMessage{ChatID: cadreU.ID, MessageID: 999999, Text: "x",
+	gone := store.CaseMessage{TicketNo: no, ChatID: cadreU.ID, MessageID: 999999, Text: "x",
 		Buttons: [][]store.MessageButton{{{Text: "✍", Data: store.SignButton + ":" + no}}}, SentAt: time.Now()}
-	if err := h.store.RecordCaseMessageByTicket(ctx, no, gone); err != nil {
+	if err := h.store.RecordCaseMessageByTicket(ctx, gone); err != nil {
 		t.Fatal(err)
 	}
 	// The assignment's edit is refused as not modified, as when another replica made it.

@@ -111,10 +111,17 @@ func (w *notificationWorker) markDone(ctx context.Context, job int64) {
 // has not come within orderHold: the one before it is being sent (a few tens of
 // milliseconds), or put off.
 func (w *notificationWorker) awaitTurn(ctx context.Context, job, chat int64) error {
+	return pollTurn(ctx, func() (bool, error) { return w.mustWait(ctx, job, chat) })
+}
+
+// pollTurn asks wait every orderPoll until it says no, and returns nil then (or wait's
+// error); when it still says yes after orderHold, it returns a snooze, so that the job gives
+// its worker up for orderWait.
+func pollTurn(ctx context.Context, wait func() (bool, error)) error {
 	deadline := time.Now().Add(orderHold)
 	for {
-		wait, err := w.mustWait(ctx, job, chat)
-		if err != nil || !wait {
+		yes, err := wait()
+		if err != nil || !yes {
 			return err
 		}
 		if time.Now().After(deadline) {

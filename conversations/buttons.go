@@ -23,42 +23,31 @@ func reporterButtons(tr *Translator, lang string, v store.CaseView) [][]Button {
 	return rows
 }
 
-// LiveButtons are the callback data of the buttons person may press on a case as it now
-// stands: the actions of its handler or office, its reporter's addition and rating, and
-// opening it. Someone who can no longer see the case has none.
-func LiveButtons(ctx context.Context, st *store.Store, tr *Translator, person int64, ticket string) (map[string]bool, error) {
+// ButtonsNow says what person may press on a case as it now stands, and what last happened
+// to it. live holds the callback data of its handler's or office's actions, its reporter's
+// addition and rating, and opening it; line, in lang, is the latest entry of the timeline
+// person may see, with its time, for a message whose other buttons the change retired.
+// Someone who can no longer see the case has no buttons, and a line that says so.
+func ButtonsNow(ctx context.Context, st *store.Store, tr *Translator, person int64, ticket, lang string) (live map[string]bool, line string, err error) {
 	v, err := st.CaseFor(ctx, person, ticket)
 	if errors.Is(err, store.ErrNotFound) {
-		return map[string]bool{}, nil
+		return map[string]bool{}, tr.T(lang, MsgButtonsRetiredGone, nil), nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("buttons of case %s for person %d: %w", ticket, person, err)
+		return nil, "", fmt.Errorf("case %s for person %d: %w", ticket, person, err)
 	}
-	live := map[string]bool{store.ViewButton + ":" + ticket: true}
-	for _, rows := range [][][]Button{staffButtons(tr, "", v), reporterButtons(tr, "", v)} {
+	live = map[string]bool{store.ViewButton + ":" + ticket: true}
+	for _, rows := range [][][]Button{staffButtons(tr, lang, v), reporterButtons(tr, lang, v)} {
 		for _, row := range rows {
 			for _, b := range row {
 				live[b.Data] = true
 			}
 		}
 	}
-	return live, nil
-}
-
-// WhatHappened is the line added to a message whose buttons a case's change retired: the
-// latest entry of the case's timeline that person may see, and when.
-func WhatHappened(ctx context.Context, st *store.Store, tr *Translator, person int64, ticket, lang string) (string, error) {
-	v, err := st.CaseFor(ctx, person, ticket)
-	if errors.Is(err, store.ErrNotFound) {
-		return tr.T(lang, MsgButtonsRetiredGone, nil), nil
+	if n := len(v.Events); n > 0 {
+		e := v.Events[n-1]
+		line = tr.T(lang, MsgButtonsRetired, map[string]any{"What": eventWhat(tr, lang, v, e),
+			"At": e.At.In(st.Location()).Format("01-02 15:04")})
 	}
-	if err != nil {
-		return "", fmt.Errorf("case %s for person %d: %w", ticket, person, err)
-	}
-	if len(v.Events) == 0 {
-		return "", nil
-	}
-	e := v.Events[len(v.Events)-1]
-	return tr.T(lang, MsgButtonsRetired, map[string]any{"What": eventWhat(tr, lang, v, e),
-		"At": e.At.In(st.Location()).Format("01-02 15:04")}), nil
+	return live, line, nil
 }

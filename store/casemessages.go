@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -19,7 +18,7 @@ const EditWindow = 48 * time.Hour
 type CaseMessage struct {
 	ID        int64
 	CaseID    int64
-	TicketNo  string // of the case; filled in when read
+	TicketNo  string // of the case: filled in when read, or naming it when recorded
 	ChatID    int64
 	MessageID int64
 	PersonID  *int64 // who the chat is; nil when no one has bound it
@@ -39,31 +38,40 @@ type MessageButton struct {
 // buttons can be retired when the case moves on. The chat's person is found by the chat.
 // Recording the same message again (an edit that changed it) replaces what was kept.
 func (s *Store) RecordCaseMessage(ctx context.Context, m CaseMessage) error {
-	if m.CaseID == 0 || m.ChatID == 0 || m.MessageID == 0 {
-		return fmt.Errorf("record case message: case %d, chat %d, message %d: %w", m.CaseID, m.ChatID, m.MessageID, ErrInvalid)
+	if m.CaseID == 0 {
+		return fmt.Errorf("record case message of chat %d: no case: %w", m.ChatID, ErrInvalid)
+	}
+	return s.recordCaseMessage(ctx, m)
+}
+
+// RecordCaseMessageByTicket is RecordCaseMessage for a case named by its ticket number
+// (m.TicketNo), in the same one statement.
+func (s *Store) RecordCaseMessageByTicket(ctx context.Context, m CaseMessage) error {
+	if m.TicketNo == "" {
+		return fmt.Errorf("record case message of chat %d: no ticket: %w", m.ChatID, ErrInvalid)
+	}
+	return s.recordCaseMessage(ctx, m)
+}
+
+func (s *Store) recordCaseMessage(ctx context.Context, m CaseMessage) error {
+	if m.ChatID == 0 || m.MessageID == 0 {
+		return fmt.Errorf("record case message: chat %d, message %d: %w", m.ChatID, m.MessageID, ErrInvalid)
+	}
+	var caseID *int64
+	if m.CaseID != 0 {
+		caseID = &m.CaseID
 	}
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO case_messages (case_id, chat_id, message_id, person_id, lang, text, buttons, sent_at)
-		VALUES ($1, $2, $3, (SELECT id FROM people WHERE chat_id = $2), $4, $5, $6, $7)
+		VALUES (coalesce($1, (SELECT id FROM cases WHERE ticket_no = $8)), $2, $3, (SELECT id FROM people WHERE chat_id = $2),
+			$4, $5, $6, $7)
 		ON CONFLICT (chat_id, message_id) DO UPDATE SET case_id = EXCLUDED.case_id, person_id = EXCLUDED.person_id,
 			lang = EXCLUDED.lang, text = EXCLUDED.text, buttons = EXCLUDED.buttons`,
-		m.CaseID, m.ChatID, m.MessageID, m.Lang, m.Text, m.Buttons, m.SentAt)
+		caseID, m.ChatID, m.MessageID, m.Lang, m.Text, m.Buttons, m.SentAt, m.TicketNo)
 	if err != nil {
-		return fmt.Errorf("record message %d of chat %d for case %d: %w", m.MessageID, m.ChatID, m.CaseID, err)
+		return fmt.Errorf("record message %d of chat %d for case %d %s: %w", m.MessageID, m.ChatID, m.CaseID, m.TicketNo, err)
 	}
 	return nil
-}
-
-// RecordCaseMessageByTicket is RecordCaseMessage for a case named by its ticket number.
-func (s *Store) RecordCaseMessageByTicket(ctx context.Context, ticket string, m CaseMessage) error {
-	err := s.pool.QueryRow(ctx, "SELECT id FROM cases WHERE ticket_no = $1", ticket).Scan(&m.CaseID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("record message for case %s: %w", ticket, ErrNotFound)
-	}
-	if err != nil {
-		return fmt.Errorf("record message for case %s: %w", ticket, err)
-	}
-	return s.RecordCaseMessage(ctx, m)
 }
 
 // CaseMessages are the messages with buttons of a case, oldest first. Those older than the

@@ -178,34 +178,27 @@ func (s *Server) chatChangedLocked(chat int64) {
 // waitChat is wait for a condition on one chat's messages: it wakes only when they change,
 // so that many simulated people waiting at once cost little.
 func (s *Server) waitChat(ctx context.Context, chat int64, cond func() bool) error {
-	for {
-		s.mu.Lock()
-		ok, closed := cond(), s.closed
+	return s.waitOn(ctx, cond, func() chan struct{} {
 		ch, found := s.chatChanged[chat]
 		if !found {
 			ch = make(chan struct{})
 			s.chatChanged[chat] = ch
 		}
-		s.mu.Unlock()
-		if ok {
-			return nil
-		}
-		if closed {
-			return fmt.Errorf("telegramtest: server closed")
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+		return ch
+	})
 }
 
 // wait blocks until cond (checked under the lock) holds, or ctx ends.
 func (s *Server) wait(ctx context.Context, cond func() bool) error {
+	return s.waitOn(ctx, cond, func() chan struct{} { return s.changed })
+}
+
+// waitOn blocks until cond holds, looking again each time the channel that changed gives
+// (both under the lock) is closed, or until ctx ends.
+func (s *Server) waitOn(ctx context.Context, cond func() bool, changed func() chan struct{}) error {
 	for {
 		s.mu.Lock()
-		ok, ch, closed := cond(), s.changed, s.closed
+		ok, ch, closed := cond(), changed(), s.closed
 		s.mu.Unlock()
 		if ok {
 			return nil
