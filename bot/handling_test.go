@@ -166,7 +166,12 @@ func TestTheFullLoopAcrossThreePeople(t *testing.T) {
 	no0 = len(h.sim.Messages(owner.ID))
 	m, _ = h.press(t, handlerU, "✔ Confirm")
 	contains(t, m, no+" is resolved")
-	rate := h.next(t, owner, no0, 1)[0]
+	// The handler's photo first, then the result and its question.
+	got := h.next(t, owner, no0, 2)
+	if got[0].PhotoFileID == "" || !strings.Contains(got[0].Caption, no) {
+		t.Fatalf("the owner was not shown the result's photo first: %+v", got[0])
+	}
+	rate := got[1]
 	contains(t, rate, "Your problem "+no+" has been resolved", "new transformer")
 
 	// Not satisfied: the office is told, with the case to open.
@@ -218,7 +223,7 @@ func TestTheFullLoopAcrossThreePeople(t *testing.T) {
 		u    telegramtest.User
 		want []string
 	}{
-		{owner, []string{store.NoticeAssigned, store.NoticeSigned, store.NoticeProgress, store.NoticeResolved, store.NoticeRehandled,
+		{owner, []string{store.NoticeAssigned, store.NoticeSigned, store.NoticeProgress, store.NoticeHandlerFiles, store.NoticeResolved, store.NoticeRehandled,
 			store.NoticeSigned, store.NoticeResolved}},
 		{handlerU, []string{store.NoticeAssignedToYou, store.NoticeRehandle}},
 		{officeU, []string{store.NoticeUnsatisfied}},

@@ -146,6 +146,12 @@ func (s *Sender) send(ctx context.Context, out conversations.Output, bulk bool) 
 			return 0, fmt.Errorf("set the command menu of chat %d: %w", out.ChatID, err)
 		}
 	}
+	if len(out.Media) > 0 || out.Location != nil {
+		if err := s.take(ctx, out.ChatID, bulk, false); err != nil {
+			return 0, err
+		}
+		return s.sendFiles(ctx, out)
+	}
 	if out.Text == "" {
 		if out.ClearButtons && out.EditMessageID != 0 {
 			if err := s.take(ctx, out.ChatID, bulk, out.Pressed); err != nil {
@@ -194,6 +200,66 @@ func (s *Sender) send(ctx context.Context, out conversations.Output, bulk bool) 
 		return 0, fmt.Errorf("send message to chat %d: %w", out.ChatID, err)
 	}
 	return int64(m.ID), nil
+}
+
+// sendFiles sends what the platform keeps already, by file id: an album of photos (one
+// request, which the limits count as one message), a single photo or document with its
+// caption and buttons, or a pin on the map. It returns the id of the first message.
+func (s *Sender) sendFiles(ctx context.Context, out conversations.Output) (int64, error) {
+	markup := keyboard(out.Buttons)
+	switch {
+	case out.Location != nil:
+		p := &tgbot.SendLocationParams{ChatID: out.ChatID, Latitude: out.Location.Latitude, Longitude: out.Location.Longitude}
+		if markup != nil {
+			p.ReplyMarkup = markup
+		}
+		m, err := s.tg.SendLocation(ctx, p)
+		if err != nil {
+			return 0, fmt.Errorf("send a location to chat %d: %w", out.ChatID, err)
+		}
+		return int64(m.ID), nil
+	case len(out.Media) == 1 && out.Media[0].Photo:
+		p := &tgbot.SendPhotoParams{ChatID: out.ChatID, Caption: out.Text, Photo: &models.InputFileString{Data: out.Media[0].FileID}}
+		if markup != nil {
+			p.ReplyMarkup = markup
+		}
+		m, err := s.tg.SendPhoto(ctx, p)
+		if err != nil {
+			return 0, fmt.Errorf("send photo %s to chat %d: %w", out.Media[0].FileID, out.ChatID, err)
+		}
+		return int64(m.ID), nil
+	case len(out.Media) == 1:
+		p := &tgbot.SendDocumentParams{ChatID: out.ChatID, Caption: out.Text, Document: &models.InputFileString{Data: out.Media[0].FileID}}
+		if markup != nil {
+			p.ReplyMarkup = markup
+		}
+		m, err := s.tg.SendDocument(ctx, p)
+		if err != nil {
+			return 0, fmt.Errorf("send document %s to chat %d: %w", out.Media[0].FileID, out.ChatID, err)
+		}
+		return int64(m.ID), nil
+	}
+	// An album carries no buttons: Telegram refuses a keyboard on one.
+	media := make([]models.InputMedia, len(out.Media))
+	for i, f := range out.Media {
+		caption := ""
+		if i == 0 {
+			caption = out.Text
+		}
+		if f.Photo {
+			media[i] = &models.InputMediaPhoto{Media: f.FileID, Caption: caption}
+		} else {
+			media[i] = &models.InputMediaDocument{Media: f.FileID, Caption: caption}
+		}
+	}
+	ms, err := s.tg.SendMediaGroup(ctx, &tgbot.SendMediaGroupParams{ChatID: out.ChatID, Media: media})
+	if err != nil {
+		return 0, fmt.Errorf("send an album of %d to chat %d: %w", len(media), out.ChatID, err)
+	}
+	if len(ms) == 0 {
+		return 0, nil
+	}
+	return int64(ms[0].ID), nil
 }
 
 func keyboard(rows [][]conversations.Button) *models.InlineKeyboardMarkup {

@@ -68,6 +68,15 @@ func messageInput(in *conversations.Input, m *models.Message, botUsername string
 		d := m.Document
 		in.Kind, in.Text = conversations.KindDocument, m.Caption
 		in.Files = []conversations.File{{ID: d.FileID, UniqueID: d.FileUniqueID, Name: d.FileName, MimeType: d.MimeType, Size: d.FileSize}}
+	case m.Venue != nil:
+		// A named place: its point, and what it is called.
+		in.Kind = conversations.KindLocation
+		v := m.Venue
+		name := v.Title
+		if v.Address != "" && v.Address != v.Title {
+			name = strings.TrimSpace(v.Title + " " + v.Address)
+		}
+		in.Location = &conversations.Location{Latitude: v.Location.Latitude, Longitude: v.Location.Longitude, Name: name}
 	case m.Location != nil:
 		in.Kind = conversations.KindLocation
 		in.Location = &conversations.Location{Latitude: m.Location.Latitude, Longitude: m.Location.Longitude}

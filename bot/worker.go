@@ -64,6 +64,15 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 		lang = w.tr.Match("")
 	}
 	out := conversations.Output{ChatID: n.ChatID, Text: w.tr.Fit(lang, n.MessageID, n.Data, conversations.MaxText)}
+	if len(n.Files) > 0 {
+		out = w.filesOutput(n, lang)
+	}
+	if n.Evidence != nil {
+		// What the case holds besides words, summed up under the message.
+		if line := conversations.EvidenceLine(w.tr, lang, *n.Evidence); line != "" {
+			out.Text = w.tr.Fit(lang, n.MessageID, n.Data, conversations.MaxText-store.TextLen(line)-1) + "\n" + line
+		}
+	}
 	for _, row := range n.Buttons {
 		var r []conversations.Button
 		for _, b := range row {
@@ -94,6 +103,16 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 		w.markDone(ctx, job.ID)
 	}
 	return outcome
+}
+
+// filesOutput is a notification of files: its photos as one album, or its document, with
+// the message as the caption.
+func (w *notificationWorker) filesOutput(n store.Notification, lang string) conversations.Output {
+	out := conversations.Output{ChatID: n.ChatID, Text: w.tr.Fit(lang, n.MessageID, n.Data, conversations.MaxCaption)}
+	for _, f := range n.Files[:min(len(n.Files), conversations.MaxAlbum)] {
+		out.Media = append(out.Media, conversations.Media{FileID: f.FileID, Photo: f.Kind == "photo", Name: f.Name})
+	}
+	return out
 }
 
 // markDone remembers that a notification is done with. A failure only makes the next

@@ -375,10 +375,13 @@ func (r *run) call(fn CommandFunc) {
 
 func (r *run) reply(rep Reply) {
 	limit := MaxText
-	if rep.Photo != nil {
+	if rep.Photo != nil || len(rep.Media) > 0 {
 		limit = MaxCaption
 	}
-	o := Output{ChatID: r.in.ChatID, Text: r.e.tr.Fit(r.lang, rep.MessageID, rep.Data, limit), Buttons: rep.Buttons, Photo: rep.Photo}
+	o := Output{ChatID: r.in.ChatID, Buttons: rep.Buttons, Photo: rep.Photo, Media: rep.Media, Location: rep.Location}
+	if rep.MessageID != "" && rep.Location == nil {
+		o.Text = r.e.tr.Fit(r.lang, rep.MessageID, rep.Data, limit)
+	}
 	if rep.Case != "" && len(rep.Buttons) > 0 {
 		o.Case, o.Lang = rep.Case, r.lang
 	}
@@ -685,6 +688,10 @@ func (r *run) save(st *Step, in Input) {
 		r.st.Files[st.Name] = append(r.st.Files[st.Name], in.Files...)
 	case in.Location != nil:
 		r.st.Data[st.Name] = formatLocation(*in.Location)
+		delete(r.st.Data, st.Name+placeSuffix)
+		if name := Clip(strings.TrimSpace(in.Location.Name), store.MaxPlace); name != "" && store.CheckText(name) == nil {
+			r.st.Data[st.Name+placeSuffix] = name
+		}
 	case in.Phone != "":
 		r.st.Data[st.Name] = in.Phone
 	default:

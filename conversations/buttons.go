@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/bangban/bangban/store"
 )
@@ -19,6 +20,9 @@ func reporterButtons(tr *Translator, lang string, v store.CaseView) [][]Button {
 		fb := store.FeedbackButton + ":" + v.TicketNo + ":"
 		rows = append(rows, []Button{{Text: tr.T(lang, store.NoticeBtnSolved, nil), Data: fb + "y"},
 			{Text: tr.T(lang, store.NoticeBtnUnsolved, nil), Data: fb + "n"}})
+	}
+	if v.Reporter && !v.Handler && !v.Office {
+		rows = append(rows, evidenceButton(tr, lang, v)...)
 	}
 	return rows
 }
@@ -41,6 +45,14 @@ func ButtonsNow(ctx context.Context, st *store.Store, tr *Translator, person int
 		for _, row := range rows {
 			for _, b := range row {
 				live[b.Data] = true
+			}
+		}
+	}
+	if v.Reporter || v.Handler || v.Office {
+		// What came with one addition stays to be had.
+		for _, e := range v.Events {
+			if e.Kind == store.EventInfoAdded {
+				live[store.EvidenceButton+":"+ticket+":"+strconv.FormatInt(e.ID, 10)] = true
 			}
 		}
 	}

@@ -83,6 +83,10 @@ type Reply struct {
 	Data      map[string]any
 	Buttons   [][]Button
 	Photo     []byte
+	// Media and Location are sent as Output's are: MessageID, when set, is the caption of the
+	// first of Media; a Location has none.
+	Media    []Media
+	Location *Location
 	// Edit, in answer to a button, replaces the message the button is on (a list turning
 	// its page) instead of sending a new one.
 	Edit bool

@@ -84,6 +84,9 @@ func RegisterHandling(e *Engine, st *store.Store) error {
 			return err
 		}
 	}
+	if err := e.RegisterButton(store.EvidenceButton, h.evidence); err != nil {
+		return err
+	}
 	for _, d := range h.dialogs() {
 		if err := e.Register(d); err != nil {
 			return err
@@ -208,6 +211,9 @@ func staffButtons(tr *Translator, lang string, v store.CaseView) [][]Button {
 			rows = append(rows, []Button{b(MsgBtnRehandle, "rh"), b(MsgBtnWriteOff, "wo")})
 		}
 	}
+	if v.Handler || v.Office {
+		rows = append(rows, evidenceButton(tr, lang, v)...)
+	}
 	return rows
 }
 
@@ -232,7 +238,8 @@ func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView
 	data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Unit": Clip(v.UnitName, viewName), "Category": cat,
 		"Complexity": t(complexityMsg[v.Complexity], nil), "Assignee": Clip(v.Assignee, viewName), "SignDue": when(v.SignDueAt),
 		"FeedbackDue": when(v.FeedbackDueAt), "ResolveDue": when(v.ResolveDueAt), "Urged": v.UrgeCount,
-		"Rehandled": v.RehandleCount, "HandedBack": v.HandbackCount, "Description": Clip(v.Description, store.MaxDescription)}
+		"Rehandled": v.RehandleCount, "HandedBack": v.HandbackCount, "Description": Clip(v.Description, store.MaxDescription),
+		"Evidence": EvidenceLine(tr, lang, v.Evidence)}
 	if v.ExtensionUntil != nil {
 		data["Extension"] = when(v.ExtensionUntil)
 		data["ExtensionReason"] = Clip(v.ExtensionReason, viewReason)

@@ -73,8 +73,25 @@ type File struct {
 	Photo    bool
 }
 
-// Location is a shared point.
-type Location struct{ Latitude, Longitude float64 }
+// Location is a shared point; Name, when the person shared a named place (a venue), says
+// what it is.
+type Location struct {
+	Latitude, Longitude float64
+	Name                string `json:",omitempty"`
+}
+
+// placeSuffix keys, beside a step's saved location, the name of the place it was shared as.
+const placeSuffix = ".name"
+
+// Media is a photo or document the platform keeps, sent again by its id.
+type Media struct {
+	FileID string
+	Photo  bool   `json:",omitempty"`
+	Name   string `json:",omitempty"`
+}
+
+// MaxAlbum is how many photos one album holds.
+const MaxAlbum = 10
 
 // Output is one thing to show the user.
 type Output struct {
@@ -104,6 +121,11 @@ type Output struct {
 	Prompt string
 	// Photo, when set, is sent as a picture with Text as its caption.
 	Photo []byte
+	// Media, when set, is sent again from the platform's files, with Text as the caption of
+	// the first: photos as one album (at most MaxAlbum), or one document.
+	Media []Media `json:",omitempty"`
+	// Location, when set, is sent as a pin on the map (Text is not sent).
+	Location *Location `json:",omitempty"`
 	// CallbackID and Notice answer a button press (the short notice Telegram shows).
 	CallbackID string
 	Notice     string

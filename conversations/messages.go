@@ -185,6 +185,7 @@ const (
 	MsgBadDate           = "bad_date"
 	MsgMergeBadTarget    = "merge_bad_target"
 	MsgActSign           = "act_sign"
+	MsgActEvidence       = "act_evidence"
 	MsgActUrge           = "act_urge"
 	MsgActGrant          = "act_grant"
 	MsgActHandBack       = "act_handback"
@@ -282,3 +283,12 @@ var satisfactionMsg = map[string]string{
 	store.BasicSatisfied: "sat_basic",
 	store.Unsatisfied:    "sat_unsatisfied",
 }
+
+// A case's photos, documents and place.
+const (
+	MsgEvidenceFiles    = "evidence_files"
+	MsgEvidencePlace    = "evidence_place"
+	MsgEvidenceCaption  = "evidence_caption"
+	MsgEvidenceDocument = "evidence_document"
+	MsgEvidenceNone     = "evidence_none"
+)

@@ -162,7 +162,7 @@ func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error)
 		return []Reply{{MessageID: MsgStatusFollowView, Data: data}}, nil
 	}
 	data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Unit": Clip(v.UnitName, viewName), "Category": cat,
-		"Description": Clip(v.Description, store.MaxDescription)}
+		"Description": Clip(v.Description, store.MaxDescription), "Evidence": EvidenceLine(tr, c.Lang, v.Evidence)}
 	withTimeline(tr, c.Lang, MsgStatusView, data, tl)
 	return []Reply{{MessageID: MsgStatusView, Buttons: rows, Data: data, Case: v.TicketNo}}, nil
 }

@@ -283,6 +283,9 @@ func (r *report) summary(s *Session) Reply {
 	where := t(MsgNewNoLocation)
 	if s.Get("where") != "" {
 		where = s.Get("where")
+		if name := s.Get("where" + placeSuffix); name != "" {
+			where = name + " (" + where + ")"
+		}
 	}
 	urgency := t(MsgUrgencyNormal)
 	if s.Get("urgency") == "urgent" {
@@ -317,7 +320,7 @@ func (r *report) file(ctx context.Context, s *Session) (Reply, error) {
 		la, err1 := strconv.ParseFloat(lat, 64)
 		lo, err2 := strconv.ParseFloat(lon, 64)
 		if err1 == nil && err2 == nil {
-			p.Latitude, p.Longitude = &la, &lo
+			p.Latitude, p.Longitude, p.Place = &la, &lo, s.Get("where"+placeSuffix)
 		}
 	}
 	p.Attachments = attachments(s.Files["files"])

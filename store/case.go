@@ -59,20 +59,22 @@ type Case struct {
 	ExtensionUntil  *time.Time `db:"extension_until"`
 	ExtensionReason string     `db:"extension_reason"`
 	// EscalationPending: escalated to OfficeID and not yet taken up there.
-	EscalationPending bool      `db:"escalation_pending"`
-	TicketNo          string    `db:"ticket_no"`
-	Status            Status    `db:"status"`
-	RegionID          int64     `db:"region_id"`
-	UnitID            *int64    `db:"unit_id"`
-	ReporterID        *int64    `db:"reporter_id"`
-	CategoryID        *int64    `db:"category_id"`
-	Description       string    `db:"description"`
-	Urgency           string    `db:"urgency"`
-	Complexity        string    `db:"complexity"`
-	Latitude          *float64  `db:"latitude"`
-	Longitude         *float64  `db:"longitude"`
-	CreatedAt         time.Time `db:"created_at"`
-	UpdatedAt         time.Time `db:"updated_at"`
+	EscalationPending bool     `db:"escalation_pending"`
+	TicketNo          string   `db:"ticket_no"`
+	Status            Status   `db:"status"`
+	RegionID          int64    `db:"region_id"`
+	UnitID            *int64   `db:"unit_id"`
+	ReporterID        *int64   `db:"reporter_id"`
+	CategoryID        *int64   `db:"category_id"`
+	Description       string   `db:"description"`
+	Urgency           string   `db:"urgency"`
+	Complexity        string   `db:"complexity"`
+	Latitude          *float64 `db:"latitude"`
+	// Place names where the problem is, when the reporter shared a named place.
+	Place     string    `db:"place"`
+	Longitude *float64  `db:"longitude"`
+	CreatedAt time.Time `db:"created_at"`
+	UpdatedAt time.Time `db:"updated_at"`
 	// UnverifiedReporter: filed through a link of the reporter to the unit that no invite made
 	// and no office had confirmed (a self-registered reporter), so it went to triage.
 	UnverifiedReporter bool `db:"unverified_reporter"`
@@ -81,7 +83,7 @@ type Case struct {
 const caseColumns = `id, assignee_id, sign_due_at, feedback_due_at, resolve_due_at, resolved_at, merged_into_id,
 	solved, satisfaction, feedback_flagged, close_reason, rehandle_count, handback_count, urge_count, office_id, escalation_level,
 	assigned_at, signed_at, first_feedback_at, extension_until, extension_reason, escalation_pending, ticket_no, status, region_id, unit_id, reporter_id, category_id, description,
-	urgency, complexity, latitude, longitude, created_at, updated_at, unverified_reporter`
+	urgency, complexity, latitude, longitude, place, created_at, updated_at, unverified_reporter`
 
 // Event is one immutable entry of a case's timeline.
 type Event struct {
@@ -115,6 +117,8 @@ type SubmitParams struct {
 	Urgent      bool
 	Latitude    *float64
 	Longitude   *float64
+	// Place is the name of the shared place, when it has one.
+	Place string
 	// Notify, when set, is enqueued in the same transaction, with the new ticket number
 	// added to its data as "TicketNo".
 	Notify *Notification
@@ -141,11 +145,11 @@ type NewUnit struct {
 
 // Attachment is a photo or document of a case.
 type Attachment struct {
-	Kind     string // photo, document
-	FileID   string
-	UniqueID string
-	Name     string
-	MimeType string
+	Kind     string `json:"kind"` // photo, document
+	FileID   string `json:"file_id"`
+	UniqueID string `json:"unique_id,omitempty"`
+	Name     string `json:"name,omitempty"`
+	MimeType string `json:"mime,omitempty"`
 }
 
 // Submitted is a new case and where it went.
@@ -177,6 +181,13 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 	var source *string
 	if p.SourceKey != "" {
 		source = &p.SourceKey
+	}
+	place := ""
+	if p.Latitude != nil {
+		place = strings.TrimSpace(p.Place) // a name without a point says nothing of where
+	}
+	if err := checkWritten("place", place, MaxPlace); err != nil {
+		return Submitted{}, fmt.Errorf("submit case: %w", err)
 	}
 	now := s.now()
 	conn, err := s.pool.Acquire(ctx)
@@ -231,10 +242,10 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 		}
 		rows, err := tx.Query(ctx, `
 			INSERT INTO cases (ticket_no, region_id, unit_id, reporter_id, category_id, description,
-				urgency, latitude, longitude, source_key, office_id, unverified_reporter, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+				urgency, latitude, longitude, source_key, office_id, unverified_reporter, created_at, updated_at, place)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)
 			RETURNING `+caseColumns,
-			no, p.RegionID, p.UnitID, p.ReporterID, p.CategoryID, desc, urgency, p.Latitude, p.Longitude, source, office, unverified, now)
+			no, p.RegionID, p.UnitID, p.ReporterID, p.CategoryID, desc, urgency, p.Latitude, p.Longitude, source, office, unverified, now, place)
 		if err != nil {
 			return fmt.Errorf("insert case %s: %w", no, err)
 		}
@@ -396,8 +407,13 @@ func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unit
 		return err
 	}
 	if chat != nil {
-		n := Notification{ChatID: *chat, MessageID: NoticeAssignedToYou, CaseID: c.ID, Buttons: assignedButtons(c.TicketNo),
-			Data: map[string]any{"TicketNo": c.TicketNo, "Description": c.Description, "Due": sign.In(s.loc).Format("2006-01-02 15:04")}}
+		ev, err := evidenceOf(ctx, tx, *c, true)
+		if err != nil {
+			return err
+		}
+		n := Notification{ChatID: *chat, MessageID: NoticeAssignedToYou, CaseID: c.ID, Evidence: &ev,
+			Buttons: append(assignedButtons(c.TicketNo), evidenceButtons(c.TicketNo, ev)...),
+			Data:    map[string]any{"TicketNo": c.TicketNo, "Description": c.Description, "Due": sign.In(s.loc).Format("2006-01-02 15:04")}}
 		if lang != nil {
 			n.Lang = *lang
 		}

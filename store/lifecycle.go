@@ -310,6 +310,54 @@ func (t *act) event(ctx context.Context, kind string, to Status, p ActParams, in
 // notify enqueues a message to a person, in their language, with the case's ticket number
 // in its data. A person without a chat (not joined) is skipped: there is nowhere to send.
 func (t *act) notify(ctx context.Context, personID *int64, msg string, data map[string]any, buttons [][]NotificationButton) error {
+	return t.enqueue(ctx, personID, Notification{MessageID: msg, Data: data, Buttons: buttons})
+}
+
+// notifyWithEvidence is notify for someone who acts on the case: its photos, documents and
+// place are summed up under the message, and a button beside the others sends them.
+func (t *act) notifyWithEvidence(ctx context.Context, personID *int64, msg string, data map[string]any, buttons [][]NotificationButton) error {
+	if personID == nil {
+		return nil
+	}
+	ev, err := evidenceOf(ctx, t.tx, t.c, true)
+	if err != nil {
+		return err
+	}
+	return t.enqueue(ctx, personID, Notification{MessageID: msg, Data: data, Evidence: &ev,
+		Buttons: append(slices.Clone(buttons), evidenceButtons(t.c.TicketNo, ev)...)})
+}
+
+// sendFiles enqueues a handler's photos and documents to a person, with msg as their caption:
+// the proof of a note. Enqueued before the note, it reaches them first.
+func (t *act) sendFiles(ctx context.Context, personID *int64, msg string, files []Attachment) error {
+	// One message each: the photos as albums of up to albumSize, then each document, so
+	// that a retry sends again only what failed.
+	var photos []Attachment
+	for _, f := range files {
+		if f.Kind == "photo" {
+			photos = append(photos, f)
+		}
+	}
+	for start := 0; start < len(photos); start += albumSize {
+		if err := t.enqueue(ctx, personID, Notification{MessageID: msg, Files: photos[start:min(start+albumSize, len(photos))]}); err != nil {
+			return err
+		}
+	}
+	for _, f := range files {
+		if f.Kind != "photo" {
+			if err := t.enqueue(ctx, personID, Notification{MessageID: msg, Files: []Attachment{f}}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// albumSize is how many photos one album holds.
+const albumSize = 10
+
+// enqueue completes n for a person and the case, and enqueues it.
+func (t *act) enqueue(ctx context.Context, personID *int64, n Notification) error {
 	if personID == nil {
 		return nil
 	}
@@ -321,7 +369,7 @@ func (t *act) notify(ctx context.Context, personID *int64, msg string, data map[
 	if chat == nil {
 		return nil
 	}
-	n := Notification{ChatID: *chat, MessageID: msg, CaseID: t.c.ID, Buttons: buttons, Data: withData(data, "TicketNo", t.c.TicketNo)}
+	n.ChatID, n.CaseID, n.Data = *chat, t.c.ID, withData(n.Data, "TicketNo", t.c.TicketNo)
 	if lang != nil {
 		n.Lang = *lang
 	}
@@ -447,7 +495,7 @@ func (s *Store) Assign(ctx context.Context, p AssignParams) (Case, error) {
 		if _, err := t.event(ctx, EventAssigned, StatusAssigned, p.ActParams, false, map[string]any{"Assignee": name}); err != nil {
 			return err
 		}
-		if err := t.notify(ctx, &p.AssigneeID, NoticeAssignedToYou, map[string]any{"Description": t.c.Description, "Due": t.when(sign)},
+		if err := t.notifyWithEvidence(ctx, &p.AssigneeID, NoticeAssignedToYou, map[string]any{"Description": t.c.Description, "Due": t.when(sign)},
 			assignedButtons(t.c.TicketNo)); err != nil {
 			return err
 		}
@@ -498,6 +546,9 @@ func (s *Store) Progress(ctx context.Context, p ActParams) (Case, error) {
 		if _, err := t.event(ctx, EventProgress, "", p, false, nil); err != nil {
 			return err
 		}
+		if err := t.sendFiles(ctx, t.c.ReporterID, NoticeHandlerFiles, p.Files); err != nil {
+			return err
+		}
 		return t.notifyReporters(ctx, NoticeProgress, "", map[string]any{"Note": strings.TrimSpace(p.Note)}, nil)
 	})
 }
@@ -546,6 +597,10 @@ func (s *Store) Resolve(ctx context.Context, p ActParams) (Case, error) {
 		due := s.after(LimitRating, t.now, s.limits.FeedbackWindowDays)
 		if _, err := s.jobs.InsertTx(ctx, t.tx, FeedbackTimeout{CaseID: t.c.ID, EventID: ev}, &river.InsertOpts{ScheduledAt: due}); err != nil {
 			return fmt.Errorf("schedule feedback timeout: %w", err)
+		}
+		// The proof first, so that the reporter rates what they saw.
+		if err := t.sendFiles(ctx, t.c.ReporterID, NoticeHandlerFiles, p.Files); err != nil {
+			return err
 		}
 		fb := FeedbackButton + ":" + t.c.TicketNo + ":"
 		return t.notifyReporters(ctx, NoticeResolved, NoticeFollowedResolved, map[string]any{"Note": strings.TrimSpace(p.Note), "Days": s.limits.FeedbackWindowDays},
@@ -688,7 +743,7 @@ func (t *act) notifyOffice(ctx context.Context, officeID *int64, msg string, dat
 		return err
 	}
 	for _, id := range ids {
-		if err := t.notify(ctx, &id, msg, data, viewButton(t.c.TicketNo)); err != nil {
+		if err := t.notifyWithEvidence(ctx, &id, msg, data, viewButton(t.c.TicketNo)); err != nil {
 			return err
 		}
 	}
@@ -718,7 +773,7 @@ func (s *Store) Rehandle(ctx context.Context, p ActParams) (Case, error) {
 			return err
 		}
 		data := map[string]any{"Note": strings.TrimSpace(p.Note), "Due": t.when(sign), "Description": t.c.Description}
-		if err := t.notify(ctx, t.c.AssigneeID, NoticeRehandle, data, [][]NotificationButton{{{MessageID: NoticeBtnSign, Data: SignButton + ":" + t.c.TicketNo}}}); err != nil {
+		if err := t.notifyWithEvidence(ctx, t.c.AssigneeID, NoticeRehandle, data, [][]NotificationButton{{{MessageID: NoticeBtnSign, Data: SignButton + ":" + t.c.TicketNo}}}); err != nil {
 			return err
 		}
 		return t.notifyReporters(ctx, NoticeRehandled, "", data, nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,6 +60,9 @@ type CaseView struct {
 	// it), not a follower of a case merged into it; Handler when it is assigned to them;
 	// Office when one of their offices covers it.
 	Reporter, Handler, Office bool
+	// Evidence sums up its photos, documents and place, as the viewer may receive them
+	// (nothing for a reporter who only follows it).
+	Evidence Evidence
 	// Unverified: filed by a reporter who named its unit without an invite and is not
 	// verified now; LinkPending while their link to the unit waits for an office's decision
 	// (confirm or reject), which it no longer does once rejected.
@@ -118,6 +122,11 @@ func (s *Store) CaseFor(ctx context.Context, personID int64, ticket string) (Cas
 	}
 	if v.Events, err = pgx.CollectRows(rows, pgx.RowToStructByName[Event]); err != nil {
 		return v, fmt.Errorf("timeline of case %s: %w", ticket, err)
+	}
+	if v.Reporter || v.Handler || v.Office {
+		if v.Evidence, err = evidenceOf(ctx, s.pool, v.Case, v.Handler || v.Office); err != nil {
+			return v, err
+		}
 	}
 	if v.Handler || v.Office {
 		if err := s.pool.QueryRow(ctx, refusalsSQL, v.ID).Scan(&v.Refusals.Count, &v.Refusals.LastAt, &v.Refusals.LastAction); err != nil {
@@ -201,20 +210,33 @@ func (s *Store) AddInfo(ctx context.Context, reporterID int64, ticket, text, sou
 		if seen {
 			return nil // a redelivered confirm: added already
 		}
-		var ev int64
+		var evID int64
 		if err := tx.QueryRow(ctx, `INSERT INTO case_events (case_id, at, actor_id, kind, note, data)
 			VALUES ($1, $2, $3, $4, $5, jsonb_build_object('source', $6::text)) RETURNING id`,
-			id, s.now(), reporterID, EventInfoAdded, text, source).Scan(&ev); err != nil {
+			id, s.now(), reporterID, EventInfoAdded, text, source).Scan(&evID); err != nil {
 			return fmt.Errorf("add to case %s: %w", ticket, err)
 		}
 		for _, a := range files {
 			if _, err := tx.Exec(ctx, `INSERT INTO case_attachments (case_id, event_id, kind, file_id, file_unique_id, file_name, mime_type)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, ev, a.Kind, a.FileID, a.UniqueID, a.Name, a.MimeType); err != nil {
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, evID, a.Kind, a.FileID, a.UniqueID, a.Name, a.MimeType); err != nil {
 				return fmt.Errorf("add to case %s: %w", ticket, err)
 			}
 		}
 		if chat != nil {
 			n := Notification{ChatID: *chat, MessageID: NoticeInfoAdded, CaseID: id, Data: map[string]any{"TicketNo": ticket, "Text": text}}
+			if len(files) > 0 {
+				// What was added, and a button that sends just that.
+				ev := Evidence{}
+				for _, f := range files {
+					if f.Kind == "photo" {
+						ev.Photos++
+					} else {
+						ev.Documents++
+					}
+				}
+				n.Evidence = &ev
+				n.Buttons = [][]NotificationButton{{{MessageID: NoticeBtnEvidence, Data: EvidenceButton + ":" + ticket + ":" + strconv.FormatInt(evID, 10)}}}
+			}
 			if lang != nil {
 				n.Lang = *lang
 			}

@@ -24,6 +24,8 @@ const (
 	NoticeNoFeedback = "n_no_feedback"
 	// The office found that the reporter does not speak for the unit they named.
 	NoticeReporterRejected = "n_reporter_rejected"
+	// The caption of the photos and documents a handler attached to a note or a result.
+	NoticeHandlerFiles = "n_handler_files"
 
 	// To the reporters of cases merged into a case, who follow it.
 	NoticeFollowedResolved = "n_followed_resolved"

@@ -24,6 +24,11 @@ type Notification struct {
 	Data      map[string]any         `json:"data,omitempty"`
 	Buttons   [][]NotificationButton `json:"buttons,omitempty"`
 	CaseID    int64                  `json:"case_id,omitempty"`
+	// Evidence, when set, is summed up in a line under the message.
+	Evidence *Evidence `json:"evidence,omitempty"`
+	// Files, when set, are sent with the message as their caption: photos (an album of up
+	// to 10), or one document.
+	Files []Attachment `json:"files,omitempty"`
 }
 
 // NotificationButton is an inline button: a localized label and the callback data it sends.

@@ -74,6 +74,8 @@ func (s *Server) call(method string, p map[string]string, uploads map[string][]b
 			}
 			return 0, ""
 		})
+	case "sendMediaGroup":
+		return s.sendMediaGroup(p, uploads)
 	case "sendLocation":
 		return s.send(p, func(m *Message) (int, string) {
 			lat, err1 := strconv.ParseFloat(p["latitude"], 64)
@@ -179,6 +181,79 @@ func (s *Server) send(p map[string]string, fill func(*Message) (int, string)) (a
 	return s.wireLocked(m), http.StatusOK, ""
 }
 
+// sendMediaGroup sends an album as Telegram does: 2 to 10 items, photos (and videos) or
+// documents but not both, each by a file id the simulator knows or an upload ("attach://"),
+// a caption only up to maxCaptionLength, no buttons; one message for each item, sharing a
+// media group id.
+func (s *Server) sendMediaGroup(p map[string]string, uploads map[string][]byte) (any, int, string) {
+	chatID, ok := atoi64(p["chat_id"])
+	if !ok || chatID == 0 {
+		return nil, http.StatusBadRequest, "Bad Request: chat not found"
+	}
+	if p["reply_markup"] != "" {
+		return nil, http.StatusBadRequest, "Bad Request: media group can't have reply markup"
+	}
+	var media []struct {
+		Type    string `json:"type"`
+		Media   string `json:"media"`
+		Caption string `json:"caption"`
+	}
+	if err := json.Unmarshal([]byte(p["media"]), &media); err != nil {
+		return nil, http.StatusBadRequest, "Bad Request: can't parse media JSON object"
+	}
+	if len(media) < 2 || len(media) > 10 {
+		return nil, http.StatusBadRequest, "Bad Request: MEDIA_GROUP_COUNT_INVALID"
+	}
+	documents := 0
+	for _, m := range media {
+		switch m.Type {
+		case "document":
+			documents++
+		case "photo", "video":
+		default:
+			return nil, http.StatusBadRequest, "Bad Request: wrong type of the media"
+		}
+		if utf16Len(m.Caption) > maxCaptionLength {
+			return nil, http.StatusBadRequest, "Bad Request: message caption is too long"
+		}
+	}
+	if documents != 0 && documents != len(media) {
+		return nil, http.StatusBadRequest, "Bad Request: documents can't be mixed with other media types"
+	}
+	ids := make([]string, len(media))
+	for i, m := range media {
+		var upload []byte
+		if name, ok := strings.CutPrefix(m.Media, "attach://"); ok {
+			if upload = uploads[name]; upload == nil {
+				return nil, http.StatusBadRequest, "Bad Request: wrong file identifier/HTTP URL specified"
+			}
+		}
+		id, ok := s.fileParam(m.Media, upload)
+		if !ok {
+			return nil, http.StatusBadRequest, "Bad Request: wrong file identifier/HTTP URL specified"
+		}
+		ids[i] = id
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextGroup++
+	group := strconv.Itoa(s.nextGroup)
+	out := make([]IncomingMessage, len(media))
+	for i, m := range media {
+		msg := &Message{ChatID: chatID, Caption: m.Caption, Date: time.Now(), FromBot: true, MediaGroupID: group}
+		if m.Type == "document" {
+			msg.DocumentFileID = ids[i]
+		} else {
+			msg.PhotoFileID = ids[i]
+		}
+		s.nextMsgID[chatID]++
+		msg.MessageID = s.nextMsgID[chatID]
+		s.messages[chatID] = append(s.messages[chatID], msg)
+		out[i] = s.wireLocked(msg)
+	}
+	return out, http.StatusOK, ""
+}
+
 func (s *Server) edit(p map[string]string, text bool) (any, int, string) {
 	buttons, code, desc := parseMarkup(p["reply_markup"])
 	if code != 0 {
@@ -227,7 +302,7 @@ func (s *Server) findLocked(p map[string]string) *Message {
 func (s *Server) wireLocked(m *Message) IncomingMessage {
 	bot := User{ID: s.botID, IsBot: true, FirstName: "bangban", Username: s.botUsername}
 	out := IncomingMessage{MessageID: m.MessageID, From: &bot, Chat: s.chatLocked(m.ChatID),
-		Date: m.Date.Unix(), Text: m.Text, Caption: m.Caption, Location: m.Location}
+		Date: m.Date.Unix(), Text: m.Text, Caption: m.Caption, Location: m.Location, MediaGroupID: m.MediaGroupID}
 	if m.Edits > 0 {
 		out.EditDate = time.Now().Unix()
 	}

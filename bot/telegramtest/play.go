@@ -148,6 +148,14 @@ func (s *Server) SendLocation(u User, lat, lon float64) Update {
 	return s.play(u, func(m *IncomingMessage) { m.Location = &Location{Latitude: lat, Longitude: lon} })
 }
 
+// SendVenue delivers a named place u shared from the map: Telegram sends its point too.
+func (s *Server) SendVenue(u User, lat, lon float64, title, address string) Update {
+	return s.play(u, func(m *IncomingMessage) {
+		m.Location = &Location{Latitude: lat, Longitude: lon}
+		m.Venue = &Venue{Location: *m.Location, Title: title, Address: address}
+	})
+}
+
 // SendContact delivers u's own contact, as the "share my phone number" button sends it.
 func (s *Server) SendContact(u User, phone string) Update {
 	return s.play(u, func(m *IncomingMessage) {

@@ -35,6 +35,7 @@ type Server struct {
 	nextUpdateID int64
 	nextMsgID    map[int64]int64 // per chat; users and the bot share one sequence, as in Telegram
 	nextFileID   int64
+	nextGroup    int
 	nextQueryID  int64
 	messages     map[int64][]*Message
 	calls        []Call
@@ -293,10 +294,14 @@ func (s *Server) FailRandomly(method string, fraction float64, code int, retryAf
 	s.flaky[method] = flakiness{fraction: fraction, code: code, retryAfter: retryAfter}
 }
 
+// limited are the methods the limits count: each call one message, an album included.
+var limited = map[string]bool{"sendMessage": true, "sendPhoto": true, "sendDocument": true, "sendLocation": true,
+	"sendMediaGroup": true, "editMessageText": true, "editMessageReplyMarkup": true}
+
 // overLimitLocked tells whether a message to chat now breaks the enforced limits, and counts
 // it as sent when it does not.
 func (s *Server) overLimitLocked(method string, params map[string]string, now time.Time) bool {
-	if s.limits == nil || (method != "sendMessage" && method != "sendPhoto" && method != "editMessageText" && method != "editMessageReplyMarkup") {
+	if s.limits == nil || !limited[method] {
 		return false
 	}
 	l := s.limits

@@ -57,6 +57,13 @@ type Location struct {
 	Longitude float64 `json:"longitude"`
 }
 
+// Venue is a named place shared from the map.
+type Venue struct {
+	Location Location `json:"location"`
+	Title    string   `json:"title"`
+	Address  string   `json:"address"`
+}
+
 // Contact is a shared phone contact.
 type Contact struct {
 	PhoneNumber string `json:"phone_number"`
@@ -66,19 +73,22 @@ type Contact struct {
 
 // IncomingMessage is a Message object as the Bot API sends it, in updates and in results.
 type IncomingMessage struct {
-	MessageID   int64           `json:"message_id"`
-	From        *User           `json:"from,omitempty"`
-	Chat        Chat            `json:"chat"`
-	Date        int64           `json:"date"`
-	EditDate    int64           `json:"edit_date,omitempty"`
-	Text        string          `json:"text,omitempty"`
-	Entities    []Entity        `json:"entities,omitempty"`
-	Caption     string          `json:"caption,omitempty"`
-	Photo       []PhotoSize     `json:"photo,omitempty"`
-	Document    *Document       `json:"document,omitempty"`
-	Location    *Location       `json:"location,omitempty"`
-	Contact     *Contact        `json:"contact,omitempty"`
-	ReplyMarkup json.RawMessage `json:"reply_markup,omitempty"`
+	MessageID int64       `json:"message_id"`
+	From      *User       `json:"from,omitempty"`
+	Chat      Chat        `json:"chat"`
+	Date      int64       `json:"date"`
+	EditDate  int64       `json:"edit_date,omitempty"`
+	Text      string      `json:"text,omitempty"`
+	Entities  []Entity    `json:"entities,omitempty"`
+	Caption   string      `json:"caption,omitempty"`
+	Photo     []PhotoSize `json:"photo,omitempty"`
+	Document  *Document   `json:"document,omitempty"`
+	Location  *Location   `json:"location,omitempty"`
+	Venue     *Venue      `json:"venue,omitempty"`
+	Contact   *Contact    `json:"contact,omitempty"`
+	// MediaGroupID joins the messages of one album.
+	MediaGroupID string          `json:"media_group_id,omitempty"`
+	ReplyMarkup  json.RawMessage `json:"reply_markup,omitempty"`
 	// SenderChat is set when the message was sent on behalf of a chat: the group itself for
 	// its anonymous admins, a channel for the channel's posts in a group.
 	SenderChat *Chat `json:"sender_chat,omitempty"`
@@ -147,7 +157,9 @@ type Message struct {
 	PhotoFileID    string
 	DocumentFileID string
 	Location       *Location
-	Date           time.Time
+	// MediaGroupID is set on the messages of one album, the same on each.
+	MediaGroupID string
+	Date         time.Time
 	// Edits counts editMessageText and editMessageReplyMarkup calls applied to it.
 	Edits   int
 	FromBot bool
