@@ -166,3 +166,40 @@ func TestEvidenceReachesThoseWhoActOnIt(t *testing.T) {
 		t.Fatalf("place stored as %q (%v)", c.Place, err)
 	}
 }
+
+// An office a case is escalated to is told what it holds, and its button brings the photo
+// and the pin to the office's member.
+func TestEscalatedCaseCarriesItsEvidence(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := startDemo(t)
+	owner := telegramtest.User{ID: 9511, FirstName: "Wu", LanguageCode: "en"}
+	cityU := telegramtest.User{ID: 9512, FirstName: "Luo", LanguageCode: "en"}
+	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
+	h.join(t, cityU, "P019", store.RoleOffice)
+	n := len(h.sim.Messages(owner.ID))
+	photo := photoID(h.sim.SendPhoto(owner, "")) // a photo the simulator knows, by its id
+	h.next(t, owner, n, 1)
+	a, err := h.store.ActorByAccount(ctx, owner.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unit, region int64
+	h.store.Pool().QueryRow(ctx, "SELECT id, region_id FROM units WHERE code = 'E001'").Scan(&unit, &region)
+	lat, lon := 34.75, 113.62
+	c, err := h.store.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, ReporterID: &a.PersonID, Route: true,
+		Description: "The power line to the workshop trips every afternoon.", Latitude: &lat, Longitude: &lon,
+		Attachments: []store.Attachment{{Kind: "photo", FileID: photo}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.settled(t)
+	m := h.after(t, cityU, h.act(t, h.store.Escalate, c.TicketNo, h.personID(t, "P001"), "This level cannot settle it."))
+	contains(t, m, c.TicketNo+" has been escalated to your office", "📎 1 photo", "📍 34.75000, 113.62000")
+	nc := len(h.sim.Messages(cityU.ID))
+	h.sim.PressButton(cityU, m, button(t, m, "📎 Photos and files"))
+	got := h.next(t, cityU, nc, 2)
+	if got[0].PhotoFileID != photo || got[1].Location == nil || got[1].Location.Latitude != lat {
+		t.Fatalf("the office received %+v", got)
+	}
+}

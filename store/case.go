@@ -264,7 +264,7 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 			}
 		}
 		if p.Route && p.UnitID != nil && !unverified {
-			if err := s.routeToLinkedCadre(ctx, tx, &c, *p.UnitID, now); err != nil {
+			if err := s.routeToLinkedCadre(ctx, tx, &c, *p.UnitID, p.Attachments, now); err != nil {
 				return fmt.Errorf("case %s: %w", no, err)
 			}
 		}
@@ -378,7 +378,7 @@ func (s *Store) selfRegister(ctx context.Context, tx pgx.Tx, p *SubmitParams) er
 
 // routeToLinkedCadre assigns a new case to the unit's linked cadre (the longest-linked one,
 // when there are several), starting the 13710 clock, and tells the cadre.
-func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unitID int64, now time.Time) error {
+func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unitID int64, files []Attachment, now time.Time) error {
 	var cadre int64
 	var name string
 	var chat *int64
@@ -407,10 +407,9 @@ func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unit
 		return err
 	}
 	if chat != nil {
-		ev, err := evidenceOf(ctx, tx, *c, true)
-		if err != nil {
-			return err
-		}
+		// A new case holds the files it was filed with and nothing else.
+		ev := filesEvidence(files)
+		ev.Latitude, ev.Longitude, ev.Place = c.Latitude, c.Longitude, c.Place
 		n := Notification{ChatID: *chat, MessageID: NoticeAssignedToYou, CaseID: c.ID, Evidence: &ev,
 			Buttons: append(assignedButtons(c.TicketNo), evidenceButtons(c.TicketNo, ev)...),
 			Data:    map[string]any{"TicketNo": c.TicketNo, "Description": c.Description, "Due": sign.In(s.loc).Format("2006-01-02 15:04")}}

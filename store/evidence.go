@@ -34,6 +34,19 @@ func (e Evidence) Any() bool {
 	return e.Photos > 0 || e.Documents > 0 || e.Latitude != nil
 }
 
+// filesEvidence counts files as Evidence, with no place.
+func filesEvidence(files []Attachment) Evidence {
+	var e Evidence
+	for _, f := range files {
+		if f.Kind == "photo" {
+			e.Photos++
+		} else {
+			e.Documents++
+		}
+	}
+	return e
+}
+
 // evidenceButtons is the row of the evidence button, when there is evidence to send.
 func evidenceButtons(ticket string, e Evidence) [][]NotificationButton {
 	if !e.Any() {

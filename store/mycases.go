@@ -226,14 +226,7 @@ func (s *Store) AddInfo(ctx context.Context, reporterID int64, ticket, text, sou
 			n := Notification{ChatID: *chat, MessageID: NoticeInfoAdded, CaseID: id, Data: map[string]any{"TicketNo": ticket, "Text": text}}
 			if len(files) > 0 {
 				// What was added, and a button that sends just that.
-				ev := Evidence{}
-				for _, f := range files {
-					if f.Kind == "photo" {
-						ev.Photos++
-					} else {
-						ev.Documents++
-					}
-				}
+				ev := filesEvidence(files)
 				n.Evidence = &ev
 				n.Buttons = [][]NotificationButton{{{MessageID: NoticeBtnEvidence, Data: EvidenceButton + ":" + ticket + ":" + strconv.FormatInt(evID, 10)}}}
 			}
