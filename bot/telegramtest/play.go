@@ -171,6 +171,7 @@ func (s *Server) PressButton(u User, msg Message, data string) Update {
 	qid := fmt.Sprintf("%d%06d", u.ID, s.nextQueryID)
 	s.queries[qid] = true
 	s.pressed[[2]int64{msg.ChatID, msg.MessageID}] = time.Now()
+	s.lastPress[msg.ChatID] = msg.MessageID
 	var wire IncomingMessage
 	found := false
 	for _, m := range s.messages[msg.ChatID] {
@@ -205,6 +206,7 @@ func (s *Server) play(u User, fill func(*IncomingMessage)) Update {
 		Date: time.Now().Unix()}
 	fill(m)
 	s.mu.Lock()
+	delete(s.lastPress, u.ID)
 	s.nextMsgID[u.ID]++
 	m.MessageID = s.nextMsgID[u.ID]
 	upd := s.enqueueLocked(Update{Message: m}, false)

@@ -36,28 +36,30 @@ type Server struct {
 	nextMsgID    map[int64]int64 // per chat; users and the bot share one sequence, as in Telegram
 	nextFileID   int64
 	nextGroup    int
-	nextQueryID  int64
-	messages     map[int64][]*Message
-	calls        []Call
-	queue        []queued // updates waiting for getUpdates
-	webhookURL   string
-	webhookSec   string
-	lastWebhook  int
-	statuses     map[int64]int // the status of each update's latest webhook delivery
-	faults       map[string][]fault
-	delays       map[string]time.Duration
-	inFlight     map[string]int // delayed calls not yet answered
-	files        map[string]file
-	queries      map[string]bool
-	pressed      map[[2]int64]time.Time // chat and message: when a button of it was last pressed
-	chatDelays   map[int64]time.Duration
-	commands     map[string]string // language_code + "|" + scope -> commands JSON
-	limits       *limits           // Telegram's send limits, when enforced
-	throttled    int               // 429s answered for breaking them
-	flaky        map[string]flakiness
-	blocked      map[int64]bool // private chats whose person blocked the bot
-	chats        map[int64]Chat // groups and supergroups played, by id
-	rng          *rand.Rand
+	// lastPress is, for each private chat whose latest update was a press, the message pressed.
+	lastPress   map[int64]int64
+	nextQueryID int64
+	messages    map[int64][]*Message
+	calls       []Call
+	queue       []queued // updates waiting for getUpdates
+	webhookURL  string
+	webhookSec  string
+	lastWebhook int
+	statuses    map[int64]int // the status of each update's latest webhook delivery
+	faults      map[string][]fault
+	delays      map[string]time.Duration
+	inFlight    map[string]int // delayed calls not yet answered
+	files       map[string]file
+	queries     map[string]bool
+	pressed     map[[2]int64]time.Time // chat and message: when a button of it was last pressed
+	chatDelays  map[int64]time.Duration
+	commands    map[string]string // language_code + "|" + scope -> commands JSON
+	limits      *limits           // Telegram's send limits, when enforced
+	throttled   int               // 429s answered for breaking them
+	flaky       map[string]flakiness
+	blocked     map[int64]bool // private chats whose person blocked the bot
+	chats       map[int64]Chat // groups and supergroups played, by id
+	rng         *rand.Rand
 }
 
 // limits are the send limits the simulator enforces, and what it has seen sent.
@@ -115,7 +117,7 @@ func WithListener(l net.Listener) Option {
 func New(opts ...Option) *Server {
 	s := &Server{
 		botID: 7000000001, botUsername: "bangban_bot",
-		changed: make(chan struct{}), chatChanged: map[int64]chan struct{}{}, nextMsgID: map[int64]int64{}, messages: map[int64][]*Message{},
+		changed: make(chan struct{}), chatChanged: map[int64]chan struct{}{}, lastPress: map[int64]int64{}, nextMsgID: map[int64]int64{}, messages: map[int64][]*Message{},
 		faults: map[string][]fault{}, delays: map[string]time.Duration{}, inFlight: map[string]int{}, files: map[string]file{}, queries: map[string]bool{}, pressed: map[[2]int64]time.Time{}, chatDelays: map[int64]time.Duration{},
 		commands: map[string]string{}, statuses: map[int64]int{}, flaky: map[string]flakiness{}, blocked: map[int64]bool{}, chats: map[int64]Chat{}, rng: rand.New(rand.NewPCG(1, 2)),
 		client: &http.Client{Timeout: 60 * time.Second},
@@ -298,6 +300,18 @@ func (s *Server) FailRandomly(method string, fraction float64, code int, retryAf
 var limited = map[string]bool{"sendMessage": true, "sendPhoto": true, "sendDocument": true, "sendLocation": true,
 	"sendMediaGroup": true, "editMessageText": true, "editMessageReplyMarkup": true}
 
+// inPlaceLocked tells an edit of the message whose button was pressed within PressWindow: the
+// answer in place to a press, which the limit for all chats does not count.
+func (s *Server) inPlaceLocked(method string, params map[string]string, now time.Time) bool {
+	if !strings.HasPrefix(method, "edit") {
+		return false
+	}
+	chat, _ := strconv.ParseInt(params["chat_id"], 10, 64)
+	msg, _ := strconv.ParseInt(params["message_id"], 10, 64)
+	at, ok := s.pressed[[2]int64{chat, msg}]
+	return ok && now.Sub(at) < PressWindow
+}
+
 // overLimitLocked tells whether a message to chat now breaks the enforced limits, and counts
 // it as sent when it does not.
 func (s *Server) overLimitLocked(method string, params map[string]string, now time.Time) bool {
@@ -306,9 +320,7 @@ func (s *Server) overLimitLocked(method string, params map[string]string, now ti
 	}
 	l := s.limits
 	chat, _ := strconv.ParseInt(params["chat_id"], 10, 64)
-	msg, _ := strconv.ParseInt(params["message_id"], 10, 64)
-	at, ok := s.pressed[[2]int64{chat, msg}]
-	inPlace := strings.HasPrefix(method, "edit") && ok && now.Sub(at) < PressWindow
+	inPlace := s.inPlaceLocked(method, params, now)
 	// All chats: GCRA too, one message every 1/perSecond over time, with a second's worth
 	// at once tolerated (messages bunched on their way, by a pause of the network or of the
 	// bot), so that only a rate above perSecond over time is refused.
@@ -621,7 +633,14 @@ func (s *Server) record(method string, params map[string]string, status int) {
 }
 
 func (s *Server) recordLocked(method string, params map[string]string, status int) {
-	s.calls = append(s.calls, Call{Method: method, Params: params, At: time.Now(), Status: status})
+	now := time.Now()
+	c := Call{Method: method, Params: params, At: now, Status: status}
+	if strings.HasPrefix(method, "edit") {
+		chat, _ := strconv.ParseInt(params["chat_id"], 10, 64)
+		msg, _ := strconv.ParseInt(params["message_id"], 10, 64)
+		c.InPlace = msg != 0 && s.lastPress[chat] == msg
+	}
+	s.calls = append(s.calls, c)
 	s.broadcastLocked()
 }
 

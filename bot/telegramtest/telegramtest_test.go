@@ -424,3 +424,32 @@ func TestFailRandomlyFailsAShare(t *testing.T) {
 		t.Fatalf("%d of 200 failed, want about 40", failed)
 	}
 }
+
+// A call record marks an edit in place only while the press is the chat's latest update: an
+// edit of the same message after the person typed something is an edit like any other.
+func TestCallsMarkAnEditInPlaceOfTheLatestPress(t *testing.T) {
+	s := New()
+	defer s.Close()
+	if code, _ := call(t, s, "sendMessage", map[string]string{"chat_id": "7", "text": "prompt", "reply_markup": `{"inline_keyboard":[[{"text":"a","callback_data":"a"}]]}`}); code != 200 {
+		t.Fatalf("prompt: %d", code)
+	}
+	prompt := s.Messages(7)[0]
+	edit := func(text string) Call {
+		if code, _ := call(t, s, "editMessageText", map[string]string{"chat_id": "7", "message_id": strconv.FormatInt(prompt.MessageID, 10), "text": text}); code != 200 {
+			t.Fatalf("edit: %d", code)
+		}
+		calls := s.CallsTo("editMessageText")
+		return calls[len(calls)-1]
+	}
+	if edit("before any press").InPlace {
+		t.Fatal("an edit of a message nobody pressed is marked in place")
+	}
+	s.PressButton(User{ID: 7, FirstName: "P"}, prompt, "a")
+	if !edit("the answer to the press").InPlace {
+		t.Fatal("the edit answering a press is not marked in place")
+	}
+	s.SendText(User{ID: 7, FirstName: "P"}, "typed")
+	if edit("after typing").InPlace {
+		t.Fatal("an edit after the person typed is marked in place")
+	}
+}

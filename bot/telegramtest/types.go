@@ -138,6 +138,9 @@ type Call struct {
 	At     time.Time
 	// Status is the HTTP status the simulator answered.
 	Status int
+	// InPlace marks an edit of the message whose press is the chat's latest update: the
+	// answer in place to that press.
+	InPlace bool
 }
 
 // Button is an inline keyboard button of a bot message.
