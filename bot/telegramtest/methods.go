@@ -118,7 +118,7 @@ func (s *Server) call(method string, p map[string]string, uploads map[string][]b
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		f, ok := s.files[p["file_id"]]
-		if !ok {
+		if !ok || f.forgotten {
 			return nil, http.StatusBadRequest, "Bad Request: invalid file_id"
 		}
 		return map[string]any{"file_id": p["file_id"], "file_unique_id": f.uniqueID, "file_size": len(f.content), "file_path": f.path}, http.StatusOK, ""
@@ -335,8 +335,8 @@ func (s *Server) fileParam(value string, upload []byte) (string, bool) {
 	if upload != nil {
 		return s.addFileLocked(upload, "uploads"), true
 	}
-	_, ok := s.files[value]
-	return value, ok
+	f, ok := s.files[value]
+	return value, ok && !f.forgotten
 }
 
 func (s *Server) addFileLocked(content []byte, dir string) string {

@@ -97,6 +97,8 @@ type file struct {
 	uniqueID string
 	path     string
 	content  []byte
+	// forgotten: the id is no longer accepted, as after the bot's token changed.
+	forgotten bool
 }
 
 // Option configures a Server.
@@ -487,6 +489,18 @@ func (s *Server) MustWaitMessages(tb interface {
 		tb.Fatalf("chat %d: waited for %d bot messages, got %d [%s]: %v", chatID, n, len(msgs), strings.Join(texts, ", "), err)
 	}
 	return msgs
+}
+
+// ForgetFileIDs makes every file id given out so far unknown from now on, as the ids a bot
+// kept are to a new token of it: sending by one, or getFile, is refused as Telegram refuses
+// it. Files uploaded later get new ids.
+func (s *Server) ForgetFileIDs() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, f := range s.files {
+		f.forgotten = true
+		s.files[id] = f
+	}
 }
 
 // FileContent is the content of a file the simulator holds (one the bot uploaded, or one a
