@@ -27,6 +27,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/files"
 	"github.com/bangban/bangban/store"
 )
 
@@ -87,6 +88,21 @@ type Options struct {
 	KeyPrefix string
 	// SendLimits are Telegram's limits as the bot keeps them; zero fields take defaults.
 	SendLimits SendLimits
+
+	// Files is where the city keeps the photos and documents attached to cases: each is
+	// fetched from Telegram, checked and stored there by a job enqueued with the case's
+	// change. When nil, this bot archives nothing, and the jobs wait for one that does.
+	Files files.Storage
+	// ArchiveWorkers is how many files are downloaded and stored at once. Defaults to 2.
+	ArchiveWorkers int
+	// ArchiveRetryBase is the wait after a file's first failed try; it doubles with each of
+	// the store.ArchiveTries, up to six hours. Defaults to 1 minute: the last try comes some
+	// eight hours after the first.
+	ArchiveRetryBase time.Duration
+	// FileMaxBytes is the largest file archived; a bigger one is refused by what getFile
+	// says of it, before it is downloaded. Defaults to, and is at most, 20 MB: what the Bot
+	// API lets a bot download.
+	FileMaxBytes int64
 }
 
 // allowedUpdates are the kinds of update the bot asks Telegram for, by polling or webhook.
@@ -152,6 +168,11 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	opts.PollTimeout = cmp.Or(opts.PollTimeout, 50*time.Second)
 	opts.ShutdownTimeout = cmp.Or(opts.ShutdownTimeout, 30*time.Second)
 	opts.KeyPrefix = cmp.Or(opts.KeyPrefix, "bangban:")
+	opts.ArchiveWorkers = cmp.Or(opts.ArchiveWorkers, 2)
+	opts.ArchiveRetryBase = cmp.Or(opts.ArchiveRetryBase, time.Minute)
+	if opts.FileMaxBytes <= 0 || opts.FileMaxBytes > conversations.MaxFileBytes {
+		opts.FileMaxBytes = conversations.MaxFileBytes
+	}
 
 	b := &Bot{opts: opts, log: opts.Logger, metrics: NewMetrics(), base: context.WithoutCancel(ctx)}
 	b.stopCtx, b.stopNow = context.WithCancel(b.base)
@@ -207,15 +228,26 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	if err := opts.Store.AddWorkers(workers); err != nil {
 		return nil, fmt.Errorf("register lifecycle workers: %w", err)
 	}
+	queues := map[string]river.QueueConfig{
+		store.NotifyQueue:    {MaxWorkers: opts.NotifyWorkers},
+		store.LifecycleQueue: {MaxWorkers: 2},
+		// One menu at a time on each replica: a person's menus are set there in the
+		// order their changes came, and an import that changes many people's roles
+		// leaves the Bot API to the messages.
+		store.MenuQueue: {MaxWorkers: 1},
+	}
+	if opts.Files != nil {
+		// Downloads go by a client of their own: no overall timeout but the job's, and not
+		// counted as Bot API calls (the path is a file's, not a method's).
+		if err := river.AddWorkerSafely(workers, &archiveWorker{tg: send, client: &http.Client{Transport: botAPITransport()},
+			files: opts.Files, st: opts.Store, retryBase: opts.ArchiveRetryBase, maxBytes: opts.FileMaxBytes,
+			log: b.log, metrics: b.metrics}); err != nil {
+			return nil, fmt.Errorf("register archive worker: %w", err)
+		}
+		queues[store.ArchiveQueue] = river.QueueConfig{MaxWorkers: opts.ArchiveWorkers}
+	}
 	b.jobs, err = river.NewClient(riverpgxv5.New(opts.Store.Pool()), &river.Config{
-		Queues: map[string]river.QueueConfig{
-			store.NotifyQueue:    {MaxWorkers: opts.NotifyWorkers},
-			store.LifecycleQueue: {MaxWorkers: 2},
-			// One menu at a time on each replica: a person's menus are set there in the
-			// order their changes came, and an import that changes many people's roles
-			// leaves the Bot API to the messages.
-			store.MenuQueue: {MaxWorkers: 1},
-		},
+		Queues:       queues,
 		Workers:      workers,
 		PeriodicJobs: opts.Store.PeriodicJobs(),
 		// A job whose process died is run again within two minutes, not the queue's default

@@ -25,6 +25,9 @@ type Metrics struct {
 	apiCalls    *prometheus.CounterVec
 	apiErrors   *prometheus.CounterVec
 	apiDuration *prometheus.HistogramVec
+	// filesArchived counts the tries to archive a file, by outcome: kept, retry (a try
+	// failed and another will come), or the reason it was given up.
+	filesArchived *prometheus.CounterVec
 }
 
 // NewMetrics registers the series, with the Go runtime and process collectors.
@@ -67,8 +70,12 @@ func NewMetrics() *Metrics {
 			Help:    "Bot API call latency, by method (long polls included).",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
 		}, []string{"method"}),
+		filesArchived: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bangban_files_archived_total",
+			Help: "Tries to archive a file attached to a case, by outcome: kept, retry (another try will come), or why it was given up (too_large, wrong_type, download_failed, store_failed).",
+		}, []string{"outcome"}),
 	}
-	m.Registry.MustRegister(m.updates, m.dropped, m.handling, m.waiting, m.sendWait, m.apiCalls, m.apiErrors, m.apiDuration,
+	m.Registry.MustRegister(m.updates, m.dropped, m.handling, m.waiting, m.sendWait, m.apiCalls, m.apiErrors, m.apiDuration, m.filesArchived,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

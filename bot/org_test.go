@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/bot/poster"
 	"github.com/bangban/bangban/bot/poster/postertest"
 	"github.com/bangban/bangban/bot/telegramtest"
@@ -24,8 +25,9 @@ func posterPNG(link, name, caption string) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// startDemo starts a bot on the demo county with the organisation features.
-func startDemo(t *testing.T) *harness {
+// startDemo starts a bot on the demo county with the organisation features; options change
+// the bot's.
+func startDemo(t *testing.T, options ...func(*bot.Options)) *harness {
 	t.Helper()
 	rdb, prefix := redistest.New(t)
 	return startWith(t, false, rdb, prefix, func(e *conversations.Engine, st *store.Store) {
@@ -41,7 +43,7 @@ func startDemo(t *testing.T) *harness {
 		if err := conversations.RegisterHandling(e, st); err != nil {
 			t.Fatal(err)
 		}
-	})
+	}, options...)
 }
 
 func (h *harness) invite(t *testing.T, p store.InviteParams) string {

@@ -269,13 +269,14 @@ func refusalsLine(tr *Translator, loc *time.Location, lang string, r store.Refus
 
 // What a case's view gives each of its parts, in UTF-16 units, so that the whole fits one
 // message: a name, the reason of an extension asked for, a note in the timeline (each
-// reached its readers whole when it was written), and the least room the timeline keeps
-// beside the description.
+// reached its readers whole when it was written), the name of a file the timeline says was
+// not kept, and the least room the timeline keeps beside the description.
 const (
-	viewName     = 100
-	viewReason   = 300
-	timelineNote = 200
-	minTimeline  = 800
+	fileNameInTimeline = 60
+	viewName           = 100
+	viewReason         = 300
+	timelineNote       = 200
+	minTimeline        = 800
 )
 
 // withTimeline fills data["Timeline"] with as much of the case's timeline as message id
@@ -345,6 +346,10 @@ func eventWhat(tr *Translator, lang string, v store.CaseView, e store.Event) str
 	}
 	if _, ok := data["Assignee"]; !ok {
 		data["Assignee"] = v.Assignee
+	}
+	if e.Kind == store.EventFileNotKept {
+		// A file's name is the sender's to choose, and may be long: the entry stays one line.
+		data["Name"] = Clip(toString(e.Data["Name"]), fileNameInTimeline)
 	}
 	if e.Kind == store.EventFeedback {
 		data["Satisfaction"] = tr.T(lang, satisfactionMsg[strings.TrimSpace(toString(e.Data["Satisfaction"]))], nil)

@@ -92,7 +92,7 @@ func TestMessageConstantsExistInLocales(t *testing.T) {
 	for _, k := range []string{store.EventSubmitted, store.EventAssigned, store.EventInfoAdded, store.EventSigned, store.EventProgress,
 		store.EventResolved, store.EventRejected, store.EventMerged, store.EventMergedIn, store.EventFeedback, store.EventRehandled,
 		store.EventWrittenOff, store.EventNoFeedback, store.EventHandedBack, store.EventEscalated, store.EventExtensionAsked,
-		store.EventExtensionGranted, store.EventExtensionRefused, store.EventUrged, store.EventRefused, store.EventReminded} {
+		store.EventExtensionGranted, store.EventExtensionRefused, store.EventUrged, store.EventRefused, store.EventReminded, store.EventFileNotKept} {
 		ids = append(ids, "ev_"+k)
 	}
 	for _, s := range []store.Status{store.StatusSubmitted, store.StatusAssigned, store.StatusInProgress, store.StatusResolved,

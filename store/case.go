@@ -257,11 +257,8 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 			Kind: EventSubmitted, ToStatus: ptr(StatusSubmitted)}); err != nil {
 			return fmt.Errorf("case %s: %w", no, err)
 		}
-		for _, a := range p.Attachments {
-			if _, err := tx.Exec(ctx, `INSERT INTO case_attachments (case_id, kind, file_id, file_unique_id, file_name, mime_type)
-				VALUES ($1, $2, $3, $4, $5, $6)`, c.ID, a.Kind, a.FileID, a.UniqueID, a.Name, a.MimeType); err != nil {
-				return fmt.Errorf("case %s attachment: %w", no, err)
-			}
+		if err := s.insertAttachments(ctx, tx, c.ID, nil, p.Attachments); err != nil {
+			return fmt.Errorf("case %s: %w", no, err)
 		}
 		if p.Route && p.UnitID != nil && !unverified {
 			if err := s.routeToLinkedCadre(ctx, tx, &c, *p.UnitID, p.Attachments, now); err != nil {

@@ -298,11 +298,8 @@ func (t *act) event(ctx context.Context, kind string, to Status, p ActParams, in
 	if err != nil {
 		return 0, err
 	}
-	for _, f := range p.Files {
-		if _, err := t.tx.Exec(ctx, `INSERT INTO case_attachments (case_id, event_id, kind, file_id, file_unique_id, file_name, mime_type)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.c.ID, id, f.Kind, f.FileID, f.UniqueID, f.Name, f.MimeType); err != nil {
-			return 0, fmt.Errorf("attachment: %w", err)
-		}
+	if err := t.s.insertAttachments(ctx, t.tx, t.c.ID, &id, p.Files); err != nil {
+		return 0, err
 	}
 	return id, nil
 }
@@ -878,10 +875,14 @@ func (w *feedbackTimeoutWorker) Work(ctx context.Context, job *river.Job[Feedbac
 	return nil
 }
 
-// AddWorkers registers the store's own jobs (the lifecycle's timeouts, the reminder sweep) with the job client
+// AddWorkers registers the store's own jobs (the lifecycle's timeouts, the reminder sweep, the
+// sweep that gives every file to keep a job) with the job client
 // that runs them; their queue is LifecycleQueue.
 func (s *Store) AddWorkers(w *river.Workers) error {
 	if err := river.AddWorkerSafely(w, &feedbackTimeoutWorker{s: s}); err != nil {
+		return err
+	}
+	if err := river.AddWorkerSafely(w, &archiveSweepWorker{s: s}); err != nil {
 		return err
 	}
 	return river.AddWorkerSafely(w, &reminderSweepWorker{s: s})

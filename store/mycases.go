@@ -216,11 +216,8 @@ func (s *Store) AddInfo(ctx context.Context, reporterID int64, ticket, text, sou
 			id, s.now(), reporterID, EventInfoAdded, text, source).Scan(&evID); err != nil {
 			return fmt.Errorf("add to case %s: %w", ticket, err)
 		}
-		for _, a := range files {
-			if _, err := tx.Exec(ctx, `INSERT INTO case_attachments (case_id, event_id, kind, file_id, file_unique_id, file_name, mime_type)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, evID, a.Kind, a.FileID, a.UniqueID, a.Name, a.MimeType); err != nil {
-				return fmt.Errorf("add to case %s: %w", ticket, err)
-			}
+		if err := s.insertAttachments(ctx, tx, id, &evID, files); err != nil {
+			return fmt.Errorf("add to case %s: %w", ticket, err)
 		}
 		if chat != nil {
 			n := Notification{ChatID: *chat, MessageID: NoticeInfoAdded, CaseID: id, Data: map[string]any{"TicketNo": ticket, "Text": text}}

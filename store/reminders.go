@@ -408,9 +408,15 @@ func (w *reminderSweepWorker) Work(ctx context.Context, _ *river.Job[ReminderSwe
 }
 
 // PeriodicJobs are the store's periodic work, for the client that runs the jobs: the
-// reminder sweep, every minute.
+// reminder sweep, every minute, and the sweep that gives every file still to keep a job,
+// every hour.
 func (s *Store) PeriodicJobs() []*river.PeriodicJob {
-	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
-		func() (river.JobArgs, *river.InsertOpts) { return ReminderSweep{}, nil },
-		&river.PeriodicJobOpts{ID: "reminder_sweep", RunOnStart: true})}
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) { return ReminderSweep{}, nil },
+			&river.PeriodicJobOpts{ID: "reminder_sweep", RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return ArchiveSweep{}, nil },
+			&river.PeriodicJobOpts{ID: "archive_sweep", RunOnStart: true}),
+	}
 }

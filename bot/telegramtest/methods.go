@@ -121,7 +121,10 @@ func (s *Server) call(method string, p map[string]string, uploads map[string][]b
 		if !ok || f.forgotten {
 			return nil, http.StatusBadRequest, "Bad Request: invalid file_id"
 		}
-		return map[string]any{"file_id": p["file_id"], "file_unique_id": f.uniqueID, "file_size": len(f.content), "file_path": f.path}, http.StatusOK, ""
+		if f.sizeOf() > MaxDownload {
+			return nil, http.StatusBadRequest, "Bad Request: file is too big"
+		}
+		return map[string]any{"file_id": p["file_id"], "file_unique_id": f.uniqueID, "file_size": f.sizeOf(), "file_path": f.path}, http.StatusOK, ""
 	case "setMyCommands":
 		var cmds []map[string]string
 		if err := json.Unmarshal([]byte(p["commands"]), &cmds); err != nil {

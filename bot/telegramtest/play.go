@@ -122,13 +122,23 @@ func (s *Server) playIn(g Chat, from *User, senderChat *Chat, text string, more 
 
 // SendPhoto delivers a photo from u, in the three sizes Telegram makes, with a caption.
 func (s *Server) SendPhoto(u User, caption string) Update {
+	return s.SendPhotoOf(u, caption, pngBytes)
+}
+
+// SendPhotoOf delivers a photo from u whose largest size holds content (the smaller sizes
+// hold the simulator's own small picture), with a caption.
+func (s *Server) SendPhotoOf(u User, caption string, content []byte) Update {
 	return s.play(u, func(m *IncomingMessage) {
 		m.Caption = caption
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		for _, side := range []int{90, 320, 1280} {
-			id := s.addFileLocked(pngBytes, "photos")
-			m.Photo = append(m.Photo, PhotoSize{FileID: id, FileUniqueID: s.files[id].uniqueID, Width: side, Height: side, FileSize: int64(len(pngBytes))})
+			c := pngBytes
+			if side == 1280 {
+				c = content
+			}
+			id := s.addFileLocked(c, "photos")
+			m.Photo = append(m.Photo, PhotoSize{FileID: id, FileUniqueID: s.files[id].uniqueID, Width: side, Height: side, FileSize: int64(len(c))})
 		}
 	})
 }

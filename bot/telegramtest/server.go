@@ -99,7 +99,26 @@ type file struct {
 	content  []byte
 	// forgotten: the id is no longer accepted, as after the bot's token changed.
 	forgotten bool
+	// size is what Telegram says of the file when it is more than content holds (a file too
+	// big for a bot to download, played without allocating it); 0: len(content).
+	size int64
+	// failDownloads is how many downloads of the file are still to fail (-1: all of them);
+	// downloads counts the downloads asked for, failed or not.
+	failDownloads int
+	downloads     int
 }
+
+// sizeOf is the file's size as Telegram gives it.
+func (f file) sizeOf() int64 {
+	if f.size > 0 {
+		return f.size
+	}
+	return int64(len(f.content))
+}
+
+// MaxDownload is the largest file the Bot API lets a bot download: getFile refuses a bigger
+// one with "file is too big".
+const MaxDownload = 20 << 20
 
 // Option configures a Server.
 type Option func(*Server)
@@ -761,19 +780,78 @@ func (s *Server) serveFile(w http.ResponseWriter, rest string) {
 	_, p, ok := strings.Cut(rest, "/")
 	s.mu.Lock()
 	var content []byte
-	found := false
-	for _, f := range s.files {
-		if ok && f.path == p {
+	found, failed := false, false
+	for id, f := range s.files {
+		if ok && f.path == p && f.sizeOf() <= MaxDownload {
 			content, found = f.content, true
+			f.downloads++
+			if f.failDownloads != 0 {
+				failed = true
+				if f.failDownloads > 0 {
+					f.failDownloads--
+				}
+			}
+			s.files[id] = f
+			s.broadcastLocked()
 			break
 		}
 	}
 	s.mu.Unlock()
-	if !found {
+	switch {
+	case !found:
 		http.NotFound(w, nil)
-		return
+	case failed:
+		http.Error(w, "Bad Gateway", http.StatusBadGateway)
+	default:
+		w.Header().Set("Content-Length", strconv.Itoa(len(content)))
+		_, _ = w.Write(content)
 	}
-	_, _ = w.Write(content)
+}
+
+// AddFile gives the simulator a file, as if someone had sent it to the bot, and returns its
+// file id and unique id, for a test that attaches it to a case without a message.
+func (s *Server) AddFile(content []byte) (fileID, uniqueID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.addFileLocked(content, "documents")
+	return id, s.files[id].uniqueID
+}
+
+// AddBigFile gives the simulator a file of size bytes, more than the Bot API lets a bot
+// download (getFile refuses it, as Telegram does), without holding that much.
+func (s *Server) AddBigFile(size int64) (fileID, uniqueID string) {
+	if size <= MaxDownload {
+		panic("telegramtest: AddBigFile is for files over MaxDownload; use AddFile")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.addFileLocked([]byte("too big to download"), "documents")
+	f := s.files[id]
+	f.size = size
+	s.files[id] = f
+	return id, f.uniqueID
+}
+
+// FailDownloads makes the next n downloads of a file fail with 502, as when Telegram's file
+// servers are in trouble; n < 0 makes every download of it fail from now on. getFile still
+// answers.
+func (s *Server) FailDownloads(fileID string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.files[fileID]
+	if !ok {
+		panic("telegramtest: FailDownloads of an unknown file " + fileID)
+	}
+	f.failDownloads = n
+	s.files[fileID] = f
+}
+
+// Downloads is how many times a file's content was asked for at its download URL, failed or
+// not.
+func (s *Server) Downloads(fileID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.files[fileID].downloads
 }
 
 func atoi64(s string) (int64, bool) {

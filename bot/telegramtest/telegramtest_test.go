@@ -239,6 +239,66 @@ func TestFailNextQueuesFaults(t *testing.T) {
 	}
 }
 
+// download fetches a file by its id as a bot does: getFile, then the file URL. It returns
+// getFile's status and description, and the download's status and body.
+func download(t *testing.T, s *Server, fileID string) (int, string, int64, int, []byte) {
+	t.Helper()
+	code, r := call(t, s, "getFile", map[string]string{"file_id": fileID})
+	if code != http.StatusOK {
+		return code, r.Description, 0, 0, nil
+	}
+	var f struct {
+		FileSize int64  `json:"file_size"`
+		FilePath string `json:"file_path"`
+	}
+	if err := json.Unmarshal(r.Result, &f); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(s.URL() + "/file/bot123:abc/" + f.FilePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return code, "", f.FileSize, resp.StatusCode, b
+}
+
+// As Telegram does, getFile refuses a file over 20 MB; a file's downloads can be made to fail
+// a few times or for good, and are counted.
+func TestFileDownloadsFailAndBigFilesAreRefused(t *testing.T) {
+	s := New()
+	defer s.Close()
+	big, _ := s.AddBigFile(25 << 20)
+	if code, desc, _, _, _ := download(t, s, big); code != http.StatusBadRequest || desc != "Bad Request: file is too big" {
+		t.Fatalf("getFile of a 25 MB file: %d %q", code, desc)
+	}
+	if s.Downloads(big) != 0 {
+		t.Fatal("a file getFile refused was downloaded")
+	}
+	id, _ := s.AddFile([]byte("%PDF-1.7 scan"))
+	s.FailDownloads(id, 2)
+	for i, want := range []int{http.StatusBadGateway, http.StatusBadGateway, http.StatusOK} {
+		_, _, size, code, body := download(t, s, id)
+		if code != want || size != int64(len("%PDF-1.7 scan")) || (code == http.StatusOK && string(body) != "%PDF-1.7 scan") {
+			t.Fatalf("download %d: %d, %q (file_size %d)", i+1, code, body, size)
+		}
+	}
+	if n := s.Downloads(id); n != 3 {
+		t.Fatalf("%d downloads counted, want 3", n)
+	}
+	s.FailDownloads(id, -1)
+	for range 3 {
+		if _, _, _, code, _ := download(t, s, id); code != http.StatusBadGateway {
+			t.Fatalf("a download after failing for good: %d", code)
+		}
+	}
+	upd := s.SendPhotoOf(ann, "", []byte("\xff\xd8\xff a photo"))
+	largest := upd.Message.Photo[len(upd.Message.Photo)-1]
+	if _, _, _, _, body := download(t, s, largest.FileID); string(body) != "\xff\xd8\xff a photo" || largest.FileSize != int64(len(body)) {
+		t.Fatalf("the largest size holds %q", body)
+	}
+}
+
 func TestFilesCanBeFetched(t *testing.T) {
 	s := New()
 	defer s.Close()

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/files"
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/store/calendar"
 )
@@ -55,6 +57,9 @@ type Config struct {
 	// for lost: each shorter than the next, so that no send is under way when its job is
 	// run again.
 	SendTimeout, JobTimeout, RescueAfter time.Duration
+	// Files is where the city keeps the photos and documents attached to cases (DESIGN.md §6):
+	// a local directory (BANGBAN_FILES_DIR), or an S3-compatible bucket (BANGBAN_S3_URL).
+	Files files.Config
 }
 
 // ConfigError names the variable that is wrong and what is wrong with it, in one line.
@@ -256,6 +261,22 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 	}
 	if c.JobTimeout >= c.RescueAfter {
 		return bad("BANGBAN_JOB_RESCUE_AFTER", "%s must be longer than BANGBAN_JOB_TIMEOUT (%s)", c.RescueAfter, c.JobTimeout)
+	}
+	if s3 := env("BANGBAN_S3_URL", ""); s3 != "" {
+		if env("BANGBAN_FILES_DIR", "") != "" {
+			return bad("BANGBAN_S3_URL", "set together with BANGBAN_FILES_DIR: files are kept in one place, so unset one of them")
+		}
+		sc, err := files.ParseS3URL(s3)
+		if err != nil {
+			// The URL holds a secret: the problem is told, the URL never repeated.
+			return bad("BANGBAN_S3_URL", "%v", err)
+		}
+		c.Files.S3 = &sc
+	} else {
+		c.Files.Dir = env("BANGBAN_FILES_DIR", files.DefaultDir)
+		if fi, err := os.Stat(c.Files.Dir); err == nil && !fi.IsDir() {
+			return bad("BANGBAN_FILES_DIR", "%q is not a directory", c.Files.Dir)
+		}
 	}
 	return c, nil
 }

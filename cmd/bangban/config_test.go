@@ -60,6 +60,13 @@ func TestBadConfigGivesOneLineNamingTheVariable(t *testing.T) {
 		{"BANGBAN_GROUP_PER_MINUTE", "x", nil, "from 1 to 1000"},
 		{"BANGBAN_JOB_TIMEOUT", "10s", nil, "longer than BANGBAN_SEND_TIMEOUT"},
 		{"BANGBAN_JOB_RESCUE_AFTER", "30s", nil, "longer than BANGBAN_JOB_TIMEOUT"},
+		{"BANGBAN_FILES_DIR", "/dev/null", nil, "not a directory"},
+		{"BANGBAN_S3_URL", "https://AKIA:hunter2@minio:9000/evidence", nil, "scheme must be s3"},
+		{"BANGBAN_S3_URL", "s3://AKIA:hunter2@minio:9000", nil, "no bucket"},
+		{"BANGBAN_S3_URL", "s3://minio:9000/evidence", nil, "no credentials"},
+		{"BANGBAN_S3_URL", "s3://AKIA:hunter2 x@minio:port/evidence", nil, "not a URL"},
+		{"BANGBAN_S3_URL", "s3://AKIA:hunter2@minio:9000/evidence?secure=0", nil, `unknown parameter "secure"`},
+		{"BANGBAN_S3_URL", "s3://AKIA:hunter2@minio:9000/evidence", map[string]string{"BANGBAN_FILES_DIR": "/srv/files"}, "unset one"},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			env := map[string]string{"TELEGRAM_BOT_TOKEN": goodToken, tc.name: tc.value}
@@ -160,5 +167,37 @@ func TestLimitsAreConfigurable(t *testing.T) {
 	c, err = loadConfig(envOf(map[string]string{"BANGBAN_WORKING_DAYS": "all"}), false)
 	if err != nil || len(c.Limits.WorkingDays) != 6 {
 		t.Fatalf("all: %v %v", c.Limits.WorkingDays, err)
+	}
+}
+
+// Files are kept in ./files unless BANGBAN_FILES_DIR names a directory, or BANGBAN_S3_URL a
+// bucket.
+func TestFilesAreKeptWhereConfigured(t *testing.T) {
+	t.Parallel()
+	c, err := loadConfig(envOf(nil), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Files.Dir != "files" || c.Files.S3 != nil {
+		t.Fatalf("default %+v", c.Files)
+	}
+	dir := t.TempDir()
+	if c, err = loadConfig(envOf(map[string]string{"BANGBAN_FILES_DIR": dir}), false); err != nil || c.Files.Dir != dir {
+		t.Fatalf("BANGBAN_FILES_DIR: %+v, %v", c.Files, err)
+	}
+	// A directory that does not exist yet is made when serve starts.
+	if c, err = loadConfig(envOf(map[string]string{"BANGBAN_FILES_DIR": dir + "/new/files"}), false); err != nil || c.Files.Dir != dir+"/new/files" {
+		t.Fatalf("a new directory: %+v, %v", c.Files, err)
+	}
+	c, err = loadConfig(envOf(map[string]string{"BANGBAN_S3_URL": "s3://AKIA:s%2Fcret@minio.city.local:9000/evidence/xc?region=cn-north-1&insecure=1"}), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Files.S3; c.Files.Dir != "" || s == nil || s.Endpoint != "minio.city.local:9000" || s.AccessKey != "AKIA" || s.SecretKey != "s/cret" ||
+		s.Bucket != "evidence" || s.Prefix != "xc/" || s.Region != "cn-north-1" || !s.Insecure {
+		t.Fatalf("BANGBAN_S3_URL: %+v", c.Files)
+	}
+	if strings.Contains(c.Files.String(), "cret") {
+		t.Fatalf("%q shows the secret", c.Files.String())
 	}
 }

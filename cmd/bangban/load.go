@@ -213,10 +213,16 @@ func runLoad(ctx context.Context, cfg loadRun, self, mode string, n int) (loadRe
 	if err != nil {
 		return res, err
 	}
+	// A scratch directory for the files, as the database is a scratch one.
+	filesDir, err := os.MkdirTemp("", "bangban-load-files")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(filesDir)
 	cmd := exec.CommandContext(ctx, self, "serve")
 	logs := &lockedWriter{}
 	cmd.Stderr = logs
-	cmd.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN="+loadToken, "TELEGRAM_API_URL="+sim.URL(), "DATABASE_URL="+dbURL,
+	cmd.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN="+loadToken, "TELEGRAM_API_URL="+sim.URL(), "DATABASE_URL="+dbURL, "BANGBAN_FILES_DIR="+filesDir,
 		"REDIS_URL="+cfg.redisURL, "BANGBAN_REDIS_PREFIX=load:"+strconv.FormatInt(time.Now().UnixNano(), 36)+":",
 		"LISTEN_ADDR="+addr, "LOG_LEVEL=error", "BANGBAN_INCOMING_BURST=1000", "BANGBAN_INCOMING_PER_SECOND=1000")
 	if mode == "webhook" {

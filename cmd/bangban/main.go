@@ -34,6 +34,7 @@ import (
 	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/bot/poster"
 	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/files"
 	"github.com/bangban/bangban/store"
 )
 
@@ -165,6 +166,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("connect to redis: %w", err)
 	}
 
+	kept, err := files.Open(ctx, cfg.Files)
+	if err != nil {
+		return err
+	}
+	log.Info("files attached to cases are kept", "in", cfg.Files.String())
+
 	tr, err := conversations.NewTranslator(cfg.Lang)
 	if err != nil {
 		return err
@@ -183,7 +190,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	b, err := bot.New(ctx, bot.Options{Token: cfg.Token, APIURL: cfg.APIURL, WebhookURL: cfg.WebhookURL,
 		WebhookSecret: cfg.WebhookSecret, ListenAddr: cfg.ListenAddr, Store: st, Redis: rdb, Engine: engine,
 		Logger: log, KeyPrefix: cfg.RedisPrefix, Incoming: bot.IncomingLimit{Burst: cfg.IncomingBurst, PerSecond: cfg.IncomingPerSecond},
-		SendTimeout: cfg.SendTimeout, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.RescueAfter, SendLimits: cfg.Send})
+		SendTimeout: cfg.SendTimeout, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.RescueAfter, SendLimits: cfg.Send,
+		Files: kept})
 	if err != nil {
 		return err
 	}
