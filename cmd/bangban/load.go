@@ -154,12 +154,12 @@ type loadResult struct {
 	pacedPerReport float64 // calls a chat's limit counts: messages sent and edits
 	// budgetPerReport: calls the limit for all chats counts, all those but an edit in place
 	budgetPerReport float64
-	sentPerReport  float64 // messages sent, which the budget for all chats counts too
-	callsPerReport float64
-	serveCPU       float64 // percent of one core
-	serveRSS       float64 // MB, peak
-	driverCPU      float64
-	throttled      int
+	sentPerReport   float64 // messages sent, which the budget for all chats counts too
+	callsPerReport  float64
+	serveCPU        float64 // percent of one core
+	serveRSS        float64 // MB, peak
+	driverCPU       float64
+	throttled       int
 }
 
 func (r loadResult) stepsPerSecond() float64 { return float64(r.steps) / r.elapsed.Seconds() }
