@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -196,4 +197,41 @@ func (w *archiveWorker) NextRetry(job *river.Job[store.ArchiveFile]) time.Time {
 	d = min(d, 6*time.Hour)
 	d += time.Duration(rand.Int64N(int64(d)/5 + 1))
 	return time.Now().Add(d)
+}
+
+// fileCopies finds the city's copy of a file Telegram no longer knows by its id, and records
+// the id Telegram gives the copy once uploaded.
+type fileCopies interface {
+	copyOf(ctx context.Context, fileID string) (data []byte, name string, attachment int64, err error)
+	renamed(ctx context.Context, attachment int64, fileID, uniqueID string) error
+}
+
+// archiveCopies are the copies the archive worker keeps.
+type archiveCopies struct {
+	st    *store.Store
+	files files.Storage
+}
+
+func (a archiveCopies) copyOf(ctx context.Context, fileID string) ([]byte, string, int64, error) {
+	c, err := a.st.ArchivedCopy(ctx, fileID)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	data, err := a.files.Get(ctx, c.Key)
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("attachment %d: %w", c.AttachmentID, err)
+	}
+	name := c.Name
+	if name == "" {
+		// A photo has no name of its own: its kind, and the extension of its type.
+		name = c.Kind
+		if exts, _ := mime.ExtensionsByType(c.MimeType); len(exts) > 0 {
+			name += exts[0]
+		}
+	}
+	return data, name, c.AttachmentID, nil
+}
+
+func (a archiveCopies) renamed(ctx context.Context, attachment int64, fileID, uniqueID string) error {
+	return a.st.RecordFileID(ctx, attachment, fileID, uniqueID)
 }

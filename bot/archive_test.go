@@ -426,3 +426,69 @@ func TestAReportsFilesAreKeptInTheCitysBucket(t *testing.T) {
 		t.Fatalf("the kept copy of the PDF: %+v, %d bytes, %v", cp, len(got), err)
 	}
 }
+
+// When Telegram no longer knows the files by the ids kept (the bot's token changed), the 📎
+// button uploads them from the city's copies, with their bytes, and keeps the ids Telegram
+// gives them: the next press sends by id again, uploading nothing.
+func TestFilesTelegramForgotAreUploadedFromTheCitysCopies(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	h := startDemo(t, keepIn(t, dir))
+	owner := telegramtest.User{ID: 9121, FirstName: "周总", LanguageCode: "zh-hans"}
+	cadre := telegramtest.User{ID: 9122, FirstName: "李春梅", LanguageCode: "zh-hans"}
+	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
+	h.join(t, cadre, "P001", store.RoleHandler)
+	nc := len(h.sim.Messages(cadre.ID))
+	no := h.reportWith(t, owner,
+		func() telegramtest.Update { return h.sim.SendPhotoOf(owner, "变压器", jpegPhoto) },
+		func() telegramtest.Update { return h.sim.SendPhotoOf(owner, "铭牌", pngPhoto) },
+		func() telegramtest.Update {
+			return h.sim.SendDocument(owner, "用电许可.pdf", "application/pdf", permitPDF)
+		})
+	c, err := h.store.CaseByTicket(context.Background(), no)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := h.decided(t, c.ID, 3)
+	assigned := h.next(t, cadre, nc, 1)[0]
+	h.sim.ForgetFileIDs()
+
+	press := func() []telegramtest.Message {
+		t.Helper()
+		n := len(h.sim.Messages(cadre.ID))
+		h.sim.PressButton(cadre, assigned, button(t, assigned, "📎 照片和文件"))
+		got := h.next(t, cadre, n, 3)
+		h.settled(t)
+		return got
+	}
+	got := press()
+	for i, want := range [][]byte{jpegPhoto, pngPhoto} {
+		if got[i].MediaGroupID == "" || !bytes.Equal(h.sim.FileContent(got[i].PhotoFileID), want) {
+			t.Fatalf("album item %d is %+v, not the photo's copy", i, got[i])
+		}
+	}
+	if !bytes.Equal(h.sim.FileContent(got[2].DocumentFileID), permitPDF) {
+		t.Fatalf("the document sent is not the PDF's copy: %+v", got[2])
+	}
+	// The new ids are recorded once Telegram's answer is back, a moment after the messages.
+	var after []store.CaseAttachment
+	waitFor(t, func() bool {
+		after, err = h.store.CaseAttachments(context.Background(), c.ID)
+		return err == nil && after[2].FileID != before[2].FileID && after[0].FileID != before[0].FileID && after[1].FileID != before[1].FileID
+	})
+	for i, a := range after {
+		want := []string{got[0].PhotoFileID, got[1].PhotoFileID, got[2].DocumentFileID}[i]
+		if a.FileID != want || a.FileID == before[i].FileID {
+			t.Fatalf("attachment %d now has id %s, want the new %s (was %s)", i, a.FileID, want, before[i].FileID)
+		}
+	}
+	// The ids kept work: nothing is uploaded again.
+	uploads := len(h.sim.CallsTo("sendMediaGroup")) + len(h.sim.CallsTo("sendDocument"))
+	again := press()
+	if again[0].PhotoFileID != got[0].PhotoFileID || again[2].DocumentFileID != got[2].DocumentFileID {
+		t.Fatalf("the second press sent %+v, want the ids kept", again)
+	}
+	if n := len(h.sim.CallsTo("sendMediaGroup")) + len(h.sim.CallsTo("sendDocument")); n != uploads+2 {
+		t.Fatalf("%d calls for the second press, want 2 (by id, once each)", n-uploads)
+	}
+}

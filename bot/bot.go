@@ -211,6 +211,9 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	lim := newLimiter(opts.Redis, opts.KeyPrefix, tokenBotID(opts.Token), opts.SendLimits)
 	lim.waited = b.metrics.sendWaited
 	b.sender = &Sender{tg: send, lim: lim, log: b.log}
+	if opts.Files != nil {
+		b.sender.copies = archiveCopies{st: opts.Store, files: opts.Files}
+	}
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &notificationWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), retryBase: opts.RetryBase,

@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -21,6 +24,9 @@ type Sender struct {
 	tg  *tgbot.Bot
 	lim *limiter
 	log *slog.Logger
+	// copies, when set, holds the city's copy of every file: one Telegram no longer knows by
+	// its id (the bot's token changed) is uploaded from it instead.
+	copies fileCopies
 }
 
 // replyPatience is how long a reply to a person's own action waits for its turn; replyTries
@@ -150,7 +156,20 @@ func (s *Sender) send(ctx context.Context, out conversations.Output, bulk bool) 
 		if err := s.take(ctx, out.ChatID, bulk, false); err != nil {
 			return 0, err
 		}
-		return s.sendFiles(ctx, out)
+		id, err := s.sendFiles(ctx, out, nil)
+		if !unknownFileID(err) || s.copies == nil || len(out.Media) == 0 {
+			return id, err
+		}
+		// Telegram no longer knows a file by its id: sent again from the city's copies.
+		up, rerr := s.uploads(ctx, out.Media)
+		if rerr != nil {
+			s.log.WarnContext(ctx, "a file Telegram no longer knows has no copy to upload", "chat", out.ChatID, "error", rerr)
+			return id, err
+		}
+		if err := s.take(ctx, out.ChatID, bulk, false); err != nil {
+			return 0, err
+		}
+		return s.sendFiles(ctx, out, up)
 	}
 	if out.Text == "" {
 		if out.ClearButtons && out.EditMessageID != 0 {
@@ -204,9 +223,17 @@ func (s *Sender) send(ctx context.Context, out conversations.Output, bulk bool) 
 
 // sendFiles sends what the platform keeps already, by file id: an album of photos (one
 // request, which the limits count as one message), a single photo or document with its
-// caption and buttons, or a pin on the map. It returns the id of the first message.
-func (s *Sender) sendFiles(ctx context.Context, out conversations.Output) (int64, error) {
+// caption and buttons, or a pin on the map. With up, the files it holds are uploaded from
+// the city's copies instead, and the ids Telegram gives them recorded. It returns the id of
+// the first message.
+func (s *Sender) sendFiles(ctx context.Context, out conversations.Output, up map[string]upload) (int64, error) {
 	markup := keyboard(out.Buttons)
+	input := func(f conversations.Media) models.InputFile {
+		if u, ok := up[f.FileID]; ok {
+			return &models.InputFileUpload{Filename: u.name, Data: bytes.NewReader(u.data)}
+		}
+		return &models.InputFileString{Data: f.FileID}
+	}
 	switch {
 	case out.Location != nil:
 		p := &tgbot.SendLocationParams{ChatID: out.ChatID, Latitude: out.Location.Latitude, Longitude: out.Location.Longitude}
@@ -219,7 +246,7 @@ func (s *Sender) sendFiles(ctx context.Context, out conversations.Output) (int64
 		}
 		return int64(m.ID), nil
 	case len(out.Media) == 1 && out.Media[0].Photo:
-		p := &tgbot.SendPhotoParams{ChatID: out.ChatID, Caption: out.Text, Photo: &models.InputFileString{Data: out.Media[0].FileID}}
+		p := &tgbot.SendPhotoParams{ChatID: out.ChatID, Caption: out.Text, Photo: input(out.Media[0])}
 		if markup != nil {
 			p.ReplyMarkup = markup
 		}
@@ -227,9 +254,10 @@ func (s *Sender) sendFiles(ctx context.Context, out conversations.Output) (int64
 		if err != nil {
 			return 0, fmt.Errorf("send photo %s to chat %d: %w", out.Media[0].FileID, out.ChatID, err)
 		}
+		s.renamed(ctx, up, out.Media[0].FileID, m)
 		return int64(m.ID), nil
 	case len(out.Media) == 1:
-		p := &tgbot.SendDocumentParams{ChatID: out.ChatID, Caption: out.Text, Document: &models.InputFileString{Data: out.Media[0].FileID}}
+		p := &tgbot.SendDocumentParams{ChatID: out.ChatID, Caption: out.Text, Document: input(out.Media[0])}
 		if markup != nil {
 			p.ReplyMarkup = markup
 		}
@@ -237,6 +265,7 @@ func (s *Sender) sendFiles(ctx context.Context, out conversations.Output) (int64
 		if err != nil {
 			return 0, fmt.Errorf("send document %s to chat %d: %w", out.Media[0].FileID, out.ChatID, err)
 		}
+		s.renamed(ctx, up, out.Media[0].FileID, m)
 		return int64(m.ID), nil
 	}
 	// An album carries no buttons: Telegram refuses a keyboard on one.
@@ -246,20 +275,82 @@ func (s *Sender) sendFiles(ctx context.Context, out conversations.Output) (int64
 		if i == 0 {
 			caption = out.Text
 		}
+		ref, attached := f.FileID, io.Reader(nil)
+		if u, ok := up[f.FileID]; ok {
+			ref, attached = "attach://file"+strconv.Itoa(i), bytes.NewReader(u.data)
+		}
 		if f.Photo {
-			media[i] = &models.InputMediaPhoto{Media: f.FileID, Caption: caption}
+			media[i] = &models.InputMediaPhoto{Media: ref, Caption: caption, MediaAttachment: attached}
 		} else {
-			media[i] = &models.InputMediaDocument{Media: f.FileID, Caption: caption}
+			media[i] = &models.InputMediaDocument{Media: ref, Caption: caption, MediaAttachment: attached}
 		}
 	}
 	ms, err := s.tg.SendMediaGroup(ctx, &tgbot.SendMediaGroupParams{ChatID: out.ChatID, Media: media})
 	if err != nil {
 		return 0, fmt.Errorf("send an album of %d to chat %d: %w", len(media), out.ChatID, err)
 	}
+	for i, m := range ms {
+		if i < len(out.Media) {
+			s.renamed(ctx, up, out.Media[i].FileID, m)
+		}
+	}
 	if len(ms) == 0 {
 		return 0, nil
 	}
 	return int64(ms[0].ID), nil
+}
+
+// unknownFileID tells Telegram's refusal of a file id it does not know (one another token of
+// the bot was given, or one it forgot).
+func unknownFileID(err error) bool {
+	if !errors.Is(err, tgbot.ErrorBadRequest) {
+		return false
+	}
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "wrong file identifier") || strings.Contains(msg, "file_id") || strings.Contains(msg, "wrong remote file")
+}
+
+// upload is the city's copy of a file: its bytes, its name, and the attachment it belongs to.
+type upload struct {
+	data       []byte
+	name       string
+	attachment int64
+}
+
+// uploads are the copies of the files of media, by file id; an error when one has none (not
+// kept yet, or not kept at all).
+func (s *Sender) uploads(ctx context.Context, media []conversations.Media) (map[string]upload, error) {
+	up := make(map[string]upload, len(media))
+	for _, f := range media {
+		data, name, attachment, err := s.copies.copyOf(ctx, f.FileID)
+		if err != nil {
+			return nil, fmt.Errorf("copy of file %s: %w", f.FileID, err)
+		}
+		up[f.FileID] = upload{data: data, name: name, attachment: attachment}
+	}
+	return up, nil
+}
+
+// renamed records the id Telegram gave a file uploaded from its copy, so that it is sent by
+// id again. A failure costs only another upload next time.
+func (s *Sender) renamed(ctx context.Context, up map[string]upload, old string, m *models.Message) {
+	u, ok := up[old]
+	if !ok || m == nil {
+		return
+	}
+	var id, unique string
+	switch {
+	case len(m.Photo) > 0:
+		id, unique = m.Photo[len(m.Photo)-1].FileID, m.Photo[len(m.Photo)-1].FileUniqueID
+	case m.Document != nil:
+		id, unique = m.Document.FileID, m.Document.FileUniqueID
+	}
+	if id == "" {
+		return
+	}
+	if err := s.copies.renamed(ctx, u.attachment, id, unique); err != nil {
+		s.log.WarnContext(ctx, "the new id of a file uploaded again is not kept", "attachment", u.attachment, "error", err)
+	}
 }
 
 func keyboard(rows [][]conversations.Button) *models.InlineKeyboardMarkup {
