@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -224,10 +223,7 @@ func (a archiveCopies) copyOf(ctx context.Context, fileID string) ([]byte, strin
 	name := c.Name
 	if name == "" {
 		// A photo has no name of its own: its kind, and the extension of its type.
-		name = c.Kind
-		if exts, _ := mime.ExtensionsByType(c.MimeType); len(exts) > 0 {
-			name += exts[0]
-		}
+		name = c.Kind + files.Extension(c.MimeType)
 	}
 	return data, name, c.AttachmentID, nil
 }

@@ -334,6 +334,7 @@ func TestFilesOfTheWrongTypeOrTooLargeAreRefused(t *testing.T) {
 		!strings.Contains(a.ArchiveDetail, "application/octet-stream") || h.sim.Downloads(exe) != 1 {
 		t.Fatalf("the program named a PDF is recorded as %+v (downloaded %d times)", a, h.sim.Downloads(exe))
 	}
+	h.settled(t)
 	contains(t, h.say(t, cadreU, "/status "+no), "File not archived: 整改报告.pdf (its content is not of a type reports take)")
 	if strings.Contains(h.say(t, owner, "/status "+no).Text, "文件未能存档") {
 		t.Fatal("the reporter is shown an internal entry")
@@ -350,6 +351,7 @@ func TestFilesOfTheWrongTypeOrTooLargeAreRefused(t *testing.T) {
 	if as[1].ArchiveError == nil || *as[1].ArchiveError != store.NotKeptWrongType || !strings.Contains(as[1].ArchiveDetail, "a photo whose bytes are") {
 		t.Fatalf("the photo that is a program is recorded as %+v", as[1])
 	}
+	h.settled(t) // the cadre's notice of the assignment first, not taken for the view
 	view := h.say(t, cadreU, "/status "+c2.TicketNo)
 	contains(t, view, "File not archived: 全厂图纸.pdf (over 20 MB)", "File not archived: a photo (its content is not a picture)")
 	if n := len(keptFiles(t, dir)); n != 0 {

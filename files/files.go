@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"mime"
 	"strings"
 )
 
@@ -106,4 +107,21 @@ func Open(ctx context.Context, c Config) (Storage, error) {
 		return OpenS3(ctx, *c.S3)
 	}
 	return OpenDir(c.Dir)
+}
+
+// Extension is the usual file name extension of a content type ("image/jpeg": ".jpg"), ""
+// when none is known.
+func Extension(contentType string) string {
+	switch contentType {
+	case "image/jpeg":
+		return ".jpg"
+	case "image/png":
+		return ".png"
+	case "application/pdf":
+		return ".pdf"
+	}
+	if exts, _ := mime.ExtensionsByType(contentType); len(exts) > 0 {
+		return exts[0]
+	}
+	return ""
 }

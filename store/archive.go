@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -348,4 +349,36 @@ func (w *archiveSweepWorker) Work(ctx context.Context, _ *river.Job[ArchiveSweep
 			return err
 		}
 	}
+}
+
+// FiledFile is a file of a case filed in a period, with the case's ticket.
+type FiledFile struct {
+	TicketNo string `db:"ticket_no"`
+	CaseAttachment
+}
+
+// FilesFiledBetween are the files of the cases filed from from up to to, by ticket and in the
+// order they were attached: kept, given up or still waiting, for the city to take away with
+// the ledger.
+func (s *Store) FilesFiledBetween(ctx context.Context, from, to time.Time) ([]FiledFile, error) {
+	rows, err := s.pool.Query(ctx, `SELECT c.ticket_no, `+prefixed("a.", attachmentColumns)+`
+		FROM case_attachments a JOIN cases c ON c.id = a.case_id
+		WHERE c.created_at >= $1 AND c.created_at < $2 ORDER BY c.ticket_no, a.id`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("files filed from %s to %s: %w", from.Format(time.DateOnly), to.Format(time.DateOnly), err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[FiledFile])
+	if err != nil {
+		return nil, fmt.Errorf("files filed from %s to %s: %w", from.Format(time.DateOnly), to.Format(time.DateOnly), err)
+	}
+	return out, nil
+}
+
+// prefixed qualifies each of a comma list of columns with p.
+func prefixed(p, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
 }

@@ -51,6 +51,8 @@ commands:
   seed-demo load the demo county shipped with bangban
   invite    make invite links: invite --role R --unit U,… | --person P,… [--uses N]
             [--expires 30d|2026-12-31] [--qr DIR] [--bot NAME]; invite --revoke CODE
+  files     the kept photos and documents of the cases filed in a period, as a ZIP with a
+            manifest: files --from 2026-11-01 --to 2026-11-30 --out FILE.zip
   sim       run a Bot API simulator and chat with the bot from this terminal
             (flags: -listen 127.0.0.1:8081 -lang zh-hans -user 1001 -name Demo)
   load      measure: simulated reporters filing reports through serve and the simulator
@@ -81,12 +83,12 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return simulate(args[1:], stdin, stdout, stderr)
 	case "load":
 		return loadTest(args[1:], stdout, stderr)
-	case "serve", "migrate", "import", "seed-demo", "invite":
+	case "serve", "migrate", "import", "seed-demo", "invite", "files":
 	default:
 		fmt.Fprintf(stderr, "bangban: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	if len(args) > 1 && args[0] != "import" && args[0] != "invite" {
+	if len(args) > 1 && args[0] != "import" && args[0] != "invite" && args[0] != "files" {
 		fmt.Fprintf(stderr, "bangban %s: takes no arguments, got %q\n", args[0], args[1:])
 		return 2
 	}
@@ -105,6 +107,8 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return seedDemo(ctx, cfg, stdout, stderr)
 	case "invite":
 		return invite(ctx, cfg, args[1:], stdout, stderr)
+	case "files":
+		return exportFiles(ctx, cfg, args[1:], stdout, stderr)
 	case "migrate":
 		err = migrate(ctx, cfg, log)
 	case "serve":
