@@ -170,9 +170,9 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 	if (p.Latitude == nil) != (p.Longitude == nil) || (p.Latitude != nil && !ValidLocation(*p.Latitude, *p.Longitude)) {
 		return Submitted{}, fmt.Errorf("submit case: location off the globe: %w", ErrInvalid)
 	}
-	urgency := "normal"
+	urgency := Normal
 	if p.Urgent {
-		urgency = "urgent"
+		urgency = Urgent
 	}
 	var source *string
 	if p.SourceKey != "" {
@@ -382,7 +382,7 @@ func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unit
 	if err != nil {
 		return fmt.Errorf("linked cadre: %w", err)
 	}
-	sign, feedback, resolve := s.deadlines(now, c.Complexity)
+	sign, feedback, resolve := s.deadlines(now, c.Complexity, c.Urgency)
 	if _, err := tx.Exec(ctx, `UPDATE cases SET status = 'assigned', assignee_id = $2, assigned_at = $3, sign_due_at = $4,
 		feedback_due_at = $5, resolve_due_at = $6, updated_at = $3 WHERE id = $1`, c.ID, cadre, now, sign, feedback, resolve); err != nil {
 		return fmt.Errorf("assign: %w", err)

@@ -82,7 +82,17 @@ func (s *Store) plans(c Case, now time.Time) []reminderPlan {
 		if due == nil {
 			return
 		}
-		if soon := s.workingMoment(due.Add(-time.Duration(s.limits.DueSoonHours) * time.Hour)); soon.Before(*due) {
+		soon := s.workingMoment(due.Add(-time.Duration(s.limits.DueSoonHours) * time.Hour))
+		if name == LimitSign && c.Urgency == Urgent && c.AssignedAt != nil {
+			// An urgent case's sign-for limit is hours away, not a day: DueSoonHours before it
+			// would come with the assignment itself. The reminder comes halfway through the
+			// working hours it gives instead, when that is later.
+			half := s.workingHoursAfter(*c.AssignedAt, time.Duration(s.limits.UrgentSignHours)*time.Hour/2)
+			if half.After(soon) {
+				soon = half
+			}
+		}
+		if soon.Before(*due) {
 			out = append(out, reminderPlan{ReminderDueSoon, name, *due, soon})
 		}
 		out = append(out, reminderPlan{ReminderOverdue, name, *due, s.workingMoment(*due)})

@@ -1,0 +1,170 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/bangban/bangban/store"
+)
+
+// file files a case for E001, urgent or not, routed to its linked cadre (P001) when route.
+func (w *remindWorld) file(t *testing.T, urgent, route bool) store.Submitted {
+	t.Helper()
+	c, err := w.s.Submit(context.Background(), store.SubmitParams{RegionID: w.region, UnitID: &w.unit, Description: "厂区停电，生产线全部停工",
+		Urgent: urgent, Route: route})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// assignUrgent files an urgent case for E001 and has the office assign it to the cadre now.
+func (w *remindWorld) assignUrgent(t *testing.T) store.Case {
+	t.Helper()
+	c, err := w.s.Assign(context.Background(), store.AssignParams{ActParams: store.ActParams{Ticket: w.file(t, true, false).TicketNo, ActorID: w.office},
+		AssigneeID: w.cadre})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// notice is a notification enqueued, as the tests look at it.
+type notice struct {
+	Msg        string
+	Chat       int64
+	ButtonsFor int64
+	Urgent     bool
+	Data       map[string]any
+}
+
+// noticesOf are the notifications enqueued so far about case no, in order.
+func (w *remindWorld) noticesOf(t *testing.T, no string) []notice {
+	t.Helper()
+	rows, err := w.s.Pool().Query(context.Background(), `SELECT args->>'msg', (args->>'chat_id')::bigint, coalesce((args->>'buttons_for')::bigint, 0),
+			coalesce((args->'data'->>'Urgent')::boolean, false), coalesce(args->'data', '{}'::jsonb)
+		FROM river_job WHERE kind = 'notification' AND args->'data'->>'TicketNo' = $1 ORDER BY id`, no)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (notice, error) {
+		var n notice
+		return n, r.Scan(&n.Msg, &n.Chat, &n.ButtonsFor, &n.Urgent, &n.Data)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func (w *remindWorld) chat(person int64) int64 { return 1000 + person }
+
+// An urgent case is signed for within four working hours of its assignment (08:30–18:00 of
+// the calendar's working days), wherever the assignment falls: late on a Friday, in the
+// evening, before a holiday, before a Saturday worked instead. Its due-soon reminder comes
+// halfway through those hours, its overdue one at the limit; an ordinary case assigned at the
+// same moment keeps its day. The first feedback and resolving keep their limits.
+func TestAnUrgentCaseIsSignedForWithinFourWorkingHours(t *testing.T) {
+	t.Parallel()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	for _, tc := range []struct {
+		name, at, sign, soon, ordinarySign string
+	}{
+		// 1 h on Friday, 3 h on Monday.
+		{"Friday at 17:00", "2026-11-20 17:00", "11-23 11:30", "11-23 09:30", "11-21 17:00"},
+		// Nothing on Friday evening: Monday from 08:30.
+		{"Friday evening", "2026-11-20 20:00", "11-23 12:30", "11-23 10:30", "11-21 20:00"},
+		// 中秋节 is Friday 25 to Sunday 27 September: 1 h on Thursday, 3 h on Monday.
+		{"before a holiday", "2026-09-24 17:00", "09-28 11:30", "09-28 09:30", "09-25 17:00"},
+		// Saturday 10 October is worked instead of a day of 国庆节.
+		{"before a Saturday worked", "2026-10-09 17:00", "10-10 11:30", "10-10 09:30", "10-10 17:00"},
+		// A working morning: within the day.
+		{"Monday morning", "2026-11-23 10:00", "11-23 14:00", "11-23 12:00", "11-24 10:00"},
+		// 2 h on Monday, 2 h on Tuesday.
+		{"Monday afternoon", "2026-11-23 16:00", "11-24 10:30", "11-24 08:30", "11-24 16:00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			start, err := time.ParseInLocation("2006-01-02 15:04", tc.at, loc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := newRemindWorld(t, start, store.Limits{})
+			at := func(t2 *time.Time) string { return t2.In(loc).Format("01-02 15:04") }
+			ordinary, err := w.s.CaseByTicket(ctx, w.assigned(t, store.Ordinary))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := w.assignUrgent(t)
+			if got := at(c.SignDueAt); got != tc.sign {
+				t.Errorf("urgent: sign for by %s, want %s", got, tc.sign)
+			}
+			if got := at(ordinary.SignDueAt); got != tc.ordinarySign {
+				t.Errorf("ordinary: sign for by %s, want %s", got, tc.ordinarySign)
+			}
+			if at(c.FeedbackDueAt) != at(ordinary.FeedbackDueAt) || at(c.ResolveDueAt) != at(ordinary.ResolveDueAt) {
+				t.Errorf("urgent: feedback %s, resolve %s; want the ordinary %s, %s", at(c.FeedbackDueAt), at(c.ResolveDueAt),
+					at(ordinary.FeedbackDueAt), at(ordinary.ResolveDueAt))
+			}
+			var signing []string
+			for _, p := range w.pending(t, c.TicketNo) {
+				if strings.Contains(p, " sign ") {
+					signing = append(signing, p)
+				}
+			}
+			if want := []string{"due_soon sign " + tc.soon, "overdue sign " + tc.sign}; !slices.Equal(signing, want) {
+				t.Fatalf("signing reminders %v, want %v", signing, want)
+			}
+			// Each goes out at its time, to the cadre; not a minute before.
+			for _, r := range []struct{ kind, when, msg string }{{"due_soon", tc.soon, store.NoticeDueSoon}, {"overdue", tc.sign, store.NoticeOverdue}} {
+				due := w.at(t, fmt.Sprint(start.Year())+"-"+r.when)
+				*w.now = due.Add(-time.Minute)
+				w.sweep(t)
+				if slices.ContainsFunc(w.noticesOf(t, c.TicketNo), func(n notice) bool { return n.Msg == r.msg }) {
+					t.Fatalf("the %s reminder went out before %s", r.kind, r.when)
+				}
+				*w.now = due
+				w.sweep(t)
+				i := slices.IndexFunc(w.noticesOf(t, c.TicketNo), func(n notice) bool { return n.Msg == r.msg })
+				if i < 0 {
+					t.Fatalf("no %s reminder at %s", r.kind, r.when)
+				}
+				if n := w.noticesOf(t, c.TicketNo)[i]; n.Chat != w.chat(w.cadre) {
+					t.Errorf("the %s reminder went to %d", r.kind, n.Chat)
+				}
+			}
+		})
+	}
+}
+
+// Counted in working days, an ordinary case signed for in a day is still due later than an
+// urgent one; the urgent limit follows the working hours configured.
+func TestTheUrgentLimitFollowsTheWorkingHoursConfigured(t *testing.T) {
+	t.Parallel()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	friday := time.Date(2026, 11, 20, 16, 0, 0, 0, loc)
+	w := newRemindWorld(t, friday, store.Limits{WorkStart: 9 * time.Hour, WorkEnd: 17 * time.Hour, UrgentSignHours: 2,
+		WorkingDays: map[string]bool{store.LimitSign: true}})
+	c := w.assignUrgent(t)
+	if got := c.SignDueAt.In(loc).Format("01-02 15:04"); got != "11-23 10:00" {
+		t.Errorf("2 working hours from Friday 16:00, ending at 17:00: due %s, want Monday 10:00", got)
+	}
+	ordinary, _ := w.s.CaseByTicket(context.Background(), w.assigned(t, store.Ordinary))
+	if got := ordinary.SignDueAt.In(loc).Format("01-02 15:04"); got != "11-23 16:00" {
+		t.Errorf("ordinary, one working day: due %s, want Monday 16:00", got)
+	}
+	if _, err := store.New(w.s.Pool(), store.Options{Limits: store.Limits{WorkStart: 18 * time.Hour, WorkEnd: 9 * time.Hour}}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("a working day that ends before it starts: %v", err)
+	}
+	if _, err := store.New(w.s.Pool(), store.Options{Limits: store.Limits{UrgentSignHours: -1}}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("negative urgent hours: %v", err)
+	}
+}
