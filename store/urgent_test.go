@@ -168,3 +168,75 @@ func TestTheUrgentLimitFollowsTheWorkingHoursConfigured(t *testing.T) {
 		t.Errorf("negative urgent hours: %v", err)
 	}
 }
+
+// /triage puts the urgent first, then the oldest; /inbox the urgent first, then the soonest
+// limit; each line says which are urgent, as does a reporter's list.
+func TestUrgentCasesComeFirst(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	w := newRemindWorld(t, time.Date(2026, 11, 23, 9, 0, 0, 0, loc), store.Limits{})
+	var nos []string
+	for _, urgent := range []bool{false, false, true, false} {
+		nos = append(nos, w.file(t, urgent, false).TicketNo)
+		*w.now = w.now.Add(10 * time.Minute)
+	}
+	lines, total, err := w.s.Queue(ctx, w.office, 10, 0)
+	if err != nil || total != 4 {
+		t.Fatalf("queue: %d, %v", total, err)
+	}
+	var got []string
+	for _, l := range lines {
+		got = append(got, fmt.Sprintf("%s %v", l.TicketNo, l.Urgent))
+	}
+	if want := []string{nos[2] + " true", nos[0] + " false", nos[1] + " false", nos[3] + " false"}; !slices.Equal(got, want) {
+		t.Errorf("queue %v, want %v", got, want)
+	}
+
+	// The cadre's inbox: an ordinary case waiting to be signed for is due before an urgent
+	// one already signed for (its first feedback is days away), yet the urgent comes first.
+	for _, no := range nos[:3] {
+		if _, err := w.s.Assign(ctx, store.AssignParams{ActParams: store.ActParams{Ticket: no, ActorID: w.office}, AssigneeID: w.cadre}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.s.Sign(ctx, store.ActParams{Ticket: nos[2], ActorID: w.cadre}); err != nil {
+		t.Fatal(err)
+	}
+	lines, _, err = w.s.Inbox(ctx, w.cadre, 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, l := range lines {
+		got = append(got, fmt.Sprintf("%s %v %s", l.TicketNo, l.Urgent, l.Limit))
+	}
+	if want := []string{nos[2] + " true feedback", nos[0] + " false sign", nos[1] + " false sign"}; !slices.Equal(got, want) {
+		t.Errorf("inbox %v, want %v", got, want)
+	}
+
+	// Overdue lines and a reporter's lines say it too.
+	*w.now = w.now.AddDate(0, 0, 4)
+	lines, _, err = w.s.Overdue(ctx, w.office, 10, 0)
+	if err != nil || len(lines) != 3 {
+		t.Fatalf("overdue: %+v, %v", lines, err)
+	}
+	for _, l := range lines {
+		if l.Urgent != (l.TicketNo == nos[2]) {
+			t.Errorf("overdue line %s urgent %v", l.TicketNo, l.Urgent)
+		}
+	}
+	var reporter int64
+	if err := w.s.Pool().QueryRow(ctx, "INSERT INTO people (name, region_id) VALUES ('杨总', $1) RETURNING id", w.region).Scan(&reporter); err != nil {
+		t.Fatal(err)
+	}
+	for _, urgent := range []bool{true, false} {
+		if _, err := w.s.Submit(ctx, store.SubmitParams{RegionID: w.region, UnitID: &w.unit, ReporterID: &reporter, Description: "厂区道路需要硬化处理", Urgent: urgent}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine, _, err := w.s.ReporterCases(ctx, reporter, 10, 0)
+	if err != nil || len(mine) != 2 || mine[0].Urgent || !mine[1].Urgent {
+		t.Errorf("a reporter's list (newest first): %+v, %v", mine, err)
+	}
+}
