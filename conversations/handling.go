@@ -232,7 +232,8 @@ func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView
 	data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Unit": Clip(v.UnitName, viewName), "Category": cat,
 		"Complexity": t(complexityMsg[v.Complexity], nil), "Assignee": Clip(v.Assignee, viewName), "SignDue": when(v.SignDueAt),
 		"FeedbackDue": when(v.FeedbackDueAt), "ResolveDue": when(v.ResolveDueAt), "Urged": v.UrgeCount,
-		"Rehandled": v.RehandleCount, "HandedBack": v.HandbackCount, "Description": Clip(v.Description, store.MaxDescription)}
+		"Rehandled": v.RehandleCount, "HandedBack": v.HandbackCount, "Description": Clip(v.Description, store.MaxDescription),
+		"Urgent": v.Urgency == store.Urgent}
 	if v.ExtensionUntil != nil {
 		data["Extension"] = when(v.ExtensionUntil)
 		data["ExtensionReason"] = Clip(v.ExtensionReason, viewReason)
@@ -424,7 +425,7 @@ func (h *handling) list(ctx context.Context, c Call, kind string, page int, edit
 		}
 		b.WriteString("\n" + t(MsgWorkLine, map[string]any{"TicketNo": l.TicketNo, "Status": staffStatus(h.e.tr, c.Lang, l.Status, l.Why == store.WhyUnsatisfied),
 			"Unit": Clip(l.UnitName, listName), "Snippet": snippet(l.Description, 30), "Due": due, "Late": late, "Why": why,
-			"Assignee": Clip(assignee, listName), "Unverified": unverified}))
+			"Assignee": Clip(assignee, listName), "Unverified": unverified, "Urgent": l.Urgent}))
 		row := []Button{{Text: "📄 " + l.TicketNo, Data: "st:" + l.TicketNo}}
 		if kind == listOverdue {
 			row = append(row, Button{Text: t(MsgBtnUrge, nil), Data: "ug:" + l.TicketNo})

@@ -243,6 +243,10 @@ const (
 	MsgBtnRehandle       = "btn_rehandle"
 	MsgBtnWriteOff       = "btn_writeoff"
 
+	// The mark an urgent case shows in every list and view: each message that shows it
+	// spells it as this one does.
+	MsgUrgentMark = "urgent_mark"
+
 	// A reporter who named their unit without an invite, until an office decides.
 	MsgUnverifiedMark        = "unverified_reporter"
 	MsgUnverifiedAsk         = "unverified_reporter_ask"

@@ -398,6 +398,9 @@ func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unit
 	if chat != nil {
 		n := Notification{ChatID: *chat, MessageID: NoticeAssignedToYou, CaseID: c.ID, Buttons: assignedButtons(c.TicketNo),
 			Data: map[string]any{"TicketNo": c.TicketNo, "Description": c.Description, "Due": sign.In(s.loc).Format("2006-01-02 15:04")}}
+		if c.Urgency == Urgent {
+			n.Data["Urgent"] = true
+		}
 		if lang != nil {
 			n.Lang = *lang
 		}

@@ -314,7 +314,8 @@ func (t *act) event(ctx context.Context, kind string, to Status, p ActParams, in
 }
 
 // notify enqueues a message to a person, in their language, with the case's ticket number
-// in its data. A person without a chat (not joined) is skipped: there is nowhere to send.
+// in its data, and whether it is urgent (for the mark the message shows). A person without a
+// chat (not joined) is skipped: there is nowhere to send.
 func (t *act) notify(ctx context.Context, personID *int64, msg string, data map[string]any, buttons [][]NotificationButton) error {
 	if personID == nil {
 		return nil
@@ -328,6 +329,9 @@ func (t *act) notify(ctx context.Context, personID *int64, msg string, data map[
 		return nil
 	}
 	n := Notification{ChatID: *chat, MessageID: msg, CaseID: t.c.ID, Buttons: buttons, Data: withData(data, "TicketNo", t.c.TicketNo)}
+	if t.c.Urgency == Urgent {
+		n.Data["Urgent"] = true
+	}
 	if lang != nil {
 		n.Lang = *lang
 	}

@@ -256,6 +256,9 @@ func (s *Store) SendDueReminders(ctx context.Context, batch int) (Sweep, error) 
 			}
 			sent = append(sent, r.ID)
 			data := map[string]any{"TicketNo": c.TicketNo, "Limit": r.Limit, "Due": r.LimitAt.In(s.loc).Format("2006-01-02 15:04"), "Kind": r.Kind}
+			if c.Urgency == Urgent {
+				data["Urgent"] = true // marked in the reminder, and in a digest's line
+			}
 			switch r.Kind {
 			case ReminderDueSoon:
 				tell(c.AssigneeID, dueItem{NoticeDueSoon, data, c.ID})

@@ -123,7 +123,7 @@ func TestAnUrgentCaseIsSignedForWithinFourWorkingHours(t *testing.T) {
 			if want := []string{"due_soon sign " + tc.soon, "overdue sign " + tc.sign}; !slices.Equal(signing, want) {
 				t.Fatalf("signing reminders %v, want %v", signing, want)
 			}
-			// Each goes out at its time, to the cadre; not a minute before.
+			// Each goes out at its time, to the cadre, marked urgent; not a minute before.
 			for _, r := range []struct{ kind, when, msg string }{{"due_soon", tc.soon, store.NoticeDueSoon}, {"overdue", tc.sign, store.NoticeOverdue}} {
 				due := w.at(t, fmt.Sprint(start.Year())+"-"+r.when)
 				*w.now = due.Add(-time.Minute)
@@ -137,8 +137,8 @@ func TestAnUrgentCaseIsSignedForWithinFourWorkingHours(t *testing.T) {
 				if i < 0 {
 					t.Fatalf("no %s reminder at %s", r.kind, r.when)
 				}
-				if n := w.noticesOf(t, c.TicketNo)[i]; n.Chat != w.chat(w.cadre) {
-					t.Errorf("the %s reminder went to %d", r.kind, n.Chat)
+				if n := w.noticesOf(t, c.TicketNo)[i]; n.Chat != w.chat(w.cadre) || !n.Urgent {
+					t.Errorf("the %s reminder went to %d, urgent %v", r.kind, n.Chat, n.Urgent)
 				}
 			}
 		})
