@@ -261,6 +261,11 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 		if err := s.assigneeName(ctx, tx, &out); err != nil {
 			return err
 		}
+		if c.Urgency == Urgent {
+			if err := s.tellOfficeUrgent(ctx, tx, out, now); err != nil {
+				return fmt.Errorf("case %s: %w", no, err)
+			}
+		}
 		if p.Notify != nil {
 			n := *p.Notify
 			n.Data = withData(n.Data, "TicketNo", c.TicketNo)
@@ -407,6 +412,28 @@ func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unit
 		return s.NotifyTx(ctx, tx, n)
 	}
 	return nil
+}
+
+// tellOfficeUrgent tells each member of the office a new urgent case answers to, with the
+// case's buttons as theirs: one waiting in triage is theirs to assign first, and one that
+// went straight to the unit's linked cadre is theirs to watch. At once, whatever the hour:
+// working hours hold back reminders of limits, which can wait for the morning, while a
+// problem its reporter calls urgent is news the office wants when it comes, as every other
+// notice of a change goes out when the change is made.
+func (s *Store) tellOfficeUrgent(ctx context.Context, tx pgx.Tx, c Submitted, now time.Time) error {
+	data := map[string]any{"Description": c.Description, "Assignee": c.Assignee}
+	if c.UnitID != nil {
+		var unit string
+		if err := tx.QueryRow(ctx, "SELECT name FROM units WHERE id = $1", *c.UnitID).Scan(&unit); err != nil {
+			return fmt.Errorf("unit %d: %w", *c.UnitID, err)
+		}
+		data["Unit"] = unit
+	}
+	if c.SignDueAt != nil {
+		data["Due"] = c.SignDueAt.In(s.loc).Format("2006-01-02 15:04")
+	}
+	t := &act{s: s, tx: tx, c: c.Case, now: now}
+	return t.notifyOfficeActing(ctx, c.OfficeID, 0, NoticeUrgentNew, data)
 }
 
 func (s *Store) assigneeName(ctx context.Context, q querier, out *Submitted) error {

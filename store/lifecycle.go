@@ -317,6 +317,18 @@ func (t *act) event(ctx context.Context, kind string, to Status, p ActParams, in
 // in its data, and whether it is urgent (for the mark the message shows). A person without a
 // chat (not joined) is skipped: there is nowhere to send.
 func (t *act) notify(ctx context.Context, personID *int64, msg string, data map[string]any, buttons [][]NotificationButton) error {
+	return t.notifyWith(ctx, personID, msg, data, buttons, false)
+}
+
+// notifyActing is notify with the buttons the person may press on the case when the message
+// goes out (its view and their own actions on it), worked out then rather than now: what
+// may be done with a case is the staff view's to say, and it may change before the message
+// is sent.
+func (t *act) notifyActing(ctx context.Context, personID *int64, msg string, data map[string]any) error {
+	return t.notifyWith(ctx, personID, msg, data, viewButton(t.c.TicketNo), true)
+}
+
+func (t *act) notifyWith(ctx context.Context, personID *int64, msg string, data map[string]any, buttons [][]NotificationButton, acting bool) error {
 	if personID == nil {
 		return nil
 	}
@@ -331,6 +343,9 @@ func (t *act) notify(ctx context.Context, personID *int64, msg string, data map[
 	n := Notification{ChatID: *chat, MessageID: msg, CaseID: t.c.ID, Buttons: buttons, Data: withData(data, "TicketNo", t.c.TicketNo)}
 	if t.c.Urgency == Urgent {
 		n.Data["Urgent"] = true
+	}
+	if acting {
+		n.ButtonsFor = *personID
 	}
 	if lang != nil {
 		n.Lang = *lang
@@ -710,6 +725,24 @@ func (t *act) notifyOffice(ctx context.Context, officeID *int64, msg string, dat
 	}
 	for _, id := range ids {
 		if err := t.notify(ctx, &id, msg, data, viewButton(t.c.TicketNo)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// notifyOfficeActing tells every member of an office but one (the member who acted, who
+// is answered), each with the buttons of the case that are theirs when it reaches them.
+func (t *act) notifyOfficeActing(ctx context.Context, officeID *int64, except int64, msg string, data map[string]any) error {
+	ids, err := officeMembers(ctx, t.tx, officeID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if id == except {
+			continue
+		}
+		if err := t.notifyActing(ctx, &id, msg, data); err != nil {
 			return err
 		}
 	}

@@ -34,6 +34,9 @@ const (
 	NoticeHandedBack     = "office_handed_back"
 	NoticeEscalated      = "office_escalated"
 	NoticeExtensionAsked = "office_extension_asked"
+	// An urgent problem is new: filed urgent, whether it waits in triage or went to the
+	// unit's linked cadre.
+	NoticeUrgentNew = "office_urgent_new"
 
 	// Reminders (DESIGN.md §4.2).
 	NoticeDueSoon       = "remind_due_soon"

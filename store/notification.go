@@ -24,6 +24,10 @@ type Notification struct {
 	Data      map[string]any         `json:"data,omitempty"`
 	Buttons   [][]NotificationButton `json:"buttons,omitempty"`
 	CaseID    int64                  `json:"case_id,omitempty"`
+	// ButtonsFor, when set, is the person the message goes to: its buttons are then those
+	// of the case (CaseID, Data's TicketNo) that this person may press when it is sent, and
+	// Buttons stand in only when the case cannot be read then.
+	ButtonsFor int64 `json:"buttons_for,omitempty"`
 }
 
 // NotificationButton is an inline button: a localized label and the callback data it sends.

@@ -169,6 +169,67 @@ func TestTheUrgentLimitFollowsTheWorkingHoursConfigured(t *testing.T) {
 	}
 }
 
+// An urgent case routed straight to the unit's linked cadre starts the short limit too, and
+// every member of its office is told at once, each with the case's buttons worked out for
+// them when it is sent; so is the office of an urgent case left for triage. A case that is
+// not urgent tells the office nothing. The time of day does not hold the notice back.
+func TestTheOfficeIsToldOfAnUrgentCaseAtOnce(t *testing.T) {
+	t.Parallel()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	night := time.Date(2026, 11, 20, 23, 10, 0, 0, loc) // a Friday night
+	w := newRemindWorld(t, night, store.Limits{})
+	ctx := context.Background()
+
+	routed := w.file(t, true, true)
+	if routed.Status != store.StatusAssigned || routed.AssigneeID == nil || *routed.AssigneeID != w.cadre {
+		t.Fatalf("routed %+v", routed.Case)
+	}
+	if got := routed.SignDueAt.In(loc).Format("01-02 15:04"); got != "11-23 12:30" {
+		t.Errorf("routed on Friday night: sign for by %s, want Monday 12:30", got)
+	}
+	var got []string
+	for _, n := range w.noticesOf(t, routed.TicketNo) {
+		got = append(got, fmt.Sprintf("%s→%d for %d urgent %v", n.Msg, n.Chat, n.ButtonsFor, n.Urgent))
+		if n.Msg == store.NoticeUrgentNew && (n.Data["Assignee"] != "李春梅" || n.Data["Due"] != "2026-11-23 12:30" || n.Data["Unit"] != "云岭精密机械有限公司") {
+			t.Errorf("the office is told %v", n.Data)
+		}
+	}
+	want := []string{
+		fmt.Sprintf("%s→%d for 0 urgent true", store.NoticeAssignedToYou, w.chat(w.cadre)),
+		fmt.Sprintf("%s→%d for %d urgent true", store.NoticeUrgentNew, w.chat(w.office), w.office),
+		fmt.Sprintf("%s→%d for %d urgent true", store.NoticeUrgentNew, w.chat(w.office2), w.office2),
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("notified\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Sent now, not at the next working morning.
+	var later int
+	if err := w.s.Pool().QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'notification' AND scheduled_at > now() + interval '1 minute'`).Scan(&later); err != nil || later != 0 {
+		t.Errorf("%d notifications put off (%v)", later, err)
+	}
+
+	triage := w.file(t, true, false)
+	var msgs []string
+	for _, n := range w.noticesOf(t, triage.TicketNo) {
+		msgs = append(msgs, fmt.Sprintf("%s→%d", n.Msg, n.Chat))
+		if n.Data["Assignee"] != "" || n.Data["Due"] != nil {
+			t.Errorf("a case waiting for triage is told as assigned: %v", n.Data)
+		}
+	}
+	if want := []string{fmt.Sprintf("%s→%d", store.NoticeUrgentNew, w.chat(w.office)), fmt.Sprintf("%s→%d", store.NoticeUrgentNew, w.chat(w.office2))}; !slices.Equal(msgs, want) {
+		t.Errorf("triage: notified %v, want %v", msgs, want)
+	}
+
+	for _, route := range []bool{true, false} {
+		plain := w.file(t, false, route)
+		for _, n := range w.noticesOf(t, plain.TicketNo) {
+			if n.Msg == store.NoticeUrgentNew || n.Urgent {
+				t.Errorf("a case that is not urgent (routed %v): %+v", route, n)
+			}
+		}
+	}
+}
+
 // /triage puts the urgent first, then the oldest; /inbox the urgent first, then the soonest
 // limit; each line says which are urgent, as does a reporter's list.
 func TestUrgentCasesComeFirst(t *testing.T) {
