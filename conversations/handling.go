@@ -55,7 +55,13 @@ func RegisterHandling(e *Engine, st *store.Store) error {
 			return st.DecideExtension(ctx, p, true)
 		}},
 		store.ConfirmReporterButton: {MsgActConfirmReporter, MsgDoneReporterConfirmed, st.ConfirmReporter},
-		store.RejectReporterButton:  {MsgActRejectReporter, MsgDoneReporterRejected, st.RejectReporter},
+		store.MarkUrgentButton: {MsgActMarkUrgent, MsgDoneMarkedUrgent, func(ctx context.Context, p store.ActParams) (store.Case, error) {
+			return st.SetUrgency(ctx, p, true)
+		}},
+		store.MarkNormalButton: {MsgActMarkNormal, MsgDoneMarkedNormal, func(ctx context.Context, p store.ActParams) (store.Case, error) {
+			return st.SetUrgency(ctx, p, false)
+		}},
+		store.RejectReporterButton: {MsgActRejectReporter, MsgDoneReporterRejected, st.RejectReporter},
 	} {
 		if err := e.RegisterButton(prefix, func(ctx context.Context, c Call) ([]Reply, error) {
 			ticket := strings.TrimPrefix(c.Data, prefix+":")
@@ -166,6 +172,9 @@ func (h *handling) doneReply(ctx context.Context, lang, msg string, c store.Case
 			r.Data[k] = t.In(loc).Format("2006-01-02 15:04")
 		}
 	}
+	if c.Status != store.StatusAssigned {
+		delete(r.Data, "SignDue") // signed for already, or not assigned: no sign-for limit runs
+	}
 	if v, err := h.st.CaseFor(ctx, actor, c.TicketNo); err == nil {
 		r.Buttons = staffButtons(h.e.tr, lang, v)
 	}
@@ -206,6 +215,15 @@ func staffButtons(tr *Translator, lang string, v store.CaseView) [][]Button {
 			}
 		case v.Status == store.StatusResolved && v.Flagged:
 			rows = append(rows, []Button{b(MsgBtnRehandle, "rh"), b(MsgBtnWriteOff, "wo")})
+		}
+		// The office judges how urgent a case is while it is still to be handled; each
+		// mark's button gives way to the other's once pressed.
+		if v.Status == store.StatusSubmitted || open {
+			if v.Urgency == store.Urgent {
+				rows = append(rows, []Button{b(MsgBtnMarkNormal, store.MarkNormalButton)})
+			} else {
+				rows = append(rows, []Button{b(MsgBtnMarkUrgent, store.MarkUrgentButton)})
+			}
 		}
 	}
 	return rows

@@ -93,7 +93,8 @@ func TestMessageConstantsExistInLocales(t *testing.T) {
 	for _, k := range []string{store.EventSubmitted, store.EventAssigned, store.EventInfoAdded, store.EventSigned, store.EventProgress,
 		store.EventResolved, store.EventRejected, store.EventMerged, store.EventMergedIn, store.EventFeedback, store.EventRehandled,
 		store.EventWrittenOff, store.EventNoFeedback, store.EventHandedBack, store.EventEscalated, store.EventExtensionAsked,
-		store.EventExtensionGranted, store.EventExtensionRefused, store.EventUrged, store.EventRefused, store.EventReminded} {
+		store.EventExtensionGranted, store.EventExtensionRefused, store.EventUrged, store.EventRefused, store.EventReminded,
+		store.EventUrgencyChanged} {
 		ids = append(ids, "ev_"+k)
 	}
 	for _, s := range []store.Status{store.StatusSubmitted, store.StatusAssigned, store.StatusInProgress, store.StatusResolved,
@@ -149,7 +150,7 @@ func TestTheUrgentMarkIsTheSameEverywhere(t *testing.T) {
 						t.Errorf("%s %s, not urgent: %q is marked", file, id, got)
 					}
 				}
-			case strings.Contains(tmpl, "🔴") && id != conversations.MsgUrgentMark:
+			case strings.Contains(tmpl, "🔴") && id != conversations.MsgUrgentMark && id != conversations.MsgBtnMarkUrgent:
 				if strings.Count(tmpl, "🔴") != strings.Count(tmpl, mark) {
 					t.Errorf("%s %s: %q marks otherwise than %q", file, id, tmpl, mark)
 				}

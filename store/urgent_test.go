@@ -230,6 +230,140 @@ func TestTheOfficeIsToldOfAnUrgentCaseAtOnce(t *testing.T) {
 	}
 }
 
+// The office marks cases urgent and not urgent while they are to be handled: an assigned
+// case waiting to be signed for takes the urgent limit from its assignment, with its
+// reminders, and goes back to its day when no longer urgent; each change is on the record,
+// and told to the handler and, when made urgent, to the office's other members. Nobody but
+// an office covering the case may; marking it as it already is, or a resolved case, is
+// refused; none of these changes anything.
+func TestTheOfficeMarksACaseUrgentAndNot(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	w := newRemindWorld(t, time.Date(2026, 11, 20, 17, 0, 0, 0, loc), store.Limits{})
+	no := w.assigned(t, store.Ordinary)
+	signing := func() []string {
+		var out []string
+		for _, p := range w.pending(t, no) {
+			if strings.Contains(p, " sign ") {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	// In calendar days its day ends on Saturday, whose reminders wait for Monday morning.
+	if got, want := signing(), []string{"overdue sign 11-23 08:30"}; !slices.Equal(got, want) {
+		t.Fatalf("ordinary: %v, want %v", got, want)
+	}
+
+	*w.now = w.at(t, "2026-11-20 17:20")
+	mark := func(actor int64, urgent bool) (store.Case, error) {
+		return w.s.SetUrgency(ctx, store.ActParams{Ticket: no, ActorID: actor}, urgent)
+	}
+	before := len(w.noticesOf(t, no))
+	c, err := mark(w.office, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Urgency != store.Urgent || c.SignDueAt.In(loc).Format("01-02 15:04") != "11-23 11:30" {
+		t.Fatalf("marked urgent: %s, sign for by %s; want urgent by Monday 11:30", c.Urgency, c.SignDueAt.In(loc))
+	}
+	if got, want := signing(), []string{"due_soon sign 11-23 09:30", "overdue sign 11-23 11:30"}; !slices.Equal(got, want) {
+		t.Errorf("urgent: %v, want %v", got, want)
+	}
+	var told []string
+	for _, n := range w.noticesOf(t, no)[before:] {
+		told = append(told, fmt.Sprintf("%s→%d for %d urgent %v due %v", n.Msg, n.Chat, n.ButtonsFor, n.Urgent, n.Data["Due"]))
+	}
+	if want := []string{
+		fmt.Sprintf("%s→%d for %d urgent true due 2026-11-23 11:30", store.NoticeUrgencyChanged, w.chat(w.cadre), w.cadre),
+		fmt.Sprintf("%s→%d for %d urgent true due 2026-11-23 11:30", store.NoticeUrgentMarked, w.chat(w.office2), w.office2),
+	}; !slices.Equal(told, want) {
+		t.Errorf("told\n%s\nwant\n%s", strings.Join(told, "\n"), strings.Join(want, "\n"))
+	}
+	evs, err := w.s.Events(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := evs[len(evs)-1]
+	if last.Kind != store.EventUrgencyChanged || last.Data["From"] != store.Normal || last.Data["To"] != store.Urgent || last.Data["By"] != "高静" ||
+		last.ActorID == nil || *last.ActorID != w.office || last.Internal {
+		t.Errorf("recorded %+v", last)
+	}
+
+	// Refused: as it is already, by anyone but an office over the case, a closed case.
+	unchanged := func(what string, err, want error) {
+		t.Helper()
+		if !errors.Is(err, want) {
+			t.Errorf("%s: %v, want %v", what, err, want)
+		}
+		now, _ := w.s.CaseByTicket(ctx, no)
+		if now.Urgency != c.Urgency || !now.SignDueAt.Equal(*c.SignDueAt) || !now.UpdatedAt.Equal(c.UpdatedAt) {
+			t.Errorf("%s changed the case: %+v", what, now)
+		}
+	}
+	_, err = mark(w.office2, true)
+	unchanged("urgent again", err, store.ErrIllegalTransition)
+	_, err = mark(w.cadre, false)
+	unchanged("its handler", err, store.ErrForbidden)
+	_, err = mark(w.other, false)
+	unchanged("another handler", err, store.ErrForbidden)
+
+	// Not urgent: back to the day from its assignment.
+	*w.now = w.at(t, "2026-11-20 17:40")
+	before = len(w.noticesOf(t, no))
+	if c, err = mark(w.office2, false); err != nil {
+		t.Fatal(err)
+	}
+	if c.Urgency != store.Normal || c.SignDueAt.In(loc).Format("01-02 15:04") != "11-21 17:00" {
+		t.Fatalf("not urgent: %s, sign for by %s", c.Urgency, c.SignDueAt.In(loc))
+	}
+	if got, want := signing(), []string{"overdue sign 11-23 08:30"}; !slices.Equal(got, want) {
+		t.Errorf("not urgent again: %v, want %v", got, want)
+	}
+	told = nil
+	for _, n := range w.noticesOf(t, no)[before:] {
+		told = append(told, fmt.Sprintf("%s→%d urgent %v", n.Msg, n.Chat, n.Urgent))
+	}
+	if want := []string{fmt.Sprintf("%s→%d urgent false", store.NoticeUrgencyChanged, w.chat(w.cadre))}; !slices.Equal(told, want) {
+		t.Errorf("told %v, want %v", told, want)
+	}
+
+	// Signed for, it may still be marked; its limits stay as they were.
+	if _, err := w.s.Sign(ctx, store.ActParams{Ticket: no, ActorID: w.cadre}); err != nil {
+		t.Fatal(err)
+	}
+	signed, _ := w.s.CaseByTicket(ctx, no)
+	if c, err = mark(w.office, true); err != nil || !c.SignDueAt.Equal(*signed.SignDueAt) || !c.ResolveDueAt.Equal(*signed.ResolveDueAt) {
+		t.Fatalf("in progress, marked urgent: %v, %+v", err, c)
+	}
+	if _, err := w.s.Resolve(ctx, store.ActParams{Ticket: no, ActorID: w.cadre, Note: "已恢复供电"}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = w.s.CaseByTicket(ctx, no)
+	_, err = mark(w.office, false)
+	unchanged("a resolved case", err, store.ErrIllegalTransition)
+
+	// Marked urgent in triage, a case is assigned under the urgent limit.
+	*w.now = w.at(t, "2026-11-23 10:00")
+	waiting := w.file(t, false, false)
+	if _, err := w.s.SetUrgency(ctx, store.ActParams{Ticket: waiting.TicketNo, ActorID: w.office}, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range w.noticesOf(t, waiting.TicketNo) {
+		if n.Msg != store.NoticeUrgentMarked || n.Chat != w.chat(w.office2) {
+			t.Errorf("marked in triage: %s→%d", n.Msg, n.Chat)
+		}
+	}
+	a, err := w.s.Assign(ctx, store.AssignParams{ActParams: store.ActParams{Ticket: waiting.TicketNo, ActorID: w.office2}, AssigneeID: w.other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.SignDueAt.In(loc).Format("01-02 15:04"); got != "11-23 14:00" {
+		t.Errorf("assigned urgent at 10:00: sign for by %s, want 14:00", got)
+	}
+}
+
 // /triage puts the urgent first, then the oldest; /inbox the urgent first, then the soonest
 // limit; each line says which are urgent, as does a reporter's list.
 func TestUrgentCasesComeFirst(t *testing.T) {
@@ -252,6 +386,14 @@ func TestUrgentCasesComeFirst(t *testing.T) {
 	}
 	if want := []string{nos[2] + " true", nos[0] + " false", nos[1] + " false", nos[3] + " false"}; !slices.Equal(got, want) {
 		t.Errorf("queue %v, want %v", got, want)
+	}
+	// Marked urgent later, the oldest joins the urgent at the top, before the younger.
+	if _, err := w.s.SetUrgency(ctx, store.ActParams{Ticket: nos[3], ActorID: w.office}, true); err != nil {
+		t.Fatal(err)
+	}
+	lines, _, _ = w.s.Queue(ctx, w.office, 2, 0)
+	if len(lines) != 2 || lines[0].TicketNo != nos[2] || lines[1].TicketNo != nos[3] || !lines[1].Urgent {
+		t.Errorf("first page after marking: %+v", lines)
 	}
 
 	// The cadre's inbox: an ordinary case waiting to be signed for is due before an urgent
