@@ -315,7 +315,11 @@ func TestEveryActionIsCheckedAgainstTheActorsRolesAndRegion(t *testing.T) {
 		}
 		_, err := h.store.Assign(ctx, store.AssignParams{ActParams: p(no, "office", ""), AssigneeID: ids["assignee"]})
 		do(err)
-		if state == "assigned" {
+		if state == "urgent" {
+			_, err = h.store.SetUrgency(ctx, p(no, "office", ""), true)
+			do(err)
+		}
+		if state == "assigned" || state == "urgent" {
 			h.settled(t)
 			return no
 		}
@@ -352,6 +356,8 @@ func TestEveryActionIsCheckedAgainstTheActorsRolesAndRegion(t *testing.T) {
 		{"rj", "submitted", []string{"office"}},
 		{"mg", "submitted", []string{"office"}},
 		{"ug", "in_progress", []string{"office"}},
+		{"mu", "assigned", []string{"office"}},
+		{"mn", "urgent", []string{"office"}},
 		{"eg", "extension", []string{"office"}},
 		{"er", "extension", []string{"office"}},
 		{"rh", "flagged", []string{"office"}},

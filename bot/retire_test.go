@@ -178,6 +178,13 @@ func TestARefusedRetirementIsNotRetried(t *testing.T) {
 	nc := len(h.sim.Messages(cadreU.ID))
 	no := h.file(t, owner, "E001", "The gate's barrier is broken.")
 	assigned := h.next(t, cadreU, nc, 1)[0]
+	// The assignment is kept with its buttons a moment after it is sent: the change below
+	// must find it kept, as one made by a person reading it would.
+	waitFor(t, func() bool {
+		var n int
+		_ = h.store.Pool().QueryRow(ctx, "SELECT count(*) FROM case_messages WHERE chat_id = $1 AND message_id = $2", cadreU.ID, assigned.MessageID).Scan(&n)
+		return n == 1
+	})
 	// A message the person deleted.
 	gone := store.CaseMessage{TicketNo: no, ChatID: cadreU.ID, MessageID: 999999, Text: "x",
 		Buttons: [][]store.MessageButton{{{Text: "✍", Data: store.SignButton + ":" + no}}}, SentAt: time.Now()}

@@ -80,6 +80,15 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 		}
 		out.Buttons = append(out.Buttons, r)
 	}
+	if ticket, _ := n.Data["TicketNo"].(string); n.ButtonsFor != 0 && ticket != "" {
+		// The case's buttons as its person may press them now, as its view would give them.
+		rows, err := conversations.CaseButtons(ctx, w.st, w.tr, n.ButtonsFor, ticket, lang)
+		if err != nil {
+			w.log.WarnContext(ctx, "a notice goes with its plain buttons: the case cannot be read", "case", ticket, "error", err)
+		} else {
+			out.Buttons = rows
+		}
+	}
 	out = conversations.FitOutput(out)
 	msg, err := w.sender.Notify(ctx, out)
 	if err == nil && n.CaseID != 0 && len(out.Buttons) > 0 {

@@ -63,3 +63,20 @@ func ButtonsNow(ctx context.Context, st *store.Store, tr *Translator, person int
 	}
 	return live, line, nil
 }
+
+// CaseButtons are the buttons a message about a case gives person, in lang, as the case now
+// stands: opening it, then what they may do with it (a handler's or an office's actions, a
+// reporter's addition and rating), as its view offers them. Someone who can no longer see
+// the case gets none.
+func CaseButtons(ctx context.Context, st *store.Store, tr *Translator, person int64, ticket, lang string) ([][]Button, error) {
+	v, err := st.CaseFor(ctx, person, ticket)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("case %s for person %d: %w", ticket, person, err)
+	}
+	rows := [][]Button{{{Text: tr.T(lang, store.NoticeBtnView, nil), Data: store.ViewButton + ":" + v.TicketNo}}}
+	rows = append(rows, reporterButtons(tr, lang, v)...)
+	return append(rows, staffButtons(tr, lang, v)...), nil
+}

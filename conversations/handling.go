@@ -55,7 +55,13 @@ func RegisterHandling(e *Engine, st *store.Store) error {
 			return st.DecideExtension(ctx, p, true)
 		}},
 		store.ConfirmReporterButton: {MsgActConfirmReporter, MsgDoneReporterConfirmed, st.ConfirmReporter},
-		store.RejectReporterButton:  {MsgActRejectReporter, MsgDoneReporterRejected, st.RejectReporter},
+		store.MarkUrgentButton: {MsgActMarkUrgent, MsgDoneMarkedUrgent, func(ctx context.Context, p store.ActParams) (store.Case, error) {
+			return st.SetUrgency(ctx, p, true)
+		}},
+		store.MarkNormalButton: {MsgActMarkNormal, MsgDoneMarkedNormal, func(ctx context.Context, p store.ActParams) (store.Case, error) {
+			return st.SetUrgency(ctx, p, false)
+		}},
+		store.RejectReporterButton: {MsgActRejectReporter, MsgDoneReporterRejected, st.RejectReporter},
 	} {
 		if err := e.RegisterButton(prefix, func(ctx context.Context, c Call) ([]Reply, error) {
 			ticket := strings.TrimPrefix(c.Data, prefix+":")
@@ -169,6 +175,9 @@ func (h *handling) doneReply(ctx context.Context, lang, msg string, c store.Case
 			r.Data[k] = t.In(loc).Format("2006-01-02 15:04")
 		}
 	}
+	if c.Status != store.StatusAssigned {
+		delete(r.Data, "SignDue") // signed for already, or not assigned: no sign-for limit runs
+	}
 	if v, err := h.st.CaseFor(ctx, actor, c.TicketNo); err == nil {
 		r.Buttons = staffButtons(h.e.tr, lang, v)
 	}
@@ -210,6 +219,15 @@ func staffButtons(tr *Translator, lang string, v store.CaseView) [][]Button {
 		case v.Status == store.StatusResolved && v.Flagged:
 			rows = append(rows, []Button{b(MsgBtnRehandle, "rh"), b(MsgBtnWriteOff, "wo")})
 		}
+		// The office judges how urgent a case is while it is still to be handled; each
+		// mark's button gives way to the other's once pressed.
+		if v.Status == store.StatusSubmitted || open {
+			if v.Urgency == store.Urgent {
+				rows = append(rows, []Button{b(MsgBtnMarkNormal, store.MarkNormalButton)})
+			} else {
+				rows = append(rows, []Button{b(MsgBtnMarkUrgent, store.MarkUrgentButton)})
+			}
+		}
 	}
 	if v.Handler || v.Office {
 		rows = append(rows, evidenceButton(tr, lang, v)...)
@@ -239,7 +257,8 @@ func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView
 		"Complexity": t(complexityMsg[v.Complexity], nil), "Assignee": Clip(v.Assignee, viewName), "SignDue": when(v.SignDueAt),
 		"FeedbackDue": when(v.FeedbackDueAt), "ResolveDue": when(v.ResolveDueAt), "Urged": v.UrgeCount,
 		"Rehandled": v.RehandleCount, "HandedBack": v.HandbackCount, "Description": Clip(v.Description, store.MaxDescription),
-		"Evidence": EvidenceLine(tr, lang, v.Evidence)}
+		"Evidence": EvidenceLine(tr, lang, v.Evidence),
+		"Urgent": v.Urgency == store.Urgent}
 	if v.ExtensionUntil != nil {
 		data["Extension"] = when(v.ExtensionUntil)
 		data["ExtensionReason"] = Clip(v.ExtensionReason, viewReason)
@@ -436,7 +455,7 @@ func (h *handling) list(ctx context.Context, c Call, kind string, page int, edit
 		}
 		b.WriteString("\n" + t(MsgWorkLine, map[string]any{"TicketNo": l.TicketNo, "Status": staffStatus(h.e.tr, c.Lang, l.Status, l.Why == store.WhyUnsatisfied),
 			"Unit": Clip(l.UnitName, listName), "Snippet": snippet(l.Description, 30), "Due": due, "Late": late, "Why": why,
-			"Assignee": Clip(assignee, listName), "Unverified": unverified}))
+			"Assignee": Clip(assignee, listName), "Unverified": unverified, "Urgent": l.Urgent}))
 		row := []Button{{Text: "📄 " + l.TicketNo, Data: "st:" + l.TicketNo}}
 		if kind == listOverdue {
 			row = append(row, Button{Text: t(MsgBtnUrge, nil), Data: "ug:" + l.TicketNo})

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,7 +93,8 @@ func TestMessageConstantsExistInLocales(t *testing.T) {
 	for _, k := range []string{store.EventSubmitted, store.EventAssigned, store.EventInfoAdded, store.EventSigned, store.EventProgress,
 		store.EventResolved, store.EventRejected, store.EventMerged, store.EventMergedIn, store.EventFeedback, store.EventRehandled,
 		store.EventWrittenOff, store.EventNoFeedback, store.EventHandedBack, store.EventEscalated, store.EventExtensionAsked,
-		store.EventExtensionGranted, store.EventExtensionRefused, store.EventUrged, store.EventRefused, store.EventReminded, store.EventFileNotKept} {
+		store.EventExtensionGranted, store.EventExtensionRefused, store.EventUrged, store.EventRefused, store.EventReminded, store.EventFileNotKept,
+		store.EventUrgencyChanged} {
 		ids = append(ids, "ev_"+k)
 	}
 	for _, s := range []store.Status{store.StatusSubmitted, store.StatusAssigned, store.StatusInProgress, store.StatusResolved,
@@ -108,6 +110,55 @@ func TestMessageConstantsExistInLocales(t *testing.T) {
 			if _, ok := m[id]; !ok {
 				t.Errorf("%s lacks message %q used in code", file, id)
 			}
+		}
+	}
+}
+
+// An urgent case is marked alike wherever it shows, in each language: every message that
+// can mark a case renders the mark (urgent_mark) for an urgent one and nothing of it for
+// another, and every other message that shows the mark's emoji spells the mark so.
+func TestTheUrgentMarkIsTheSameEverywhere(t *testing.T) {
+	tr, err := conversations.NewTranslator(conversations.LangZH)
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := map[string]any{"TicketNo": "XC-20261124-0007", "Msg": store.NoticeOverdue, "Limit": store.LimitSign, "Due": "2026-11-25 10:00"}
+	for _, file := range locales.Files {
+		var msgs map[string]string
+		if _, err := toml.DecodeFS(locales.FS, file, &msgs); err != nil {
+			t.Fatal(err)
+		}
+		lang := strings.TrimSuffix(strings.TrimPrefix(file, "active."), ".toml")
+		mark := tr.T(lang, conversations.MsgUrgentMark, nil)
+		if !strings.HasPrefix(mark, "🔴 ") {
+			t.Fatalf("%s: the mark is %q", file, mark)
+		}
+		marking := 0
+		for id, tmpl := range msgs {
+			switch {
+			case strings.Contains(tmpl, ".Urgent"):
+				marking++
+				for _, urgent := range []bool{true, false} {
+					data := map[string]any{"TicketNo": "XC-20261124-0007", "Limit": store.LimitSign, "Due": "2026-11-25 10:00", "Msg": store.NoticeDueSoon,
+						"Count": 1, "Items": []map[string]any{maps.Clone(item)}, "Urgent": urgent}
+					data["Items"].([]map[string]any)[0]["Urgent"] = urgent
+					got := tr.T(lang, id, data)
+					if urgent && !strings.Contains(got, mark+" ") {
+						t.Errorf("%s %s, urgent: %q lacks the mark %q", file, id, got, mark)
+					}
+					if !urgent && strings.Contains(got, "🔴") {
+						t.Errorf("%s %s, not urgent: %q is marked", file, id, got)
+					}
+				}
+			case strings.Contains(tmpl, "🔴") && id != conversations.MsgUrgentMark && id != conversations.MsgBtnMarkUrgent:
+				if strings.Count(tmpl, "🔴") != strings.Count(tmpl, mark) {
+					t.Errorf("%s %s: %q marks otherwise than %q", file, id, tmpl, mark)
+				}
+			}
+		}
+		// The lists, the views, the notices to handlers and offices and the reminders.
+		if marking < 18 {
+			t.Errorf("%s: only %d messages can mark a case", file, marking)
 		}
 	}
 }

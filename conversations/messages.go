@@ -244,6 +244,18 @@ const (
 	MsgBtnRehandle       = "btn_rehandle"
 	MsgBtnWriteOff       = "btn_writeoff"
 
+	// The mark an urgent case shows in every list and view: each message that shows it
+	// spells it as this one does.
+	MsgUrgentMark = "urgent_mark"
+
+	// An office marking a case urgent, or not urgent.
+	MsgBtnMarkUrgent    = "btn_mark_urgent"
+	MsgBtnMarkNormal    = "btn_mark_normal"
+	MsgActMarkUrgent    = "act_mark_urgent"
+	MsgActMarkNormal    = "act_mark_normal"
+	MsgDoneMarkedUrgent = "done_marked_urgent"
+	MsgDoneMarkedNormal = "done_marked_normal"
+
 	// A reporter who named their unit without an invite, until an office decides.
 	MsgUnverifiedMark        = "unverified_reporter"
 	MsgUnverifiedAsk         = "unverified_reporter_ask"

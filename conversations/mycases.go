@@ -76,7 +76,7 @@ func (r *report) myPage(ctx context.Context, c Call, page int, edit bool) ([]Rep
 			status = t(MsgStatusFlagged, nil)
 		}
 		b.WriteString("\n" + t(MsgMyLine, map[string]any{"TicketNo": l.TicketNo, "Status": status,
-			"Category": cat, "Snippet": snippet(l.Description, 30), "Date": l.CreatedAt.In(r.o.st.Location()).Format("01-02")}))
+			"Category": cat, "Snippet": snippet(l.Description, 30), "Date": l.CreatedAt.In(r.o.st.Location()).Format("01-02"), "Urgent": l.Urgent}))
 		rows = append(rows, []Button{{Text: "📄 " + l.TicketNo, Data: "st:" + l.TicketNo}})
 	}
 	var nav []Button
@@ -157,12 +157,13 @@ func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error)
 	}
 	tl := func(room int) string { return timeline(tr, loc, c.Lang, v, events, room) }
 	if follower {
-		data := map[string]any{"TicketNo": v.TicketNo, "Status": status}
+		data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Urgent": v.Urgency == store.Urgent}
 		withTimeline(tr, c.Lang, MsgStatusFollowView, data, tl)
 		return []Reply{{MessageID: MsgStatusFollowView, Data: data}}, nil
 	}
 	data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Unit": Clip(v.UnitName, viewName), "Category": cat,
-		"Description": Clip(v.Description, store.MaxDescription), "Evidence": EvidenceLine(tr, c.Lang, v.Evidence)}
+		"Description": Clip(v.Description, store.MaxDescription), "Evidence": EvidenceLine(tr, c.Lang, v.Evidence),
+		"Urgent": v.Urgency == store.Urgent}
 	withTimeline(tr, c.Lang, MsgStatusView, data, tl)
 	return []Reply{{MessageID: MsgStatusView, Buttons: rows, Data: data, Case: v.TicketNo}}, nil
 }

@@ -152,7 +152,7 @@ func (r *report) dialog() *Dialog {
 				}},
 			{Name: "where", Prompt: MsgNewAskWhere, Optional: true, Accepts: []Kind{KindLocation}},
 			{Name: "urgency", Prompt: MsgNewAskUrgency, Choices: func(*Session) []Choice {
-				return []Choice{{Label: MsgUrgencyNormal, Value: "normal"}, {Label: MsgUrgencyUrgent, Value: "urgent"}}
+				return []Choice{{Label: MsgUrgencyNormal, Value: store.Normal}, {Label: MsgUrgencyUrgent, Value: store.Urgent}}
 			}},
 		},
 		Summary: r.summary,
@@ -288,7 +288,7 @@ func (r *report) summary(s *Session) Reply {
 		}
 	}
 	urgency := t(MsgUrgencyNormal)
-	if s.Get("urgency") == "urgent" {
+	if s.Get("urgency") == store.Urgent {
 		urgency = t(MsgUrgencyUrgent)
 	}
 	unit := s.Get("uname")
@@ -311,7 +311,7 @@ func (r *report) reporter(ctx context.Context, userID int64) (store.Actor, error
 // reporter registers them and their unit. The update that confirmed is the case's source,
 // so a redelivered confirm answers with the same ticket.
 func (r *report) file(ctx context.Context, s *Session) (Reply, error) {
-	p := store.SubmitParams{Description: s.Get("desc"), Urgent: s.Get("urgency") == "urgent", Route: true,
+	p := store.SubmitParams{Description: s.Get("desc"), Urgent: s.Get("urgency") == store.Urgent, Route: true,
 		SourceKey: sourceKey(s)}
 	if id, err := strconv.ParseInt(s.Get("category"), 10, 64); err == nil {
 		p.CategoryID = &id

@@ -174,9 +174,9 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 	if (p.Latitude == nil) != (p.Longitude == nil) || (p.Latitude != nil && !ValidLocation(*p.Latitude, *p.Longitude)) {
 		return Submitted{}, fmt.Errorf("submit case: location off the globe: %w", ErrInvalid)
 	}
-	urgency := "normal"
+	urgency := Normal
 	if p.Urgent {
-		urgency = "urgent"
+		urgency = Urgent
 	}
 	var source *string
 	if p.SourceKey != "" {
@@ -268,6 +268,11 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 		out = Submitted{Case: c}
 		if err := s.assigneeName(ctx, tx, &out); err != nil {
 			return err
+		}
+		if c.Urgency == Urgent {
+			if err := s.tellOfficeUrgent(ctx, tx, out, now); err != nil {
+				return fmt.Errorf("case %s: %w", no, err)
+			}
 		}
 		if p.Notify != nil {
 			n := *p.Notify
@@ -390,7 +395,7 @@ func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unit
 	if err != nil {
 		return fmt.Errorf("linked cadre: %w", err)
 	}
-	sign, feedback, resolve := s.deadlines(now, c.Complexity)
+	sign, feedback, resolve := s.deadlines(now, c.Complexity, c.Urgency)
 	if _, err := tx.Exec(ctx, `UPDATE cases SET status = 'assigned', assignee_id = $2, assigned_at = $3, sign_due_at = $4,
 		feedback_due_at = $5, resolve_due_at = $6, updated_at = $3 WHERE id = $1`, c.ID, cadre, now, sign, feedback, resolve); err != nil {
 		return fmt.Errorf("assign: %w", err)
@@ -410,12 +415,37 @@ func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unit
 		n := Notification{ChatID: *chat, MessageID: NoticeAssignedToYou, CaseID: c.ID, Evidence: &ev,
 			Buttons: append(assignedButtons(c.TicketNo), evidenceButtons(c.TicketNo, ev)...),
 			Data:    map[string]any{"TicketNo": c.TicketNo, "Description": c.Description, "Due": sign.In(s.loc).Format("2006-01-02 15:04")}}
+		if c.Urgency == Urgent {
+			n.Data["Urgent"] = true
+		}
 		if lang != nil {
 			n.Lang = *lang
 		}
 		return s.NotifyTx(ctx, tx, n)
 	}
 	return nil
+}
+
+// tellOfficeUrgent tells each member of the office a new urgent case answers to, with the
+// case's buttons as theirs: one waiting in triage is theirs to assign first, and one that
+// went straight to the unit's linked cadre is theirs to watch. At once, whatever the hour:
+// working hours hold back reminders of limits, which can wait for the morning, while a
+// problem its reporter calls urgent is news the office wants when it comes, as every other
+// notice of a change goes out when the change is made.
+func (s *Store) tellOfficeUrgent(ctx context.Context, tx pgx.Tx, c Submitted, now time.Time) error {
+	data := map[string]any{"Description": c.Description, "Assignee": c.Assignee}
+	if c.UnitID != nil {
+		var unit string
+		if err := tx.QueryRow(ctx, "SELECT name FROM units WHERE id = $1", *c.UnitID).Scan(&unit); err != nil {
+			return fmt.Errorf("unit %d: %w", *c.UnitID, err)
+		}
+		data["Unit"] = unit
+	}
+	if c.SignDueAt != nil {
+		data["Due"] = c.SignDueAt.In(s.loc).Format("2006-01-02 15:04")
+	}
+	t := &act{s: s, tx: tx, c: c.Case, now: now}
+	return t.notifyOfficeActing(ctx, c.OfficeID, 0, NoticeUrgentNew, data)
 }
 
 func (s *Store) assigneeName(ctx context.Context, q querier, out *Submitted) error {

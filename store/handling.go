@@ -19,6 +19,8 @@ const (
 	EventExtensionRefused = "extension_refused"
 	EventUrged            = "urged"
 	EventRefused          = "refused"
+	// EventUrgencyChanged: an office marked the case urgent or not (data From, To, By).
+	EventUrgencyChanged = "urgency_changed"
 )
 
 // Callback data prefixes of the buttons on a new assignment: "sg:<ticket>" signs for it,
@@ -29,6 +31,10 @@ const (
 	HandBackButton = "hb"
 	// ViewButton opens a case ("st:XC-20261124-0007").
 	ViewButton = "st"
+	// MarkUrgentButton and MarkNormalButton are an office's: "mu:<ticket>" marks the case
+	// urgent, "mn:<ticket>" marks it not urgent. Each retires once the case is so.
+	MarkUrgentButton = "mu"
+	MarkNormalButton = "mn"
 )
 
 // ExtensionParams are a handler's request for more time (延期): the reason and the new date.
@@ -280,6 +286,57 @@ func (s *Store) Urge(ctx context.Context, p ActParams) (Case, error) {
 		}
 		return t.notify(ctx, t.c.AssigneeID, NoticeUrged, map[string]any{"Note": strings.TrimSpace(p.Note), "Office": t.a.Name,
 			"Description": t.c.Description}, viewButton(t.c.TicketNo))
+	})
+}
+
+// SetUrgency: an office that covers a case not yet resolved marks it urgent (紧急), or not
+// urgent, as it judges the problem; the reporter's word at filing is only the first say.
+// Urgent cases come first in the office's queue and in the handler's inbox, and an urgent
+// case waiting to be signed for must be signed for within Limits.UrgentSignHours working
+// hours of its assignment: marking it either way moves its sign-for limit, counted from the
+// assignment as every 13710 limit is, and its reminders with it. The handler is told either
+// way; the office's other members are told of a case made urgent, each with its buttons.
+func (s *Store) SetUrgency(ctx context.Context, p ActParams, urgent bool) (Case, error) {
+	to, verb := Normal, "mark not urgent"
+	if urgent {
+		to, verb = Urgent, "mark urgent"
+	}
+	return s.transition(ctx, verb, p, func(ctx context.Context, t *act) error {
+		if err := t.office(ctx, t.c.RegionID); err != nil {
+			return err
+		}
+		if err := t.from(StatusSubmitted, StatusAssigned, StatusInProgress); err != nil {
+			return err
+		}
+		if t.c.Urgency == to {
+			return fmt.Errorf("%s already: %w", to, ErrIllegalTransition)
+		}
+		sign := t.c.SignDueAt
+		if t.c.Status == StatusAssigned && t.c.AssignedAt != nil {
+			due := s.signDue(*t.c.AssignedAt, to)
+			sign = &due
+		}
+		if _, err := t.tx.Exec(ctx, "UPDATE cases SET urgency = $2, sign_due_at = $3, updated_at = $4 WHERE id = $1",
+			t.c.ID, to, sign, t.now); err != nil {
+			return err
+		}
+		if _, err := t.event(ctx, EventUrgencyChanged, "", p, false, map[string]any{"From": t.c.Urgency, "To": to, "By": t.a.Name}); err != nil {
+			return err
+		}
+		t.c.Urgency, t.c.SignDueAt = to, sign
+		data := map[string]any{"By": t.a.Name, "Description": t.c.Description}
+		if t.c.Status == StatusAssigned && sign != nil {
+			data["Due"] = t.when(*sign)
+		}
+		if t.c.Status == StatusAssigned || t.c.Status == StatusInProgress {
+			if err := t.notifyActing(ctx, t.c.AssigneeID, NoticeUrgencyChanged, data); err != nil {
+				return err
+			}
+		}
+		if !urgent {
+			return nil
+		}
+		return t.notifyOfficeActing(ctx, t.c.OfficeID, t.a.PersonID, NoticeUrgentMarked, data)
 	})
 }
 

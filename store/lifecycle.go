@@ -39,6 +39,12 @@ const (
 	Complex  = "complex"  // 重大复杂
 )
 
+// Urgency of a case: the reporter says it when filing, an office may change it (cases.urgency).
+const (
+	Normal = "normal" // 普通
+	Urgent = "urgent" // 紧急
+)
+
 // FeedbackButton is the callback data of the feedback buttons on a resolved case:
 // "fb:<ticket>:y" (solved) or "fb:<ticket>:n" (not solved). It proves nothing by itself: the
 // feedback dialog checks on the server that the presser is the case's reporter.
@@ -305,9 +311,21 @@ func (t *act) event(ctx context.Context, kind string, to Status, p ActParams, in
 }
 
 // notify enqueues a message to a person, in their language, with the case's ticket number
-// in its data. A person without a chat (not joined) is skipped: there is nowhere to send.
+// in its data, and whether it is urgent (for the mark the message shows). A person without a
+// chat (not joined) is skipped: there is nowhere to send.
 func (t *act) notify(ctx context.Context, personID *int64, msg string, data map[string]any, buttons [][]NotificationButton) error {
 	return t.enqueue(ctx, personID, Notification{MessageID: msg, Data: data, Buttons: buttons})
+}
+
+// notifyActing is notify with the buttons the person may press on the case when the message
+// goes out (its view and their own actions on it), worked out then rather than now: what
+// may be done with a case is the staff view's to say, and it may change before the message
+// is sent.
+func (t *act) notifyActing(ctx context.Context, personID *int64, msg string, data map[string]any) error {
+	if personID == nil {
+		return nil
+	}
+	return t.enqueue(ctx, personID, Notification{MessageID: msg, Data: data, Buttons: viewButton(t.c.TicketNo), ButtonsFor: *personID})
 }
 
 // notifyWithEvidence is notify for someone who acts on the case: its photos, documents and
@@ -367,6 +385,9 @@ func (t *act) enqueue(ctx context.Context, personID *int64, n Notification) erro
 		return nil
 	}
 	n.ChatID, n.CaseID, n.Data = *chat, t.c.ID, withData(n.Data, "TicketNo", t.c.TicketNo)
+	if t.c.Urgency == Urgent {
+		n.Data["Urgent"] = true // for the mark the message shows
+	}
 	if lang != nil {
 		n.Lang = *lang
 	}
@@ -424,15 +445,26 @@ func (t *act) name(ctx context.Context, personID int64) (string, error) {
 
 func (t *act) when(at time.Time) string { return at.In(t.s.loc).Format("2006-01-02 15:04") }
 
-// deadlines are the 13710 limits counted from now, in calendar days of the city's zone.
-func (s *Store) deadlines(now time.Time, complexity string) (sign, feedback, resolve time.Time) {
-	sign = s.after(LimitSign, now, s.limits.SignDays)
+// deadlines are the 13710 limits counted from now, in calendar days of the city's zone (or
+// working days, for the rules so set). An urgent case is signed for within
+// Limits.UrgentSignHours working hours instead.
+func (s *Store) deadlines(now time.Time, complexity, urgency string) (sign, feedback, resolve time.Time) {
+	sign = s.signDue(now, urgency)
 	feedback = s.after(LimitFeedback, now, s.limits.FeedbackDays)
 	resolve = s.after(LimitResolve, now, s.limits.ResolveDays)
 	if complexity == Complex {
 		resolve = s.after(LimitComplex, now, s.limits.ComplexMonths)
 	}
 	return sign, feedback, resolve
+}
+
+// signDue is when a case assigned at from must be signed for (13710's 1): in days for an
+// ordinary case, in working hours for an urgent one.
+func (s *Store) signDue(from time.Time, urgency string) time.Time {
+	if urgency == Urgent {
+		return s.workingHoursAfter(from, time.Duration(s.limits.UrgentSignHours)*time.Hour)
+	}
+	return s.after(LimitSign, from, s.limits.SignDays)
 }
 
 // Assign (交办) gives a waiting case to a handler, or moves an assigned one to another; the
@@ -479,7 +511,7 @@ func (s *Store) Assign(ctx context.Context, p AssignParams) (Case, error) {
 				return err
 			}
 		}
-		sign, feedback, resolve := s.deadlines(t.now, complexity)
+		sign, feedback, resolve := s.deadlines(t.now, complexity, t.c.Urgency)
 		if _, err := t.tx.Exec(ctx, `UPDATE cases SET status = 'assigned', assignee_id = $2, complexity = $3, assigned_at = $4,
 			signed_at = NULL, escalation_pending = false, sign_due_at = $5, feedback_due_at = $6, resolve_due_at = $7, updated_at = $4 WHERE id = $1`,
 			t.c.ID, p.AssigneeID, complexity, t.now, sign, feedback, resolve); err != nil {
@@ -747,6 +779,24 @@ func (t *act) notifyOffice(ctx context.Context, officeID *int64, msg string, dat
 	return nil
 }
 
+// notifyOfficeActing tells every member of an office but one (the member who acted, who
+// is answered), each with the buttons of the case that are theirs when it reaches them.
+func (t *act) notifyOfficeActing(ctx context.Context, officeID *int64, except int64, msg string, data map[string]any) error {
+	ids, err := officeMembers(ctx, t.tx, officeID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if id == except {
+			continue
+		}
+		if err := t.notifyActing(ctx, &id, msg, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Rehandle (重办): an office sends a case the reporter was not satisfied with back to its
 // handler, who signs for it again under a fresh 13710 clock.
 func (s *Store) Rehandle(ctx context.Context, p ActParams) (Case, error) {
@@ -760,7 +810,7 @@ func (s *Store) Rehandle(ctx context.Context, p ActParams) (Case, error) {
 		if !t.c.Flagged || t.c.AssigneeID == nil {
 			return fmt.Errorf("not waiting for a decision: %w", ErrIllegalTransition)
 		}
-		sign, feedback, resolve := s.deadlines(t.now, t.c.Complexity)
+		sign, feedback, resolve := s.deadlines(t.now, t.c.Complexity, t.c.Urgency)
 		if _, err := t.tx.Exec(ctx, `UPDATE cases SET status = 'assigned', feedback_flagged = false, rehandle_count = rehandle_count + 1,
 			assigned_at = $2, signed_at = NULL, resolved_at = NULL, sign_due_at = $3, feedback_due_at = $4, resolve_due_at = $5, updated_at = $2
 			WHERE id = $1`, t.c.ID, t.now, sign, feedback, resolve); err != nil {

@@ -21,6 +21,8 @@ type CaseLine struct {
 	CreatedAt   time.Time `db:"created_at"`
 	// Flagged: the reporter was not satisfied and the office decides.
 	Flagged bool `db:"feedback_flagged"`
+	// Urgent: marked urgent by the reporter or an office.
+	Urgent bool `db:"urgent"`
 }
 
 // ReporterCases lists a reporter's cases, newest first, a page at a time, with the total.
@@ -30,7 +32,8 @@ func (s *Store) ReporterCases(ctx context.Context, personID int64, limit, offset
 		return nil, 0, fmt.Errorf("cases of reporter %d: %w", personID, err)
 	}
 	rows, err := s.pool.Query(ctx, `
-		SELECT c.ticket_no, c.status, k.name_zh, k.name_en, c.description, c.created_at, c.feedback_flagged
+		SELECT c.ticket_no, c.status, k.name_zh, k.name_en, c.description, c.created_at, c.feedback_flagged,
+			c.urgency = 'urgent' AS urgent
 		FROM cases c LEFT JOIN categories k ON k.id = c.category_id
 		WHERE c.reporter_id = $1 ORDER BY c.created_at DESC, c.id DESC LIMIT $2 OFFSET $3`, personID, limit, offset)
 	if err != nil {

@@ -11,6 +11,8 @@ const (
 	NoticeMergedAway       = "case_merged_away"
 	NoticeExtensionGranted = "case_extension_granted"
 	NoticeExtensionRefused = "case_extension_refused"
+	// An office marked the case urgent, or not urgent.
+	NoticeUrgencyChanged = "case_urgency_changed"
 
 	// To the reporter, at each change that matters to them.
 	NoticeAssigned   = "n_assigned"
@@ -36,6 +38,11 @@ const (
 	NoticeHandedBack     = "office_handed_back"
 	NoticeEscalated      = "office_escalated"
 	NoticeExtensionAsked = "office_extension_asked"
+	// An urgent problem is new: filed urgent, whether it waits in triage or went to the
+	// unit's linked cadre.
+	NoticeUrgentNew = "office_urgent_new"
+	// Another member marked a case urgent.
+	NoticeUrgentMarked = "office_urgent_marked"
 
 	// Reminders (DESIGN.md §4.2).
 	NoticeDueSoon       = "remind_due_soon"

@@ -29,6 +29,10 @@ type Notification struct {
 	// Files, when set, are sent with the message as their caption: photos (an album of up
 	// to 10), or one document.
 	Files []Attachment `json:"files,omitempty"`
+	// ButtonsFor, when set, is the person the message goes to: its buttons are then those
+	// of the case (CaseID, Data's TicketNo) that this person may press when it is sent, and
+	// Buttons stand in only when the case cannot be read then.
+	ButtonsFor int64 `json:"buttons_for,omitempty"`
 }
 
 // NotificationButton is an inline button: a localized label and the callback data it sends.

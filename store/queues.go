@@ -26,6 +26,8 @@ type WorkLine struct {
 	// Unverified: its reporter named the unit without an invite and no office has confirmed
 	// them.
 	Unverified bool `db:"unverified"`
+	// Urgent: marked urgent by its reporter or an office.
+	Urgent bool `db:"urgent"`
 }
 
 // The limits (a work line names the first three; Limits.WorkingDays names any), and why a
@@ -57,15 +59,16 @@ const nextLimit = `CASE WHEN c.status = 'assigned' THEN 'sign'
 	ELSE 'resolve' END`
 
 const lineColumns = `c.ticket_no, c.status, c.description, coalesce(u.name, '') AS unit_name, c.created_at,
-	` + nextDue + ` AS due_at, ` + nextLimit + ` AS due_limit, coalesce(p.name, '') AS assignee, ` + unverified + ` AS unverified`
+	` + nextDue + ` AS due_at, ` + nextLimit + ` AS due_limit, coalesce(p.name, '') AS assignee, ` + unverified + ` AS unverified,
+	c.urgency = 'urgent' AS urgent`
 
 // unverified is true of a case filed through a reporter's link to its unit that is not
 // verified now: not since confirmed by an office, nor by an invite the reporter used.
 const unverified = `(c.unverified_reporter AND NOT EXISTS (SELECT 1 FROM person_roles vr
 	WHERE vr.person_id = c.reporter_id AND vr.role = 'reporter' AND vr.unit_id = c.unit_id AND vr.verified))`
 
-// Inbox lists the open cases assigned to a handler, soonest limit first, a page at a time,
-// with the total.
+// Inbox lists the open cases assigned to a handler, the urgent first, then soonest limit
+// first, a page at a time, with the total.
 func (s *Store) Inbox(ctx context.Context, personID int64, limit, offset int) ([]WorkLine, int, error) {
 	var total int
 	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM cases WHERE assignee_id = $1 AND status IN ('assigned', 'in_progress')",
@@ -75,7 +78,7 @@ func (s *Store) Inbox(ctx context.Context, personID int64, limit, offset int) ([
 	rows, err := s.pool.Query(ctx, `SELECT `+lineColumns+`, '' AS why
 		FROM cases c LEFT JOIN units u ON u.id = c.unit_id LEFT JOIN people p ON p.id = c.assignee_id
 		WHERE c.assignee_id = $1 AND c.status IN ('assigned', 'in_progress')
-		ORDER BY due_at NULLS LAST, c.id LIMIT $2 OFFSET $3`, personID, limit, offset)
+		ORDER BY urgent DESC, due_at NULLS LAST, c.id LIMIT $2 OFFSET $3`, personID, limit, offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("inbox of %d: %w", personID, err)
 	}
@@ -99,9 +102,9 @@ func (s *Store) officeIDs(ctx context.Context, personID int64) ([]int64, error) 
 	return ids, nil
 }
 
-// Queue lists what waits for an office's decision, oldest first: new and handed-back cases to
-// judge and assign, cases escalated to it, extensions asked for, and results a reporter was
-// not satisfied with. Someone in no office is ErrForbidden.
+// Queue lists what waits for an office's decision, the urgent first, then oldest first: new
+// and handed-back cases to judge and assign, cases escalated to it, extensions asked for, and
+// results a reporter was not satisfied with. Someone in no office is ErrForbidden.
 func (s *Store) Queue(ctx context.Context, personID int64, limit, offset int) ([]WorkLine, int, error) {
 	offices, err := s.officeIDs(ctx, personID)
 	if err != nil {
@@ -119,7 +122,7 @@ func (s *Store) Queue(ctx context.Context, personID int64, limit, offset int) ([
 			CASE WHEN c.feedback_flagged THEN 'unsatisfied' WHEN c.extension_until IS NOT NULL THEN 'extension'
 				WHEN c.escalation_pending THEN 'escalated' WHEN c.handback_count > 0 THEN 'handed_back' ELSE 'new' END AS why
 		FROM cases c LEFT JOIN units u ON u.id = c.unit_id LEFT JOIN people p ON p.id = c.assignee_id
-		WHERE `+where+` ORDER BY c.created_at, c.id LIMIT $2 OFFSET $3`, offices, limit, offset)
+		WHERE `+where+` ORDER BY urgent DESC, c.created_at, c.id LIMIT $2 OFFSET $3`, offices, limit, offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("queue of %d: %w", personID, err)
 	}

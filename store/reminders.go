@@ -82,7 +82,17 @@ func (s *Store) plans(c Case, now time.Time) []reminderPlan {
 		if due == nil {
 			return
 		}
-		if soon := s.workingMoment(due.Add(-time.Duration(s.limits.DueSoonHours) * time.Hour)); soon.Before(*due) {
+		soon := s.workingMoment(due.Add(-time.Duration(s.limits.DueSoonHours) * time.Hour))
+		if name == LimitSign && c.Urgency == Urgent && c.AssignedAt != nil {
+			// An urgent case's sign-for limit is hours away, not a day: DueSoonHours before it
+			// would come with the assignment itself. The reminder comes halfway through the
+			// working hours it gives instead, when that is later.
+			half := s.workingHoursAfter(*c.AssignedAt, time.Duration(s.limits.UrgentSignHours)*time.Hour/2)
+			if half.After(soon) {
+				soon = half
+			}
+		}
+		if soon.Before(*due) {
 			out = append(out, reminderPlan{ReminderDueSoon, name, *due, soon})
 		}
 		out = append(out, reminderPlan{ReminderOverdue, name, *due, s.workingMoment(*due)})
@@ -246,6 +256,9 @@ func (s *Store) SendDueReminders(ctx context.Context, batch int) (Sweep, error) 
 			}
 			sent = append(sent, r.ID)
 			data := map[string]any{"TicketNo": c.TicketNo, "Limit": r.Limit, "Due": r.LimitAt.In(s.loc).Format("2006-01-02 15:04"), "Kind": r.Kind}
+			if c.Urgency == Urgent {
+				data["Urgent"] = true // marked in the reminder, and in a digest's line
+			}
 			switch r.Kind {
 			case ReminderDueSoon:
 				tell(c.AssigneeID, dueItem{NoticeDueSoon, data, c.ID})

@@ -37,6 +37,10 @@ type Options struct {
 type Limits struct {
 	// SignDays: the handler studies the case and signs for it (or hands it back). Default 1.
 	SignDays int
+	// UrgentSignHours: an urgent case is signed for within this many working hours of its
+	// assignment instead, counted in working hours (WorkStart to WorkEnd) of the calendar's
+	// working days: assigned on a Friday at 17:00, it is due on Monday at 11:30. Default 4.
+	UrgentSignHours int
 	// FeedbackDays: the first progress feedback, which the reporter sees. Default 3.
 	FeedbackDays int
 	// ResolveDays: an ordinary (一般) problem is resolved. Default 7.
@@ -83,8 +87,38 @@ func (s *Store) after(rule string, from time.Time, n int) time.Time {
 	return local.AddDate(0, 0, n)
 }
 
+// workingHoursAfter is the moment d of working time after from: only the time between
+// WorkStart and WorkEnd of the calendar's working days counts, so that time starts at the
+// next working morning for a from at night or on a day off.
+func (s *Store) workingHoursAfter(from time.Time, d time.Duration) time.Time {
+	at := s.workingMoment(from)
+	for {
+		local := at.In(s.loc)
+		end := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, s.loc).Add(s.limits.WorkEnd)
+		left := end.Sub(local)
+		if d <= left {
+			return local.Add(d)
+		}
+		d -= left
+		at = s.workingMoment(end.Add(time.Nanosecond))
+	}
+}
+
+// check refuses limits that cannot be counted: a working day that ends before it starts
+// would never give a working hour.
+func (l Limits) check() error {
+	if l.WorkStart < 0 || l.WorkEnd > 24*time.Hour || l.WorkStart >= l.WorkEnd {
+		return fmt.Errorf("working hours %s to %s: %w", l.WorkStart, l.WorkEnd, ErrInvalid)
+	}
+	if l.UrgentSignHours < 0 {
+		return fmt.Errorf("urgent sign-for hours %d: %w", l.UrgentSignHours, ErrInvalid)
+	}
+	return nil
+}
+
 func (l Limits) withDefaults() Limits {
 	l.SignDays = cmp.Or(l.SignDays, 1)
+	l.UrgentSignHours = cmp.Or(l.UrgentSignHours, 4)
 	l.FeedbackDays = cmp.Or(l.FeedbackDays, 3)
 	l.ResolveDays = cmp.Or(l.ResolveDays, 7)
 	l.ComplexMonths = cmp.Or(l.ComplexMonths, 1)
@@ -128,6 +162,10 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	limits := opts.Limits.withDefaults()
+	if err := limits.check(); err != nil {
+		return nil, fmt.Errorf("limits: %w", err)
+	}
 	if opts.Calendar == nil {
 		cal, err := calendar.Load("")
 		if err != nil {
@@ -142,7 +180,7 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("new job client: %w", err)
 	}
 	return &Store{pool: pool, jobs: jobs, loc: opts.Location, prefix: opts.TicketPrefix, now: opts.Now,
-		limits: opts.Limits.withDefaults(), cal: opts.Calendar}, nil
+		limits: limits, cal: opts.Calendar}, nil
 }
 
 // DefaultMaxConns is the most connections a process opens to Postgres, unless DATABASE_URL

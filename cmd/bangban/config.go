@@ -162,6 +162,7 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 		def, max int
 	}{
 		{"BANGBAN_SIGN_DAYS", &c.Limits.SignDays, 1, 30},
+		{"BANGBAN_URGENT_SIGN_HOURS", &c.Limits.UrgentSignHours, 4, 72},
 		{"BANGBAN_FEEDBACK_DAYS", &c.Limits.FeedbackDays, 3, 60},
 		{"BANGBAN_RESOLVE_DAYS", &c.Limits.ResolveDays, 7, 365},
 		{"BANGBAN_COMPLEX_MONTHS", &c.Limits.ComplexMonths, 1, 24},

@@ -42,6 +42,8 @@ func TestBadConfigGivesOneLineNamingTheVariable(t *testing.T) {
 		{"LOG_LEVEL", "loud", nil, "debug, info"},
 		{"LOG_FORMAT", "xml", nil, "neither text nor json"},
 		{"BANGBAN_SIGN_DAYS", "0", nil, "from 1 to 30"},
+		{"BANGBAN_URGENT_SIGN_HOURS", "4h", nil, "from 1 to 72"},
+		{"BANGBAN_URGENT_SIGN_HOURS", "0", nil, "from 1 to 72"},
 		{"BANGBAN_RESOLVE_DAYS", "seven", nil, "from 1 to 365"},
 		{"BANGBAN_COMPLEX_MONTHS", "-1", nil, "from 1 to 24"},
 		{"BANGBAN_RATING_DAYS", "1000", nil, "from 1 to 90"},
@@ -139,14 +141,15 @@ func TestUnknownCommandAndVersion(t *testing.T) {
 	}
 }
 
-// The limits default to 13710 in calendar days; each number and each rule's count can be set.
+// The limits default to 13710 in calendar days (an urgent case's sign-for in 4 working hours);
+// each number and each rule's count can be set.
 func TestLimitsAreConfigurable(t *testing.T) {
 	t.Parallel()
 	c, err := loadConfig(envOf(map[string]string{}), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l := c.Limits; l.SignDays != 1 || l.DueSoonHours != 4 || l.NamedAfterDays != 5 || l.EscalateAfter != 3 || l.FeedbackDays != 3 || l.ResolveDays != 7 || l.ComplexMonths != 1 ||
+	if l := c.Limits; l.SignDays != 1 || l.UrgentSignHours != 4 || l.DueSoonHours != 4 || l.NamedAfterDays != 5 || l.EscalateAfter != 3 || l.FeedbackDays != 3 || l.ResolveDays != 7 || l.ComplexMonths != 1 ||
 		l.HandBackDays != 2 || l.FeedbackWindowDays != 7 || len(l.WorkingDays) != 0 || len(c.Calendar.Years()) == 0 {
 		t.Fatalf("defaults %+v", l)
 	}
@@ -156,11 +159,11 @@ func TestLimitsAreConfigurable(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, err = loadConfig(envOf(map[string]string{"BANGBAN_RESOLVE_DAYS": "10", "BANGBAN_WORKING_DAYS": "sign, resolve",
-		"BANGBAN_CALENDAR": file, "BANGBAN_WORKING_HOURS": "09:00-17:30"}), false)
+		"BANGBAN_CALENDAR": file, "BANGBAN_WORKING_HOURS": "09:00-17:30", "BANGBAN_URGENT_SIGN_HOURS": "2"}), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l := c.Limits; l.ResolveDays != 10 || l.WorkStart != 9*time.Hour || l.WorkEnd != 17*time.Hour+30*time.Minute || !l.WorkingDays["sign"] || !l.WorkingDays["resolve"] || l.WorkingDays["feedback"] ||
+	if l := c.Limits; l.ResolveDays != 10 || l.UrgentSignHours != 2 || l.WorkStart != 9*time.Hour || l.WorkEnd != 17*time.Hour+30*time.Minute || !l.WorkingDays["sign"] || !l.WorkingDays["resolve"] || l.WorkingDays["feedback"] ||
 		len(c.Calendar.Years()) != 1 || c.Calendar.Years()[0] != 2031 {
 		t.Fatalf("set %+v, calendar %v", l, c.Calendar.Years())
 	}
