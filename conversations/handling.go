@@ -258,7 +258,7 @@ func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView
 		"FeedbackDue": when(v.FeedbackDueAt), "ResolveDue": when(v.ResolveDueAt), "Urged": v.UrgeCount,
 		"Rehandled": v.RehandleCount, "HandedBack": v.HandbackCount, "Description": Clip(v.Description, store.MaxDescription),
 		"Evidence": EvidenceLine(tr, lang, v.Evidence),
-		"Urgent": v.Urgency == store.Urgent}
+		"Urgent":   v.Urgency == store.Urgent}
 	if v.ExtensionUntil != nil {
 		data["Extension"] = when(v.ExtensionUntil)
 		data["ExtensionReason"] = Clip(v.ExtensionReason, viewReason)
