@@ -60,6 +60,16 @@ type Config struct {
 	// Files is where the city keeps the photos and documents attached to cases (DESIGN.md §6):
 	// a local directory (BANGBAN_FILES_DIR), or an S3-compatible bucket (BANGBAN_S3_URL).
 	Files files.Config
+	// Settings are the variables as read, in the order read, with their effective values:
+	// what `bangban config` prints.
+	Settings []Setting
+}
+
+// Setting is one variable as the configuration took it: its effective value, and whether the
+// environment set it (rather than the default).
+type Setting struct {
+	Name, Value string
+	Set         bool
 }
 
 // ConfigError names the variable that is wrong and what is wrong with it, in one line.
@@ -79,11 +89,18 @@ var (
 // loadConfig reads the configuration through getenv. The token is required only when the
 // bot is to run (serve); migrate and version do without it.
 func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
+	var settings []Setting
 	env := func(name, def string) string {
+		got := Setting{Name: name, Value: def}
 		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
+			got.Value, got.Set = v, true
 		}
-		return def
+		if i := slices.IndexFunc(settings, func(s Setting) bool { return s.Name == name }); i >= 0 {
+			settings[i] = got
+		} else {
+			settings = append(settings, got)
+		}
+		return got.Value
 	}
 	c := Config{
 		Token:         env("TELEGRAM_BOT_TOKEN", ""),
@@ -279,7 +296,33 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 			return bad("BANGBAN_FILES_DIR", "%q is not a directory", c.Files.Dir)
 		}
 	}
+	c.Settings = settings
 	return c, nil
+}
+
+// secretParam is a password given as a parameter of a URL or a key=value connection string.
+var secretParam = regexp.MustCompile(`(?i)(password|secret)=[^&\s]*`)
+
+// Redacted is a setting's value as it may be shown: the token's bot id without its secret,
+// the webhook secret as stars, and URLs without their passwords.
+func (s Setting) Redacted() string {
+	if s.Value == "" {
+		return ""
+	}
+	switch s.Name {
+	case "TELEGRAM_BOT_TOKEN":
+		id, _, _ := strings.Cut(s.Value, ":")
+		return id + ":***"
+	case "WEBHOOK_SECRET":
+		return "***"
+	}
+	v := s.Value
+	if u, err := url.Parse(v); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			v = u.Redacted()
+		}
+	}
+	return secretParam.ReplaceAllString(v, "${1}=xxxxx")
 }
 
 // BotID is the numeric part of the token: it tells several bots' keys apart in Redis.

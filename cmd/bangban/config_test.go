@@ -204,3 +204,67 @@ func TestFilesAreKeptWhereConfigured(t *testing.T) {
 		t.Fatalf("%q shows the secret", c.Files.String())
 	}
 }
+
+// Every variable the configuration reads, whatever else is set, has its row in README's
+// configuration table.
+func TestEveryVariableIsInTheReadme(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := strings.Index(string(readme), "## Configuration")
+	end := strings.Index(string(readme), "## Commands of the binary")
+	if start < 0 || end < start {
+		t.Fatal("README has no configuration section before its commands")
+	}
+	table := string(readme[start:end])
+	seen := map[string]bool{}
+	for _, vars := range []map[string]string{
+		{},
+		{"TELEGRAM_BOT_TOKEN": "123:abc", "WEBHOOK_URL": "https://bot.example/hook", "WEBHOOK_SECRET": "s"},
+		{"BANGBAN_S3_URL": "s3://key:secret@127.0.0.1:9000/bucket?insecure=1"},
+	} {
+		cfg, err := loadConfig(envOf(vars), false)
+		if err != nil {
+			t.Fatalf("%v: %v", vars, err)
+		}
+		for _, s := range cfg.Settings {
+			seen[s.Name] = true
+		}
+	}
+	if len(seen) < 30 {
+		t.Fatalf("only %d variables read: %v", len(seen), seen)
+	}
+	for name := range seen {
+		if !strings.Contains(table, "`"+name+"`") {
+			t.Errorf("%s is read but not in README's configuration table", name)
+		}
+	}
+}
+
+// `bangban config` prints every variable with its effective value, marks the defaults, and
+// never shows a secret: not the token's, the webhook's, nor a password in a URL.
+func TestConfigPrintsTheEffectiveConfigurationWithoutSecrets(t *testing.T) {
+	env := envOf(map[string]string{"TELEGRAM_BOT_TOKEN": "7000000001:TOKENSECRET", "WEBHOOK_URL": "https://bot.example/hook",
+		"WEBHOOK_SECRET": "HOOKSECRET", "DATABASE_URL": "postgres://bangban:DBSECRET@db:5432/bangban?sslmode=disable",
+		"REDIS_URL": "redis://:REDISSECRET@cache:6379/0", "BANGBAN_SIGN_DAYS": "2"})
+	var out, errs bytes.Buffer
+	if code := run([]string{"config"}, env, nil, &out, &errs); code != 0 {
+		t.Fatalf("config: %d %s", code, errs.String())
+	}
+	got := out.String()
+	for _, secret := range []string{"TOKENSECRET", "HOOKSECRET", "DBSECRET", "REDISSECRET"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("config shows %s:\n%s", secret, got)
+		}
+	}
+	for _, want := range []string{"TELEGRAM_BOT_TOKEN=7000000001:***\n", "WEBHOOK_SECRET=***\n", "DATABASE_URL=postgres://bangban:xxxxx@db:5432/bangban?sslmode=disable\n",
+		"BANGBAN_SIGN_DAYS=2\n", "BANGBAN_RESOLVE_DAYS=7  # default\n", "BANGBAN_TIMEZONE=Asia/Shanghai  # default\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("config lacks %q:\n%s", want, got)
+		}
+	}
+	if code := run([]string{"config"}, envOf(map[string]string{"BANGBAN_SIGN_DAYS": "x"}), nil, &out, &errs); code != 2 {
+		t.Errorf("a malformed value: exit %d, want 2", code)
+	}
+}

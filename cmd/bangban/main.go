@@ -57,6 +57,8 @@ commands:
             (flags: -listen 127.0.0.1:8081 -lang zh-hans -user 1001 -name Demo)
   load      measure: simulated reporters filing reports through serve and the simulator
             (flags: -users 1,20,100,200 -modes polling,webhook -send-per-second 28)
+  config    print the configuration the environment gives, each variable with its effective
+            value (secrets redacted), marked where it is the default
   version   print the version and exit
 
 Configuration is read from the environment; see README.md.
@@ -83,7 +85,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return simulate(args[1:], stdin, stdout, stderr)
 	case "load":
 		return loadTest(args[1:], stdout, stderr)
-	case "serve", "migrate", "import", "seed-demo", "invite", "files":
+	case "serve", "migrate", "import", "seed-demo", "invite", "files", "config":
 	default:
 		fmt.Fprintf(stderr, "bangban: unknown command %q\n\n%s", args[0], usage)
 		return 2
@@ -96,6 +98,10 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	if err != nil {
 		fmt.Fprintf(stderr, "bangban: %v\n", err)
 		return 2
+	}
+	if args[0] == "config" {
+		printConfig(cfg, stdout)
+		return 0
 	}
 	log := newLogger(cfg, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
@@ -267,4 +273,16 @@ func pprofMux() *http.ServeMux {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
+}
+
+// printConfig prints every variable the configuration read, NAME=value, secrets redacted; a
+// value the environment did not set is marked as the default.
+func printConfig(cfg Config, w io.Writer) {
+	for _, s := range cfg.Settings {
+		mark := ""
+		if !s.Set {
+			mark = "  # default"
+		}
+		fmt.Fprintf(w, "%s=%s%s\n", s.Name, s.Redacted(), mark)
+	}
 }
