@@ -110,11 +110,8 @@ func (r *report) actorID(ctx context.Context, s *Session) (int64, error) {
 // refusal turns the store's expected refusals into messages: a case that is not theirs is
 // unknown, one that has moved on since the dialog began is no longer open.
 func (r *report) refusal(err error, ticket string) error {
-	switch {
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrForbidden):
-		return &Refusal{MessageID: MsgStatusUnknown, Data: map[string]any{"TicketNo": ticket}, Final: true}
-	case errors.Is(err, store.ErrIllegalTransition):
-		return &Refusal{MessageID: MsgFbNotOpen, Data: map[string]any{"TicketNo": ticket}, Final: true}
+	if msg, ok := refusalMessage(reporterRefusals, err); ok {
+		return &Refusal{MessageID: msg, Data: map[string]any{"TicketNo": ticket}, Final: true}
 	}
 	return err
 }

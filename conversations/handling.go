@@ -119,30 +119,15 @@ func (h *handling) actorID(ctx context.Context, userID int64, ticket string) (in
 // does not exist; to someone who sees it, the action is not theirs, not possible now, too
 // late, or incomplete.
 func (h *handling) refusal(ctx context.Context, p store.ActParams, verb string, err error) error {
-	var ref *Refusal
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		ref = &Refusal{MessageID: MsgStatusUnknown}
-	case errors.Is(err, store.ErrForbidden):
-		ref = &Refusal{MessageID: MsgActForbidden}
-	case errors.Is(err, store.ErrIllegalTransition):
-		ref = &Refusal{MessageID: MsgActNotNow}
-	case errors.Is(err, store.ErrTooLate):
-		ref = &Refusal{MessageID: MsgActTooLate}
-	case errors.Is(err, store.ErrChanged):
-		ref = &Refusal{MessageID: MsgActChanged}
-	case errors.Is(err, store.ErrInvalid):
-		ref = &Refusal{MessageID: MsgActInvalid}
-	default:
+	msg, ok := refusalMessage(staffRefusals, err)
+	if !ok {
 		return err
 	}
 	if !errors.Is(err, store.ErrInvalid) {
 		recordRefusal(ctx, h.st, h.e.log, p.Ticket, p.ActorID, verb, err)
 	}
-	ref.Data = withTicket(ref.Data, p.Ticket)
 	// Only input that does not fit can be changed and confirmed again.
-	ref.Final = !errors.Is(err, store.ErrInvalid)
-	return ref
+	return &Refusal{MessageID: msg, Data: withTicket(nil, p.Ticket), Final: !errors.Is(err, store.ErrInvalid)}
 }
 
 // recordRefusal keeps a refused attempt on its case; one the store does not keep (an unknown

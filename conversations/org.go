@@ -82,14 +82,8 @@ func (o *org) start(ctx context.Context, c Call) ([]Reply, error) {
 		return []Reply{{MessageID: MsgInviteUnknown}}, nil
 	}
 	b, err := o.st.RedeemInvite(ctx, c.Args, store.Account{UserID: c.UserID, ChatID: c.ChatID, Name: c.FirstName, Lang: c.Lang})
-	for target, msg := range map[error]string{
-		store.ErrInviteUnknown: MsgInviteUnknown, store.ErrInviteUsed: MsgInviteUsed,
-		store.ErrInviteExpired: MsgInviteExpired, store.ErrInviteRevoked: MsgInviteRevoked,
-		store.ErrAccountInUse: MsgInviteAccountInUse, store.ErrPersonIsBound: MsgInvitePersonIsBound,
-	} {
-		if errors.Is(err, target) {
-			return []Reply{{MessageID: msg}}, nil
-		}
+	if msg, ok := refusalMessage(inviteRefusals, err); ok {
+		return []Reply{{MessageID: msg}}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -171,7 +165,12 @@ func (o *org) inviteDialog() *Dialog {
 			{Name: "code", Prompt: MsgInviteAskCode, MaxLen: 64,
 				PromptData: func(s *Session) map[string]any { return map[string]any{"For": s.Get("for")} },
 				Validate: func(ctx context.Context, s *Session, in Input) string {
-					if !o.st.CodeExists(ctx, s.Get("for"), strings.TrimSpace(in.Text)) {
+					ok, err := o.st.CodeExists(ctx, s.Get("for"), strings.TrimSpace(in.Text))
+					switch {
+					case err != nil:
+						o.e.log.ErrorContext(ctx, "look up an invite's code", "error", err)
+						return MsgTryAgain // not knowing is not a "no such code"
+					case !ok:
 						return MsgInviteNoSuchCode
 					}
 					return ""

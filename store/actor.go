@@ -135,16 +135,18 @@ func (s *Store) NotJoinedFor(ctx context.Context, a Actor) (NotJoined, error) {
 	return out, nil
 }
 
-// CodeExists reports whether a unit ("unit") or a person ("person") has the code; a failed
-// query counts as no.
-func (s *Store) CodeExists(ctx context.Context, kind, code string) bool {
+// CodeExists reports whether a unit ("unit") or a person ("person") has the code. A failed
+// query is an error, not a "no".
+func (s *Store) CodeExists(ctx context.Context, kind, code string) (bool, error) {
 	table := map[string]string{"unit": "units", "person": "people"}[kind]
 	if table == "" || code == "" {
-		return false
+		return false, nil
 	}
 	var ok bool
-	_ = s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+table+" WHERE code = $1)", code).Scan(&ok)
-	return ok
+	if err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+table+" WHERE code = $1)", code).Scan(&ok); err != nil {
+		return false, fmt.Errorf("%s code %q: %w", kind, code, err)
+	}
+	return ok, nil
 }
 
 // Unit is an enterprise or a village as the dialogs need it.

@@ -12,18 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Why an invite could not be used; each has its own message for the person who tried.
-var (
-	ErrInviteUnknown  = errors.New("invite unknown")
-	ErrInviteUsed     = errors.New("invite used up")
-	ErrInviteExpired  = errors.New("invite expired")
-	ErrInviteRevoked  = errors.New("invite revoked")
-	ErrAccountInUse   = errors.New("telegram account bound to another person")
-	ErrPersonIsBound  = errors.New("person bound to another telegram account")
-	ErrRoleNotHeld    = errors.New("person does not hold the role")
-	ErrRoleNeedsScope = errors.New("role needs a unit or a person")
-)
-
 // InviteParams describe invites to make: for a unit (anyone who uses it becomes a reporter
 // of the unit: a poster in a village's office) or for one person (it binds their Telegram
 // account to the person the organisation data describes, with the roles it gives them).

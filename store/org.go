@@ -114,9 +114,6 @@ func (r *ImportReport) count(sheet string) *Counts {
 	return r.Counts[sheet]
 }
 
-// ErrImportProblems is returned, with the problems, when a file has any: nothing is written.
-var ErrImportProblems = errors.New("the files have problems")
-
 // levelRank orders region levels from the top.
 var levelRank = map[string]int{LevelCity: 0, LevelCounty: 1, LevelTownship: 2, LevelVillage: 3}
 
