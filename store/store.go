@@ -104,31 +104,68 @@ func (s *Store) workingHoursAfter(from time.Time, d time.Duration) time.Time {
 	}
 }
 
-// check refuses limits that cannot be counted: a working day that ends before it starts
-// would never give a working hour.
+// DefaultLimits are the campaign's limits where nothing else is said: 13710, the urgent
+// sign-for hours, the reminders', and the working day. Configuration takes its defaults
+// from here.
+var DefaultLimits = Limits{
+	SignDays: 1, UrgentSignHours: 4, FeedbackDays: 3, ResolveDays: 7, ComplexMonths: 1,
+	FeedbackWindowDays: 7, HandBackDays: 2, DueSoonHours: 4, NamedAfterDays: 5, EscalateAfter: 3,
+	WorkStart: 8*time.Hour + 30*time.Minute, WorkEnd: 18 * time.Hour,
+}
+
+// MaxLimits are the largest limits that make sense; New refuses larger ones.
+var MaxLimits = Limits{
+	SignDays: 30, UrgentSignHours: 72, FeedbackDays: 60, ResolveDays: 365, ComplexMonths: 24,
+	FeedbackWindowDays: 90, HandBackDays: 30, DueSoonHours: 72, NamedAfterDays: 60, EscalateAfter: 20,
+}
+
+// counts are the limits' whole numbers, by name, paired with their largest values.
+func (l Limits) counts() []struct {
+	name    string
+	n, most int
+} {
+	m := MaxLimits
+	return []struct {
+		name    string
+		n, most int
+	}{
+		{"sign days", l.SignDays, m.SignDays}, {"urgent sign hours", l.UrgentSignHours, m.UrgentSignHours},
+		{"feedback days", l.FeedbackDays, m.FeedbackDays}, {"resolve days", l.ResolveDays, m.ResolveDays},
+		{"complex months", l.ComplexMonths, m.ComplexMonths}, {"rating days", l.FeedbackWindowDays, m.FeedbackWindowDays},
+		{"hand-back days", l.HandBackDays, m.HandBackDays}, {"due-soon hours", l.DueSoonHours, m.DueSoonHours},
+		{"named-after days", l.NamedAfterDays, m.NamedAfterDays}, {"escalate after", l.EscalateAfter, m.EscalateAfter},
+	}
+}
+
+// check refuses limits that cannot be counted (a working day that ends before it starts
+// would never give a working hour) and limits out of their range.
 func (l Limits) check() error {
 	if l.WorkStart < 0 || l.WorkEnd > 24*time.Hour || l.WorkStart >= l.WorkEnd {
 		return fmt.Errorf("working hours %s to %s: %w", l.WorkStart, l.WorkEnd, ErrInvalid)
 	}
-	if l.UrgentSignHours < 0 {
-		return fmt.Errorf("urgent sign-for hours %d: %w", l.UrgentSignHours, ErrInvalid)
+	for _, c := range l.counts() {
+		if c.n < 1 || c.n > c.most {
+			return fmt.Errorf("%s %d, not from 1 to %d: %w", c.name, c.n, c.most, ErrInvalid)
+		}
 	}
 	return nil
 }
 
+// withDefaults fills the limits left at zero from DefaultLimits.
 func (l Limits) withDefaults() Limits {
-	l.SignDays = cmp.Or(l.SignDays, 1)
-	l.UrgentSignHours = cmp.Or(l.UrgentSignHours, 4)
-	l.FeedbackDays = cmp.Or(l.FeedbackDays, 3)
-	l.ResolveDays = cmp.Or(l.ResolveDays, 7)
-	l.ComplexMonths = cmp.Or(l.ComplexMonths, 1)
-	l.FeedbackWindowDays = cmp.Or(l.FeedbackWindowDays, 7)
-	l.HandBackDays = cmp.Or(l.HandBackDays, 2)
-	l.WorkStart = cmp.Or(l.WorkStart, 8*time.Hour+30*time.Minute)
-	l.WorkEnd = cmp.Or(l.WorkEnd, 18*time.Hour)
-	l.DueSoonHours = cmp.Or(l.DueSoonHours, 4)
-	l.NamedAfterDays = cmp.Or(l.NamedAfterDays, 5)
-	l.EscalateAfter = cmp.Or(l.EscalateAfter, 3)
+	d := DefaultLimits
+	l.SignDays = cmp.Or(l.SignDays, d.SignDays)
+	l.UrgentSignHours = cmp.Or(l.UrgentSignHours, d.UrgentSignHours)
+	l.FeedbackDays = cmp.Or(l.FeedbackDays, d.FeedbackDays)
+	l.ResolveDays = cmp.Or(l.ResolveDays, d.ResolveDays)
+	l.ComplexMonths = cmp.Or(l.ComplexMonths, d.ComplexMonths)
+	l.FeedbackWindowDays = cmp.Or(l.FeedbackWindowDays, d.FeedbackWindowDays)
+	l.HandBackDays = cmp.Or(l.HandBackDays, d.HandBackDays)
+	l.WorkStart = cmp.Or(l.WorkStart, d.WorkStart)
+	l.WorkEnd = cmp.Or(l.WorkEnd, d.WorkEnd)
+	l.DueSoonHours = cmp.Or(l.DueSoonHours, d.DueSoonHours)
+	l.NamedAfterDays = cmp.Or(l.NamedAfterDays, d.NamedAfterDays)
+	l.EscalateAfter = cmp.Or(l.EscalateAfter, d.EscalateAfter)
 	return l
 }
 

@@ -167,6 +167,14 @@ func TestTheUrgentLimitFollowsTheWorkingHoursConfigured(t *testing.T) {
 	if _, err := store.New(w.s.Pool(), store.Options{Limits: store.Limits{UrgentSignHours: -1}}); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("negative urgent hours: %v", err)
 	}
+	for _, l := range []store.Limits{{ResolveDays: store.MaxLimits.ResolveDays + 1}, {SignDays: -1}, {EscalateAfter: 21}} {
+		if _, err := store.New(w.s.Pool(), store.Options{Limits: l}); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("limits %+v out of range: %v", l, err)
+		}
+	}
+	if _, err := store.New(w.s.Pool(), store.Options{Limits: store.MaxLimits}); err != nil {
+		t.Errorf("the largest limits are refused: %v", err)
+	}
 }
 
 // An urgent case routed straight to the unit's linked cadre starts the short limit too, and

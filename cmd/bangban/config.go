@@ -173,21 +173,23 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 	default:
 		return bad("LOG_FORMAT", "%q is neither text nor json", f)
 	}
+	// The limits' defaults and largest values are the store's.
+	d, m := store.DefaultLimits, store.MaxLimits
 	for _, l := range []struct {
 		name     string
 		into     *int
 		def, max int
 	}{
-		{"BANGBAN_SIGN_DAYS", &c.Limits.SignDays, 1, 30},
-		{"BANGBAN_URGENT_SIGN_HOURS", &c.Limits.UrgentSignHours, 4, 72},
-		{"BANGBAN_FEEDBACK_DAYS", &c.Limits.FeedbackDays, 3, 60},
-		{"BANGBAN_RESOLVE_DAYS", &c.Limits.ResolveDays, 7, 365},
-		{"BANGBAN_COMPLEX_MONTHS", &c.Limits.ComplexMonths, 1, 24},
-		{"BANGBAN_HANDBACK_DAYS", &c.Limits.HandBackDays, 2, 30},
-		{"BANGBAN_RATING_DAYS", &c.Limits.FeedbackWindowDays, 7, 90},
-		{"BANGBAN_DUE_SOON_HOURS", &c.Limits.DueSoonHours, 4, 72},
-		{"BANGBAN_NAMED_AFTER_DAYS", &c.Limits.NamedAfterDays, 5, 60},
-		{"BANGBAN_ESCALATE_AFTER", &c.Limits.EscalateAfter, 3, 20},
+		{"BANGBAN_SIGN_DAYS", &c.Limits.SignDays, d.SignDays, m.SignDays},
+		{"BANGBAN_URGENT_SIGN_HOURS", &c.Limits.UrgentSignHours, d.UrgentSignHours, m.UrgentSignHours},
+		{"BANGBAN_FEEDBACK_DAYS", &c.Limits.FeedbackDays, d.FeedbackDays, m.FeedbackDays},
+		{"BANGBAN_RESOLVE_DAYS", &c.Limits.ResolveDays, d.ResolveDays, m.ResolveDays},
+		{"BANGBAN_COMPLEX_MONTHS", &c.Limits.ComplexMonths, d.ComplexMonths, m.ComplexMonths},
+		{"BANGBAN_HANDBACK_DAYS", &c.Limits.HandBackDays, d.HandBackDays, m.HandBackDays},
+		{"BANGBAN_RATING_DAYS", &c.Limits.FeedbackWindowDays, d.FeedbackWindowDays, m.FeedbackWindowDays},
+		{"BANGBAN_DUE_SOON_HOURS", &c.Limits.DueSoonHours, d.DueSoonHours, m.DueSoonHours},
+		{"BANGBAN_NAMED_AFTER_DAYS", &c.Limits.NamedAfterDays, d.NamedAfterDays, m.NamedAfterDays},
+		{"BANGBAN_ESCALATE_AFTER", &c.Limits.EscalateAfter, d.EscalateAfter, m.EscalateAfter},
 	} {
 		v := env(l.name, strconv.Itoa(l.def))
 		n, err := strconv.Atoi(v)
@@ -213,7 +215,7 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 			c.Limits.WorkingDays[r] = true
 		}
 	}
-	hours := env("BANGBAN_WORKING_HOURS", "08:30-18:00")
+	hours := env("BANGBAN_WORKING_HOURS", clock(store.DefaultLimits.WorkStart)+"-"+clock(store.DefaultLimits.WorkEnd))
 	from, to, ok := strings.Cut(hours, "-")
 	start, err1 := time.Parse("15:04", strings.TrimSpace(from))
 	end, err2 := time.Parse("15:04", strings.TrimSpace(to))
@@ -323,6 +325,11 @@ func (s Setting) Redacted() string {
 		}
 	}
 	return secretParam.ReplaceAllString(v, "${1}=xxxxx")
+}
+
+// clock writes a time of day given as the time since midnight: "08:30".
+func clock(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d.Hours()), int(d.Minutes())%60)
 }
 
 // BotID is the numeric part of the token: it tells several bots' keys apart in Redis.

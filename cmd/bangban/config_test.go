@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -266,5 +267,47 @@ func TestConfigPrintsTheEffectiveConfigurationWithoutSecrets(t *testing.T) {
 	}
 	if code := run([]string{"config"}, envOf(map[string]string{"BANGBAN_SIGN_DAYS": "x"}), nil, &out, &errs); code != 2 {
 		t.Errorf("a malformed value: exit %d, want 2", code)
+	}
+}
+
+// README's configuration table gives each variable the default the configuration takes when
+// it is not set, where its row names defaults one for one.
+func TestReadmeGivesTheDefaults(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(envOf(nil), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults := map[string]string{}
+	for _, s := range cfg.Settings {
+		defaults[s.Name] = s.Value
+	}
+	ticked := regexp.MustCompile("`([^`]*)`")
+	checked := 0
+	for _, line := range strings.Split(string(readme), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue
+		}
+		names, values := ticked.FindAllStringSubmatch(cells[1], -1), ticked.FindAllStringSubmatch(cells[2], -1)
+		if len(names) != len(values) {
+			continue // a default told in words ("the shipped one", "empty")
+		}
+		for i, n := range names {
+			def, read := defaults[n[1]]
+			if !read {
+				continue
+			}
+			checked++
+			if def != values[i][1] {
+				t.Errorf("README gives %s the default %q; the configuration takes %q", n[1], values[i][1], def)
+			}
+		}
+	}
+	if checked < 25 {
+		t.Fatalf("only %d defaults checked against README", checked)
 	}
 }
