@@ -297,7 +297,7 @@ func TestEveryActionIsCheckedAgainstTheActorsRolesAndRegion(t *testing.T) {
 		}
 		ids[r.name] = h.join(t, u, r.code, r.role)
 	}
-	do := func(err error) {
+	do := func(t *testing.T, err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
@@ -307,35 +307,35 @@ func TestEveryActionIsCheckedAgainstTheActorsRolesAndRegion(t *testing.T) {
 		return store.ActParams{Ticket: no, ActorID: ids[who], Note: note}
 	}
 	// A case of the reporter's in the state an action needs, made through the store.
-	caseIn := func(state string) string {
+	caseIn := func(t *testing.T, state string) string {
 		no := h.file(t, users["reporter"], "E001", "The road to the warehouse is flooded after every rain.")
 		if state == "submitted" {
 			h.settled(t)
 			return no
 		}
 		_, err := h.store.Assign(ctx, store.AssignParams{ActParams: p(no, "office", ""), AssigneeID: ids["assignee"]})
-		do(err)
+		do(t, err)
 		if state == "urgent" {
 			_, err = h.store.SetUrgency(ctx, p(no, "office", ""), true)
-			do(err)
+			do(t, err)
 		}
 		if state == "assigned" || state == "urgent" {
 			h.settled(t)
 			return no
 		}
 		_, err = h.store.Sign(ctx, p(no, "assignee", ""))
-		do(err)
+		do(t, err)
 		switch state {
 		case "extension":
 			c, _ := h.store.CaseByTicket(ctx, no)
 			_, err = h.store.RequestExtension(ctx, store.ExtensionParams{ActParams: p(no, "assignee", "waiting for the pump"), Until: c.ResolveDueAt.Add(72 * time.Hour)})
-			do(err)
+			do(t, err)
 		case "resolved", "flagged":
 			_, err = h.store.Resolve(ctx, p(no, "assignee", "The drain was cleared."))
-			do(err)
+			do(t, err)
 			if state == "flagged" {
 				_, err = h.store.Feedback(ctx, store.FeedbackParams{ActParams: p(no, "reporter", "still flooded"), Solved: false, Satisfaction: store.Unsatisfied})
-				do(err)
+				do(t, err)
 			}
 		}
 		h.settled(t) // what the making told anyone is out of the way
@@ -365,51 +365,59 @@ func TestEveryActionIsCheckedAgainstTheActorsRolesAndRegion(t *testing.T) {
 		{"fb", "resolved", []string{"reporter"}},
 		{"add", "in_progress", []string{"reporter"}},
 	} {
-		no := caseIn(a.state)
-		data := a.button + ":" + no
-		if a.button == "fb" {
-			data += ":y"
-		}
-		for _, who := range staff {
-			if slices.Contains(a.may, who) {
-				continue
+		// Each action a subtest, each person in it another: a failure names both, and the
+		// others still run.
+		t.Run(a.button+" on "+a.state, func(t *testing.T) {
+			no := caseIn(t, a.state)
+			data := a.button + ":" + no
+			if a.button == "fb" {
+				data += ":y"
 			}
-			u := users[who]
-			before := h.caseState(t, no)
-			n := len(h.sim.Messages(u.ID))
-			h.sim.PressButton(u, telegramtest.Message{ChatID: u.ID, MessageID: 1}, data)
-			m := h.next(t, u, n, 1)[0]
-			switch who {
-			case "handler", "outsider", "admin":
-				contains(t, m, "No problem with ticket number "+no+" was found")
-			default:
-				if !strings.Contains(m.Text, "You may not do this with "+no) && !strings.Contains(m.Text, "No problem with ticket number "+no) {
-					t.Fatalf("%s pressing %s was told %q", who, data, m.Text)
+			for _, who := range staff {
+				if slices.Contains(a.may, who) {
+					continue
 				}
+				t.Run(who+" is refused", func(t *testing.T) {
+					u := users[who]
+					before := h.caseState(t, no)
+					n := len(h.sim.Messages(u.ID))
+					h.sim.PressButton(u, telegramtest.Message{ChatID: u.ID, MessageID: 1}, data)
+					m := h.next(t, u, n, 1)[0]
+					switch who {
+					case "handler", "outsider", "admin":
+						contains(t, m, "No problem with ticket number "+no+" was found")
+					default:
+						if !strings.Contains(m.Text, "You may not do this with "+no) && !strings.Contains(m.Text, "No problem with ticket number "+no) {
+							t.Fatalf("%s pressing %s was told %q", who, data, m.Text)
+						}
+					}
+					after := h.caseState(t, no)
+					if after.Refused != before.Refused+1 {
+						t.Errorf("%s pressing %s: %d refusals recorded, want 1", who, data, after.Refused-before.Refused)
+					}
+					before.Refused = after.Refused
+					if after != before {
+						t.Errorf("%s pressing %s changed the case: %+v → %+v", who, data, before, after)
+					}
+				})
 			}
-			after := h.caseState(t, no)
-			if after.Refused != before.Refused+1 {
-				t.Errorf("%s pressing %s: %d refusals recorded, want 1", who, data, after.Refused-before.Refused)
+			// Those who may, can: the action opens, or is done.
+			for _, who := range a.may {
+				t.Run(who+" may", func(t *testing.T) {
+					u := users[who]
+					n := len(h.sim.Messages(u.ID))
+					h.sim.PressButton(u, telegramtest.Message{ChatID: u.ID, MessageID: 1}, data)
+					m := h.next(t, u, n, 1)[0]
+					if strings.Contains(m.Text, "You may not") || strings.Contains(m.Text, "No problem with") || strings.Contains(m.Text, "cannot be done") {
+						t.Fatalf("%s pressing %s was refused: %q", who, data, m.Text)
+					}
+					h.say(t, u, "/cancel")
+				})
 			}
-			before.Refused = after.Refused
-			if after != before {
-				t.Errorf("%s pressing %s changed the case: %+v → %+v", who, data, before, after)
-			}
-		}
-		// Those who may, can: the action opens, or is done.
-		for _, who := range a.may {
-			u := users[who]
-			n := len(h.sim.Messages(u.ID))
-			h.sim.PressButton(u, telegramtest.Message{ChatID: u.ID, MessageID: 1}, data)
-			m := h.next(t, u, n, 1)[0]
-			if strings.Contains(m.Text, "You may not") || strings.Contains(m.Text, "No problem with") || strings.Contains(m.Text, "cannot be done") {
-				t.Fatalf("%s pressing %s was refused: %q", who, data, m.Text)
-			}
-			h.say(t, u, "/cancel")
-		}
+		})
 	}
 	// The refusals show on the case's timeline for the office, never to the reporter.
-	no := caseIn("assigned")
+	no := caseIn(t, "assigned")
 	n := len(h.sim.Messages(users["reporter"].ID))
 	h.sim.PressButton(users["reporter"], telegramtest.Message{ChatID: users["reporter"].ID, MessageID: 1}, "sg:"+no)
 	h.next(t, users["reporter"], n, 1)
