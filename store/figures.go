@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -388,4 +389,26 @@ func (s *Store) figureResolves(ctx context.Context, f *Figures) error {
 		return fmt.Errorf("on-time resolution of region %d: %w", f.RegionID, err)
 	}
 	return nil
+}
+
+// FiguresRegion is the region whose figures a person sees, and its name: an admin and a
+// working group's lead see the whole city (0, and the name of the top region); an office,
+// the region of its office (the first, for a member of several). Anyone else is
+// ErrForbidden.
+func (s *Store) FiguresRegion(ctx context.Context, a Actor) (int64, string, error) {
+	all, regions := officeScope(a)
+	var id int64
+	switch {
+	case all || a.Has(RoleAdmin):
+	case len(regions) > 0:
+		id = regions[0]
+	default:
+		return 0, "", fmt.Errorf("figures for %d: %w", a.PersonID, ErrForbidden)
+	}
+	var name string
+	err := s.pool.QueryRow(ctx, "SELECT name FROM regions WHERE id = $1 OR ($1 = 0 AND parent_id IS NULL) ORDER BY id LIMIT 1", id).Scan(&name)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return 0, "", fmt.Errorf("figures for %d: region %d: %w", a.PersonID, id, err)
+	}
+	return id, name, nil
 }
