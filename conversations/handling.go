@@ -20,7 +20,7 @@ type handling struct {
 	st *store.Store
 }
 
-// RegisterHandling adds /inbox, /triage and /overdue, the buttons of a case's staff view and
+// RegisterHandling adds /inbox, /triage, /overdue and /stats, the buttons of a case's staff view and
 // the dialogs behind them.
 func RegisterHandling(e *Engine, st *store.Store) error {
 	h := &handling{e: e, st: st}
@@ -32,6 +32,9 @@ func RegisterHandling(e *Engine, st *store.Store) error {
 		if err := e.RegisterCommand(name, fn); err != nil {
 			return err
 		}
+	}
+	if err := (&stats{e: e, st: st}).register(); err != nil {
+		return err
 	}
 	for _, kind := range []string{listInbox, listTriage, listOverdue} {
 		if err := e.RegisterButton(kind, func(ctx context.Context, c Call) ([]Reply, error) {

@@ -303,4 +303,22 @@ const (
 	MsgEvidenceCaption  = "evidence_caption"
 	MsgEvidenceDocument = "evidence_document"
 	MsgEvidenceNone     = "evidence_none"
+
+	// /stats: the figures of an office's region.
+	MsgCmdStats         = "cmd_stats"
+	MsgStats            = "stats"
+	MsgStatsLine        = "stats_line"
+	MsgStatsMore        = "stats_more"
+	MsgStatsSelf        = "stats_self"
+	MsgStatsNone        = "stats_none"
+	MsgStatsNoCategory  = "stats_no_category"
+	MsgStatsNoGroup     = "stats_no_group"
+	MsgStatsUnassigned  = "stats_unassigned"
+	MsgStatsUsage       = "stats_usage"
+	MsgStatsOfficesOnly = "stats_offices_only"
+	MsgStatsBtnW0       = "stats_btn_w0"
+	MsgStatsBtnW1       = "stats_btn_w1"
+	MsgStatsBtnM0       = "stats_btn_m0"
+	MsgStatsBtnM1       = "stats_btn_m1"
+	MsgStatsBtnY0       = "stats_btn_y0"
 )

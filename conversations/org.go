@@ -67,6 +67,9 @@ func Commands(a store.Actor) []string {
 	if a.Has(store.RoleOffice) {
 		cmds = append(cmds, "triage", "overdue", "unjoined")
 	}
+	if a.Has(store.RoleOffice) || a.Has(store.RoleAdmin) {
+		cmds = append(cmds, "stats")
+	}
 	if a.Has(store.RoleAdmin) {
 		cmds = append(cmds, "invite")
 	}

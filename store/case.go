@@ -98,6 +98,10 @@ type Event struct {
 	Internal   bool      `db:"internal"`
 	// Data holds what the timeline names besides the note (the assignee, a merged ticket).
 	Data map[string]any `db:"data"`
+	// SignDueAt and ResolveDueAt are the limits an assignment gave (a granted extension: the
+	// resolve limit it moved to), written with the event for the figures to measure it by.
+	SignDueAt    *time.Time `db:"-"`
+	ResolveDueAt *time.Time `db:"-"`
 }
 
 // MaxDescription is the longest description a case takes, in UTF-16 code units as Telegram
@@ -404,8 +408,8 @@ func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unit
 	if err := s.reschedule(ctx, tx, *c, now); err != nil {
 		return err
 	}
-	if _, err := appendEvent(ctx, tx, Event{CaseID: c.ID, At: now, Kind: EventAssigned,
-		FromStatus: ptr(StatusSubmitted), ToStatus: ptr(StatusAssigned), Data: map[string]any{"Assignee": name}}); err != nil {
+	if _, err := appendEvent(ctx, tx, Event{CaseID: c.ID, At: now, Kind: EventAssigned, FromStatus: ptr(StatusSubmitted),
+		ToStatus: ptr(StatusAssigned), Data: map[string]any{"Assignee": name}, SignDueAt: &sign, ResolveDueAt: &resolve}); err != nil {
 		return err
 	}
 	if chat != nil {
@@ -497,9 +501,9 @@ func appendEvent(ctx context.Context, tx pgx.Tx, e Event) (int64, error) {
 	}
 	var id int64
 	err := tx.QueryRow(ctx, `
-		INSERT INTO case_events (case_id, at, actor_id, kind, from_status, to_status, note, internal, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		e.CaseID, e.At, e.ActorID, e.Kind, e.FromStatus, e.ToStatus, e.Note, e.Internal, e.Data).Scan(&id)
+		INSERT INTO case_events (case_id, at, actor_id, kind, from_status, to_status, note, internal, data, sign_due_at, resolve_due_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		e.CaseID, e.At, e.ActorID, e.Kind, e.FromStatus, e.ToStatus, e.Note, e.Internal, e.Data, e.SignDueAt, e.ResolveDueAt).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("append %s event: %w", e.Kind, err)
 	}

@@ -261,7 +261,11 @@ func (s *Store) DecideExtension(ctx context.Context, p ActParams, grant bool) (C
 			return err
 		}
 		until := t.c.ExtensionUntil.In(s.loc).Format(time.DateOnly)
-		if _, err := t.event(ctx, kind, "", p, true, map[string]any{"Until": until}); err != nil {
+		var moved *time.Time
+		if grant {
+			moved = due
+		}
+		if _, err := t.eventDue(ctx, kind, "", p, true, map[string]any{"Until": until}, nil, moved); err != nil {
 			return err
 		}
 		return t.notify(ctx, t.c.AssigneeID, msg, map[string]any{"Until": until, "Note": strings.TrimSpace(p.Note)}, viewButton(t.c.TicketNo))

@@ -286,6 +286,12 @@ func officeCovers(ctx context.Context, q interface {
 
 // event appends the transition's event (with its files) and returns its id.
 func (t *act) event(ctx context.Context, kind string, to Status, p ActParams, internal bool, data map[string]any) (int64, error) {
+	return t.eventDue(ctx, kind, to, p, internal, data, nil, nil)
+}
+
+// eventDue is event for a change that sets limits (an assignment, a granted extension): the
+// event keeps them, for the figures to measure the handling by.
+func (t *act) eventDue(ctx context.Context, kind string, to Status, p ActParams, internal bool, data map[string]any, sign, resolve *time.Time) (int64, error) {
 	data = withData(data, "source", p.Source)
 	if p.Source == "" {
 		delete(data, "source")
@@ -300,7 +306,7 @@ func (t *act) event(ctx context.Context, kind string, to Status, p ActParams, in
 		note = "" // invisible characters only: no note at all
 	}
 	id, err := appendEvent(ctx, t.tx, Event{CaseID: t.c.ID, At: t.now, ActorID: &t.a.PersonID, Kind: kind,
-		FromStatus: from, ToStatus: toS, Note: note, Internal: internal, Data: data})
+		FromStatus: from, ToStatus: toS, Note: note, Internal: internal, Data: data, SignDueAt: sign, ResolveDueAt: resolve})
 	if err != nil {
 		return 0, err
 	}
@@ -521,7 +527,7 @@ func (s *Store) Assign(ctx context.Context, p AssignParams) (Case, error) {
 		if err != nil {
 			return err
 		}
-		if _, err := t.event(ctx, EventAssigned, StatusAssigned, p.ActParams, false, map[string]any{"Assignee": name}); err != nil {
+		if _, err := t.eventDue(ctx, EventAssigned, StatusAssigned, p.ActParams, false, map[string]any{"Assignee": name}, &sign, &resolve); err != nil {
 			return err
 		}
 		if err := t.notifyWithEvidence(ctx, &p.AssigneeID, NoticeAssignedToYou, map[string]any{"Description": t.c.Description, "Due": t.when(sign)},
@@ -816,7 +822,7 @@ func (s *Store) Rehandle(ctx context.Context, p ActParams) (Case, error) {
 			WHERE id = $1`, t.c.ID, t.now, sign, feedback, resolve); err != nil {
 			return err
 		}
-		if _, err := t.event(ctx, EventRehandled, StatusAssigned, p, false, nil); err != nil {
+		if _, err := t.eventDue(ctx, EventRehandled, StatusAssigned, p, false, nil, &sign, &resolve); err != nil {
 			return err
 		}
 		data := map[string]any{"Note": strings.TrimSpace(p.Note), "Due": t.when(sign), "Description": t.c.Description}

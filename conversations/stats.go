@@ -1,0 +1,164 @@
+package conversations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bangban/bangban/store"
+)
+
+// /stats: the figures of an office's region (DESIGN.md §5), for a period chosen with buttons
+// that edit the message in place ("sx:w0" this week, "sx:w1" last week, "sx:m0", "sx:m1",
+// "sx:y0") or given as two dates ("/stats 2026-11-01 2026-11-30", both days included).
+// The figures are the store's, defined once there; this only shows them.
+
+// statsButton is the prefix of the period buttons.
+const statsButton = "sx"
+
+// statsPeriods are the period buttons, in the order shown.
+var statsPeriods = []string{"w0", "w1", "m0", "m1", "y0"}
+
+// statsTop is how many lines each breakdown shows.
+const statsTop = 5
+
+type stats struct {
+	e  *Engine
+	st *store.Store
+}
+
+// register adds /stats and its period buttons.
+func (s *stats) register() error {
+	if err := s.e.RegisterCommand("stats", s.command); err != nil {
+		return err
+	}
+	return s.e.RegisterButton(statsButton, func(ctx context.Context, c Call) ([]Reply, error) {
+		period := strings.TrimPrefix(c.Data, statsButton+":")
+		from, to, ok := s.period(period)
+		if !ok {
+			return nil, &Refusal{MessageID: MsgStaleButton}
+		}
+		return s.show(ctx, c, from, to, period, true)
+	})
+}
+
+// command answers /stats, with this week or the two dates given.
+func (s *stats) command(ctx context.Context, c Call) ([]Reply, error) {
+	args := strings.Fields(c.Args)
+	if len(args) == 0 {
+		from, to, _ := s.period("w0")
+		return s.show(ctx, c, from, to, "w0", false)
+	}
+	loc := s.st.Location()
+	if len(args) != 2 {
+		return nil, &Refusal{MessageID: MsgStatsUsage}
+	}
+	from, err1 := time.ParseInLocation(time.DateOnly, args[0], loc)
+	last, err2 := time.ParseInLocation(time.DateOnly, args[1], loc)
+	if err1 != nil || err2 != nil || last.Before(from) || last.Sub(from) > 3700*24*time.Hour {
+		return nil, &Refusal{MessageID: MsgStatsUsage}
+	}
+	return s.show(ctx, c, from, last.AddDate(0, 0, 1), "", false)
+}
+
+// period is the span of local days a period button names, as [from, to).
+func (s *stats) period(name string) (from, to time.Time, ok bool) {
+	today := s.st.Day(s.st.Now())
+	monday := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
+	month := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, today.Location())
+	switch name {
+	case "w0":
+		return monday, monday.AddDate(0, 0, 7), true
+	case "w1":
+		return monday.AddDate(0, 0, -7), monday, true
+	case "m0":
+		return month, month.AddDate(0, 1, 0), true
+	case "m1":
+		return month.AddDate(0, -1, 0), month, true
+	case "y0":
+		year := time.Date(today.Year(), 1, 1, 0, 0, 0, 0, today.Location())
+		return year, year.AddDate(1, 0, 0), true
+	}
+	return time.Time{}, time.Time{}, false
+}
+
+// show answers with the figures of the person's region for [from, to): an office's, or the
+// city's for an admin; anyone else is refused.
+func (s *stats) show(ctx context.Context, c Call, from, to time.Time, chosen string, edit bool) ([]Reply, error) {
+	a, err := s.st.ActorByAccount(ctx, c.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, &Refusal{MessageID: MsgNotBound}
+	}
+	if err != nil {
+		return nil, err
+	}
+	region, name, err := s.st.FiguresRegion(ctx, a)
+	if errors.Is(err, store.ErrForbidden) {
+		return nil, &Refusal{MessageID: MsgStatsOfficesOnly}
+	}
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.st.Figures(ctx, store.FiguresParams{RegionID: region, From: from, To: to})
+	if err != nil {
+		return nil, err
+	}
+	t := func(id string, d map[string]any) string { return s.e.tr.T(c.Lang, id, d) }
+	data := map[string]any{
+		"Region": name, "From": f.From.Format(time.DateOnly), "To": f.To.AddDate(0, 0, -1).Format(time.DateOnly),
+		"Found": f.Found, "Assigned": f.Assigned, "Signed": f.Signed, "Resolved": f.Resolved, "Closed": f.Closed,
+		"Rejected": f.Rejected, "Merged": f.Merged, "HandedBack": f.HandedBack, "Rehandled": f.Rehandled,
+		"Open": f.Open(), "Submitted": f.OpenSubmitted, "OpenAssigned": f.OpenAssigned, "InProgress": f.OpenInProgress,
+		"Unrated": f.OpenResolved, "Overdue": f.Overdue,
+		"Response": rate(f.Response()), "OnTime": rate(f.OnTimeResolution()), "Solution": rate(f.Solution()),
+		"Satisfaction": rate(f.Satisfaction()), "RehandleRate": rate(f.RehandleRate()), "HandBackRate": rate(f.HandBackRate()),
+		"BySubRegion":    s.breakdown(c.Lang, f.BySubRegion, MsgStatsNone),
+		"ByCategory":     s.breakdown(c.Lang, f.ByCategory, MsgStatsNoCategory),
+		"ByWorkingGroup": s.breakdown(c.Lang, f.ByWorkingGroup, MsgStatsNoGroup),
+		"ByHandlingUnit": s.breakdown(c.Lang, f.ByHandlingUnit, MsgStatsUnassigned),
+	}
+	var row []Button
+	for _, p := range statsPeriods {
+		label := t("stats_btn_"+p, nil)
+		if p == chosen {
+			label = "• " + label
+		}
+		row = append(row, Button{Text: label, Data: statsButton + ":" + p})
+	}
+	return []Reply{{MessageID: MsgStats, Data: data, Edit: edit, Buttons: [][]Button{row[:3], row[3:]}}}, nil
+}
+
+// rate shows a rate as "87.5% (7/8)", or "—" when it has no denominator.
+func rate(r store.Rate) string {
+	if !r.Defined() {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f%% (%d/%d)", r.Percent(), r.Num, r.Den)
+}
+
+// breakdown is a breakdown's first lines, one a line, with how many more there are; none
+// names the line of cases without a key.
+func (s *stats) breakdown(lang string, rows []store.FigureRow, none string) string {
+	var b strings.Builder
+	for i, r := range rows {
+		if i == statsTop {
+			b.WriteString("\n" + s.e.tr.T(lang, MsgStatsMore, map[string]any{"Count": len(rows) - statsTop}))
+			break
+		}
+		name := r.Name
+		if lang == "en" && r.NameEn != "" {
+			name = r.NameEn
+		}
+		switch {
+		case r.Self:
+			name = s.e.tr.T(lang, MsgStatsSelf, map[string]any{"Name": name})
+		case r.Key == "":
+			name = s.e.tr.T(lang, none, nil)
+		}
+		b.WriteString("\n" + s.e.tr.T(lang, MsgStatsLine, map[string]any{"Name": Clip(name, 24), "Found": r.Found,
+			"Resolved": r.Resolved, "Open": r.Open, "Overdue": r.Overdue}))
+	}
+	return b.String()
+}

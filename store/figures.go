@@ -1,0 +1,414 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Figures are the campaign's figures (DESIGN.md §5) for a region, its sub-regions included,
+// and a period of the city's local days. They are computed from the ledger and its events
+// alone, so the same question asked twice gives the same answer. Each is defined once, here:
+//
+//   - Found: cases filed in the period.
+//   - Assigned, Signed, Resolved, Closed, Rejected, Merged, HandedBack, Rehandled: cases
+//     with at least one such event in the period (assigned: any event that leaves the case
+//     assigned — an assignment, a reassignment, a re-handle; closed: any that closes it —
+//     the reporter's rating, no rating in the window, a write-off). A case counts once
+//     however many times it went through the step.
+//   - Open (by status) and Overdue: now, whatever the period. Open is every case not yet
+//     closed out (submitted, assigned, in progress, resolved and waiting for its rating);
+//     overdue is an assigned or in-progress case whose next limit has passed, as /overdue
+//     lists them.
+//   - Feedbacks, Solved, Satisfied: the reporters' answers given in the period (a case
+//     re-handled is asked again, and each answer counts).
+//   - the response and on-time resolution rates: see Figures.Response and
+//     Figures.OnTimeResolution.
+type Figures struct {
+	// RegionID is the region asked about; 0 is the whole city.
+	RegionID int64
+	// From and To are the local midnights that bound the period: [From, To).
+	From, To time.Time
+	// Now is the moment "now" means for the open, overdue and limits that have passed.
+	Now time.Time
+
+	Found, Assigned, Signed, Resolved, Closed, Rejected, Merged, HandedBack, Rehandled int
+
+	// The open cases now, by status: waiting for triage, for sign-for, in hand, and resolved
+	// waiting for the reporter's rating.
+	OpenSubmitted, OpenAssigned, OpenInProgress, OpenResolved int
+	Overdue                                                   int
+
+	Feedbacks, Solved, Satisfied int
+
+	// Assignments made in the period whose answer is due: answered (signed for or handed
+	// back), or still unanswered past their sign-for limit. An assignment replaced (by a
+	// reassignment, a merge) before its limit without an answer, and one still within its
+	// limit, are left out. ResponsesInTime: answered by the limit.
+	ResponsesDue, ResponsesInTime int
+	// Resolve limits that fell in the period and have passed: one for each assignment (its
+	// limit, or the one a granted extension moved it to), counted where that limit falls.
+	// An assignment that ended without a result (handed back, reassigned, merged) before its
+	// limit is left out. ResolvesInTime: resolved by the limit.
+	ResolvesDue, ResolvesInTime int
+
+	// The breakdowns, each with its rows ordered by found, then open, then name.
+	BySubRegion, ByCategory, ByWorkingGroup, ByHandlingUnit []FigureRow
+}
+
+// FigureRow is one line of a breakdown: what its cases did in the period and how they
+// stand now.
+type FigureRow struct {
+	// Key identifies the line: a region's code; a category's id; a working group's code; a
+	// handling unit's name. "" is the cases with none (no category, a category of no working
+	// group, not assigned).
+	Key string
+	// Name and NameEn name the line in Chinese and English (one name for a handling unit).
+	Name, NameEn string
+	// Self, in BySubRegion: the cases filed in the region itself, not in one below it.
+	Self bool
+
+	Found, Resolved, Open, Overdue int
+}
+
+// Open is how many cases are not closed out now.
+func (f Figures) Open() int {
+	return f.OpenSubmitted + f.OpenAssigned + f.OpenInProgress + f.OpenResolved
+}
+
+// Rate is a ratio and its parts; with no denominator it is undefined (shown "—").
+type Rate struct{ Num, Den int }
+
+// Defined tells whether the rate has a denominator.
+func (r Rate) Defined() bool { return r.Den > 0 }
+
+// Percent is the rate in per cent; 0 when undefined.
+func (r Rate) Percent() float64 {
+	if r.Den == 0 {
+		return 0
+	}
+	return 100 * float64(r.Num) / float64(r.Den)
+}
+
+// Response (响应率): assignments answered (signed for or handed back) within their sign-for
+// limit ÷ assignments made in the period whose answer is due (13710's 1).
+func (f Figures) Response() Rate { return Rate{f.ResponsesInTime, f.ResponsesDue} }
+
+// OnTimeResolution (按时办结率): resolved by their resolve limit ÷ resolve limits that fell in
+// the period.
+func (f Figures) OnTimeResolution() Rate { return Rate{f.ResolvesInTime, f.ResolvesDue} }
+
+// Solution (解决率): answers "solved" ÷ answers given in the period.
+func (f Figures) Solution() Rate { return Rate{f.Solved, f.Feedbacks} }
+
+// Satisfaction (满意率): answers "satisfied" or "basically satisfied" ÷ answers given in the
+// period.
+func (f Figures) Satisfaction() Rate { return Rate{f.Satisfied, f.Feedbacks} }
+
+// RehandleRate (重办率): cases re-handled in the period ÷ cases resolved in the period.
+func (f Figures) RehandleRate() Rate { return Rate{f.Rehandled, f.Resolved} }
+
+// HandBackRate (退回率): cases handed back in the period ÷ cases assigned in the period.
+func (f Figures) HandBackRate() Rate { return Rate{f.HandedBack, f.Assigned} }
+
+// Day is the local midnight of t's day in the city.
+func (s *Store) Day(t time.Time) time.Time {
+	l := t.In(s.loc)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, s.loc)
+}
+
+// FiguresParams ask for the figures of a region and a period.
+type FiguresParams struct {
+	// RegionID is the region, its sub-regions included; 0 is the whole city.
+	RegionID int64
+	// From and To are days (their date in the city counts, not their hour): the period runs
+	// from the start of From up to, not including, the start of To.
+	From, To time.Time
+}
+
+// figuresScope is the region tree under the region asked about ($1; 0 for every top
+// region), each region with the sub-region it is counted under in BySubRegion: the region
+// itself for its own cases, else the direct child it lies under (for the whole city, the
+// top region).
+const figuresScope = `WITH RECURSIVE scope(id, top, depth) AS (
+		SELECT id, id, 0 FROM regions WHERE ($1::bigint = 0 AND parent_id IS NULL) OR id = $1::bigint
+		UNION ALL
+		SELECT r.id, CASE WHEN s.depth = 0 AND $1::bigint <> 0 THEN r.id ELSE s.top END, s.depth + 1
+		FROM regions r JOIN scope s ON r.parent_id = s.id)`
+
+// Figures computes the figures of a region and a period, at the store's now.
+func (s *Store) Figures(ctx context.Context, p FiguresParams) (Figures, error) {
+	f := Figures{RegionID: p.RegionID, From: s.Day(p.From), To: s.Day(p.To), Now: s.now()}
+	if !f.From.Before(f.To) {
+		return Figures{}, fmt.Errorf("figures from %s to %s: %w", f.From.Format(time.DateOnly), f.To.Format(time.DateOnly), ErrInvalid)
+	}
+	if err := s.figureCounts(ctx, &f); err != nil {
+		return Figures{}, err
+	}
+	if err := s.figureResponses(ctx, &f); err != nil {
+		return Figures{}, err
+	}
+	if err := s.figureResolves(ctx, &f); err != nil {
+		return Figures{}, err
+	}
+	return f, nil
+}
+
+// figureLine is one row of the counts' query: the totals (g = 15) or one line of a
+// breakdown (g names the grouping set, as GROUPING() numbers it).
+type figureLine struct {
+	G            int     `db:"g"`
+	Top          *int64  `db:"top"`
+	CategoryID   *int64  `db:"category_id"`
+	WorkingGroup *string `db:"working_group"`
+	Unit         *string `db:"unit"`
+	RegionCode   *string `db:"region_code"`
+	NameZh       *string `db:"name_zh"`
+	NameEn       *string `db:"name_en"`
+
+	Found      int `db:"found"`
+	Assigned   int `db:"assigned"`
+	Signed     int `db:"signed"`
+	Resolved   int `db:"resolved"`
+	Closed     int `db:"closed"`
+	Rejected   int `db:"rejected"`
+	Merged     int `db:"merged"`
+	HandedBack int `db:"handed_back"`
+	Rehandled  int `db:"rehandled"`
+	Feedbacks  int `db:"feedbacks"`
+	Solved     int `db:"solved"`
+	Satisfied  int `db:"satisfied"`
+	Submitted  int `db:"open_submitted"`
+	AssignedN  int `db:"open_assigned"`
+	InProgress int `db:"open_in_progress"`
+	ResolvedN  int `db:"open_resolved"`
+	Overdue    int `db:"overdue"`
+}
+
+// The grouping sets of the counts' query, as GROUPING(top, category_id, working_group, unit)
+// numbers them.
+const (
+	groupTotal    = 15
+	groupRegion   = 7
+	groupCategory = 11
+	groupGroup    = 13
+	groupUnit     = 14
+)
+
+// figureCounts fills the counts and the breakdowns in one pass over the cases that did
+// something in the period or are open now: the period's events are read by time
+// (case_events_at_idx), the cases filed in it and those open by region
+// (cases_region_created_idx, cases_region_status_idx).
+func (s *Store) figureCounts(ctx context.Context, f *Figures) error {
+	rows, err := s.pool.Query(ctx, figuresScope+`,
+		ev AS (
+			SELECT e.case_id,
+				bool_or(e.to_status = 'assigned') AS assigned,
+				bool_or(e.kind = 'signed') AS signed,
+				bool_or(e.kind = 'resolved') AS resolved,
+				bool_or(e.to_status = 'closed') AS closed,
+				bool_or(e.kind = 'rejected') AS rejected,
+				bool_or(e.kind = 'merged') AS merged,
+				bool_or(e.kind = 'handed_back') AS handed_back,
+				bool_or(e.kind = 'rehandled') AS rehandled,
+				count(*) FILTER (WHERE e.kind = 'feedback') AS feedbacks,
+				count(*) FILTER (WHERE e.kind = 'feedback' AND e.data->>'Solved' = 'true') AS solved,
+				count(*) FILTER (WHERE e.kind = 'feedback' AND e.data->>'Satisfaction' IN ('satisfied', 'basic')) AS satisfied
+			FROM case_events e JOIN cases c ON c.id = e.case_id
+			WHERE e.at >= $2 AND e.at < $3 AND c.region_id IN (SELECT id FROM scope)
+				AND (e.kind IN ('signed', 'resolved', 'rejected', 'merged', 'handed_back', 'rehandled', 'feedback')
+					OR e.to_status IN ('assigned', 'closed'))
+			GROUP BY e.case_id),
+		touched AS (
+			SELECT c.id FROM cases c WHERE c.region_id IN (SELECT id FROM scope) AND c.created_at >= $2 AND c.created_at < $3
+			UNION SELECT c.id FROM cases c WHERE c.region_id IN (SELECT id FROM scope)
+				AND c.status IN ('submitted', 'assigned', 'in_progress', 'resolved')
+			UNION SELECT case_id FROM ev),
+		each AS (
+			SELECT s.top, c.category_id, k.working_group,
+				CASE WHEN c.assignee_id IS NOT NULL THEN coalesce(nullif(h.department, ''), h.name) END AS unit,
+				c.created_at >= $2 AND c.created_at < $3 AS found, c.status,
+				c.status IN ('assigned', 'in_progress') AND `+nextDue+` < $4 AS overdue,
+				coalesce(ev.assigned, false) AS assigned, coalesce(ev.signed, false) AS signed,
+				coalesce(ev.resolved, false) AS resolved, coalesce(ev.closed, false) AS closed,
+				coalesce(ev.rejected, false) AS rejected, coalesce(ev.merged, false) AS merged,
+				coalesce(ev.handed_back, false) AS handed_back, coalesce(ev.rehandled, false) AS rehandled,
+				coalesce(ev.feedbacks, 0) AS feedbacks, coalesce(ev.solved, 0) AS solved, coalesce(ev.satisfied, 0) AS satisfied
+			FROM touched t JOIN cases c ON c.id = t.id JOIN scope s ON s.id = c.region_id
+			LEFT JOIN ev ON ev.case_id = c.id LEFT JOIN categories k ON k.id = c.category_id
+			LEFT JOIN people h ON h.id = c.assignee_id),
+		grouped AS (
+			SELECT GROUPING(top, category_id, working_group, unit) AS g, top, category_id, working_group, unit,
+				count(*) FILTER (WHERE found) AS found, count(*) FILTER (WHERE assigned) AS assigned,
+				count(*) FILTER (WHERE signed) AS signed, count(*) FILTER (WHERE resolved) AS resolved,
+				count(*) FILTER (WHERE closed) AS closed, count(*) FILTER (WHERE rejected) AS rejected,
+				count(*) FILTER (WHERE merged) AS merged, count(*) FILTER (WHERE handed_back) AS handed_back,
+				count(*) FILTER (WHERE rehandled) AS rehandled,
+				sum(feedbacks)::bigint AS feedbacks, sum(solved)::bigint AS solved, sum(satisfied)::bigint AS satisfied,
+				count(*) FILTER (WHERE status = 'submitted') AS open_submitted,
+				count(*) FILTER (WHERE status = 'assigned') AS open_assigned,
+				count(*) FILTER (WHERE status = 'in_progress') AS open_in_progress,
+				count(*) FILTER (WHERE status = 'resolved') AS open_resolved,
+				count(*) FILTER (WHERE overdue) AS overdue
+			FROM each GROUP BY GROUPING SETS ((), (top), (category_id), (working_group), (unit)))
+		SELECT g.g, g.top, g.category_id, g.working_group, g.unit, r.code AS region_code,
+			coalesce(r.name, k.name_zh, w.name_zh) AS name_zh, coalesce(r.name, k.name_en, w.name_en) AS name_en,
+			g.found, g.assigned, g.signed, g.resolved, g.closed, g.rejected, g.merged, g.handed_back, g.rehandled,
+			coalesce(g.feedbacks, 0) AS feedbacks, coalesce(g.solved, 0) AS solved, coalesce(g.satisfied, 0) AS satisfied,
+			g.open_submitted, g.open_assigned, g.open_in_progress, g.open_resolved, g.overdue
+		FROM grouped g LEFT JOIN regions r ON g.g = 7 AND r.id = g.top
+			LEFT JOIN categories k ON g.g = 11 AND k.id = g.category_id
+			LEFT JOIN working_groups w ON g.g = 13 AND w.code = g.working_group`,
+		f.RegionID, f.From, f.To, f.Now)
+	if err != nil {
+		return fmt.Errorf("figures of region %d: %w", f.RegionID, err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowToStructByName[figureLine])
+	if err != nil {
+		return fmt.Errorf("figures of region %d: %w", f.RegionID, err)
+	}
+	for _, l := range lines {
+		f.add(l)
+	}
+	for _, rs := range []*[]FigureRow{&f.BySubRegion, &f.ByCategory, &f.ByWorkingGroup, &f.ByHandlingUnit} {
+		slices.SortFunc(*rs, func(a, b FigureRow) int {
+			if a.Found != b.Found {
+				return b.Found - a.Found
+			}
+			if a.Open != b.Open {
+				return b.Open - a.Open
+			}
+			if a.Name != b.Name {
+				if a.Name < b.Name {
+					return -1
+				}
+				return 1
+			}
+			if a.Key < b.Key {
+				return -1
+			}
+			return 1
+		})
+	}
+	return nil
+}
+
+// add puts one line of the counts' query where it belongs.
+func (f *Figures) add(l figureLine) {
+	row := FigureRow{Name: deref(l.NameZh), NameEn: deref(l.NameEn), Found: l.Found, Resolved: l.Resolved,
+		Open: l.Submitted + l.AssignedN + l.InProgress + l.ResolvedN, Overdue: l.Overdue}
+	switch l.G {
+	case groupTotal:
+		f.Found, f.Assigned, f.Signed, f.Resolved, f.Closed = l.Found, l.Assigned, l.Signed, l.Resolved, l.Closed
+		f.Rejected, f.Merged, f.HandedBack, f.Rehandled = l.Rejected, l.Merged, l.HandedBack, l.Rehandled
+		f.Feedbacks, f.Solved, f.Satisfied = l.Feedbacks, l.Solved, l.Satisfied
+		f.OpenSubmitted, f.OpenAssigned, f.OpenInProgress, f.OpenResolved = l.Submitted, l.AssignedN, l.InProgress, l.ResolvedN
+		f.Overdue = l.Overdue
+	case groupRegion:
+		row.Key = deref(l.RegionCode)
+		row.Self = l.Top != nil && *l.Top == f.RegionID
+		f.BySubRegion = append(f.BySubRegion, row)
+	case groupCategory:
+		if l.CategoryID != nil {
+			row.Key = strconv.FormatInt(*l.CategoryID, 10)
+		}
+		f.ByCategory = append(f.ByCategory, row)
+	case groupGroup:
+		row.Key = deref(l.WorkingGroup)
+		f.ByWorkingGroup = append(f.ByWorkingGroup, row)
+	case groupUnit:
+		row.Key = deref(l.Unit)
+		row.Name, row.NameEn = row.Key, row.Key
+		f.ByHandlingUnit = append(f.ByHandlingUnit, row)
+	}
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// figureResponses counts the assignments of the period whose answer is due, and those
+// answered in time (13710's 1: signed for, or handed back, within the limit). Each
+// assignment is followed, by the case's event order, to the first event that answers or
+// replaces it.
+func (s *Store) figureResponses(ctx context.Context, f *Figures) error {
+	err := s.pool.QueryRow(ctx, figuresScope+`,
+		a AS (
+			SELECT e.id, e.case_id, e.sign_due_at AS due FROM case_events e JOIN cases c ON c.id = e.case_id
+			WHERE e.at >= $2 AND e.at < $3 AND e.to_status = 'assigned' AND e.sign_due_at IS NOT NULL
+				AND c.region_id IN (SELECT id FROM scope)),
+		outcome AS (
+			SELECT CASE WHEN n.kind IN ('signed', 'handed_back') THEN true
+					WHEN n.kind IS NOT NULL THEN n.at > a.due
+					ELSE $4 > a.due END AS due,
+				coalesce(n.kind IN ('signed', 'handed_back') AND n.at <= a.due, false) AS in_time
+			FROM a LEFT JOIN LATERAL (
+				SELECT n.kind, n.at FROM case_events n
+				WHERE n.case_id = a.case_id AND n.id > a.id
+					AND (n.kind IN ('signed', 'handed_back', 'merged') OR n.to_status = 'assigned')
+				ORDER BY n.id LIMIT 1) n ON true)
+		SELECT count(*) FILTER (WHERE due), count(*) FILTER (WHERE due AND in_time) FROM outcome`,
+		f.RegionID, f.From, f.To, f.Now).Scan(&f.ResponsesDue, &f.ResponsesInTime)
+	if err != nil {
+		return fmt.Errorf("response rate of region %d: %w", f.RegionID, err)
+	}
+	return nil
+}
+
+// figureResolves counts the resolve limits that fell in the period and have passed, and
+// those met. A limit is found where it was set (an assignment, a granted extension), by the
+// time it falls (case_events_resolve_due_idx); one a later extension moved is the later
+// one's to count.
+func (s *Store) figureResolves(ctx context.Context, f *Figures) error {
+	err := s.pool.QueryRow(ctx, figuresScope+`,
+		l AS (
+			SELECT e.id, e.case_id, e.resolve_due_at AS due FROM case_events e JOIN cases c ON c.id = e.case_id
+			WHERE e.resolve_due_at >= $2 AND e.resolve_due_at < least($3::timestamptz, $4::timestamptz) AND c.region_id IN (SELECT id FROM scope)),
+		outcome AS (
+			SELECT CASE WHEN n.kind = 'extension_granted' THEN false
+					WHEN n.kind = 'resolved' OR n.kind IS NULL THEN true
+					ELSE n.at >= l.due END AS due,
+				coalesce(n.kind = 'resolved' AND n.at <= l.due, false) AS in_time
+			FROM l LEFT JOIN LATERAL (
+				SELECT n.kind, n.at FROM case_events n
+				WHERE n.case_id = l.case_id AND n.id > l.id
+					AND (n.kind IN ('resolved', 'handed_back', 'merged', 'extension_granted') OR n.to_status = 'assigned')
+				ORDER BY n.id LIMIT 1) n ON true)
+		SELECT count(*) FILTER (WHERE due), count(*) FILTER (WHERE due AND in_time) FROM outcome`,
+		f.RegionID, f.From, f.To, f.Now).Scan(&f.ResolvesDue, &f.ResolvesInTime)
+	if err != nil {
+		return fmt.Errorf("on-time resolution of region %d: %w", f.RegionID, err)
+	}
+	return nil
+}
+
+// FiguresRegion is the region whose figures a person sees, and its name: an admin and a
+// working group's lead see the whole city (0, and the name of the top region); an office,
+// the region of its office (the first, for a member of several). Anyone else is
+// ErrForbidden.
+func (s *Store) FiguresRegion(ctx context.Context, a Actor) (int64, string, error) {
+	all, regions := officeScope(a)
+	var id int64
+	switch {
+	case all || a.Has(RoleAdmin):
+	case len(regions) > 0:
+		id = regions[0]
+	default:
+		return 0, "", fmt.Errorf("figures for %d: %w", a.PersonID, ErrForbidden)
+	}
+	var name string
+	err := s.pool.QueryRow(ctx, "SELECT name FROM regions WHERE id = $1 OR ($1 = 0 AND parent_id IS NULL) ORDER BY id LIMIT 1", id).Scan(&name)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return 0, "", fmt.Errorf("figures for %d: region %d: %w", a.PersonID, id, err)
+	}
+	return id, name, nil
+}
