@@ -926,13 +926,16 @@ func (w *feedbackTimeoutWorker) Work(ctx context.Context, job *river.Job[Feedbac
 }
 
 // AddWorkers registers the store's own jobs (the lifecycle's timeouts, the reminder sweep, the
-// sweep that gives every file to keep a job) with the job client
+// sweep that gives every file to keep a job, the offices' daily board) with the job client
 // that runs them; their queue is LifecycleQueue.
 func (s *Store) AddWorkers(w *river.Workers) error {
 	if err := river.AddWorkerSafely(w, &feedbackTimeoutWorker{s: s}); err != nil {
 		return err
 	}
 	if err := river.AddWorkerSafely(w, &archiveSweepWorker{s: s}); err != nil {
+		return err
+	}
+	if err := river.AddWorkerSafely(w, &officeBoardWorker{s: s}); err != nil {
 		return err
 	}
 	return river.AddWorkerSafely(w, &reminderSweepWorker{s: s})

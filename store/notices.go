@@ -53,6 +53,8 @@ const (
 	NoticeNamed         = "remind_named"
 	NoticeAutoEscalated = "remind_escalated"
 	NoticeDigest        = "remind_digest"
+	// The daily board of an office's regions.
+	NoticeBoard = "office_board"
 
 	// Buttons on notifications.
 	NoticeBtnSolved   = "btn_fb_solved"

@@ -452,8 +452,8 @@ func (w *reminderSweepWorker) Work(ctx context.Context, _ *river.Job[ReminderSwe
 }
 
 // PeriodicJobs are the store's periodic work, for the client that runs the jobs: the
-// reminder sweep, every minute, and the sweep that gives every file still to keep a job,
-// every hour.
+// reminder sweep, every minute, the sweep that gives every file still to keep a job, every
+// hour, and the offices' daily board, at the start of each working day.
 func (s *Store) PeriodicJobs() []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
@@ -462,5 +462,10 @@ func (s *Store) PeriodicJobs() []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return ArchiveSweep{}, nil },
 			&river.PeriodicJobOpts{ID: "archive_sweep", RunOnStart: true}),
+		// Run on start too: a board missed while no replica ran goes out when one starts,
+		// still within working hours.
+		river.NewPeriodicJob(boardSchedule{s},
+			func() (river.JobArgs, *river.InsertOpts) { return OfficeBoard{}, nil },
+			&river.PeriodicJobOpts{ID: "office_board", RunOnStart: true}),
 	}
 }
