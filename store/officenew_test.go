@@ -208,3 +208,38 @@ func TestANewCaseFiledAtNightWaitsForTheWorkingMorning(t *testing.T) {
 		t.Fatalf("digests\n%s\nwant\n%s", strings.Join(digests, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// What else waits for an office's decision reaches each of its members with the case's
+// buttons as theirs when it is sent (Assign after a hand-back, Grant and Refuse for an
+// extension, Re-handle and Write off after "not satisfied"), not only the button that opens
+// the case.
+func TestOfficeNoticesCarryEachMembersButtons(t *testing.T) {
+	t.Parallel()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	w := newRemindWorld(t, time.Date(2026, 9, 21, 10, 0, 0, 0, loc), store.Limits{})
+	ctx := context.Background()
+	back := w.assigned(t, store.Ordinary)
+	if _, err := w.s.HandBack(ctx, store.ActParams{Ticket: back, ActorID: w.cadre, Note: "不属于本单位职责"}); err != nil {
+		t.Fatal(err)
+	}
+	ext := w.assigned(t, store.Ordinary)
+	if _, err := w.s.Sign(ctx, store.ActParams{Ticket: ext, ActorID: w.cadre}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.s.RequestExtension(ctx, store.ExtensionParams{ActParams: store.ActParams{Ticket: ext, ActorID: w.cadre, Note: "需协调用地"},
+		Until: w.at(t, "2026-10-30 18:00")}); err != nil {
+		t.Fatal(err)
+	}
+	for no, msg := range map[string]string{back: store.NoticeHandedBack, ext: store.NoticeExtensionAsked} {
+		var got []string
+		for _, n := range w.noticesOf(t, no) {
+			if n.Msg == msg {
+				got = append(got, fmt.Sprintf("→%d for %d", n.Chat, n.ButtonsFor))
+			}
+		}
+		want := []string{fmt.Sprintf("→%d for %d", w.chat(w.office), w.office), fmt.Sprintf("→%d for %d", w.chat(w.office2), w.office2)}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", msg, got, want)
+		}
+	}
+}
