@@ -277,6 +277,10 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 			if err := s.tellOfficeUrgent(ctx, tx, out, now); err != nil {
 				return fmt.Errorf("case %s: %w", no, err)
 			}
+		} else if c.Status == StatusSubmitted {
+			if err := s.tellOfficeNew(ctx, tx, out.Case, now); err != nil {
+				return fmt.Errorf("case %s: %w", no, err)
+			}
 		}
 		if p.Notify != nil {
 			n := *p.Notify
@@ -450,6 +454,49 @@ func (s *Store) tellOfficeUrgent(ctx context.Context, tx pgx.Tx, c Submitted, no
 	}
 	t := &act{s: s, tx: tx, c: c.Case, now: now}
 	return t.notifyOfficeActing(ctx, c.OfficeID, 0, NoticeUrgentNew, data)
+}
+
+// tellOfficeNew tells each member of its office of a new case that waits in triage (from an
+// unverified reporter, for a unit with no linked cadre, or filed without one), with the case's
+// buttons as theirs: nobody else will act on it. In working hours at once; at night or on a
+// day off it waits, as a reminder, for the start of the next working day, when the sweep sends
+// it with whatever else is due for each member then, several as one digest. An urgent case is
+// not told here: tellOfficeUrgent has told it, whatever the hour.
+func (s *Store) tellOfficeNew(ctx context.Context, tx pgx.Tx, c Case, now time.Time) error {
+	if c.OfficeID == nil {
+		return nil
+	}
+	if at := s.workingMoment(now); at.After(now) {
+		_, err := tx.Exec(ctx, `INSERT INTO reminders (case_id, kind, due_limit, limit_at, send_at) VALUES ($1, $2, $3, $4, $5)`,
+			c.ID, ReminderOfficeNew, limitTriage, c.CreatedAt, at)
+		if err != nil {
+			return fmt.Errorf("schedule the office's notice: %w", err)
+		}
+		return nil
+	}
+	data, err := newCaseData(ctx, tx, c)
+	if err != nil {
+		return err
+	}
+	t := &act{s: s, tx: tx, c: c, now: now}
+	return t.notifyOfficeActing(ctx, c.OfficeID, 0, NoticeNewCase, data)
+}
+
+// newCaseData is what an office is told of a new case: its description, its unit, and
+// whether its reporter is unverified.
+func newCaseData(ctx context.Context, tx pgx.Tx, c Case) (map[string]any, error) {
+	data := map[string]any{"Description": c.Description}
+	if c.UnitID != nil {
+		var unit string
+		if err := tx.QueryRow(ctx, "SELECT name FROM units WHERE id = $1", *c.UnitID).Scan(&unit); err != nil {
+			return nil, fmt.Errorf("unit %d: %w", *c.UnitID, err)
+		}
+		data["Unit"] = unit
+	}
+	if c.UnverifiedReporter {
+		data["Unverified"] = true
+	}
+	return data, nil
 }
 
 func (s *Store) assigneeName(ctx context.Context, q querier, out *Submitted) error {

@@ -768,7 +768,10 @@ func (s *Store) Feedback(ctx context.Context, p FeedbackParams) (Case, error) {
 	})
 }
 
-// notifyOffice tells every member of an office (none when the case has no office).
+// notifyOffice tells every member of an office (none when the case has no office) of what
+// waits for its decision, its photos, documents and place summed up under the message, each
+// with the case's buttons as theirs when it reaches them: a hand-back's Assign, an extension's
+// Grant and Refuse, a "not satisfied" result's Re-handle and Write off.
 func (t *act) notifyOffice(ctx context.Context, officeID *int64, msg string, data map[string]any) error {
 	if officeID == nil {
 		return nil
@@ -777,8 +780,15 @@ func (t *act) notifyOffice(ctx context.Context, officeID *int64, msg string, dat
 	if err != nil {
 		return err
 	}
+	ev, err := evidenceOf(ctx, t.tx, t.c, true)
+	if err != nil {
+		return err
+	}
 	for _, id := range ids {
-		if err := t.notifyWithEvidence(ctx, &id, msg, data, viewButton(t.c.TicketNo)); err != nil {
+		// The buttons stand in only when the case cannot be read when the message is sent.
+		n := Notification{MessageID: msg, Data: data, Evidence: &ev, ButtonsFor: id,
+			Buttons: append(viewButton(t.c.TicketNo), evidenceButtons(t.c.TicketNo, ev)...)}
+		if err := t.enqueue(ctx, &id, n); err != nil {
 			return err
 		}
 	}
@@ -932,13 +942,16 @@ func (w *feedbackTimeoutWorker) Work(ctx context.Context, job *river.Job[Feedbac
 }
 
 // AddWorkers registers the store's own jobs (the lifecycle's timeouts, the reminder sweep, the
-// sweep that gives every file to keep a job) with the job client
+// sweep that gives every file to keep a job, the offices' daily board) with the job client
 // that runs them; their queue is LifecycleQueue.
 func (s *Store) AddWorkers(w *river.Workers) error {
 	if err := river.AddWorkerSafely(w, &feedbackTimeoutWorker{s: s}); err != nil {
 		return err
 	}
 	if err := river.AddWorkerSafely(w, &archiveSweepWorker{s: s}); err != nil {
+		return err
+	}
+	if err := river.AddWorkerSafely(w, &officeBoardWorker{s: s}); err != nil {
 		return err
 	}
 	return river.AddWorkerSafely(w, &reminderSweepWorker{s: s})

@@ -159,6 +159,7 @@ func TestTheCaseLoopNotifiesEachParty(t *testing.T) {
 		t.Errorf("events %v\nwant   %v", k, want)
 	}
 	wantN := []string{
+		"office_new_case→P017", "office_new_case→P018",
 		"case_assigned_to_you→P001", "n_assigned→P025", "n_signed→P025", "n_progress→P025", "n_resolved→P025",
 		"n_unsatisfied→P017", "n_unsatisfied→P018",
 		"case_rehandle_to_you→P001", "n_rehandled→P025", "n_signed→P025", "n_resolved→P025",
@@ -252,7 +253,8 @@ func TestTransitionsCheckTheActor(t *testing.T) {
 	if k := l.kinds(t, c); !slices.Equal(k, []string{"submitted", "assigned", "signed"}) {
 		t.Errorf("refusals left events: %v", k)
 	}
-	if n := l.notices(t); len(before) != 0 || len(after) != 2 || len(n) != 3 {
+	// Before: the office's two members told of the new case in triage.
+	if n := l.notices(t); len(before) != 2 || len(after) != 4 || len(n) != 5 {
 		t.Errorf("notifications: before %v, after assign %v, after sign %v", before, after, n)
 	}
 }
@@ -288,7 +290,7 @@ func TestRejectAndMerge(t *testing.T) {
 		t.Fatalf("merge: %+v %v", got, err)
 	}
 	var msgs []string
-	rows, _ := l.s.Pool().Query(ctx, "SELECT args->>'msg' || ' ' || coalesce(args->'data'->>'Note', args->'data'->>'Into') FROM river_job WHERE kind = 'notification' ORDER BY id")
+	rows, _ := l.s.Pool().Query(ctx, "SELECT args->>'msg' || ' ' || coalesce(args->'data'->>'Note', args->'data'->>'Into') FROM river_job WHERE kind = 'notification' AND args->>'msg' LIKE 'n!_%' ESCAPE '!' ORDER BY id")
 	for rows.Next() {
 		var m string
 		rows.Scan(&m)
@@ -422,7 +424,7 @@ func TestARedeliveredActionActsOnce(t *testing.T) {
 	if k := l.kinds(t, c); !slices.Equal(k, []string{"submitted", "assigned", "signed", "progress"}) {
 		t.Errorf("events %v", k)
 	}
-	if n := l.notices(t); len(n) != 4 {
+	if n := l.notices(t); len(n) != 6 { // the office's two of the new case, then four
 		t.Errorf("notifications %v", n)
 	}
 }

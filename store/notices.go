@@ -41,6 +41,8 @@ const (
 	// An urgent problem is new: filed urgent, whether it waits in triage or went to the
 	// unit's linked cadre.
 	NoticeUrgentNew = "office_urgent_new"
+	// A new case waits in triage (not urgent: NoticeUrgentNew tells those).
+	NoticeNewCase = "office_new_case"
 	// Another member marked a case urgent.
 	NoticeUrgentMarked = "office_urgent_marked"
 
@@ -51,6 +53,8 @@ const (
 	NoticeNamed         = "remind_named"
 	NoticeAutoEscalated = "remind_escalated"
 	NoticeDigest        = "remind_digest"
+	// The daily board of an office's regions.
+	NoticeBoard = "office_board"
 
 	// Buttons on notifications.
 	NoticeBtnSolved   = "btn_fb_solved"

@@ -23,12 +23,17 @@ const (
 	// ReminderEscalate: a complex case past its month, or a case re-handled or handed back
 	// EscalateAfter times, is lifted one level up (提级督办) and that office is told.
 	ReminderEscalate = "escalate"
+	// ReminderOfficeNew: a new case that waits in triage, filed outside working hours, is
+	// told to its office's members at the start of the next working day.
+	ReminderOfficeNew = "office_new"
 )
 
 // The limits of the escalations that follow from counts rather than dates.
 const (
 	limitRehandles = "rehandles"
 	limitHandbacks = "handbacks"
+	// limitTriage: what an office's notice of a new case waits on (the case still in triage).
+	limitTriage = "triage"
 )
 
 // EventReminded records a reminder sent on the case (internal).
@@ -117,8 +122,11 @@ func (s *Store) plans(c Case, now time.Time) []reminderPlan {
 // changed it: the pending ones are cancelled and those the case now calls for are written,
 // except any already sent for the same limit. A closed or moved case keeps none.
 func (s *Store) reschedule(ctx context.Context, tx pgx.Tx, c Case, now time.Time) error {
-	if _, err := tx.Exec(ctx, "UPDATE reminders SET cancelled_at = $2 WHERE case_id = $1 AND sent_at IS NULL AND cancelled_at IS NULL",
-		c.ID, now); err != nil {
+	// An office's notice of a new case stays while the case waits in triage: it does not
+	// follow from the case's limits, and a change there (a category set, an addition) does
+	// not make it news already told.
+	if _, err := tx.Exec(ctx, `UPDATE reminders SET cancelled_at = $2 WHERE case_id = $1 AND sent_at IS NULL AND cancelled_at IS NULL
+		AND (kind <> $3 OR $4)`, c.ID, now, ReminderOfficeNew, c.Status != StatusSubmitted); err != nil {
 		return fmt.Errorf("cancel reminders of case %s: %w", c.TicketNo, err)
 	}
 	ps := s.plans(c, now)
@@ -186,6 +194,9 @@ func stillDue(r Reminder, c Case, now time.Time) bool {
 		return open && at(c.ResolveDueAt)
 	case limitRehandles, limitHandbacks:
 		return open || c.Status == StatusSubmitted
+	case limitTriage:
+		// Marked urgent since, it was told as urgent.
+		return c.Status == StatusSubmitted && c.Urgency != Urgent
 	}
 	return false
 }
@@ -195,6 +206,9 @@ type dueItem struct {
 	msg    string
 	data   map[string]any
 	caseID int64
+	// acting: sent alone, it carries the case's buttons as its recipient may press them
+	// then (an office's notice of a new case), not only the button that opens it.
+	acting bool
 }
 
 // SendDueReminders sends, once, the reminders whose time has come: up to batch of them, in one
@@ -261,7 +275,7 @@ func (s *Store) SendDueReminders(ctx context.Context, batch int) (Sweep, error) 
 			}
 			switch r.Kind {
 			case ReminderDueSoon:
-				tell(c.AssigneeID, dueItem{NoticeDueSoon, data, c.ID})
+				tell(c.AssigneeID, dueItem{NoticeDueSoon, data, c.ID, false})
 			case ReminderOverdue, ReminderNamed:
 				msg, officeMsg := NoticeOverdue, NoticeOverdueOffice
 				if r.Kind == ReminderNamed {
@@ -270,14 +284,28 @@ func (s *Store) SendDueReminders(ctx context.Context, batch int) (Sweep, error) 
 						return err
 					}
 				}
-				tell(c.AssigneeID, dueItem{msg, data, c.ID})
+				tell(c.AssigneeID, dueItem{msg, data, c.ID, false})
 				office, err := officeMembers(ctx, tx, c.OfficeID)
 				if err != nil {
 					return err
 				}
 				for _, id := range office {
-					tell(&id, dueItem{officeMsg, data, c.ID})
+					tell(&id, dueItem{officeMsg, data, c.ID, false})
 				}
+			case ReminderOfficeNew:
+				office, err := officeMembers(ctx, tx, c.OfficeID)
+				if err != nil {
+					return err
+				}
+				extra, err := newCaseData(ctx, tx, c)
+				if err != nil {
+					return err
+				}
+				maps.Copy(data, extra)
+				for _, id := range office {
+					tell(&id, dueItem{NoticeNewCase, data, c.ID, true})
+				}
+				continue // news, not a reminder of a limit: nothing to record on the case
 			case ReminderEscalate:
 				to, name, err := upperOffice(ctx, tx, c)
 				if err != nil {
@@ -297,7 +325,7 @@ func (s *Store) SendDueReminders(ctx context.Context, batch int) (Sweep, error) 
 				}
 				data["Description"] = c.Description
 				for _, id := range office {
-					tell(&id, dueItem{NoticeAutoEscalated, data, c.ID})
+					tell(&id, dueItem{NoticeAutoEscalated, data, c.ID, false})
 				}
 				continue
 			}
@@ -352,6 +380,9 @@ func (s *Store) remind(ctx context.Context, tx pgx.Tx, person int64, its []dueIt
 	}
 	n := Notification{ChatID: *chat, MessageID: its[0].msg, Data: its[0].data, CaseID: its[0].caseID,
 		Buttons: viewButton(its[0].data["TicketNo"].(string))}
+	if its[0].acting {
+		n.ButtonsFor = person
+	}
 	if len(its) > 1 {
 		shown := its[:min(len(its), maxDigestItems)]
 		list := make([]map[string]any, len(shown))
@@ -421,8 +452,8 @@ func (w *reminderSweepWorker) Work(ctx context.Context, _ *river.Job[ReminderSwe
 }
 
 // PeriodicJobs are the store's periodic work, for the client that runs the jobs: the
-// reminder sweep, every minute, and the sweep that gives every file still to keep a job,
-// every hour.
+// reminder sweep, every minute, the sweep that gives every file still to keep a job, every
+// hour, and the offices' daily board, at the start of each working day.
 func (s *Store) PeriodicJobs() []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
@@ -431,5 +462,10 @@ func (s *Store) PeriodicJobs() []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return ArchiveSweep{}, nil },
 			&river.PeriodicJobOpts{ID: "archive_sweep", RunOnStart: true}),
+		// Run on start too: a board missed while no replica ran goes out when one starts,
+		// still within working hours.
+		river.NewPeriodicJob(boardSchedule{s},
+			func() (river.JobArgs, *river.InsertOpts) { return OfficeBoard{}, nil },
+			&river.PeriodicJobOpts{ID: "office_board", RunOnStart: true}),
 	}
 }
