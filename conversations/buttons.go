@@ -14,7 +14,7 @@ import (
 func reporterButtons(tr *Translator, lang string, v store.CaseView) [][]Button {
 	var rows [][]Button
 	if v.Reporter && open(v.Status) {
-		rows = append(rows, []Button{{Text: tr.T(lang, MsgBtnAdd, nil), Data: "add:" + v.TicketNo}})
+		rows = append(rows, []Button{{Text: tr.T(lang, MsgBtnAdd, nil), Data: store.AddButton + ":" + v.TicketNo}})
 	}
 	if v.Reporter && v.Status == store.StatusResolved && v.Satisfaction == nil {
 		fb := store.FeedbackButton + ":" + v.TicketNo + ":"

@@ -120,7 +120,7 @@ func (r *report) refusal(err error, ticket string) error {
 // case's view, or as /add TICKET.
 func (r *report) addDialog() *Dialog {
 	return &Dialog{
-		Name: "add", Command: "add", Button: "add", Version: 1,
+		Name: "add", Command: "add", Button: store.AddButton, Version: 1,
 		Begin: func(ctx context.Context, s *Session) error {
 			ticket := strings.ToUpper(strings.TrimSpace(s.Get("arg")))
 			if ticket == "" {

@@ -53,8 +53,8 @@ func RegisterHandling(e *Engine, st *store.Store) error {
 		do         func(context.Context, store.ActParams) (store.Case, error)
 	}{
 		store.SignButton: {MsgActSign, MsgDoneSigned, st.Sign},
-		"ug":             {MsgActUrge, MsgDoneUrged, st.Urge},
-		"eg": {MsgActGrant, MsgDoneGranted, func(ctx context.Context, p store.ActParams) (store.Case, error) {
+		store.UrgeButton: {MsgActUrge, MsgDoneUrged, st.Urge},
+		store.GrantButton: {MsgActGrant, MsgDoneGranted, func(ctx context.Context, p store.ActParams) (store.Case, error) {
 			return st.DecideExtension(ctx, p, true)
 		}},
 		store.ConfirmReporterButton: {MsgActConfirmReporter, MsgDoneReporterConfirmed, st.ConfirmReporter},
@@ -184,10 +184,10 @@ func staffButtons(tr *Translator, lang string, v store.CaseView) [][]Button {
 		case store.StatusAssigned:
 			rows = append(rows, []Button{b(store.NoticeBtnSign, store.SignButton), b(store.NoticeBtnHandBack, store.HandBackButton)})
 		case store.StatusInProgress:
-			rows = append(rows, []Button{b(MsgBtnProgress, "pg"), b(MsgBtnResolve, "rs")})
+			rows = append(rows, []Button{b(MsgBtnProgress, store.ProgressButton), b(MsgBtnResolve, store.ResolveButton)})
 		}
 		if open && v.ExtensionUntil == nil {
-			rows = append(rows, []Button{b(MsgBtnExtension, "ex"), b(MsgBtnEscalate, "es")})
+			rows = append(rows, []Button{b(MsgBtnExtension, store.ExtensionButton), b(MsgBtnEscalate, store.EscalateButton)})
 		}
 	}
 	if v.Office && v.Unverified && v.LinkPending {
@@ -198,14 +198,14 @@ func staffButtons(tr *Translator, lang string, v store.CaseView) [][]Button {
 	if v.Office {
 		switch {
 		case v.Status == store.StatusSubmitted:
-			rows = append(rows, []Button{b(MsgBtnAssign, "as"), b(MsgBtnReject, "rj")}, []Button{b(MsgBtnMerge, "mg"), b(MsgBtnEscalate, "es")})
+			rows = append(rows, []Button{b(MsgBtnAssign, store.AssignButton), b(MsgBtnReject, store.RejectButton)}, []Button{b(MsgBtnMerge, store.MergeButton), b(MsgBtnEscalate, store.EscalateButton)})
 		case open:
-			rows = append(rows, []Button{b(MsgBtnReassign, "as"), b(MsgBtnUrge, "ug")}, []Button{b(MsgBtnMerge, "mg"), b(MsgBtnEscalate, "es")})
+			rows = append(rows, []Button{b(MsgBtnReassign, store.AssignButton), b(MsgBtnUrge, store.UrgeButton)}, []Button{b(MsgBtnMerge, store.MergeButton), b(MsgBtnEscalate, store.EscalateButton)})
 			if v.ExtensionUntil != nil {
-				rows = append(rows, []Button{b(MsgBtnGrant, "eg"), b(MsgBtnRefuse, "er")})
+				rows = append(rows, []Button{b(MsgBtnGrant, store.GrantButton), b(MsgBtnRefuse, store.RefuseButton)})
 			}
 		case v.Status == store.StatusResolved && v.Flagged:
-			rows = append(rows, []Button{b(MsgBtnRehandle, "rh"), b(MsgBtnWriteOff, "wo")})
+			rows = append(rows, []Button{b(MsgBtnRehandle, store.RehandleButton), b(MsgBtnWriteOff, store.WriteOffButton)})
 		}
 		// The office judges how urgent a case is while it is still to be handled; each
 		// mark's button gives way to the other's once pressed.
@@ -375,9 +375,9 @@ func toString(v any) string {
 
 // Lists, by their button prefix.
 const (
-	listInbox   = "ib"
-	listTriage  = "tq"
-	listOverdue = "od"
+	listInbox   = store.InboxPageButton
+	listTriage  = store.TriagePageButton
+	listOverdue = store.OverduePageButton
 )
 
 // list shows a handler's inbox, an office's queue or its overdue cases, a page at a time.
@@ -444,9 +444,9 @@ func (h *handling) list(ctx context.Context, c Call, kind string, page int, edit
 		b.WriteString("\n" + t(MsgWorkLine, map[string]any{"TicketNo": l.TicketNo, "Status": staffStatus(h.e.tr, c.Lang, l.Status, l.Why == store.WhyUnsatisfied),
 			"Unit": Clip(l.UnitName, listName), "Snippet": snippet(l.Description, 30), "Due": due, "Late": late, "Why": why,
 			"Assignee": Clip(assignee, listName), "Unverified": unverified, "Urgent": l.Urgent}))
-		row := []Button{{Text: "📄 " + l.TicketNo, Data: "st:" + l.TicketNo}}
+		row := []Button{{Text: "📄 " + l.TicketNo, Data: store.ViewButton + ":" + l.TicketNo}}
 		if kind == listOverdue {
-			row = append(row, Button{Text: t(MsgBtnUrge, nil), Data: "ug:" + l.TicketNo})
+			row = append(row, Button{Text: t(MsgBtnUrge, nil), Data: store.UrgeButton + ":" + l.TicketNo})
 		}
 		rows = append(rows, row)
 	}
@@ -592,24 +592,24 @@ func (h *handling) dialogs() []*Dialog {
 	return []*Dialog{
 		h.noteDialog(noteAction{name: "handback", button: store.HandBackButton, verb: MsgActHandBack, ask: MsgAskHandBack, done: MsgDoneHandedBack,
 			minLen: 5, rule: rule{byHandler, inStatus(store.StatusAssigned)}, do: h.st.HandBack}),
-		h.noteDialog(noteAction{name: "progress", button: "pg", verb: MsgActProgress, ask: MsgAskProgress, done: MsgDoneProgress,
+		h.noteDialog(noteAction{name: "progress", button: store.ProgressButton, verb: MsgActProgress, ask: MsgAskProgress, done: MsgDoneProgress,
 			minLen: 5, files: true, rule: rule{byHandler, inStatus(store.StatusInProgress)}, do: h.st.Progress}),
-		h.noteDialog(noteAction{name: "resolve", button: "rs", verb: MsgActResolve, ask: MsgAskResult, done: MsgDoneResolved,
+		h.noteDialog(noteAction{name: "resolve", button: store.ResolveButton, verb: MsgActResolve, ask: MsgAskResult, done: MsgDoneResolved,
 			minLen: 5, files: true, rule: rule{byHandler, inStatus(store.StatusInProgress)}, do: h.st.Resolve}),
-		h.noteDialog(noteAction{name: "escalate", button: "es", verb: MsgActEscalate, ask: MsgAskEscalate, done: MsgDoneEscalated,
+		h.noteDialog(noteAction{name: "escalate", button: store.EscalateButton, verb: MsgActEscalate, ask: MsgAskEscalate, done: MsgDoneEscalated,
 			minLen: 5, rule: rule{byEither, func(v store.CaseView) bool {
 				return working(v) || (v.Office && v.Status == store.StatusSubmitted)
 			}}, do: h.st.Escalate}),
-		h.noteDialog(noteAction{name: "reject", button: "rj", verb: MsgActReject, ask: MsgAskReject, done: MsgDoneRejected,
+		h.noteDialog(noteAction{name: "reject", button: store.RejectButton, verb: MsgActReject, ask: MsgAskReject, done: MsgDoneRejected,
 			minLen: 5, rule: rule{byOffice, inStatus(store.StatusSubmitted)}, do: h.st.Reject}),
-		h.noteDialog(noteAction{name: "refuse", button: "er", verb: MsgActRefuse, ask: MsgAskRefuse, done: MsgDoneRefused,
+		h.noteDialog(noteAction{name: "refuse", button: store.RefuseButton, verb: MsgActRefuse, ask: MsgAskRefuse, done: MsgDoneRefused,
 			minLen: 5, rule: rule{byOffice, extension},
 			do: func(ctx context.Context, p store.ActParams) (store.Case, error) {
 				return h.st.DecideExtension(ctx, p, false)
 			}}),
-		h.noteDialog(noteAction{name: "rehandle", button: "rh", verb: MsgActRehandle, ask: MsgAskRehandle, done: MsgDoneRehandled,
+		h.noteDialog(noteAction{name: "rehandle", button: store.RehandleButton, verb: MsgActRehandle, ask: MsgAskRehandle, done: MsgDoneRehandled,
 			minLen: 5, rule: rule{byOffice, flagged}, do: h.st.Rehandle}),
-		h.noteDialog(noteAction{name: "writeoff", button: "wo", verb: MsgActWriteOff, ask: MsgAskWriteOff, done: MsgDoneWrittenOff,
+		h.noteDialog(noteAction{name: "writeoff", button: store.WriteOffButton, verb: MsgActWriteOff, ask: MsgAskWriteOff, done: MsgDoneWrittenOff,
 			minLen: 5, rule: rule{byOffice, flagged}, do: h.st.WriteOff}),
 		h.extensionDialog(rule{byHandler, func(v store.CaseView) bool { return working(v) && v.ExtensionUntil == nil }}),
 		h.mergeDialog(rule{byOffice, inStatus(store.StatusSubmitted, store.StatusAssigned, store.StatusInProgress)}),
@@ -619,7 +619,7 @@ func (h *handling) dialogs() []*Dialog {
 
 // extensionDialog asks for more time (延期): the reason and the new date.
 func (h *handling) extensionDialog(r rule) *Dialog {
-	return &Dialog{Name: "extend", Command: "extend", Button: "ex", Version: 1,
+	return &Dialog{Name: "extend", Command: "extend", Button: store.ExtensionButton, Version: 1,
 		Begin: h.caseStep(MsgActExtension, r),
 		Steps: []*Step{
 			{Name: "note", Prompt: MsgAskExtReason, PromptData: ticketData, MinLen: 5, MaxLen: store.MaxNote},
@@ -657,7 +657,7 @@ func endOfDay(day time.Time) time.Time { return day.Add(18 * time.Hour) }
 
 // mergeDialog merges a case into another the office can see (并案).
 func (h *handling) mergeDialog(r rule) *Dialog {
-	return &Dialog{Name: "merge", Command: "merge", Button: "mg", Version: 1,
+	return &Dialog{Name: "merge", Command: "merge", Button: store.MergeButton, Version: 1,
 		Begin: h.caseStep(MsgActMerge, r),
 		Steps: []*Step{{Name: "into", Prompt: MsgAskMergeInto, PromptData: ticketData, MaxLen: 40,
 			Validate: func(ctx context.Context, s *Session, in Input) string {
@@ -699,7 +699,7 @@ const groupPrefix = "g"
 
 // assignDialog is triage's main act (交办): the category, the complexity and the handler.
 func (h *handling) assignDialog(r rule) *Dialog {
-	return &Dialog{Name: "assign", Command: "assign", Button: "as", Version: 1,
+	return &Dialog{Name: "assign", Command: "assign", Button: store.AssignButton, Version: 1,
 		Begin: func(ctx context.Context, s *Session) error {
 			if err := h.caseStep(MsgActAssign, r)(ctx, s); err != nil {
 				return err

@@ -17,8 +17,8 @@ func (r *report) registerMyCases(e *Engine) error {
 	if err := e.RegisterCommand("my", func(ctx context.Context, c Call) ([]Reply, error) { return r.myPage(ctx, c, 0, false) }); err != nil {
 		return err
 	}
-	if err := e.RegisterButton("my", func(ctx context.Context, c Call) ([]Reply, error) {
-		page, err := strconv.Atoi(strings.TrimPrefix(c.Data, "my:"))
+	if err := e.RegisterButton(store.MyPageButton, func(ctx context.Context, c Call) ([]Reply, error) {
+		page, err := strconv.Atoi(strings.TrimPrefix(c.Data, store.MyPageButton+":"))
 		if err != nil || page < 0 {
 			return nil, &Refusal{MessageID: MsgStaleButton}
 		}
@@ -77,14 +77,14 @@ func (r *report) myPage(ctx context.Context, c Call, page int, edit bool) ([]Rep
 		}
 		b.WriteString("\n" + t(MsgMyLine, map[string]any{"TicketNo": l.TicketNo, "Status": status,
 			"Category": cat, "Snippet": snippet(l.Description, 30), "Date": l.CreatedAt.In(r.o.st.Location()).Format("01-02"), "Urgent": l.Urgent}))
-		rows = append(rows, []Button{{Text: "📄 " + l.TicketNo, Data: "st:" + l.TicketNo}})
+		rows = append(rows, []Button{{Text: "📄 " + l.TicketNo, Data: store.ViewButton + ":" + l.TicketNo}})
 	}
 	var nav []Button
 	if page > 0 {
-		nav = append(nav, Button{Text: t(MsgPagePrev, nil), Data: "my:" + strconv.Itoa(page-1)})
+		nav = append(nav, Button{Text: t(MsgPagePrev, nil), Data: store.MyPageButton + ":" + strconv.Itoa(page-1)})
 	}
 	if page+1 < pages {
-		nav = append(nav, Button{Text: t(MsgPageNext, nil), Data: "my:" + strconv.Itoa(page+1)})
+		nav = append(nav, Button{Text: t(MsgPageNext, nil), Data: store.MyPageButton + ":" + strconv.Itoa(page+1)})
 	}
 	if nav != nil {
 		rows = append(rows, nav)

@@ -15,9 +15,6 @@ import (
 // "sx:y0") or given as two dates ("/stats 2026-11-01 2026-11-30", both days included).
 // The figures are the store's, defined once there; this only shows them.
 
-// statsButton is the prefix of the period buttons.
-const statsButton = "sx"
-
 // statsPeriods are the period buttons, in the order shown.
 var statsPeriods = []string{"w0", "w1", "m0", "m1", "y0"}
 
@@ -34,8 +31,8 @@ func (s *stats) register() error {
 	if err := s.e.RegisterCommand("stats", s.command); err != nil {
 		return err
 	}
-	return s.e.RegisterButton(statsButton, func(ctx context.Context, c Call) ([]Reply, error) {
-		period := strings.TrimPrefix(c.Data, statsButton+":")
+	return s.e.RegisterButton(store.StatsButton, func(ctx context.Context, c Call) ([]Reply, error) {
+		period := strings.TrimPrefix(c.Data, store.StatsButton+":")
 		from, to, ok := s.period(period)
 		if !ok {
 			return nil, &Refusal{MessageID: MsgStaleButton}
@@ -125,7 +122,7 @@ func (s *stats) show(ctx context.Context, c Call, from, to time.Time, chosen str
 		if p == chosen {
 			label = "• " + label
 		}
-		row = append(row, Button{Text: label, Data: statsButton + ":" + p})
+		row = append(row, Button{Text: label, Data: store.StatsButton + ":" + p})
 	}
 	return []Reply{{MessageID: MsgStats, Data: data, Edit: edit, Buttons: [][]Button{row[:3], row[3:]}}}, nil
 }

@@ -7,11 +7,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// EvidenceButton is the callback data of the button that sends a case's photos, documents and
-// place to the person who pressed it ("ev:XC-20261124-0007"). It proves nothing: who may
-// receive them is checked when it is pressed.
-const EvidenceButton = "ev"
-
 // NoticeBtnEvidence labels EvidenceButton on a notification.
 const NoticeBtnEvidence = "btn_evidence"
 

@@ -23,20 +23,6 @@ const (
 	EventUrgencyChanged = "urgency_changed"
 )
 
-// Callback data prefixes of the buttons on a new assignment: "sg:<ticket>" signs for it,
-// "hb:<ticket>" hands it back. Like every button, they prove nothing: the handler's right is
-// checked when they are pressed.
-const (
-	SignButton     = "sg"
-	HandBackButton = "hb"
-	// ViewButton opens a case ("st:XC-20261124-0007").
-	ViewButton = "st"
-	// MarkUrgentButton and MarkNormalButton are an office's: "mu:<ticket>" marks the case
-	// urgent, "mn:<ticket>" marks it not urgent. Each retires once the case is so.
-	MarkUrgentButton = "mu"
-	MarkNormalButton = "mn"
-)
-
 // ExtensionParams are a handler's request for more time (延期): the reason and the new date.
 type ExtensionParams struct {
 	ActParams

@@ -45,11 +45,6 @@ const (
 	Urgent = "urgent" // 紧急
 )
 
-// FeedbackButton is the callback data of the feedback buttons on a resolved case:
-// "fb:<ticket>:y" (solved) or "fb:<ticket>:n" (not solved). It proves nothing by itself: the
-// feedback dialog checks on the server that the presser is the case's reporter.
-const FeedbackButton = "fb"
-
 // MaxNote is the longest note (a reason, a progress note, a result, a comment), in UTF-16
 // code units as Telegram counts text.
 const MaxNote = 2000

@@ -14,12 +14,6 @@ import (
 const (
 	EventReporterConfirmed = "reporter_confirmed"
 	EventReporterRejected  = "reporter_rejected"
-
-	// ConfirmReporterButton and RejectReporterButton are the callback data prefixes of the
-	// one-press decisions on a case's staff view ("rv:<ticket>", "rx:<ticket>"). They prove
-	// nothing: the store checks the presser.
-	ConfirmReporterButton = "rv"
-	RejectReporterButton  = "rx"
 )
 
 // ConfirmReporter: an office over the case's region confirms that the person who filed it,
