@@ -410,7 +410,9 @@ func TestRedisStallMidDialog(t *testing.T) {
 // of production), and the cadre is told once.
 func TestKilledWhileANotificationIsSent(t *testing.T) {
 	t.Parallel()
-	c := newCounty(t, false, "", "BANGBAN_SEND_TIMEOUT=1s", "BANGBAN_JOB_TIMEOUT=2s", "BANGBAN_JOB_RESCUE_AFTER=3s")
+	// The send outlasts the kill by seconds: on a loaded machine the kill may come a while
+	// after the send began, and a send that timed out first would leave no job running.
+	c := newCounty(t, false, "", "BANGBAN_SEND_TIMEOUT=5s", "BANGBAN_JOB_TIMEOUT=6s", "BANGBAN_JOB_RESCUE_AFTER=7s")
 	r := c.start()
 	c.toConfirm(r, "流动资金贷款审批迟迟没有结果")
 	c.sim.SetChatDelay(c.cadre.ID, time.Hour)
@@ -426,7 +428,7 @@ func TestKilledWhileANotificationIsSent(t *testing.T) {
 		AND (args->>'chat_id')::bigint = $1 ORDER BY id LIMIT 1`, c.cadre.ID).Scan(&state); err != nil || state != "running" {
 		t.Fatalf("the notification's job is %q (%v); want it left running by the dead process", state, err)
 	}
-	time.Sleep(3 * time.Second) // the rescue time, which the new leader's first rescue then finds passed
+	time.Sleep(7 * time.Second) // the rescue time, which the new leader's first rescue then finds passed
 
 	r = c.start()
 	no := ticketRe.FindString(m.Text)
