@@ -23,6 +23,11 @@ test: services
 services:
 	@bash .ci/services
 
+## lint: golangci-lint, pinned, with the linters .golangci.yml chooses (built on first use)
+GOLANGCI_LINT ?= github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+lint:
+	$(GO) run $(GOLANGCI_LINT) run ./...
+
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bangban ./cmd/bangban
 

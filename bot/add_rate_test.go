@@ -67,7 +67,9 @@ func TestAddAndRateRefuseBadInput(t *testing.T) {
 	m, _ = h.press(t, owner, "✔ Confirm")
 	contains(t, m, "Added to "+no)
 	var files int
-	h.store.Pool().QueryRow(context.Background(), "SELECT count(*) FROM case_attachments a JOIN cases c ON c.id = a.case_id WHERE c.ticket_no = $1", no).Scan(&files)
+	if err := h.store.Pool().QueryRow(context.Background(), "SELECT count(*) FROM case_attachments a JOIN cases c ON c.id = a.case_id WHERE c.ticket_no = $1", no).Scan(&files); err != nil {
+		t.Fatal(err)
+	}
 	if files != 9 {
 		t.Fatalf("%d attachments kept, want 9", files)
 	}
@@ -129,8 +131,12 @@ func TestRedeliveredAddAndRatingActOnce(t *testing.T) {
 	contains(t, crashAndRedeliver(before, comment), "The campaign office will look at "+no+" again")
 
 	var added, rated, told int
-	h.store.Pool().QueryRow(ctx, "SELECT count(*) FILTER (WHERE kind = 'info_added'), count(*) FILTER (WHERE kind = 'feedback') FROM case_events").Scan(&added, &rated)
-	h.store.Pool().QueryRow(ctx, "SELECT count(*) FROM river_job WHERE args->>'msg' = 'n_unsatisfied'").Scan(&told)
+	if err := h.store.Pool().QueryRow(ctx, "SELECT count(*) FILTER (WHERE kind = 'info_added'), count(*) FILTER (WHERE kind = 'feedback') FROM case_events").Scan(&added, &rated); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.Pool().QueryRow(ctx, "SELECT count(*) FROM river_job WHERE args->>'msg' = 'n_unsatisfied'").Scan(&told); err != nil {
+		t.Fatal(err)
+	}
 	if added != 1 || rated != 1 || told != 1 {
 		t.Fatalf("after redeliveries: %d additions, %d ratings, %d office notices", added, rated, told)
 	}

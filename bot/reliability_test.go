@@ -123,9 +123,9 @@ func TestWebhookRefusesABodyThatIsNotOneUpdate(t *testing.T) {
 	if code := post(one(900005)); code != http.StatusOK {
 		t.Fatalf("one good update: %d", code)
 	}
-	ms := h.sim.MustWaitMessages(t, u.ID, 1)
+	h.sim.MustWaitMessages(t, u.ID, 1)
 	time.Sleep(200 * time.Millisecond)
-	if ms = h.sim.Messages(u.ID); len(ms) != 1 {
+	if ms := h.sim.Messages(u.ID); len(ms) != 1 {
 		t.Fatalf("%d answers; want one, to the good update only", len(ms))
 	}
 }

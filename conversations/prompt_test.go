@@ -185,7 +185,7 @@ func TestThePromptsMessageIsTheOneThePlatformReported(t *testing.T) {
 		}
 		return conversations.Input{Kind: conversations.KindButton, Data: b.Data, CallbackID: "cb", MessageID: msg}
 	}
-	out = step(press(out[0], "Beta", 1), 2)
+	step(press(out[0], "Beta", 1), 2)
 	if out = step(typed("the bridge on route 3 is cracked"), 2, 3); !clears(out, 2) {
 		t.Fatalf("after a pressed prompt went out as a new message: %+v; want message 2's buttons taken off", out)
 	}

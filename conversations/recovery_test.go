@@ -244,7 +244,9 @@ func TestAChatWhoseHolderDiedIsTakenOverAndAppliedOnce(t *testing.T) {
 
 	proxy.Start(t)
 	close(release)
-	<-deadDone
+	if err := <-deadDone; err != nil {
+		t.Logf("the process that lost the chat returned %v", err) // what matters is that it sent nothing
+	}
 	if len(deadGot.outs) != 0 {
 		t.Fatalf("the process that lost the chat sent %+v", deadGot.outs)
 	}

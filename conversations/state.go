@@ -42,7 +42,7 @@ func encodeState(st *state) ([]byte, error) { return json.Marshal(st) }
 func decodeState(b []byte) (*state, error) {
 	var st state
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("%w: %v", errBadState, err)
+		return nil, fmt.Errorf("%w: %w", errBadState, err)
 	}
 	if st.V != stateVersion {
 		return &st, fmt.Errorf("%w: format version %d, want %d", errBadState, st.V, stateVersion)

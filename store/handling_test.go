@@ -79,8 +79,12 @@ func TestEscalationGoesOneLevelUp(t *testing.T) {
 	city, group := l.personID(t, "P019"), l.personID(t, "P022") // OF-HQ; the production factors group (utilities)
 	no := l.assigned(t)
 	var utilities int64
-	l.s.Pool().QueryRow(ctx, "SELECT id FROM categories WHERE unit_kind = 'enterprise' AND code = 'utilities'").Scan(&utilities)
-	l.s.Pool().Exec(ctx, "UPDATE cases SET category_id = $2 WHERE ticket_no = $1", no, utilities)
+	if err := l.s.Pool().QueryRow(ctx, "SELECT id FROM categories WHERE unit_kind = 'enterprise' AND code = 'utilities'").Scan(&utilities); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.s.Pool().Exec(ctx, "UPDATE cases SET category_id = $2 WHERE ticket_no = $1", no, utilities); err != nil {
+		t.Fatal(err)
+	}
 
 	if _, err := l.s.Escalate(ctx, act(no, l.reporter, "太慢了")); !errors.Is(err, store.ErrForbidden) {
 		t.Errorf("by the reporter: %v", err)

@@ -261,7 +261,7 @@ func TestTransitionsCheckTheActor(t *testing.T) {
 
 func wantErr(err, want error) error {
 	if !errors.Is(err, want) {
-		return fmt.Errorf("got %v, want %v", err, want)
+		return fmt.Errorf("got %w, want %w", err, want)
 	}
 	return nil
 }
@@ -293,7 +293,9 @@ func TestRejectAndMerge(t *testing.T) {
 	rows, _ := l.s.Pool().Query(ctx, "SELECT args->>'msg' || ' ' || coalesce(args->'data'->>'Note', args->'data'->>'Into') FROM river_job WHERE kind = 'notification' AND args->>'msg' LIKE 'n!_%' ESCAPE '!' ORDER BY id")
 	for rows.Next() {
 		var m string
-		rows.Scan(&m)
+		if err := rows.Scan(&m); err != nil {
+			t.Fatal(err)
+		}
 		msgs = append(msgs, m)
 	}
 	if want := []string{"n_rejected 属于司法程序，不予受理", "n_merged " + c.TicketNo}; !slices.Equal(msgs, want) {

@@ -282,9 +282,8 @@ func TestManyDueCasesMakeOneDigest(t *testing.T) {
 	t.Parallel()
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	w := newRemindWorld(t, time.Date(2026, 11, 23, 10, 0, 0, 0, loc), store.Limits{})
-	var nos []string
 	for range 4 {
-		nos = append(nos, w.assigned(t, store.Ordinary))
+		w.assigned(t, store.Ordinary)
 	}
 	*w.now = w.at(t, "2026-11-24 10:00") // every signing limit lapses now
 	if n := w.sweep(t); n != 4 {

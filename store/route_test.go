@@ -43,7 +43,9 @@ func TestSubmitRoutesToTheLinkedCadreOrToTriage(t *testing.T) {
 	}
 
 	e002, r2 := unitID(t, s, "E002")
-	s.Pool().Exec(ctx, "DELETE FROM links WHERE unit_id = $1", e002)
+	if _, err := s.Pool().Exec(ctx, "DELETE FROM links WHERE unit_id = $1", e002); err != nil {
+		t.Fatal(err)
+	}
 	got, err = s.Submit(ctx, store.SubmitParams{RegionID: r2, UnitID: &e002, Description: "招工难，缺少熟练焊工", Route: true})
 	if err != nil || got.Status != store.StatusSubmitted || got.Assignee != "" || got.AssigneeID != nil {
 		t.Fatalf("no linked cadre: %+v %v", got, err)

@@ -728,7 +728,7 @@ func parseParams(r *http.Request) (map[string]string, map[string][]byte, error) 
 				// A method without parameters comes as an empty body; Telegram takes it.
 				return params, uploads, nil
 			}
-			return params, nil, fmt.Errorf("malformed form: %v", err)
+			return params, nil, fmt.Errorf("malformed form: %w", err)
 		}
 		for k, v := range r.MultipartForm.Value {
 			params[k] = v[0]
@@ -748,7 +748,7 @@ func parseParams(r *http.Request) (map[string]string, map[string][]byte, error) 
 		}
 	case "application/x-www-form-urlencoded":
 		if err := r.ParseForm(); err != nil {
-			return params, nil, fmt.Errorf("malformed form: %v", err)
+			return params, nil, fmt.Errorf("malformed form: %w", err)
 		}
 		for k, v := range r.PostForm {
 			params[k] = v[0]
@@ -761,7 +761,7 @@ func parseParams(r *http.Request) (map[string]string, map[string][]byte, error) 
 		}
 		if len(bytes.TrimSpace(body)) > 0 {
 			if err := json.Unmarshal(body, &m); err != nil {
-				return params, nil, fmt.Errorf("malformed JSON: %v", err)
+				return params, nil, fmt.Errorf("malformed JSON: %w", err)
 			}
 		}
 		for k, v := range m {

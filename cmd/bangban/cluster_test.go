@@ -725,7 +725,7 @@ func (a *actor) step(ctx context.Context, do func() (telegramtest.Update, error)
 		case strings.Contains(o.text, zhExpiredNotice):
 			// A press on a dialog that is gone: the message that says so follows.
 			if o, err = a.answer(ctx); err != nil || !strings.Contains(o.text, zhExpired) {
-				return o, upd, fmt.Errorf("a press on a dialog that is gone, then %q (%v)", o.text, err)
+				return o, upd, fmt.Errorf("a press on a dialog that is gone, then %q (%w)", o.text, err)
 			}
 			a.restarts++
 			return o, upd, errStartAgain

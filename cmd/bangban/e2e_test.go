@@ -45,7 +45,7 @@ func buildBinary(t *testing.T) string {
 		binary.path = filepath.Join(dir, "bangban")
 		out, err := exec.Command("go", "build", "-o", binary.path, ".").CombinedOutput()
 		if err != nil {
-			binary.err = fmt.Errorf("go build: %v\n%s", err, out)
+			binary.err = fmt.Errorf("go build: %w\n%s", err, out)
 		}
 	})
 	if binary.err != nil {

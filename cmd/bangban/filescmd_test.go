@@ -41,7 +41,9 @@ func TestFilesExportTheKeptFilesOfAPeriod(t *testing.T) {
 		t.Fatal(err)
 	}
 	var unit, region int64
-	pool.QueryRow(ctx, "SELECT id, region_id FROM units WHERE code = 'E001'").Scan(&unit, &region)
+	if err := pool.QueryRow(ctx, "SELECT id, region_id FROM units WHERE code = 'E001'").Scan(&unit, &region); err != nil {
+		t.Fatal(err)
+	}
 	photo, pdf := []byte("\xff\xd8\xff\xe0 a photo of the transformer"), []byte("%PDF-1.4 the permit")
 	c, err := st.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, Description: "厂区变压器容量不足，新生产线无法投产",
 		Attachments: []store.Attachment{{Kind: "photo", FileID: "P1"}, {Kind: "document", FileID: "D1", Name: "许可/证.pdf"},

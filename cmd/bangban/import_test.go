@@ -32,8 +32,10 @@ func TestSeedDemoThenImportAChange(t *testing.T) {
 
 	dir := t.TempDir()
 	file := filepath.Join(dir, "units.csv")
-	os.WriteFile(file, []byte("编码 code,类型 kind,名称 name,统一社会信用代码 credit code,区域编码 region code\n"+
-		"E001,企业,云岭精密机械股份有限公司,91410923MA4000137M,HQ-YL-QS\n"), 0o644)
+	if err := os.WriteFile(file, []byte("编码 code,类型 kind,名称 name,统一社会信用代码 credit code,区域编码 region code\n"+
+		"E001,企业,云岭精密机械股份有限公司,91410923MA4000137M,HQ-YL-QS\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out.Reset()
 	if code := run([]string{"import", "--dry-run", file}, env, nil, &out, &errs); code != 0 {
 		t.Fatalf("dry run: %d\n%s", code, out.String())
@@ -44,7 +46,9 @@ func TestSeedDemoThenImportAChange(t *testing.T) {
 	}
 	name := func() string {
 		var n string
-		pool.QueryRow(context.Background(), "SELECT name FROM units WHERE code = 'E001'").Scan(&n)
+		if err := pool.QueryRow(context.Background(), "SELECT name FROM units WHERE code = 'E001'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		return n
 	}
 	if name() != "云岭精密机械有限公司" {
@@ -61,8 +65,10 @@ func TestImportReportsProblemsInTheChosenLanguage(t *testing.T) {
 	_, dbURL := storetest.NewDB(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "单位.csv")
-	os.WriteFile(file, []byte("编码 code,类型 kind,名称 name,统一社会信用代码 credit code,区域编码 region code\n"+
-		"X1,工厂,某厂,91350100M000100Y44,NOPE\n"), 0o644)
+	if err := os.WriteFile(file, []byte("编码 code,类型 kind,名称 name,统一社会信用代码 credit code,区域编码 region code\n"+
+		"X1,工厂,某厂,91350100M000100Y44,NOPE\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var out, errs bytes.Buffer
 	code := run([]string{"import", file}, envOf(map[string]string{"DATABASE_URL": dbURL, "LOG_LEVEL": "error"}), nil, &out, &errs)
 	if code != 1 {

@@ -197,7 +197,7 @@ func runLoad(ctx context.Context, cfg loadRun, self, mode string, n int) (loadRe
 		return res, err
 	}
 	if _, probs, err := st.ImportOrg(ctx, orgfile.ReadDemo().Data, false); err != nil || len(probs) > 0 {
-		return res, fmt.Errorf("demo county: %v %v", err, probs)
+		return res, fmt.Errorf("demo county: %w %v", err, probs)
 	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -248,7 +248,7 @@ func runLoad(ctx context.Context, cfg loadRun, self, mode string, n int) (loadRe
 	_, err = sim.WaitCall(wctx, method, func(telegramtest.Call) bool { return true })
 	cancel()
 	if err != nil {
-		return res, fmt.Errorf("serve did not start: %v\n%s", err, logs.String())
+		return res, fmt.Errorf("serve did not start: %w\n%s", err, logs.String())
 	}
 
 	// Reporters of the demo's enterprises, bound by invite (not measured).
@@ -266,7 +266,7 @@ func runLoad(ctx context.Context, cfg loadRun, self, mode string, n int) (loadRe
 		_, err := sim.WaitMessages(wctx, p.ID, 1)
 		cancel()
 		if err != nil {
-			return res, fmt.Errorf("reporter %d never joined: %v\n%s", p.ID, err, logs.String())
+			return res, fmt.Errorf("reporter %d never joined: %w\n%s", p.ID, err, logs.String())
 		}
 	}
 	time.Sleep(2 * time.Second) // the joining's messages paid back under the chat limits

@@ -322,7 +322,6 @@ type rowReader struct {
 	row   []string
 	idx   map[string]int
 	sheet Sheet
-	ok    bool
 }
 
 func (r *rowReader) get(key string) string {

@@ -150,15 +150,21 @@ func TestEveryProblemIsReportedAndNothingWritten(t *testing.T) {
 	}
 	first := true
 	for name, rows := range sheets {
+		var err error
 		if first {
-			f.SetSheetName("Sheet1", name)
+			err = f.SetSheetName("Sheet1", name)
 			first = false
 		} else {
-			f.NewSheet(name)
+			_, err = f.NewSheet(name)
+		}
+		if err != nil {
+			t.Fatal(err)
 		}
 		for i, r := range rows {
 			cell, _ := excelize.CoordinatesToCellName(1, i+1)
-			f.SetSheetRow(name, cell, &r)
+			if err := f.SetSheetRow(name, cell, &r); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	var buf bytes.Buffer
@@ -243,10 +249,15 @@ func TestTemplateReadsBack(t *testing.T) {
 	if len(names) != 5 || names[0] != "区域 regions" {
 		t.Fatalf("sheets %v", names)
 	}
-	f.SetSheetRow("单位 units", "A2", &[]any{"U1", "村", "石门村", "", "R1"})
-	f.SetSheetRow("区域 regions", "A2", &[]any{"R1", "石门村", "village", ""})
+	for sheet, row := range map[string]*[]any{"单位 units": {"U1", "村", "石门村", "", "R1"}, "区域 regions": {"R1", "石门村", "village", ""}} {
+		if err := f.SetSheetRow(sheet, "A2", row); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var out bytes.Buffer
-	f.Write(&out)
+	if err := f.Write(&out); err != nil {
+		t.Fatal(err)
+	}
 	res := orgfile.Read(orgfile.File{Name: "filled.xlsx", Data: out.Bytes()})
 	if len(res.Problems) > 0 || len(res.Data.Units) != 1 || res.Data.Units[0].Kind != store.UnitVillage || res.Data.Regions[0].Level != store.LevelVillage {
 		t.Fatalf("read back %+v %+v", res.Data, res.Problems)

@@ -139,7 +139,7 @@ func makeTemplate() (string, error) {
 func execAdmin(ctx context.Context, sql string) error {
 	conn, err := pgx.Connect(ctx, AdminURL())
 	if err != nil {
-		return fmt.Errorf("Postgres at %s is not reachable (start it, or set BANGBAN_TEST_DATABASE_URL): %w", redact(AdminURL()), err)
+		return fmt.Errorf("the Postgres at %s is not reachable (start it, or set BANGBAN_TEST_DATABASE_URL): %w", redact(AdminURL()), err)
 	}
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, sql)

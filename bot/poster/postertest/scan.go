@@ -36,7 +36,7 @@ func Scan(img image.Image) (string, error) {
 	}
 	res, err2 = qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true})
 	if err2 != nil {
-		return "", fmt.Errorf("anywhere: %v; in the code's square: %w", err, err2)
+		return "", fmt.Errorf("anywhere: %w; in the code's square: %w", err, err2)
 	}
 	return res.GetText(), nil
 }
