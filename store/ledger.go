@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -169,4 +170,20 @@ func (s *Store) Ledger(ctx context.Context, p LedgerParams, each func(LedgerRow)
 		return fmt.Errorf("ledger of region %d: %w", p.RegionID, err)
 	}
 	return nil
+}
+
+// LedgerRegion is the region a ledger is asked for by its code, and its name: "" is the whole
+// city (0, named as its top region). An unknown code is ErrNotFound.
+func (s *Store) LedgerRegion(ctx context.Context, code string) (int64, string, error) {
+	var id int64
+	var name string
+	err := s.pool.QueryRow(ctx, `SELECT CASE WHEN $1 = '' THEN 0 ELSE id END, name FROM regions
+		WHERE code = $1 OR ($1 = '' AND parent_id IS NULL) ORDER BY id LIMIT 1`, code).Scan(&id, &name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, "", fmt.Errorf("region %q: %w", code, ErrNotFound)
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("region %q: %w", code, err)
+	}
+	return id, name, nil
 }
