@@ -129,16 +129,9 @@ func (s *Store) Ledger(ctx context.Context, p LedgerParams, each func(LedgerRow)
 			c.complexity, c.urgency, c.status, coalesce(h.name, '') AS handler,
 			c.created_at AS filed_at, c.assigned_at, c.signed_at, c.first_feedback_at, c.resolved_at, c.closed_at,
 			c.urge_count, c.rehandle_count, c.handback_count, c.solved, c.satisfaction,
-			(SELECT count(*) FROM case_events x WHERE x.case_id = c.id AND x.kind = 'extension_granted')::int AS extensions,
-			a.sign_due_at AS sign_due,
+			e.extensions, a.sign_due_at AS sign_due,
 			CASE WHEN a.id IS NOT NULL THEN c.feedback_due_at END AS feedback_due,
-			(SELECT x.resolve_due_at FROM case_events x WHERE x.case_id = c.id AND x.id >= a.id AND x.resolve_due_at IS NOT NULL
-				ORDER BY x.id DESC LIMIT 1) AS resolve_due,
-			(SELECT min(x.at) FROM case_events x WHERE x.case_id = c.id AND x.id > a.id AND x.kind IN ('signed', 'handed_back')) AS answered,
-			(SELECT min(x.at) FROM case_events x WHERE x.case_id = c.id AND x.id > a.id AND x.kind IN ('progress', 'resolved')) AS fed_back,
-			(SELECT min(x.at) FROM case_events x WHERE x.case_id = c.id AND x.id > a.id AND x.kind = 'resolved') AS resolved_once,
-			(SELECT min(x.at) FROM case_events x WHERE x.case_id = c.id AND x.id > a.id AND x.kind IN ('handed_back', 'merged')) AS ended,
-			(SELECT min(x.at) FROM case_events x WHERE x.case_id = c.id AND x.id > a.id AND x.kind = 'merged') AS merged_at
+			e.resolve_due, e.answered, e.fed_back, e.resolved_once, e.ended, e.merged_at
 		FROM cases c JOIN scope s ON s.id = c.region_id
 			JOIN regions r ON r.id = c.region_id JOIN regions t ON t.id = s.top
 			LEFT JOIN units u ON u.id = c.unit_id
@@ -148,6 +141,15 @@ func (s *Store) Ledger(ctx context.Context, p LedgerParams, each func(LedgerRow)
 				SELECT x.id, x.sign_due_at FROM case_events x
 				WHERE x.case_id = c.id AND x.to_status = 'assigned' AND x.sign_due_at IS NOT NULL
 				ORDER BY x.id DESC LIMIT 1) a ON true
+			LEFT JOIN LATERAL (
+				SELECT count(*) FILTER (WHERE x.kind = 'extension_granted')::int AS extensions,
+					(array_agg(x.resolve_due_at ORDER BY x.id DESC) FILTER (WHERE x.id >= a.id AND x.resolve_due_at IS NOT NULL))[1] AS resolve_due,
+					min(x.at) FILTER (WHERE x.id > a.id AND x.kind IN ('signed', 'handed_back')) AS answered,
+					min(x.at) FILTER (WHERE x.id > a.id AND x.kind IN ('progress', 'resolved')) AS fed_back,
+					min(x.at) FILTER (WHERE x.id > a.id AND x.kind = 'resolved') AS resolved_once,
+					min(x.at) FILTER (WHERE x.id > a.id AND x.kind IN ('handed_back', 'merged')) AS ended,
+					min(x.at) FILTER (WHERE x.id > a.id AND x.kind = 'merged') AS merged_at
+				FROM case_events x WHERE x.case_id = c.id) e ON true
 		WHERE c.created_at >= $2 AND c.created_at < $3
 		ORDER BY c.created_at, c.id`, p.RegionID, from, to)
 	if err != nil {
