@@ -26,7 +26,7 @@ func BenchmarkWorkbook(b *testing.B) {
 	for _, n := range []int{1000, 10000, 30000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			s := monthOfCases(b, n)
-			p := ledger.Params{LedgerParams: november, Region: "城市", Lang: "zh-CN", T: translate(b, "zh-CN")}
+			p := ledger.Params{FiguresParams: november, Region: "城市", Lang: "zh-CN", T: translate(b, "zh-CN")}
 			ctx := context.Background()
 			peak := heapPeak(b)
 			b.ReportAllocs()

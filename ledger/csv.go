@@ -28,7 +28,7 @@ func WriteCSV(ctx context.Context, w io.Writer, st *store.Store, p Params) (int,
 	wd, loc := newWords(p), st.Location()
 	rec := make([]string, len(columns))
 	n := 0
-	err := st.Ledger(ctx, p.LedgerParams, func(r store.LedgerRow) error {
+	err := st.Ledger(ctx, store.LedgerParams{FiguresParams: p.FiguresParams}, func(r store.LedgerRow) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

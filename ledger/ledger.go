@@ -22,7 +22,7 @@ type Translate func(id string, data map[string]any) string
 type Params struct {
 	// RegionID is the region, its sub-regions included; 0 is the whole city. From and To
 	// are days: the period runs from the start of From up to, not including, To.
-	store.LedgerParams
+	store.FiguresParams
 	// Region names the region in the title.
 	Region string
 	// Lang is the reader's language ("zh-CN" or "en"), for the names of categories and

@@ -23,7 +23,7 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
-var november = store.LedgerParams{From: time.Date(2026, 11, 1, 0, 0, 0, 0, shanghai), To: time.Date(2026, 12, 1, 0, 0, 0, 0, shanghai)}
+var november = store.FiguresParams{From: time.Date(2026, 11, 1, 0, 0, 0, 0, shanghai), To: time.Date(2026, 12, 1, 0, 0, 0, 0, shanghai)}
 
 var shanghai, _ = time.LoadLocation("Asia/Shanghai")
 
@@ -152,7 +152,7 @@ func TestWorkbookOfAMonth(t *testing.T) {
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			var buf bytes.Buffer
-			n, err := ledger.WriteXLSX(ctx, &buf, s, ledger.Params{LedgerParams: p, Region: "云岭县", Lang: tc.lang, T: translate(t, tc.lang)})
+			n, err := ledger.WriteXLSX(ctx, &buf, s, ledger.Params{FiguresParams: p, Region: "云岭县", Lang: tc.lang, T: translate(t, tc.lang)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -252,7 +252,7 @@ func TestCSVIsTheWorkbooksLedger(t *testing.T) {
 	s, _ := novemberOfTheDemoCounty(t)
 	ctx := context.Background()
 	for _, lang := range []string{"zh-CN", "en"} {
-		params := ledger.Params{LedgerParams: november, Region: "云岭", Lang: lang, T: translate(t, lang)}
+		params := ledger.Params{FiguresParams: november, Region: "云岭", Lang: lang, T: translate(t, lang)}
 		var xb, cb bytes.Buffer
 		if _, err := ledger.WriteXLSX(ctx, &xb, s, params); err != nil {
 			t.Fatal(err)

@@ -24,7 +24,7 @@ import (
 // and its dates as dates. Every sheet is written through excelize's streaming writer, which
 // keeps a sheet on disk once it grows, so memory stays flat however many rows there are.
 func WriteXLSX(ctx context.Context, w io.Writer, st *store.Store, p Params) (int, error) {
-	f, err := st.Figures(ctx, p.LedgerParams)
+	f, err := st.Figures(ctx, p.FiguresParams)
 	if err != nil {
 		return 0, err
 	}
@@ -64,7 +64,8 @@ func WriteXLSX(ctx context.Context, w io.Writer, st *store.Store, p Params) (int
 	wd := newWords(p)
 	vals := make([]any, len(columns))
 	n := 0
-	err = st.Ledger(ctx, p.LedgerParams, func(r store.LedgerRow) error {
+	// The rows filed by the figures' now, which are the cases they found.
+	err = st.Ledger(ctx, store.LedgerParams{FiguresParams: p.FiguresParams, FiledBefore: f.Now}, func(r store.LedgerRow) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -104,9 +104,16 @@ func outcome(due, done, ended *time.Time, now time.Time) LimitOutcome {
 }
 
 // LedgerParams ask for the ledger of a region and a period, as FiguresParams do.
-type LedgerParams = FiguresParams
+type LedgerParams struct {
+	FiguresParams
+	// FiledBefore, when set, leaves out the cases filed after it: given the Now of
+	// figures computed first, the rows are the cases those figures found, even for a period
+	// still running while cases are filed.
+	FiledBefore time.Time
+}
 
-// Ledger calls each for every case filed in the period in the region or below it, oldest
+// Ledger calls each for every case filed in the period in the region or below it (and not
+// after p.FiledBefore, when set), oldest
 // first, one row at a time, so that a city's hundreds of thousands of cases are never held
 // at once. Its rows are the cases Figures counts as found. An error from each stops it and
 // is returned.
@@ -117,6 +124,10 @@ type LedgerParams = FiguresParams
 // the feedback limit, the first progress or result after the assignment.
 func (s *Store) Ledger(ctx context.Context, p LedgerParams, each func(LedgerRow) error) error {
 	from, to, now := s.Day(p.From), s.Day(p.To), s.now()
+	var before *time.Time
+	if !p.FiledBefore.IsZero() {
+		before = &p.FiledBefore
+	}
 	if !from.Before(to) {
 		return fmt.Errorf("ledger from %s to %s: %w", from.Format(time.DateOnly), to.Format(time.DateOnly), ErrInvalid)
 	}
@@ -150,8 +161,8 @@ func (s *Store) Ledger(ctx context.Context, p LedgerParams, each func(LedgerRow)
 					min(x.at) FILTER (WHERE x.id > a.id AND x.kind IN ('handed_back', 'merged')) AS ended,
 					min(x.at) FILTER (WHERE x.id > a.id AND x.kind = 'merged') AS merged_at
 				FROM case_events x WHERE x.case_id = c.id) e ON true
-		WHERE c.created_at >= $2 AND c.created_at < $3
-		ORDER BY c.created_at, c.id`, p.RegionID, from, to)
+		WHERE c.created_at >= $2 AND c.created_at < $3 AND ($4::timestamptz IS NULL OR c.created_at <= $4)
+		ORDER BY c.created_at, c.id`, p.RegionID, from, to, before)
 	if err != nil {
 		return fmt.Errorf("ledger of region %d: %w", p.RegionID, err)
 	}

@@ -44,7 +44,7 @@ func TestLedgerRowsAreTheFoundCases(t *testing.T) {
 			var n int
 			var prev time.Time
 			tickets := map[string]bool{}
-			err = d.s.Ledger(ctx, store.LedgerParams{RegionID: region, From: p[0], To: p[1]}, func(r store.LedgerRow) error {
+			err = d.s.Ledger(ctx, store.LedgerParams{FiguresParams: store.FiguresParams{RegionID: region, From: p[0], To: p[1]}}, func(r store.LedgerRow) error {
 				n++
 				if tickets[r.TicketNo] || r.FiledAt.Before(prev) || r.FiledAt.Before(p[0]) || !r.FiledAt.Before(p[1]) {
 					t.Fatalf("row %s filed %s: repeated, out of order or out of the period", r.TicketNo, r.FiledAt)
@@ -82,11 +82,26 @@ func TestLedgerRowsAreTheFoundCases(t *testing.T) {
 		}
 	}
 
+	// Bounded by a moment, as the workbook bounds it by its figures' now: the cases filed by
+	// then, that one included.
+	bound := l.cases[len(l.cases)/2].created
+	want := 0
+	for _, c := range l.cases {
+		if !c.created.After(bound) {
+			want++
+		}
+	}
+	n := 0
+	if err := d.s.Ledger(ctx, store.LedgerParams{FiguresParams: store.FiguresParams{From: first, To: last}, FiledBefore: bound},
+		func(store.LedgerRow) error { n++; return nil }); err != nil || n != want || n == len(l.cases) {
+		t.Fatalf("filed by %s: %d rows, %d cases of %d (%v)", bound, n, want, len(l.cases), err)
+	}
+
 	stop := errors.New("stop")
-	if err := d.s.Ledger(ctx, store.LedgerParams{From: first, To: last}, func(store.LedgerRow) error { return stop }); !errors.Is(err, stop) {
+	if err := d.s.Ledger(ctx, store.LedgerParams{FiguresParams: store.FiguresParams{From: first, To: last}}, func(store.LedgerRow) error { return stop }); !errors.Is(err, stop) {
 		t.Fatalf("an error from the callback: %v", err)
 	}
-	if err := d.s.Ledger(ctx, store.LedgerParams{From: last, To: first}, nil); !errors.Is(err, store.ErrInvalid) {
+	if err := d.s.Ledger(ctx, store.LedgerParams{FiguresParams: store.FiguresParams{From: last, To: first}}, nil); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("a period backwards: %v", err)
 	}
 }

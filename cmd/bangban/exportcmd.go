@@ -83,7 +83,7 @@ func exportLedger(ctx context.Context, cfg Config, args []string, stdout, stderr
 		log.Error("export failed", "error", err)
 		return 1
 	}
-	p := ledger.Params{LedgerParams: store.LedgerParams{RegionID: id, From: from, To: to}, Region: name, Lang: *lang,
+	p := ledger.Params{FiguresParams: store.FiguresParams{RegionID: id, From: from, To: to}, Region: name, Lang: *lang,
 		T: func(id string, data map[string]any) string { return tr.T(*lang, id, data) }}
 	n, err := writeLedgerFile(ctx, *out, *format, st, p)
 	if err != nil {
