@@ -9,7 +9,6 @@
 package ledger
 
 import (
-	"time"
 	"unicode"
 
 	"github.com/bangban/bangban/store"
@@ -142,13 +141,4 @@ func displayWidth(s string) int {
 		}
 	}
 	return n
-}
-
-// local is t in the city's zone, as the store gave it.
-func local(t *time.Time, loc *time.Location) *time.Time {
-	if t == nil {
-		return nil
-	}
-	l := t.In(loc)
-	return &l
 }
