@@ -18,6 +18,11 @@ import (
 // statsPeriods are the period buttons, in the order shown.
 var statsPeriods = []string{"w0", "w1", "m0", "m1", "y0"}
 
+// statsRates are the rates /stats shows, by their key in the message's data, each with the
+// message of its name ("rate_response") and of its definition ("rate_response_def").
+var statsRates = map[string]string{"Response": "rate_response", "OnTime": "rate_on_time", "Solution": "rate_solution",
+	"Satisfaction": "rate_satisfaction", "RehandleRate": "rate_rehandle", "HandBackRate": "rate_hand_back"}
+
 // statsTop is how many lines each breakdown shows.
 const statsTop = 5
 
@@ -115,6 +120,11 @@ func (s *stats) show(ctx context.Context, c Call, from, to time.Time, chosen str
 		"ByCategory":     s.breakdown(c.Lang, f.ByCategory, MsgStatsNoCategory),
 		"ByWorkingGroup": s.breakdown(c.Lang, f.ByWorkingGroup, MsgStatsNoGroup),
 		"ByHandlingUnit": s.breakdown(c.Lang, f.ByHandlingUnit, MsgStatsUnassigned),
+	}
+	// Each rate's name and one-line definition are the messages the monthly workbook shows
+	// beside it, so the two never say different things.
+	for key, id := range statsRates {
+		data[key+"Name"], data[key+"Def"] = t(id, nil), t(id+"_def", nil)
 	}
 	var row []Button
 	for _, p := range statsPeriods {
