@@ -62,6 +62,18 @@ func (c Chart) check() error {
 	return nil
 }
 
+// top is the value axis's end: a chart of nothing but zeros still has a scale.
+func (c Chart) top() *float64 {
+	for _, s := range c.Series {
+		for _, v := range s.Values {
+			if v > 0 {
+				return nil
+			}
+		}
+	}
+	return gocharts.Ptr(5.0)
+}
+
 // values and names are the series as go-analyze/charts takes them.
 func (c Chart) values() ([][]float64, []string) {
 	vs, names := make([][]float64, len(c.Series)), make([]string, len(c.Series))
@@ -99,7 +111,7 @@ func Lines(c Chart) ([]byte, error) {
 	opt.Legend = gocharts.LegendOption{SeriesNames: names, FontStyle: style(f, 14), Offset: gocharts.OffsetRight}
 	opt.XAxis.Labels = c.Labels
 	opt.XAxis.LabelFontStyle = style(f, 12)
-	opt.YAxis = []gocharts.YAxisOption{{LabelFontStyle: style(f, 12), Min: gocharts.Ptr(0.0)}}
+	opt.YAxis = []gocharts.YAxisOption{{LabelFontStyle: style(f, 12), Min: gocharts.Ptr(0.0), Max: c.top()}}
 	opt.ValueFormatter = whole
 	opt.LineStrokeWidth = 3
 	for i := range opt.SeriesList {
@@ -129,7 +141,7 @@ func Bars(c Chart) ([]byte, error) {
 	opt.Legend = gocharts.LegendOption{SeriesNames: names, FontStyle: style(f, 14), Offset: gocharts.OffsetRight}
 	opt.CategoryAxis.Labels = c.Labels
 	opt.CategoryAxis.LabelFontStyle = style(f, 12)
-	opt.ValueAxis = []gocharts.ValueAxisOption{{LabelFontStyle: style(f, 12), Min: gocharts.Ptr(0.0)}}
+	opt.ValueAxis = []gocharts.ValueAxisOption{{LabelFontStyle: style(f, 12), Min: gocharts.Ptr(0.0), Max: c.top()}}
 	opt.ValueFormatter = whole
 	p := gocharts.NewPainter(gocharts.PainterOptions{OutputFormat: gocharts.ChartOutputPNG, Width: Width, Height: Height, Font: f})
 	if err := p.BarChart(opt); err != nil {

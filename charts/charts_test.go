@@ -91,3 +91,24 @@ func TestRefusesUnevenSeries(t *testing.T) {
 		t.Fatal("a series short of a value was drawn")
 	}
 }
+
+// A week with nothing found draws its axes and legend all the same.
+func TestNothingToShow(t *testing.T) {
+	t.Parallel()
+	c := charts.Chart{Title: "各乡镇办理情况", Labels: []string{"青石镇"},
+		Series: []charts.Series{{Name: "待办", Values: []int{0}}, {Name: "超期", Values: []int{0}}}}
+	data, err := charts.Bars(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	data, err = charts.Lines(charts.Chart{Title: "近8周", Labels: []string{"11/16", "11/23"}, Series: []charts.Series{{Name: "发现", Values: []int{0, 0}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+}

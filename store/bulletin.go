@@ -40,6 +40,8 @@ type Bulletin struct {
 	// and still unresolved NamedAfterDays working days after their resolve limit; the longest
 	// overdue first.
 	Named []NamedCase
+	// NamedAfterDays is the named list's rule: working days past the resolve limit.
+	NamedAfterDays int
 	// Floor is the satisfaction floor in per cent, and BelowFloor the handling units whose
 	// satisfaction rate in the week was under it (units with no answer are not judged).
 	Floor      float64
@@ -78,7 +80,7 @@ type BulletinParams struct {
 // Bulletin gathers the bulletin of a region and a week, at the store's now.
 func (s *Store) Bulletin(ctx context.Context, p BulletinParams) (Bulletin, error) {
 	monday := s.Monday(p.Week)
-	b := Bulletin{RegionID: p.RegionID, Floor: s.floor}
+	b := Bulletin{RegionID: p.RegionID, Floor: s.floor, NamedAfterDays: s.limits.NamedAfterDays}
 	err := s.pool.QueryRow(ctx, "SELECT name FROM regions WHERE id = $1 OR ($1 = 0 AND parent_id IS NULL) ORDER BY id LIMIT 1",
 		p.RegionID).Scan(&b.Region)
 	if err != nil {

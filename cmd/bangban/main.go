@@ -215,6 +215,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := conversations.RegisterHandling(engine, st); err != nil {
 		return err
 	}
+	if err := conversations.RegisterReports(engine, st); err != nil {
+		return err
+	}
 	if cfg.PprofAddr != "" {
 		// Profiles for measuring under load, on an address of their own (never the webhook's).
 		go func() {
