@@ -262,3 +262,22 @@ func (b bulletinSchedule) Next(t time.Time) time.Time {
 	}
 	return at
 }
+
+// BulletinPartsSent is how many of a person's bulletin of a week's messages have gone.
+func (s *Store) BulletinPartsSent(ctx context.Context, person int64, week time.Time) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, "SELECT coalesce(max(parts), 0) FROM bulletins WHERE person_id = $1 AND week = $2", person, week).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("bulletin of person %d: %w", person, err)
+	}
+	return n, nil
+}
+
+// BulletinPartSent records that the first n of a person's bulletin of a week's messages
+// have gone.
+func (s *Store) BulletinPartSent(ctx context.Context, person int64, week time.Time, n int) error {
+	if _, err := s.pool.Exec(ctx, "UPDATE bulletins SET parts = greatest(parts, $3) WHERE person_id = $1 AND week = $2", person, week, n); err != nil {
+		return fmt.Errorf("bulletin of person %d: %w", person, err)
+	}
+	return nil
+}

@@ -7,6 +7,9 @@ CREATE TABLE bulletins (
     week      date NOT NULL,
     region_id bigint,
     at        timestamptz NOT NULL,
+    -- parts: how many of the bulletin's messages (its text, its charts) have gone, so that a
+    -- send tried again goes on from there rather than from the start.
+    parts     int NOT NULL DEFAULT 0,
     PRIMARY KEY (person_id, week)
 );
 
