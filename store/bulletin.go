@@ -164,7 +164,9 @@ func (BulletinJob) InsertOpts() river.InsertOpts {
 // SendBulletins enqueues the bulletin of the week just ended for every office member who has
 // not had it yet, from Monday 09:00 on. Each member's bulletin is written down with its week
 // in the transaction that enqueues it, so that a second run, or another replica's, sends
-// nothing more. It returns how many bulletins it enqueued.
+// nothing more. A region with nothing to say for the week (nothing found, assigned,
+// resolved, closed or rated in it, and nothing overdue now) gets no bulletin, as a quiet
+// day gets no board. It returns how many bulletins it enqueued.
 func (s *Store) SendBulletins(ctx context.Context) (int, error) {
 	now := s.now()
 	monday := s.Monday(now)
@@ -183,6 +185,18 @@ func (s *Store) SendBulletins(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("bulletins: %w", err)
 	}
+	quiet := map[int64]bool{}
+	isQuiet := func(region int64) (bool, error) {
+		if q, ok := quiet[region]; ok {
+			return q, nil
+		}
+		f, err := s.Figures(ctx, FiguresParams{RegionID: region, From: week, To: monday})
+		if err != nil {
+			return false, err
+		}
+		quiet[region] = f.Found+f.Assigned+f.Resolved+f.Closed+f.Feedbacks+f.Overdue == 0
+		return quiet[region], nil
+	}
 	sent := 0
 	for _, person := range people {
 		err := s.InTx(ctx, func(tx pgx.Tx) error {
@@ -199,10 +213,14 @@ func (s *Store) SendBulletins(ctx context.Context) (int, error) {
 			default:
 				return nil // an office of no region: no bulletin to send
 			}
-			tag, err := tx.Exec(ctx, "INSERT INTO bulletins (person_id, week, region_id, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-				person, week, region, now)
-			if err != nil || tag.RowsAffected() == 0 {
-				return err // another run has it
+			q, err := isQuiet(region)
+			if err != nil {
+				return err
+			}
+			tag, err := tx.Exec(ctx, "INSERT INTO bulletins (person_id, week, region_id, at, sent) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+				person, week, region, now, !q)
+			if err != nil || tag.RowsAffected() == 0 || q {
+				return err // another run has it, or there is nothing to say
 			}
 			var chat int64
 			var lang *string

@@ -134,11 +134,12 @@ func (w *remindWorld) bulletinJobs(t *testing.T) []string {
 
 // On Monday at 09:00 each office member is sent the bulletin of the week just ended, in their
 // language, once: not before 09:00, and not again when the job runs again, or three times at
-// once as three replicas might; the next Monday, the next week's.
+// once as three replicas might; the next Monday, the next week's. A member of an office whose
+// region had a quiet week gets none.
 func TestEachOfficeMemberGetsOneBulletinAWeek(t *testing.T) {
 	t.Parallel()
 	loc, _ := time.LoadLocation("Asia/Shanghai")
-	w := newRemindWorld(t, time.Date(2026, 11, 23, 8, 59, 0, 0, loc), store.Limits{})
+	w := newRemindWorld(t, time.Date(2026, 11, 17, 10, 0, 0, 0, loc), store.Limits{})
 	w.officeLangs(t)
 	ctx := context.Background()
 	var offices int
@@ -146,6 +147,16 @@ func TestEachOfficeMemberGetsOneBulletinAWeek(t *testing.T) {
 		WHERE r.role = 'office' AND p.chat_id IS NOT NULL`).Scan(&offices); err != nil {
 		t.Fatal(err)
 	}
+	// A member of the office of the county next door, where nothing happened.
+	if _, err := w.s.Pool().Exec(ctx, `
+		WITH r AS (INSERT INTO regions (code, name, level, parent_id) SELECT 'HQ-XX', '邻县', 'county', id FROM regions WHERE code = 'HQ' RETURNING id),
+		o AS (INSERT INTO offices (code, name, region_id) SELECT 'OF-XX', '邻县活动办', id FROM r RETURNING id),
+		p AS (INSERT INTO people (name, chat_id) VALUES ('邻县干部', 99) RETURNING id)
+		INSERT INTO person_roles (person_id, role, office_id) SELECT p.id, 'office', o.id FROM p, o`); err != nil {
+		t.Fatal(err)
+	}
+	w.assignAt(t, "2026-11-17 10:00", w.cadre) // resolve by the 24th: overdue on the 30th
+	*w.now = w.at(t, "2026-11-23 08:59")
 	if n, err := w.s.SendBulletins(ctx); err != nil || n != 0 {
 		t.Fatalf("%d bulletins before 09:00 (%v)", n, err)
 	}
