@@ -43,6 +43,9 @@ func startDemo(t *testing.T, options ...func(*bot.Options)) *harness {
 		if err := conversations.RegisterHandling(e, st); err != nil {
 			t.Fatal(err)
 		}
+		if err := conversations.RegisterReports(e, st); err != nil {
+			t.Fatal(err)
+		}
 	}, options...)
 }
 

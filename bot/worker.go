@@ -270,3 +270,65 @@ func (w *menuWorker) Work(ctx context.Context, job *river.Job[store.MenuRefresh]
 func (w *menuWorker) NextRetry(job *river.Job[store.MenuRefresh]) time.Time {
 	return backoff(w.retryBase, job.Attempt)
 }
+
+// bulletinWorker sends an office member the weekly bulletin of their office's region: it
+// gathers and draws it when it sends, in the member's language, as /report week shows it
+// (its text, then its two charts). Each message sent is recorded, so that a send put off
+// (the chat's turn has not come between the three) or tried again after a failure goes on
+// from the next message rather than repeating the first.
+type bulletinWorker struct {
+	river.WorkerDefaults[store.BulletinJob]
+	sender    *Sender
+	st        *store.Store
+	tr        *conversations.Translator
+	retryBase time.Duration
+}
+
+func (w *bulletinWorker) Work(ctx context.Context, job *river.Job[store.BulletinJob]) error {
+	j := job.Args
+	week, err := time.ParseInLocation(time.DateOnly, j.Week, w.st.Location())
+	if err != nil {
+		return river.JobCancel(fmt.Errorf("bulletin of week %q: %w", j.Week, err))
+	}
+	done, err := w.st.BulletinPartsSent(ctx, j.PersonID, week)
+	if err != nil {
+		return err
+	}
+	lang := j.Lang
+	if !conversations.IsLanguage(lang) {
+		lang = w.tr.Match("")
+	}
+	b, err := w.st.Bulletin(ctx, store.BulletinParams{RegionID: j.RegionID, Week: week})
+	if err != nil {
+		return err
+	}
+	replies, err := conversations.BulletinReplies(w.tr, lang, b)
+	if err != nil {
+		return err
+	}
+	for i := done; i < len(replies); i++ {
+		r := replies[i]
+		limit := conversations.MaxText
+		if r.Photo != nil {
+			limit = conversations.MaxCaption
+		}
+		out := conversations.FitOutput(conversations.Output{ChatID: j.ChatID, Text: w.tr.Fit(lang, r.MessageID, r.Data, limit), Photo: r.Photo})
+		if _, err := w.sender.Notify(ctx, out); err != nil {
+			if errors.Is(err, tgbot.ErrorForbidden) {
+				if merr := w.st.SetReachable(ctx, j.ChatID, false); merr != nil {
+					return merr
+				}
+			}
+			return deliveryOutcome(err)
+		}
+		if err := w.st.BulletinPartSent(ctx, j.PersonID, week, i+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NextRetry backs off from retryBase.
+func (w *bulletinWorker) NextRetry(job *river.Job[store.BulletinJob]) time.Time {
+	return backoff(w.retryBase, job.Attempt)
+}

@@ -321,4 +321,22 @@ const (
 	MsgStatsBtnM0       = "stats_btn_m0"
 	MsgStatsBtnM1       = "stats_btn_m1"
 	MsgStatsBtnY0       = "stats_btn_y0"
+
+	// /report week and the Monday bulletin (周通报).
+	MsgCmdReport              = "cmd_report"
+	MsgReportUsage            = "report_usage"
+	MsgReportOfficesOnly      = "report_offices_only"
+	MsgBulletin               = "bulletin"
+	MsgBulletinNamedLine      = "bulletin_named_line"
+	MsgBulletinUnitLine       = "bulletin_unit_line"
+	MsgBulletinCategoryLine   = "bulletin_category_line"
+	MsgBulletinTrendTitle     = "bulletin_trend_title"
+	MsgBulletinRegionsTitle   = "bulletin_regions_title"
+	MsgBulletinTrendCaption   = "bulletin_trend_caption"
+	MsgBulletinRegionsCaption = "bulletin_regions_caption"
+	MsgBulletinFound          = "bulletin_found"
+	MsgBulletinResolved       = "bulletin_resolved"
+	MsgBulletinWaiting        = "bulletin_waiting"
+	MsgBulletinInProgress     = "bulletin_in_progress"
+	MsgBulletinOverdue        = "bulletin_overdue"
 )

@@ -68,7 +68,7 @@ func Commands(a store.Actor) []string {
 		cmds = append(cmds, "triage", "overdue", "unjoined")
 	}
 	if a.Has(store.RoleOffice) || a.Has(store.RoleAdmin) {
-		cmds = append(cmds, "stats")
+		cmds = append(cmds, "stats", "report")
 	}
 	if a.Has(store.RoleAdmin) {
 		cmds = append(cmds, "invite")

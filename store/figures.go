@@ -74,7 +74,14 @@ type FigureRow struct {
 	Self bool
 
 	Found, Resolved, Open, Overdue int
+	// The line's open cases now by status (they add up to Open), and its reporters' answers
+	// in the period, as for the whole.
+	OpenSubmitted, OpenAssigned, OpenInProgress, OpenResolved int
+	Feedbacks, Satisfied                                      int
 }
+
+// Satisfaction (满意率) of the line, defined as Figures.Satisfaction.
+func (r FigureRow) Satisfaction() Rate { return Rate{r.Satisfied, r.Feedbacks} }
 
 // Open is how many cases are not closed out now.
 func (f Figures) Open() int {
@@ -301,7 +308,9 @@ func (s *Store) figureCounts(ctx context.Context, f *Figures) error {
 // add puts one line of the counts' query where it belongs.
 func (f *Figures) add(l figureLine) {
 	row := FigureRow{Name: deref(l.NameZh), NameEn: deref(l.NameEn), Found: l.Found, Resolved: l.Resolved,
-		Open: l.Submitted + l.AssignedN + l.InProgress + l.ResolvedN, Overdue: l.Overdue}
+		Open: l.Submitted + l.AssignedN + l.InProgress + l.ResolvedN, Overdue: l.Overdue,
+		OpenSubmitted: l.Submitted, OpenAssigned: l.AssignedN, OpenInProgress: l.InProgress, OpenResolved: l.ResolvedN,
+		Feedbacks: l.Feedbacks, Satisfied: l.Satisfied}
 	switch l.G {
 	case groupTotal:
 		f.Found, f.Assigned, f.Signed, f.Resolved, f.Closed = l.Found, l.Assigned, l.Signed, l.Resolved, l.Closed

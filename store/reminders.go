@@ -453,7 +453,8 @@ func (w *reminderSweepWorker) Work(ctx context.Context, _ *river.Job[ReminderSwe
 
 // PeriodicJobs are the store's periodic work, for the client that runs the jobs: the
 // reminder sweep, every minute, the sweep that gives every file still to keep a job, every
-// hour, and the offices' daily board, at the start of each working day.
+// hour, the offices' daily board, at the start of each working day, and their weekly
+// bulletin, on Monday at 09:00.
 func (s *Store) PeriodicJobs() []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
@@ -467,5 +468,10 @@ func (s *Store) PeriodicJobs() []*river.PeriodicJob {
 		river.NewPeriodicJob(boardSchedule{s},
 			func() (river.JobArgs, *river.InsertOpts) { return OfficeBoard{}, nil },
 			&river.PeriodicJobOpts{ID: "office_board", RunOnStart: true}),
+		// On start too: a bulletin missed while no replica ran goes out when one starts, within
+		// the week.
+		river.NewPeriodicJob(bulletinSchedule{s},
+			func() (river.JobArgs, *river.InsertOpts) { return WeeklyBulletin{}, nil },
+			&river.PeriodicJobOpts{ID: "weekly_bulletin", RunOnStart: true}),
 	}
 }

@@ -30,6 +30,9 @@ type Options struct {
 	// Calendar tells working days for the limits counted in them. Defaults to the calendar
 	// shipped with bangban (calendar.China).
 	Calendar *calendar.Calendar
+	// SatisfactionFloor is the satisfaction rate, in per cent, under which the weekly
+	// bulletin names a handling unit. Defaults to DefaultSatisfactionFloor (85).
+	SatisfactionFloor float64
 }
 
 // Limits are the campaign's time limits (DESIGN.md §4.1), in days counted from the
@@ -179,6 +182,7 @@ type Store struct {
 	now    func() time.Time
 	limits Limits
 	cal    *calendar.Calendar
+	floor  float64
 }
 
 // DefaultTicketPrefix is the ticket prefix when none is configured.
@@ -199,6 +203,12 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.SatisfactionFloor == 0 {
+		opts.SatisfactionFloor = DefaultSatisfactionFloor
+	}
+	if opts.SatisfactionFloor < 0 || opts.SatisfactionFloor > 100 {
+		return nil, fmt.Errorf("satisfaction floor %g: not a per cent from 0 to 100: %w", opts.SatisfactionFloor, ErrInvalid)
+	}
 	limits := opts.Limits.withDefaults()
 	if err := limits.check(); err != nil {
 		return nil, fmt.Errorf("limits: %w", err)
@@ -217,7 +227,7 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("new job client: %w", err)
 	}
 	return &Store{pool: pool, jobs: jobs, loc: opts.Location, prefix: opts.TicketPrefix, now: opts.Now,
-		limits: limits, cal: opts.Calendar}, nil
+		limits: limits, cal: opts.Calendar, floor: opts.SatisfactionFloor}, nil
 }
 
 // DefaultMaxConns is the most connections a process opens to Postgres, unless DATABASE_URL

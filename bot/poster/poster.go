@@ -4,7 +4,6 @@
 package poster
 
 import (
-	_ "embed"
 	"fmt"
 	"image"
 	"image/color"
@@ -19,10 +18,9 @@ import (
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
-)
 
-//go:embed font/DroidSansFallback.ttf
-var fontData []byte
+	cjk "github.com/bangban/bangban/bot/poster/font"
+)
 
 // fonts are tried in order for each character: Go's own font for Latin letters and digits,
 // Droid Sans Fallback for Chinese (it lacks some Latin letters).
@@ -34,7 +32,7 @@ var parsed struct {
 
 func loadFonts() ([]*opentype.Font, error) {
 	parsed.once.Do(func() {
-		for _, data := range [][]byte{goregular.TTF, fontData} {
+		for _, data := range [][]byte{goregular.TTF, cjk.CJK} {
 			f, err := opentype.Parse(data)
 			if err != nil {
 				parsed.err = err

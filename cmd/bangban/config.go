@@ -57,6 +57,9 @@ type Config struct {
 	// for lost: each shorter than the next, so that no send is under way when its job is
 	// run again.
 	SendTimeout, JobTimeout, RescueAfter time.Duration
+	// SatisfactionFloor is the satisfaction rate, in per cent, under which the weekly
+	// bulletin names a handling unit.
+	SatisfactionFloor float64
 	// Files is where the city keeps the photos and documents attached to cases (DESIGN.md §6):
 	// a local directory (BANGBAN_FILES_DIR), or an S3-compatible bucket (BANGBAN_S3_URL).
 	Files files.Config
@@ -197,6 +200,12 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 			return bad(l.name, "%q is not a whole number from 1 to %d", v, l.max)
 		}
 		*l.into = n
+	}
+	floor := strings.TrimSuffix(env("BANGBAN_SATISFACTION_FLOOR", strconv.FormatFloat(store.DefaultSatisfactionFloor, 'f', -1, 64)), "%")
+	if f, err := strconv.ParseFloat(strings.TrimSpace(floor), 64); err != nil || f < 1 || f > 100 {
+		return bad("BANGBAN_SATISFACTION_FLOOR", "%q is not a per cent from 1 to 100", floor)
+	} else {
+		c.SatisfactionFloor = f
 	}
 	c.Limits.WorkingDays = map[string]bool{}
 	rules := []string{store.LimitSign, store.LimitFeedback, store.LimitResolve, store.LimitComplex, store.LimitHandBack, store.LimitRating}

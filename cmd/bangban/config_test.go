@@ -53,6 +53,8 @@ func TestBadConfigGivesOneLineNamingTheVariable(t *testing.T) {
 		{"BANGBAN_WORKING_HOURS", "18:00-08:30", nil, "start before the end"},
 		{"BANGBAN_WORKING_HOURS", "nine to five", nil, "HH:MM-HH:MM"},
 		{"BANGBAN_ESCALATE_AFTER", "0", nil, "from 1 to 20"},
+		{"BANGBAN_SATISFACTION_FLOOR", "0", nil, "per cent from 1 to 100"},
+		{"BANGBAN_SATISFACTION_FLOOR", "high", nil, "per cent from 1 to 100"},
 		{"BANGBAN_INCOMING_BURST", "0", nil, "from 1 to 1000"},
 		{"BANGBAN_INCOMING_PER_SECOND", "fast", nil, "from 1 to 1000"},
 		{"BANGBAN_SEND_TIMEOUT", "15", nil, "not a duration"},
@@ -171,6 +173,13 @@ func TestLimitsAreConfigurable(t *testing.T) {
 	c, err = loadConfig(envOf(map[string]string{"BANGBAN_WORKING_DAYS": "all"}), false)
 	if err != nil || len(c.Limits.WorkingDays) != 6 {
 		t.Fatalf("all: %v %v", c.Limits.WorkingDays, err)
+	}
+	if c.SatisfactionFloor != 85 {
+		t.Fatalf("satisfaction floor %g by default", c.SatisfactionFloor)
+	}
+	c, err = loadConfig(envOf(map[string]string{"BANGBAN_SATISFACTION_FLOOR": "90.5%"}), false)
+	if err != nil || c.SatisfactionFloor != 90.5 {
+		t.Fatalf("satisfaction floor %g (%v)", c.SatisfactionFloor, err)
 	}
 }
 

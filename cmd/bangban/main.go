@@ -165,7 +165,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer pool.Close()
-	st, err := store.New(pool, store.Options{Location: cfg.Location, TicketPrefix: cfg.TicketPrefix,
+	st, err := store.New(pool, store.Options{Location: cfg.Location, TicketPrefix: cfg.TicketPrefix, SatisfactionFloor: cfg.SatisfactionFloor,
 		Limits: cfg.Limits, Calendar: cfg.Calendar})
 	if err != nil {
 		return err
@@ -220,6 +220,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	if err := conversations.RegisterHandling(engine, st); err != nil {
+		return err
+	}
+	if err := conversations.RegisterReports(engine, st); err != nil {
 		return err
 	}
 	if cfg.PprofAddr != "" {

@@ -1,0 +1,301 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// The weekly bulletin (周通报): each Monday morning every member of a campaign office gets the
+// figures of their office's region for the week just ended, beside the week before, the
+// cases on the named list, the handling units whose reporters were less satisfied than the
+// floor, the categories most found, and two charts. The figures are the store's (Figures),
+// asked for two weeks; nothing here counts them again.
+
+// DefaultSatisfactionFloor is the satisfaction rate, in per cent, under which a handling
+// unit is named in the bulletin, where nothing else is said.
+const DefaultSatisfactionFloor = 85.0
+
+// BulletinWeeks is how many weeks the bulletin's trend shows, the week itself the last.
+const BulletinWeeks = 8
+
+// bulletinAt is when, on Monday, the bulletins of the week just ended go out.
+const bulletinAt = 9 * time.Hour
+
+// Bulletin is what the bulletin of a region and a week says.
+type Bulletin struct {
+	// RegionID is the region (0 the whole city) and Region its name.
+	RegionID int64
+	Region   string
+	// This is the week's figures, Last the week before's: This.From is the week's Monday.
+	This, Last Figures
+	// Trend is the cases found and resolved in each of the last BulletinWeeks weeks, the
+	// oldest first and the week itself last.
+	Trend []WeekCount
+	// Named are the cases on the named list (通报) at the week's end, or now if sooner: in hand
+	// and still unresolved NamedAfterDays working days after their resolve limit; the longest
+	// overdue first.
+	Named []NamedCase
+	// NamedAfterDays is the named list's rule: working days past the resolve limit.
+	NamedAfterDays int
+	// Floor is the satisfaction floor in per cent, and BelowFloor the handling units whose
+	// satisfaction rate in the week was under it (units with no answer are not judged).
+	Floor      float64
+	BelowFloor []FigureRow
+}
+
+// WeekCount is one week of the trend.
+type WeekCount struct {
+	Monday          time.Time
+	Found, Resolved int
+}
+
+// NamedCase is one case of the named list: its ticket, the unit that handles it and its
+// handler, and the limit it passed.
+type NamedCase struct {
+	TicketNo   string    `db:"ticket_no"`
+	Unit       string    `db:"unit"`
+	Handler    string    `db:"handler"`
+	ResolveDue time.Time `db:"resolve_due_at"`
+}
+
+// Monday is the local midnight that starts t's week (Monday to Monday) in the city.
+func (s *Store) Monday(t time.Time) time.Time {
+	d := s.Day(t)
+	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+}
+
+// BulletinParams ask for the bulletin of a region and a week.
+type BulletinParams struct {
+	// RegionID is the region, its sub-regions included; 0 is the whole city.
+	RegionID int64
+	// Week is any moment of the week: the bulletin covers its Monday 00:00 to the next.
+	Week time.Time
+}
+
+// Bulletin gathers the bulletin of a region and a week, at the store's now.
+func (s *Store) Bulletin(ctx context.Context, p BulletinParams) (Bulletin, error) {
+	monday := s.Monday(p.Week)
+	b := Bulletin{RegionID: p.RegionID, Floor: s.floor, NamedAfterDays: s.limits.NamedAfterDays}
+	err := s.pool.QueryRow(ctx, "SELECT name FROM regions WHERE id = $1 OR ($1 = 0 AND parent_id IS NULL) ORDER BY id LIMIT 1",
+		p.RegionID).Scan(&b.Region)
+	if err != nil {
+		return Bulletin{}, fmt.Errorf("bulletin of region %d: %w", p.RegionID, err)
+	}
+	for i := BulletinWeeks - 1; i >= 0; i-- {
+		from := monday.AddDate(0, 0, -7*i)
+		f, err := s.Figures(ctx, FiguresParams{RegionID: p.RegionID, From: from, To: from.AddDate(0, 0, 7)})
+		if err != nil {
+			return Bulletin{}, fmt.Errorf("bulletin of region %d: %w", p.RegionID, err)
+		}
+		b.Trend = append(b.Trend, WeekCount{Monday: f.From, Found: f.Found, Resolved: f.Resolved})
+		switch i {
+		case 1:
+			b.Last = f
+		case 0:
+			b.This = f
+		}
+	}
+	for _, u := range b.This.ByHandlingUnit {
+		if r := u.Satisfaction(); u.Key != "" && r.Defined() && r.Percent() < b.Floor {
+			b.BelowFloor = append(b.BelowFloor, u)
+		}
+	}
+	at := b.This.Now
+	if b.This.To.Before(at) {
+		at = b.This.To
+	}
+	if b.Named, err = s.named(ctx, p.RegionID, at); err != nil {
+		return Bulletin{}, err
+	}
+	return b, nil
+}
+
+// named are the cases of a region on the named list at a moment: in hand, and at it still
+// unresolved NamedAfterDays working days after their resolve limit, as the reminder that
+// names them counts them (ReminderNamed).
+func (s *Store) named(ctx context.Context, region int64, at time.Time) ([]NamedCase, error) {
+	rows, err := s.pool.Query(ctx, figuresScope+`
+		SELECT c.ticket_no, coalesce(nullif(h.department, ''), h.name, '') AS unit, coalesce(h.name, '') AS handler, c.resolve_due_at
+		FROM cases c LEFT JOIN people h ON h.id = c.assignee_id
+		WHERE c.region_id IN (SELECT id FROM scope) AND c.status IN ('assigned', 'in_progress')
+			AND c.resolve_due_at IS NOT NULL AND c.resolve_due_at < $2
+		ORDER BY c.resolve_due_at, c.id`, region, at)
+	if err != nil {
+		return nil, fmt.Errorf("named list of region %d: %w", region, err)
+	}
+	cases, err := pgx.CollectRows(rows, pgx.RowToStructByName[NamedCase])
+	if err != nil {
+		return nil, fmt.Errorf("named list of region %d: %w", region, err)
+	}
+	var out []NamedCase
+	for _, c := range cases {
+		if !s.workingMoment(s.cal.AddWorkdays(c.ResolveDue.In(s.loc), s.limits.NamedAfterDays)).After(at) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// BulletinJob sends one office member the bulletin of their office's region for a week. It
+// carries no figures: the worker gathers and draws them when it sends, in the member's
+// language.
+type BulletinJob struct {
+	PersonID int64  `json:"person_id"`
+	ChatID   int64  `json:"chat_id"`
+	Lang     string `json:"lang,omitempty"`
+	RegionID int64  `json:"region_id"`
+	// Week is the week's Monday, as a date (2026-11-23).
+	Week string `json:"week"`
+}
+
+// Kind names the job for river.
+func (BulletinJob) Kind() string { return "bulletin" }
+
+// InsertOpts put bulletins on the notifications' queue, their attempts bounded as theirs.
+func (BulletinJob) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: NotifyQueue, MaxAttempts: 20}
+}
+
+// SendBulletins enqueues the bulletin of the week just ended for every office member who has
+// not had it yet, from Monday 09:00 on. Each member's bulletin is written down with its week
+// in the transaction that enqueues it, so that a second run, or another replica's, sends
+// nothing more. A region with nothing to say for the week (nothing found, assigned,
+// resolved, closed or rated in it, and nothing overdue now) gets no bulletin, as a quiet
+// day gets no board. It returns how many bulletins it enqueued.
+func (s *Store) SendBulletins(ctx context.Context) (int, error) {
+	now := s.now()
+	monday := s.Monday(now)
+	if now.Before(monday.Add(bulletinAt)) {
+		return 0, nil
+	}
+	week := monday.AddDate(0, 0, -7)
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT r.person_id FROM person_roles r JOIN people p ON p.id = r.person_id
+		WHERE r.role = 'office' AND p.chat_id IS NOT NULL
+			AND NOT EXISTS (SELECT 1 FROM bulletins b WHERE b.person_id = r.person_id AND b.week = $1)
+		ORDER BY r.person_id`, week)
+	if err != nil {
+		return 0, fmt.Errorf("bulletins: %w", err)
+	}
+	people, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, fmt.Errorf("bulletins: %w", err)
+	}
+	quiet := map[int64]bool{}
+	isQuiet := func(region int64) (bool, error) {
+		if q, ok := quiet[region]; ok {
+			return q, nil
+		}
+		f, err := s.Figures(ctx, FiguresParams{RegionID: region, From: week, To: monday})
+		if err != nil {
+			return false, err
+		}
+		quiet[region] = f.Found+f.Assigned+f.Resolved+f.Closed+f.Feedbacks+f.Overdue == 0
+		return quiet[region], nil
+	}
+	sent := 0
+	for _, person := range people {
+		err := s.InTx(ctx, func(tx pgx.Tx) error {
+			a, err := actorTx(ctx, tx, person)
+			if err != nil {
+				return err
+			}
+			all, regions := officeScope(a)
+			var region int64
+			switch {
+			case all:
+			case len(regions) > 0:
+				region = regions[0]
+			default:
+				return nil // an office of no region: no bulletin to send
+			}
+			q, err := isQuiet(region)
+			if err != nil {
+				return err
+			}
+			tag, err := tx.Exec(ctx, "INSERT INTO bulletins (person_id, week, region_id, at, sent) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+				person, week, region, now, !q)
+			if err != nil || tag.RowsAffected() == 0 || q {
+				return err // another run has it, or there is nothing to say
+			}
+			var chat int64
+			var lang *string
+			if err := tx.QueryRow(ctx, "SELECT chat_id, lang FROM people WHERE id = $1", person).Scan(&chat, &lang); err != nil {
+				return err
+			}
+			j := BulletinJob{PersonID: person, ChatID: chat, RegionID: region, Week: week.Format(time.DateOnly)}
+			if lang != nil {
+				j.Lang = *lang
+			}
+			if _, err := s.jobs.InsertTx(ctx, tx, j, nil); err != nil {
+				return err
+			}
+			sent++
+			return nil
+		})
+		if err != nil {
+			return sent, fmt.Errorf("bulletin of person %d: %w", person, err)
+		}
+	}
+	return sent, nil
+}
+
+// WeeklyBulletin is the periodic job that sends the weekly bulletins. River runs periodic
+// jobs on its elected leader only, and each bulletin is written down with its week, so each
+// member gets one a week however many replicas run or however often the job runs.
+type WeeklyBulletin struct{}
+
+// Kind names the job for river.
+func (WeeklyBulletin) Kind() string { return "weekly_bulletin" }
+
+// InsertOpts keep one run pending at a time, on the lifecycle queue.
+func (WeeklyBulletin) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: LifecycleQueue, UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
+		rivertype.JobStateRetryable}}}
+}
+
+type weeklyBulletinWorker struct {
+	river.WorkerDefaults[WeeklyBulletin]
+	s *Store
+}
+
+func (w *weeklyBulletinWorker) Work(ctx context.Context, _ *river.Job[WeeklyBulletin]) error {
+	_, err := w.s.SendBulletins(ctx)
+	return err
+}
+
+// bulletinSchedule runs the bulletin every Monday at 09:00 in the city's time zone.
+type bulletinSchedule struct{ s *Store }
+
+// Next is the first Monday 09:00 after t.
+func (b bulletinSchedule) Next(t time.Time) time.Time {
+	at := b.s.Monday(t).Add(bulletinAt)
+	for !at.After(t) {
+		at = at.AddDate(0, 0, 7)
+	}
+	return at
+}
+
+// BulletinPartsSent is how many of a person's bulletin of a week's messages have gone.
+func (s *Store) BulletinPartsSent(ctx context.Context, person int64, week time.Time) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, "SELECT coalesce(max(parts), 0) FROM bulletins WHERE person_id = $1 AND week = $2", person, week).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("bulletin of person %d: %w", person, err)
+	}
+	return n, nil
+}
+
+// BulletinPartSent records that the first n of a person's bulletin of a week's messages
+// have gone.
+func (s *Store) BulletinPartSent(ctx context.Context, person int64, week time.Time, n int) error {
+	if _, err := s.pool.Exec(ctx, "UPDATE bulletins SET parts = greatest(parts, $3) WHERE person_id = $1 AND week = $2", person, week, n); err != nil {
+		return fmt.Errorf("bulletin of person %d: %w", person, err)
+	}
+	return nil
+}
