@@ -97,7 +97,10 @@ func TestAnUrgentReportReachesItsOfficeAtOnce(t *testing.T) {
 	n := len(h.sim.Messages(cadreU.ID))
 	h.sim.PressButton(cadreU, telegramtest.Message{ChatID: cadreU.ID, MessageID: 1}, store.MarkNormalButton+":"+no)
 	contains(t, h.next(t, cadreU, n, 1)[0], "您不能对 "+no+" 做这项操作")
-	if after := h.caseState(t, no); after.Refused != before.Refused+1 || after.Updated != before.Updated || after.Notices != before.Notices {
+	// The case itself: a reminder the sweep sends meanwhile, at whatever hour the test runs,
+	// is no change of the press's.
+	if after := h.caseState(t, no); after.Refused != before.Refused+1 || after.Updated != before.Updated ||
+		after.Status != before.Status || after.Assignee != before.Assignee {
 		t.Errorf("a forged press: %+v → %+v", before, after)
 	}
 	if c, _ := h.store.CaseByTicket(ctx, no); c.Urgency != store.Urgent {
@@ -130,8 +133,10 @@ func TestAnUrgentReportReachesItsOfficeAtOnce(t *testing.T) {
 		t.Errorf("the notice lost the buttons that still apply: %q", buttonTexts(h.message(t, gao, toGao.MessageID)))
 	}
 	h.settled(t)
-	if got := len(h.sim.Messages(lin.ID)) - nl; got != 0 {
-		t.Errorf("the other member got %d messages when it was made not urgent", got)
+	for _, m := range h.sim.Messages(lin.ID)[nl:] {
+		if strings.Contains(m.Text, "not urgent") {
+			t.Errorf("the other member was told it was made not urgent: %s", m.Text)
+		}
 	}
 
 	// Urgent again, from the case's view: the limit is four working hours from the
