@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 )
 
 // The daily board (每日工作板): each working day at the start of working hours, every member of
@@ -156,9 +155,7 @@ func (OfficeBoard) Kind() string { return "office_board" }
 
 // InsertOpts keep one run pending at a time, on the lifecycle queue.
 func (OfficeBoard) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: LifecycleQueue, UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
-		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
-		rivertype.JobStateRetryable}}}
+	return onePending()
 }
 
 type officeBoardWorker struct {

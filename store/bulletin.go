@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 )
 
 // The weekly bulletin (周通报): each Monday morning every member of a campaign office gets the
@@ -254,9 +253,7 @@ func (WeeklyBulletin) Kind() string { return "weekly_bulletin" }
 
 // InsertOpts keep one run pending at a time, on the lifecycle queue.
 func (WeeklyBulletin) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: LifecycleQueue, UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
-		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
-		rivertype.JobStateRetryable}}}
+	return onePending()
 }
 
 type weeklyBulletinWorker struct {

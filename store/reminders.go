@@ -427,11 +427,17 @@ type ReminderSweep struct{}
 // Kind names the job for river.
 func (ReminderSweep) Kind() string { return "reminder_sweep" }
 
-// InsertOpts keep one sweep pending at a time, on the lifecycle queue.
-func (ReminderSweep) InsertOpts() river.InsertOpts {
+// onePending are the options of a periodic job of the lifecycle queue that keeps one run
+// pending at a time: a run due while another waits or runs is not added.
+func onePending() river.InsertOpts {
 	return river.InsertOpts{Queue: LifecycleQueue, UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
 		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
 		rivertype.JobStateRetryable}}}
+}
+
+// InsertOpts keep one sweep pending at a time, on the lifecycle queue.
+func (ReminderSweep) InsertOpts() river.InsertOpts {
+	return onePending()
 }
 
 // sweepBatch is how many reminders one transaction of the sweep handles.
