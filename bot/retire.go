@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/store"
 )
 
@@ -75,7 +76,7 @@ func (w *retireWorker) retire(ctx context.Context, m store.CaseMessage) error {
 	}
 	text := m.Text
 	if line != "" {
-		text = conversations.Clip(text, conversations.MaxText-store.TextLen(line)-2) + "\n\n" + line
+		text = conversations.Clip(text, conversations.MaxText-intake.Len(line)-2) + "\n\n" + line
 	}
 	out := conversations.Output{ChatID: m.ChatID, EditMessageID: m.MessageID, Text: text}
 	for _, row := range kept {

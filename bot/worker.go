@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/store"
 )
 
@@ -70,7 +71,7 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 	if n.Evidence != nil {
 		// What the case holds besides words, summed up under the message.
 		if line := conversations.EvidenceLine(w.tr, lang, *n.Evidence); line != "" {
-			out.Text = w.tr.Fit(lang, n.MessageID, n.Data, conversations.MaxText-store.TextLen(line)-1) + "\n" + line
+			out.Text = w.tr.Fit(lang, n.MessageID, n.Data, conversations.MaxText-intake.Len(line)-1) + "\n" + line
 		}
 	}
 	for _, row := range n.Buttons {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/store"
 )
 
@@ -42,7 +43,7 @@ func (r *report) addDialog() *Dialog {
 			return Reply{MessageID: MsgAddSummary, Data: map[string]any{"TicketNo": s.Get("ticket"), "Text": s.Get("text"), "Files": len(s.Files["files"])}}
 		},
 		Done: func(ctx context.Context, s *Session) (Reply, error) {
-			if store.Blank(s.Get("text")) && len(s.Files["files"]) == 0 {
+			if intake.Blank(s.Get("text")) && len(s.Files["files"]) == 0 {
 				return Reply{}, &Refusal{MessageID: MsgAddEmpty}
 			}
 			id, err := r.actorID(ctx, s)

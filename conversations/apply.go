@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/intake"
 )
 
 // run is the application of one input: what it reads and what it answers.
@@ -224,7 +224,7 @@ func (r *run) session() *Session {
 }
 
 func (r *run) command() {
-	if store.CheckText(r.in.Args) != nil {
+	if intake.Check(r.in.Args) != nil {
 		// A ticket number or a code never holds control characters.
 		r.say(MsgErrUnusable, nil)
 		r.reprompt()
@@ -420,7 +420,7 @@ func (r *run) current() *Step {
 }
 
 func (r *run) button() {
-	if store.CheckText(r.in.Data) != nil {
+	if intake.Check(r.in.Data) != nil {
 		r.stale() // no button of ours carries such data
 		return
 	}
@@ -651,13 +651,13 @@ func (r *run) validate(st *Step, in Input) bool {
 	}
 	if in.Kind == KindText || (in.Kind == KindButton && st.accepts(KindText)) {
 		text := strings.TrimSpace(in.Text)
-		n := store.TextLen(text)
+		n := intake.Len(text)
 		// Wide: some characters count twice (emoji), which the message then explains.
 		wide := n != len([]rune(text))
 		switch {
-		case store.CheckText(text) != nil:
+		case intake.Check(text) != nil:
 			return refuse(MsgErrUnusable, nil)
-		case store.Blank(text):
+		case intake.Blank(text):
 			return refuse(MsgErrEmpty, nil)
 		case n < st.MinLen:
 			return refuse(MsgErrTooShort, map[string]any{"Min": st.MinLen, "Len": n, "Wide": wide})
@@ -665,7 +665,7 @@ func (r *run) validate(st *Step, in Input) bool {
 			return refuse(MsgErrTooLong, map[string]any{"Max": st.maxLen(), "Len": n, "Wide": wide})
 		}
 	}
-	if in.Kind == KindLocation && (in.Location == nil || !store.ValidLocation(in.Location.Latitude, in.Location.Longitude)) {
+	if in.Kind == KindLocation && (in.Location == nil || !intake.ValidLocation(in.Location.Latitude, in.Location.Longitude)) {
 		return refuse(MsgErrLocation, nil)
 	}
 	if st.Validate != nil {
@@ -689,7 +689,7 @@ func (r *run) save(st *Step, in Input) {
 	case in.Location != nil:
 		r.st.Data[st.Name] = formatLocation(*in.Location)
 		delete(r.st.Data, st.Name+placeSuffix)
-		if name := Clip(strings.TrimSpace(in.Location.Name), store.MaxPlace); name != "" && store.CheckText(name) == nil {
+		if name := Clip(strings.TrimSpace(in.Location.Name), intake.MaxPlace); name != "" && intake.Check(name) == nil {
 			r.st.Data[st.Name+placeSuffix] = name
 		}
 	case in.Phone != "":

@@ -50,7 +50,7 @@ type Step struct {
 	// MinLen and MaxLen bound a text answer in UTF-16 code units, as Telegram counts text
 	// (an emoji is two), after trimming spaces. MaxLen 0 means the longest message (4096).
 	// Every text answer is also refused when it holds control characters or shows nothing
-	// (store.CheckText, store.Blank), and a location when it lies off the globe.
+	// (intake.Check, intake.Blank), and a location when it lies off the globe.
 	MinLen, MaxLen int
 	// Validate checks an answer beyond kind and length (against the database, if need be);
 	// it returns the message ID of a localized error, or "" when the answer is good.

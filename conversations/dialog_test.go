@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bangban/bangban/conversations"
-	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/intake"
 )
 
 // tripToConfirm drives the trip dialog to its confirm step.
@@ -557,15 +557,15 @@ func TestAnOverlongSummaryIsFitted(t *testing.T) {
 	p := v.person(t, e, 9302)
 	// What the engine says of what was typed, however long, fits too.
 	p.send("/" + strings.Repeat("x", 5000))
-	if got := p.texts(); len(got) != 1 || !strings.HasPrefix(got[0], "There is no /xxx") || store.TextLen(got[0]) > conversations.MaxText {
-		t.Fatalf("an unknown command of 5,000 characters answered with %d messages, the first %d units", len(got), store.TextLen(got[0]))
+	if got := p.texts(); len(got) != 1 || !strings.HasPrefix(got[0], "There is no /xxx") || intake.Len(got[0]) > conversations.MaxText {
+		t.Fatalf("an unknown command of 5,000 characters answered with %d messages, the first %d units", len(got), intake.Len(got[0]))
 	}
 	p.send("/long")
 	p.send(strings.Repeat("🔌", 2048))
 	for _, step := range []string{"summary", "done"} {
 		got := p.texts()
-		if len(got) != 1 || store.TextLen(got[0]) > conversations.MaxText || !utf8.ValidString(got[0]) || !strings.Contains(got[0], "🔌🔌🔌…") {
-			t.Fatalf("%s: %d messages, the first %d units", step, len(got), store.TextLen(got[0]))
+		if len(got) != 1 || intake.Len(got[0]) > conversations.MaxText || !utf8.ValidString(got[0]) || !strings.Contains(got[0], "🔌🔌🔌…") {
+			t.Fatalf("%s: %d messages, the first %d units", step, len(got), intake.Len(got[0]))
 		}
 		if step == "summary" {
 			p.press("✔ Confirm")

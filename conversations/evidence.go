@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/store"
 )
 
@@ -75,7 +76,7 @@ func EvidenceLine(tr *Translator, lang string, ev store.Evidence) string {
 		parts = append(parts, tr.T(lang, MsgEvidenceFiles, map[string]any{"Photos": ev.Photos, "Documents": ev.Documents}))
 	}
 	if ev.Latitude != nil && ev.Longitude != nil {
-		where := Clip(ev.Place, store.MaxPlace)
+		where := Clip(ev.Place, intake.MaxPlace)
 		if where == "" {
 			where = strconv.FormatFloat(*ev.Latitude, 'f', 5, 64) + ", " + strconv.FormatFloat(*ev.Longitude, 'f', 5, 64)
 		}

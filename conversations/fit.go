@@ -8,13 +8,13 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/intake"
 )
 
 // Telegram refuses a message longer than it carries, and a refused message reaches nobody.
 // Everything bangban says is therefore made to fit by design (each view gives each of its
 // parts a budget, lists are capped) and then, whatever the data, cut to fit as a last
-// resort. Lengths are UTF-16 code units, as Telegram counts them (store.TextLen).
+// resort. Lengths are UTF-16 code units, as Telegram counts them (intake.Len).
 const (
 	// MaxText is the longest text of one message.
 	MaxText = 4096
@@ -31,7 +31,7 @@ const ellipsis = "…"
 // cut. It cuts between characters, never inside a surrogate pair nor between a character
 // and the marks, joiners or modifiers that complete it.
 func Clip(s string, limit int) string {
-	if store.TextLen(s) <= limit {
+	if intake.Len(s) <= limit {
 		return s
 	}
 	if limit < 1 {
@@ -45,14 +45,14 @@ func Clip(s string, limit int) string {
 // with whole lines, and otherwise between characters as Clip does; either way an ellipsis
 // says that something was left out.
 func FitText(s string, limit int) string {
-	if store.TextLen(s) <= limit {
+	if intake.Len(s) <= limit {
 		return s
 	}
 	if limit < 2 {
 		return ""
 	}
 	cut := cutAt(s, limit-1)
-	if nl := strings.LastIndexByte(s[:cut], '\n'); nl > 0 && store.TextLen(s[:nl]) >= limit*3/4 {
+	if nl := strings.LastIndexByte(s[:cut], '\n'); nl > 0 && intake.Len(s[:nl]) >= limit*3/4 {
 		// s[:nl] leaves out at least the line break itself, so the two units added fit.
 		return strings.TrimRightFunc(s[:nl], unicode.IsSpace) + "\n" + ellipsis
 	}
@@ -81,7 +81,7 @@ const minField = 16
 func (t *Translator) Fit(lang, id string, data map[string]any, limit int) string {
 	s := t.T(lang, id, data)
 	for range 8 {
-		over := store.TextLen(s) - limit
+		over := intake.Len(s) - limit
 		if over <= 0 {
 			return s
 		}
@@ -102,7 +102,7 @@ func longestField(data map[string]any) (string, int) {
 	best, n := "", -1
 	for _, k := range slices.Sorted(maps.Keys(data)) {
 		if v, ok := data[k].(string); ok {
-			if l := store.TextLen(v); l > n {
+			if l := intake.Len(v); l > n {
 				best, n = k, l
 			}
 		}

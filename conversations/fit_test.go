@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/store"
 )
 
@@ -36,8 +37,8 @@ func TestClipCutsBetweenWholeCharacters(t *testing.T) {
 		if got != c.want {
 			t.Errorf("Clip(%q, %d) = %q, want %q", c.in, c.limit, got, c.want)
 		}
-		if store.TextLen(got) > c.limit {
-			t.Errorf("Clip(%q, %d) is %d units long", c.in, c.limit, store.TextLen(got))
+		if intake.Len(got) > c.limit {
+			t.Errorf("Clip(%q, %d) is %d units long", c.in, c.limit, intake.Len(got))
 		}
 	}
 }
@@ -49,7 +50,7 @@ func TestFitTextEndsWithWholeLines(t *testing.T) {
 	}
 	s := strings.Join(lines, "\n")
 	got := conversations.FitText(s, conversations.MaxText)
-	if n := store.TextLen(got); n > conversations.MaxText || n < conversations.MaxText*3/4 {
+	if n := intake.Len(got); n > conversations.MaxText || n < conversations.MaxText*3/4 {
 		t.Fatalf("fitted to %d units", n)
 	}
 	body, ok := strings.CutSuffix(got, "\n…")
@@ -60,7 +61,7 @@ func TestFitTextEndsWithWholeLines(t *testing.T) {
 	one := strings.Repeat("🔌", 3000)
 	got = conversations.FitText(one, conversations.MaxText)
 	if got != strings.Repeat("🔌", 2047)+"…" {
-		t.Fatalf("one line fitted to %d units", store.TextLen(got))
+		t.Fatalf("one line fitted to %d units", intake.Len(got))
 	}
 	if fit := conversations.FitText(s[:100], conversations.MaxText); fit != s[:100] {
 		t.Fatalf("a text that fits was changed: %q", fit)
@@ -78,8 +79,8 @@ func FuzzFitText(f *testing.F) {
 			return
 		}
 		for name, got := range map[string]string{"FitText": conversations.FitText(s, limit), "Clip": conversations.Clip(s, limit)} {
-			if store.TextLen(got) > limit {
-				t.Fatalf("%s(%q, %d) = %q: %d units", name, s, limit, got, store.TextLen(got))
+			if intake.Len(got) > limit {
+				t.Fatalf("%s(%q, %d) = %q: %d units", name, s, limit, got, intake.Len(got))
 			}
 			if utf8.ValidString(s) && !utf8.ValidString(got) {
 				t.Fatalf("%s(%q, %d) = %q: broken", name, s, limit, got)
@@ -102,13 +103,13 @@ func TestFitClipsTheLongestField(t *testing.T) {
 	note := strings.Repeat("需要市级协调。", 280)
 	data := map[string]any{"TicketNo": "XC-20261124-0007", "Note": note, "Description": strings.Repeat("🔌", 2000)}
 	got := tr.Fit(conversations.LangEN, store.NoticeEscalated, data, conversations.MaxText)
-	if n := store.TextLen(got); n > conversations.MaxText || n < conversations.MaxText-20 {
+	if n := intake.Len(got); n > conversations.MaxText || n < conversations.MaxText-20 {
 		t.Fatalf("fitted to %d units", n)
 	}
 	if !strings.Contains(got, note+"\n🔌🔌") || !strings.HasSuffix(got, "🔌…") {
 		t.Fatalf("fitted as %q…%q", got[:80], got[len(got)-20:])
 	}
-	if store.TextLen(data["Description"].(string)) != 4000 {
+	if intake.Len(data["Description"].(string)) != 4000 {
 		t.Fatal("the data was changed")
 	}
 	short := tr.Fit(conversations.LangEN, store.NoticeEscalated, map[string]any{"TicketNo": "XC-1", "Note": "n", "Description": "d"}, conversations.MaxText)

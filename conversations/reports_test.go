@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/store"
 )
 
@@ -43,14 +44,14 @@ func TestABusyBulletinFitsTelegram(t *testing.T) {
 			t.Fatalf("%s: %d replies", lang, len(replies))
 		}
 		text := tr.T(lang, replies[0].MessageID, replies[0].Data)
-		if n := store.TextLen(text); n > conversations.MaxText {
+		if n := intake.Len(text); n > conversations.MaxText {
 			t.Errorf("%s: the bulletin is %d units long", lang, n)
 		}
 		if !strings.Contains(text, "XC-20261102-0000") || !strings.Contains(text, "275") {
 			t.Errorf("%s: the named list neither starts nor counts the rest: %s", lang, text)
 		}
 		for _, r := range replies[1:] {
-			if n := store.TextLen(tr.T(lang, r.MessageID, r.Data)); n > conversations.MaxCaption {
+			if n := intake.Len(tr.T(lang, r.MessageID, r.Data)); n > conversations.MaxCaption {
 				t.Errorf("%s: a chart's caption is %d units long", lang, n)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/store"
 )
 
@@ -96,7 +97,7 @@ func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView
 	}
 	withTimeline(tr, lang, MsgStaffView, data, func(room int) string {
 		refused := refusalsLine(tr, loc, lang, v.Refusals)
-		return timeline(tr, loc, lang, v, v.Events, room-store.TextLen(refused)) + refused
+		return timeline(tr, loc, lang, v, v.Events, room-intake.Len(refused)) + refused
 	})
 	return Reply{MessageID: MsgStaffView, Data: data, Buttons: staffButtons(tr, lang, v), Case: v.TicketNo}
 }
@@ -128,10 +129,10 @@ const (
 // would leave the timeline less than minTimeline.
 func withTimeline(tr *Translator, lang, id string, data map[string]any, render func(room int) string) {
 	data["Timeline"] = ""
-	room := MaxText - store.TextLen(tr.T(lang, id, data))
+	room := MaxText - intake.Len(tr.T(lang, id, data))
 	if d, ok := data["Description"].(string); ok && room < minTimeline {
-		data["Description"] = Clip(d, max(store.TextLen(d)-(minTimeline-room), minField))
-		room = MaxText - store.TextLen(tr.T(lang, id, data))
+		data["Description"] = Clip(d, max(intake.Len(d)-(minTimeline-room), minField))
+		room = MaxText - intake.Len(tr.T(lang, id, data))
 	}
 	data["Timeline"] = render(room)
 }
@@ -161,10 +162,10 @@ func timeline(tr *Translator, loc *time.Location, lang string, v store.CaseView,
 	earlier := func(n int) string { return "\n" + t(MsgStatusEarlier, map[string]any{"Count": n}) }
 	first, used := len(lines), 0
 	for first > 0 {
-		n := store.TextLen(lines[first-1])
+		n := intake.Len(lines[first-1])
 		more := 0
 		if first > 1 {
-			more = store.TextLen(earlier(first - 1))
+			more = intake.Len(earlier(first - 1))
 		}
 		if used+n+more > room {
 			break

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bangban/bangban/intake"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -169,13 +170,13 @@ type Submitted struct {
 // attachments, its routing and the notifications it causes, in one transaction.
 func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 	desc := strings.TrimSpace(p.Description)
-	if Blank(desc) {
+	if intake.Blank(desc) {
 		return Submitted{}, fmt.Errorf("submit case: empty description: %w", ErrInvalid)
 	}
 	if err := checkWritten("description", desc, MaxDescription); err != nil {
 		return Submitted{}, fmt.Errorf("submit case: %w", err)
 	}
-	if (p.Latitude == nil) != (p.Longitude == nil) || (p.Latitude != nil && !ValidLocation(*p.Latitude, *p.Longitude)) {
+	if (p.Latitude == nil) != (p.Longitude == nil) || (p.Latitude != nil && !intake.ValidLocation(*p.Latitude, *p.Longitude)) {
 		return Submitted{}, fmt.Errorf("submit case: location off the globe: %w", ErrInvalid)
 	}
 	urgency := Normal
@@ -190,7 +191,7 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 	if p.Latitude != nil {
 		place = strings.TrimSpace(p.Place) // a name without a point says nothing of where
 	}
-	if err := checkWritten("place", place, MaxPlace); err != nil {
+	if err := checkWritten("place", place, intake.MaxPlace); err != nil {
 		return Submitted{}, fmt.Errorf("submit case: %w", err)
 	}
 	now := s.now()
@@ -342,7 +343,7 @@ func unverifiedReporter(ctx context.Context, tx pgx.Tx, reporterID, unitID *int6
 func (s *Store) selfRegister(ctx context.Context, tx pgx.Tx, p *SubmitParams) error {
 	u := p.NewUnit
 	name := strings.TrimSpace(u.Name)
-	if Blank(name) {
+	if intake.Blank(name) {
 		return fmt.Errorf("self-registered unit: no name: %w", ErrInvalid)
 	}
 	if err := checkWritten("self-registered unit name", name, MaxUnitName); err != nil {

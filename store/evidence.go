@@ -10,9 +10,6 @@ import (
 // NoticeBtnEvidence labels EvidenceButton on a notification.
 const NoticeBtnEvidence = "btn_evidence"
 
-// MaxPlace is the longest place name kept, in UTF-16 units.
-const MaxPlace = 200
-
 // Evidence sums up what a case holds besides its words: the photos and documents attached to
 // it (at filing, added later, or by its handler), and where the problem is.
 type Evidence struct {

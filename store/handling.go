@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bangban/bangban/intake"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -39,7 +40,7 @@ func (s *Store) HandBack(ctx context.Context, p ActParams) (Case, error) {
 		if err := t.from(StatusAssigned); err != nil {
 			return err
 		}
-		if Blank(p.Note) {
+		if intake.Blank(p.Note) {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
 		if t.c.AssignedAt != nil && t.now.After(s.after(LimitHandBack, *t.c.AssignedAt, s.limits.HandBackDays)) {
@@ -70,7 +71,7 @@ func (s *Store) Escalate(ctx context.Context, p ActParams) (Case, error) {
 		if err := t.from(StatusSubmitted, StatusAssigned, StatusInProgress); err != nil {
 			return err
 		}
-		if Blank(p.Note) {
+		if intake.Blank(p.Note) {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
 		to, name, err := upperOffice(ctx, t.tx, t.c)
@@ -200,7 +201,7 @@ func (s *Store) RequestExtension(ctx context.Context, p ExtensionParams) (Case, 
 		if err := t.from(StatusAssigned, StatusInProgress); err != nil {
 			return err
 		}
-		if Blank(p.Note) {
+		if intake.Blank(p.Note) {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
 		if t.c.ExtensionUntil != nil {
@@ -235,7 +236,7 @@ func (s *Store) DecideExtension(ctx context.Context, p ActParams, grant bool) (C
 		if t.c.ExtensionUntil == nil || (t.c.Status != StatusAssigned && t.c.Status != StatusInProgress) {
 			return fmt.Errorf("no extension waiting: %w", ErrIllegalTransition)
 		}
-		if !grant && Blank(p.Note) {
+		if !grant && intake.Blank(p.Note) {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
 		kind, msg, due := EventExtensionRefused, NoticeExtensionRefused, t.c.ResolveDueAt

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bangban/bangban/intake"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 )
@@ -224,7 +225,7 @@ func (s *Store) Progress(ctx context.Context, p ActParams) (Case, error) {
 		if err := t.from(StatusInProgress); err != nil {
 			return err
 		}
-		if Blank(p.Note) {
+		if intake.Blank(p.Note) {
 			return fmt.Errorf("empty note: %w", ErrInvalid)
 		}
 		if _, err := t.tx.Exec(ctx, "UPDATE cases SET first_feedback_at = coalesce(first_feedback_at, $2), updated_at = $2 WHERE id = $1",
@@ -270,7 +271,7 @@ func (s *Store) Resolve(ctx context.Context, p ActParams) (Case, error) {
 		if err := t.from(StatusInProgress); err != nil {
 			return err
 		}
-		if Blank(p.Note) {
+		if intake.Blank(p.Note) {
 			return fmt.Errorf("empty result: %w", ErrInvalid)
 		}
 		if _, err := t.tx.Exec(ctx, `UPDATE cases SET status = 'resolved', resolved_at = $2, first_feedback_at = coalesce(first_feedback_at, $2),
@@ -305,7 +306,7 @@ func (s *Store) Reject(ctx context.Context, p ActParams) (Case, error) {
 		if err := t.from(StatusSubmitted); err != nil {
 			return err
 		}
-		if Blank(p.Note) {
+		if intake.Blank(p.Note) {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
 		if _, err := t.tx.Exec(ctx, "UPDATE cases SET status = 'rejected', escalation_pending = false, closed_at = $2, updated_at = $2 WHERE id = $1", t.c.ID, t.now); err != nil {
@@ -464,7 +465,7 @@ func (s *Store) WriteOff(ctx context.Context, p ActParams) (Case, error) {
 		if !t.c.Flagged {
 			return fmt.Errorf("not waiting for a decision: %w", ErrIllegalTransition)
 		}
-		if Blank(p.Note) {
+		if intake.Blank(p.Note) {
 			return fmt.Errorf("no reason: %w", ErrInvalid)
 		}
 		if _, err := t.tx.Exec(ctx, `UPDATE cases SET status = 'closed', feedback_flagged = false, close_reason = 'written_off',

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bangban/bangban/intake"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -181,7 +182,7 @@ const EventInfoAdded = "info_added"
 // handler it is assigned to. Idempotent by source, like Submit.
 func (s *Store) AddInfo(ctx context.Context, reporterID int64, ticket, text, source string, files []Attachment) error {
 	text = strings.TrimSpace(text)
-	if Blank(text) {
+	if intake.Blank(text) {
 		text = ""
 	}
 	if err := checkWritten("added text", text, MaxDescription); err != nil {

@@ -10,44 +10,6 @@ import (
 	"github.com/bangban/bangban/store"
 )
 
-func TestTextIsCountedAsTelegramCountsIt(t *testing.T) {
-	for s, want := range map[string]int{"": 0, "abc": 3, "停电了": 3, "⚡": 1, "😡": 2, "👨‍👩‍👧": 8, "🇨🇳": 4, "a\nb\tc": 5} {
-		if got := store.TextLen(s); got != want {
-			t.Errorf("TextLen(%q) = %d, want %d", s, got, want)
-		}
-	}
-}
-
-func TestUnusableAndBlankText(t *testing.T) {
-	for _, s := range []string{"a\x00b", "a\rb", "\x1b[2J", "\u007f", "\u0085", "a\ufffdb", "a\uffffb", "\ufdd0", "\U0001fffe",
-		"a\u202eb", "a\u2067b", "\xff\xfe"} {
-		if err := store.CheckText(s); !errors.Is(err, store.ErrInvalid) {
-			t.Errorf("CheckText(%q) = %v, want ErrInvalid", s, err)
-		}
-	}
-	for _, s := range []string{"", "停电了 ⚡😡", "line one\nline two\tcolumn", "👨‍👩‍👧 🇨🇳 ❤️", "a\u200bb", "\ue000 private use"} {
-		if err := store.CheckText(s); err != nil {
-			t.Errorf("CheckText(%q) = %v, want nil", s, err)
-		}
-	}
-	for s, want := range map[string]bool{"": true, " \t\n": true, "\u200b\u200c\u200d\ufeff\u2060": true, "\u3000\u00a0\u2003": true,
-		"\u3164\u115f\u2800\u00ad": true, "a": false, "\u200b停": false, "·": false, "\u0301": false} {
-		if got := store.Blank(s); got != want {
-			t.Errorf("Blank(%q) = %v, want %v", s, got, want)
-		}
-	}
-	for _, p := range [][2]float64{{0, 0}, {90, 180}, {-90, -180}, {34.7466, 113.6253}} {
-		if !store.ValidLocation(p[0], p[1]) {
-			t.Errorf("ValidLocation(%v) = false", p)
-		}
-	}
-	for _, p := range [][2]float64{{90.0001, 0}, {0, -180.5}, {math.NaN(), 0}, {0, math.Inf(1)}, {200, 200}} {
-		if store.ValidLocation(p[0], p[1]) {
-			t.Errorf("ValidLocation(%v) = true", p)
-		}
-	}
-}
-
 // What the store keeps follows the same rules as the dialogs: descriptions, notes and
 // additions within their limits in UTF-16 units, no control characters, no text of
 // invisible characters only, no location off the globe. Nothing refused is kept.

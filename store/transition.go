@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bangban/bangban/intake"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -208,7 +209,7 @@ func (t *act) eventDue(ctx context.Context, kind string, to Status, p ActParams,
 		from, toS = ptr(t.c.Status), &to
 	}
 	note := strings.TrimSpace(p.Note)
-	if Blank(note) {
+	if intake.Blank(note) {
 		note = "" // invisible characters only: no note at all
 	}
 	id, err := appendEvent(ctx, t.tx, Event{CaseID: t.c.ID, At: t.now, ActorID: &t.a.PersonID, Kind: kind,
