@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 	"github.com/jackc/pgx/v5"
@@ -48,7 +50,7 @@ type Options struct {
 
 	Store  *store.Store
 	Redis  redis.UniversalClient
-	Engine *conversations.Engine
+	Engine *dialog.Engine
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 
@@ -425,7 +427,7 @@ func (b *Bot) webhook(lanes *dispatcher) http.Handler {
 		}
 		select {
 		case err := <-lanes.submit(&upd):
-			if errors.Is(err, conversations.ErrUnfinished) || errors.Is(err, conversations.ErrUndelivered) || errors.Is(err, errStopping) {
+			if errors.Is(err, dialog.ErrUnfinished) || errors.Is(err, dialog.ErrUndelivered) || errors.Is(err, errStopping) {
 				http.Error(w, "try later", http.StatusServiceUnavailable)
 			}
 		case <-r.Context().Done():
@@ -512,7 +514,7 @@ func (b *Bot) handle(upd *models.Update, polling bool) error {
 		if err == nil {
 			return nil
 		}
-		again := errors.Is(err, conversations.ErrUnfinished) || errors.Is(err, conversations.ErrUndelivered)
+		again := errors.Is(err, dialog.ErrUnfinished) || errors.Is(err, dialog.ErrUndelivered)
 		if !again || !polling || try == len(pollingRetries)+1 || b.stopping.Load() {
 			log.Error("handle update", "error", err)
 			return err
@@ -532,7 +534,7 @@ var pollingRetries = []time.Duration{time.Second, 3 * time.Second, 10 * time.Sec
 // gone) are skipped, with no id: sending them again would only be refused again. A failure
 // that may pass (no answer, 5xx, 429 beyond the sender's patience) stops the delivery, for the
 // rest to be sent again.
-func (b *Bot) deliver(ctx context.Context, outs []conversations.Output) ([]int64, error) {
+func (b *Bot) deliver(ctx context.Context, outs []dialog.Output) ([]int64, error) {
 	ids := make([]int64, 0, len(outs))
 	for _, out := range outs {
 		id, err := b.sender.Send(ctx, out)
@@ -579,7 +581,7 @@ func (b *Bot) resumeLoop(ctx context.Context) {
 // can use.
 func (b *Bot) setCommands(ctx context.Context) error {
 	tr := b.opts.Engine.Translator()
-	for _, lang := range append([]string{""}, conversations.Languages...) {
+	for _, lang := range append([]string{""}, dialog.Languages...) {
 		l := lang
 		if l == "" {
 			l = tr.Match("")
@@ -590,7 +592,7 @@ func (b *Bot) setCommands(ctx context.Context) error {
 			{Command: "my", Description: tr.T(l, conversations.MsgCmdMy, nil)},
 			{Command: "status", Description: tr.T(l, conversations.MsgCmdStatus, nil)},
 			{Command: "help", Description: tr.T(l, conversations.MsgCmdHelp, nil)},
-			{Command: "lang", Description: tr.T(l, conversations.MsgCmdLang, nil)},
+			{Command: "lang", Description: tr.T(l, dialog.MsgCmdLang, nil)},
 			{Command: "cancel", Description: tr.T(l, conversations.MsgCmdCancel, nil)},
 		}
 		code := ""

@@ -5,24 +5,25 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/bot/telegramtest"
-	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/conversations/redistest"
 	"github.com/bangban/bangban/store"
 )
 
 // pick is a two-step dialog: choose with a button, then write a line.
-func pick(done chan<- map[string]string) *conversations.Dialog {
-	return &conversations.Dialog{Name: "pick", Command: "pick", Version: 1,
-		Steps: []*conversations.Step{
-			{Name: "c", Prompt: "test.pick", Choices: func(*conversations.Session) []conversations.Choice {
-				return []conversations.Choice{{Label: "红", Literal: true, Value: "red"}, {Label: "蓝", Literal: true, Value: "blue"}}
+func pick(done chan<- map[string]string) *dialog.Dialog {
+	return &dialog.Dialog{Name: "pick", Command: "pick", Version: 1,
+		Steps: []*dialog.Step{
+			{Name: "c", Prompt: "test.pick", Choices: func(*dialog.Session) []dialog.Choice {
+				return []dialog.Choice{{Label: "红", Literal: true, Value: "red"}, {Label: "蓝", Literal: true, Value: "blue"}}
 			}},
 			{Name: "why", Prompt: "test.why", MinLen: 2},
 		},
-		Done: func(_ context.Context, s *conversations.Session) (conversations.Reply, error) {
+		Done: func(_ context.Context, s *dialog.Session) (dialog.Reply, error) {
 			done <- map[string]string{"c": s.Get("c"), "why": s.Get("why")}
-			return conversations.Reply{MessageID: "test.thanks"}, nil
+			return dialog.Reply{MessageID: "test.thanks"}, nil
 		},
 	}
 }
@@ -50,7 +51,7 @@ func TestDialogThroughTelegram(t *testing.T) {
 			t.Parallel()
 			rdb, prefix := redistest.New(t)
 			done := make(chan map[string]string, 1)
-			h := startWith(t, m.webhook, rdb, prefix, func(e *conversations.Engine, _ *store.Store) {
+			h := startWith(t, m.webhook, rdb, prefix, func(e *dialog.Engine, _ *store.Store) {
 				if err := e.Register(pick(done)); err != nil {
 					t.Fatal(err)
 				}

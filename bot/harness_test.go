@@ -11,11 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/redis/go-redis/v9"
 
 	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/bot/telegramtest"
-	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/conversations/redistest"
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/store/storetest"
@@ -55,7 +56,7 @@ func start(t *testing.T, webhook bool) *harness {
 
 // startWith starts a bot on the given Redis, which may be unreachable; setup, when given,
 // adds to the engine and the store before the bot starts; options change the bot's.
-func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix string, setup func(*conversations.Engine, *store.Store),
+func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix string, setup func(*dialog.Engine, *store.Store),
 	options ...func(*bot.Options)) *harness {
 	t.Helper()
 	h := &harness{}
@@ -65,16 +66,16 @@ func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix str
 
 // startOn starts a bot on the given store (one on a database reached through a proxy, say).
 func startOn(t *testing.T, h *harness, webhook bool, rdb redis.UniversalClient, prefix string, st *store.Store,
-	setup func(*conversations.Engine, *store.Store), options ...func(*bot.Options)) *harness {
+	setup func(*dialog.Engine, *store.Store), options ...func(*bot.Options)) *harness {
 	t.Helper()
 	sim := telegramtest.New()
 	t.Cleanup(sim.Close)
 	h.sim, h.webhook, h.rdb, h.prefix, h.store = sim, webhook, rdb, prefix, st
-	tr, err := conversations.NewTranslator(conversations.LangZH)
+	tr, err := dialog.NewTranslator(dialog.LangZH)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := conversations.NewEngine(conversations.Options{Redis: rdb, KeyPrefix: prefix, BotID: 7000000001, Translator: tr,
+	eng, err := dialog.NewEngine(dialog.Options{Redis: rdb, KeyPrefix: prefix, BotID: 7000000001, Translator: tr,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -5,11 +5,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/go-telegram/bot/models"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/bangban/bangban/conversations"
 )
 
 // IncomingLimit is what one person may send the bot: a burst (an album of photos arrives as
@@ -95,10 +95,10 @@ func (b *Bot) admit(upd *models.Update) bool {
 	if notify {
 		b.log.Warn("updates from one person dropped as a flood", "user", person, "chat", chatOf(upd))
 		tr := b.opts.Engine.Translator()
-		text := tr.T(tr.Match(lang), conversations.MsgSlowDown, nil)
-		out := conversations.Output{ChatID: chatOf(upd), Text: text}
+		text := tr.T(tr.Match(lang), dialog.MsgSlowDown, nil)
+		out := dialog.Output{ChatID: chatOf(upd), Text: text}
 		if q := upd.CallbackQuery; q != nil {
-			out = conversations.Output{CallbackID: q.ID, Notice: text}
+			out = dialog.Output{CallbackID: q.ID, Notice: text}
 		}
 		// Not on the poller's time: intake goes on while the notice is sent.
 		go func() {

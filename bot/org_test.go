@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/bot/poster"
 	"github.com/bangban/bangban/bot/poster/postertest"
@@ -30,7 +32,7 @@ func posterPNG(link, name, caption string) ([]byte, error) {
 func startDemo(t *testing.T, options ...func(*bot.Options)) *harness {
 	t.Helper()
 	rdb, prefix := redistest.New(t)
-	return startWith(t, false, rdb, prefix, func(e *conversations.Engine, st *store.Store) {
+	return startWith(t, false, rdb, prefix, func(e *dialog.Engine, st *store.Store) {
 		if _, probs, err := st.ImportOrg(context.Background(), orgfile.ReadDemo().Data, false); err != nil || len(probs) > 0 {
 			t.Fatalf("demo: %v %+v", err, probs)
 		}

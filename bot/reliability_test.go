@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/conversations"
@@ -184,12 +186,12 @@ func proxiedDemo(t *testing.T) (*harness, *redistest.Proxy) {
 		t.Fatal(err)
 	}
 	rdb, prefix := redistest.New(t)
-	h := startOn(t, &harness{}, false, rdb, prefix, st, func(e *conversations.Engine, st *store.Store) {
+	h := startOn(t, &harness{}, false, rdb, prefix, st, func(e *dialog.Engine, st *store.Store) {
 		if _, probs, err := st.ImportOrg(context.Background(), orgfile.ReadDemo().Data, false); err != nil || len(probs) > 0 {
 			t.Fatalf("demo: %v %+v", err, probs)
 		}
-		for _, register := range []func(*conversations.Engine, *store.Store) error{
-			func(e *conversations.Engine, st *store.Store) error {
+		for _, register := range []func(*dialog.Engine, *store.Store) error{
+			func(e *dialog.Engine, st *store.Store) error {
 				return conversations.RegisterOrg(e, st, "bangban_bot", posterPNG)
 			},
 			conversations.RegisterReport, conversations.RegisterHandling,

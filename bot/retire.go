@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	tgbot "github.com/go-telegram/bot"
 	"github.com/riverqueue/river"
 
@@ -23,7 +25,7 @@ type retireWorker struct {
 	river.WorkerDefaults[store.RetireButtons]
 	sender *Sender
 	st     *store.Store
-	tr     *conversations.Translator
+	tr     *dialog.Translator
 	log    *slog.Logger
 	// answering tells whether a chat's person is being answered: an edit caused by what they
 	// just did comes after the answer to it.
@@ -46,7 +48,7 @@ func (w *retireWorker) Work(ctx context.Context, job *river.Job[store.RetireButt
 // retire brings one message in line with its case.
 func (w *retireWorker) retire(ctx context.Context, m store.CaseMessage) error {
 	lang := m.Lang
-	if !conversations.IsLanguage(lang) {
+	if !dialog.IsLanguage(lang) {
 		lang = w.tr.Match("")
 	}
 	live, line := map[string]bool{}, ""
@@ -76,13 +78,13 @@ func (w *retireWorker) retire(ctx context.Context, m store.CaseMessage) error {
 	}
 	text := m.Text
 	if line != "" {
-		text = conversations.Clip(text, conversations.MaxText-intake.Len(line)-2) + "\n\n" + line
+		text = dialog.Clip(text, dialog.MaxText-intake.Len(line)-2) + "\n\n" + line
 	}
-	out := conversations.Output{ChatID: m.ChatID, EditMessageID: m.MessageID, Text: text}
+	out := dialog.Output{ChatID: m.ChatID, EditMessageID: m.MessageID, Text: text}
 	for _, row := range kept {
-		var r []conversations.Button
+		var r []dialog.Button
 		for _, b := range row {
-			r = append(r, conversations.Button{Text: b.Text, Data: b.Data})
+			r = append(r, dialog.Button{Text: b.Text, Data: b.Data})
 		}
 		out.Buttons = append(out.Buttons, r)
 	}
@@ -130,7 +132,7 @@ func editDone(err error) bool {
 }
 
 // messageButtons is buttons as a case message keeps them.
-func messageButtons(rows [][]conversations.Button) [][]store.MessageButton {
+func messageButtons(rows [][]dialog.Button) [][]store.MessageButton {
 	out := make([][]store.MessageButton, len(rows))
 	for i, row := range rows {
 		for _, b := range row {
@@ -143,7 +145,7 @@ func messageButtons(rows [][]conversations.Button) [][]store.MessageButton {
 // remember keeps what a reply showed of a case's buttons, so that they retire when the case
 // moves on, or forgets a message a press turned into something else. A failure costs only a
 // later edit of the buttons, not the reply.
-func (b *Bot) remember(ctx context.Context, out conversations.Output, id int64) {
+func (b *Bot) remember(ctx context.Context, out dialog.Output, id int64) {
 	var err error
 	switch {
 	case out.Case != "" && id != 0:

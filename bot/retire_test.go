@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/store"
@@ -32,11 +34,11 @@ func (h *harness) stale(t *testing.T, u telegramtest.User, no string) []string {
 	t.Helper()
 	ctx := context.Background()
 	person := h.ownerID(t, u)
-	tr, err := conversations.NewTranslator(conversations.LangZH)
+	tr, err := dialog.NewTranslator(dialog.LangZH)
 	if err != nil {
 		t.Fatal(err)
 	}
-	live, _, err := conversations.ButtonsNow(ctx, h.store, tr, person, no, conversations.LangZH)
+	live, _, err := conversations.ButtonsNow(ctx, h.store, tr, person, no, dialog.LangZH)
 	if err != nil {
 		t.Fatal(err)
 	}

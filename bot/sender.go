@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
-
-	"github.com/bangban/bangban/conversations"
 )
 
 // Sender is the one place that puts bangban's messages on Telegram: replies to a user's own
@@ -44,7 +44,7 @@ const (
 // again, a few times. A press that can no longer be answered (Telegram allows some seconds)
 // does not stop the message that follows it. It returns the id of the message sent or edited,
 // 0 when the output was no message.
-func (s *Sender) Send(ctx context.Context, out conversations.Output) (int64, error) {
+func (s *Sender) Send(ctx context.Context, out dialog.Output) (int64, error) {
 	if out.CallbackID != "" {
 		err := s.retry(ctx, func() error {
 			_, err := s.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: out.CallbackID, Text: out.Notice})
@@ -95,7 +95,7 @@ func refusedForGood(err error) bool {
 // Notify sends a notification or a reminder, or edits an earlier message (out.EditMessageID):
 // within the share of the limits left for them, and returning a *laterError when the chat's
 // turn is too far off to wait for. It returns the id of the message sent or edited.
-func (s *Sender) Notify(ctx context.Context, out conversations.Output) (int64, error) {
+func (s *Sender) Notify(ctx context.Context, out dialog.Output) (int64, error) {
 	return s.send(ctx, out, true)
 }
 
@@ -134,7 +134,7 @@ func (s *Sender) take(ctx context.Context, chat int64, bulk, inPlace bool) error
 }
 
 // send renders out and returns the id of the message it sent or edited (0 when none).
-func (s *Sender) send(ctx context.Context, out conversations.Output, bulk bool) (int64, error) {
+func (s *Sender) send(ctx context.Context, out dialog.Output, bulk bool) (int64, error) {
 	if out.CallbackID != "" {
 		if _, err := s.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
 			CallbackQueryID: out.CallbackID, Text: out.Notice,
@@ -226,9 +226,9 @@ func (s *Sender) send(ctx context.Context, out conversations.Output, bulk bool) 
 // caption and buttons, or a pin on the map. With up, the files it holds are uploaded from
 // the city's copies instead, and the ids Telegram gives them recorded. It returns the id of
 // the first message.
-func (s *Sender) sendFiles(ctx context.Context, out conversations.Output, up map[string]upload) (int64, error) {
+func (s *Sender) sendFiles(ctx context.Context, out dialog.Output, up map[string]upload) (int64, error) {
 	markup := keyboard(out.Buttons)
-	input := func(f conversations.Media) models.InputFile {
+	input := func(f dialog.Media) models.InputFile {
 		if u, ok := up[f.FileID]; ok {
 			return &models.InputFileUpload{Filename: u.name, Data: bytes.NewReader(u.data)}
 		}
@@ -319,7 +319,7 @@ type upload struct {
 
 // uploads are the copies of the files of media, by file id; an error when one has none (not
 // kept yet, or not kept at all).
-func (s *Sender) uploads(ctx context.Context, media []conversations.Media) (map[string]upload, error) {
+func (s *Sender) uploads(ctx context.Context, media []dialog.Media) (map[string]upload, error) {
 	up := make(map[string]upload, len(media))
 	for _, f := range media {
 		data, name, attachment, err := s.copies.copyOf(ctx, f.FileID)
@@ -353,7 +353,7 @@ func (s *Sender) renamed(ctx context.Context, up map[string]upload, old string, 
 	}
 }
 
-func keyboard(rows [][]conversations.Button) *models.InlineKeyboardMarkup {
+func keyboard(rows [][]dialog.Button) *models.InlineKeyboardMarkup {
 	if len(rows) == 0 {
 		return nil
 	}

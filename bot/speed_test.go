@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/conversations"
@@ -38,7 +40,7 @@ func TestAPersonsOwnActionsAreAnsweredAtOnce(t *testing.T) {
 	t.Parallel()
 	const gap = 500 * time.Millisecond
 	rdb, prefix := redistest.New(t)
-	h := startWith(t, false, rdb, prefix, func(e *conversations.Engine, st *store.Store) {
+	h := startWith(t, false, rdb, prefix, func(e *dialog.Engine, st *store.Store) {
 		if _, probs, err := st.ImportOrg(context.Background(), orgfile.ReadDemo().Data, false); err != nil || len(probs) > 0 {
 			t.Fatalf("demo: %v %+v", err, probs)
 		}

@@ -3,9 +3,9 @@ package bot
 import (
 	"strings"
 
-	"github.com/go-telegram/bot/models"
+	"github.com/bangban/bangban/conversations/dialog"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/go-telegram/bot/models"
 )
 
 // anonymousAdminID is @GroupAnonymousBot, the sender Telegram shows for what a group's admin
@@ -16,7 +16,7 @@ const anonymousAdminID = 1087968824
 // updates the bot has nothing to do with (channel posts, edits, membership changes…), for
 // what no one person sent in their own name (see onePerson), and for commands addressed to
 // another bot.
-func input(upd *models.Update, botUsername string) (in conversations.Input, ok bool) {
+func input(upd *models.Update, botUsername string) (in dialog.Input, ok bool) {
 	in.UpdateID = upd.ID
 	switch {
 	case upd.Message != nil:
@@ -32,7 +32,7 @@ func input(upd *models.Update, botUsername string) (in conversations.Input, ok b
 		if !onePerson(&q.From) {
 			return in, false
 		}
-		in.Kind = conversations.KindButton
+		in.Kind = dialog.KindButton
 		in.UserID, in.FirstName, in.LangCode = q.From.ID, q.From.FirstName, q.From.LanguageCode
 		in.CallbackID, in.Data = q.ID, q.Data
 		if m := q.Message.Message; m != nil {
@@ -57,33 +57,33 @@ func onePerson(u *models.User) bool {
 
 // messageInput fills in what a message carries. It returns false for a command addressed to
 // another bot ("/help@otherbot" in a group), which is not for us, nor an answer to anything.
-func messageInput(in *conversations.Input, m *models.Message, botUsername string) bool {
+func messageInput(in *dialog.Input, m *models.Message, botUsername string) bool {
 	switch {
 	case len(m.Photo) > 0:
-		in.Kind, in.Text = conversations.KindPhoto, m.Caption
+		in.Kind, in.Text = dialog.KindPhoto, m.Caption
 		// Telegram sends several sizes; the last is the largest.
 		p := m.Photo[len(m.Photo)-1]
-		in.Files = []conversations.File{{ID: p.FileID, UniqueID: p.FileUniqueID, Size: int64(p.FileSize), Photo: true}}
+		in.Files = []dialog.File{{ID: p.FileID, UniqueID: p.FileUniqueID, Size: int64(p.FileSize), Photo: true}}
 	case m.Document != nil:
 		d := m.Document
-		in.Kind, in.Text = conversations.KindDocument, m.Caption
-		in.Files = []conversations.File{{ID: d.FileID, UniqueID: d.FileUniqueID, Name: d.FileName, MimeType: d.MimeType, Size: d.FileSize}}
+		in.Kind, in.Text = dialog.KindDocument, m.Caption
+		in.Files = []dialog.File{{ID: d.FileID, UniqueID: d.FileUniqueID, Name: d.FileName, MimeType: d.MimeType, Size: d.FileSize}}
 	case m.Venue != nil:
 		// A named place: its point, and what it is called.
-		in.Kind = conversations.KindLocation
+		in.Kind = dialog.KindLocation
 		v := m.Venue
 		name := v.Title
 		if v.Address != "" && v.Address != v.Title {
 			name = strings.TrimSpace(v.Title + " " + v.Address)
 		}
-		in.Location = &conversations.Location{Latitude: v.Location.Latitude, Longitude: v.Location.Longitude, Name: name}
+		in.Location = &dialog.Location{Latitude: v.Location.Latitude, Longitude: v.Location.Longitude, Name: name}
 	case m.Location != nil:
-		in.Kind = conversations.KindLocation
-		in.Location = &conversations.Location{Latitude: m.Location.Latitude, Longitude: m.Location.Longitude}
+		in.Kind = dialog.KindLocation
+		in.Location = &dialog.Location{Latitude: m.Location.Latitude, Longitude: m.Location.Longitude}
 	case m.Contact != nil:
-		in.Kind, in.Phone = conversations.KindContact, m.Contact.PhoneNumber
+		in.Kind, in.Phone = dialog.KindContact, m.Contact.PhoneNumber
 	case isCommand(m):
-		in.Kind, in.Text = conversations.KindCommand, m.Text
+		in.Kind, in.Text = dialog.KindCommand, m.Text
 		word, args, _ := strings.Cut(m.Text, " ")
 		cmd, target, addressed := strings.Cut(strings.TrimPrefix(word, "/"), "@")
 		if addressed && !strings.EqualFold(target, botUsername) {
@@ -91,9 +91,9 @@ func messageInput(in *conversations.Input, m *models.Message, botUsername string
 		}
 		in.Command, in.Args = strings.ToLower(cmd), strings.TrimSpace(args)
 	case m.Text != "":
-		in.Kind, in.Text = conversations.KindText, m.Text
+		in.Kind, in.Text = dialog.KindText, m.Text
 	default:
-		in.Kind = conversations.KindOther
+		in.Kind = dialog.KindOther
 	}
 	return true
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	tgbot "github.com/go-telegram/bot"
 	"github.com/redis/go-redis/v9"
 	"github.com/riverqueue/river"
@@ -26,9 +28,9 @@ type notificationWorker struct {
 	river.WorkerDefaults[store.Notification]
 	sender    *Sender
 	st        *store.Store
-	tr        *conversations.Translator
+	tr        *dialog.Translator
 	retryBase time.Duration
-	// answering tells whether a chat's person is being answered (conversations.Engine's
+	// answering tells whether a chat's person is being answered (dialog.Engine's
 	// Answering).
 	answering func(ctx context.Context, chat int64) (bool, error)
 	log       *slog.Logger
@@ -61,23 +63,23 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 		}
 	}
 	lang := n.Lang
-	if !conversations.IsLanguage(lang) {
+	if !dialog.IsLanguage(lang) {
 		lang = w.tr.Match("")
 	}
-	out := conversations.Output{ChatID: n.ChatID, Text: w.tr.Fit(lang, n.MessageID, n.Data, conversations.MaxText)}
+	out := dialog.Output{ChatID: n.ChatID, Text: w.tr.Fit(lang, n.MessageID, n.Data, dialog.MaxText)}
 	if len(n.Files) > 0 {
 		out = w.filesOutput(n, lang)
 	}
 	if n.Evidence != nil {
 		// What the case holds besides words, summed up under the message.
 		if line := conversations.EvidenceLine(w.tr, lang, *n.Evidence); line != "" {
-			out.Text = w.tr.Fit(lang, n.MessageID, n.Data, conversations.MaxText-intake.Len(line)-1) + "\n" + line
+			out.Text = w.tr.Fit(lang, n.MessageID, n.Data, dialog.MaxText-intake.Len(line)-1) + "\n" + line
 		}
 	}
 	for _, row := range n.Buttons {
-		var r []conversations.Button
+		var r []dialog.Button
 		for _, b := range row {
-			r = append(r, conversations.Button{Text: w.tr.T(lang, b.MessageID, n.Data), Data: b.Data})
+			r = append(r, dialog.Button{Text: w.tr.T(lang, b.MessageID, n.Data), Data: b.Data})
 		}
 		out.Buttons = append(out.Buttons, r)
 	}
@@ -90,7 +92,7 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 			out.Buttons = rows
 		}
 	}
-	out = conversations.FitOutput(out)
+	out = dialog.FitOutput(out)
 	msg, err := w.sender.Notify(ctx, out)
 	if err == nil && n.CaseID != 0 && len(out.Buttons) > 0 {
 		// Its buttons are retired when the case moves on. Not kept, they stay (a press is
@@ -117,10 +119,10 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 
 // filesOutput is a notification of files: its photos as one album, or its document, with
 // the message as the caption.
-func (w *notificationWorker) filesOutput(n store.Notification, lang string) conversations.Output {
-	out := conversations.Output{ChatID: n.ChatID, Text: w.tr.Fit(lang, n.MessageID, n.Data, conversations.MaxCaption)}
-	for _, f := range n.Files[:min(len(n.Files), conversations.MaxAlbum)] {
-		out.Media = append(out.Media, conversations.Media{FileID: f.FileID, Photo: f.Kind == "photo", Name: f.Name})
+func (w *notificationWorker) filesOutput(n store.Notification, lang string) dialog.Output {
+	out := dialog.Output{ChatID: n.ChatID, Text: w.tr.Fit(lang, n.MessageID, n.Data, dialog.MaxCaption)}
+	for _, f := range n.Files[:min(len(n.Files), dialog.MaxAlbum)] {
+		out.Media = append(out.Media, dialog.Media{FileID: f.FileID, Photo: f.Kind == "photo", Name: f.Name})
 	}
 	return out
 }
@@ -243,7 +245,7 @@ type menuWorker struct {
 	river.WorkerDefaults[store.MenuRefresh]
 	sender    *Sender
 	st        *store.Store
-	tr        *conversations.Translator
+	tr        *dialog.Translator
 	retryBase time.Duration
 }
 
@@ -259,10 +261,10 @@ func (w *menuWorker) Work(ctx context.Context, job *river.Job[store.MenuRefresh]
 		return nil // not joined: joining sets the menu
 	}
 	lang := w.tr.Match("")
-	if a.Lang != nil && conversations.IsLanguage(*a.Lang) {
+	if a.Lang != nil && dialog.IsLanguage(*a.Lang) {
 		lang = *a.Lang
 	}
-	out := conversations.Output{ChatID: chat, Menu: w.tr.Menu(lang, conversations.Commands(a))}
+	out := dialog.Output{ChatID: chat, Menu: w.tr.Menu(lang, conversations.Commands(a))}
 	_, err = w.sender.Notify(ctx, out)
 	return deliveryOutcome(err)
 }
@@ -281,7 +283,7 @@ type bulletinWorker struct {
 	river.WorkerDefaults[store.BulletinJob]
 	sender    *Sender
 	st        *store.Store
-	tr        *conversations.Translator
+	tr        *dialog.Translator
 	retryBase time.Duration
 }
 
@@ -296,7 +298,7 @@ func (w *bulletinWorker) Work(ctx context.Context, job *river.Job[store.Bulletin
 		return err
 	}
 	lang := j.Lang
-	if !conversations.IsLanguage(lang) {
+	if !dialog.IsLanguage(lang) {
 		lang = w.tr.Match("")
 	}
 	b, err := w.st.Bulletin(ctx, store.BulletinParams{RegionID: j.RegionID, Week: week})
@@ -309,11 +311,11 @@ func (w *bulletinWorker) Work(ctx context.Context, job *river.Job[store.Bulletin
 	}
 	for i := done; i < len(replies); i++ {
 		r := replies[i]
-		limit := conversations.MaxText
+		limit := dialog.MaxText
 		if r.Photo != nil {
-			limit = conversations.MaxCaption
+			limit = dialog.MaxCaption
 		}
-		out := conversations.FitOutput(conversations.Output{ChatID: j.ChatID, Text: w.tr.Fit(lang, r.MessageID, r.Data, limit), Photo: r.Photo})
+		out := dialog.FitOutput(dialog.Output{ChatID: j.ChatID, Text: w.tr.Fit(lang, r.MessageID, r.Data, limit), Photo: r.Photo})
 		if _, err := w.sender.Notify(ctx, out); err != nil {
 			if errors.Is(err, tgbot.ErrorForbidden) {
 				if merr := w.st.SetReachable(ctx, j.ChatID, false); merr != nil {

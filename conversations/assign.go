@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/store"
 )
 
@@ -14,7 +16,7 @@ import (
 const maxCandidates = 20
 
 // categoryGroup is the working group of the category chosen in the assign dialog, if any.
-func categoryGroup(s *Session) string {
+func categoryGroup(s *dialog.Session) string {
 	for _, l := range strings.Split(s.Get("cats"), "\n") {
 		if parts := strings.Split(l, "|"); len(parts) == 4 && parts[0] == s.Get("category") {
 			return parts[3]
@@ -27,9 +29,9 @@ func categoryGroup(s *Session) string {
 const groupPrefix = "g"
 
 // assignDialog is triage's main act (交办): the category, the complexity and the handler.
-func (h *handling) assignDialog(r rule) *Dialog {
-	return &Dialog{Name: "assign", Command: "assign", Button: store.AssignButton, Version: 1,
-		Begin: func(ctx context.Context, s *Session) error {
+func (h *handling) assignDialog(r rule) *dialog.Dialog {
+	return &dialog.Dialog{Name: "assign", Command: "assign", Button: store.AssignButton, Version: 1,
+		Begin: func(ctx context.Context, s *dialog.Session) error {
 			if err := h.caseStep(MsgActAssign, r)(ctx, s); err != nil {
 				return err
 			}
@@ -45,7 +47,7 @@ func (h *handling) assignDialog(r rule) *Dialog {
 				return err
 			}
 			if len(cands) == 0 && len(wgs) == 0 {
-				return &Refusal{MessageID: MsgNoAssignees, Data: map[string]any{"TicketNo": s.Get("ticket")}}
+				return &dialog.Refusal{MessageID: MsgNoAssignees, Data: map[string]any{"TicketNo": s.Get("ticket")}}
 			}
 			var lines []string
 			for _, c := range cands {
@@ -78,43 +80,43 @@ func (h *handling) assignDialog(r rule) *Dialog {
 			}
 			return nil
 		},
-		First: func(s *Session) string {
+		First: func(s *dialog.Session) string {
 			if s.Get("cats") == "" {
 				return "complexity"
 			}
 			return "category"
 		},
-		Steps: []*Step{
-			{Name: "category", Prompt: MsgAskTriageCategory, PromptData: ticketData, Choices: func(s *Session) []Choice {
-				var cs []Choice
+		Steps: []*dialog.Step{
+			{Name: "category", Prompt: MsgAskTriageCategory, PromptData: ticketData, Choices: func(s *dialog.Session) []dialog.Choice {
+				var cs []dialog.Choice
 				for _, l := range strings.Split(s.Get("cats"), "\n") {
 					parts := strings.Split(l, "|")
 					if len(parts) == 4 {
 						label := parts[1]
-						if s.Lang == LangEN {
+						if s.Lang == dialog.LangEN {
 							label = parts[2]
 						}
-						cs = append(cs, Choice{Label: label, Literal: true, Value: parts[0]})
+						cs = append(cs, dialog.Choice{Label: label, Literal: true, Value: parts[0]})
 					}
 				}
 				return cs
 			}},
-			{Name: "complexity", Prompt: MsgAskComplexity, Choices: func(*Session) []Choice {
-				return []Choice{{Label: complexityMsg[store.Ordinary], Value: store.Ordinary}, {Label: complexityMsg[store.Complex], Value: store.Complex}}
+			{Name: "complexity", Prompt: MsgAskComplexity, Choices: func(*dialog.Session) []dialog.Choice {
+				return []dialog.Choice{{Label: complexityMsg[store.Ordinary], Value: store.Ordinary}, {Label: complexityMsg[store.Complex], Value: store.Complex}}
 			}},
-			{Name: "assignee", Prompt: MsgAskAssignee, Choices: func(s *Session) []Choice {
-				var cs []Choice
+			{Name: "assignee", Prompt: MsgAskAssignee, Choices: func(s *dialog.Session) []dialog.Choice {
+				var cs []dialog.Choice
 				for _, l := range strings.Split(s.Get("cands"), "\n") {
 					if id, label, ok := strings.Cut(l, "|"); ok {
-						cs = append(cs, Choice{Label: label, Literal: true, Value: id})
+						cs = append(cs, dialog.Choice{Label: label, Literal: true, Value: id})
 					}
 				}
 				// The working groups, the one of the category chosen first.
-				var first, rest []Choice
+				var first, rest []dialog.Choice
 				wg := categoryGroup(s)
 				for _, l := range strings.Split(s.Get("groups"), "\n") {
 					if parts := strings.Split(l, "|"); len(parts) == 3 {
-						c := Choice{Label: parts[1], Literal: true, Value: parts[0]}
+						c := dialog.Choice{Label: parts[1], Literal: true, Value: parts[0]}
 						if wg != "" && parts[2] == wg {
 							first = append(first, c)
 						} else {
@@ -125,17 +127,17 @@ func (h *handling) assignDialog(r rule) *Dialog {
 				return append(append(cs, first...), rest...)
 			}},
 		},
-		Summary: func(s *Session) Reply {
+		Summary: func(s *dialog.Session) dialog.Reply {
 			name := ""
 			for _, l := range strings.Split(s.Get("cands")+"\n"+s.Get("groups"), "\n") {
 				if parts := strings.Split(l, "|"); len(parts) >= 2 && parts[0] == s.Get("assignee") {
 					name = parts[1]
 				}
 			}
-			return Reply{MessageID: MsgAssignSummary, Data: map[string]any{"TicketNo": s.Get("ticket"), "Assignee": name,
-				"Complexity": h.e.tr.T(s.Lang, complexityMsg[s.Get("complexity")], nil)}}
+			return dialog.Reply{MessageID: MsgAssignSummary, Data: map[string]any{"TicketNo": s.Get("ticket"), "Assignee": name,
+				"Complexity": h.e.Translator().T(s.Lang, complexityMsg[s.Get("complexity")], nil)}}
 		},
-		Done: func(ctx context.Context, s *Session) (Reply, error) {
+		Done: func(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
 			var category *int64
 			if cat, err := strconv.ParseInt(s.Get("category"), 10, 64); err == nil {
 				category = &cat
@@ -143,7 +145,7 @@ func (h *handling) assignDialog(r rule) *Dialog {
 			if group, ok := strings.CutPrefix(s.Get("assignee"), groupPrefix); ok {
 				office, err := strconv.ParseInt(group, 10, 64)
 				if err != nil {
-					return Reply{}, &Refusal{MessageID: MsgStaleButton}
+					return dialog.Reply{}, &dialog.Refusal{MessageID: dialog.MsgStaleButton}
 				}
 				return h.finish(ctx, s, MsgActAssign, MsgDoneHandedOver, func(p store.ActParams) (store.Case, error) {
 					return h.st.HandOver(ctx, store.HandOverParams{ActParams: p, OfficeID: office, CategoryID: category, Complexity: s.Get("complexity")})
@@ -151,7 +153,7 @@ func (h *handling) assignDialog(r rule) *Dialog {
 			}
 			assignee, err := strconv.ParseInt(s.Get("assignee"), 10, 64)
 			if err != nil {
-				return Reply{}, &Refusal{MessageID: MsgStaleButton}
+				return dialog.Reply{}, &dialog.Refusal{MessageID: dialog.MsgStaleButton}
 			}
 			ap := store.AssignParams{AssigneeID: assignee, Complexity: s.Get("complexity"), CategoryID: category}
 			return h.finish(ctx, s, MsgActAssign, MsgDoneAssigned, func(p store.ActParams) (store.Case, error) {

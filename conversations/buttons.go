@@ -6,19 +6,21 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/store"
 )
 
 // reporterButtons are what a case's own reporter can do next: add to an open case, rate a
 // resolved one.
-func reporterButtons(tr *Translator, lang string, v store.CaseView) [][]Button {
-	var rows [][]Button
+func reporterButtons(tr *dialog.Translator, lang string, v store.CaseView) [][]dialog.Button {
+	var rows [][]dialog.Button
 	if v.Reporter && open(v.Status) {
-		rows = append(rows, []Button{{Text: tr.T(lang, MsgBtnAdd, nil), Data: store.AddButton + ":" + v.TicketNo}})
+		rows = append(rows, []dialog.Button{{Text: tr.T(lang, MsgBtnAdd, nil), Data: store.AddButton + ":" + v.TicketNo}})
 	}
 	if v.Reporter && v.Status == store.StatusResolved && v.Satisfaction == nil {
 		fb := store.FeedbackButton + ":" + v.TicketNo + ":"
-		rows = append(rows, []Button{{Text: tr.T(lang, store.NoticeBtnSolved, nil), Data: fb + "y"},
+		rows = append(rows, []dialog.Button{{Text: tr.T(lang, store.NoticeBtnSolved, nil), Data: fb + "y"},
 			{Text: tr.T(lang, store.NoticeBtnUnsolved, nil), Data: fb + "n"}})
 	}
 	if v.Reporter && !v.Handler && !v.Office {
@@ -32,7 +34,7 @@ func reporterButtons(tr *Translator, lang string, v store.CaseView) [][]Button {
 // addition and rating, and opening it; line, in lang, is the latest entry of the timeline
 // person may see, with its time, for a message whose other buttons the change retired.
 // Someone who can no longer see the case has no buttons, and a line that says so.
-func ButtonsNow(ctx context.Context, st *store.Store, tr *Translator, person int64, ticket, lang string) (live map[string]bool, line string, err error) {
+func ButtonsNow(ctx context.Context, st *store.Store, tr *dialog.Translator, person int64, ticket, lang string) (live map[string]bool, line string, err error) {
 	v, err := st.CaseFor(ctx, person, ticket)
 	if errors.Is(err, store.ErrNotFound) {
 		return map[string]bool{}, tr.T(lang, MsgButtonsRetiredGone, nil), nil
@@ -41,7 +43,7 @@ func ButtonsNow(ctx context.Context, st *store.Store, tr *Translator, person int
 		return nil, "", fmt.Errorf("case %s for person %d: %w", ticket, person, err)
 	}
 	live = map[string]bool{store.ViewButton + ":" + ticket: true}
-	for _, rows := range [][][]Button{staffButtons(tr, lang, v), reporterButtons(tr, lang, v)} {
+	for _, rows := range [][][]dialog.Button{staffButtons(tr, lang, v), reporterButtons(tr, lang, v)} {
 		for _, row := range rows {
 			for _, b := range row {
 				live[b.Data] = true
@@ -68,7 +70,7 @@ func ButtonsNow(ctx context.Context, st *store.Store, tr *Translator, person int
 // stands: opening it, then what they may do with it (a handler's or an office's actions, a
 // reporter's addition and rating), as its view offers them. Someone who can no longer see
 // the case gets none.
-func CaseButtons(ctx context.Context, st *store.Store, tr *Translator, person int64, ticket, lang string) ([][]Button, error) {
+func CaseButtons(ctx context.Context, st *store.Store, tr *dialog.Translator, person int64, ticket, lang string) ([][]dialog.Button, error) {
 	v, err := st.CaseFor(ctx, person, ticket)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -76,7 +78,7 @@ func CaseButtons(ctx context.Context, st *store.Store, tr *Translator, person in
 	if err != nil {
 		return nil, fmt.Errorf("case %s for person %d: %w", ticket, person, err)
 	}
-	rows := [][]Button{{{Text: tr.T(lang, store.NoticeBtnView, nil), Data: store.ViewButton + ":" + v.TicketNo}}}
+	rows := [][]dialog.Button{{{Text: tr.T(lang, store.NoticeBtnView, nil), Data: store.ViewButton + ":" + v.TicketNo}}}
 	rows = append(rows, reporterButtons(tr, lang, v)...)
 	return append(rows, staffButtons(tr, lang, v)...), nil
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/store"
 )
@@ -13,14 +15,14 @@ import (
 // ("ev:<ticket>", or "ev:<ticket>:<event>" for what came with one addition), if they may
 // receive them: its reporter, its handler, its offices. Anyone else learns nothing, as for a
 // case that does not exist.
-func (h *handling) evidence(ctx context.Context, c Call) ([]Reply, error) {
+func (h *handling) evidence(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
 	rest := strings.TrimPrefix(c.Data, store.EvidenceButton+":")
 	ticket, event, _ := strings.Cut(rest, ":")
 	var eventID int64
 	if event != "" {
 		id, err := strconv.ParseInt(event, 10, 64)
 		if err != nil || id <= 0 {
-			return nil, &Refusal{MessageID: MsgStaleButton}
+			return nil, &dialog.Refusal{MessageID: dialog.MsgStaleButton}
 		}
 		eventID = id
 	}
@@ -34,26 +36,26 @@ func (h *handling) evidence(ctx context.Context, c Call) ([]Reply, error) {
 	}
 	replies := evidenceReplies(v.TicketNo, files)
 	if eventID == 0 && v.Latitude != nil && v.Longitude != nil {
-		replies = append(replies, Reply{Location: &Location{Latitude: *v.Latitude, Longitude: *v.Longitude, Name: v.Place}})
+		replies = append(replies, dialog.Reply{Location: &dialog.Location{Latitude: *v.Latitude, Longitude: *v.Longitude, Name: v.Place}})
 	}
 	if len(replies) == 0 {
-		return []Reply{{MessageID: MsgEvidenceNone, Data: map[string]any{"TicketNo": v.TicketNo}}}, nil
+		return []dialog.Reply{{MessageID: MsgEvidenceNone, Data: map[string]any{"TicketNo": v.TicketNo}}}, nil
 	}
 	return replies, nil
 }
 
 // evidenceReplies sends files again by their ids: the photos as albums of up to MaxAlbum, the
 // first captioned with the case's ticket, then each document under its name.
-func evidenceReplies(ticket string, files []store.Attachment) []Reply {
-	var photos []Media
-	var out []Reply
+func evidenceReplies(ticket string, files []store.Attachment) []dialog.Reply {
+	var photos []dialog.Media
+	var out []dialog.Reply
 	for _, f := range files {
 		if f.Kind == "photo" {
-			photos = append(photos, Media{FileID: f.FileID, Photo: true})
+			photos = append(photos, dialog.Media{FileID: f.FileID, Photo: true})
 		}
 	}
-	for start := 0; start < len(photos); start += MaxAlbum {
-		r := Reply{Media: photos[start:min(start+MaxAlbum, len(photos))]}
+	for start := 0; start < len(photos); start += dialog.MaxAlbum {
+		r := dialog.Reply{Media: photos[start:min(start+dialog.MaxAlbum, len(photos))]}
 		if start == 0 {
 			r.MessageID, r.Data = MsgEvidenceCaption, map[string]any{"TicketNo": ticket}
 		}
@@ -61,8 +63,8 @@ func evidenceReplies(ticket string, files []store.Attachment) []Reply {
 	}
 	for _, f := range files {
 		if f.Kind != "photo" {
-			out = append(out, Reply{Media: []Media{{FileID: f.FileID, Name: f.Name}}, MessageID: MsgEvidenceDocument,
-				Data: map[string]any{"TicketNo": ticket, "Name": Clip(f.Name, viewName)}})
+			out = append(out, dialog.Reply{Media: []dialog.Media{{FileID: f.FileID, Name: f.Name}}, MessageID: MsgEvidenceDocument,
+				Data: map[string]any{"TicketNo": ticket, "Name": dialog.Clip(f.Name, viewName)}})
 		}
 	}
 	return out
@@ -70,13 +72,13 @@ func evidenceReplies(ticket string, files []store.Attachment) []Reply {
 
 // EvidenceLine sums up a case's photos, documents and place in one line, in lang ("" when
 // there is nothing).
-func EvidenceLine(tr *Translator, lang string, ev store.Evidence) string {
+func EvidenceLine(tr *dialog.Translator, lang string, ev store.Evidence) string {
 	var parts []string
 	if ev.Photos > 0 || ev.Documents > 0 {
 		parts = append(parts, tr.T(lang, MsgEvidenceFiles, map[string]any{"Photos": ev.Photos, "Documents": ev.Documents}))
 	}
 	if ev.Latitude != nil && ev.Longitude != nil {
-		where := Clip(ev.Place, intake.MaxPlace)
+		where := dialog.Clip(ev.Place, intake.MaxPlace)
 		if where == "" {
 			where = strconv.FormatFloat(*ev.Latitude, 'f', 5, 64) + ", " + strconv.FormatFloat(*ev.Longitude, 'f', 5, 64)
 		}
@@ -87,9 +89,9 @@ func EvidenceLine(tr *Translator, lang string, ev store.Evidence) string {
 
 // evidenceButton is the row of the button that sends a case's evidence, for one who may
 // receive it, when there is any.
-func evidenceButton(tr *Translator, lang string, v store.CaseView) [][]Button {
+func evidenceButton(tr *dialog.Translator, lang string, v store.CaseView) [][]dialog.Button {
 	if !v.Evidence.Any() || (!v.Reporter && !v.Handler && !v.Office) {
 		return nil
 	}
-	return [][]Button{{{Text: tr.T(lang, store.NoticeBtnEvidence, nil), Data: store.EvidenceButton + ":" + v.TicketNo}}}
+	return [][]dialog.Button{{{Text: tr.T(lang, store.NoticeBtnEvidence, nil), Data: store.EvidenceButton + ":" + v.TicketNo}}}
 }

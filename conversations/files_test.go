@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/store"
 )
@@ -65,7 +67,7 @@ func TestCheckFileContentJudgesTheBytes(t *testing.T) {
 // The timeline names the file not kept and why, in each language.
 func TestTheTimelineSaysWhyAFileWasNotKept(t *testing.T) {
 	t.Parallel()
-	tr, err := conversations.NewTranslator(conversations.LangZH)
+	tr, err := dialog.NewTranslator(dialog.LangZH)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,15 +75,15 @@ func TestTheTimelineSaysWhyAFileWasNotKept(t *testing.T) {
 		lang, reason, kind, name string
 		want                     []string
 	}{
-		{conversations.LangZH, store.NotKeptTooLarge, "document", "图纸.pdf", []string{"文件未能存档", "图纸.pdf", "超过 20MB"}},
-		{conversations.LangZH, store.NotKeptWrongType, "document", "setup.pdf", []string{"setup.pdf", "不是可接受的文件类型"}},
-		{conversations.LangZH, store.NotKeptWrongType, "photo", "", []string{"一张照片", "内容不是图片"}},
-		{conversations.LangZH, store.NotKeptDownload, "photo", "", []string{"一张照片", "多次下载失败"}},
-		{conversations.LangZH, store.NotKeptStore, "document", "a.docx", []string{"a.docx", "多次存储失败"}},
-		{conversations.LangEN, store.NotKeptTooLarge, "document", "plan.pdf", []string{"File not archived", "plan.pdf", "over 20 MB"}},
-		{conversations.LangEN, store.NotKeptWrongType, "document", "setup.pdf", []string{"not of a type reports take"}},
-		{conversations.LangEN, store.NotKeptDownload, "photo", "", []string{"a photo", "could not be downloaded"}},
-		{conversations.LangEN, store.NotKeptStore, "photo", "", []string{"a photo", "could not be stored"}},
+		{dialog.LangZH, store.NotKeptTooLarge, "document", "图纸.pdf", []string{"文件未能存档", "图纸.pdf", "超过 20MB"}},
+		{dialog.LangZH, store.NotKeptWrongType, "document", "setup.pdf", []string{"setup.pdf", "不是可接受的文件类型"}},
+		{dialog.LangZH, store.NotKeptWrongType, "photo", "", []string{"一张照片", "内容不是图片"}},
+		{dialog.LangZH, store.NotKeptDownload, "photo", "", []string{"一张照片", "多次下载失败"}},
+		{dialog.LangZH, store.NotKeptStore, "document", "a.docx", []string{"a.docx", "多次存储失败"}},
+		{dialog.LangEN, store.NotKeptTooLarge, "document", "plan.pdf", []string{"File not archived", "plan.pdf", "over 20 MB"}},
+		{dialog.LangEN, store.NotKeptWrongType, "document", "setup.pdf", []string{"not of a type reports take"}},
+		{dialog.LangEN, store.NotKeptDownload, "photo", "", []string{"a photo", "could not be downloaded"}},
+		{dialog.LangEN, store.NotKeptStore, "photo", "", []string{"a photo", "could not be stored"}},
 	} {
 		got := tr.T(c.lang, "ev_"+store.EventFileNotKept, map[string]any{"Reason": c.reason, "Kind": c.kind, "Name": c.name})
 		for _, w := range c.want {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/store"
 )
 
@@ -16,18 +18,24 @@ import (
 // action names its case in its button ("sg:XC-20261124-0007"); the store decides, in the
 // transaction that acts, whether the presser may.
 type handling struct {
-	e  *Engine
+	e  *dialog.Engine
 	st *store.Store
 }
 
 // RegisterHandling adds /inbox, /triage, /overdue and /stats, the buttons of a case's staff view and
 // the dialogs behind them.
-func RegisterHandling(e *Engine, st *store.Store) error {
+func RegisterHandling(e *dialog.Engine, st *store.Store) error {
 	h := &handling{e: e, st: st}
-	for name, fn := range map[string]CommandFunc{
-		"inbox":   func(ctx context.Context, c Call) ([]Reply, error) { return h.list(ctx, c, listInbox, 0, false) },
-		"triage":  func(ctx context.Context, c Call) ([]Reply, error) { return h.list(ctx, c, listTriage, 0, false) },
-		"overdue": func(ctx context.Context, c Call) ([]Reply, error) { return h.list(ctx, c, listOverdue, 0, false) },
+	for name, fn := range map[string]dialog.CommandFunc{
+		"inbox": func(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
+			return h.list(ctx, c, listInbox, 0, false)
+		},
+		"triage": func(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
+			return h.list(ctx, c, listTriage, 0, false)
+		},
+		"overdue": func(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
+			return h.list(ctx, c, listOverdue, 0, false)
+		},
 	} {
 		if err := e.RegisterCommand(name, fn); err != nil {
 			return err
@@ -37,10 +45,10 @@ func RegisterHandling(e *Engine, st *store.Store) error {
 		return err
 	}
 	for _, kind := range []string{listInbox, listTriage, listOverdue} {
-		if err := e.RegisterButton(kind, func(ctx context.Context, c Call) ([]Reply, error) {
+		if err := e.RegisterButton(kind, func(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
 			page, err := strconv.Atoi(strings.TrimPrefix(c.Data, kind+":"))
 			if err != nil || page < 0 {
-				return nil, &Refusal{MessageID: MsgStaleButton}
+				return nil, &dialog.Refusal{MessageID: dialog.MsgStaleButton}
 			}
 			return h.list(ctx, c, kind, page, true)
 		}); err != nil {
@@ -66,7 +74,7 @@ func RegisterHandling(e *Engine, st *store.Store) error {
 		}},
 		store.RejectReporterButton: {MsgActRejectReporter, MsgDoneReporterRejected, st.RejectReporter},
 	} {
-		if err := e.RegisterButton(prefix, func(ctx context.Context, c Call) ([]Reply, error) {
+		if err := e.RegisterButton(prefix, func(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
 			ticket := strings.TrimPrefix(c.Data, prefix+":")
 			actor, err := h.actorID(ctx, c.UserID, ticket)
 			if err != nil {
@@ -88,7 +96,7 @@ func RegisterHandling(e *Engine, st *store.Store) error {
 			if err != nil {
 				return nil, h.refusal(ctx, p, act.verb, err)
 			}
-			return []Reply{h.doneReply(ctx, c.Lang, act.done, cs, actor)}, nil
+			return []dialog.Reply{h.doneReply(ctx, c.Lang, act.done, cs, actor)}, nil
 		}); err != nil {
 			return err
 		}
@@ -113,7 +121,7 @@ func sourceOf(chat, update int64) string {
 func (h *handling) actorID(ctx context.Context, userID int64, ticket string) (int64, error) {
 	a, err := h.st.ActorByAccount(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
-		return 0, &Refusal{MessageID: MsgStatusUnknown, Data: map[string]any{"TicketNo": ticket}}
+		return 0, &dialog.Refusal{MessageID: MsgStatusUnknown, Data: map[string]any{"TicketNo": ticket}}
 	}
 	return a.PersonID, err
 }
@@ -127,10 +135,10 @@ func (h *handling) refusal(ctx context.Context, p store.ActParams, verb string, 
 		return err
 	}
 	if !errors.Is(err, store.ErrInvalid) {
-		recordRefusal(ctx, h.st, h.e.log, p.Ticket, p.ActorID, verb, err)
+		recordRefusal(ctx, h.st, h.e.Logger(), p.Ticket, p.ActorID, verb, err)
 	}
 	// Only input that does not fit can be changed and confirmed again.
-	return &Refusal{MessageID: msg, Data: withTicket(nil, p.Ticket), Final: !errors.Is(err, store.ErrInvalid)}
+	return &dialog.Refusal{MessageID: msg, Data: withTicket(nil, p.Ticket), Final: !errors.Is(err, store.ErrInvalid)}
 }
 
 // recordRefusal keeps a refused attempt on its case; one the store does not keep (an unknown
@@ -155,8 +163,8 @@ func withTicket(d map[string]any, ticket string) map[string]any {
 }
 
 // doneReply says an action is done, with what can be done next on the case.
-func (h *handling) doneReply(ctx context.Context, lang, msg string, c store.Case, actor int64) Reply {
-	r := Reply{MessageID: msg, Data: map[string]any{"TicketNo": c.TicketNo}, Case: c.TicketNo}
+func (h *handling) doneReply(ctx context.Context, lang, msg string, c store.Case, actor int64) dialog.Reply {
+	r := dialog.Reply{MessageID: msg, Data: map[string]any{"TicketNo": c.TicketNo}, Case: c.TicketNo}
 	loc := h.st.Location()
 	for k, t := range map[string]*time.Time{"SignDue": c.SignDueAt, "FeedbackDue": c.FeedbackDueAt, "ResolveDue": c.ResolveDueAt} {
 		if t != nil {
@@ -167,7 +175,7 @@ func (h *handling) doneReply(ctx context.Context, lang, msg string, c store.Case
 		delete(r.Data, "SignDue") // signed for already, or not assigned: no sign-for limit runs
 	}
 	if v, err := h.st.CaseFor(ctx, actor, c.TicketNo); err == nil {
-		r.Buttons = staffButtons(h.e.tr, lang, v)
+		r.Buttons = staffButtons(h.e.Translator(), lang, v)
 	}
 	return r
 }
@@ -197,11 +205,11 @@ func inStatus(ss ...store.Status) func(store.CaseView) bool {
 // caseStep opens a case action's dialog: it finds the case for the presser and checks the
 // action's rule. Someone who cannot see the case is answered as if it did not exist; a
 // reporter, or a handler trying an office's action, is told it is not theirs.
-func (h *handling) caseStep(verb string, r rule) func(ctx context.Context, s *Session) error {
-	return func(ctx context.Context, s *Session) error {
+func (h *handling) caseStep(verb string, r rule) func(ctx context.Context, s *dialog.Session) error {
+	return func(ctx context.Context, s *dialog.Session) error {
 		ticket := strings.ToUpper(strings.TrimSpace(s.Get("arg")))
 		if ticket == "" {
-			return &Refusal{MessageID: MsgActUsage}
+			return &dialog.Refusal{MessageID: MsgActUsage}
 		}
 		actor, err := h.actorID(ctx, s.UserID, ticket)
 		if err != nil {
@@ -234,37 +242,37 @@ func (h *handling) caseStep(verb string, r rule) func(ctx context.Context, s *Se
 }
 
 // finish runs a dialog's action and answers with its outcome.
-func (h *handling) finish(ctx context.Context, s *Session, verb, done string, do func(store.ActParams) (store.Case, error)) (Reply, error) {
+func (h *handling) finish(ctx context.Context, s *dialog.Session, verb, done string, do func(store.ActParams) (store.Case, error)) (dialog.Reply, error) {
 	actor, err := strconv.ParseInt(s.Get("actor"), 10, 64)
 	if err != nil {
-		return Reply{}, &Refusal{MessageID: MsgStaleButton}
+		return dialog.Reply{}, &dialog.Refusal{MessageID: dialog.MsgStaleButton}
 	}
 	// The person behind the account is looked up again: a binding may have changed since.
 	if now, err := h.actorID(ctx, s.UserID, s.Get("ticket")); err != nil {
-		return Reply{}, err
+		return dialog.Reply{}, err
 	} else if now != actor {
-		return Reply{}, &Refusal{MessageID: MsgStaleButton}
+		return dialog.Reply{}, &dialog.Refusal{MessageID: dialog.MsgStaleButton}
 	}
 	p := store.ActParams{Ticket: s.Get("ticket"), ActorID: actor, Note: s.Get("note"), Files: attachments(s.Files["files"]), Source: sourceKey(s)}
 	if st, assignee, ok := strings.Cut(s.Get("seen"), "|"); ok {
 		id, err := strconv.ParseInt(assignee, 10, 64)
 		if err != nil {
-			return Reply{}, &Refusal{MessageID: MsgStaleButton}
+			return dialog.Reply{}, &dialog.Refusal{MessageID: dialog.MsgStaleButton}
 		}
 		p.Seen = &store.Seen{Status: store.Status(st), AssigneeID: id}
 	}
 	c, err := do(p)
 	if err != nil {
-		return Reply{}, h.refusal(ctx, p, verb, err)
+		return dialog.Reply{}, h.refusal(ctx, p, verb, err)
 	}
 	return h.doneReply(ctx, s.Lang, done, c, actor), nil
 }
 
-func (h *handling) dialogs() []*Dialog {
+func (h *handling) dialogs() []*dialog.Dialog {
 	working := inStatus(store.StatusAssigned, store.StatusInProgress)
 	flagged := func(v store.CaseView) bool { return v.Status == store.StatusResolved && v.Flagged }
 	extension := func(v store.CaseView) bool { return working(v) && v.ExtensionUntil != nil }
-	return []*Dialog{
+	return []*dialog.Dialog{
 		h.noteDialog(noteAction{name: "handback", button: store.HandBackButton, verb: MsgActHandBack, ask: MsgAskHandBack, done: MsgDoneHandedBack,
 			minLen: 5, rule: rule{byHandler, inStatus(store.StatusAssigned)}, do: h.st.HandBack}),
 		h.noteDialog(noteAction{name: "progress", button: store.ProgressButton, verb: MsgActProgress, ask: MsgAskProgress, done: MsgDoneProgress,

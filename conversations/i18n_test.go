@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/BurntSushi/toml"
 
 	"github.com/bangban/bangban/conversations"
@@ -16,46 +18,13 @@ import (
 	"github.com/bangban/bangban/store"
 )
 
-func TestMatchPicksTheUsersLanguage(t *testing.T) {
-	tr, err := conversations.NewTranslator(conversations.LangEN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for code, want := range map[string]string{
-		"zh-hans": conversations.LangZH,
-		"zh":      conversations.LangZH,
-		"zh-CN":   conversations.LangZH,
-		"zh-hant": conversations.LangZH, // Traditional readers read Simplified better than English
-		"en":      conversations.LangEN,
-		"en-US":   conversations.LangEN,
-		"en-GB":   conversations.LangEN,
-		"ru":      conversations.LangEN, // the configured default
-		"":        conversations.LangEN,
-		"!!":      conversations.LangEN,
-	} {
-		if got := tr.Match(code); got != want {
-			t.Errorf("Match(%q) = %s, want %s", code, got, want)
-		}
-	}
-	zh, err := conversations.NewTranslator(conversations.LangZH)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := zh.Match("ru"); got != conversations.LangZH {
-		t.Errorf("with default zh-CN, Match(ru) = %s", got)
-	}
-	if _, err := conversations.NewTranslator("fr"); err == nil {
-		t.Error("NewTranslator(fr) succeeded; want an error naming the supported languages")
-	}
-}
-
 func TestTranslateRendersTemplateData(t *testing.T) {
-	tr, err := conversations.NewTranslator(conversations.LangZH)
+	tr, err := dialog.NewTranslator(dialog.LangZH)
 	if err != nil {
 		t.Fatal(err)
 	}
-	zh := tr.T(conversations.LangZH, conversations.MsgCaseReceived, map[string]any{"TicketNo": "XC-20261124-0007"})
-	en := tr.T(conversations.LangEN, conversations.MsgCaseReceived, map[string]any{"TicketNo": "XC-20261124-0007"})
+	zh := tr.T(dialog.LangZH, conversations.MsgCaseReceived, map[string]any{"TicketNo": "XC-20261124-0007"})
+	en := tr.T(dialog.LangEN, conversations.MsgCaseReceived, map[string]any{"TicketNo": "XC-20261124-0007"})
 	if !strings.Contains(zh, "XC-20261124-0007") || !strings.Contains(zh, "受理") {
 		t.Errorf("zh-CN = %q", zh)
 	}
@@ -67,8 +36,8 @@ func TestTranslateRendersTemplateData(t *testing.T) {
 // Every message ID constant in messages.go exists in every locale file.
 func TestMessageConstantsExistInLocales(t *testing.T) {
 	var ids []string
-	// The dialogs' messages, and the notifications the store enqueues.
-	for _, file := range []string{"messages.go", "../store/notices.go"} {
+	// The dialogs' messages, the engine's, and the notifications the store enqueues.
+	for _, file := range []string{"messages.go", "dialog/messages.go", "../store/notices.go"} {
 		f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -118,7 +87,7 @@ func TestMessageConstantsExistInLocales(t *testing.T) {
 // can mark a case renders the mark (urgent_mark) for an urgent one and nothing of it for
 // another, and every other message that shows the mark's emoji spells the mark so.
 func TestTheUrgentMarkIsTheSameEverywhere(t *testing.T) {
-	tr, err := conversations.NewTranslator(conversations.LangZH)
+	tr, err := dialog.NewTranslator(dialog.LangZH)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/store"
 )
 
@@ -19,10 +21,10 @@ const (
 )
 
 // list shows a handler's inbox, an office's queue or its overdue cases, a page at a time.
-func (h *handling) list(ctx context.Context, c Call, kind string, page int, edit bool) ([]Reply, error) {
+func (h *handling) list(ctx context.Context, c dialog.Call, kind string, page int, edit bool) ([]dialog.Reply, error) {
 	a, err := h.st.ActorByAccount(ctx, c.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, &Refusal{MessageID: MsgNotBound}
+		return nil, &dialog.Refusal{MessageID: MsgNotBound}
 	}
 	if err != nil {
 		return nil, err
@@ -33,7 +35,7 @@ func (h *handling) list(ctx context.Context, c Call, kind string, page int, edit
 	switch kind {
 	case listInbox:
 		if !a.Has(store.RoleHandler) {
-			return nil, &Refusal{MessageID: MsgNotAllowed}
+			return nil, &dialog.Refusal{MessageID: MsgNotAllowed}
 		}
 		lines, total, err = h.st.Inbox(ctx, a.PersonID, pageSize, page*pageSize)
 		none, head = MsgInboxNone, MsgInboxList
@@ -45,19 +47,19 @@ func (h *handling) list(ctx context.Context, c Call, kind string, page int, edit
 		none, head = MsgOverdueNone, MsgOverdueList
 	}
 	if errors.Is(err, store.ErrForbidden) {
-		return nil, &Refusal{MessageID: MsgNotAllowed}
+		return nil, &dialog.Refusal{MessageID: MsgNotAllowed}
 	}
 	if err != nil {
 		return nil, err
 	}
 	if total == 0 {
-		return []Reply{{MessageID: none, Edit: edit}}, nil
+		return []dialog.Reply{{MessageID: none, Edit: edit}}, nil
 	}
-	t := func(id string, d map[string]any) string { return h.e.tr.T(c.Lang, id, d) }
+	t := func(id string, d map[string]any) string { return h.e.Translator().T(c.Lang, id, d) }
 	now := h.st.Now()
 	loc := h.st.Location()
 	var b strings.Builder
-	var rows [][]Button
+	var rows [][]dialog.Button
 	for _, l := range lines {
 		due, late := "—", ""
 		if l.DueAt != nil {
@@ -79,26 +81,26 @@ func (h *handling) list(ctx context.Context, c Call, kind string, page int, edit
 		if l.Unverified {
 			unverified = t(MsgUnverifiedMark, nil)
 		}
-		b.WriteString("\n" + t(MsgWorkLine, map[string]any{"TicketNo": l.TicketNo, "Status": staffStatus(h.e.tr, c.Lang, l.Status, l.Why == store.WhyUnsatisfied),
-			"Unit": Clip(l.UnitName, listName), "Snippet": snippet(l.Description, 30), "Due": due, "Late": late, "Why": why,
-			"Assignee": Clip(assignee, listName), "Unverified": unverified, "Urgent": l.Urgent}))
-		row := []Button{{Text: "📄 " + l.TicketNo, Data: store.ViewButton + ":" + l.TicketNo}}
+		b.WriteString("\n" + t(MsgWorkLine, map[string]any{"TicketNo": l.TicketNo, "Status": staffStatus(h.e.Translator(), c.Lang, l.Status, l.Why == store.WhyUnsatisfied),
+			"Unit": dialog.Clip(l.UnitName, listName), "Snippet": snippet(l.Description, 30), "Due": due, "Late": late, "Why": why,
+			"Assignee": dialog.Clip(assignee, listName), "Unverified": unverified, "Urgent": l.Urgent}))
+		row := []dialog.Button{{Text: "📄 " + l.TicketNo, Data: store.ViewButton + ":" + l.TicketNo}}
 		if kind == listOverdue {
-			row = append(row, Button{Text: t(MsgBtnUrge, nil), Data: store.UrgeButton + ":" + l.TicketNo})
+			row = append(row, dialog.Button{Text: t(MsgBtnUrge, nil), Data: store.UrgeButton + ":" + l.TicketNo})
 		}
 		rows = append(rows, row)
 	}
 	pages := (total + pageSize - 1) / pageSize
-	var nav []Button
+	var nav []dialog.Button
 	if page > 0 {
-		nav = append(nav, Button{Text: t(MsgPagePrev, nil), Data: kind + ":" + strconv.Itoa(page-1)})
+		nav = append(nav, dialog.Button{Text: t(MsgPagePrev, nil), Data: kind + ":" + strconv.Itoa(page-1)})
 	}
 	if page+1 < pages {
-		nav = append(nav, Button{Text: t(MsgPageNext, nil), Data: kind + ":" + strconv.Itoa(page+1)})
+		nav = append(nav, dialog.Button{Text: t(MsgPageNext, nil), Data: kind + ":" + strconv.Itoa(page+1)})
 	}
 	if nav != nil {
 		rows = append(rows, nav)
 	}
-	return []Reply{{MessageID: head, Edit: edit, Buttons: rows,
+	return []dialog.Reply{{MessageID: head, Edit: edit, Buttons: rows,
 		Data: map[string]any{"Total": total, "Page": page + 1, "Pages": pages, "Body": b.String()}}}, nil
 }

@@ -2,50 +2,10 @@ package conversations
 
 import "github.com/bangban/bangban/store"
 
-// Message IDs, as in locales/. Every ID used in code is a constant here, so a test can check
-// that each exists in every language.
+// Message IDs of the dialogs, as in locales/ (the engine's own are in dialog/messages.go).
+// Every ID used in code is a constant here, so a test can check that each exists in every
+// language.
 const (
-	MsgWelcome         = "welcome"
-	MsgHelp            = "help"
-	MsgHelpList        = "help_list"
-	MsgUnknownInput    = "unknown_input"
-	MsgStaleButton     = "stale_button"
-	MsgTryAgain        = "try_again"
-	MsgSlowDown        = "slow_down"
-	MsgNothingToCancel = "nothing_to_cancel"
-	MsgLangAsk         = "lang_ask"
-	MsgLangSet         = "lang_set"
-	MsgCmdLang         = "cmd_lang"
-
-	// Groups: personal things only in the private chat.
-	MsgPrivateOnly       = "private_only"
-	MsgPrivateOnlyNotice = "private_only_notice"
-	MsgBtnPrivateChat    = "btn_private_chat"
-
-	// The dialog engine.
-	MsgDialogExpiredNotice = "dialog_expired_notice"
-	MsgDialogExpired       = "dialog_expired"
-	MsgDialogExpiredAny    = "dialog_expired_any"
-	MsgDialogUpdated       = "dialog_updated"
-	MsgDialogCancelled     = "dialog_cancelled"
-	MsgUnknownCommand      = "unknown_command"
-	MsgAbandonAsk          = "abandon_ask"
-	MsgAbandonChoose       = "abandon_choose"
-	MsgErrUseButtons       = "err_use_buttons"
-	MsgErrWrongKind        = "err_wrong_kind"
-	MsgErrEmpty            = "err_empty"
-	MsgErrTooShort         = "err_too_short"
-	MsgErrTooLong          = "err_too_long"
-	MsgErrUnusable         = "err_unusable"
-	MsgErrLocation         = "err_location"
-	MsgBtnYes              = "btn_yes"
-	MsgBtnNo               = "btn_no"
-	MsgBtnBack             = "btn_back"
-	MsgBtnCancel           = "btn_cancel"
-	MsgBtnConfirm          = "btn_confirm"
-	MsgBtnSkip             = "btn_skip"
-	MsgBtnDone             = "btn_done"
-
 	// Joining, invites, who has not joined.
 	MsgNotBound            = "not_bound"
 	MsgNotAllowed          = "not_allowed"

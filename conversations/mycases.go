@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/store"
 )
 
@@ -13,29 +15,29 @@ import (
 const pageSize = 5
 
 // registerMyCases adds /my, /status and their buttons.
-func (r *report) registerMyCases(e *Engine) error {
-	if err := e.RegisterCommand("my", func(ctx context.Context, c Call) ([]Reply, error) { return r.myPage(ctx, c, 0, false) }); err != nil {
+func (r *report) registerMyCases(e *dialog.Engine) error {
+	if err := e.RegisterCommand("my", func(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) { return r.myPage(ctx, c, 0, false) }); err != nil {
 		return err
 	}
-	if err := e.RegisterButton(store.MyPageButton, func(ctx context.Context, c Call) ([]Reply, error) {
+	if err := e.RegisterButton(store.MyPageButton, func(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
 		page, err := strconv.Atoi(strings.TrimPrefix(c.Data, store.MyPageButton+":"))
 		if err != nil || page < 0 {
-			return nil, &Refusal{MessageID: MsgStaleButton}
+			return nil, &dialog.Refusal{MessageID: dialog.MsgStaleButton}
 		}
 		return r.myPage(ctx, c, page, true)
 	}); err != nil {
 		return err
 	}
-	if err := e.RegisterCommand("status", func(ctx context.Context, c Call) ([]Reply, error) {
+	if err := e.RegisterCommand("status", func(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
 		no := strings.ToUpper(strings.TrimSpace(c.Args))
 		if no == "" {
-			return []Reply{{MessageID: MsgStatusUsage}}, nil
+			return []dialog.Reply{{MessageID: MsgStatusUsage}}, nil
 		}
 		return r.status(ctx, c, no)
 	}); err != nil {
 		return err
 	}
-	return e.RegisterButton(store.ViewButton, func(ctx context.Context, c Call) ([]Reply, error) {
+	return e.RegisterButton(store.ViewButton, func(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
 		return r.status(ctx, c, strings.TrimPrefix(c.Data, store.ViewButton+":"))
 	})
 }
@@ -43,12 +45,12 @@ func (r *report) registerMyCases(e *Engine) error {
 func (r *report) person(ctx context.Context, userID int64) (store.Actor, error) {
 	a, err := r.o.st.ActorByAccount(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
-		return a, &Refusal{MessageID: MsgMyNone}
+		return a, &dialog.Refusal{MessageID: MsgMyNone}
 	}
 	return a, err
 }
 
-func (r *report) myPage(ctx context.Context, c Call, page int, edit bool) ([]Reply, error) {
+func (r *report) myPage(ctx context.Context, c dialog.Call, page int, edit bool) ([]dialog.Reply, error) {
 	a, err := r.person(ctx, c.UserID)
 	if err != nil {
 		return nil, err
@@ -58,15 +60,15 @@ func (r *report) myPage(ctx context.Context, c Call, page int, edit bool) ([]Rep
 		return nil, err
 	}
 	if total == 0 {
-		return []Reply{{MessageID: MsgMyNone, Edit: edit}}, nil
+		return []dialog.Reply{{MessageID: MsgMyNone, Edit: edit}}, nil
 	}
 	pages := (total + pageSize - 1) / pageSize
-	t := func(id string, d map[string]any) string { return r.o.e.tr.T(c.Lang, id, d) }
+	t := func(id string, d map[string]any) string { return r.o.e.Translator().T(c.Lang, id, d) }
 	var b strings.Builder
-	var rows [][]Button
+	var rows [][]dialog.Button
 	for _, l := range lines {
 		cat := ""
-		if c.Lang == LangEN && l.CategoryEN != nil {
+		if c.Lang == dialog.LangEN && l.CategoryEN != nil {
 			cat = *l.CategoryEN
 		} else if l.CategoryZH != nil {
 			cat = *l.CategoryZH
@@ -77,25 +79,25 @@ func (r *report) myPage(ctx context.Context, c Call, page int, edit bool) ([]Rep
 		}
 		b.WriteString("\n" + t(MsgMyLine, map[string]any{"TicketNo": l.TicketNo, "Status": status,
 			"Category": cat, "Snippet": snippet(l.Description, 30), "Date": l.CreatedAt.In(r.o.st.Location()).Format("01-02"), "Urgent": l.Urgent}))
-		rows = append(rows, []Button{{Text: "📄 " + l.TicketNo, Data: store.ViewButton + ":" + l.TicketNo}})
+		rows = append(rows, []dialog.Button{{Text: "📄 " + l.TicketNo, Data: store.ViewButton + ":" + l.TicketNo}})
 	}
-	var nav []Button
+	var nav []dialog.Button
 	if page > 0 {
-		nav = append(nav, Button{Text: t(MsgPagePrev, nil), Data: store.MyPageButton + ":" + strconv.Itoa(page-1)})
+		nav = append(nav, dialog.Button{Text: t(MsgPagePrev, nil), Data: store.MyPageButton + ":" + strconv.Itoa(page-1)})
 	}
 	if page+1 < pages {
-		nav = append(nav, Button{Text: t(MsgPageNext, nil), Data: store.MyPageButton + ":" + strconv.Itoa(page+1)})
+		nav = append(nav, dialog.Button{Text: t(MsgPageNext, nil), Data: store.MyPageButton + ":" + strconv.Itoa(page+1)})
 	}
 	if nav != nil {
 		rows = append(rows, nav)
 	}
-	return []Reply{{MessageID: MsgMyList, Edit: edit, Buttons: rows,
+	return []dialog.Reply{{MessageID: MsgMyList, Edit: edit, Buttons: rows,
 		Data: map[string]any{"Total": total, "Page": page + 1, "Pages": pages, "Body": b.String()}}}, nil
 }
 
 // snippet is the start of a description as a list shows it: on one line, at most n UTF-16
 // units with its ellipsis.
-func snippet(s string, n int) string { return Clip(strings.Join(strings.Fields(s), " "), n) }
+func snippet(s string, n int) string { return dialog.Clip(strings.Join(strings.Fields(s), " "), n) }
 
 // listName is how much of a name a list line shows.
 const listName = 40
@@ -107,8 +109,8 @@ var followed = map[string]bool{store.EventSubmitted: true, store.EventAssigned: 
 
 // status shows a case and its timeline to someone who may see it. Another person's ticket
 // is answered exactly as one that does not exist.
-func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error) {
-	unknown := []Reply{{MessageID: MsgStatusUnknown, Data: map[string]any{"TicketNo": no}}}
+func (r *report) status(ctx context.Context, c dialog.Call, no string) ([]dialog.Reply, error) {
+	unknown := []dialog.Reply{{MessageID: MsgStatusUnknown, Data: map[string]any{"TicketNo": no}}}
 	a, err := r.o.st.ActorByAccount(ctx, c.UserID)
 	if errors.Is(err, store.ErrNotFound) {
 		return unknown, nil
@@ -123,17 +125,17 @@ func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error)
 	if err != nil {
 		return nil, err
 	}
-	tr, loc := r.o.e.tr, r.o.st.Location()
+	tr, loc := r.o.e.Translator(), r.o.st.Location()
 	t := func(id string, d map[string]any) string { return tr.T(c.Lang, id, d) }
 	rows := reporterButtons(tr, c.Lang, v)
 	if v.Handler || v.Office {
 		// Handlers and offices see everything, internal notes included.
 		view := staffView(tr, loc, c.Lang, v)
 		view.Buttons = append(rows, view.Buttons...)
-		return []Reply{view}, nil
+		return []dialog.Reply{view}, nil
 	}
 	cat := v.CategoryZH
-	if c.Lang == LangEN {
+	if c.Lang == dialog.LangEN {
 		cat = v.CategoryEN
 	}
 	// Someone following a case their own was merged into sees how it is handled, not what
@@ -159,11 +161,11 @@ func (r *report) status(ctx context.Context, c Call, no string) ([]Reply, error)
 	if follower {
 		data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Urgent": v.Urgency == store.Urgent}
 		withTimeline(tr, c.Lang, MsgStatusFollowView, data, tl)
-		return []Reply{{MessageID: MsgStatusFollowView, Data: data}}, nil
+		return []dialog.Reply{{MessageID: MsgStatusFollowView, Data: data}}, nil
 	}
-	data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Unit": Clip(v.UnitName, viewName), "Category": cat,
-		"Description": Clip(v.Description, store.MaxDescription), "Evidence": EvidenceLine(tr, c.Lang, v.Evidence),
+	data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Unit": dialog.Clip(v.UnitName, viewName), "Category": cat,
+		"Description": dialog.Clip(v.Description, store.MaxDescription), "Evidence": EvidenceLine(tr, c.Lang, v.Evidence),
 		"Urgent": v.Urgency == store.Urgent}
 	withTimeline(tr, c.Lang, MsgStatusView, data, tl)
-	return []Reply{{MessageID: MsgStatusView, Buttons: rows, Data: data, Case: v.TicketNo}}, nil
+	return []dialog.Reply{{MessageID: MsgStatusView, Buttons: rows, Data: data, Case: v.TicketNo}}, nil
 }

@@ -3,6 +3,8 @@ package conversations
 import (
 	"context"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/store"
 )
 
@@ -19,23 +21,23 @@ type noteAction struct {
 	do                            func(ctx context.Context, p store.ActParams) (store.Case, error)
 }
 
-func (h *handling) noteDialog(a noteAction) *Dialog {
-	steps := []*Step{{Name: "note", Prompt: a.ask, PromptData: ticketData, MinLen: a.minLen, MaxLen: store.MaxNote}}
+func (h *handling) noteDialog(a noteAction) *dialog.Dialog {
+	steps := []*dialog.Step{{Name: "note", Prompt: a.ask, PromptData: ticketData, MinLen: a.minLen, MaxLen: store.MaxNote}}
 	if a.files {
-		steps = append(steps, &Step{Name: "files", Prompt: MsgNewAskFiles, Optional: true, Accepts: []Kind{KindPhoto, KindDocument},
-			PromptData: func(s *Session) map[string]any {
+		steps = append(steps, &dialog.Step{Name: "files", Prompt: MsgNewAskFiles, Optional: true, Accepts: []dialog.Kind{dialog.KindPhoto, dialog.KindDocument},
+			PromptData: func(s *dialog.Session) map[string]any {
 				return map[string]any{"Count": len(s.Files["files"]), "Max": maxFiles}
 			},
-			Validate: validateFiles, More: func(*Session) bool { return true }})
+			Validate: validateFiles, More: func(*dialog.Session) bool { return true }})
 	}
-	return &Dialog{Name: a.name, Command: a.name, Button: a.button, Version: 1,
+	return &dialog.Dialog{Name: a.name, Command: a.name, Button: a.button, Version: 1,
 		Begin: h.caseStep(a.verb, a.rule),
 		Steps: steps,
-		Summary: func(s *Session) Reply {
-			return Reply{MessageID: MsgActSummary, Data: map[string]any{"Action": h.e.tr.T(s.Lang, a.verb, nil), "TicketNo": s.Get("ticket"),
+		Summary: func(s *dialog.Session) dialog.Reply {
+			return dialog.Reply{MessageID: MsgActSummary, Data: map[string]any{"Action": h.e.Translator().T(s.Lang, a.verb, nil), "TicketNo": s.Get("ticket"),
 				"Note": s.Get("note"), "Files": len(s.Files["files"])}}
 		},
-		Done: func(ctx context.Context, s *Session) (Reply, error) {
+		Done: func(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
 			return h.finish(ctx, s, a.verb, a.done, func(p store.ActParams) (store.Case, error) { return a.do(ctx, p) })
 		},
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/store"
 )
 
@@ -18,7 +20,7 @@ type Poster func(link, name, caption string) ([]byte, error)
 // org is the organisation side of the chat: joining by invite, making invites, seeing who
 // has not joined.
 type org struct {
-	e      *Engine
+	e      *dialog.Engine
 	st     *store.Store
 	bot    string
 	poster Poster
@@ -26,7 +28,7 @@ type org struct {
 
 // RegisterOrg adds to an engine: /start with an invite code, /invite for admins, /unjoined
 // for offices. botUsername makes the deep links.
-func RegisterOrg(e *Engine, st *store.Store, botUsername string, poster Poster) error {
+func RegisterOrg(e *dialog.Engine, st *store.Store, botUsername string, poster Poster) error {
 	o := &org{e: e, st: st, bot: botUsername, poster: poster}
 	e.OnStart(o.start)
 	e.OnLang(st.SetLang)
@@ -80,22 +82,22 @@ func Commands(a store.Actor) []string {
 // asking the database.
 var inviteCodeRe = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
 
-func (o *org) start(ctx context.Context, c Call) ([]Reply, error) {
+func (o *org) start(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
 	if !inviteCodeRe.MatchString(c.Args) {
-		return []Reply{{MessageID: MsgInviteUnknown}}, nil
+		return []dialog.Reply{{MessageID: MsgInviteUnknown}}, nil
 	}
 	b, err := o.st.RedeemInvite(ctx, c.Args, store.Account{UserID: c.UserID, ChatID: c.ChatID, Name: c.FirstName, Lang: c.Lang})
 	if msg, ok := refusalMessage(inviteRefusals, err); ok {
-		return []Reply{{MessageID: msg}}, nil
+		return []dialog.Reply{{MessageID: msg}}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	data := map[string]any{"Name": c.FirstName, "Target": b.Target, "Role": o.e.tr.T(c.Lang, "role_"+b.Role, nil)}
+	data := map[string]any{"Name": c.FirstName, "Target": b.Target, "Role": o.e.Translator().T(c.Lang, "role_"+b.Role, nil)}
 	if b.Already {
-		return []Reply{{MessageID: MsgInviteAlready, Data: data}}, nil
+		return []dialog.Reply{{MessageID: MsgInviteAlready, Data: data}}, nil
 	}
-	return []Reply{{MessageID: MsgInviteBound, Data: data}}, nil
+	return []dialog.Reply{{MessageID: MsgInviteBound, Data: data}}, nil
 }
 
 // actor is the person acting, who must hold role; the check is made on every action, on the
@@ -103,13 +105,13 @@ func (o *org) start(ctx context.Context, c Call) ([]Reply, error) {
 func (o *org) actor(ctx context.Context, userID int64, role string) (store.Actor, error) {
 	a, err := o.st.ActorByAccount(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
-		return a, &Refusal{MessageID: MsgNotBound}
+		return a, &dialog.Refusal{MessageID: MsgNotBound}
 	}
 	if err != nil {
 		return a, err
 	}
 	if !a.Has(role) {
-		return a, &Refusal{MessageID: MsgNotAllowed}
+		return a, &dialog.Refusal{MessageID: MsgNotAllowed}
 	}
 	return a, nil
 }
@@ -117,7 +119,7 @@ func (o *org) actor(ctx context.Context, userID int64, role string) (store.Actor
 // listLimit keeps a list within one Telegram message.
 const listLimit = 40
 
-func (o *org) unjoined(ctx context.Context, c Call) ([]Reply, error) {
+func (o *org) unjoined(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
 	a, err := o.actor(ctx, c.UserID, store.RoleOffice)
 	if err != nil {
 		return nil, err
@@ -127,9 +129,9 @@ func (o *org) unjoined(ctx context.Context, c Call) ([]Reply, error) {
 		return nil, err
 	}
 	if len(nj.People) == 0 && len(nj.Units) == 0 {
-		return []Reply{{MessageID: MsgUnjoinedNone}}, nil
+		return []dialog.Reply{{MessageID: MsgUnjoinedNone}}, nil
 	}
-	t := func(id string, d map[string]any) string { return o.e.tr.T(c.Lang, id, d) }
+	t := func(id string, d map[string]any) string { return o.e.Translator().T(c.Lang, id, d) }
 	var b strings.Builder
 	b.WriteString(t(MsgUnjoinedPeople, map[string]any{"Count": len(nj.People)}))
 	for i, p := range nj.People {
@@ -148,70 +150,70 @@ func (o *org) unjoined(ctx context.Context, c Call) ([]Reply, error) {
 		}
 		b.WriteString("\n" + t(MsgUnjoinedUnit, map[string]any{"Code": u.Code, "Name": u.Name}))
 	}
-	return []Reply{{MessageID: MsgUnjoinedList, Data: map[string]any{"Body": b.String()}}}, nil
+	return []dialog.Reply{{MessageID: MsgUnjoinedList, Data: map[string]any{"Body": b.String()}}}, nil
 }
 
 // inviteDialog is /invite: an admin makes an invite for one unit or person and gets its
 // link and poster.
-func (o *org) inviteDialog() *Dialog {
+func (o *org) inviteDialog() *dialog.Dialog {
 	roles := []string{store.RoleHandler, store.RoleOffice, store.RoleReporter, store.RoleAdmin}
-	return &Dialog{
+	return &dialog.Dialog{
 		Name: "invite", Command: "invite", Version: 1,
-		Begin: func(ctx context.Context, s *Session) error {
+		Begin: func(ctx context.Context, s *dialog.Session) error {
 			_, err := o.actor(ctx, s.UserID, store.RoleAdmin)
 			return err
 		},
-		Steps: []*Step{
-			{Name: "for", Prompt: MsgInviteAskFor, Choices: func(*Session) []Choice {
-				return []Choice{{Label: MsgInviteForUnit, Value: "unit"}, {Label: MsgInviteForPerson, Value: "person"}}
+		Steps: []*dialog.Step{
+			{Name: "for", Prompt: MsgInviteAskFor, Choices: func(*dialog.Session) []dialog.Choice {
+				return []dialog.Choice{{Label: MsgInviteForUnit, Value: "unit"}, {Label: MsgInviteForPerson, Value: "person"}}
 			}},
 			{Name: "code", Prompt: MsgInviteAskCode, MaxLen: 64,
-				PromptData: func(s *Session) map[string]any { return map[string]any{"For": s.Get("for")} },
-				Validate: func(ctx context.Context, s *Session, in Input) string {
+				PromptData: func(s *dialog.Session) map[string]any { return map[string]any{"For": s.Get("for")} },
+				Validate: func(ctx context.Context, s *dialog.Session, in dialog.Input) string {
 					ok, err := o.st.CodeExists(ctx, s.Get("for"), strings.TrimSpace(in.Text))
 					switch {
 					case err != nil:
-						o.e.log.ErrorContext(ctx, "look up an invite's code", "error", err)
-						return MsgTryAgain // not knowing is not a "no such code"
+						o.e.Logger().ErrorContext(ctx, "look up an invite's code", "error", err)
+						return dialog.MsgTryAgain // not knowing is not a "no such code"
 					case !ok:
 						return MsgInviteNoSuchCode
 					}
 					return ""
 				},
-				Next: func(_ context.Context, s *Session) string {
+				Next: func(_ context.Context, s *dialog.Session) string {
 					if s.Get("for") == "unit" {
 						s.Set("role", store.RoleReporter)
 						return "uses"
 					}
 					return "role"
 				}},
-			{Name: "role", Prompt: MsgInviteAskRole, Choices: func(*Session) []Choice {
-				var cs []Choice
+			{Name: "role", Prompt: MsgInviteAskRole, Choices: func(*dialog.Session) []dialog.Choice {
+				var cs []dialog.Choice
 				for _, r := range roles {
-					cs = append(cs, Choice{Label: "role_" + r, Value: r})
+					cs = append(cs, dialog.Choice{Label: "role_" + r, Value: r})
 				}
 				return cs
 			}},
-			{Name: "uses", Prompt: MsgInviteAskUses, Choices: func(*Session) []Choice {
-				var cs []Choice
+			{Name: "uses", Prompt: MsgInviteAskUses, Choices: func(*dialog.Session) []dialog.Choice {
+				var cs []dialog.Choice
 				for _, n := range []string{"1", "10", "50", "200"} {
-					cs = append(cs, Choice{Label: n, Literal: true, Value: n})
+					cs = append(cs, dialog.Choice{Label: n, Literal: true, Value: n})
 				}
 				return cs
 			}},
 		},
-		Summary: func(s *Session) Reply {
-			return Reply{MessageID: MsgInviteSummary, Data: map[string]any{"Code": s.Get("code"),
-				"Role": o.e.tr.T(s.Lang, "role_"+s.Get("role"), nil), "Uses": s.Get("uses")}}
+		Summary: func(s *dialog.Session) dialog.Reply {
+			return dialog.Reply{MessageID: MsgInviteSummary, Data: map[string]any{"Code": s.Get("code"),
+				"Role": o.e.Translator().T(s.Lang, "role_"+s.Get("role"), nil), "Uses": s.Get("uses")}}
 		},
 		Done: o.makeInvite,
 	}
 }
 
-func (o *org) makeInvite(ctx context.Context, s *Session) (Reply, error) {
+func (o *org) makeInvite(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
 	a, err := o.actor(ctx, s.UserID, store.RoleAdmin)
 	if err != nil {
-		return Reply{}, err
+		return dialog.Reply{}, err
 	}
 	uses, _ := strconv.Atoi(s.Get("uses"))
 	p := store.InviteParams{Role: s.Get("role"), MaxUses: uses, CreatedBy: &a.PersonID}
@@ -223,23 +225,23 @@ func (o *org) makeInvite(ctx context.Context, s *Session) (Reply, error) {
 	inv, err := o.st.CreateInvite(ctx, p)
 	switch {
 	case errors.Is(err, store.ErrRoleNotHeld):
-		return Reply{}, &Refusal{MessageID: MsgInviteRoleNotHeld, Data: map[string]any{"Code": s.Get("code"),
-			"Role": o.e.tr.T(s.Lang, "role_"+p.Role, nil)}}
+		return dialog.Reply{}, &dialog.Refusal{MessageID: MsgInviteRoleNotHeld, Data: map[string]any{"Code": s.Get("code"),
+			"Role": o.e.Translator().T(s.Lang, "role_"+p.Role, nil)}}
 	case errors.Is(err, store.ErrNotFound):
-		return Reply{}, &Refusal{MessageID: MsgInviteNoSuchCode}
+		return dialog.Reply{}, &dialog.Refusal{MessageID: MsgInviteNoSuchCode}
 	case err != nil:
-		return Reply{}, err
+		return dialog.Reply{}, err
 	}
 	link := "https://t.me/" + o.bot + "?start=" + inv.Code
-	data := map[string]any{"Target": inv.Target, "Role": o.e.tr.T(s.Lang, "role_"+inv.Role, nil), "Link": link,
+	data := map[string]any{"Target": inv.Target, "Role": o.e.Translator().T(s.Lang, "role_"+inv.Role, nil), "Link": link,
 		"Uses": inv.MaxUses, "Expires": inv.ExpiresAt.In(o.st.Location()).Format(time.DateOnly)}
 	caption := MsgPosterStaff
 	if inv.Role == store.RoleReporter {
 		caption = MsgPosterReporter
 	}
-	png, err := o.poster(link, inv.Target, o.e.tr.T(s.Lang, caption, nil))
+	png, err := o.poster(link, inv.Target, o.e.Translator().T(s.Lang, caption, nil))
 	if err != nil {
-		return Reply{}, err
+		return dialog.Reply{}, err
 	}
-	return Reply{MessageID: MsgInviteMade, Data: data, Photo: bytes.Clone(png)}, nil
+	return dialog.Reply{MessageID: MsgInviteMade, Data: data, Photo: bytes.Clone(png)}, nil
 }

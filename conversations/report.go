@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/store"
 )
 
@@ -33,12 +35,12 @@ type report struct {
 
 // RegisterReport adds the reporter's commands to an engine: /new, /my, /status, /add and
 // /rate, with their buttons.
-func RegisterReport(e *Engine, st *store.Store) error {
+func RegisterReport(e *dialog.Engine, st *store.Store) error {
 	r := &report{o: &org{e: e, st: st}, cats: map[string][]store.Category{}}
 	if err := r.registerMyCases(e); err != nil {
 		return err
 	}
-	for _, d := range []*Dialog{r.dialog(), r.feedbackDialog(), r.addDialog()} {
+	for _, d := range []*dialog.Dialog{r.dialog(), r.feedbackDialog(), r.addDialog()} {
 		if err := e.Register(d); err != nil {
 			return err
 		}
@@ -67,11 +69,11 @@ func (r *report) cached(kind string) []store.Category {
 	return r.cats[kind]
 }
 
-func (r *report) dialog() *Dialog {
-	return &Dialog{
+func (r *report) dialog() *dialog.Dialog {
+	return &dialog.Dialog{
 		Name: "new", Command: "new", Version: 1,
 		Begin: r.begin,
-		First: func(s *Session) string {
+		First: func(s *dialog.Session) string {
 			switch {
 			case s.Get("unit_id") != "":
 				return "category"
@@ -80,34 +82,34 @@ func (r *report) dialog() *Dialog {
 			}
 			return "kind"
 		},
-		Steps: []*Step{
-			{Name: "kind", Prompt: MsgNewAskKind, Choices: func(*Session) []Choice {
-				return []Choice{{Label: MsgKindEnterprise, Value: store.UnitEnterprise}, {Label: MsgKindVillage, Value: store.UnitVillage}}
+		Steps: []*dialog.Step{
+			{Name: "kind", Prompt: MsgNewAskKind, Choices: func(*dialog.Session) []dialog.Choice {
+				return []dialog.Choice{{Label: MsgKindEnterprise, Value: store.UnitEnterprise}, {Label: MsgKindVillage, Value: store.UnitVillage}}
 			}},
 			{Name: "uname", Prompt: MsgNewAskUnitName, MinLen: 2, MaxLen: store.MaxUnitName,
-				Next: func(_ context.Context, s *Session) string {
+				Next: func(_ context.Context, s *dialog.Session) string {
 					if s.Get("kind") == store.UnitEnterprise {
 						return "credit"
 					}
 					return "category"
 				}},
 			{Name: "credit", Prompt: MsgNewAskCredit, Optional: true, MaxLen: 18,
-				Validate: func(_ context.Context, _ *Session, in Input) string {
+				Validate: func(_ context.Context, _ *dialog.Session, in dialog.Input) string {
 					if !store.ValidCreditCode(store.NormalizeCreditCode(in.Text)) {
 						return MsgNewBadCredit
 					}
 					return ""
 				},
-				Save: func(s *Session, in Input) { s.Set("credit", store.NormalizeCreditCode(in.Text)) },
-				Next: func(context.Context, *Session) string { return "category" }},
-			{Name: "pickunit", Prompt: MsgNewAskUnit, Choices: func(s *Session) []Choice {
-				var cs []Choice
+				Save: func(s *dialog.Session, in dialog.Input) { s.Set("credit", store.NormalizeCreditCode(in.Text)) },
+				Next: func(context.Context, *dialog.Session) string { return "category" }},
+			{Name: "pickunit", Prompt: MsgNewAskUnit, Choices: func(s *dialog.Session) []dialog.Choice {
+				var cs []dialog.Choice
 				for _, u := range strings.Split(s.Get("units"), "\n") {
 					id, name, _ := strings.Cut(u, "|")
-					cs = append(cs, Choice{Label: name, Literal: true, Value: id})
+					cs = append(cs, dialog.Choice{Label: name, Literal: true, Value: id})
 				}
 				return cs
-			}, Save: func(s *Session, in Input) {
+			}, Save: func(s *dialog.Session, in dialog.Input) {
 				s.Set("unit_id", in.Text)
 				for _, u := range strings.Split(s.Get("units"), "\n") {
 					if id, rest, _ := strings.Cut(u, "|"); id == in.Text {
@@ -117,42 +119,42 @@ func (r *report) dialog() *Dialog {
 					}
 				}
 			}},
-			{Name: "category", Prompt: MsgNewAskCategory, Choices: func(s *Session) []Choice {
-				var cs []Choice
+			{Name: "category", Prompt: MsgNewAskCategory, Choices: func(s *dialog.Session) []dialog.Choice {
+				var cs []dialog.Choice
 				for _, c := range r.cached(s.Get("kind")) {
 					label := c.NameZH
-					if s.Lang == LangEN {
+					if s.Lang == dialog.LangEN {
 						label = c.NameEN
 					}
-					cs = append(cs, Choice{Label: label, Literal: true, Value: strconv.FormatInt(c.ID, 10)})
+					cs = append(cs, dialog.Choice{Label: label, Literal: true, Value: strconv.FormatInt(c.ID, 10)})
 				}
 				return cs
 			}},
 			{Name: "desc", Prompt: MsgNewAskDesc, MinLen: descMin, MaxLen: descMax,
-				PromptData: func(*Session) map[string]any { return map[string]any{"Min": descMin, "Max": descMax} },
+				PromptData: func(*dialog.Session) map[string]any { return map[string]any{"Min": descMin, "Max": descMax} },
 				Next:       r.afterDesc},
-			{Name: "dup", Prompt: MsgNewAskDup, PromptData: func(s *Session) map[string]any { return map[string]any{"TicketNo": s.Get("dup")} },
-				Choices: func(s *Session) []Choice {
-					return []Choice{
-						{Label: r.o.e.tr.T(s.Lang, MsgNewDupAdd, map[string]any{"TicketNo": s.Get("dup")}), Literal: true, Value: "add"},
+			{Name: "dup", Prompt: MsgNewAskDup, PromptData: func(s *dialog.Session) map[string]any { return map[string]any{"TicketNo": s.Get("dup")} },
+				Choices: func(s *dialog.Session) []dialog.Choice {
+					return []dialog.Choice{
+						{Label: r.o.e.Translator().T(s.Lang, MsgNewDupAdd, map[string]any{"TicketNo": s.Get("dup")}), Literal: true, Value: "add"},
 						{Label: MsgNewDupNew, Value: "new"}}
 				},
-				Save: func(s *Session, in Input) { s.Set("dupchoice", in.Text) }},
-			{Name: "files", Prompt: MsgNewAskFiles, Optional: true, Accepts: []Kind{KindPhoto, KindDocument},
-				PromptData: func(s *Session) map[string]any {
+				Save: func(s *dialog.Session, in dialog.Input) { s.Set("dupchoice", in.Text) }},
+			{Name: "files", Prompt: MsgNewAskFiles, Optional: true, Accepts: []dialog.Kind{dialog.KindPhoto, dialog.KindDocument},
+				PromptData: func(s *dialog.Session) map[string]any {
 					return map[string]any{"Count": len(s.Files["files"]), "Max": maxFiles}
 				},
 				Validate: validateFiles,
-				More:     func(*Session) bool { return true },
-				Next: func(_ context.Context, s *Session) string {
+				More:     func(*dialog.Session) bool { return true },
+				Next: func(_ context.Context, s *dialog.Session) string {
 					if s.Get("dupchoice") == "add" {
-						return ToConfirm // adding to a case: where and how urgent are known already
+						return dialog.ToConfirm // adding to a case: where and how urgent are known already
 					}
 					return ""
 				}},
-			{Name: "where", Prompt: MsgNewAskWhere, Optional: true, Accepts: []Kind{KindLocation}},
-			{Name: "urgency", Prompt: MsgNewAskUrgency, Choices: func(*Session) []Choice {
-				return []Choice{{Label: MsgUrgencyNormal, Value: store.Normal}, {Label: MsgUrgencyUrgent, Value: store.Urgent}}
+			{Name: "where", Prompt: MsgNewAskWhere, Optional: true, Accepts: []dialog.Kind{dialog.KindLocation}},
+			{Name: "urgency", Prompt: MsgNewAskUrgency, Choices: func(*dialog.Session) []dialog.Choice {
+				return []dialog.Choice{{Label: MsgUrgencyNormal, Value: store.Normal}, {Label: MsgUrgencyUrgent, Value: store.Urgent}}
 			}},
 		},
 		Summary: r.summary,
@@ -162,7 +164,7 @@ func (r *report) dialog() *Dialog {
 
 // validateFiles takes photos and accepted documents of a permitted size, up to maxFiles in
 // the step "files".
-func validateFiles(_ context.Context, s *Session, in Input) string {
+func validateFiles(_ context.Context, s *dialog.Session, in dialog.Input) string {
 	for _, f := range in.Files {
 		if !f.Photo && !acceptedType(f.MimeType) {
 			return MsgNewFileType
@@ -178,7 +180,7 @@ func validateFiles(_ context.Context, s *Session, in Input) string {
 }
 
 // attachments are a session's files as the store keeps them.
-func attachments(fs []File) []store.Attachment {
+func attachments(fs []dialog.File) []store.Attachment {
 	var out []store.Attachment
 	for _, f := range fs {
 		kind := "document"
@@ -192,7 +194,9 @@ func attachments(fs []File) []store.Attachment {
 
 // sourceKey names the run of a dialog that completes, so that its confirm acts once however
 // often it is applied.
-func sourceKey(s *Session) string { return fmt.Sprintf("chat:%d:dialog:%s", s.ChatID, s.Instance) }
+func sourceKey(s *dialog.Session) string {
+	return fmt.Sprintf("chat:%d:dialog:%s", s.ChatID, s.Instance)
+}
 
 func acceptedType(mime string) bool {
 	for _, a := range acceptedDocuments {
@@ -205,7 +209,7 @@ func acceptedType(mime string) bool {
 
 // begin finds who is reporting: a bound reporter of one unit goes straight to the category;
 // of several, chooses the unit; anyone else names their enterprise or village.
-func (r *report) begin(ctx context.Context, s *Session) error {
+func (r *report) begin(ctx context.Context, s *dialog.Session) error {
 	for _, kind := range []string{store.UnitEnterprise, store.UnitVillage} {
 		if _, err := r.categories(ctx, kind); err != nil {
 			return err
@@ -244,7 +248,7 @@ const dupDays = 30
 
 // afterDesc offers, when the reporter has a recent open case of the same unit and category,
 // to add this report to it instead of opening another.
-func (r *report) afterDesc(ctx context.Context, s *Session) string {
+func (r *report) afterDesc(ctx context.Context, s *dialog.Session) string {
 	s.Set("dup", "")
 	s.Set("dupchoice", "")
 	person, err1 := strconv.ParseInt(s.Get("person_id"), 10, 64)
@@ -262,10 +266,10 @@ func (r *report) afterDesc(ctx context.Context, s *Session) string {
 	return "dup"
 }
 
-func (r *report) categoryName(s *Session) string {
+func (r *report) categoryName(s *dialog.Session) string {
 	for _, c := range r.cached(s.Get("kind")) {
 		if strconv.FormatInt(c.ID, 10) == s.Get("category") {
-			if s.Lang == LangEN {
+			if s.Lang == dialog.LangEN {
 				return c.NameEN
 			}
 			return c.NameZH
@@ -274,16 +278,16 @@ func (r *report) categoryName(s *Session) string {
 	return ""
 }
 
-func (r *report) summary(s *Session) Reply {
-	t := func(id string) string { return r.o.e.tr.T(s.Lang, id, nil) }
+func (r *report) summary(s *dialog.Session) dialog.Reply {
+	t := func(id string) string { return r.o.e.Translator().T(s.Lang, id, nil) }
 	if s.Get("dupchoice") == "add" {
-		return Reply{MessageID: MsgNewSummaryAdd, Data: map[string]any{"TicketNo": s.Get("dup"),
+		return dialog.Reply{MessageID: MsgNewSummaryAdd, Data: map[string]any{"TicketNo": s.Get("dup"),
 			"Description": s.Get("desc"), "Files": len(s.Files["files"])}}
 	}
 	where := t(MsgNewNoLocation)
 	if s.Get("where") != "" {
 		where = s.Get("where")
-		if name := s.Get("where" + placeSuffix); name != "" {
+		if name := s.Place("where"); name != "" {
 			where = name + " (" + where + ")"
 		}
 	}
@@ -292,7 +296,7 @@ func (r *report) summary(s *Session) Reply {
 		urgency = t(MsgUrgencyUrgent)
 	}
 	unit := s.Get("uname")
-	return Reply{MessageID: MsgNewSummary, Data: map[string]any{"Unit": unit, "Category": r.categoryName(s),
+	return dialog.Reply{MessageID: MsgNewSummary, Data: map[string]any{"Unit": unit, "Category": r.categoryName(s),
 		"Description": s.Get("desc"), "Files": len(s.Files["files"]), "Where": where, "Urgency": urgency}}
 }
 
@@ -302,7 +306,7 @@ func (r *report) summary(s *Session) Reply {
 func (r *report) reporter(ctx context.Context, userID int64) (store.Actor, error) {
 	a, err := r.o.st.ActorByAccount(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
-		return a, &Refusal{MessageID: MsgNotAllowed}
+		return a, &dialog.Refusal{MessageID: MsgNotAllowed}
 	}
 	return a, err
 }
@@ -310,7 +314,7 @@ func (r *report) reporter(ctx context.Context, userID int64) (store.Actor, error
 // file submits the report: one transaction that files the case, routes it, and for a new
 // reporter registers them and their unit. The update that confirmed is the case's source,
 // so a redelivered confirm answers with the same ticket.
-func (r *report) file(ctx context.Context, s *Session) (Reply, error) {
+func (r *report) file(ctx context.Context, s *dialog.Session) (dialog.Reply, error) {
 	p := store.SubmitParams{Description: s.Get("desc"), Urgent: s.Get("urgency") == store.Urgent, Route: true,
 		SourceKey: sourceKey(s)}
 	if id, err := strconv.ParseInt(s.Get("category"), 10, 64); err == nil {
@@ -320,34 +324,34 @@ func (r *report) file(ctx context.Context, s *Session) (Reply, error) {
 		la, err1 := strconv.ParseFloat(lat, 64)
 		lo, err2 := strconv.ParseFloat(lon, 64)
 		if err1 == nil && err2 == nil {
-			p.Latitude, p.Longitude, p.Place = &la, &lo, s.Get("where"+placeSuffix)
+			p.Latitude, p.Longitude, p.Place = &la, &lo, s.Place("where")
 		}
 	}
 	p.Attachments = attachments(s.Files["files"])
 	if s.Get("dupchoice") == "add" {
 		a, err := r.reporter(ctx, s.UserID)
 		if err != nil {
-			return Reply{}, err
+			return dialog.Reply{}, err
 		}
 		// AddInfo checks on the server that the case is theirs and still open.
 		err = r.o.st.AddInfo(ctx, a.PersonID, s.Get("dup"), s.Get("desc"), p.SourceKey, p.Attachments)
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrIllegalTransition) {
-			return Reply{}, &Refusal{MessageID: MsgNewAddGone, Data: map[string]any{"TicketNo": s.Get("dup")}, Final: true}
+			return dialog.Reply{}, &dialog.Refusal{MessageID: MsgNewAddGone, Data: map[string]any{"TicketNo": s.Get("dup")}, Final: true}
 		}
 		if err != nil {
-			return Reply{}, err
+			return dialog.Reply{}, err
 		}
-		return Reply{MessageID: MsgNewAdded, Data: map[string]any{"TicketNo": s.Get("dup")}}, nil
+		return dialog.Reply{MessageID: MsgNewAdded, Data: map[string]any{"TicketNo": s.Get("dup")}}, nil
 	}
 	if s.Get("unit_id") != "" {
 		// The reporter's right to report for the unit is checked again now, on the server.
 		a, err := r.reporter(ctx, s.UserID)
 		if err != nil {
-			return Reply{}, err
+			return dialog.Reply{}, err
 		}
 		units, err := r.o.st.ReporterUnits(ctx, a.PersonID)
 		if err != nil {
-			return Reply{}, err
+			return dialog.Reply{}, err
 		}
 		for _, u := range units {
 			if strconv.FormatInt(u.ID, 10) == s.Get("unit_id") {
@@ -355,7 +359,7 @@ func (r *report) file(ctx context.Context, s *Session) (Reply, error) {
 			}
 		}
 		if p.UnitID == nil {
-			return Reply{}, &Refusal{MessageID: MsgNotAllowed}
+			return dialog.Reply{}, &dialog.Refusal{MessageID: MsgNotAllowed}
 		}
 	} else {
 		p.NewUnit = &store.NewUnit{Kind: s.Get("kind"), Name: s.Get("uname"), CreditCode: s.Get("credit"),
@@ -363,12 +367,12 @@ func (r *report) file(ctx context.Context, s *Session) (Reply, error) {
 	}
 	c, err := r.o.st.Submit(ctx, p)
 	if err != nil {
-		return Reply{}, err
+		return dialog.Reply{}, err
 	}
 	// A first report makes a newcomer a reporter: the store's job sets their menu.
 	if c.Assignee != "" {
-		return Reply{MessageID: MsgNewFiledAssigned, Data: map[string]any{"TicketNo": c.TicketNo, "Assignee": c.Assignee,
+		return dialog.Reply{MessageID: MsgNewFiledAssigned, Data: map[string]any{"TicketNo": c.TicketNo, "Assignee": c.Assignee,
 			"Due": c.SignDueAt.In(r.o.st.Location()).Format("2006-01-02 15:04")}}, nil
 	}
-	return Reply{MessageID: MsgNewFiledTriage, Data: map[string]any{"TicketNo": c.TicketNo}}, nil
+	return dialog.Reply{MessageID: MsgNewFiledTriage, Data: map[string]any{"TicketNo": c.TicketNo}}, nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/charts"
 	"github.com/bangban/bangban/store"
 )
@@ -28,39 +30,39 @@ const (
 )
 
 type reports struct {
-	e  *Engine
+	e  *dialog.Engine
 	st *store.Store
 }
 
 // RegisterReports adds /report.
-func RegisterReports(e *Engine, st *store.Store) error {
+func RegisterReports(e *dialog.Engine, st *store.Store) error {
 	r := &reports{e: e, st: st}
 	return e.RegisterCommand("report", r.command)
 }
 
-func (r *reports) command(ctx context.Context, c Call) ([]Reply, error) {
+func (r *reports) command(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
 	args := strings.Fields(c.Args)
 	if len(args) == 0 || len(args) > 2 || args[0] != "week" {
-		return nil, &Refusal{MessageID: MsgReportUsage}
+		return nil, &dialog.Refusal{MessageID: MsgReportUsage}
 	}
 	week := r.st.Now()
 	if len(args) == 2 {
 		d, err := time.ParseInLocation(time.DateOnly, args[1], r.st.Location())
 		if err != nil {
-			return nil, &Refusal{MessageID: MsgReportUsage}
+			return nil, &dialog.Refusal{MessageID: MsgReportUsage}
 		}
 		week = d
 	}
 	a, err := r.st.ActorByAccount(ctx, c.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, &Refusal{MessageID: MsgNotBound}
+		return nil, &dialog.Refusal{MessageID: MsgNotBound}
 	}
 	if err != nil {
 		return nil, err
 	}
 	region, _, err := r.st.FiguresRegion(ctx, a)
 	if errors.Is(err, store.ErrForbidden) {
-		return nil, &Refusal{MessageID: MsgReportOfficesOnly}
+		return nil, &dialog.Refusal{MessageID: MsgReportOfficesOnly}
 	}
 	if err != nil {
 		return nil, err
@@ -69,12 +71,12 @@ func (r *reports) command(ctx context.Context, c Call) ([]Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	return BulletinReplies(r.e.tr, c.Lang, b)
+	return BulletinReplies(r.e.Translator(), c.Lang, b)
 }
 
 // BulletinReplies are a bulletin as it is shown in lang: its text, then each chart as a
 // photo with a short caption.
-func BulletinReplies(tr *Translator, lang string, b store.Bulletin) ([]Reply, error) {
+func BulletinReplies(tr *dialog.Translator, lang string, b store.Bulletin) ([]dialog.Reply, error) {
 	t := func(id string, d map[string]any) string { return tr.T(lang, id, d) }
 	this, last := b.This, b.Last
 	span := map[string]any{"Region": b.Region, "From": this.From.Format(time.DateOnly), "To": this.To.AddDate(0, 0, -1).Format(time.DateOnly)}
@@ -98,15 +100,15 @@ func BulletinReplies(tr *Translator, lang string, b store.Bulletin) ([]Reply, er
 			named.WriteString("\n" + t(MsgStatsMore, map[string]any{"Count": len(b.Named) - i}))
 			break
 		}
-		named.WriteString("\n" + t(MsgBulletinNamedLine, map[string]any{"TicketNo": n.TicketNo, "Unit": Clip(n.Unit, 24),
-			"Handler": Clip(n.Handler, 12), "Due": n.ResolveDue.In(this.From.Location()).Format(time.DateOnly)}))
+		named.WriteString("\n" + t(MsgBulletinNamedLine, map[string]any{"TicketNo": n.TicketNo, "Unit": dialog.Clip(n.Unit, 24),
+			"Handler": dialog.Clip(n.Handler, 12), "Due": n.ResolveDue.In(this.From.Location()).Format(time.DateOnly)}))
 	}
 	for i, u := range b.BelowFloor {
 		if i == bulletinBelowFloor {
 			below.WriteString("\n" + t(MsgStatsMore, map[string]any{"Count": len(b.BelowFloor) - i}))
 			break
 		}
-		below.WriteString("\n" + t(MsgBulletinUnitLine, map[string]any{"Unit": Clip(u.Name, 24), "Rate": rate(u.Satisfaction())}))
+		below.WriteString("\n" + t(MsgBulletinUnitLine, map[string]any{"Unit": dialog.Clip(u.Name, 24), "Rate": rate(u.Satisfaction())}))
 	}
 	for i, k := range this.ByCategory {
 		if i == bulletinCategories || k.Found == 0 {
@@ -116,7 +118,7 @@ func BulletinReplies(tr *Translator, lang string, b store.Bulletin) ([]Reply, er
 		if k.Key == "" {
 			name = t(MsgStatsNoCategory, nil)
 		}
-		cats.WriteString("\n" + t(MsgBulletinCategoryLine, map[string]any{"Name": Clip(name, 24), "Found": k.Found}))
+		cats.WriteString("\n" + t(MsgBulletinCategoryLine, map[string]any{"Name": dialog.Clip(name, 24), "Found": k.Found}))
 	}
 	none := "\n" + t(MsgStatsNone, nil)
 	data["Named"], data["BelowFloor"], data["Categories"] = orNone(named.String(), none), orNone(below.String(), none), orNone(cats.String(), none)
@@ -142,7 +144,7 @@ func BulletinReplies(tr *Translator, lang string, b store.Bulletin) ([]Reply, er
 		if row.Self {
 			name = t(MsgStatsSelf, map[string]any{"Name": name})
 		}
-		regions.Labels = append(regions.Labels, Clip(name, 8))
+		regions.Labels = append(regions.Labels, dialog.Clip(name, 8))
 		for i, v := range []int{row.OpenSubmitted + row.OpenAssigned, row.OpenInProgress, row.Resolved, row.Overdue} {
 			regions.Series[i].Values = append(regions.Series[i].Values, v)
 		}
@@ -151,7 +153,7 @@ func BulletinReplies(tr *Translator, lang string, b store.Bulletin) ([]Reply, er
 	if err != nil {
 		return nil, err
 	}
-	return []Reply{
+	return []dialog.Reply{
 		{MessageID: MsgBulletin, Data: data},
 		{MessageID: MsgBulletinTrendCaption, Data: span, Photo: trendPNG},
 		{MessageID: MsgBulletinRegionsCaption, Data: span, Photo: regionsPNG},
@@ -160,7 +162,7 @@ func BulletinReplies(tr *Translator, lang string, b store.Bulletin) ([]Reply, er
 
 // rowName is a breakdown line's name in lang.
 func rowName(lang string, r store.FigureRow) string {
-	if lang == LangEN && r.NameEn != "" {
+	if lang == dialog.LangEN && r.NameEn != "" {
 		return r.NameEn
 	}
 	return r.Name

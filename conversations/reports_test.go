@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/store"
@@ -16,7 +18,7 @@ import (
 // ends by counting the rest, and two charts whose captions fit a photo, in each language.
 func TestABusyBulletinFitsTelegram(t *testing.T) {
 	t.Parallel()
-	tr, err := conversations.NewTranslator(conversations.LangZH)
+	tr, err := dialog.NewTranslator(dialog.LangZH)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +37,7 @@ func TestABusyBulletinFitsTelegram(t *testing.T) {
 		b.This.ByCategory = append(b.This.ByCategory, store.FigureRow{Key: fmt.Sprint(i), Name: long, NameEn: long, Found: 3})
 		b.This.BySubRegion = append(b.This.BySubRegion, store.FigureRow{Key: fmt.Sprint(i), Name: long, NameEn: long, Found: 3, OpenInProgress: 2})
 	}
-	for _, lang := range conversations.Languages {
+	for _, lang := range dialog.Languages {
 		replies, err := conversations.BulletinReplies(tr, lang, b)
 		if err != nil {
 			t.Fatal(err)
@@ -44,14 +46,14 @@ func TestABusyBulletinFitsTelegram(t *testing.T) {
 			t.Fatalf("%s: %d replies", lang, len(replies))
 		}
 		text := tr.T(lang, replies[0].MessageID, replies[0].Data)
-		if n := intake.Len(text); n > conversations.MaxText {
+		if n := intake.Len(text); n > dialog.MaxText {
 			t.Errorf("%s: the bulletin is %d units long", lang, n)
 		}
 		if !strings.Contains(text, "XC-20261102-0000") || !strings.Contains(text, "275") {
 			t.Errorf("%s: the named list neither starts nor counts the rest: %s", lang, text)
 		}
 		for _, r := range replies[1:] {
-			if n := intake.Len(tr.T(lang, r.MessageID, r.Data)); n > conversations.MaxCaption {
+			if n := intake.Len(tr.T(lang, r.MessageID, r.Data)); n > dialog.MaxCaption {
 				t.Errorf("%s: a chart's caption is %d units long", lang, n)
 			}
 		}

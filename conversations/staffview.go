@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/store"
 )
@@ -11,47 +13,47 @@ import (
 // A case as its handler and its offices see it: the view, its buttons, its timeline.
 
 // staffButtons are the actions a handler or an office can take on a case as it stands.
-func staffButtons(tr *Translator, lang string, v store.CaseView) [][]Button {
-	b := func(label, prefix string) Button {
-		return Button{Text: tr.T(lang, label, nil), Data: prefix + ":" + v.TicketNo}
+func staffButtons(tr *dialog.Translator, lang string, v store.CaseView) [][]dialog.Button {
+	b := func(label, prefix string) dialog.Button {
+		return dialog.Button{Text: tr.T(lang, label, nil), Data: prefix + ":" + v.TicketNo}
 	}
-	var rows [][]Button
+	var rows [][]dialog.Button
 	open := v.Status == store.StatusAssigned || v.Status == store.StatusInProgress
 	if v.Handler {
 		switch v.Status {
 		case store.StatusAssigned:
-			rows = append(rows, []Button{b(store.NoticeBtnSign, store.SignButton), b(store.NoticeBtnHandBack, store.HandBackButton)})
+			rows = append(rows, []dialog.Button{b(store.NoticeBtnSign, store.SignButton), b(store.NoticeBtnHandBack, store.HandBackButton)})
 		case store.StatusInProgress:
-			rows = append(rows, []Button{b(MsgBtnProgress, store.ProgressButton), b(MsgBtnResolve, store.ResolveButton)})
+			rows = append(rows, []dialog.Button{b(MsgBtnProgress, store.ProgressButton), b(MsgBtnResolve, store.ResolveButton)})
 		}
 		if open && v.ExtensionUntil == nil {
-			rows = append(rows, []Button{b(MsgBtnExtension, store.ExtensionButton), b(MsgBtnEscalate, store.EscalateButton)})
+			rows = append(rows, []dialog.Button{b(MsgBtnExtension, store.ExtensionButton), b(MsgBtnEscalate, store.EscalateButton)})
 		}
 	}
 	if v.Office && v.Unverified && v.LinkPending {
 		// A self-registered reporter: the office that sees the case settles whether they
 		// speak for the unit.
-		rows = append(rows, []Button{b(MsgBtnConfirmReporter, store.ConfirmReporterButton), b(MsgBtnRejectReporter, store.RejectReporterButton)})
+		rows = append(rows, []dialog.Button{b(MsgBtnConfirmReporter, store.ConfirmReporterButton), b(MsgBtnRejectReporter, store.RejectReporterButton)})
 	}
 	if v.Office {
 		switch {
 		case v.Status == store.StatusSubmitted:
-			rows = append(rows, []Button{b(MsgBtnAssign, store.AssignButton), b(MsgBtnReject, store.RejectButton)}, []Button{b(MsgBtnMerge, store.MergeButton), b(MsgBtnEscalate, store.EscalateButton)})
+			rows = append(rows, []dialog.Button{b(MsgBtnAssign, store.AssignButton), b(MsgBtnReject, store.RejectButton)}, []dialog.Button{b(MsgBtnMerge, store.MergeButton), b(MsgBtnEscalate, store.EscalateButton)})
 		case open:
-			rows = append(rows, []Button{b(MsgBtnReassign, store.AssignButton), b(MsgBtnUrge, store.UrgeButton)}, []Button{b(MsgBtnMerge, store.MergeButton), b(MsgBtnEscalate, store.EscalateButton)})
+			rows = append(rows, []dialog.Button{b(MsgBtnReassign, store.AssignButton), b(MsgBtnUrge, store.UrgeButton)}, []dialog.Button{b(MsgBtnMerge, store.MergeButton), b(MsgBtnEscalate, store.EscalateButton)})
 			if v.ExtensionUntil != nil {
-				rows = append(rows, []Button{b(MsgBtnGrant, store.GrantButton), b(MsgBtnRefuse, store.RefuseButton)})
+				rows = append(rows, []dialog.Button{b(MsgBtnGrant, store.GrantButton), b(MsgBtnRefuse, store.RefuseButton)})
 			}
 		case v.Status == store.StatusResolved && v.Flagged:
-			rows = append(rows, []Button{b(MsgBtnRehandle, store.RehandleButton), b(MsgBtnWriteOff, store.WriteOffButton)})
+			rows = append(rows, []dialog.Button{b(MsgBtnRehandle, store.RehandleButton), b(MsgBtnWriteOff, store.WriteOffButton)})
 		}
 		// The office judges how urgent a case is while it is still to be handled; each
 		// mark's button gives way to the other's once pressed.
 		if v.Status == store.StatusSubmitted || open {
 			if v.Urgency == store.Urgent {
-				rows = append(rows, []Button{b(MsgBtnMarkNormal, store.MarkNormalButton)})
+				rows = append(rows, []dialog.Button{b(MsgBtnMarkNormal, store.MarkNormalButton)})
 			} else {
-				rows = append(rows, []Button{b(MsgBtnMarkUrgent, store.MarkUrgentButton)})
+				rows = append(rows, []dialog.Button{b(MsgBtnMarkUrgent, store.MarkUrgentButton)})
 			}
 		}
 	}
@@ -63,7 +65,7 @@ func staffButtons(tr *Translator, lang string, v store.CaseView) [][]Button {
 
 // staffView is a case as a handler or an office sees it: everything, internal notes and
 // limits included, with the actions open to them.
-func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView) Reply {
+func staffView(tr *dialog.Translator, loc *time.Location, lang string, v store.CaseView) dialog.Reply {
 	t := func(id string, d map[string]any) string { return tr.T(lang, id, d) }
 	when := func(at *time.Time) string {
 		if at == nil {
@@ -72,22 +74,22 @@ func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView
 		return at.In(loc).Format("2006-01-02 15:04")
 	}
 	cat := v.CategoryZH
-	if lang == LangEN {
+	if lang == dialog.LangEN {
 		cat = v.CategoryEN
 	}
 	if cat == "" {
 		cat = "—"
 	}
 	status := staffStatus(tr, lang, v.Status, v.Flagged)
-	data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Unit": Clip(v.UnitName, viewName), "Category": cat,
-		"Complexity": t(complexityMsg[v.Complexity], nil), "Assignee": Clip(v.Assignee, viewName), "SignDue": when(v.SignDueAt),
+	data := map[string]any{"TicketNo": v.TicketNo, "Status": status, "Unit": dialog.Clip(v.UnitName, viewName), "Category": cat,
+		"Complexity": t(complexityMsg[v.Complexity], nil), "Assignee": dialog.Clip(v.Assignee, viewName), "SignDue": when(v.SignDueAt),
 		"FeedbackDue": when(v.FeedbackDueAt), "ResolveDue": when(v.ResolveDueAt), "Urged": v.UrgeCount,
-		"Rehandled": v.RehandleCount, "HandedBack": v.HandbackCount, "Description": Clip(v.Description, store.MaxDescription),
+		"Rehandled": v.RehandleCount, "HandedBack": v.HandbackCount, "Description": dialog.Clip(v.Description, store.MaxDescription),
 		"Evidence": EvidenceLine(tr, lang, v.Evidence),
 		"Urgent":   v.Urgency == store.Urgent}
 	if v.ExtensionUntil != nil {
 		data["Extension"] = when(v.ExtensionUntil)
-		data["ExtensionReason"] = Clip(v.ExtensionReason, viewReason)
+		data["ExtensionReason"] = dialog.Clip(v.ExtensionReason, viewReason)
 	}
 	switch {
 	case v.Unverified && v.LinkPending && v.Office:
@@ -99,12 +101,12 @@ func staffView(tr *Translator, loc *time.Location, lang string, v store.CaseView
 		refused := refusalsLine(tr, loc, lang, v.Refusals)
 		return timeline(tr, loc, lang, v, v.Events, room-intake.Len(refused)) + refused
 	})
-	return Reply{MessageID: MsgStaffView, Data: data, Buttons: staffButtons(tr, lang, v), Case: v.TicketNo}
+	return dialog.Reply{MessageID: MsgStaffView, Data: data, Buttons: staffButtons(tr, lang, v), Case: v.TicketNo}
 }
 
 // refusalsLine sums up the refused attempts on a case in one line at the end of its
 // timeline, however many there were ("" for none): each is on record, none crowds the view.
-func refusalsLine(tr *Translator, loc *time.Location, lang string, r store.Refusals) string {
+func refusalsLine(tr *dialog.Translator, loc *time.Location, lang string, r store.Refusals) string {
 	if r.Count == 0 || r.LastAt == nil {
 		return ""
 	}
@@ -127,19 +129,19 @@ const (
 // withTimeline fills data["Timeline"] with as much of the case's timeline as message id
 // leaves room for: the description, shown whole up to its limit, is clipped only when it
 // would leave the timeline less than minTimeline.
-func withTimeline(tr *Translator, lang, id string, data map[string]any, render func(room int) string) {
+func withTimeline(tr *dialog.Translator, lang, id string, data map[string]any, render func(room int) string) {
 	data["Timeline"] = ""
-	room := MaxText - intake.Len(tr.T(lang, id, data))
+	room := dialog.MaxText - intake.Len(tr.T(lang, id, data))
 	if d, ok := data["Description"].(string); ok && room < minTimeline {
-		data["Description"] = Clip(d, max(intake.Len(d)-(minTimeline-room), minField))
-		room = MaxText - intake.Len(tr.T(lang, id, data))
+		data["Description"] = dialog.Clip(d, max(intake.Len(d)-(minTimeline-room), dialog.MinField))
+		room = dialog.MaxText - intake.Len(tr.T(lang, id, data))
 	}
 	data["Timeline"] = render(room)
 }
 
 // staffStatus names a case's status for its handler and office: a resolved case waits for
 // the reporter's rating, or, when they were not satisfied, for the office.
-func staffStatus(tr *Translator, lang string, st store.Status, flagged bool) string {
+func staffStatus(tr *dialog.Translator, lang string, st store.Status, flagged bool) string {
 	switch {
 	case st == store.StatusResolved && flagged:
 		return tr.T(lang, MsgStatusUnsatisfied, nil)
@@ -152,12 +154,12 @@ func staffStatus(tr *Translator, lang string, st store.Status, flagged bool) str
 // timeline renders events in the viewer's language within room UTF-16 units: the newest
 // that fit, oldest first, each note on one line and clipped, under a line that says how many
 // earlier entries are left out.
-func timeline(tr *Translator, loc *time.Location, lang string, v store.CaseView, evs []store.Event, room int) string {
+func timeline(tr *dialog.Translator, loc *time.Location, lang string, v store.CaseView, evs []store.Event, room int) string {
 	t := func(id string, d map[string]any) string { return tr.T(lang, id, d) }
 	lines := make([]string, len(evs))
 	for i, e := range evs {
 		lines[i] = "\n" + t(MsgStatusEvent, map[string]any{"At": e.At.In(loc).Format("01-02 15:04"),
-			"What": eventWhat(tr, lang, v, e), "Note": Clip(strings.Join(strings.Fields(e.Note), " "), timelineNote)})
+			"What": eventWhat(tr, lang, v, e), "Note": dialog.Clip(strings.Join(strings.Fields(e.Note), " "), timelineNote)})
 	}
 	earlier := func(n int) string { return "\n" + t(MsgStatusEarlier, map[string]any{"Count": n}) }
 	first, used := len(lines), 0
@@ -184,7 +186,7 @@ func timeline(tr *Translator, loc *time.Location, lang string, v store.CaseView,
 }
 
 // eventWhat says what an entry of a case's timeline records, in the viewer's language.
-func eventWhat(tr *Translator, lang string, v store.CaseView, e store.Event) string {
+func eventWhat(tr *dialog.Translator, lang string, v store.CaseView, e store.Event) string {
 	data := map[string]any{}
 	for k, val := range e.Data {
 		data[k] = val
@@ -194,7 +196,7 @@ func eventWhat(tr *Translator, lang string, v store.CaseView, e store.Event) str
 	}
 	if e.Kind == store.EventFileNotKept {
 		// A file's name is the sender's to choose, and may be long: the entry stays one line.
-		data["Name"] = Clip(toString(e.Data["Name"]), fileNameInTimeline)
+		data["Name"] = dialog.Clip(toString(e.Data["Name"]), fileNameInTimeline)
 	}
 	if e.Kind == store.EventFeedback {
 		data["Satisfaction"] = tr.T(lang, satisfactionMsg[strings.TrimSpace(toString(e.Data["Satisfaction"]))], nil)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/store"
 )
 
@@ -27,7 +29,7 @@ var statsRates = map[string]string{"Response": "rate_response", "OnTime": "rate_
 const statsTop = 5
 
 type stats struct {
-	e  *Engine
+	e  *dialog.Engine
 	st *store.Store
 }
 
@@ -36,18 +38,18 @@ func (s *stats) register() error {
 	if err := s.e.RegisterCommand("stats", s.command); err != nil {
 		return err
 	}
-	return s.e.RegisterButton(store.StatsButton, func(ctx context.Context, c Call) ([]Reply, error) {
+	return s.e.RegisterButton(store.StatsButton, func(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
 		period := strings.TrimPrefix(c.Data, store.StatsButton+":")
 		from, to, ok := s.period(period)
 		if !ok {
-			return nil, &Refusal{MessageID: MsgStaleButton}
+			return nil, &dialog.Refusal{MessageID: dialog.MsgStaleButton}
 		}
 		return s.show(ctx, c, from, to, period, true)
 	})
 }
 
 // command answers /stats, with this week or the two dates given.
-func (s *stats) command(ctx context.Context, c Call) ([]Reply, error) {
+func (s *stats) command(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
 	args := strings.Fields(c.Args)
 	if len(args) == 0 {
 		from, to, _ := s.period("w0")
@@ -55,12 +57,12 @@ func (s *stats) command(ctx context.Context, c Call) ([]Reply, error) {
 	}
 	loc := s.st.Location()
 	if len(args) != 2 {
-		return nil, &Refusal{MessageID: MsgStatsUsage}
+		return nil, &dialog.Refusal{MessageID: MsgStatsUsage}
 	}
 	from, err1 := time.ParseInLocation(time.DateOnly, args[0], loc)
 	last, err2 := time.ParseInLocation(time.DateOnly, args[1], loc)
 	if err1 != nil || err2 != nil || last.Before(from) || last.Sub(from) > 3700*24*time.Hour {
-		return nil, &Refusal{MessageID: MsgStatsUsage}
+		return nil, &dialog.Refusal{MessageID: MsgStatsUsage}
 	}
 	return s.show(ctx, c, from, last.AddDate(0, 0, 1), "", false)
 }
@@ -88,17 +90,17 @@ func (s *stats) period(name string) (from, to time.Time, ok bool) {
 
 // show answers with the figures of the person's region for [from, to): an office's, or the
 // city's for an admin; anyone else is refused.
-func (s *stats) show(ctx context.Context, c Call, from, to time.Time, chosen string, edit bool) ([]Reply, error) {
+func (s *stats) show(ctx context.Context, c dialog.Call, from, to time.Time, chosen string, edit bool) ([]dialog.Reply, error) {
 	a, err := s.st.ActorByAccount(ctx, c.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, &Refusal{MessageID: MsgNotBound}
+		return nil, &dialog.Refusal{MessageID: MsgNotBound}
 	}
 	if err != nil {
 		return nil, err
 	}
 	region, name, err := s.st.FiguresRegion(ctx, a)
 	if errors.Is(err, store.ErrForbidden) {
-		return nil, &Refusal{MessageID: MsgStatsOfficesOnly}
+		return nil, &dialog.Refusal{MessageID: MsgStatsOfficesOnly}
 	}
 	if err != nil {
 		return nil, err
@@ -107,7 +109,7 @@ func (s *stats) show(ctx context.Context, c Call, from, to time.Time, chosen str
 	if err != nil {
 		return nil, err
 	}
-	t := func(id string, d map[string]any) string { return s.e.tr.T(c.Lang, id, d) }
+	t := func(id string, d map[string]any) string { return s.e.Translator().T(c.Lang, id, d) }
 	data := map[string]any{
 		"Region": name, "From": f.From.Format(time.DateOnly), "To": f.To.AddDate(0, 0, -1).Format(time.DateOnly),
 		"Found": f.Found, "Assigned": f.Assigned, "Signed": f.Signed, "Resolved": f.Resolved, "Closed": f.Closed,
@@ -126,15 +128,15 @@ func (s *stats) show(ctx context.Context, c Call, from, to time.Time, chosen str
 	for key, id := range statsRates {
 		data[key+"Name"], data[key+"Def"] = t(id, nil), t(id+"_def", nil)
 	}
-	var row []Button
+	var row []dialog.Button
 	for _, p := range statsPeriods {
 		label := t("stats_btn_"+p, nil)
 		if p == chosen {
 			label = "• " + label
 		}
-		row = append(row, Button{Text: label, Data: store.StatsButton + ":" + p})
+		row = append(row, dialog.Button{Text: label, Data: store.StatsButton + ":" + p})
 	}
-	return []Reply{{MessageID: MsgStats, Data: data, Edit: edit, Buttons: [][]Button{row[:3], row[3:]}}}, nil
+	return []dialog.Reply{{MessageID: MsgStats, Data: data, Edit: edit, Buttons: [][]dialog.Button{row[:3], row[3:]}}}, nil
 }
 
 // rate shows a rate as "87.5% (7/8)", or "—" when it has no denominator.
@@ -151,7 +153,7 @@ func (s *stats) breakdown(lang string, rows []store.FigureRow, none string) stri
 	var b strings.Builder
 	for i, r := range rows {
 		if i == statsTop {
-			b.WriteString("\n" + s.e.tr.T(lang, MsgStatsMore, map[string]any{"Count": len(rows) - statsTop}))
+			b.WriteString("\n" + s.e.Translator().T(lang, MsgStatsMore, map[string]any{"Count": len(rows) - statsTop}))
 			break
 		}
 		name := r.Name
@@ -160,11 +162,11 @@ func (s *stats) breakdown(lang string, rows []store.FigureRow, none string) stri
 		}
 		switch {
 		case r.Self:
-			name = s.e.tr.T(lang, MsgStatsSelf, map[string]any{"Name": name})
+			name = s.e.Translator().T(lang, MsgStatsSelf, map[string]any{"Name": name})
 		case r.Key == "":
-			name = s.e.tr.T(lang, none, nil)
+			name = s.e.Translator().T(lang, none, nil)
 		}
-		b.WriteString("\n" + s.e.tr.T(lang, MsgStatsLine, map[string]any{"Name": Clip(name, 24), "Found": r.Found,
+		b.WriteString("\n" + s.e.Translator().T(lang, MsgStatsLine, map[string]any{"Name": dialog.Clip(name, 24), "Found": r.Found,
 			"Resolved": r.Resolved, "Open": r.Open, "Overdue": r.Overdue}))
 	}
 	return b.String()

@@ -11,10 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
 
-	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/ledger"
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/store/orgfile"
@@ -120,7 +121,7 @@ func novemberOfTheDemoCounty(t testing.TB) (*store.Store, int64) {
 }
 
 func translate(t testing.TB, lang string) ledger.Translate {
-	tr, err := conversations.NewTranslator(lang)
+	tr, err := dialog.NewTranslator(lang)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/store"
 )
 
@@ -133,18 +134,18 @@ func TestTheOfficeGetsOneBoardEachWorkingMorning(t *testing.T) {
 		t.Errorf("overdue groups %s\nwant            %s", groups, wantGroups)
 	}
 	// As each member reads it.
-	tr, err := conversations.NewTranslator(conversations.LangZH)
+	tr, err := dialog.NewTranslator(dialog.LangZH)
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := tr.Fit(zh.Lang, zh.MessageID, zh.Data, conversations.MaxText)
+	text := tr.Fit(zh.Lang, zh.MessageID, zh.Data, dialog.MaxText)
 	for _, want := range []string{"每日工作板 · 2026-09-22", "上次工作板以来新增：2 件", "待研判交办（/triage）：1 件", "当前超期：3 件",
 		"• 李春梅 · 云岭精密机械有限公司：2 件（" + a + ", " + b + "）", "今日到期：2 件", "待审批延期：1 件"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the Chinese board lacks %q:\n%s", want, text)
 		}
 	}
-	text = tr.Fit(en.Lang, en.MessageID, en.Data, conversations.MaxText)
+	text = tr.Fit(en.Lang, en.MessageID, en.Data, dialog.MaxText)
 	for _, want := range []string{"Daily board · 2026-09-22", "New since the last board: 2", "Waiting in /triage: 1", "Overdue now: 3",
 		"• 张振华 · 云岭精密机械有限公司: 1 (" + c + ")", "Due today: 2", "Extensions waiting for a decision: 1"} {
 		if !strings.Contains(text, want) {

@@ -12,11 +12,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/bangban/bangban/bot"
-	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/files"
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/store/calendar"
@@ -113,7 +114,7 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 		ListenAddr:    env("LISTEN_ADDR", ":8080"),
 		DatabaseURL:   env("DATABASE_URL", "postgres://localhost:5432/bangban?sslmode=disable"),
 		RedisURL:      env("REDIS_URL", "redis://localhost:6379/0"),
-		Lang:          env("BANGBAN_LANG", conversations.LangZH),
+		Lang:          env("BANGBAN_LANG", dialog.LangZH),
 		TicketPrefix:  env("BANGBAN_TICKET_PREFIX", store.DefaultTicketPrefix),
 		RedisPrefix:   env("BANGBAN_REDIS_PREFIX", "bangban:"),
 	}
@@ -157,8 +158,8 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 		return bad("BANGBAN_TIMEZONE", "unknown time zone %q (want an IANA name such as Asia/Shanghai)", tz)
 	}
 	c.Location = loc
-	if !conversations.IsLanguage(c.Lang) {
-		return bad("BANGBAN_LANG", "unsupported language %q (want %s)", c.Lang, strings.Join(conversations.Languages, " or "))
+	if !dialog.IsLanguage(c.Lang) {
+		return bad("BANGBAN_LANG", "unsupported language %q (want %s)", c.Lang, strings.Join(dialog.Languages, " or "))
 	}
 	if !ticketPrefixRe.MatchString(c.TicketPrefix) {
 		return bad("BANGBAN_TICKET_PREFIX", "%q is not 1 to 6 capital letters", c.TicketPrefix)

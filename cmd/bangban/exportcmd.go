@@ -9,7 +9,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/ledger"
 	"github.com/bangban/bangban/store"
 )
@@ -29,13 +30,13 @@ func exportLedger(ctx context.Context, cfg Config, args []string, stdout, stderr
 	lang := fs.String("lang", cfg.Lang, "the language of the headers and words: zh-CN or en")
 	out := fs.String("out", "", "the file to write; it must not exist yet")
 	err := fs.Parse(args)
-	if !conversations.IsLanguage(*lang) {
+	if !dialog.IsLanguage(*lang) {
 		*lang = cfg.Lang
 		if err == nil {
 			err = fmt.Errorf("--lang %q", fs.Lookup("lang").Value)
 		}
 	}
-	tr, terr := conversations.NewTranslator(*lang)
+	tr, terr := dialog.NewTranslator(*lang)
 	if terr != nil {
 		fmt.Fprintf(stderr, "bangban export: %v\n", terr)
 		return 1

@@ -16,7 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/files"
 	"github.com/bangban/bangban/store"
 )
@@ -34,7 +35,7 @@ func exportFiles(ctx context.Context, cfg Config, args []string, stdout, stderr 
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return 2
 	}
-	tr, err := conversations.NewTranslator(cfg.Lang)
+	tr, err := dialog.NewTranslator(cfg.Lang)
 	if err != nil {
 		fmt.Fprintf(stderr, "bangban files: %v\n", err)
 		return 1
@@ -79,7 +80,7 @@ func exportFiles(ctx context.Context, cfg Config, args []string, stdout, stderr 
 
 // writeFilesZip writes the files of list that are kept into a new ZIP at name, under
 // "<ticket>/<n>-<name>", and manifest.csv for all of them; it returns how many it wrote.
-func writeFilesZip(ctx context.Context, name string, list []store.FiledFile, kept files.Storage, tr *conversations.Translator, lang string) (int, error) {
+func writeFilesZip(ctx context.Context, name string, list []store.FiledFile, kept files.Storage, tr *dialog.Translator, lang string) (int, error) {
 	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return 0, err

@@ -9,7 +9,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/store/orgfile"
 )
@@ -24,7 +25,7 @@ func importOrg(ctx context.Context, cfg Config, args []string, stdout, stderr io
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	tr, err := conversations.NewTranslator(cfg.Lang)
+	tr, err := dialog.NewTranslator(cfg.Lang)
 	if err != nil {
 		fmt.Fprintf(stderr, "bangban import: %v\n", err)
 		return 1
@@ -58,7 +59,7 @@ func writeTemplate(path string) error {
 
 // seedDemo is `bangban seed-demo`: the demo county, loaded like any import.
 func seedDemo(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
-	tr, err := conversations.NewTranslator(cfg.Lang)
+	tr, err := dialog.NewTranslator(cfg.Lang)
 	if err != nil {
 		fmt.Fprintf(stderr, "bangban seed-demo: %v\n", err)
 		return 1
@@ -66,7 +67,7 @@ func seedDemo(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 	return loadOrg(ctx, cfg, tr, orgfile.ReadDemo(), false, stdout, stderr)
 }
 
-func loadOrg(ctx context.Context, cfg Config, tr *conversations.Translator, res orgfile.Result, dry bool, stdout, stderr io.Writer) int {
+func loadOrg(ctx context.Context, cfg Config, tr *dialog.Translator, res orgfile.Result, dry bool, stdout, stderr io.Writer) int {
 	lang := cfg.Lang
 	log := newLogger(cfg, stderr)
 	probs := res.Problems
@@ -117,7 +118,7 @@ func loadOrg(ctx context.Context, cfg Config, tr *conversations.Translator, res 
 }
 
 func sheetLabel(sh orgfile.Sheet, lang string) string {
-	if lang == conversations.LangEN {
+	if lang == dialog.LangEN {
 		return sh.EN
 	}
 	return sh.ZH
@@ -125,7 +126,7 @@ func sheetLabel(sh orgfile.Sheet, lang string) string {
 
 // problemLine renders one problem: where it is (file, sheet, row, column in the reader's
 // language), then what is wrong.
-func problemLine(tr *conversations.Translator, lang string, p store.Problem) string {
+func problemLine(tr *dialog.Translator, lang string, p store.Problem) string {
 	sheet, column := p.Sheet, p.Column
 	for _, sh := range orgfile.Sheets {
 		if sh.Key != p.Sheet {
@@ -135,7 +136,7 @@ func problemLine(tr *conversations.Translator, lang string, p store.Problem) str
 		for _, c := range sh.Columns {
 			if c.Key == p.Column {
 				column = c.ZH
-				if lang == conversations.LangEN {
+				if lang == dialog.LangEN {
 					column = c.EN
 				}
 			}

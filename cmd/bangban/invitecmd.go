@@ -12,9 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/bot/poster"
-	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/store"
 )
 
@@ -34,7 +35,7 @@ func invite(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return 2
 	}
-	tr, err := conversations.NewTranslator(cfg.Lang)
+	tr, err := dialog.NewTranslator(cfg.Lang)
 	if err != nil {
 		fmt.Fprintf(stderr, "bangban invite: %v\n", err)
 		return 1
@@ -129,7 +130,7 @@ func invite(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 	return 0
 }
 
-func inviteError(tr *conversations.Translator, lang string, err error, code, role string) string {
+func inviteError(tr *dialog.Translator, lang string, err error, code, role string) string {
 	data := map[string]any{"Code": code, "Role": role}
 	switch {
 	case errors.Is(err, store.ErrNotFound):

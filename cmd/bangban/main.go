@@ -30,6 +30,8 @@ import (
 	"time"
 	_ "time/tzdata" // the container image has no zoneinfo; BANGBAN_TIMEZONE must still resolve
 
+	"github.com/bangban/bangban/conversations/dialog"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/bangban/bangban/bot"
@@ -189,18 +191,18 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	log.Info("files attached to cases are kept", "in", cfg.Files.String())
 
-	tr, err := conversations.NewTranslator(cfg.Lang)
+	tr, err := dialog.NewTranslator(cfg.Lang)
 	if err != nil {
 		return err
 	}
-	eopts := conversations.Options{Redis: rdb, KeyPrefix: cfg.RedisPrefix, BotID: cfg.BotID(), Translator: tr, Logger: log}
+	eopts := dialog.Options{Redis: rdb, KeyPrefix: cfg.RedisPrefix, BotID: cfg.BotID(), Translator: tr, Logger: log}
 	if cfg.WebhookURL != "" {
 		// Behind a load balancer one chat's updates may reach different replicas at nearly
 		// the same moment; a short hold lets them be applied in update_id order. One poller
 		// receives them in order already.
 		eopts.ReorderWindow = cfg.ReorderWindow
 	}
-	engine, err := conversations.NewEngine(eopts)
+	engine, err := dialog.NewEngine(eopts)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package conversations_test
+package dialog_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/conversations/redistest"
 )
 
@@ -25,15 +25,15 @@ func TestRedisUnreachableThenBack(t *testing.T) {
 	proxy := redistest.NewProxy(t)
 	via := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1})
 	t.Cleanup(func() { _ = via.Close() })
-	e := v.engine(t, conversations.Options{Redis: via})
+	e := v.engine(t, dialog.Options{Redis: via})
 	p := v.person(t, e, 10001)
 	p.send("/trip")
 	p.press("Beta")
 	p.expect("test.desc")
 
 	proxy.Stop()
-	in := conversations.Input{UpdateID: updateIDs.Add(1), ChatID: p.id, UserID: p.id, LangCode: "en",
-		Kind: conversations.KindText, Text: "the bridge on route 3 is cracked"}
+	in := dialog.Input{UpdateID: updateIDs.Add(1), ChatID: p.id, UserID: p.id, LangCode: "en",
+		Kind: dialog.KindText, Text: "the bridge on route 3 is cracked"}
 	out, err := e.Handle(context.Background(), in)
 	if err == nil || len(out) != 1 || !strings.Contains(out[0].Text, "try again") {
 		t.Fatalf("with Redis away: %+v, %v; want the try-again message and an error", out, err)

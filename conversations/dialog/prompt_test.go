@@ -1,11 +1,11 @@
-package conversations_test
+package dialog_test
 
 import (
 	"context"
 	"strings"
 	"testing"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 )
 
 // onlyLatestPressable checks that the chat's latest prompt is the one message with buttons.
@@ -18,7 +18,7 @@ func (p *person) onlyLatestPressable() {
 
 // clears says whether outs begin (after the answer to a press, if any) with exactly one edit
 // that takes the buttons off message id and nothing else, and no other output clears anything.
-func clears(outs []conversations.Output, id int64) bool {
+func clears(outs []dialog.Output, id int64) bool {
 	at := 0
 	if len(outs) > 0 && outs[0].CallbackID != "" {
 		at = 1
@@ -46,7 +46,7 @@ func clears(outs []conversations.Output, id int64) bool {
 func TestATypedAnswerTakesTheButtonsOffItsPrompt(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	p := v.person(t, e, 15001)
 
 	p.send("/trip")
@@ -115,7 +115,7 @@ func TestATypedAnswerTakesTheButtonsOffItsPrompt(t *testing.T) {
 func TestADialogEndedByTypingLeavesNoButtons(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	p := v.person(t, e, 15002)
 
 	p.send("/trip")
@@ -145,9 +145,9 @@ func TestADialogEndedByTypingLeavesNoButtons(t *testing.T) {
 func TestThePromptsMessageIsTheOneThePlatformReported(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	var ids []int64 // what the platform says each output went out as, in turn; 0 for none
-	deliver := func(_ context.Context, outs []conversations.Output) ([]int64, error) {
+	deliver := func(_ context.Context, outs []dialog.Output) ([]int64, error) {
 		got := make([]int64, len(outs))
 		for i, o := range outs {
 			if o.Text != "" || o.ClearButtons {
@@ -157,12 +157,12 @@ func TestThePromptsMessageIsTheOneThePlatformReported(t *testing.T) {
 		return got, nil
 	}
 	const chat = 15003
-	step := func(in conversations.Input, reported ...int64) []conversations.Output {
+	step := func(in dialog.Input, reported ...int64) []dialog.Output {
 		t.Helper()
 		ids = reported
-		var outs []conversations.Output
+		var outs []dialog.Output
 		in.UpdateID, in.ChatID, in.UserID, in.LangCode = updateIDs.Add(1), chat, chat, "en"
-		err := e.Process(context.Background(), in, func(ctx context.Context, o []conversations.Output) ([]int64, error) {
+		err := e.Process(context.Background(), in, func(ctx context.Context, o []dialog.Output) ([]int64, error) {
 			outs = append(outs, o...)
 			return deliver(ctx, o)
 		})
@@ -171,19 +171,19 @@ func TestThePromptsMessageIsTheOneThePlatformReported(t *testing.T) {
 		}
 		return outs
 	}
-	typed := func(s string) conversations.Input {
-		return conversations.Input{Kind: conversations.KindText, Text: s}
+	typed := func(s string) dialog.Input {
+		return dialog.Input{Kind: dialog.KindText, Text: s}
 	}
-	out := step(conversations.Input{Kind: conversations.KindCommand, Command: "trip"}, 1)
+	out := step(dialog.Input{Kind: dialog.KindCommand, Command: "trip"}, 1)
 	// The person presses on message 1; it could not be edited, and the next prompt came as
 	// message 2.
-	press := func(o conversations.Output, label string, msg int64) conversations.Input {
+	press := func(o dialog.Output, label string, msg int64) dialog.Input {
 		t.Helper()
 		b, ok := findButton(o, label)
 		if !ok {
 			t.Fatalf("no %q on %+v", label, o)
 		}
-		return conversations.Input{Kind: conversations.KindButton, Data: b.Data, CallbackID: "cb", MessageID: msg}
+		return dialog.Input{Kind: dialog.KindButton, Data: b.Data, CallbackID: "cb", MessageID: msg}
 	}
 	step(press(out[0], "Beta", 1), 2)
 	if out = step(typed("the bridge on route 3 is cracked"), 2, 3); !clears(out, 2) {
@@ -209,7 +209,7 @@ func TestThePromptsMessageIsTheOneThePlatformReported(t *testing.T) {
 func TestALanguageChosenMidDialogAsksAgainWithLiveButtons(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	p := v.person(t, e, 15004)
 	p.send("/trip")
 	asked := p.promptID

@@ -1,4 +1,4 @@
-package conversations_test
+package dialog_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/intake"
 )
 
@@ -23,14 +23,14 @@ func tripToConfirm(p *person) {
 	p.expect("test.desc")
 	p.send("  the bridge on route 3 is cracked  ")
 	p.expect("test.where")
-	p.input(conversations.Input{Kind: conversations.KindLocation, Location: &conversations.Location{Latitude: 34.75, Longitude: 113.62}})
+	p.input(dialog.Input{Kind: dialog.KindLocation, Location: &dialog.Location{Latitude: 34.75, Longitude: 113.62}})
 	p.expect("test.summary")
 }
 
 func TestThreeStepDialogToTheEnd(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	p := v.person(t, e, 1001)
 
 	p.send("/trip")
@@ -57,7 +57,7 @@ func TestThreeStepDialogToTheEnd(t *testing.T) {
 	p.expect("That is too long (51 characters); at most 50", "test.desc")
 	p.send("   ")
 	p.expect("This cannot be empty", "test.desc")
-	p.input(conversations.Input{Kind: conversations.KindPhoto, Files: []conversations.File{{ID: "f1", Photo: true}}})
+	p.input(dialog.Input{Kind: dialog.KindPhoto, Files: []dialog.File{{ID: "f1", Photo: true}}})
 	p.expect("This step asks for something else", "test.desc")
 	p.send("  the bridge on route 3 is cracked  ")
 	p.expect("test.where")
@@ -66,7 +66,7 @@ func TestThreeStepDialogToTheEnd(t *testing.T) {
 	}
 	p.send("near the school")
 	p.expect("This step asks for something else", "test.where")
-	p.input(conversations.Input{Kind: conversations.KindLocation, Location: &conversations.Location{Latitude: 34.75, Longitude: 113.62}})
+	p.input(dialog.Input{Kind: dialog.KindLocation, Location: &dialog.Location{Latitude: 34.75, Longitude: 113.62}})
 	p.expect("test.summary")
 	if got := labels(p.prompt); strings.Join(got, ",") != "✔ Confirm,« Back,✖ Cancel" {
 		t.Fatalf("confirm step buttons %q", got)
@@ -96,7 +96,7 @@ func TestThreeStepDialogToTheEnd(t *testing.T) {
 func TestBackKeepsWhatWasEntered(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	p := v.person(t, e, 1002)
 	tripToConfirm(p)
 
@@ -129,7 +129,7 @@ func TestBackKeepsWhatWasEntered(t *testing.T) {
 func TestCancelAtEachStep(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	// Reach each step, then leave by the Cancel button or by /cancel.
 	reach := []func(p *person){
 		func(p *person) { p.send("/trip") },
@@ -164,7 +164,7 @@ func TestCancelAtEachStep(t *testing.T) {
 func TestStaleAndForgedButtonsChangeNothing(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	p := v.person(t, e, 3001)
 	ctx := context.Background()
 	p.send("/trip")
@@ -210,7 +210,7 @@ func TestStaleAndForgedButtonsChangeNothing(t *testing.T) {
 func TestCommandsInTheMiddleOfADialog(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	p := v.person(t, e, 4001)
 	p.send("/trip")
 	p.press("Alpha")
@@ -246,10 +246,10 @@ func TestCommandsInTheMiddleOfADialog(t *testing.T) {
 func TestRedeliveredUpdateIsANoOp(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	p := v.person(t, e, 5001)
 	p.send("/trip")
-	in := conversations.Input{UpdateID: updateIDs.Add(1), Kind: conversations.KindButton,
+	in := dialog.Input{UpdateID: updateIDs.Add(1), Kind: dialog.KindButton,
 		Data: mustButton(t, p.prompt, "Alpha").Data, CallbackID: "cb", MessageID: p.promptID}
 	p.input(in)
 	p.expect("test.desc")
@@ -258,7 +258,7 @@ func TestRedeliveredUpdateIsANoOp(t *testing.T) {
 		t.Fatalf("redelivery gave %+v", out)
 	}
 	// Another engine (a second replica) also drops it.
-	p.e = v.engine(t, conversations.Options{})
+	p.e = v.engine(t, dialog.Options{})
 	if out := p.input(in); len(out) != 0 {
 		t.Fatalf("redelivery to another replica gave %+v", out)
 	}
@@ -267,7 +267,7 @@ func TestRedeliveredUpdateIsANoOp(t *testing.T) {
 	}
 }
 
-func mustButton(t *testing.T, o conversations.Output, label string) conversations.Button {
+func mustButton(t *testing.T, o dialog.Output, label string) dialog.Button {
 	t.Helper()
 	b, ok := findButton(o, label)
 	if !ok {
@@ -279,7 +279,7 @@ func mustButton(t *testing.T, o conversations.Output, label string) conversation
 func TestExpiredSessionIsToldPlainly(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{StateTTL: 300 * time.Millisecond})
+	e := v.engine(t, dialog.Options{StateTTL: 300 * time.Millisecond})
 	p := v.person(t, e, 6001)
 	p.send("/trip")
 	old := p.prompt
@@ -320,12 +320,12 @@ func waitGone(t *testing.T, v *env, key string) {
 func TestRestartResumesTheDialog(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	p := v.person(t, v.engine(t, conversations.Options{}), 7001)
+	p := v.person(t, v.engine(t, dialog.Options{}), 7001)
 	p.send("/trip")
 	p.press("Beta")
 	p.send("the bridge on route 3 is cracked")
 	// A new process: new engine, nothing in memory, the same Redis.
-	p.e = v.engine(t, conversations.Options{})
+	p.e = v.engine(t, dialog.Options{})
 	p.press("Skip")
 	p.expect("test.summary")
 	p.press("✔ Confirm")
@@ -337,7 +337,7 @@ func TestRestartResumesTheDialog(t *testing.T) {
 func TestFlushedRedisMidDialog(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	p := v.person(t, e, 8001)
 	p.send("/trip")
 	p.press("Alpha")
@@ -354,7 +354,7 @@ func TestFlushedRedisMidDialog(t *testing.T) {
 func TestUnreadableOrOutdatedSessionIsReset(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	ctx := context.Background()
 	p := v.person(t, e, 9001)
 	p.send("/trip")
@@ -379,13 +379,13 @@ func TestUnreadableOrOutdatedSessionIsReset(t *testing.T) {
 func TestDoneFailureKeepsTheConfirmStep(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	p := v.person(t, e, 9101)
 	tripToConfirm(p)
 	v.trip.failNext = errors.New("postgres went away")
 	p.press("✔ Confirm")
 	p.expect("The system is busy", "test.summary")
-	v.trip.failNext = &conversations.Refusal{MessageID: conversations.MsgNothingToCancel}
+	v.trip.failNext = &dialog.Refusal{MessageID: dialog.MsgNothingToCancel}
 	p.press("✔ Confirm")
 	p.expect("There is nothing to cancel.", "test.summary")
 	p.press("✔ Confirm")
@@ -398,7 +398,7 @@ func TestDoneFailureKeepsTheConfirmStep(t *testing.T) {
 func TestTextUpToTheTelegramMaximum(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	p := v.person(t, e, 9201)
 	p.send("/other")
 	p.send(strings.Repeat("字", 4097))
@@ -409,15 +409,15 @@ func TestTextUpToTheTelegramMaximum(t *testing.T) {
 
 func TestRegisterRefusesBadDeclarations(t *testing.T) {
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
-	for name, d := range map[string]*conversations.Dialog{
-		"same name":     {Name: "trip", Command: "x1", Steps: []*conversations.Step{{Name: "a", Prompt: "p"}}, Done: other().Done},
-		"same command":  {Name: "t2", Command: "trip", Steps: []*conversations.Step{{Name: "a", Prompt: "p"}}, Done: other().Done},
-		"builtin":       {Name: "t3", Command: "cancel", Steps: []*conversations.Step{{Name: "a", Prompt: "p"}}, Done: other().Done},
-		"long name":     {Name: "muchtoolong", Command: "x4", Steps: []*conversations.Step{{Name: "a", Prompt: "p"}}, Done: other().Done},
+	e := v.engine(t, dialog.Options{})
+	for name, d := range map[string]*dialog.Dialog{
+		"same name":     {Name: "trip", Command: "x1", Steps: []*dialog.Step{{Name: "a", Prompt: "p"}}, Done: other().Done},
+		"same command":  {Name: "t2", Command: "trip", Steps: []*dialog.Step{{Name: "a", Prompt: "p"}}, Done: other().Done},
+		"builtin":       {Name: "t3", Command: "cancel", Steps: []*dialog.Step{{Name: "a", Prompt: "p"}}, Done: other().Done},
+		"long name":     {Name: "muchtoolong", Command: "x4", Steps: []*dialog.Step{{Name: "a", Prompt: "p"}}, Done: other().Done},
 		"no steps":      {Name: "t5", Command: "x5", Done: other().Done},
-		"twin steps":    {Name: "t6", Command: "x6", Steps: []*conversations.Step{{Name: "a", Prompt: "p"}, {Name: "a", Prompt: "p"}}, Done: other().Done},
-		"min above max": {Name: "t7", Command: "x7", Steps: []*conversations.Step{{Name: "a", Prompt: "p", MinLen: 10, MaxLen: 5}}, Done: other().Done},
+		"twin steps":    {Name: "t6", Command: "x6", Steps: []*dialog.Step{{Name: "a", Prompt: "p"}, {Name: "a", Prompt: "p"}}, Done: other().Done},
+		"min above max": {Name: "t7", Command: "x7", Steps: []*dialog.Step{{Name: "a", Prompt: "p", MinLen: 10, MaxLen: 5}}, Done: other().Done},
 	} {
 		if err := e.Register(d); err == nil {
 			t.Errorf("%s: registered", name)
@@ -428,13 +428,13 @@ func TestRegisterRefusesBadDeclarations(t *testing.T) {
 func TestAStepMayTakeCommands(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	var got []string
-	if err := e.Register(&conversations.Dialog{Name: "cmds", Command: "cmds", Version: 1,
-		Steps: []*conversations.Step{{Name: "c", Prompt: "test.cmd", Accepts: []conversations.Kind{conversations.KindCommand},
-			Save: func(s *conversations.Session, in conversations.Input) { got = append(got, in.Command+":"+in.Args) }}},
-		Done: func(context.Context, *conversations.Session) (conversations.Reply, error) {
-			return conversations.Reply{MessageID: "test.cmd.done"}, nil
+	if err := e.Register(&dialog.Dialog{Name: "cmds", Command: "cmds", Version: 1,
+		Steps: []*dialog.Step{{Name: "c", Prompt: "test.cmd", Accepts: []dialog.Kind{dialog.KindCommand},
+			Save: func(s *dialog.Session, in dialog.Input) { got = append(got, in.Command+":"+in.Args) }}},
+		Done: func(context.Context, *dialog.Session) (dialog.Reply, error) {
+			return dialog.Reply{MessageID: "test.cmd.done"}, nil
 		},
 	}); err != nil {
 		t.Fatal(err)
@@ -453,23 +453,23 @@ func TestAStepMayTakeCommands(t *testing.T) {
 func TestLanguageChosenWithLangIsRemembered(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	var kept []string
 	e.OnLang(func(_ context.Context, userID int64, lang string) error {
 		kept = append(kept, fmt.Sprintf("%d:%s", userID, lang))
 		return nil
 	})
 	p := v.person(t, e, 9401)
-	zh := func(text string) []conversations.Output {
-		return p.input(conversations.Input{Kind: conversations.KindCommand, Command: strings.TrimPrefix(text, "/"), LangCode: "zh-hans"})
+	zh := func(text string) []dialog.Output {
+		return p.input(dialog.Input{Kind: dialog.KindCommand, Command: strings.TrimPrefix(text, "/"), LangCode: "zh-hans"})
 	}
 	p.send("/trip") // a dialog open meanwhile is kept and shown again
-	out := p.input(conversations.Input{Kind: conversations.KindCommand, Command: "lang", LangCode: "zh-hans"})
+	out := p.input(dialog.Input{Kind: dialog.KindCommand, Command: "lang", LangCode: "zh-hans"})
 	if len(out) != 1 || len(out[0].Buttons) != 1 {
 		t.Fatalf("/lang = %+v", out)
 	}
 	choice := out[0].Buttons[0][1]
-	out = p.input(conversations.Input{Kind: conversations.KindButton, Data: choice.Data, CallbackID: "cb", MessageID: 9, LangCode: "zh-hans"})
+	out = p.input(dialog.Input{Kind: dialog.KindButton, Data: choice.Data, CallbackID: "cb", MessageID: 9, LangCode: "zh-hans"})
 	if !strings.Contains(fmt.Sprint(out), "Switched to English.") || !strings.Contains(fmt.Sprint(out), "test.kind") {
 		t.Fatalf("choosing English: %+v", out)
 	}
@@ -480,11 +480,11 @@ func TestLanguageChosenWithLangIsRemembered(t *testing.T) {
 	if zh("/help"); !strings.HasPrefix(p.texts()[0], "You can use:") {
 		t.Fatalf("after choosing: %q", p.texts())
 	}
-	p.e = v.engine(t, conversations.Options{})
+	p.e = v.engine(t, dialog.Options{})
 	if zh("/help"); !strings.HasPrefix(p.texts()[0], "You can use:") {
 		t.Fatalf("after a restart: %q", p.texts())
 	}
-	out = p.input(conversations.Input{Kind: conversations.KindButton, Data: "lang:fr", CallbackID: "cb2", LangCode: "zh-hans"})
+	out = p.input(dialog.Input{Kind: dialog.KindButton, Data: "lang:fr", CallbackID: "cb2", LangCode: "zh-hans"})
 	if len(out) != 1 || out[0].Notice == "" || out[0].Text != "" {
 		t.Fatalf("a forged language: %+v", out)
 	}
@@ -497,7 +497,7 @@ func TestLanguageChosenWithLangIsRemembered(t *testing.T) {
 func TestAnswersAreCheckedAsTelegramShowsThem(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	p := v.person(t, e, 9301)
 	p.send("/trip")
 	p.press("Alpha")
@@ -524,10 +524,10 @@ func TestAnswersAreCheckedAsTelegramShowsThem(t *testing.T) {
 	// (Not finite is refused too, by the same store.ValidLocation; JSON, and so Telegram,
 	// cannot carry it.)
 	for _, at := range [][2]float64{{90.5, 0}, {0, -181}, {-1e308, 10}, {10, math.MaxFloat64}} {
-		p.input(conversations.Input{Kind: conversations.KindLocation, Location: &conversations.Location{Latitude: at[0], Longitude: at[1]}})
+		p.input(dialog.Input{Kind: dialog.KindLocation, Location: &dialog.Location{Latitude: at[0], Longitude: at[1]}})
 		p.expect("That is not a valid location", "test.where")
 	}
-	p.input(conversations.Input{Kind: conversations.KindLocation, Location: &conversations.Location{Latitude: -90, Longitude: 180}})
+	p.input(dialog.Input{Kind: dialog.KindLocation, Location: &dialog.Location{Latitude: -90, Longitude: 180}})
 	p.expect("test.summary")
 	p.press("✔ Confirm")
 	done := v.trip.completed()
@@ -540,16 +540,17 @@ func TestAnswersAreCheckedAsTelegramShowsThem(t *testing.T) {
 // answer, a reply around a field of any length, and what echoes an overlong command give way
 // without a character cut.
 func TestAnOverlongSummaryIsFitted(t *testing.T) {
+	const addSummary = "add_summary" // a summary of locales/ around a text of any length
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
-	long := &conversations.Dialog{Name: "long", Command: "long", Version: 1,
-		Steps: []*conversations.Step{{Name: "text", Prompt: "test.text"}},
-		Summary: func(s *conversations.Session) conversations.Reply {
-			return conversations.Reply{MessageID: conversations.MsgAddSummary, Data: map[string]any{"Text": s.Get("text"), "TicketNo": "XC-1"}}
+	e := v.engine(t, dialog.Options{})
+	long := &dialog.Dialog{Name: "long", Command: "long", Version: 1,
+		Steps: []*dialog.Step{{Name: "text", Prompt: "test.text"}},
+		Summary: func(s *dialog.Session) dialog.Reply {
+			return dialog.Reply{MessageID: addSummary, Data: map[string]any{"Text": s.Get("text"), "TicketNo": "XC-1"}}
 		},
-		Done: func(_ context.Context, s *conversations.Session) (conversations.Reply, error) {
-			return conversations.Reply{MessageID: conversations.MsgErrTooLong, Data: map[string]any{"Len": strings.Repeat("🔌", 3000)}}, nil
+		Done: func(_ context.Context, s *dialog.Session) (dialog.Reply, error) {
+			return dialog.Reply{MessageID: dialog.MsgErrTooLong, Data: map[string]any{"Len": strings.Repeat("🔌", 3000)}}, nil
 		}}
 	if err := e.Register(long); err != nil {
 		t.Fatal(err)
@@ -557,14 +558,14 @@ func TestAnOverlongSummaryIsFitted(t *testing.T) {
 	p := v.person(t, e, 9302)
 	// What the engine says of what was typed, however long, fits too.
 	p.send("/" + strings.Repeat("x", 5000))
-	if got := p.texts(); len(got) != 1 || !strings.HasPrefix(got[0], "There is no /xxx") || intake.Len(got[0]) > conversations.MaxText {
+	if got := p.texts(); len(got) != 1 || !strings.HasPrefix(got[0], "There is no /xxx") || intake.Len(got[0]) > dialog.MaxText {
 		t.Fatalf("an unknown command of 5,000 characters answered with %d messages, the first %d units", len(got), intake.Len(got[0]))
 	}
 	p.send("/long")
 	p.send(strings.Repeat("🔌", 2048))
 	for _, step := range []string{"summary", "done"} {
 		got := p.texts()
-		if len(got) != 1 || intake.Len(got[0]) > conversations.MaxText || !utf8.ValidString(got[0]) || !strings.Contains(got[0], "🔌🔌🔌…") {
+		if len(got) != 1 || intake.Len(got[0]) > dialog.MaxText || !utf8.ValidString(got[0]) || !strings.Contains(got[0], "🔌🔌🔌…") {
 			t.Fatalf("%s: %d messages, the first %d units", step, len(got), intake.Len(got[0]))
 		}
 		if step == "summary" {
@@ -579,7 +580,7 @@ func TestAnOverlongSummaryIsFitted(t *testing.T) {
 func TestPerPersonKeysExpireAndTheChosenLanguageComesBack(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	stored := map[int64]string{}
 	var lookups int
 	e.OnLang(func(_ context.Context, userID int64, lang string) error { stored[userID] = lang; return nil })
@@ -587,10 +588,10 @@ func TestPerPersonKeysExpireAndTheChosenLanguageComesBack(t *testing.T) {
 	ctx := context.Background()
 
 	stranger := v.person(t, e, 9501)
-	stranger.input(conversations.Input{Kind: conversations.KindCommand, Command: "help", LangCode: "zh-hans"})
+	stranger.input(dialog.Input{Kind: dialog.KindCommand, Command: "help", LangCode: "zh-hans"})
 	joined := v.person(t, e, 9502)
-	out := joined.input(conversations.Input{Kind: conversations.KindCommand, Command: "lang", LangCode: "zh-hans"})
-	joined.input(conversations.Input{Kind: conversations.KindButton, Data: out[0].Buttons[0][1].Data, CallbackID: "cb", MessageID: 1, LangCode: "zh-hans"})
+	out := joined.input(dialog.Input{Kind: dialog.KindCommand, Command: "lang", LangCode: "zh-hans"})
+	joined.input(dialog.Input{Kind: dialog.KindButton, Data: out[0].Buttons[0][1].Data, CallbackID: "cb", MessageID: 1, LangCode: "zh-hans"})
 	joined.send("/trip")
 
 	var keys []string
@@ -623,11 +624,11 @@ func TestPerPersonKeysExpireAndTheChosenLanguageComesBack(t *testing.T) {
 	// Redis forgets the choice (expired, or flushed): the next answer is still in English.
 	v.rdb.Del(ctx, lk(9502))
 	before := lookups
-	joined.input(conversations.Input{Kind: conversations.KindCommand, Command: "help", LangCode: "zh-hans"})
+	joined.input(dialog.Input{Kind: dialog.KindCommand, Command: "help", LangCode: "zh-hans"})
 	if got := joined.texts(); !strings.HasPrefix(got[0], "You can use:") || lookups != before+1 {
 		t.Fatalf("after Redis forgot the choice: %q (%d lookups); want English, found again", got, lookups-before)
 	}
-	joined.input(conversations.Input{Kind: conversations.KindCommand, Command: "help", LangCode: "zh-hans"})
+	joined.input(dialog.Input{Kind: dialog.KindCommand, Command: "help", LangCode: "zh-hans"})
 	if lookups != before+1 {
 		t.Fatalf("the language was looked up %d times; want once, then kept with the chat again", lookups-before)
 	}

@@ -1,4 +1,4 @@
-package conversations_test
+package dialog_test
 
 import (
 	"context"
@@ -7,17 +7,17 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/conversations/redistest"
 )
 
-func newEngine(t *testing.T, rdb redis.UniversalClient, prefix string) *conversations.Engine {
+func newEngine(t *testing.T, rdb redis.UniversalClient, prefix string) *dialog.Engine {
 	t.Helper()
-	tr, err := conversations.NewTranslator(conversations.LangZH)
+	tr, err := dialog.NewTranslator(dialog.LangZH)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := conversations.NewEngine(conversations.Options{Redis: rdb, KeyPrefix: prefix, BotID: 1, Translator: tr})
+	e, err := dialog.NewEngine(dialog.Options{Redis: rdb, KeyPrefix: prefix, BotID: 1, Translator: tr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,8 +32,8 @@ func TestStartAnswersInTheUsersLanguage(t *testing.T) {
 	for i, tc := range []struct{ code, want string }{
 		{"zh-hans", "帮办"}, {"en", "This is bangban"}, {"de", "帮办"}, // de falls back to BANGBAN_LANG (zh-CN here)
 	} {
-		out, err := e.Handle(ctx, conversations.Input{UpdateID: int64(100 + i), ChatID: 7, UserID: 7,
-			FirstName: "王芳", LangCode: tc.code, Kind: conversations.KindCommand, Command: "start"})
+		out, err := e.Handle(ctx, dialog.Input{UpdateID: int64(100 + i), ChatID: 7, UserID: 7,
+			FirstName: "王芳", LangCode: tc.code, Kind: dialog.KindCommand, Command: "start"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,8 +50,8 @@ func TestRedisDownAnswersAPressWithTryAgain(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}) // nothing listens on port 1
 	t.Cleanup(func() { _ = rdb.Close() })
 	e := newEngine(t, rdb, "down:")
-	out, err := e.Handle(context.Background(), conversations.Input{UpdateID: 2, ChatID: 3, LangCode: "en",
-		Kind: conversations.KindButton, CallbackID: "cb1", Data: "x"})
+	out, err := e.Handle(context.Background(), dialog.Input{UpdateID: 2, ChatID: 3, LangCode: "en",
+		Kind: dialog.KindButton, CallbackID: "cb1", Data: "x"})
 	if err == nil || len(out) != 1 || out[0].CallbackID != "cb1" || !strings.Contains(out[0].Notice, "try again") {
 		t.Fatalf("button with Redis down = %+v, %v; want the try-again notice on the press and an error", out, err)
 	}
@@ -68,8 +68,8 @@ func TestAnUpdateIsTakenWhenRedisForgotTheScripts(t *testing.T) {
 		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
 			t.Fatal(err)
 		}
-		out, err := e.Handle(ctx, conversations.Input{UpdateID: int64(200 + i), ChatID: 8, UserID: 8,
-			FirstName: "王芳", LangCode: "en", Kind: conversations.KindCommand, Command: "start"})
+		out, err := e.Handle(ctx, dialog.Input{UpdateID: int64(200 + i), ChatID: 8, UserID: 8,
+			FirstName: "王芳", LangCode: "en", Kind: dialog.KindCommand, Command: "start"})
 		if err != nil || len(out) != 1 || !strings.Contains(out[0].Text, "This is bangban") {
 			t.Fatalf("update %d after the scripts were flushed: %+v, %v", i+1, out, err)
 		}

@@ -1,4 +1,4 @@
-package conversations
+package dialog
 
 import (
 	"crypto/rand"

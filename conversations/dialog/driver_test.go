@@ -1,4 +1,4 @@
-package conversations_test
+package dialog_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/conversations/redistest"
 )
 
@@ -26,33 +26,33 @@ type trip struct {
 	failNext error
 }
 
-func (tr *trip) dialog() *conversations.Dialog {
-	return &conversations.Dialog{
+func (tr *trip) dialog() *dialog.Dialog {
+	return &dialog.Dialog{
 		Name: "trip", Command: "trip", Version: 1,
-		Steps: []*conversations.Step{
-			{Name: "kind", Prompt: "test.kind", Choices: func(*conversations.Session) []conversations.Choice {
-				return []conversations.Choice{{Label: "Alpha", Literal: true, Value: "a"}, {Label: "Beta", Literal: true, Value: "b"}}
+		Steps: []*dialog.Step{
+			{Name: "kind", Prompt: "test.kind", Choices: func(*dialog.Session) []dialog.Choice {
+				return []dialog.Choice{{Label: "Alpha", Literal: true, Value: "a"}, {Label: "Beta", Literal: true, Value: "b"}}
 			}},
-			{Name: "desc", Prompt: "test.desc", MinLen: 10, MaxLen: 50, PromptData: func(s *conversations.Session) map[string]any {
+			{Name: "desc", Prompt: "test.desc", MinLen: 10, MaxLen: 50, PromptData: func(s *dialog.Session) map[string]any {
 				tr.mu.Lock()
 				defer tr.mu.Unlock()
 				tr.lastSeen = copyMap(s.Data)
 				return nil
 			}},
-			{Name: "where", Prompt: "test.where", Accepts: []conversations.Kind{conversations.KindLocation}, Optional: true},
+			{Name: "where", Prompt: "test.where", Accepts: []dialog.Kind{dialog.KindLocation}, Optional: true},
 		},
-		Summary: func(s *conversations.Session) conversations.Reply {
-			return conversations.Reply{MessageID: "test.summary"}
+		Summary: func(s *dialog.Session) dialog.Reply {
+			return dialog.Reply{MessageID: "test.summary"}
 		},
-		Done: func(_ context.Context, s *conversations.Session) (conversations.Reply, error) {
+		Done: func(_ context.Context, s *dialog.Session) (dialog.Reply, error) {
 			tr.mu.Lock()
 			defer tr.mu.Unlock()
 			if err := tr.failNext; err != nil {
 				tr.failNext = nil
-				return conversations.Reply{}, err
+				return dialog.Reply{}, err
 			}
 			tr.done = append(tr.done, copyMap(s.Data))
-			return conversations.Reply{MessageID: "test.done"}, nil
+			return dialog.Reply{MessageID: "test.done"}, nil
 		},
 	}
 }
@@ -72,11 +72,11 @@ func copyMap(m map[string]string) map[string]string {
 }
 
 // other is a second dialog, to interrupt the first.
-func other() *conversations.Dialog {
-	return &conversations.Dialog{Name: "other", Command: "other", Version: 1,
-		Steps: []*conversations.Step{{Name: "x", Prompt: "test.other"}},
-		Done: func(context.Context, *conversations.Session) (conversations.Reply, error) {
-			return conversations.Reply{MessageID: "test.other.done"}, nil
+func other() *dialog.Dialog {
+	return &dialog.Dialog{Name: "other", Command: "other", Version: 1,
+		Steps: []*dialog.Step{{Name: "x", Prompt: "test.other"}},
+		Done: func(context.Context, *dialog.Session) (dialog.Reply, error) {
+			return dialog.Reply{MessageID: "test.other.done"}, nil
 		},
 	}
 }
@@ -94,9 +94,9 @@ func newEnvTB(tb testing.TB) *env {
 	return &env{rdb: rdb, prefix: prefix, trip: &trip{}}
 }
 
-func (v *env) engine(t testing.TB, opts conversations.Options) *conversations.Engine {
+func (v *env) engine(t testing.TB, opts dialog.Options) *dialog.Engine {
 	t.Helper()
-	tr, err := conversations.NewTranslator(conversations.LangEN)
+	tr, err := dialog.NewTranslator(dialog.LangEN)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func (v *env) engine(t testing.TB, opts conversations.Options) *conversations.En
 		opts.Redis = v.rdb
 	}
 	opts.KeyPrefix, opts.BotID, opts.Translator = v.prefix, 1, tr
-	e, err := conversations.NewEngine(opts)
+	e, err := dialog.NewEngine(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,22 +121,22 @@ func (v *env) engine(t testing.TB, opts conversations.Options) *conversations.En
 // them.
 type person struct {
 	t    *testing.T
-	e    *conversations.Engine
+	e    *dialog.Engine
 	id   int64
-	last []conversations.Output // what the latest input got
-	msgs int64                  // message ids of the chat
+	last []dialog.Output // what the latest input got
+	msgs int64           // message ids of the chat
 	// prompt is the latest output with buttons, and its message id.
-	prompt   conversations.Output
+	prompt   dialog.Output
 	promptID int64
 	// buttons are the buttons each message of the chat shows now.
-	buttons map[int64][][]conversations.Button
+	buttons map[int64][][]dialog.Button
 }
 
-func (v *env) person(t *testing.T, e *conversations.Engine, id int64) *person {
+func (v *env) person(t *testing.T, e *dialog.Engine, id int64) *person {
 	return &person{t: t, e: e, id: id}
 }
 
-func (p *person) input(in conversations.Input) []conversations.Output {
+func (p *person) input(in dialog.Input) []dialog.Output {
 	p.t.Helper()
 	if in.UpdateID == 0 {
 		in.UpdateID = updateIDs.Add(1)
@@ -153,9 +153,9 @@ func (p *person) input(in conversations.Input) []conversations.Output {
 }
 
 // deliver shows outputs in the chat and reports the message each went out as.
-func (p *person) deliver(_ context.Context, out []conversations.Output) ([]int64, error) {
+func (p *person) deliver(_ context.Context, out []dialog.Output) ([]int64, error) {
 	if p.buttons == nil {
-		p.buttons = map[int64][][]conversations.Button{}
+		p.buttons = map[int64][][]dialog.Button{}
 	}
 	ids := make([]int64, len(out))
 	for i, o := range out {
@@ -188,18 +188,18 @@ func (p *person) pressable() []int64 {
 	return out
 }
 
-func (p *person) send(text string) []conversations.Output {
+func (p *person) send(text string) []dialog.Output {
 	p.t.Helper()
-	in := conversations.Input{Kind: conversations.KindText, Text: text}
+	in := dialog.Input{Kind: dialog.KindText, Text: text}
 	if cmd, ok := strings.CutPrefix(text, "/"); ok {
 		name, args, _ := strings.Cut(cmd, " ")
-		in.Kind, in.Command, in.Args = conversations.KindCommand, name, args
+		in.Kind, in.Command, in.Args = dialog.KindCommand, name, args
 	}
 	return p.input(in)
 }
 
 // press presses the button labelled label on the latest prompt.
-func (p *person) press(label string) []conversations.Output {
+func (p *person) press(label string) []dialog.Output {
 	p.t.Helper()
 	b, ok := findButton(p.prompt, label)
 	if !ok {
@@ -208,12 +208,12 @@ func (p *person) press(label string) []conversations.Output {
 	return p.pressData(b.Data, p.promptID)
 }
 
-func (p *person) pressData(data string, messageID int64) []conversations.Output {
+func (p *person) pressData(data string, messageID int64) []dialog.Output {
 	p.t.Helper()
-	return p.input(conversations.Input{Kind: conversations.KindButton, Data: data, CallbackID: "cb" + strings.Repeat("x", 3), MessageID: messageID})
+	return p.input(dialog.Input{Kind: dialog.KindButton, Data: data, CallbackID: "cb" + strings.Repeat("x", 3), MessageID: messageID})
 }
 
-func findButton(o conversations.Output, label string) (conversations.Button, bool) {
+func findButton(o dialog.Output, label string) (dialog.Button, bool) {
 	for _, row := range o.Buttons {
 		for _, b := range row {
 			if b.Text == label {
@@ -221,10 +221,10 @@ func findButton(o conversations.Output, label string) (conversations.Button, boo
 			}
 		}
 	}
-	return conversations.Button{}, false
+	return dialog.Button{}, false
 }
 
-func labels(o conversations.Output) []string {
+func labels(o dialog.Output) []string {
 	var out []string
 	for _, row := range o.Buttons {
 		for _, b := range row {

@@ -1,4 +1,4 @@
-package conversations_test
+package dialog_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/conversations/redistest"
 )
 
@@ -22,7 +22,7 @@ func TestEveryScriptRunsOnARedisCluster(t *testing.T) {
 	j := &journal{}
 	// A reorder window, so that updates wait for the next script; a short lease, so that a
 	// slow step needs the renewal.
-	e := journalEngine(t, v, j, conversations.Options{ReorderWindow: 20 * time.Millisecond, LockTTL: 300 * time.Millisecond})
+	e := journalEngine(t, v, j, dialog.Options{ReorderWindow: 20 * time.Millisecond, LockTTL: 300 * time.Millisecond})
 	ctx := context.Background()
 
 	// begin, next, commit, delivered, settled: a dialog, step by step.
@@ -49,10 +49,10 @@ func TestEveryScriptRunsOnARedisCluster(t *testing.T) {
 
 	// resume: the answer of an update that could not be sent is sent by the sweep.
 	in := text(q, "unsent")
-	err = e.Process(ctx, in, func(context.Context, []conversations.Output) ([]int64, error) {
+	err = e.Process(ctx, in, func(context.Context, []dialog.Output) ([]int64, error) {
 		return nil, errors.New("telegram down")
 	})
-	if !errors.Is(err, conversations.ErrUndelivered) {
+	if !errors.Is(err, dialog.ErrUndelivered) {
 		t.Fatalf("a failed delivery: %v, want ErrUndelivered", err)
 	}
 	var swept collect

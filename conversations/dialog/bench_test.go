@@ -1,4 +1,4 @@
-package conversations_test
+package dialog_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 )
 
 // roundTrips counts the commands and pipelines sent to Redis: each is one round trip.
@@ -41,14 +41,14 @@ func BenchmarkDialogStep(b *testing.B) {
 			v := newEnvTB(b)
 			rt := &roundTrips{}
 			v.rdb.AddHook(rt)
-			e := v.engine(b, conversations.Options{ReorderWindow: window})
+			e := v.engine(b, dialog.Options{ReorderWindow: window})
 			// A step that stays open and keeps one answer, so the session has the same size
 			// at every step, as a real dialog's does.
-			if err := e.Register(&conversations.Dialog{Name: "bench", Command: "bench", Version: 1,
-				Steps: []*conversations.Step{{Name: "n", Prompt: "test.bench", MaxLen: 100,
-					More: func(*conversations.Session) bool { return true }}},
-				Done: func(context.Context, *conversations.Session) (conversations.Reply, error) {
-					return conversations.Reply{}, nil
+			if err := e.Register(&dialog.Dialog{Name: "bench", Command: "bench", Version: 1,
+				Steps: []*dialog.Step{{Name: "n", Prompt: "test.bench", MaxLen: 100,
+					More: func(*dialog.Session) bool { return true }}},
+				Done: func(context.Context, *dialog.Session) (dialog.Reply, error) {
+					return dialog.Reply{}, nil
 				},
 			}); err != nil {
 				b.Fatal(err)
@@ -57,8 +57,8 @@ func BenchmarkDialogStep(b *testing.B) {
 			chat := int64(900000 + window.Milliseconds())
 			// The chat's messages, numbered as Telegram numbers them.
 			var msgs int64
-			var out []conversations.Output
-			deliver := func(_ context.Context, o []conversations.Output) ([]int64, error) {
+			var out []dialog.Output
+			deliver := func(_ context.Context, o []dialog.Output) ([]int64, error) {
 				out = o
 				ids := make([]int64, len(o))
 				for i := range o {
@@ -71,12 +71,12 @@ func BenchmarkDialogStep(b *testing.B) {
 				}
 				return ids, nil
 			}
-			in := conversations.Input{UpdateID: updateIDs.Add(1), ChatID: chat, UserID: chat, LangCode: "en",
-				Kind: conversations.KindCommand, Command: "bench"}
+			in := dialog.Input{UpdateID: updateIDs.Add(1), ChatID: chat, UserID: chat, LangCode: "en",
+				Kind: dialog.KindCommand, Command: "bench"}
 			if err := e.Process(ctx, in, deliver); err != nil {
 				b.Fatal(err)
 			}
-			in.Kind, in.Command = conversations.KindText, ""
+			in.Kind, in.Command = dialog.KindText, ""
 			rt.n.Store(0)
 			b.ReportAllocs()
 			b.ResetTimer()

@@ -1,4 +1,4 @@
-package conversations_test
+package dialog_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 )
 
 // rating is a one-step dialog a button starts ("rt:ARG") as well as its command (/rt ARG).
@@ -18,29 +18,29 @@ type rating struct {
 	fail  error // the next Done fails with it
 }
 
-func (r *rating) dialog() *conversations.Dialog {
-	return &conversations.Dialog{Name: "rt", Command: "rt", Button: "rt", Version: 1,
-		Begin: func(_ context.Context, s *conversations.Session) error {
+func (r *rating) dialog() *dialog.Dialog {
+	return &dialog.Dialog{Name: "rt", Command: "rt", Button: "rt", Version: 1,
+		Begin: func(_ context.Context, s *dialog.Session) error {
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			r.begun = append(r.begun, s.Get("arg"))
 			if s.Get("arg") == "not-yours" {
-				return &conversations.Refusal{MessageID: "test.refused"}
+				return &dialog.Refusal{MessageID: "test.refused"}
 			}
 			return nil
 		},
-		Steps: []*conversations.Step{{Name: "stars", Prompt: "test.stars", Choices: func(*conversations.Session) []conversations.Choice {
-			return []conversations.Choice{{Label: "★", Literal: true, Value: "1"}, {Label: "★★", Literal: true, Value: "2"}}
+		Steps: []*dialog.Step{{Name: "stars", Prompt: "test.stars", Choices: func(*dialog.Session) []dialog.Choice {
+			return []dialog.Choice{{Label: "★", Literal: true, Value: "1"}, {Label: "★★", Literal: true, Value: "2"}}
 		}}},
-		Done: func(_ context.Context, s *conversations.Session) (conversations.Reply, error) {
+		Done: func(_ context.Context, s *dialog.Session) (dialog.Reply, error) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			if err := r.fail; err != nil {
 				r.fail = nil
-				return conversations.Reply{}, err
+				return dialog.Reply{}, err
 			}
 			r.done = append(r.done, s.Get("arg")+"="+s.Get("stars"))
-			return conversations.Reply{MessageID: "test.rated"}, nil
+			return dialog.Reply{MessageID: "test.rated"}, nil
 		},
 	}
 }
@@ -51,12 +51,12 @@ func (r *rating) dialog() *conversations.Dialog {
 func TestAButtonStartsItsDialog(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	r := &rating{}
 	if err := e.Register(r.dialog()); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.RegisterButton("rt", func(context.Context, conversations.Call) ([]conversations.Reply, error) { return nil, nil }); err == nil {
+	if err := e.RegisterButton("rt", func(context.Context, dialog.Call) ([]dialog.Reply, error) { return nil, nil }); err == nil {
 		t.Error("a button prefix taken by a dialog was registered again")
 	}
 	p := v.person(t, e, 4501)
@@ -104,14 +104,14 @@ func TestAButtonStartsItsDialog(t *testing.T) {
 func TestALastStepThatFailsDoesNotStick(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	r := &rating{}
 	if err := e.Register(r.dialog()); err != nil {
 		t.Fatal(err)
 	}
 	p := v.person(t, e, 4502)
 
-	r.fail = &conversations.Refusal{MessageID: "test.moved.on"}
+	r.fail = &dialog.Refusal{MessageID: "test.moved.on"}
 	p.pressData("rt:XC-1", 7)
 	p.press("★")
 	p.expect("test.moved.on")

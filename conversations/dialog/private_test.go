@@ -1,4 +1,4 @@
-package conversations_test
+package dialog_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 )
 
 // In a group nothing personal happens: every command, whatever it asks for (an invite's
@@ -17,12 +17,12 @@ import (
 func TestGroupsGetOnlyThePointerToThePrivateChat(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	e.SetBotUsername("demo_bot")
 	var hooks atomic.Int64
-	count := func(context.Context, conversations.Call) ([]conversations.Reply, error) {
+	count := func(context.Context, dialog.Call) ([]dialog.Reply, error) {
 		hooks.Add(1)
-		return []conversations.Reply{{MessageID: "test.done"}}, nil
+		return []dialog.Reply{{MessageID: "test.done"}}, nil
 	}
 	e.OnStart(count)
 	if err := e.RegisterCommand("mine", count); err != nil {
@@ -46,7 +46,7 @@ func TestGroupsGetOnlyThePointerToThePrivateChat(t *testing.T) {
 	}
 	v.rdb.Set(ctx, groupKey, raw, 0)
 
-	in := func(in conversations.Input) []conversations.Output {
+	in := func(in dialog.Input) []dialog.Output {
 		t.Helper()
 		in.UpdateID, in.ChatID, in.UserID, in.FirstName, in.LangCode, in.Group = updateIDs.Add(1), group, p.id, "Tester", "en", true
 		out, err := e.Handle(context.Background(), in)
@@ -57,7 +57,7 @@ func TestGroupsGetOnlyThePointerToThePrivateChat(t *testing.T) {
 	}
 	for _, cmd := range []struct{ name, args string }{{"start", "AbCdEfGhIjKlMnOpQrStUv"}, {"start", ""}, {"trip", ""}, {"mine", ""},
 		{"help", ""}, {"lang", ""}, {"cancel", ""}, {"nosuch", ""}} {
-		out := in(conversations.Input{Kind: conversations.KindCommand, Command: cmd.name, Args: cmd.args, Text: "/" + cmd.name})
+		out := in(dialog.Input{Kind: dialog.KindCommand, Command: cmd.name, Args: cmd.args, Text: "/" + cmd.name})
 		if len(out) != 1 || out[0].ChatID != group || !strings.Contains(out[0].Text, "Tester, everyone in this group can read") ||
 			len(out[0].Buttons) != 1 || len(out[0].Buttons[0]) != 1 || out[0].Buttons[0][0].URL != "https://t.me/demo_bot" ||
 			out[0].Buttons[0][0].Data != "" || out[0].Menu != nil {
@@ -65,13 +65,13 @@ func TestGroupsGetOnlyThePointerToThePrivateChat(t *testing.T) {
 		}
 	}
 	for _, data := range []string{"case:XC-20261124-0001", private.Buttons[0][0].Data, "lang:en"} {
-		out := in(conversations.Input{Kind: conversations.KindButton, Data: data, CallbackID: "q1", MessageID: 3})
+		out := in(dialog.Input{Kind: dialog.KindButton, Data: data, CallbackID: "q1", MessageID: 3})
 		if len(out) != 1 || out[0].CallbackID != "q1" || out[0].Notice != "Please message me privately." || out[0].Text != "" || out[0].ChatID != 0 {
 			t.Errorf("button %q in a group: %+v", data, out)
 		}
 	}
-	for _, kind := range []conversations.Kind{conversations.KindText, conversations.KindPhoto, conversations.KindLocation} {
-		if out := in(conversations.Input{Kind: kind, Text: "Alpha"}); len(out) != 0 {
+	for _, kind := range []dialog.Kind{dialog.KindText, dialog.KindPhoto, dialog.KindLocation} {
+		if out := in(dialog.Input{Kind: kind, Text: "Alpha"}); len(out) != 0 {
 			t.Errorf("%s in a group answered %+v", kind, out)
 		}
 	}
@@ -87,9 +87,9 @@ func TestGroupsGetOnlyThePointerToThePrivateChat(t *testing.T) {
 	p.expect("test.desc")
 
 	// Without the bot's username the pointer comes without its button.
-	e2 := v.engine(t, conversations.Options{})
-	out, err := e2.Handle(context.Background(), conversations.Input{UpdateID: updateIDs.Add(1), ChatID: group, UserID: 5102, FirstName: "Li",
-		LangCode: "zh-hans", Group: true, Kind: conversations.KindCommand, Command: "help"})
+	e2 := v.engine(t, dialog.Options{})
+	out, err := e2.Handle(context.Background(), dialog.Input{UpdateID: updateIDs.Add(1), ChatID: group, UserID: 5102, FirstName: "Li",
+		LangCode: "zh-hans", Group: true, Kind: dialog.KindCommand, Command: "help"})
 	if err != nil || len(out) != 1 || !strings.Contains(out[0].Text, "请私聊我") || out[0].Buttons != nil {
 		t.Fatalf("without the username: %+v %v", out, err)
 	}
@@ -99,8 +99,8 @@ func TestGroupsGetOnlyThePointerToThePrivateChat(t *testing.T) {
 func TestAnInputWithoutAPersonDoesNothing(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
-	out, err := e.Handle(context.Background(), conversations.Input{UpdateID: updateIDs.Add(1), ChatID: 5201, Kind: conversations.KindCommand, Command: "trip"})
+	e := v.engine(t, dialog.Options{})
+	out, err := e.Handle(context.Background(), dialog.Input{UpdateID: updateIDs.Add(1), ChatID: 5201, Kind: dialog.KindCommand, Command: "trip"})
 	if err != nil || len(out) != 0 {
 		t.Fatalf("no person: %+v %v", out, err)
 	}

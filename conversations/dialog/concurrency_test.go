@@ -1,4 +1,4 @@
-package conversations_test
+package dialog_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 )
 
 // sideEffects watches the steps as they run, as a database would: how many ran, and whether
@@ -23,11 +23,11 @@ type sideEffects struct {
 
 // tally is a dialog that never ends: every text is appended to a log, so the log shows which
 // updates were applied, how often, and in what order.
-func tally(started chan<- struct{}, release <-chan struct{}, fx *sideEffects) *conversations.Dialog {
-	return &conversations.Dialog{Name: "tally", Command: "tally", Version: 1,
-		Steps: []*conversations.Step{{Name: "n", Prompt: "test.tally",
-			More: func(*conversations.Session) bool { return true },
-			Save: func(s *conversations.Session, in conversations.Input) {
+func tally(started chan<- struct{}, release <-chan struct{}, fx *sideEffects) *dialog.Dialog {
+	return &dialog.Dialog{Name: "tally", Command: "tally", Version: 1,
+		Steps: []*dialog.Step{{Name: "n", Prompt: "test.tally",
+			More: func(*dialog.Session) bool { return true },
+			Save: func(s *dialog.Session, in dialog.Input) {
 				if fx != nil {
 					if fx.active.Add(1) > 1 {
 						fx.overlap.Store(true)
@@ -46,13 +46,13 @@ func tally(started chan<- struct{}, release <-chan struct{}, fx *sideEffects) *c
 					s.Set("log", in.Text)
 				}
 			}}},
-		Done: func(context.Context, *conversations.Session) (conversations.Reply, error) {
-			return conversations.Reply{MessageID: "test.never"}, nil
+		Done: func(context.Context, *dialog.Session) (dialog.Reply, error) {
+			return dialog.Reply{MessageID: "test.never"}, nil
 		},
 	}
 }
 
-func tallyEngine(t testing.TB, v *env, opts conversations.Options, started chan<- struct{}, release <-chan struct{}, fx *sideEffects) *conversations.Engine {
+func tallyEngine(t testing.TB, v *env, opts dialog.Options, started chan<- struct{}, release <-chan struct{}, fx *sideEffects) *dialog.Engine {
 	t.Helper()
 	e := v.engine(t, opts)
 	if err := e.Register(tally(started, release, fx)); err != nil {
@@ -66,9 +66,9 @@ func tallyEngine(t testing.TB, v *env, opts conversations.Options, started chan<
 func TestOneChatsUpdatesApplyOnceAndInOrder(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	opts := conversations.Options{ReorderWindow: 50 * time.Millisecond}
+	opts := dialog.Options{ReorderWindow: 50 * time.Millisecond}
 	fx := &sideEffects{}
-	engines := []*conversations.Engine{tallyEngine(t, v, opts, nil, nil, fx), tallyEngine(t, v, opts, nil, nil, fx)}
+	engines := []*dialog.Engine{tallyEngine(t, v, opts, nil, nil, fx), tallyEngine(t, v, opts, nil, nil, fx)}
 	p := v.person(t, engines[0], 11001)
 	p.send("/tally")
 
@@ -77,11 +77,11 @@ func TestOneChatsUpdatesApplyOnceAndInOrder(t *testing.T) {
 	for i := range ids {
 		ids[i] = updateIDs.Add(1)
 	}
-	feed := make(chan conversations.Input)
+	feed := make(chan dialog.Input)
 	go func() {
 		for _, id := range ids {
-			in := conversations.Input{UpdateID: id, ChatID: p.id, UserID: p.id, LangCode: "en",
-				Kind: conversations.KindText, Text: strconv.FormatInt(id, 10)}
+			in := dialog.Input{UpdateID: id, ChatID: p.id, UserID: p.id, LangCode: "en",
+				Kind: dialog.KindText, Text: strconv.FormatInt(id, 10)}
 			feed <- in
 			feed <- in // Telegram redelivers
 		}
@@ -142,23 +142,23 @@ func TestChatsProceedInParallel(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
 	started, release := make(chan struct{}), make(chan struct{})
-	e := tallyEngine(t, v, conversations.Options{}, started, release, nil)
+	e := tallyEngine(t, v, dialog.Options{}, started, release, nil)
 	slow := v.person(t, e, 12001)
 	slow.send("/tally")
-	held := make(chan []conversations.Output)
+	held := make(chan []dialog.Output)
 	go func() {
-		out, _ := e.Handle(context.Background(), conversations.Input{UpdateID: updateIDs.Add(1), ChatID: slow.id, UserID: slow.id,
-			LangCode: "en", Kind: conversations.KindText, Text: "block"})
+		out, _ := e.Handle(context.Background(), dialog.Input{UpdateID: updateIDs.Add(1), ChatID: slow.id, UserID: slow.id,
+			LangCode: "en", Kind: dialog.KindText, Text: "block"})
 		held <- out
 	}()
 	<-started
 
 	// The slow chat's next update waits its turn: it is left to the holder, and its own
 	// Handle returns once the holder has applied it.
-	queued := make(chan []conversations.Output)
+	queued := make(chan []dialog.Output)
 	go func() {
-		out, err := e.Handle(context.Background(), conversations.Input{UpdateID: updateIDs.Add(1), ChatID: slow.id, UserID: slow.id,
-			LangCode: "en", Kind: conversations.KindText, Text: "after"})
+		out, err := e.Handle(context.Background(), dialog.Input{UpdateID: updateIDs.Add(1), ChatID: slow.id, UserID: slow.id,
+			LangCode: "en", Kind: dialog.KindText, Text: "after"})
 		if err != nil {
 			t.Error(err)
 		}

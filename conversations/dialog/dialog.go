@@ -1,4 +1,4 @@
-package conversations
+package dialog
 
 import "context"
 
@@ -142,6 +142,9 @@ func (s *Session) Get(step string) string { return s.Data[step] }
 
 // Set stores an answer.
 func (s *Session) Set(step, v string) { s.Data[step] = v }
+
+// Place is the name of the place a location step's answer was shared as, "" for a bare point.
+func (s *Session) Place(step string) string { return s.Data[step+placeSuffix] }
 
 func (st *Step) accepts(k Kind) bool {
 	if len(st.Accepts) == 0 {

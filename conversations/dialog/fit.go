@@ -1,4 +1,4 @@
-package conversations
+package dialog
 
 import (
 	"maps"
@@ -71,8 +71,8 @@ func FitOutput(o Output) Output {
 	return o
 }
 
-// minField is the length below which a field is not shortened to make a message fit.
-const minField = 16
+// MinField is the length below which a field is not shortened to make a message fit.
+const MinField = 16
 
 // Fit renders message id like T, within limit UTF-16 units: while the message is too long,
 // its longest text field is clipped by what is too much (the reason or the note stays
@@ -86,11 +86,11 @@ func (t *Translator) Fit(lang, id string, data map[string]any, limit int) string
 			return s
 		}
 		k, n := longestField(data)
-		if n <= minField {
+		if n <= MinField {
 			break
 		}
 		data = maps.Clone(data)
-		data[k] = Clip(data[k].(string), max(n-over, minField))
+		data[k] = Clip(data[k].(string), max(n-over, MinField))
 		s = t.T(lang, id, data)
 	}
 	return FitText(s, limit)

@@ -1,4 +1,4 @@
-package conversations
+package dialog
 
 import (
 	"context"
@@ -211,3 +211,6 @@ func (e *Engine) OnCommands(fn func(ctx context.Context, userID int64) ([]string
 
 // Translator is the engine's translator, for the notifications bot/ renders.
 func (e *Engine) Translator() *Translator { return e.tr }
+
+// Logger is the engine's logger, for the dialogs built on it.
+func (e *Engine) Logger() *slog.Logger { return e.log }

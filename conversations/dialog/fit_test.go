@@ -1,11 +1,11 @@
-package conversations_test
+package dialog_test
 
 import (
 	"strings"
 	"testing"
 	"unicode/utf8"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/store"
 )
@@ -33,7 +33,7 @@ func TestClipCutsBetweenWholeCharacters(t *testing.T) {
 		{"👍🏽👍🏽", 5, "👍🏽…"},
 		{"anything", 0, ""},
 	} {
-		got := conversations.Clip(c.in, c.limit)
+		got := dialog.Clip(c.in, c.limit)
 		if got != c.want {
 			t.Errorf("Clip(%q, %d) = %q, want %q", c.in, c.limit, got, c.want)
 		}
@@ -49,8 +49,8 @@ func TestFitTextEndsWithWholeLines(t *testing.T) {
 		lines = append(lines, strings.Repeat("停", 10)+strings.Repeat("🔌", 20)+string(rune('A'+i%26)))
 	}
 	s := strings.Join(lines, "\n")
-	got := conversations.FitText(s, conversations.MaxText)
-	if n := intake.Len(got); n > conversations.MaxText || n < conversations.MaxText*3/4 {
+	got := dialog.FitText(s, dialog.MaxText)
+	if n := intake.Len(got); n > dialog.MaxText || n < dialog.MaxText*3/4 {
 		t.Fatalf("fitted to %d units", n)
 	}
 	body, ok := strings.CutSuffix(got, "\n…")
@@ -59,11 +59,11 @@ func TestFitTextEndsWithWholeLines(t *testing.T) {
 	}
 	// One long line is cut between characters.
 	one := strings.Repeat("🔌", 3000)
-	got = conversations.FitText(one, conversations.MaxText)
+	got = dialog.FitText(one, dialog.MaxText)
 	if got != strings.Repeat("🔌", 2047)+"…" {
 		t.Fatalf("one line fitted to %d units", intake.Len(got))
 	}
-	if fit := conversations.FitText(s[:100], conversations.MaxText); fit != s[:100] {
+	if fit := dialog.FitText(s[:100], dialog.MaxText); fit != s[:100] {
 		t.Fatalf("a text that fits was changed: %q", fit)
 	}
 }
@@ -78,7 +78,7 @@ func FuzzFitText(f *testing.F) {
 		if limit < 2 || limit > 5000 {
 			return
 		}
-		for name, got := range map[string]string{"FitText": conversations.FitText(s, limit), "Clip": conversations.Clip(s, limit)} {
+		for name, got := range map[string]string{"FitText": dialog.FitText(s, limit), "Clip": dialog.Clip(s, limit)} {
 			if intake.Len(got) > limit {
 				t.Fatalf("%s(%q, %d) = %q: %d units", name, s, limit, got, intake.Len(got))
 			}
@@ -96,14 +96,14 @@ func FuzzFitText(f *testing.F) {
 // A notice whose fields are each within their limits but together too long keeps the
 // shorter field whole and clips the longest.
 func TestFitClipsTheLongestField(t *testing.T) {
-	tr, err := conversations.NewTranslator(conversations.LangEN)
+	tr, err := dialog.NewTranslator(dialog.LangEN)
 	if err != nil {
 		t.Fatal(err)
 	}
 	note := strings.Repeat("需要市级协调。", 280)
 	data := map[string]any{"TicketNo": "XC-20261124-0007", "Note": note, "Description": strings.Repeat("🔌", 2000)}
-	got := tr.Fit(conversations.LangEN, store.NoticeEscalated, data, conversations.MaxText)
-	if n := intake.Len(got); n > conversations.MaxText || n < conversations.MaxText-20 {
+	got := tr.Fit(dialog.LangEN, store.NoticeEscalated, data, dialog.MaxText)
+	if n := intake.Len(got); n > dialog.MaxText || n < dialog.MaxText-20 {
 		t.Fatalf("fitted to %d units", n)
 	}
 	if !strings.Contains(got, note+"\n🔌🔌") || !strings.HasSuffix(got, "🔌…") {
@@ -112,8 +112,8 @@ func TestFitClipsTheLongestField(t *testing.T) {
 	if intake.Len(data["Description"].(string)) != 4000 {
 		t.Fatal("the data was changed")
 	}
-	short := tr.Fit(conversations.LangEN, store.NoticeEscalated, map[string]any{"TicketNo": "XC-1", "Note": "n", "Description": "d"}, conversations.MaxText)
-	if short != tr.T(conversations.LangEN, store.NoticeEscalated, map[string]any{"TicketNo": "XC-1", "Note": "n", "Description": "d"}) {
+	short := tr.Fit(dialog.LangEN, store.NoticeEscalated, map[string]any{"TicketNo": "XC-1", "Note": "n", "Description": "d"}, dialog.MaxText)
+	if short != tr.T(dialog.LangEN, store.NoticeEscalated, map[string]any{"TicketNo": "XC-1", "Note": "n", "Description": "d"}) {
 		t.Fatalf("a notice that fits was changed: %q", short)
 	}
 }

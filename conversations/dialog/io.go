@@ -1,4 +1,4 @@
-package conversations
+package dialog
 
 // Kind is what an input carries.
 type Kind int

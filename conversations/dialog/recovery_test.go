@@ -1,4 +1,4 @@
-package conversations_test
+package dialog_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/conversations/redistest"
 )
 
@@ -26,11 +26,11 @@ type journal struct {
 	saves atomic.Int32
 }
 
-func (j *journal) dialog() *conversations.Dialog {
-	return &conversations.Dialog{Name: "journal", Command: "journal", Version: 1,
-		Steps: []*conversations.Step{{Name: "n", Prompt: "test.tally",
-			More: func(*conversations.Session) bool { return true },
-			Save: func(s *conversations.Session, in conversations.Input) {
+func (j *journal) dialog() *dialog.Dialog {
+	return &dialog.Dialog{Name: "journal", Command: "journal", Version: 1,
+		Steps: []*dialog.Step{{Name: "n", Prompt: "test.tally",
+			More: func(*dialog.Session) bool { return true },
+			Save: func(s *dialog.Session, in dialog.Input) {
 				j.saves.Add(1)
 				j.mu.Lock()
 				hook := j.hook
@@ -44,8 +44,8 @@ func (j *journal) dialog() *conversations.Dialog {
 					s.Set("log", in.Text)
 				}
 			}}},
-		Done: func(context.Context, *conversations.Session) (conversations.Reply, error) {
-			return conversations.Reply{MessageID: "test.never"}, nil
+		Done: func(context.Context, *dialog.Session) (dialog.Reply, error) {
+			return dialog.Reply{MessageID: "test.never"}, nil
 		},
 	}
 }
@@ -56,7 +56,7 @@ func (j *journal) setHook(f func(string)) {
 	j.hook = f
 }
 
-func journalEngine(t *testing.T, v *env, j *journal, opts conversations.Options) *conversations.Engine {
+func journalEngine(t *testing.T, v *env, j *journal, opts dialog.Options) *dialog.Engine {
 	t.Helper()
 	e := v.engine(t, opts)
 	if err := e.Register(j.dialog()); err != nil {
@@ -83,7 +83,7 @@ func logOf(t *testing.T, rdb redis.UniversalClient, key string) []string {
 
 // mortal gives engine options whose Redis goes through a relay a test can cut: the engine then
 // stops answering for good, as a process that died does (its leases and claims run out).
-func mortal(t *testing.T, opts conversations.Options) (conversations.Options, *redistest.Proxy) {
+func mortal(t *testing.T, opts dialog.Options) (dialog.Options, *redistest.Proxy) {
 	t.Helper()
 	proxy := redistest.NewProxy(t)
 	via := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
@@ -92,18 +92,18 @@ func mortal(t *testing.T, opts conversations.Options) (conversations.Options, *r
 	return opts, proxy
 }
 
-func text(p *person, s string) conversations.Input {
-	return conversations.Input{UpdateID: updateIDs.Add(1), ChatID: p.id, UserID: p.id, LangCode: "en",
-		Kind: conversations.KindText, Text: s}
+func text(p *person, s string) dialog.Input {
+	return dialog.Input{UpdateID: updateIDs.Add(1), ChatID: p.id, UserID: p.id, LangCode: "en",
+		Kind: dialog.KindText, Text: s}
 }
 
 // collect is a Deliver that keeps what it was given.
 type collect struct {
 	mu   sync.Mutex
-	outs []conversations.Output
+	outs []dialog.Output
 }
 
-func (c *collect) deliver(_ context.Context, o []conversations.Output) ([]int64, error) {
+func (c *collect) deliver(_ context.Context, o []dialog.Output) ([]int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.outs = append(c.outs, o...)
@@ -128,16 +128,16 @@ func (c *collect) texts() []string {
 func TestAnswerOfAnAppliedUpdateIsSentWhenItIsDeliveredAgain(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	e := v.engine(t, conversations.Options{})
+	e := v.engine(t, dialog.Options{})
 	p := v.person(t, e, 13001)
 	p.send("/trip")
 	p.press("Beta")
 
 	in := text(p, "the bridge on route 3 is cracked")
-	err := e.Process(context.Background(), in, func(context.Context, []conversations.Output) ([]int64, error) {
+	err := e.Process(context.Background(), in, func(context.Context, []dialog.Output) ([]int64, error) {
 		return nil, errors.New("connection reset by peer")
 	})
-	if !errors.Is(err, conversations.ErrUndelivered) {
+	if !errors.Is(err, dialog.ErrUndelivered) {
 		t.Fatalf("a failed delivery: %v, want ErrUndelivered", err)
 	}
 
@@ -162,7 +162,7 @@ func TestAnswerOfAnAppliedUpdateIsSentWhenItIsDeliveredAgain(t *testing.T) {
 func TestAnswerClaimedByADeadProcessIsSentAfterItsLease(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	opts := conversations.Options{LockTTL: 400 * time.Millisecond, CallTimeout: 200 * time.Millisecond}
+	opts := dialog.Options{LockTTL: 400 * time.Millisecond, CallTimeout: 200 * time.Millisecond}
 	optsDead, proxy := mortal(t, opts)
 	dead, alive := v.engine(t, optsDead), v.engine(t, opts)
 	p := v.person(t, alive, 13002)
@@ -172,7 +172,7 @@ func TestAnswerClaimedByADeadProcessIsSentAfterItsLease(t *testing.T) {
 	in := text(p, "the bridge on route 3 is cracked")
 	frozen, release := make(chan struct{}), make(chan struct{})
 	go func() {
-		_ = dead.Process(context.Background(), in, func(context.Context, []conversations.Output) ([]int64, error) {
+		_ = dead.Process(context.Background(), in, func(context.Context, []dialog.Output) ([]int64, error) {
 			close(frozen)
 			<-release // dead: it never sends, and never confirms
 			return nil, errors.New("killed")
@@ -203,7 +203,7 @@ func TestAChatWhoseHolderDiedIsTakenOverAndAppliedOnce(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
 	j := &journal{}
-	opts := conversations.Options{LockTTL: 600 * time.Millisecond, CallTimeout: 300 * time.Millisecond}
+	opts := dialog.Options{LockTTL: 600 * time.Millisecond, CallTimeout: 300 * time.Millisecond}
 	optsDead, proxy := mortal(t, opts)
 	dead := journalEngine(t, v, j, optsDead)
 	alive := journalEngine(t, v, j, opts)
@@ -261,7 +261,7 @@ func TestResumeFinishesAnUpdateLeftByADeadProcess(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
 	j := &journal{}
-	opts := conversations.Options{LockTTL: 500 * time.Millisecond, CallTimeout: 300 * time.Millisecond}
+	opts := dialog.Options{LockTTL: 500 * time.Millisecond, CallTimeout: 300 * time.Millisecond}
 	optsDead, proxy := mortal(t, opts)
 	dead := journalEngine(t, v, j, optsDead)
 	alive := journalEngine(t, v, j, opts)
@@ -279,7 +279,7 @@ func TestResumeFinishesAnUpdateLeftByADeadProcess(t *testing.T) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
-		_ = dead.Process(ctx, text(p, "left behind"), func(context.Context, []conversations.Output) ([]int64, error) { return nil, nil })
+		_ = dead.Process(ctx, text(p, "left behind"), func(context.Context, []dialog.Output) ([]int64, error) { return nil, nil })
 	}()
 	<-held
 	proxy.Stop()
@@ -313,7 +313,7 @@ func TestARedisStallNeverAppliesWhatWasToldFailed(t *testing.T) {
 	srv := redistest.StartServer(t)
 	rdb := srv.Client(t)
 	v := &env{rdb: rdb, prefix: "stall:", trip: &trip{}}
-	e := v.engine(t, conversations.Options{CallTimeout: 500 * time.Millisecond, LockTTL: time.Second})
+	e := v.engine(t, dialog.Options{CallTimeout: 500 * time.Millisecond, LockTTL: time.Second})
 	p := v.person(t, e, 14001)
 	p.send("/trip")
 	p.press("Beta")
@@ -352,7 +352,7 @@ func TestARedisStallMidUpdateIsFinishedOnceWhenItWakes(t *testing.T) {
 	rdb := srv.Client(t)
 	v := &env{rdb: rdb, prefix: "stall:", trip: &trip{}}
 	j := &journal{}
-	e := journalEngine(t, v, j, conversations.Options{CallTimeout: 300 * time.Millisecond, LockTTL: 900 * time.Millisecond})
+	e := journalEngine(t, v, j, dialog.Options{CallTimeout: 300 * time.Millisecond, LockTTL: 900 * time.Millisecond})
 	p := v.person(t, e, 14002)
 	p.send("/journal")
 
@@ -384,7 +384,7 @@ func TestARedisStallMidUpdateIsFinishedOnceWhenItWakes(t *testing.T) {
 func TestASlowSendKeepsItsClaim(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
-	opts := conversations.Options{LockTTL: 300 * time.Millisecond}
+	opts := dialog.Options{LockTTL: 300 * time.Millisecond}
 	slow, other := v.engine(t, opts), v.engine(t, opts)
 	p := v.person(t, other, 13005)
 	p.send("/trip")
@@ -395,7 +395,7 @@ func TestASlowSendKeepsItsClaim(t *testing.T) {
 	sending, release := make(chan struct{}), make(chan struct{})
 	slowDone := make(chan error, 1)
 	go func() {
-		slowDone <- slow.Process(context.Background(), in, func(_ context.Context, o []conversations.Output) ([]int64, error) {
+		slowDone <- slow.Process(context.Background(), in, func(_ context.Context, o []dialog.Output) ([]int64, error) {
 			close(sending)
 			<-release // Telegram takes its time
 			sent.Add(1)
@@ -426,7 +426,7 @@ func TestAnAnswerSentAsRedisGoesAwayIsNotSentAgain(t *testing.T) {
 	via := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { _ = via.Close() })
 	var logs syncLog
-	e := v.engine(t, conversations.Options{Redis: via, LockTTL: 400 * time.Millisecond, CallTimeout: 300 * time.Millisecond,
+	e := v.engine(t, dialog.Options{Redis: via, LockTTL: 400 * time.Millisecond, CallTimeout: 300 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	p := v.person(t, e, 13010)
 	p.send("/trip")
@@ -436,7 +436,7 @@ func TestAnAnswerSentAsRedisGoesAwayIsNotSentAgain(t *testing.T) {
 	var sent collect
 	done := make(chan error, 1)
 	go func() {
-		done <- e.Process(context.Background(), in, func(ctx context.Context, o []conversations.Output) ([]int64, error) {
+		done <- e.Process(context.Background(), in, func(ctx context.Context, o []dialog.Output) ([]int64, error) {
 			ids, err := sent.deliver(ctx, o)
 			proxy.Stop() // gone before the answer is confirmed sent
 			return ids, err
@@ -503,8 +503,8 @@ func TestARedeliveryToldToTryAgainIsNotAppliedLater(t *testing.T) {
 		return c
 	}
 	firstWay, secondWay := redistest.NewProxy(t), redistest.NewProxy(t)
-	opts := conversations.Options{LockTTL: 500 * time.Millisecond, CallTimeout: 300 * time.Millisecond}
-	withRedis := func(r redis.UniversalClient) conversations.Options { o := opts; o.Redis = r; return o }
+	opts := dialog.Options{LockTTL: 500 * time.Millisecond, CallTimeout: 300 * time.Millisecond}
+	withRedis := func(r redis.UniversalClient) dialog.Options { o := opts; o.Redis = r; return o }
 	first := journalEngine(t, v, j, withRedis(client(firstWay)))
 	// The second finds the connection refused at once, within its time for a call.
 	slow := withRedis(client(secondWay))
@@ -527,7 +527,7 @@ func TestARedeliveryToldToTryAgainIsNotAppliedLater(t *testing.T) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		firstDone <- first.Process(ctx, in, func(context.Context, []conversations.Output) ([]int64, error) { return nil, nil })
+		firstDone <- first.Process(ctx, in, func(context.Context, []dialog.Output) ([]int64, error) { return nil, nil })
 	}()
 	<-held
 	firstWay.Stop()
@@ -542,7 +542,7 @@ func TestARedeliveryToldToTryAgainIsNotAppliedLater(t *testing.T) {
 	}
 	secondWay.Start(t)
 	close(release)
-	if err := <-firstDone; !errors.Is(err, conversations.ErrUnfinished) {
+	if err := <-firstDone; !errors.Is(err, dialog.ErrUnfinished) {
 		t.Fatalf("the first delivery: %v; want it unfinished", err)
 	}
 
@@ -583,7 +583,7 @@ func TestAHolderThatLosesRedisForAMomentKeepsTheChat(t *testing.T) {
 	t.Cleanup(func() { _ = via.Close() })
 	const lease = 5 * time.Second
 	var logs syncLog
-	e := v.engine(t, conversations.Options{Redis: via, LockTTL: lease, ReorderWindow: 300 * time.Millisecond,
+	e := v.engine(t, dialog.Options{Redis: via, LockTTL: lease, ReorderWindow: 300 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	p := v.person(t, e, 13012)
 	p.send("/trip")

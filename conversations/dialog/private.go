@@ -1,4 +1,4 @@
-package conversations
+package dialog
 
 // SetBotUsername tells the engine the bot's username, which the platform learns only once it
 // is connected (getMe on Telegram), for the button that opens the bot's private chat. Call it
