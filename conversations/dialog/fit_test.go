@@ -7,7 +7,6 @@ import (
 
 	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/intake"
-	"github.com/bangban/bangban/store"
 )
 
 func TestClipCutsBetweenWholeCharacters(t *testing.T) {
@@ -96,13 +95,14 @@ func FuzzFitText(f *testing.F) {
 // A notice whose fields are each within their limits but together too long keeps the
 // shorter field whole and clips the longest.
 func TestFitClipsTheLongestField(t *testing.T) {
+	const escalated = "office_escalated" // a notice of locales/ with a ticket, a note and a description
 	tr, err := dialog.NewTranslator(dialog.LangEN)
 	if err != nil {
 		t.Fatal(err)
 	}
 	note := strings.Repeat("需要市级协调。", 280)
 	data := map[string]any{"TicketNo": "XC-20261124-0007", "Note": note, "Description": strings.Repeat("🔌", 2000)}
-	got := tr.Fit(dialog.LangEN, store.NoticeEscalated, data, dialog.MaxText)
+	got := tr.Fit(dialog.LangEN, escalated, data, dialog.MaxText)
 	if n := intake.Len(got); n > dialog.MaxText || n < dialog.MaxText-20 {
 		t.Fatalf("fitted to %d units", n)
 	}
@@ -112,8 +112,8 @@ func TestFitClipsTheLongestField(t *testing.T) {
 	if intake.Len(data["Description"].(string)) != 4000 {
 		t.Fatal("the data was changed")
 	}
-	short := tr.Fit(dialog.LangEN, store.NoticeEscalated, map[string]any{"TicketNo": "XC-1", "Note": "n", "Description": "d"}, dialog.MaxText)
-	if short != tr.T(dialog.LangEN, store.NoticeEscalated, map[string]any{"TicketNo": "XC-1", "Note": "n", "Description": "d"}) {
+	short := tr.Fit(dialog.LangEN, escalated, map[string]any{"TicketNo": "XC-1", "Note": "n", "Description": "d"}, dialog.MaxText)
+	if short != tr.T(dialog.LangEN, escalated, map[string]any{"TicketNo": "XC-1", "Note": "n", "Description": "d"}) {
 		t.Fatalf("a notice that fits was changed: %q", short)
 	}
 }
