@@ -8,16 +8,13 @@ import (
 
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/storetest"
 )
 
 // personID is a demo person's id.
 func (h *harness) personID(t *testing.T, code string) int64 {
 	t.Helper()
-	var id int64
-	if err := h.store.Pool().QueryRow(context.Background(), "SELECT id FROM people WHERE code = $1", code).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return storetest.PersonID(t, h.store, code)
 }
 
 // resolve takes a case through signing to resolved, as its linked cadre P001, and waits for

@@ -19,6 +19,7 @@ import (
 	"github.com/bangban/bangban/files"
 	"github.com/bangban/bangban/files/s3test"
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/storetest"
 )
 
 // The bytes reporters send in these tests: two photos (a JPEG and a PNG, as Telegram's are),
@@ -87,10 +88,7 @@ func (h *harness) reportWith(t *testing.T, owner telegramtest.User, play ...func
 func (h *harness) submitFiles(t *testing.T, as ...store.Attachment) store.Case {
 	t.Helper()
 	ctx := context.Background()
-	var unit, region int64
-	if err := h.store.Pool().QueryRow(ctx, "SELECT id, region_id FROM units WHERE code = 'E001'").Scan(&unit, &region); err != nil {
-		t.Fatal(err)
-	}
+	unit, region := storetest.UnitID(t, h.store, "E001")
 	reporter := h.personID(t, "P025")
 	c, err := h.store.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, ReporterID: &reporter, Route: true,
 		Description: "厂区变压器容量不足，新生产线无法投产", Attachments: as})

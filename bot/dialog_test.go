@@ -5,9 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/bangban/bangban/bot/telegramtest"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/conversations/redistest"
 	"github.com/bangban/bangban/store"
 )

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/storetest"
 )
 
 // since are the messages of chat u from index n on, once there are at least k of them.
@@ -184,8 +185,7 @@ func TestEscalatedCaseCarriesItsEvidence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var unit, region int64
-	h.store.Pool().QueryRow(ctx, "SELECT id, region_id FROM units WHERE code = 'E001'").Scan(&unit, &region)
+	unit, region := storetest.UnitID(t, h.store, "E001")
 	lat, lon := 34.75, 113.62
 	c, err := h.store.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, ReporterID: &a.PersonID, Route: true,
 		Description: "The power line to the workshop trips every afternoon.", Latitude: &lat, Longitude: &lon,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/storetest"
 )
 
 // tap presses the button labelled label on m and returns the k messages it brings u.
@@ -242,13 +243,7 @@ func TestTheFullLoopAcrossThreePeople(t *testing.T) {
 // of 云岭县's cases.
 func (h *harness) otherCounty(t *testing.T) {
 	t.Helper()
-	if _, err := h.store.Pool().Exec(context.Background(), `
-		WITH r AS (INSERT INTO regions (code, name, level, parent_id) SELECT 'HQ-XS', '西山县', 'county', id FROM regions WHERE code = 'HQ' RETURNING id),
-		o AS (INSERT INTO offices (code, name, region_id) SELECT 'OF-XS', '西山县活动办', id FROM r RETURNING id),
-		p AS (INSERT INTO people (code, name, region_id) SELECT 'PX01', '孟凡', id FROM r RETURNING id)
-		INSERT INTO person_roles (person_id, role, office_id) SELECT p.id, 'office', o.id FROM p, o`); err != nil {
-		t.Fatal(err)
-	}
+	storetest.AddCounty(t, h.store, "XS", "西山县", storetest.Person{Code: "PX01", Name: "孟凡"})
 }
 
 // caseState is what a case looks like to an action that must leave it alone.

@@ -11,12 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/redis/go-redis/v9"
 
 	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/bot/telegramtest"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/conversations/redistest"
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/store/storetest"

@@ -5,11 +5,11 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/go-telegram/bot/models"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/bangban/bangban/conversations/dialog"
 )
 
 // IncomingLimit is what one person may send the bot: a burst (an album of photos arrives as

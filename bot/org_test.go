@@ -9,13 +9,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/bot/poster"
 	"github.com/bangban/bangban/bot/poster/postertest"
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/conversations/redistest"
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/store/orgfile"

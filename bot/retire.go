@@ -7,12 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bangban/bangban/conversations/dialog"
-
 	tgbot "github.com/go-telegram/bot"
 	"github.com/riverqueue/river"
 
 	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/store"
 )

@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bangban/bangban/conversations/dialog"
-
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+
+	"github.com/bangban/bangban/conversations/dialog"
 )
 
 // Sender is the one place that puts bangban's messages on Telegram: replies to a user's own

@@ -3,9 +3,9 @@ package bot
 import (
 	"strings"
 
-	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/go-telegram/bot/models"
+
+	"github.com/bangban/bangban/conversations/dialog"
 )
 
 // anonymousAdminID is @GroupAnonymousBot, the sender Telegram shows for what a group's admin

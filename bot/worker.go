@@ -9,13 +9,12 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/bangban/bangban/conversations/dialog"
-
 	tgbot "github.com/go-telegram/bot"
 	"github.com/redis/go-redis/v9"
 	"github.com/riverqueue/river"
 
 	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/store"
 )

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/store"
 )

@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/bangban/bangban/store"
 )
 

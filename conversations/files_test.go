@@ -5,9 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/store"
 )
 

@@ -9,11 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/BurntSushi/toml"
 
 	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/locales"
 	"github.com/bangban/bangban/store"
 )

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/bangban/bangban/store"
 )
 

@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/bangban/bangban/store"
 )
 

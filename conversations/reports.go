@@ -7,9 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/bangban/bangban/charts"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/store"
 )
 

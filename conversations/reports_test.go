@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/store"
 )

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/store"
 )

@@ -11,11 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/ledger"
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/store/orgfile"

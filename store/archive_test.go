@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/storetest"
 )
 
 // archiveJobs are the attachments that have an archive job, in the order enqueued.
@@ -58,10 +59,7 @@ func TestEveryAttachedFileGetsAnArchiveJobWithItsChange(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	l := newLifecycle(t)
-	var unit, region int64
-	if err := l.s.Pool().QueryRow(ctx, "SELECT id, region_id FROM units WHERE code = 'E001'").Scan(&unit, &region); err != nil {
-		t.Fatal(err)
-	}
+	unit, region := storetest.UnitID(t, l.s, "E001")
 	sub, err := l.s.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, ReporterID: &l.reporter,
 		Description: "厂区变压器容量不足，需要增容", Attachments: []store.Attachment{photo("P1"), pdf("D1", "容量核定.pdf")}})
 	if err != nil {
@@ -118,10 +116,7 @@ func TestAFileKeptOrGivenUpIsRecordedOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	l := newLifecycle(t)
-	var unit, region int64
-	if err := l.s.Pool().QueryRow(ctx, "SELECT id, region_id FROM units WHERE code = 'E001'").Scan(&unit, &region); err != nil {
-		t.Fatal(err)
-	}
+	unit, region := storetest.UnitID(t, l.s, "E001")
 	sub, err := l.s.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, ReporterID: &l.reporter, Route: true,
 		Description: "厂区变压器容量不足，需要增容", Attachments: []store.Attachment{photo("P1"), pdf("D1", "setup.pdf")}})
 	if err != nil {
@@ -200,10 +195,7 @@ func TestAFileIDTelegramRefusesFindsTheKeptCopy(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	l := newLifecycle(t)
-	var unit, region int64
-	if err := l.s.Pool().QueryRow(ctx, "SELECT id, region_id FROM units WHERE code = 'E001'").Scan(&unit, &region); err != nil {
-		t.Fatal(err)
-	}
+	unit, region := storetest.UnitID(t, l.s, "E001")
 	sub, err := l.s.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, ReporterID: &l.reporter,
 		Description: "厂区变压器容量不足，需要增容", Attachments: []store.Attachment{pdf("OLD", "核定.pdf"), photo("P1")}})
 	if err != nil {

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/storetest"
 )
 
 // assignAt files a case for E001 at when and has the office assign it to handler then.
@@ -75,15 +75,7 @@ func TestTheOfficeGetsOneBoardEachWorkingMorning(t *testing.T) {
 	w.officeLangs(t)
 	ctx := context.Background()
 	// A member of the office of the county next door, which covers none of these cases.
-	var outside int64
-	if err := w.s.Pool().QueryRow(ctx, `
-		WITH r AS (INSERT INTO regions (code, name, level, parent_id) SELECT 'HQ-XX', '邻县', 'county', id FROM regions WHERE code = 'HQ' RETURNING id),
-		o AS (INSERT INTO offices (code, name, region_id) SELECT 'OF-XX', '邻县活动办', id FROM r RETURNING id),
-		p AS (INSERT INTO people (name, chat_id) VALUES ('邻县干部', 99) RETURNING id),
-		g AS (INSERT INTO person_roles (person_id, role, office_id) SELECT p.id, 'office', o.id FROM p, o)
-		SELECT id FROM p`).Scan(&outside); err != nil {
-		t.Fatal(err)
-	}
+	storetest.AddCounty(t, w.s, "XX", "邻县", storetest.Person{Name: "邻县干部", ChatID: 99})
 
 	// Overdue: two of the cadre's at E001 and one of the other handler's, never signed for.
 	a := w.assignAt(t, "2026-09-10 10:00", w.cadre)

@@ -8,21 +8,13 @@ import (
 	"time"
 
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/storetest"
 )
 
 // reporter is a verified reporter of E001, who may rate the cases they file.
 func (w *remindWorld) reporter(t *testing.T) int64 {
 	t.Helper()
-	ctx := context.Background()
-	var id int64
-	if err := w.s.Pool().QueryRow(ctx, `INSERT INTO people (name, telegram_user_id, chat_id, region_id, lang)
-		VALUES ('王厂长', 880002, 880002, $1, 'zh-CN') RETURNING id`, w.region).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.s.Pool().Exec(ctx, "INSERT INTO person_roles (person_id, role, unit_id, verified) VALUES ($1, 'reporter', $2, true)", id, w.unit); err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return storetest.AddReporter(t, w.s, w.unit, "王厂长", 880002, true)
 }
 
 // rated files a case of reporter at when, has handler sign for it and resolve it an hour
@@ -148,13 +140,7 @@ func TestEachOfficeMemberGetsOneBulletinAWeek(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A member of the office of the county next door, where nothing happened.
-	if _, err := w.s.Pool().Exec(ctx, `
-		WITH r AS (INSERT INTO regions (code, name, level, parent_id) SELECT 'HQ-XX', '邻县', 'county', id FROM regions WHERE code = 'HQ' RETURNING id),
-		o AS (INSERT INTO offices (code, name, region_id) SELECT 'OF-XX', '邻县活动办', id FROM r RETURNING id),
-		p AS (INSERT INTO people (name, chat_id) VALUES ('邻县干部', 99) RETURNING id)
-		INSERT INTO person_roles (person_id, role, office_id) SELECT p.id, 'office', o.id FROM p, o`); err != nil {
-		t.Fatal(err)
-	}
+	storetest.AddCounty(t, w.s, "XX", "邻县", storetest.Person{Name: "邻县干部", ChatID: 99})
 	w.assignAt(t, "2026-11-17 10:00", w.cadre) // resolve by the 24th: overdue on the 30th
 	*w.now = w.at(t, "2026-11-23 08:59")
 	if n, err := w.s.SendBulletins(ctx); err != nil || n != 0 {

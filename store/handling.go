@@ -7,8 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bangban/bangban/intake"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/bangban/bangban/intake"
 )
 
 // Event kinds of handling and supervision.

@@ -7,9 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bangban/bangban/intake"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+
+	"github.com/bangban/bangban/intake"
 )
 
 // Event kinds of the lifecycle (DESIGN.md §3), besides submitted, assigned and info_added.

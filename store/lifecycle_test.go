@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/storetest"
 )
 
 // lifecycle is the demo county with chats for the people a case passes through: the
@@ -32,25 +33,14 @@ func newLifecycle(t *testing.T) *lifecycle {
 			t.Fatal(err)
 		}
 	}
-	err := s.Pool().QueryRow(ctx, `
-		WITH r AS (INSERT INTO regions (code, name, level, parent_id) SELECT 'HQ-XX', '邻县', 'county', id FROM regions WHERE code = 'HQ' RETURNING id),
-		o AS (INSERT INTO offices (code, name, region_id) SELECT 'OF-XX', '邻县活动办', id FROM r RETURNING id),
-		p AS (INSERT INTO people (name, chat_id) VALUES ('邻县干部', 99) RETURNING id),
-		g AS (INSERT INTO person_roles (person_id, role, office_id) SELECT p.id, 'office', o.id FROM p, o)
-		SELECT id FROM p`).Scan(&l.outside)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l.outside = storetest.AddCounty(t, s, "XX", "邻县", storetest.Person{Name: "邻县干部", ChatID: 99}).MemberID
 	return l
 }
 
 // file submits a problem for E001 without routing, so that it waits for triage.
 func (l *lifecycle) file(t *testing.T) store.Case {
 	t.Helper()
-	var unit, region int64
-	if err := l.s.Pool().QueryRow(context.Background(), "SELECT id, region_id FROM units WHERE code = 'E001'").Scan(&unit, &region); err != nil {
-		t.Fatal(err)
-	}
+	unit, region := storetest.UnitID(t, l.s, "E001")
 	c, err := l.s.Submit(context.Background(), store.SubmitParams{RegionID: region, UnitID: &unit, ReporterID: &l.reporter,
 		Description: "厂区变压器容量不足，需要增容"})
 	if err != nil {

@@ -8,8 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bangban/bangban/intake"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/bangban/bangban/intake"
 )
 
 // CaseLine is a case as a list shows it.

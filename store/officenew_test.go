@@ -9,21 +9,13 @@ import (
 	"time"
 
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/storetest"
 )
 
 // stranger is a reporter who named E001 without an invite: their link is not verified.
 func (w *remindWorld) stranger(t *testing.T) int64 {
 	t.Helper()
-	ctx := context.Background()
-	var id int64
-	if err := w.s.Pool().QueryRow(ctx, `INSERT INTO people (name, telegram_user_id, chat_id, region_id, lang)
-		VALUES ('陌生人', 880001, 880001, $1, 'zh-CN') RETURNING id`, w.region).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.s.Pool().Exec(ctx, "INSERT INTO person_roles (person_id, role, unit_id, verified) VALUES ($1, 'reporter', $2, false)", id, w.unit); err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return storetest.AddReporter(t, w.s, w.unit, "陌生人", 880001, false)
 }
 
 // byStranger files a case for E001 by an unverified reporter, routed as the bot routes it.

@@ -42,9 +42,7 @@ func newRemindWorld(t *testing.T, start time.Time, limits store.Limits) *remindW
 			t.Fatal(err)
 		}
 	}
-	if err := w.s.Pool().QueryRow(ctx, "SELECT id, region_id FROM units WHERE code = 'E001'").Scan(&w.unit, &w.region); err != nil {
-		t.Fatal(err)
-	}
+	w.unit, w.region = storetest.UnitID(t, w.s, "E001")
 	return w
 }
 

@@ -60,16 +60,7 @@ func selfRegister(t *testing.T, s *store.Store, account int64, credit string) st
 // outsideOffice is an office of another county, which does not cover the demo county.
 func outsideOffice(t *testing.T, s *store.Store) int64 {
 	t.Helper()
-	var id int64
-	if err := s.Pool().QueryRow(context.Background(), `
-		WITH r AS (INSERT INTO regions (code, name, level, parent_id) SELECT 'HQ-XS', '西山县', 'county', id FROM regions WHERE code = 'HQ' RETURNING id),
-		o AS (INSERT INTO offices (code, name, region_id) SELECT 'OF-XS', '西山县活动办', id FROM r RETURNING id),
-		p AS (INSERT INTO people (code, name, region_id) SELECT 'PX01', '孟凡', id FROM r RETURNING id),
-		g AS (INSERT INTO person_roles (person_id, role, office_id) SELECT p.id, 'office', o.id FROM p, o)
-		SELECT id FROM p`).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return storetest.AddCounty(t, s, "XS", "西山县", storetest.Person{Code: "PX01", Name: "孟凡"}).MemberID
 }
 
 // A stranger who names an enterprise by its public credit code does not become its trusted

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/storetest"
 )
 
 // What the store keeps follows the same rules as the dialogs: descriptions, notes and
@@ -17,10 +18,7 @@ func TestTheStoreKeepsOnlyUsableText(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	l := newLifecycle(t)
-	var unit, region int64
-	if err := l.s.Pool().QueryRow(ctx, "SELECT id, region_id FROM units WHERE code = 'E001'").Scan(&unit, &region); err != nil {
-		t.Fatal(err)
-	}
+	unit, region := storetest.UnitID(t, l.s, "E001")
 	submit := func(desc string, lat, lon *float64) error {
 		_, err := l.s.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, ReporterID: &l.reporter, Description: desc,
 			Latitude: lat, Longitude: lon})

@@ -8,8 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bangban/bangban/intake"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/bangban/bangban/intake"
 )
 
 // The machinery of a transition, which every verb of lifecycle.go and handling.go runs on:

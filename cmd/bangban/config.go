@@ -12,12 +12,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/bangban/bangban/bot"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/files"
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/store/calendar"

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/bangban/bangban/ledger"
 	"github.com/bangban/bangban/store"
 )

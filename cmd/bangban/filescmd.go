@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/bangban/bangban/files"
 	"github.com/bangban/bangban/store"
 )

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/store/orgfile"
 )

@@ -12,10 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/bot/poster"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/store"
 )
 

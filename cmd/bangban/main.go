@@ -30,13 +30,12 @@ import (
 	"time"
 	_ "time/tzdata" // the container image has no zoneinfo; BANGBAN_TIMEZONE must still resolve
 
-	"github.com/bangban/bangban/conversations/dialog"
-
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/bot/poster"
 	"github.com/bangban/bangban/conversations"
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/files"
 	"github.com/bangban/bangban/store"
 )
