@@ -102,7 +102,7 @@ type Engine struct {
 // NewEngine makes an Engine.
 func NewEngine(opts Options) (*Engine, error) {
 	if opts.Redis == nil || opts.Translator == nil {
-		return nil, errors.New("conversations: Redis and Translator are required")
+		return nil, errors.New("dialog: Redis and Translator are required")
 	}
 	if opts.KeyPrefix == "" {
 		opts.KeyPrefix = "bangban:"
