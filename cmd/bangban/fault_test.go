@@ -271,7 +271,9 @@ func TestKilledAfterCommitBeforeReply(t *testing.T) {
 	for _, md := range faultModes() {
 		t.Run(md.name, func(t *testing.T) {
 			t.Parallel()
-			c := newCounty(t, md.webhook, "")
+			// The cadre's assignment may be in hand when the process dies: it is run again once
+			// its run would have timed out, sooner than by default.
+			c := newCounty(t, md.webhook, "", "BANGBAN_SEND_TIMEOUT=5s", "BANGBAN_JOB_TIMEOUT=6s", "BANGBAN_JOB_RESCUE_AFTER=7s")
 			r := c.start()
 			c.toConfirm(r, "流动资金贷款审批迟迟没有结果")
 
