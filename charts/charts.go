@@ -13,7 +13,7 @@ import (
 	gocharts "github.com/go-analyze/charts"
 	"github.com/golang/freetype/truetype"
 
-	cjk "github.com/bangban/bangban/bot/poster/font"
+	cjk "github.com/bangban/bangban/font"
 )
 
 // Width and Height are every chart's size in pixels: wide enough for eight weeks or a

@@ -19,7 +19,7 @@ import (
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 
-	cjk "github.com/bangban/bangban/bot/poster/font"
+	cjk "github.com/bangban/bangban/font"
 )
 
 // fonts are tried in order for each character: Go's own font for Latin letters and digits,
