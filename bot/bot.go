@@ -47,9 +47,12 @@ type Options struct {
 	// the port the webhook URL names).
 	Listener net.Listener
 
-	Store  *store.Store
-	Redis  redis.UniversalClient
-	Engine *dialog.Engine
+	Store *store.Store
+	// Periodic names the store's periodic jobs this bot's job client runs (store.Periodic…);
+	// empty, all of them.
+	Periodic []string
+	Redis    redis.UniversalClient
+	Engine   *dialog.Engine
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 
@@ -256,7 +259,7 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	b.jobs, err = river.NewClient(riverpgxv5.New(opts.Store.Pool()), &river.Config{
 		Queues:       queues,
 		Workers:      workers,
-		PeriodicJobs: opts.Store.PeriodicJobs(),
+		PeriodicJobs: opts.Store.PeriodicJobs(opts.Periodic...),
 		// A job whose process died is run again within two minutes, not the queue's default
 		// hour; a job still running is never run twice, since it is stopped at JobTimeout,
 		// before RescueAfter.

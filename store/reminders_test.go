@@ -493,3 +493,15 @@ func TestARolledBackChangeSchedulesNothing(t *testing.T) {
 		t.Fatalf("%d reminders for a case never assigned", n)
 	}
 }
+
+// The store's periodic jobs are all run by default, or only those named.
+func TestPeriodicJobsByName(t *testing.T) {
+	t.Parallel()
+	s := storetest.NewStore(t, store.Options{})
+	if n := len(s.PeriodicJobs()); n != 4 {
+		t.Errorf("%d periodic jobs, want the reminder sweep, the archive sweep, the board and the bulletin", n)
+	}
+	if n := len(s.PeriodicJobs(store.PeriodicReminders, store.PeriodicArchive)); n != 2 {
+		t.Errorf("%d periodic jobs for two names", n)
+	}
+}
