@@ -71,6 +71,11 @@ func (s *Server) call(method string, p map[string]string, uploads map[string][]b
 				m.PhotoFileID = id
 			} else {
 				m.DocumentFileID = id
+				// An upload carries its name, which Telegram shows and downloads it under.
+				m.FileName, _ = strings.CutPrefix(p[field], "attach://")
+				if m.FileName == p[field] {
+					m.FileName = ""
+				}
 			}
 			return 0, ""
 		})

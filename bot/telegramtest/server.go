@@ -184,6 +184,14 @@ func (s *Server) Close() {
 	_ = s.http.Shutdown(ctx)
 }
 
+// Changed is closed at the next change of anything the simulator records (a call, a
+// message, an update played): a page showing chats live waits on it, then looks again.
+func (s *Server) Changed() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
+
 // broadcastLocked wakes everyone waiting for a change. s.mu must be held.
 func (s *Server) broadcastLocked() {
 	close(s.changed)
