@@ -120,19 +120,39 @@ func (d *Demo) SetPhone(phone int, key string) error {
 	return nil
 }
 
-// SetLanguage sets the language the person on a phone uses Telegram in: "zh-CN" or "en".
-func (d *Demo) SetLanguage(phone int, lang string) error {
+// SetLanguage sets the language the person on a phone reads, "zh-CN" or "en": their
+// Telegram's language_code, which the bot answers in, and the language kept for them, which
+// their notifications and their command menu are written in, as if they had chosen it with
+// /lang (a bound person's notifications do not follow Telegram's language on their own).
+func (d *Demo) SetLanguage(ctx context.Context, phone int, lang string) error {
 	code, ok := telegramLanguage[lang]
 	if !ok {
 		return fmt.Errorf("%q: %w", lang, errBadLanguage)
 	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if phone < 0 || phone >= Phones {
+		d.mu.Unlock()
 		return fmt.Errorf("phone %d: %w", phone, errNoSuchPhone)
 	}
-	d.personas[d.phones[phone]].User.LanguageCode = code
+	p := &d.personas[d.phones[phone]]
+	p.User.LanguageCode = code
+	user := p.User.ID
 	d.notifyLocked()
+	d.mu.Unlock()
+	if err := d.st.SetLang(ctx, user, lang); err != nil {
+		return err
+	}
+	var person int64
+	err := d.st.Pool().QueryRow(ctx, "SELECT id FROM people WHERE telegram_user_id = $1", user).Scan(&person)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil // not bound (yet): nothing kept, no menu of their own
+	case err != nil:
+		return fmt.Errorf("the demo's account %d: %w", user, err)
+	}
+	if _, err := d.jobs.Insert(ctx, store.MenuRefresh{PersonID: person}, nil); err != nil {
+		return fmt.Errorf("refresh the menu of account %d: %w", user, err)
+	}
 	return nil
 }
 

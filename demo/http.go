@@ -80,7 +80,7 @@ func (d *Demo) Handler() http.Handler {
 	mux.HandleFunc("POST /api/photo", d.photo)
 	mux.HandleFunc("POST /api/location", d.post(func(r *http.Request, a action) error { return d.SendLocation(a.Phone) }))
 	mux.HandleFunc("POST /api/person", d.post(func(r *http.Request, a action) error { return d.SetPhone(a.Phone, a.Persona) }))
-	mux.HandleFunc("POST /api/lang", d.post(func(r *http.Request, a action) error { return d.SetLanguage(a.Phone, a.Lang) }))
+	mux.HandleFunc("POST /api/lang", d.post(func(r *http.Request, a action) error { return d.SetLanguage(r.Context(), a.Phone, a.Lang) }))
 	mux.HandleFunc("POST /api/clock", d.post(func(r *http.Request, a action) error {
 		_, err := d.MoveClock(r.Context(), a.Move)
 		return err

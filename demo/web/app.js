@@ -80,7 +80,12 @@ function makePhone(i) {
     shareLocation: node.querySelector(".share-location"),
     view: null,
     rendered: "",
+    // Whether the chat follows its newest message, as a chat does until one scrolls back.
+    stick: true,
   };
+  p.chat.addEventListener("scroll", () => {
+    p.stick = p.chat.scrollHeight - p.chat.scrollTop - p.chat.clientHeight < 40;
+  });
   p.persona.addEventListener("change", () => api("/api/person", { phone: i, persona: p.persona.value }));
   p.lang.addEventListener("change", () => api("/api/lang", { phone: i, lang: p.lang.value }));
   p.form.addEventListener("submit", async (ev) => {
@@ -143,6 +148,7 @@ function renderBubble(p, m, lang) {
     img.src = "/api/file/" + encodeURIComponent(m.photo);
     img.alt = m.caption || "";
     img.addEventListener("click", () => window.open(img.src, "_blank"));
+    img.addEventListener("load", () => { if (p.stick) p.chat.scrollTop = p.chat.scrollHeight; });
     b.appendChild(img);
   }
   if (m.document) {
@@ -160,7 +166,7 @@ function renderBubble(p, m, lang) {
     b.appendChild(pin);
   }
   const text = m.text || m.caption;
-  if (text) b.appendChild(el("span", "text", text));
+  if (text) b.appendChild(el("span", "body", text));
   if (m.edited) b.appendChild(el("span", "edited", t(lang, "edited")));
   row.appendChild(b);
   if (m.buttons && m.buttons.length) {
@@ -196,11 +202,13 @@ function renderPhone(p) {
   p.where.textContent = v.persona.where;
   const key = JSON.stringify([v.messages, lang]);
   if (key !== p.rendered) {
-    const atBottom = p.chat.scrollHeight - p.chat.scrollTop - p.chat.clientHeight < 40;
+    const stick = p.stick || p.rendered === "";
+    const top = p.chat.scrollTop;
     p.chat.replaceChildren();
     if (!v.messages.length) p.chat.appendChild(el("div", "empty", t(lang, "empty_chat")));
     for (const m of v.messages) p.chat.appendChild(renderBubble(p, m, lang));
-    if (atBottom || p.rendered === "") p.chat.scrollTop = p.chat.scrollHeight;
+    p.chat.scrollTop = stick ? p.chat.scrollHeight : top;
+    p.stick = stick;
     p.rendered = key;
   }
   p.menu.replaceChildren();
