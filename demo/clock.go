@@ -53,10 +53,10 @@ func (c *Clock) NextMonday(now time.Time) time.Time {
 	local := now.In(c.loc)
 	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, c.loc)
 	for {
-		day = day.AddDate(0, 0, 1)
-		if day.Weekday() == time.Monday {
-			return day.Add(9 * time.Hour)
+		if at := day.Add(9 * time.Hour); day.Weekday() == time.Monday && at.After(now) {
+			return at
 		}
+		day = day.AddDate(0, 0, 1)
 	}
 }
 
