@@ -58,7 +58,7 @@ func TestTheClockMovesOnOnly(t *testing.T) {
 	if got := c.Move(-time.Hour); got.Before(start) {
 		t.Fatalf("moved back to %s", got)
 	}
-	if d := c.Move(24*time.Hour).Sub(start); d < 24*time.Hour || d > 24*time.Hour+time.Second {
+	if d := c.Move(24 * time.Hour).Sub(start); d < 24*time.Hour || d > 24*time.Hour+time.Second {
 		t.Fatalf("a day on is %s on", d)
 	}
 	if at := c.NowOrNil(); at == nil || at.Sub(c.Now()) > time.Second {
