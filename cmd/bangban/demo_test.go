@@ -385,3 +385,92 @@ func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// signature is what changes on a phone when the bot answers: how many messages it sent and
+// the text and buttons of the last.
+func signature(v demo.PhoneView) string {
+	n := 0
+	for _, m := range v.Messages {
+		if !m.Mine {
+			n++
+		}
+	}
+	return fmt.Sprint(n, mustJSON(lastFromBot(v)))
+}
+
+func phoneNow(t *testing.T, page string, phone int) demo.PhoneView {
+	t.Helper()
+	var v demo.PhoneView
+	decode(t, get(t, fmt.Sprintf("%s/api/phone?phone=%d", page, phone)), &v)
+	return v
+}
+
+// tap presses the phone's newest button with the label, through the API, and waits for the
+// bot's answer.
+func tap(t *testing.T, page string, phone int, label string) {
+	t.Helper()
+	var msg demo.Bubble
+	var data string
+	waitPhone(t, page, phone, "a button "+label, func(v demo.PhoneView) bool {
+		for _, m := range v.Messages {
+			for _, row := range m.Buttons {
+				for _, b := range row {
+					if b.Text == label {
+						msg, data = m, b.CallbackData
+					}
+				}
+			}
+		}
+		return data != ""
+	})
+	before := signature(phoneNow(t, page, phone))
+	mustPost(t, page, "/api/press", map[string]any{"phone": phone, "message_id": msg.ID, "data": data})
+	waitPhone(t, page, phone, "the answer to "+label, func(v demo.PhoneView) bool { return signature(v) != before })
+}
+
+// say sends text from a phone through the API and waits for the bot's answer.
+func say(t *testing.T, page string, phone int, text string) {
+	t.Helper()
+	before := signature(phoneNow(t, page, phone))
+	mustPost(t, page, "/api/send", map[string]any{"phone": phone, "text": text})
+	waitPhone(t, page, phone, "the answer to "+text, func(v demo.PhoneView) bool { return signature(v) != before })
+}
+
+func shows(v demo.PhoneView, text string) bool {
+	for _, m := range v.Messages {
+		if !m.Mine && strings.Contains(m.Text+m.Caption, text) {
+			return true
+		}
+	}
+	return false
+}
+
+// The demo's clock is the job queue's too: a result left unrated is closed by the feedback
+// timeout, a job river schedules a week ahead, once the clock is moved past the week, with
+// nothing but the queue's own scheduler to run it.
+func TestTheDemoClockMovesTheJobQueue(t *testing.T) {
+	page, _ := startDemo(t, 20*time.Second)
+	const owner, cadre = 0, 1
+	say(t, page, owner, "/new")
+	tap(t, page, owner, "用电/用水/用气")
+	say(t, page, owner, "厂区变压器容量不足，新生产线无法投产。")
+	tap(t, page, owner, "跳过")
+	tap(t, page, owner, "跳过")
+	tap(t, page, owner, "普通")
+	tap(t, page, owner, "✔ 确认提交")
+	no := ticketRe.FindString(lastFromBot(waitPhone(t, page, owner, "the ticket", func(v demo.PhoneView) bool {
+		return ticketRe.MatchString(lastFromBot(v).Text)
+	})).Text)
+	waitPhone(t, page, cadre, "the assignment", func(v demo.PhoneView) bool { return shows(v, no) })
+	tap(t, page, cadre, "✍ 签收")
+	tap(t, page, cadre, "✅ 办结")
+	say(t, page, cadre, "已更换 800kVA 变压器。")
+	tap(t, page, cadre, "跳过")
+	tap(t, page, cadre, "✔ 确认提交")
+	waitPhone(t, page, owner, "the question of the result", func(v demo.PhoneView) bool { return shows(v, "问题解决了吗") })
+
+	for range 8 {
+		mustPost(t, page, "/api/clock", map[string]any{"move": "day"})
+	}
+	waitPhone(t, page, owner, "the case closed unrated", func(v demo.PhoneView) bool { return shows(v, no+" 在规定时间内未收到评价，已销号") })
+}
