@@ -2,14 +2,10 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/store/storetest"
@@ -21,25 +17,11 @@ func TestCreateDatabaseWhenMissing(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "bangban_t_create_" + hex.EncodeToString(b)
-	u, err := url.Parse(storetest.AdminURL())
+	raw, name := storetest.MissingDB(t)
+	u, err := url.Parse(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.Path = "/" + name
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), storetest.AdminURL())
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-			t.Error(err)
-		}
-	})
 	for i, want := range []bool{true, false} {
 		created, err := store.CreateDatabase(ctx, u.String())
 		if err != nil || created != want {
@@ -51,10 +33,13 @@ func TestCreateDatabaseWhenMissing(t *testing.T) {
 		t.Fatalf("the created database: %v", err)
 	}
 	pool.Close()
+	if !storetest.Exists(t, name) {
+		t.Fatalf("%s was not created", name)
+	}
 
 	// A server that refuses the user says so, in one line.
-	u.User = url.User("bangban_t_nobody_" + hex.EncodeToString(b))
-	u.Path = "/bangban_t_none_" + hex.EncodeToString(b)
+	u.User = url.User(name + "_nobody")
+	u.Path = "/" + name + "_none"
 	if created, err := store.CreateDatabase(ctx, u.String()); created || (err != nil && strings.Contains(err.Error(), "\n")) {
 		t.Fatalf("an unknown user: created %v, %v", created, err)
 	}

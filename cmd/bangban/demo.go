@@ -47,10 +47,7 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer
 		return fmt.Errorf("BANGBAN_DEMO_ADDR: listen on %s: %w", cfg.DemoAddr, err)
 	}
 	defer page.Close()
-	if err := createDatabase(ctx, cfg.DatabaseURL, log); err != nil {
-		return err
-	}
-	pool, err := openMigrated(ctx, cfg, log)
+	pool, err := createMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

@@ -124,6 +124,20 @@ func (p *phonePage) lastTicket(i int) string {
 	return all[len(all)-1]
 }
 
+// file goes through the owner's dialog after /new, in English, and returns the n-th ticket
+// the owner was given.
+func (p *phonePage) file(n int, description string) string {
+	p.t.Helper()
+	p.press(0, "Power, water and gas")
+	p.say(0, description)
+	p.press(0, "Skip")
+	p.press(0, "Skip")
+	p.press(0, "Normal")
+	p.press(0, "✔ Confirm")
+	p.wait(fmt.Sprint("ticket ", n), js("chat(0).split('It has gone to your linked cadre').length > %v", n))
+	return p.lastTicket(0)
+}
+
 const xss = `<img src=x onerror=alert(1)>`
 
 // The whole loop in a real browser, on the page the demo serves: the owner (in English) files
@@ -177,14 +191,7 @@ func TestDemoPageInABrowser(t *testing.T) {
 	p.answered(0, "/new", func() {
 		p.eval(`([...document.querySelectorAll('#phone-0 .menu button')].find((b) => b.querySelector('.cmd').textContent === '/new').click(), '')`)
 	})
-	p.press(0, "Power, water and gas")
-	p.say(0, xss+" The transformer is too small for the new line.")
-	p.press(0, "Skip")
-	p.press(0, "Skip")
-	p.press(0, "Normal")
-	p.press(0, "✔ Confirm")
-	p.wait("the ticket", js("chat(0).includes('It has gone to your linked cadre')"))
-	first := p.lastTicket(0)
+	first := p.file(1, xss+" The transformer is too small for the new line.")
 
 	// The cadre's phone gets it, the markup as text; signs, and resolves with a photo.
 	p.wait("the assignment on the cadre's phone", js("chat(1).includes(%v)", first))
@@ -212,14 +219,7 @@ func TestDemoPageInABrowser(t *testing.T) {
 
 	// A second case, left unsigned: a day on, the cadre is told it is overdue.
 	p.say(0, "/new")
-	p.press(0, "Power, water and gas")
-	p.say(0, "The road to the plant floods after rain.")
-	p.press(0, "Skip")
-	p.press(0, "Skip")
-	p.press(0, "Normal")
-	p.press(0, "✔ Confirm")
-	p.wait("the second ticket", js("chat(0).split('It has gone to your linked cadre').length > 2"))
-	second := p.lastTicket(0)
+	second := p.file(2, "The road to the plant floods after rain.")
 	if second == first {
 		t.Fatalf("the second case has the first's ticket %s", first)
 	}

@@ -2,69 +2,21 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/conversations/redistest"
 	"github.com/bangban/bangban/demo"
 	"github.com/bangban/bangban/store/storetest"
 )
-
-// freshDatabase is the URL of a database on the test server that does not exist yet, for
-// the command to create; it is dropped when the test ends.
-func freshDatabase(t *testing.T) (string, string) {
-	t.Helper()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "bangban_t_demo_" + hex.EncodeToString(b)
-	u, err := url.Parse(storetest.AdminURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, storetest.AdminURL())
-		if err != nil {
-			t.Errorf("drop %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop %s: %v", name, err)
-		}
-	})
-	return u.String(), name
-}
-
-func databaseExists(t *testing.T, name string) bool {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, storetest.AdminURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var found bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&found); err != nil {
-		t.Fatal(err)
-	}
-	return found
-}
 
 // command runs `bangban args…` in this process with env until the test ends, and returns
 // what it writes.
@@ -94,7 +46,7 @@ var pageURLRe = regexp.MustCompile(`open (http://127\.0\.0\.1:[0-9]+)`)
 // returns the page's URL once the demo says it is ready, within limit.
 func startDemo(t *testing.T, limit time.Duration) (page string, dbName string) {
 	t.Helper()
-	dbURL, name := freshDatabase(t)
+	dbURL, name := storetest.MissingDB(t)
 	_, prefix := redistest.New(t)
 	env := map[string]string{"DATABASE_URL": dbURL, "REDIS_URL": redistest.URL(), "BANGBAN_REDIS_PREFIX": prefix,
 		"BANGBAN_DEMO_ADDR": "127.0.0.1:0", "BANGBAN_FILES_DIR": t.TempDir(), "LOG_LEVEL": "warn"}
@@ -116,7 +68,7 @@ func startDemo(t *testing.T, limit time.Duration) (page string, dbName string) {
 func TestRunWithoutATokenServesTheDemoOnAFreshDatabase(t *testing.T) {
 	start := time.Now()
 	page, name := startDemo(t, 10*time.Second)
-	if !databaseExists(t, name) {
+	if !storetest.Exists(t, name) {
 		t.Fatalf("database %s was not created", name)
 	}
 	body := get(t, page+"/")
@@ -148,7 +100,7 @@ func TestRunWithoutATokenServesTheDemoOnAFreshDatabase(t *testing.T) {
 func TestRunWithATokenServesTelegramNotTheDemo(t *testing.T) {
 	sim := telegramtest.New()
 	t.Cleanup(sim.Close)
-	dbURL, name := freshDatabase(t)
+	dbURL, name := storetest.MissingDB(t)
 	_, prefix := redistest.New(t)
 	free, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -165,7 +117,7 @@ func TestRunWithATokenServesTelegramNotTheDemo(t *testing.T) {
 	if _, err := sim.WaitCall(ctx, "getUpdates", func(telegramtest.Call) bool { return true }); err != nil {
 		t.Fatalf("serve did not poll Telegram: %v\n%s", err, stderr)
 	}
-	if !databaseExists(t, name) {
+	if !storetest.Exists(t, name) {
 		t.Fatalf("serve did not create database %s", name)
 	}
 	if c, err := net.DialTimeout("tcp", demoAddr, time.Second); err == nil {

@@ -185,10 +185,7 @@ func openMigrated(ctx context.Context, cfg Config, log *slog.Logger) (*pgxpool.P
 // serve runs the bot against Telegram, on the database DATABASE_URL names (created when
 // the server lets it and it does not exist yet).
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
-	if err := createDatabase(ctx, cfg.DatabaseURL, log); err != nil {
-		return err
-	}
-	pool, err := openMigrated(ctx, cfg, log)
+	pool, err := createMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -200,16 +197,17 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	return runBot(ctx, cfg, log, st, botSeams{})
 }
 
-// createDatabase creates the database url names when it does not exist yet.
-func createDatabase(ctx context.Context, url string, log *slog.Logger) error {
-	created, err := store.CreateDatabase(ctx, url)
+// createMigrated is openMigrated on a database created first when it does not exist yet:
+// what the commands that run the bot do, so that a first start needs no createdb.
+func createMigrated(ctx context.Context, cfg Config, log *slog.Logger) (*pgxpool.Pool, error) {
+	created, err := store.CreateDatabase(ctx, cfg.DatabaseURL)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if created {
-		log.Info("database created", "url", Setting{Value: url}.Redacted())
+		log.Info("database created", "url", Setting{Value: cfg.DatabaseURL}.Redacted())
 	}
-	return nil
+	return openMigrated(ctx, cfg, log)
 }
 
 // storeOptions are the store's options the configuration gives.
