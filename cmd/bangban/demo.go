@@ -62,17 +62,18 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer
 	} else if len(probs) > 0 {
 		return fmt.Errorf("load the demo county: %d problems, the first: %+v", len(probs), probs[0])
 	}
+	// The demo's time goes on from what its database last recorded: the cases' events, and
+	// the job queue's leadership, which a demo killed while its clock was days ahead leaves
+	// held until then.
 	var last *time.Time
-	if err := pool.QueryRow(ctx, "SELECT max(at) FROM case_events").Scan(&last); err != nil {
+	if err := pool.QueryRow(ctx, `SELECT greatest((SELECT max(at) FROM case_events), (SELECT max(expires_at) FROM river_leader))`).Scan(&last); err != nil {
 		return fmt.Errorf("the demo's last event: %w", err)
 	}
-	start := time.Now()
-	if last != nil {
-		start = demo.WorkingStart(start, *last, cfg.Location, cfg.Calendar)
-	} else {
-		start = demo.WorkingStart(start, start, cfg.Location, cfg.Calendar)
+	now := time.Now()
+	if last == nil {
+		last = &now
 	}
-	clock := demo.NewClock(start, cfg.Location)
+	clock := demo.NewClock(demo.WorkingStart(now, *last, cfg.Location, cfg.Calendar), cfg.Location)
 	opts.Now = clock.Now
 	st, err := store.New(pool, opts)
 	if err != nil {
