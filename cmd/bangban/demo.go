@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/bangban/bangban/bot/telegramtest"
@@ -40,6 +42,15 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer
 		}
 		u.Path = "/" + demoDatabase
 		cfg.DatabaseURL = u.String()
+	}
+	if cfg.Files.S3 == nil && !cfg.setByEnv("BANGBAN_FILES_DIR") {
+		// The demo's copies of files beside its database, not in whatever directory it was
+		// started from (a source tree, say).
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			dir = os.TempDir()
+		}
+		cfg.Files.Dir = filepath.Join(dir, "bangban-demo", "files")
 	}
 	// The page's address first: a port already taken is told before anything is loaded.
 	page, err := net.Listen("tcp", cfg.DemoAddr)
