@@ -78,9 +78,7 @@ func (d *Demo) Bind(ctx context.Context) error {
 			return fmt.Errorf("invite for the demo's %s: %w", p.Key, err)
 		}
 		n := len(d.sim.Messages(p.User.ID))
-		if err := d.SendTextAs(p.User, "/start "+inv.Code); err != nil {
-			return err
-		}
+		d.record(p.User, d.sim.SendText(p.User, "/start "+inv.Code))
 		wait, cancel := context.WithTimeout(ctx, bindTimeout)
 		_, err = d.sim.WaitMessages(wait, p.User.ID, n+1)
 		cancel()
@@ -89,12 +87,6 @@ func (d *Demo) Bind(ctx context.Context) error {
 		}
 	}
 	d.log.Info("demo people bound by invite", "people", len(personas))
-	return nil
-}
-
-// SendTextAs plays u typing text, recorded for u's phone.
-func (d *Demo) SendTextAs(u telegramtest.User, text string) error {
-	d.record(u, d.sim.SendText(u, text))
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/bangban/bangban/bot/telegramtest"
 )
@@ -125,6 +124,3 @@ func (d *Demo) commands(u telegramtest.User) []Command {
 	}
 	return cmds
 }
-
-// Now is the demo's time.
-func (d *Demo) Now() time.Time { return d.clock.Now() }
