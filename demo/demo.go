@@ -5,7 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
+	"net/http"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -206,6 +210,24 @@ func (d *Demo) SendPhoto(phone int, caption string, content []byte) error {
 		content = samplePhoto
 	}
 	d.record(p.User, d.sim.SendPhotoOf(p.User, caption, content))
+	return nil
+}
+
+// SendFile plays the person on a phone sending a file chosen on the computer: a picture as a
+// photo, anything else as a document under its name, as a Telegram client sends them.
+func (d *Demo) SendFile(phone int, name, caption string, content []byte) error {
+	ct := http.DetectContentType(content)
+	if strings.HasPrefix(ct, "image/") {
+		return d.SendPhoto(phone, caption, content)
+	}
+	p, err := d.persona(phone)
+	if err != nil {
+		return err
+	}
+	if byName := mime.TypeByExtension(filepath.Ext(name)); byName != "" {
+		ct = byName
+	}
+	d.record(p.User, d.sim.SendDocument(p.User, filepath.Base(name), ct, content))
 	return nil
 }
 

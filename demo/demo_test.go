@@ -186,8 +186,9 @@ func TestAPhoneShowsItsChatAsTelegramDoes(t *testing.T) {
 	}
 }
 
-// A photo chosen on the computer is sent when it is a picture, and refused when it is not.
-func TestAChosenPhotoMustBeAPicture(t *testing.T) {
+// A file chosen on the computer goes as a Telegram client sends it: a picture as a photo,
+// anything else as a document under its name; an empty one is refused.
+func TestAChosenFileGoesAsAPhotoOrADocument(t *testing.T) {
 	t.Parallel()
 	d, _, srv := newDemo(t)
 	sample, err := os.ReadFile("web/sample.png")
@@ -195,13 +196,18 @@ func TestAChosenPhotoMustBeAPicture(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
+		name    string
 		content []byte
 		want    int
-	}{{sample, http.StatusOK}, {[]byte("#!/bin/sh\necho hi\n"), http.StatusBadRequest}} {
+	}{
+		{"meter.png", sample, http.StatusOK},
+		{"plan.pdf", []byte("%PDF-1.4\n% a plan\n"), http.StatusOK},
+		{"empty.txt", nil, http.StatusBadRequest},
+	} {
 		var body bytes.Buffer
 		w := multipart.NewWriter(&body)
 		_ = w.WriteField("phone", "1")
-		f, _ := w.CreateFormFile("file", "chosen.png")
+		f, _ := w.CreateFormFile("file", tc.name)
 		_, _ = f.Write(tc.content)
 		_ = w.Close()
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/photo", &body)
@@ -213,11 +219,11 @@ func TestAChosenPhotoMustBeAPicture(t *testing.T) {
 		}
 		resp.Body.Close()
 		if resp.StatusCode != tc.want {
-			t.Errorf("a chosen file of %d bytes: %d, want %d", len(tc.content), resp.StatusCode, tc.want)
+			t.Errorf("%s: %d, want %d", tc.name, resp.StatusCode, tc.want)
 		}
 	}
 	v, _ := d.Phone(1)
-	if len(v.Messages) != 1 || v.Messages[0].Photo == "" {
+	if len(v.Messages) != 2 || v.Messages[0].Photo == "" || v.Messages[1].Document == "" || v.Messages[1].FileName != "plan.pdf" {
 		t.Fatalf("the cadre's phone: %+v", v.Messages)
 	}
 }

@@ -37,7 +37,8 @@ const maxUpload = 10 << 20
 //	GET  /api/file/ID      a photo's or a document's bytes
 //	POST /api/send         {"phone":N,"text":"…"}
 //	POST /api/press        {"phone":N,"message_id":M,"data":"…"}
-//	POST /api/photo        {"phone":N,"caption":"…"} (the sample), or a form with a file
+//	POST /api/photo        {"phone":N,"caption":"…"} (the sample), or a form with a file (a
+//	                       picture goes as a photo, anything else as a document)
 //	POST /api/location     {"phone":N}
 //	POST /api/person       {"phone":N,"persona":"cadre"}
 //	POST /api/lang         {"phone":N,"lang":"en"}
@@ -123,7 +124,7 @@ func (d *Demo) post(run func(*http.Request, action) error) http.HandlerFunc {
 	}
 }
 
-// photo sends the sample photo (a JSON body) or the one chosen (a form with a file field).
+// photo sends the sample photo (a JSON body) or the file chosen (a form with a file field).
 func (d *Demo) photo(w http.ResponseWriter, r *http.Request) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct == "application/json" {
@@ -144,22 +145,18 @@ func (d *Demo) photo(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "phone: not a number", http.StatusBadRequest)
 		return
 	}
-	f, _, err := r.FormFile("file")
+	f, header, err := r.FormFile("file")
 	if err != nil {
 		http.Error(w, "no file", http.StatusBadRequest)
 		return
 	}
 	defer f.Close()
 	content, err := io.ReadAll(f)
-	if err != nil {
+	if err != nil || len(content) == 0 {
 		http.Error(w, "file not read", http.StatusBadRequest)
 		return
 	}
-	if !strings.HasPrefix(http.DetectContentType(content), "image/") {
-		http.Error(w, "not a picture", http.StatusBadRequest)
-		return
-	}
-	if err := d.SendPhoto(phone, r.FormValue("caption"), content); err != nil {
+	if err := d.SendFile(phone, header.Filename, r.FormValue("caption"), content); err != nil {
 		writeError(w, err)
 		return
 	}

@@ -97,6 +97,9 @@ type file struct {
 	uniqueID string
 	path     string
 	content  []byte
+	// name is the document's file name, as sent or uploaded ("" for a photo): Telegram keeps
+	// it with the file, so a document sent again by its id shows it too.
+	name string
 	// forgotten: the id is no longer accepted, as after the bot's token changed.
 	forgotten bool
 	// size is what Telegram says of the file when it is more than content holds (a file too
