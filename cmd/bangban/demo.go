@@ -105,7 +105,9 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// Requests live no longer than the demo: a page's stream of events ends when it stops.
+	srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
 	go func() {
 		if err := srv.Serve(page); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("demo page", "error", err)
