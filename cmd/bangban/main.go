@@ -222,7 +222,8 @@ type botSeams struct {
 	jobClock rivertype.TimeGenerator
 	// listener serves /healthz and the rest instead of LISTEN_ADDR.
 	listener net.Listener
-	// started runs once the bot takes updates; an error stops the bot and is returned.
+	// started runs beside the bot from the moment it starts taking updates (what it sends
+	// waits for the first poll); an error stops the bot and is returned.
 	started func(ctx context.Context) error
 }
 
