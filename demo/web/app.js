@@ -28,11 +28,17 @@ async function api(path, body) {
     body: JSON.stringify(body),
   });
   if (!res.ok) {
-    showStatus(t(pageLang, "refused") + (await res.text()));
+    refused(res);
     return null;
   }
   showStatus("");
   return res.json();
+}
+
+// refused tells that an action was not done; what the demo said of it is for the console.
+async function refused(res) {
+  showStatus(t(pageLang, "refused") + " HTTP " + res.status);
+  console.warn("demo refused:", res.status, await res.text());
 }
 
 function showStatus(text) {
@@ -106,7 +112,7 @@ function makePhone(i) {
     form.append("file", p.file.files[0]);
     p.file.value = "";
     const res = await fetch("/api/photo", { method: "POST", body: form });
-    showStatus(res.ok ? "" : t(pageLang, "refused") + (await res.text()));
+    if (res.ok) showStatus(""); else refused(res);
   });
   p.shareLocation.addEventListener("click", () => api("/api/location", { phone: i }));
   document.getElementById("phones").appendChild(node);
