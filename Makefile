@@ -10,9 +10,9 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: run test services build vet lint bench bench-load docker
 
-## run: run the bot (configure it with the environment variables in README.md)
+## run: serve Telegram when TELEGRAM_BOT_TOKEN is set; without it, the demo at http://127.0.0.1:8090
 run:
-	$(GO) run ./cmd/bangban serve
+	$(GO) run ./cmd/bangban run
 
 ## test: all tests with the race detector, against real Postgres and Redis
 test: services

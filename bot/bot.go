@@ -25,6 +25,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/conversations/dialog"
@@ -107,6 +108,12 @@ type Options struct {
 	// says of it, before it is downloaded. Defaults to, and is at most, 20 MB: what the Bot
 	// API lets a bot download.
 	FileMaxBytes int64
+
+	// JobClock, when set, is the job queue's clock: when scheduled jobs (a feedback timeout,
+	// a retry) fall due and when the periodic ones (the reminder sweep, the daily board, the
+	// weekly bulletin) run. Only the demo sets it, to the clock its store keeps, so that a
+	// day moved on the page is a day for the queue too; nil is the wall clock.
+	JobClock rivertype.TimeGenerator
 }
 
 // allowedUpdates are the kinds of update the bot asks Telegram for, by polling or webhook.
@@ -268,6 +275,9 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		FetchCooldown:        min(opts.JobPollInterval, 100*time.Millisecond),
 		FetchPollInterval:    opts.JobPollInterval,
 		Logger:               opts.Logger.With("component", "jobs"),
+		// River's seam for a clock other than the wall's; it reads the time from it for the
+		// jobs it fetches and schedules as well as for the periodic ones.
+		Test: river.TestConfig{Time: opts.JobClock},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job workers: %w", err)

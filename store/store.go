@@ -3,11 +3,13 @@ package store
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -255,6 +257,40 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return pool, nil
+}
+
+// CreateDatabase creates the database url names when the server says there is no such
+// database, connecting as the same user to the server's maintenance database, postgres, to
+// do it: a first start needs no createdb. It reports whether it created it. Any other
+// failure to connect is left for Open to report; a database the user may not create is an
+// error saying so.
+func CreateDatabase(ctx context.Context, url string) (bool, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return false, fmt.Errorf("parse database url: %w", err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err == nil {
+		return false, conn.Close(ctx)
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "3D000" /* invalid_catalog_name: no such database */ {
+		return false, nil
+	}
+	name := cfg.Database
+	cfg.Database = "postgres"
+	admin, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return false, fmt.Errorf("database %q does not exist, and the server's postgres database to create it from is not reachable: %w", name, err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		if errors.As(err, &pgErr) && pgErr.Code == "42P04" /* duplicate_database */ {
+			return false, nil // another process created it meanwhile
+		}
+		return false, fmt.Errorf("database %q does not exist and cannot be created: %w", name, err)
+	}
+	return true, nil
 }
 
 // Pool is the connection pool, for the job workers in bot/ that share it.

@@ -71,6 +71,7 @@ func (s *Server) call(method string, p map[string]string, uploads map[string][]b
 				m.PhotoFileID = id
 			} else {
 				m.DocumentFileID = id
+				m.FileName = s.documentName(id, p[field])
 			}
 			return 0, ""
 		})
@@ -313,7 +314,7 @@ func (s *Server) wireLocked(m *Message) IncomingMessage {
 		out.Photo = []PhotoSize{{FileID: m.PhotoFileID, FileUniqueID: s.files[m.PhotoFileID].uniqueID, Width: 1280, Height: 1280}}
 	}
 	if m.DocumentFileID != "" {
-		out.Document = &Document{FileID: m.DocumentFileID, FileUniqueID: s.files[m.DocumentFileID].uniqueID}
+		out.Document = &Document{FileID: m.DocumentFileID, FileUniqueID: s.files[m.DocumentFileID].uniqueID, FileName: m.FileName}
 	}
 	if len(m.Buttons) > 0 {
 		out.ReplyMarkup, _ = json.Marshal(map[string]any{"inline_keyboard": m.Buttons})
@@ -340,6 +341,19 @@ func (s *Server) fileParam(value string, upload []byte) (string, bool) {
 	}
 	f, ok := s.files[value]
 	return value, ok && !f.forgotten
+}
+
+// documentName is the name Telegram shows a document under: an upload's own name (kept with
+// the file from now on), or the name the file had when sent by its id.
+func (s *Server) documentName(id, param string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.files[id]
+	if name, upload := strings.CutPrefix(param, "attach://"); upload {
+		f.name = name
+		s.files[id] = f
+	}
+	return f.name
 }
 
 func (s *Server) addFileLocked(content []byte, dir string) string {

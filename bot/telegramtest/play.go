@@ -149,6 +149,9 @@ func (s *Server) SendDocument(u User, fileName, mimeType string, content []byte)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		id := s.addFileLocked(content, "documents")
+		f := s.files[id]
+		f.name = fileName
+		s.files[id] = f
 		m.Document = &Document{FileID: id, FileUniqueID: s.files[id].uniqueID, FileName: fileName, MimeType: mimeType, FileSize: int64(len(content))}
 	})
 }

@@ -97,6 +97,9 @@ type file struct {
 	uniqueID string
 	path     string
 	content  []byte
+	// name is the document's file name, as sent or uploaded ("" for a photo): Telegram keeps
+	// it with the file, so a document sent again by its id shows it too.
+	name string
 	// forgotten: the id is no longer accepted, as after the bot's token changed.
 	forgotten bool
 	// size is what Telegram says of the file when it is more than content holds (a file too
@@ -182,6 +185,14 @@ func (s *Server) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = s.http.Shutdown(ctx)
+}
+
+// Changed is closed at the next change of anything the simulator records (a call, a
+// message, an update played): a page showing chats live waits on it, then looks again.
+func (s *Server) Changed() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
 }
 
 // broadcastLocked wakes everyone waiting for a change. s.mu must be held.

@@ -513,3 +513,41 @@ func TestCallsMarkAnEditInPlaceOfTheLatestPress(t *testing.T) {
 		t.Fatal("an edit after the person typed is marked in place")
 	}
 }
+
+// A document the bot uploads keeps the name it was uploaded with, as Telegram shows it; and
+// Changed wakes whoever shows the chats live at the next call.
+func TestAnUploadedDocumentKeepsItsNameAndChangesWake(t *testing.T) {
+	s := New()
+	defer s.Close()
+	changed := s.Changed()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	_ = w.WriteField("chat_id", strconv.FormatInt(ann.ID, 10))
+	f, _ := w.CreateFormFile("document", "ledger.xlsx")
+	_, _ = f.Write([]byte("PK\x03\x04"))
+	_ = w.Close()
+	resp, err := http.Post(s.URL()+"/bot123:abc/sendDocument", w.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Result IncomingMessage `json:"result"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&r)
+	resp.Body.Close()
+	select {
+	case <-changed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the send did not wake those watching")
+	}
+	ms := s.Messages(ann.ID)
+	if len(ms) != 1 || ms[0].FileName != "ledger.xlsx" || r.Result.Document == nil || r.Result.Document.FileName != "ledger.xlsx" {
+		t.Fatalf("the document: %+v, answered %+v", ms, r.Result.Document)
+	}
+	if _, code := call(t, s, "sendDocument", map[string]string{"chat_id": strconv.FormatInt(ann.ID, 10), "document": ms[0].DocumentFileID}); code.OK != true {
+		t.Fatalf("sent again by its id: %+v", code)
+	}
+	if ms := s.Messages(ann.ID); ms[1].FileName != "ledger.xlsx" {
+		t.Fatalf("a document sent again by its id is not shown under its name: %+v", ms[1])
+	}
+}

@@ -53,6 +53,8 @@ type Config struct {
 	ReorderWindow time.Duration
 	// PprofAddr, when set, serves Go's profiles there (for measuring; keep it private).
 	PprofAddr string
+	// DemoAddr is where `bangban demo` serves its page: a loopback address only.
+	DemoAddr string
 	// How long one send to Telegram, one job, may take, and when a job still running is taken
 	// for lost: each shorter than the next, so that no send is under way when its job is
 	// run again.
@@ -282,6 +284,13 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 			return bad("BANGBAN_PPROF_ADDR", "%v", err)
 		}
 	}
+	c.DemoAddr = env("BANGBAN_DEMO_ADDR", "127.0.0.1:8090")
+	if err := checkListenAddr(c.DemoAddr); err != nil {
+		return bad("BANGBAN_DEMO_ADDR", "%v", err)
+	}
+	if host, _, _ := net.SplitHostPort(c.DemoAddr); host != "localhost" && !isLoopback(host) {
+		return bad("BANGBAN_DEMO_ADDR", "%q is not a 127.0.0.1 address: the demo's page is for this machine only", c.DemoAddr)
+	}
 	if c.Send.BulkPerSecond > c.Send.PerSecond {
 		return bad("BANGBAN_SEND_NOTIFY_PER_SECOND", "%d is more than BANGBAN_SEND_PER_SECOND (%d): notifications are a share of it", c.Send.BulkPerSecond, c.Send.PerSecond)
 	}
@@ -345,6 +354,16 @@ func clock(d time.Duration) string {
 func (c Config) BotID() int64 {
 	id, _ := strconv.ParseInt(strings.SplitN(c.Token, ":", 2)[0], 10, 64)
 	return id
+}
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// setByEnv tells whether the environment set the variable, rather than its default.
+func (c Config) setByEnv(name string) bool {
+	return slices.ContainsFunc(c.Settings, func(s Setting) bool { return s.Name == name && s.Set })
 }
 
 func checkHTTPURL(raw string) error {

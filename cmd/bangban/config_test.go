@@ -27,6 +27,8 @@ func TestBadConfigGivesOneLineNamingTheVariable(t *testing.T) {
 		{"TELEGRAM_BOT_TOKEN", "123:abc/../x", nil, "malformed"},
 		{"TELEGRAM_API_URL", "ftp://api.telegram.org", nil, "not an http"},
 		{"TELEGRAM_API_URL", "http://", nil, "no host"},
+		{"BANGBAN_DEMO_ADDR", "0.0.0.0:8090", nil, "not a 127.0.0.1 address"},
+		{"BANGBAN_DEMO_ADDR", "8090", nil, "not host:port"},
 		{"WEBHOOK_URL", "bot.example.com/hook", map[string]string{"WEBHOOK_SECRET": "s3cret"}, "not an http"},
 		{"WEBHOOK_SECRET", "", map[string]string{"WEBHOOK_URL": "https://bot.example.com/hook"}, "required when WEBHOOK_URL"},
 		{"WEBHOOK_SECRET", "has spaces in it", nil, "1 to 256 characters"},

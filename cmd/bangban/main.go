@@ -1,6 +1,8 @@
 // Command bangban is the whole of bangban in one binary:
 //
+//	bangban run       serve when TELEGRAM_BOT_TOKEN is set, else the demo (what `make run` runs)
 //	bangban serve     run the bot (migrating the database first)
+//	bangban demo      the bot without Telegram: three simulated phones on a local web page
 //	bangban migrate   bring the database schema up to date and exit
 //	bangban import    load organisation data from XLSX or CSV files
 //	bangban seed-demo load the demo county
@@ -21,16 +23,19 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the container image has no zoneinfo; BANGBAN_TIMEZONE must still resolve
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/bot/poster"
@@ -46,7 +51,10 @@ var version = ""
 const usage = `usage: bangban <command>
 
 commands:
+  run       serve when TELEGRAM_BOT_TOKEN is set; without it, demo
   serve     run the bot: migrate the database, then take updates until SIGTERM
+  demo      run the bot without Telegram: the demo county, three simulated phones on a page
+            at http://127.0.0.1:8090 (BANGBAN_DEMO_ADDR) and a clock to move on
   migrate   bring the database schema up to date and exit
   import    load organisation data: import [--dry-run] FILE.xlsx|FILE.csv ...
             (import --template FILE.xlsx writes an empty workbook to fill in)
@@ -76,6 +84,21 @@ func main() {
 
 // run is main without the process: it returns the exit status.
 func run(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	return runContext(ctx, args, getenv, stdin, stdout, stderr)
+}
+
+// runContext is run until ctx ends (a signal, or a test that is done).
+func runContext(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "run" {
+		// Telegram when there is a token to serve it with; the demo, which needs none, when
+		// there is not: the run command works on a machine where nothing is set.
+		args = append([]string{"demo"}, args[1:]...)
+		if strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN")) != "" {
+			args[0] = "serve"
+		}
+	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -91,7 +114,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return simulate(args[1:], stdin, stdout, stderr)
 	case "load":
 		return loadTest(args[1:], stdout, stderr)
-	case "serve", "migrate", "import", "seed-demo", "invite", "files", "export", "config":
+	case "serve", "demo", "migrate", "import", "seed-demo", "invite", "files", "export", "config":
 	default:
 		fmt.Fprintf(stderr, "bangban: unknown command %q\n\n%s", args[0], usage)
 		return 2
@@ -110,8 +133,6 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return 0
 	}
 	log := newLogger(cfg, stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
 	switch args[0] {
 	case "import":
 		return importOrg(ctx, cfg, args[1:], stdout, stderr)
@@ -127,6 +148,8 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		err = migrate(ctx, cfg, log)
 	case "serve":
 		err = serve(ctx, cfg, log)
+	case "demo":
+		err = runDemo(ctx, cfg, log, stdout)
 	}
 	if err != nil {
 		log.Error("bangban "+args[0]+" failed", "error", err)
@@ -160,18 +183,53 @@ func openMigrated(ctx context.Context, cfg Config, log *slog.Logger) (*pgxpool.P
 	return pool, nil
 }
 
+// serve runs the bot against Telegram, on the database DATABASE_URL names (created when
+// the server lets it and it does not exist yet).
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
-	pool, err := openMigrated(ctx, cfg, log)
+	pool, err := createMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	st, err := store.New(pool, store.Options{Location: cfg.Location, TicketPrefix: cfg.TicketPrefix, SatisfactionFloor: cfg.SatisfactionFloor,
-		Limits: cfg.Limits, Calendar: cfg.Calendar})
+	st, err := store.New(pool, storeOptions(cfg))
 	if err != nil {
 		return err
 	}
+	return runBot(ctx, cfg, log, st, botSeams{})
+}
 
+// createMigrated is openMigrated on a database created first when it does not exist yet:
+// what the commands that run the bot do, so that a first start needs no createdb.
+func createMigrated(ctx context.Context, cfg Config, log *slog.Logger) (*pgxpool.Pool, error) {
+	created, err := store.CreateDatabase(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Info("database created", "url", Setting{Value: cfg.DatabaseURL}.Redacted())
+	}
+	return openMigrated(ctx, cfg, log)
+}
+
+// storeOptions are the store's options the configuration gives.
+func storeOptions(cfg Config) store.Options {
+	return store.Options{Location: cfg.Location, TicketPrefix: cfg.TicketPrefix, SatisfactionFloor: cfg.SatisfactionFloor,
+		Limits: cfg.Limits, Calendar: cfg.Calendar}
+}
+
+// botSeams are what the demo changes in the bot that serve runs; serve leaves them zero.
+type botSeams struct {
+	// jobClock is the job queue's clock (nil: the wall clock).
+	jobClock rivertype.TimeGenerator
+	// listener serves /healthz and the rest instead of LISTEN_ADDR.
+	listener net.Listener
+	// started runs beside the bot from the moment it starts taking updates (what it sends
+	// waits for the first poll); an error stops the bot and is returned.
+	started func(ctx context.Context) error
+}
+
+// runBot takes updates and sends notifications until ctx ends.
+func runBot(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, seams botSeams) error {
 	ropts, err := redisOptions(cfg.RedisURL)
 	if err != nil {
 		return fmt.Errorf("REDIS_URL: %w", err)
@@ -206,10 +264,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	b, err := bot.New(ctx, bot.Options{Token: cfg.Token, APIURL: cfg.APIURL, WebhookURL: cfg.WebhookURL,
-		WebhookSecret: cfg.WebhookSecret, ListenAddr: cfg.ListenAddr, Store: st, Redis: rdb, Engine: engine,
+		WebhookSecret: cfg.WebhookSecret, ListenAddr: cfg.ListenAddr, Listener: seams.listener, Store: st, Redis: rdb, Engine: engine,
 		Logger: log, KeyPrefix: cfg.RedisPrefix, Incoming: bot.IncomingLimit{Burst: cfg.IncomingBurst, PerSecond: cfg.IncomingPerSecond},
 		SendTimeout: cfg.SendTimeout, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.RescueAfter, SendLimits: cfg.Send,
-		Files: kept})
+		Files: kept, JobClock: seams.jobClock})
 	if err != nil {
 		return err
 	}
@@ -235,8 +293,20 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 			}
 		}()
 	}
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	if seams.started != nil {
+		go func() {
+			if err := seams.started(ctx); err != nil {
+				stop(err)
+			}
+		}()
+	}
 	log.Info("bangban serving", "version", buildVersion(), "bot", b.Username(), "addr", b.Addr().String())
 	if err := b.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	log.Info("bangban stopped")

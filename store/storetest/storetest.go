@@ -73,6 +73,38 @@ func NewEmptyDB(tb testing.TB) string {
 	return create(tb, "")
 }
 
+// MissingDB returns the URL and the name of a database that does not exist yet on the test
+// server, for a test of what creates it; it is dropped, if it was, when tb ends.
+func MissingDB(tb testing.TB) (string, string) {
+	tb.Helper()
+	name := "bangban_t_" + randomHex()
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := dropDB(ctx, name); err != nil {
+			tb.Errorf("storetest: drop database %s: %v", name, err)
+		}
+	})
+	return withDatabase(name), name
+}
+
+// Exists tells whether the test server has a database of that name.
+func Exists(tb testing.TB, name string) bool {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, AdminURL())
+	if err != nil {
+		tb.Fatalf("storetest: %v", err)
+	}
+	defer conn.Close(ctx)
+	var found bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&found); err != nil {
+		tb.Fatalf("storetest: %v", err)
+	}
+	return found
+}
+
 // NewStore opens a Store on a fresh database.
 func NewStore(tb testing.TB, opts store.Options) *store.Store {
 	tb.Helper()
