@@ -14,6 +14,10 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/bangban/bangban/locales"
 )
 
 //go:embed web
@@ -30,7 +34,8 @@ const maxUpload = 10 << 20
 // Handler serves the page, its assets and its API:
 //
 //	GET  /                 the page
-//	GET  /static/…         its script, style, labels and sample photo
+//	GET  /static/…         its script, style and sample photo
+//	GET  /i18n/LANG        the page's labels in a language (zh-CN, en), from locales/
 //	GET  /api/state        the frame: the demo's time, the people, who is on each phone
 //	GET  /api/phone?phone=N what phone N shows
 //	GET  /api/events       the frame and the phones, as server-sent events when they change
@@ -55,6 +60,14 @@ func (d *Demo) Handler() http.Handler {
 		_, _ = w.Write(page)
 	})
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /i18n/{lang}", func(w http.ResponseWriter, r *http.Request) {
+		labels, err := PageLabels(r.PathValue("lang"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		writeJSON(w, labels)
+	})
 	mux.HandleFunc("GET /api/state", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, d.State()) })
 	mux.HandleFunc("GET /api/phone", func(w http.ResponseWriter, r *http.Request) {
 		var phone int
@@ -278,4 +291,35 @@ func writeError(w http.ResponseWriter, err error) {
 		}
 	}
 	http.Error(w, err.Error(), code)
+}
+
+// labelPrefix marks the page's own labels among the messages of locales/.
+const labelPrefix = "demo_"
+
+// PageLabels are the demo page's labels in lang, by key: the messages of locales/ named
+// demo_KEY, where every user-facing string lives.
+func PageLabels(lang string) (map[string]string, error) {
+	for _, file := range locales.Files {
+		if file != "active."+lang+".toml" {
+			continue
+		}
+		raw, err := fs.ReadFile(locales.FS, file)
+		if err != nil {
+			return nil, fmt.Errorf("page labels: %w", err)
+		}
+		var all map[string]any
+		if err := toml.Unmarshal(raw, &all); err != nil {
+			return nil, fmt.Errorf("page labels: %s: %w", file, err)
+		}
+		labels := map[string]string{}
+		for id, v := range all {
+			if key, ok := strings.CutPrefix(id, labelPrefix); ok {
+				if s, ok := v.(string); ok {
+					labels[key] = s
+				}
+			}
+		}
+		return labels, nil
+	}
+	return nil, fmt.Errorf("page labels: no language %q", lang)
 }

@@ -263,7 +263,7 @@ function connect() {
 
 async function main() {
   for (const lang of ["zh-CN", "en"]) {
-    const res = await fetch("/static/i18n/" + lang + ".json");
+    const res = await fetch("/i18n/" + lang);
     labels[lang] = await res.json();
   }
   document.getElementById("page-lang").addEventListener("change", (ev) => {
