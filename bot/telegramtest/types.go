@@ -159,7 +159,9 @@ type Message struct {
 	Buttons        [][]Button
 	PhotoFileID    string
 	DocumentFileID string
-	Location       *Location
+	// DocumentName is the name a document was uploaded under ("" when sent by file id).
+	DocumentName string
+	Location     *Location
 	// MediaGroupID is set on the messages of one album, the same on each.
 	MediaGroupID string
 	Date         time.Time
