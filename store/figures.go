@@ -414,10 +414,23 @@ func (s *Store) FiguresRegion(ctx context.Context, a Actor) (int64, string, erro
 	default:
 		return 0, "", fmt.Errorf("figures for %d: %w", a.PersonID, ErrForbidden)
 	}
-	var name string
-	err := s.pool.QueryRow(ctx, "SELECT name FROM regions WHERE id = $1 OR ($1 = 0 AND parent_id IS NULL) ORDER BY id LIMIT 1", id).Scan(&name)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return 0, "", fmt.Errorf("figures for %d: region %d: %w", a.PersonID, id, err)
+	name, err := s.RegionName(ctx, id)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return 0, "", fmt.Errorf("figures for %d: %w", a.PersonID, err)
 	}
 	return id, name, nil
+}
+
+// RegionName is the name of a region as the figures name it: 0 is the whole city, named as
+// its top region.
+func (s *Store) RegionName(ctx context.Context, id int64) (string, error) {
+	var name string
+	err := s.pool.QueryRow(ctx, "SELECT name FROM regions WHERE id = $1 OR ($1 = 0 AND parent_id IS NULL) ORDER BY id LIMIT 1", id).Scan(&name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("region %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("region %d: %w", id, err)
+	}
+	return name, nil
 }

@@ -460,7 +460,7 @@ func (w *reminderSweepWorker) Work(ctx context.Context, _ *river.Job[ReminderSwe
 // PeriodicJobs are the store's periodic work, for the client that runs the jobs: the
 // reminder sweep, every minute, the sweep that gives every file still to keep a job, every
 // hour, the offices' daily board, at the start of each working day, and their weekly
-// bulletin, on Monday at 09:00.
+// bulletin, on Monday at 09:00, and their monthly report, on the 1st at 09:00.
 func (s *Store) PeriodicJobs() []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
@@ -479,5 +479,10 @@ func (s *Store) PeriodicJobs() []*river.PeriodicJob {
 		river.NewPeriodicJob(bulletinSchedule{s},
 			func() (river.JobArgs, *river.InsertOpts) { return WeeklyBulletin{}, nil },
 			&river.PeriodicJobOpts{ID: "weekly_bulletin", RunOnStart: true}),
+		// On start too: a report missed while no replica ran goes out when one starts, within
+		// the month.
+		river.NewPeriodicJob(monthlySchedule{s},
+			func() (river.JobArgs, *river.InsertOpts) { return MonthlyReports{}, nil },
+			&river.PeriodicJobOpts{ID: "monthly_reports", RunOnStart: true}),
 	}
 }
