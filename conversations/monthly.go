@@ -53,13 +53,19 @@ func MonthlyReport(ctx context.Context, tr *Translator, lang string, st *store.S
 	if err != nil {
 		return Reply{}, err
 	}
-	file := strings.Map(func(r rune) rune {
+	file := FileName(name) + "-" + from.Format("2006-01") + ".xlsx"
+	return Reply{MessageID: MsgMonthlyCaption, Data: map[string]any{"Region": name, "Month": from.Format("2006-01"),
+		"From": from.Format(time.DateOnly), "To": to.AddDate(0, 0, -1).Format(time.DateOnly), "Rows": rows},
+		Document: &Document{Name: file, Data: buf.Bytes()}}, nil
+}
+
+// FileName is a name (a region's) made safe for a file's: none of the characters a file
+// system or a chat client refuses.
+func FileName(s string) string {
+	return strings.Map(func(r rune) rune {
 		if strings.ContainsRune(`/\:*?"<>|`, r) {
 			return '_'
 		}
 		return r
-	}, name) + "-" + from.Format("2006-01") + ".xlsx"
-	return Reply{MessageID: MsgMonthlyCaption, Data: map[string]any{"Region": name, "Month": from.Format("2006-01"),
-		"From": from.Format(time.DateOnly), "To": to.AddDate(0, 0, -1).Format(time.DateOnly), "Rows": rows},
-		Document: &Document{Name: file, Data: buf.Bytes()}}, nil
+	}, s)
 }
