@@ -2,10 +2,13 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/bangban/bangban/store"
 )
@@ -197,4 +200,67 @@ func TestEachOfficeMemberGetsOneBulletinAWeek(t *testing.T) {
 
 func formatJob(chat int64, week, lang string) string {
 	return strconv.FormatInt(chat, 10) + " " + week + " " + lang
+}
+
+// monthlyJobs are the monthly report jobs enqueued so far.
+func (w *remindWorld) monthlyJobs(t *testing.T) []string {
+	t.Helper()
+	rows, err := w.s.Pool().Query(context.Background(), `SELECT concat(args->>'chat_id', ' ', args->>'month', ' ', args->>'lang')
+		FROM river_job WHERE kind = 'monthly_report' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// On the 1st of the month at 09:00 each office member is sent the report of the month just
+// ended, in their language, once: not before 09:00, not again when the job runs again or
+// three times at once as three replicas might, and not again later in the month; the
+// weekly bulletin of the same Monday is another report, recorded apart. The next 1st, the
+// next month's.
+func TestEachOfficeMemberGetsOneMonthlyReport(t *testing.T) {
+	t.Parallel()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	w := newRemindWorld(t, time.Date(2026, 11, 17, 10, 0, 0, 0, loc), store.Limits{})
+	w.officeLangs(t)
+	ctx := context.Background()
+	w.assignAt(t, "2026-11-17 10:00", w.cadre)
+	*w.now = w.at(t, "2026-12-01 08:59")
+	if n, err := w.s.SendMonthlyReports(ctx); err != nil || n != 0 {
+		t.Fatalf("%d reports before 09:00 (%v)", n, err)
+	}
+	*w.now = w.at(t, "2026-12-01 09:00")
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := w.s.SendMonthlyReports(ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	*w.now = w.at(t, "2026-12-15 15:00")
+	if n, err := w.s.SendMonthlyReports(ctx); err != nil || n != 0 {
+		t.Fatalf("%d reports later in the month (%v)", n, err)
+	}
+	got := w.monthlyJobs(t)
+	want := []string{formatJob(w.chat(w.office), "2026-11-01", "zh-CN"), formatJob(w.chat(w.office2), "2026-11-01", "en")}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("monthly reports %v, want %v", got, want)
+	}
+	if len(w.bulletinJobs(t)) != 0 {
+		t.Fatalf("bulletins %v sent with the monthly reports", w.bulletinJobs(t))
+	}
+	*w.now = w.at(t, "2027-01-01 09:30")
+	if n, err := w.s.SendMonthlyReports(ctx); err != nil || n != 2 {
+		t.Fatalf("%d reports the next 1st (%v)", n, err)
+	}
 }
