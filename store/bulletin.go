@@ -84,19 +84,18 @@ func (s *Store) Bulletin(ctx context.Context, p BulletinParams) (Bulletin, error
 	if b.Region, err = s.RegionName(ctx, p.RegionID); err != nil {
 		return Bulletin{}, fmt.Errorf("bulletin of region %d: %w", p.RegionID, err)
 	}
-	for i := BulletinWeeks - 1; i >= 0; i-- {
-		from := monday.AddDate(0, 0, -7*i)
-		f, err := s.Figures(ctx, FiguresParams{RegionID: p.RegionID, From: from, To: from.AddDate(0, 0, 7)})
-		if err != nil {
-			return Bulletin{}, fmt.Errorf("bulletin of region %d: %w", p.RegionID, err)
-		}
-		b.Trend = append(b.Trend, WeekCount{Monday: f.From, Found: f.Found, Resolved: f.Resolved})
-		switch i {
-		case 1:
-			b.Last = f
-		case 0:
-			b.This = f
-		}
+	if b.This, err = s.Figures(ctx, FiguresParams{RegionID: p.RegionID, From: monday, To: monday.AddDate(0, 0, 7)}); err != nil {
+		return Bulletin{}, fmt.Errorf("bulletin of region %d: %w", p.RegionID, err)
+	}
+	if b.Last, err = s.Figures(ctx, FiguresParams{RegionID: p.RegionID, From: monday.AddDate(0, 0, -7), To: monday}); err != nil {
+		return Bulletin{}, fmt.Errorf("bulletin of region %d: %w", p.RegionID, err)
+	}
+	bounds := make([]time.Time, BulletinWeeks+1)
+	for i := range bounds {
+		bounds[i] = monday.AddDate(0, 0, 7*(i+1-BulletinWeeks))
+	}
+	if b.Trend, err = s.weekCounts(ctx, p.RegionID, bounds); err != nil {
+		return Bulletin{}, err
 	}
 	for _, u := range b.This.ByHandlingUnit {
 		if r := u.Satisfaction(); u.Key != "" && r.Defined() && r.Percent() < b.Floor {
@@ -330,18 +329,17 @@ func (s *Store) ReportPartSent(ctx context.Context, kind ReportKind, person int6
 // week cut to the period, the earliest first, as Figures counts them: the monthly report's
 // chart of its weeks.
 func (s *Store) Trend(ctx context.Context, region int64, from, to time.Time) ([]WeekCount, error) {
-	var out []WeekCount
-	for start := s.Day(from); start.Before(to); {
+	bounds := []time.Time{s.Day(from)}
+	for start := bounds[0]; start.Before(to); {
 		end := s.Monday(start).AddDate(0, 0, 7)
 		if end.After(to) {
 			end = s.Day(to)
 		}
-		f, err := s.Figures(ctx, FiguresParams{RegionID: region, From: start, To: end})
-		if err != nil {
-			return nil, fmt.Errorf("trend of region %d: %w", region, err)
-		}
-		out = append(out, WeekCount{Monday: f.From, Found: f.Found, Resolved: f.Resolved})
+		bounds = append(bounds, end)
 		start = end
 	}
-	return out, nil
+	if len(bounds) < 2 {
+		return nil, nil
+	}
+	return s.weekCounts(ctx, region, bounds)
 }
