@@ -264,3 +264,52 @@ func TestEachOfficeMemberGetsOneMonthlyReport(t *testing.T) {
 		t.Fatalf("%d reports the next 1st (%v)", n, err)
 	}
 }
+
+// The trend of a month, as the monthly report draws it: one span a week, the first and the
+// last cut to the month, each counting what the store's figures of that span count, and
+// together what the month's figures count.
+func TestTheTrendOfAMonth(t *testing.T) {
+	t.Parallel()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	w := newRemindWorld(t, time.Date(2026, 10, 30, 10, 0, 0, 0, loc), store.Limits{})
+	ctx := context.Background()
+	var county int64
+	if err := w.s.Pool().QueryRow(ctx, "SELECT region_id FROM offices WHERE code = 'OF-YL'").Scan(&county); err != nil {
+		t.Fatal(err)
+	}
+	w.assignAt(t, "2026-10-30 10:00", w.cadre)
+	rep := w.reporter(t)
+	for _, d := range []string{"2026-11-01 10:00", "2026-11-03 10:00", "2026-11-16 09:00", "2026-11-30 20:00", "2026-12-01 09:00"} {
+		w.rated(t, d, rep, w.cadre, store.Satisfied)
+	}
+	w.assignAt(t, "2026-11-20 10:00", w.other)
+	*w.now = w.at(t, "2026-12-02 10:00")
+	from, to := w.at(t, "2026-11-01 00:00"), w.at(t, "2026-12-01 00:00")
+	for _, region := range []int64{county, 0} {
+		weeks, err := w.s.Trend(ctx, region, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 1 Nov is a Sunday: the first span is that day, the last 30 Nov, a Monday.
+		if len(weeks) != 6 || !weeks[0].Monday.Equal(from) || !weeks[1].Monday.Equal(w.at(t, "2026-11-02 00:00")) ||
+			!weeks[5].Monday.Equal(w.at(t, "2026-11-30 00:00")) {
+			t.Fatalf("spans %+v", weeks)
+		}
+		found, resolved := 0, 0
+		for i, wk := range weeks {
+			end := to
+			if i+1 < len(weeks) {
+				end = weeks[i+1].Monday
+			}
+			f, err := w.s.Figures(ctx, store.FiguresParams{RegionID: region, From: wk.Monday, To: end})
+			if err != nil || f.Found != wk.Found || f.Resolved != wk.Resolved {
+				t.Fatalf("span from %s: trend %+v, figures %d/%d (%v)", wk.Monday.Format(time.DateOnly), wk, f.Found, f.Resolved, err)
+			}
+			found, resolved = found+wk.Found, resolved+wk.Resolved
+		}
+		f, err := w.s.Figures(ctx, store.FiguresParams{RegionID: region, From: from, To: to})
+		if err != nil || f.Found != found || f.Resolved != resolved || found != 5 || resolved != 4 {
+			t.Fatalf("the month: figures %d/%d, the trend's spans %d/%d (%v)", f.Found, f.Resolved, found, resolved, err)
+		}
+	}
+}
