@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"golang.org/x/sync/errgroup"
 )
 
 // The weekly bulletin (周通报): each Monday morning every member of a campaign office gets the
@@ -84,30 +85,41 @@ func (s *Store) Bulletin(ctx context.Context, p BulletinParams) (Bulletin, error
 	if b.Region, err = s.RegionName(ctx, p.RegionID); err != nil {
 		return Bulletin{}, fmt.Errorf("bulletin of region %d: %w", p.RegionID, err)
 	}
-	if b.This, err = s.Figures(ctx, FiguresParams{RegionID: p.RegionID, From: monday, To: monday.AddDate(0, 0, 7)}); err != nil {
-		return Bulletin{}, fmt.Errorf("bulletin of region %d: %w", p.RegionID, err)
-	}
-	if b.Last, err = s.Figures(ctx, FiguresParams{RegionID: p.RegionID, From: monday.AddDate(0, 0, -7), To: monday}); err != nil {
-		return Bulletin{}, fmt.Errorf("bulletin of region %d: %w", p.RegionID, err)
+	// The named list at the week's end, or now if sooner.
+	at := monday.AddDate(0, 0, 7)
+	if now := s.now(); now.Before(at) {
+		at = now
 	}
 	bounds := make([]time.Time, BulletinWeeks+1)
 	for i := range bounds {
 		bounds[i] = monday.AddDate(0, 0, 7*(i+1-BulletinWeeks))
 	}
-	if b.Trend, err = s.weekCounts(ctx, p.RegionID, bounds); err != nil {
-		return Bulletin{}, err
+	// Four questions that do not depend on each other, asked at once on their own
+	// connections: a city's bulletin takes the time of the longest, not of all four.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		b.This, err = s.Figures(gctx, FiguresParams{RegionID: p.RegionID, From: monday, To: monday.AddDate(0, 0, 7)})
+		return err
+	})
+	g.Go(func() (err error) {
+		b.Last, err = s.Figures(gctx, FiguresParams{RegionID: p.RegionID, From: monday.AddDate(0, 0, -7), To: monday})
+		return err
+	})
+	g.Go(func() (err error) {
+		b.Trend, err = s.weekCounts(gctx, p.RegionID, bounds)
+		return err
+	})
+	g.Go(func() (err error) {
+		b.Named, err = s.named(gctx, p.RegionID, at)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return Bulletin{}, fmt.Errorf("bulletin of region %d: %w", p.RegionID, err)
 	}
 	for _, u := range b.This.ByHandlingUnit {
 		if r := u.Satisfaction(); u.Key != "" && r.Defined() && r.Percent() < b.Floor {
 			b.BelowFloor = append(b.BelowFloor, u)
 		}
-	}
-	at := b.This.Now
-	if b.This.To.Before(at) {
-		at = b.This.To
-	}
-	if b.Named, err = s.named(ctx, p.RegionID, at); err != nil {
-		return Bulletin{}, err
 	}
 	return b, nil
 }
