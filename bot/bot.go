@@ -242,6 +242,9 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	if err := river.AddWorkerSafely(workers, &bulletinWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), retryBase: opts.RetryBase}); err != nil {
 		return nil, fmt.Errorf("register bulletin worker: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &monthlyWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), retryBase: opts.RetryBase}); err != nil {
+		return nil, fmt.Errorf("register monthly report worker: %w", err)
+	}
 	if err := opts.Store.AddWorkers(workers); err != nil {
 		return nil, fmt.Errorf("register lifecycle workers: %w", err)
 	}

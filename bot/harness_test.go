@@ -63,12 +63,16 @@ func startWith(t *testing.T, webhook bool, rdb redis.UniversalClient, prefix str
 	return startOn(t, h, webhook, rdb, prefix, st, setup, options...)
 }
 
-// startOn starts a bot on the given store (one on a database reached through a proxy, say).
+// startOn starts a bot on the given store (one on a database reached through a proxy, say),
+// on h's simulated Telegram when it has one (another replica's).
 func startOn(t *testing.T, h *harness, webhook bool, rdb redis.UniversalClient, prefix string, st *store.Store,
 	setup func(*dialog.Engine, *store.Store), options ...func(*bot.Options)) *harness {
 	t.Helper()
-	sim := telegramtest.New()
-	t.Cleanup(sim.Close)
+	sim := h.sim // another replica's: one Telegram for them all
+	if sim == nil {
+		sim = telegramtest.New()
+		t.Cleanup(sim.Close)
+	}
 	h.sim, h.webhook, h.rdb, h.prefix, h.store = sim, webhook, rdb, prefix, st
 	tr, err := dialog.NewTranslator(dialog.LangZH)
 	if err != nil {

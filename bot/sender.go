@@ -171,7 +171,7 @@ func (s *Sender) send(ctx context.Context, out dialog.Output, bulk bool) (int64,
 		}
 		return s.sendFiles(ctx, out, up)
 	}
-	if out.Text == "" {
+	if out.Text == "" && out.Document == nil {
 		if out.ClearButtons && out.EditMessageID != 0 {
 			if err := s.take(ctx, out.ChatID, bulk, out.Pressed); err != nil {
 				return 0, err
@@ -185,7 +185,7 @@ func (s *Sender) send(ctx context.Context, out dialog.Output, bulk bool) (int64,
 		return 0, nil
 	}
 	markup := keyboard(out.Buttons)
-	if err := s.take(ctx, out.ChatID, bulk, out.Pressed && out.EditMessageID != 0 && out.Photo == nil); err != nil {
+	if err := s.take(ctx, out.ChatID, bulk, out.Pressed && out.EditMessageID != 0 && out.Photo == nil && out.Document == nil); err != nil {
 		return 0, err
 	}
 	if out.Photo != nil {
@@ -197,6 +197,19 @@ func (s *Sender) send(ctx context.Context, out dialog.Output, bulk bool) (int64,
 		m, err := s.tg.SendPhoto(ctx, p)
 		if err != nil {
 			return 0, fmt.Errorf("send photo to chat %d: %w", out.ChatID, err)
+		}
+		return int64(m.ID), nil
+	}
+	if out.Document != nil {
+		// A file made here (a workbook) is uploaded under its own name.
+		p := &tgbot.SendDocumentParams{ChatID: out.ChatID, Caption: out.Text,
+			Document: &models.InputFileUpload{Filename: out.Document.Name, Data: bytes.NewReader(out.Document.Data)}}
+		if markup != nil {
+			p.ReplyMarkup = markup
+		}
+		m, err := s.tg.SendDocument(ctx, p)
+		if err != nil {
+			return 0, fmt.Errorf("send document %q to chat %d: %w", out.Document.Name, out.ChatID, err)
 		}
 		return int64(m.ID), nil
 	}

@@ -292,14 +292,11 @@ func (w *bulletinWorker) Work(ctx context.Context, job *river.Job[store.Bulletin
 	if err != nil {
 		return river.JobCancel(fmt.Errorf("bulletin of week %q: %w", j.Week, err))
 	}
-	done, err := w.st.BulletinPartsSent(ctx, j.PersonID, week)
+	done, err := w.st.ReportPartsSent(ctx, store.ReportWeek, j.PersonID, week)
 	if err != nil {
 		return err
 	}
-	lang := j.Lang
-	if !dialog.IsLanguage(lang) {
-		lang = w.tr.Match("")
-	}
+	lang := reportLang(w.tr, j.Lang)
 	b, err := w.st.Bulletin(ctx, store.BulletinParams{RegionID: j.RegionID, Week: week})
 	if err != nil {
 		return err
@@ -309,28 +306,87 @@ func (w *bulletinWorker) Work(ctx context.Context, job *river.Job[store.Bulletin
 		return err
 	}
 	for i := done; i < len(replies); i++ {
-		r := replies[i]
-		limit := dialog.MaxText
-		if r.Photo != nil {
-			limit = dialog.MaxCaption
+		if err := sendReport(ctx, w.sender, w.st, w.tr, lang, j.ChatID, replies[i]); err != nil {
+			return err
 		}
-		out := dialog.FitOutput(dialog.Output{ChatID: j.ChatID, Text: w.tr.Fit(lang, r.MessageID, r.Data, limit), Photo: r.Photo})
-		if _, err := w.sender.Notify(ctx, out); err != nil {
-			if errors.Is(err, tgbot.ErrorForbidden) {
-				if merr := w.st.SetReachable(ctx, j.ChatID, false); merr != nil {
-					return merr
-				}
-			}
-			return deliveryOutcome(err)
-		}
-		if err := w.st.BulletinPartSent(ctx, j.PersonID, week, i+1); err != nil {
+		if err := w.st.ReportPartSent(ctx, store.ReportWeek, j.PersonID, week, i+1); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// reportLang is the language a report is sent in: the person's, or the bot's own.
+func reportLang(tr *dialog.Translator, lang string) string {
+	if !dialog.IsLanguage(lang) {
+		return tr.Match("")
+	}
+	return lang
+}
+
+// sendReport sends one message of a report (a text, a chart, a workbook) to a chat, made to
+// fit; a chat that blocked the bot is marked unreachable.
+func sendReport(ctx context.Context, sender *Sender, st *store.Store, tr *dialog.Translator, lang string, chat int64, r dialog.Reply) error {
+	limit := dialog.MaxText
+	if r.Photo != nil || r.Document != nil {
+		limit = dialog.MaxCaption
+	}
+	out := dialog.FitOutput(dialog.Output{ChatID: chat, Text: tr.Fit(lang, r.MessageID, r.Data, limit), Photo: r.Photo, Document: r.Document})
+	if _, err := sender.Notify(ctx, out); err != nil {
+		if errors.Is(err, tgbot.ErrorForbidden) {
+			if merr := st.SetReachable(ctx, chat, false); merr != nil {
+				return merr
+			}
+		}
+		return deliveryOutcome(err)
+	}
+	return nil
+}
+
 // NextRetry backs off from retryBase.
 func (w *bulletinWorker) NextRetry(job *river.Job[store.BulletinJob]) time.Time {
+	return backoff(w.retryBase, job.Attempt)
+}
+
+// monthlyWorker sends an office member the monthly report of their office's region, on the
+// 1st of the month or when they ask: the workbook, made when it sends in the member's
+// language, as one document. The report of the 1st is recorded once sent, so that a job
+// run again sends it no more.
+type monthlyWorker struct {
+	river.WorkerDefaults[store.MonthlyReportJob]
+	sender    *Sender
+	st        *store.Store
+	tr        *dialog.Translator
+	retryBase time.Duration
+}
+
+func (w *monthlyWorker) Work(ctx context.Context, job *river.Job[store.MonthlyReportJob]) error {
+	j := job.Args
+	month, err := time.ParseInLocation(time.DateOnly, j.Month, w.st.Location())
+	if err != nil {
+		return river.JobCancel(fmt.Errorf("monthly report of %q: %w", j.Month, err))
+	}
+	if !j.Asked {
+		done, err := w.st.ReportPartsSent(ctx, store.ReportMonth, j.PersonID, month)
+		if err != nil || done > 0 {
+			return err
+		}
+	}
+	lang := reportLang(w.tr, j.Lang)
+	r, err := conversations.MonthlyReport(ctx, w.tr, lang, w.st, j.RegionID, month)
+	if err != nil {
+		return err
+	}
+	if err := sendReport(ctx, w.sender, w.st, w.tr, lang, j.ChatID, r); err != nil {
+		return err
+	}
+	if j.Asked {
+		return nil
+	}
+	return w.st.ReportPartSent(ctx, store.ReportMonth, j.PersonID, month, 1)
+}
+
+// NextRetry backs off from retryBase.
+func (w *monthlyWorker) NextRetry(job *river.Job[store.MonthlyReportJob]) time.Time {
 	return backoff(w.retryBase, job.Attempt)
 }

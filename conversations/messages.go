@@ -299,4 +299,9 @@ const (
 	MsgBulletinWaiting        = "bulletin_waiting"
 	MsgBulletinInProgress     = "bulletin_in_progress"
 	MsgBulletinOverdue        = "bulletin_overdue"
+	MsgMonthlyOfficesOnly     = "monthly_offices_only"
+	MsgMonthlyPreparing       = "monthly_preparing"
+	MsgMonthlyCaption         = "monthly_caption"
+	MsgMonthlyTrendTitle      = "monthly_trend_title"
+	MsgStatsChartCaption      = "stats_chart_caption"
 )

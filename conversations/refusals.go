@@ -3,6 +3,7 @@ package conversations
 import (
 	"errors"
 
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/store"
 )
 
@@ -44,7 +45,21 @@ var (
 		{store.ErrAccountInUse, MsgInviteAccountInUse},
 		{store.ErrPersonIsBound, MsgInvitePersonIsBound},
 	}
+	// The figures are an office's or an admin's: someone unknown is told to join first,
+	// anyone else (a handler, a reporter) that the figures, the bulletin or the monthly report
+	// are not for them.
+	statsRefusals    = []refusalRule{{store.ErrNotFound, MsgNotBound}, {store.ErrForbidden, MsgStatsOfficesOnly}}
+	bulletinRefusals = []refusalRule{{store.ErrNotFound, MsgNotBound}, {store.ErrForbidden, MsgReportOfficesOnly}}
+	monthlyRefusals  = []refusalRule{{store.ErrNotFound, MsgNotBound}, {store.ErrForbidden, MsgMonthlyOfficesOnly}}
 )
+
+// refusal is err as the Refusal table makes of it, or err itself when it is none.
+func refusal(table []refusalRule, err error) error {
+	if msg, ok := refusalMessage(table, err); ok {
+		return &dialog.Refusal{MessageID: msg}
+	}
+	return err
+}
 
 // refusalMessage is what table says of err, and whether err is a refusal it knows.
 func refusalMessage(table []refusalRule, err error) (string, bool) {

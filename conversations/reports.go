@@ -2,12 +2,10 @@ package conversations
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/bangban/bangban/charts"
 	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/store"
 )
@@ -18,14 +16,16 @@ import (
 // satisfaction floor, the categories most found, and two charts. The same bulletin reaches
 // each office member on Monday morning for the week just ended (BulletinReplies, which the
 // bot's worker renders as this does).
+//
+// /report month [YYYY-MM]: the monthly report (月报告) of the same region, this month so far or
+// the month given, as a workbook sent as a document (monthly.go).
 
 // bulletinLists caps each list of the bulletin's text, so that it fits one message: the
-// named cases, the units under the floor, the categories and the sub-regions of the chart.
+// named cases, the units under the floor and the categories.
 const (
 	bulletinNamed      = 25
 	bulletinBelowFloor = 10
 	bulletinCategories = 5
-	bulletinRegions    = 10
 )
 
 type reports struct {
@@ -41,36 +41,63 @@ func RegisterReports(e *dialog.Engine, st *store.Store) error {
 
 func (r *reports) command(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
 	args := strings.Fields(c.Args)
-	if len(args) == 0 || len(args) > 2 || args[0] != "week" {
+	if len(args) == 0 || len(args) > 2 {
 		return nil, &dialog.Refusal{MessageID: MsgReportUsage}
 	}
-	week := r.st.Now()
-	if len(args) == 2 {
-		d, err := time.ParseInLocation(time.DateOnly, args[1], r.st.Location())
-		if err != nil {
-			return nil, &dialog.Refusal{MessageID: MsgReportUsage}
+	switch args[0] {
+	case "week":
+		week := r.st.Now()
+		if len(args) == 2 {
+			d, err := time.ParseInLocation(time.DateOnly, args[1], r.st.Location())
+			if err != nil {
+				return nil, &dialog.Refusal{MessageID: MsgReportUsage}
+			}
+			week = d
 		}
-		week = d
+		return r.week(ctx, c, week)
+	case "month":
+		month := r.st.Now()
+		if len(args) == 2 {
+			d, err := time.ParseInLocation("2006-01", args[1], r.st.Location())
+			if err != nil {
+				return nil, &dialog.Refusal{MessageID: MsgReportUsage}
+			}
+			month = d
+		}
+		return r.month(ctx, c, month)
 	}
+	return nil, &dialog.Refusal{MessageID: MsgReportUsage}
+}
+
+// week answers with the bulletin of the week of a day.
+func (r *reports) week(ctx context.Context, c dialog.Call, week time.Time) ([]dialog.Reply, error) {
 	a, err := r.st.ActorByAccount(ctx, c.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, &dialog.Refusal{MessageID: MsgNotBound}
-	}
 	if err != nil {
-		return nil, err
+		return nil, refusal(bulletinRefusals, err)
 	}
 	region, _, err := r.st.FiguresRegion(ctx, a)
-	if errors.Is(err, store.ErrForbidden) {
-		return nil, &dialog.Refusal{MessageID: MsgReportOfficesOnly}
-	}
 	if err != nil {
-		return nil, err
+		return nil, refusal(bulletinRefusals, err)
 	}
 	b, err := r.st.Bulletin(ctx, store.BulletinParams{RegionID: region, Week: week})
 	if err != nil {
 		return nil, err
 	}
 	return BulletinReplies(r.e.Translator(), c.Lang, b)
+}
+
+// month has the monthly report of a month made and sent as a document by a job (a city's
+// workbook takes seconds, and megabytes the chat's answers are not kept in), and says so.
+func (r *reports) month(ctx context.Context, c dialog.Call, month time.Time) ([]dialog.Reply, error) {
+	a, err := r.st.ActorByAccount(ctx, c.UserID)
+	if err != nil {
+		return nil, refusal(monthlyRefusals, err)
+	}
+	name, err := r.st.AskMonthlyReport(ctx, a, c.ChatID, c.Lang, month)
+	if err != nil {
+		return nil, refusal(monthlyRefusals, err)
+	}
+	return []dialog.Reply{{MessageID: MsgMonthlyPreparing, Data: map[string]any{"Region": name, "Month": r.st.MonthStart(month).Format("2006-01")}}}, nil
 }
 
 // BulletinReplies are a bulletin as it is shown in lang: its text, then each chart as a
@@ -122,33 +149,11 @@ func BulletinReplies(tr *dialog.Translator, lang string, b store.Bulletin) ([]di
 	none := "\n" + t(MsgStatsNone, nil)
 	data["Named"], data["BelowFloor"], data["Categories"] = orNone(named.String(), none), orNone(below.String(), none), orNone(cats.String(), none)
 
-	trend := charts.Chart{Title: t(MsgBulletinTrendTitle, nil), Series: []charts.Series{{Name: t(MsgBulletinFound, nil)}, {Name: t(MsgBulletinResolved, nil)}}}
-	for _, w := range b.Trend {
-		trend.Labels = append(trend.Labels, w.Monday.Format("01/02"))
-		trend.Series[0].Values = append(trend.Series[0].Values, w.Found)
-		trend.Series[1].Values = append(trend.Series[1].Values, w.Resolved)
-	}
-	trendPNG, err := charts.Lines(trend)
+	trendPNG, err := trendChart(tr, lang, t(MsgBulletinTrendTitle, nil), b.Trend)
 	if err != nil {
 		return nil, err
 	}
-	regions := charts.Chart{Title: t(MsgBulletinRegionsTitle, nil), Series: []charts.Series{{Name: t(MsgBulletinWaiting, nil)},
-		{Name: t(MsgBulletinInProgress, nil)}, {Name: t(MsgBulletinResolved, nil)}, {Name: t(MsgBulletinOverdue, nil)}}}
-	rows := this.BySubRegion[:min(len(this.BySubRegion), bulletinRegions)]
-	if len(rows) == 0 {
-		rows = []store.FigureRow{{Name: b.Region, NameEn: b.Region, Key: "-"}}
-	}
-	for _, row := range rows {
-		name := rowName(lang, row)
-		if row.Self {
-			name = t(MsgStatsSelf, map[string]any{"Name": name})
-		}
-		regions.Labels = append(regions.Labels, dialog.Clip(name, 8))
-		for i, v := range []int{row.OpenSubmitted + row.OpenAssigned, row.OpenInProgress, row.Resolved, row.Overdue} {
-			regions.Series[i].Values = append(regions.Series[i].Values, v)
-		}
-	}
-	regionsPNG, err := charts.Bars(regions)
+	regionsPNG, err := regionsChart(tr, lang, b.Region, this)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package conversations
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,7 +13,8 @@ import (
 // /stats: the figures of an office's region (DESIGN.md §5), for a period chosen with buttons
 // that edit the message in place ("sx:w0" this week, "sx:w1" last week, "sx:m0", "sx:m1",
 // "sx:y0") or given as two dates ("/stats 2026-11-01 2026-11-30", both days included).
-// The figures are the store's, defined once there; this only shows them.
+// The figures are the store's, defined once there; this only shows them, with a chart of
+// them by sub-region after the text.
 
 // statsPeriods are the period buttons, in the order shown.
 var statsPeriods = []string{"w0", "w1", "m0", "m1", "y0"}
@@ -91,18 +91,12 @@ func (s *stats) period(name string) (from, to time.Time, ok bool) {
 // city's for an admin; anyone else is refused.
 func (s *stats) show(ctx context.Context, c dialog.Call, from, to time.Time, chosen string, edit bool) ([]dialog.Reply, error) {
 	a, err := s.st.ActorByAccount(ctx, c.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, &dialog.Refusal{MessageID: MsgNotBound}
-	}
 	if err != nil {
-		return nil, err
+		return nil, refusal(statsRefusals, err)
 	}
 	region, name, err := s.st.FiguresRegion(ctx, a)
-	if errors.Is(err, store.ErrForbidden) {
-		return nil, &dialog.Refusal{MessageID: MsgStatsOfficesOnly}
-	}
 	if err != nil {
-		return nil, err
+		return nil, refusal(statsRefusals, err)
 	}
 	f, err := s.st.Figures(ctx, store.FiguresParams{RegionID: region, From: from, To: to})
 	if err != nil {
@@ -135,7 +129,14 @@ func (s *stats) show(ctx context.Context, c dialog.Call, from, to time.Time, cho
 		}
 		row = append(row, dialog.Button{Text: label, Data: store.StatsButton + ":" + p})
 	}
-	return []dialog.Reply{{MessageID: MsgStats, Data: data, Edit: edit, Buttons: [][]dialog.Button{row[:3], row[3:]}}}, nil
+	// The chart by sub-region follows the text, drawn again for each period chosen: one
+	// chart of the figures already counted, some tens of milliseconds.
+	png, err := regionsChart(s.e.Translator(), c.Lang, name, f)
+	if err != nil {
+		return nil, err
+	}
+	return []dialog.Reply{{MessageID: MsgStats, Data: data, Edit: edit, Buttons: [][]dialog.Button{row[:3], row[3:]}},
+		{MessageID: MsgStatsChartCaption, Data: map[string]any{"Region": name, "From": data["From"], "To": data["To"]}, Photo: png}}, nil
 }
 
 // rate shows a rate as "87.5% (7/8)", or "—" when it has no denominator.

@@ -28,6 +28,9 @@ type Params struct {
 	// working groups; T renders every other word in it.
 	Lang string
 	T    Translate
+	// Charts, when set, draws the pictures the report sheet shows beside the figures (PNG),
+	// from the figures the workbook is made of.
+	Charts func(store.Figures) ([][]byte, error)
 }
 
 // dateFormat is how a date and time shows, in the workbook's cells and in the CSV alike.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"image/color"
+	"image/png"
 	"os"
 	"slices"
 	"strconv"
@@ -14,6 +16,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/bangban/bangban/charts"
+	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/ledger"
 	"github.com/bangban/bangban/store"
@@ -130,7 +134,8 @@ func translate(t testing.TB, lang string) ledger.Translate {
 // The workbook of a month, in Chinese and in English: a report sheet whose cases found are
 // the figures' and the ledger's rows; the ledger with its headers in the reader's language,
 // one row a case filed in the month, its header frozen, a filter on every column and its
-// dates as dates; and one sheet per sub-region whose rows add up to the ledger's.
+// dates as dates; and one sheet per sub-region whose rows add up to the ledger's. The
+// report sheet shows the two charts as pictures.
 func TestWorkbookOfAMonth(t *testing.T) {
 	t.Parallel()
 	s, county := novemberOfTheDemoCounty(t)
@@ -152,7 +157,11 @@ func TestWorkbookOfAMonth(t *testing.T) {
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			var buf bytes.Buffer
-			n, err := ledger.WriteXLSX(ctx, &buf, s, ledger.Params{FiguresParams: p, Region: "云岭县", Lang: tc.lang, T: translate(t, tc.lang)})
+			tr, err := dialog.NewTranslator(tc.lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := ledger.WriteXLSX(ctx, &buf, s, conversations.MonthlyParams(ctx, tr, tc.lang, s, county, "云岭县", p.From, p.To))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -194,6 +203,31 @@ func TestWorkbookOfAMonth(t *testing.T) {
 			if rate, _ := x.GetCellValue(tc.summary, "A21"); rate != translate(t, tc.lang)("rate_response", nil) ||
 				def != translate(t, tc.lang)("rate_response_def", nil) {
 				t.Fatalf("the response rate's line: %q, %q", rate, def)
+			}
+
+			// The report sheet shows the two charts, the weeks' trend and the sub-regions,
+			// right of the figures: each a PNG of the charts' size, not one colour.
+			for _, cell := range []string{"F2", "F20"} {
+				pics, err := x.GetPictures(tc.summary, cell)
+				if err != nil || len(pics) != 1 || pics[0].Extension != ".png" {
+					t.Fatalf("pictures at %s: %d (%v)", cell, len(pics), err)
+				}
+				img, err := png.Decode(bytes.NewReader(pics[0].File))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b := img.Bounds(); b.Dx() != charts.Width || b.Dy() != charts.Height {
+					t.Fatalf("the chart at %s is %dx%d", cell, b.Dx(), b.Dy())
+				}
+				colours := map[color.Color]bool{}
+				for y := 0; y < charts.Height; y += 7 {
+					for x := 0; x < charts.Width; x += 7 {
+						colours[img.At(x, y)] = true
+					}
+				}
+				if len(colours) < 3 {
+					t.Fatalf("the chart at %s is blank: %d colours", cell, len(colours))
+				}
 			}
 
 			// The filing date is a date: a number with a date format, shown as the day.

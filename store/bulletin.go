@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"golang.org/x/sync/errgroup"
 )
 
 // The weekly bulletin (周通报): each Monday morning every member of a campaign office gets the
@@ -80,36 +81,45 @@ type BulletinParams struct {
 func (s *Store) Bulletin(ctx context.Context, p BulletinParams) (Bulletin, error) {
 	monday := s.Monday(p.Week)
 	b := Bulletin{RegionID: p.RegionID, Floor: s.floor, NamedAfterDays: s.limits.NamedAfterDays}
-	err := s.pool.QueryRow(ctx, "SELECT name FROM regions WHERE id = $1 OR ($1 = 0 AND parent_id IS NULL) ORDER BY id LIMIT 1",
-		p.RegionID).Scan(&b.Region)
-	if err != nil {
+	var err error
+	if b.Region, err = s.RegionName(ctx, p.RegionID); err != nil {
 		return Bulletin{}, fmt.Errorf("bulletin of region %d: %w", p.RegionID, err)
 	}
-	for i := BulletinWeeks - 1; i >= 0; i-- {
-		from := monday.AddDate(0, 0, -7*i)
-		f, err := s.Figures(ctx, FiguresParams{RegionID: p.RegionID, From: from, To: from.AddDate(0, 0, 7)})
-		if err != nil {
-			return Bulletin{}, fmt.Errorf("bulletin of region %d: %w", p.RegionID, err)
-		}
-		b.Trend = append(b.Trend, WeekCount{Monday: f.From, Found: f.Found, Resolved: f.Resolved})
-		switch i {
-		case 1:
-			b.Last = f
-		case 0:
-			b.This = f
-		}
+	// The named list at the week's end, or now if sooner.
+	at := monday.AddDate(0, 0, 7)
+	if now := s.now(); now.Before(at) {
+		at = now
+	}
+	bounds := make([]time.Time, BulletinWeeks+1)
+	for i := range bounds {
+		bounds[i] = monday.AddDate(0, 0, 7*(i+1-BulletinWeeks))
+	}
+	// Four questions that do not depend on each other, asked at once on their own
+	// connections: a city's bulletin takes the time of the longest, not of all four.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		b.This, err = s.Figures(gctx, FiguresParams{RegionID: p.RegionID, From: monday, To: monday.AddDate(0, 0, 7)})
+		return err
+	})
+	g.Go(func() (err error) {
+		b.Last, err = s.Figures(gctx, FiguresParams{RegionID: p.RegionID, From: monday.AddDate(0, 0, -7), To: monday})
+		return err
+	})
+	g.Go(func() (err error) {
+		b.Trend, err = s.weekCounts(gctx, p.RegionID, bounds)
+		return err
+	})
+	g.Go(func() (err error) {
+		b.Named, err = s.named(gctx, p.RegionID, at)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return Bulletin{}, fmt.Errorf("bulletin of region %d: %w", p.RegionID, err)
 	}
 	for _, u := range b.This.ByHandlingUnit {
 		if r := u.Satisfaction(); u.Key != "" && r.Defined() && r.Percent() < b.Floor {
 			b.BelowFloor = append(b.BelowFloor, u)
 		}
-	}
-	at := b.This.Now
-	if b.This.To.Before(at) {
-		at = b.This.To
-	}
-	if b.Named, err = s.named(ctx, p.RegionID, at); err != nil {
-		return Bulletin{}, err
 	}
 	return b, nil
 }
@@ -160,12 +170,29 @@ func (BulletinJob) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: NotifyQueue, MaxAttempts: 20}
 }
 
+// ReportKind names a report that goes out by itself to every office member: the weekly
+// bulletin or the monthly report. Each sent is written down with its kind and the first
+// day of its period (the week's Monday, the month's first).
+type ReportKind string
+
+const (
+	ReportWeek  ReportKind = "week"
+	ReportMonth ReportKind = "month"
+)
+
+// ReportTo is an office member a report goes to: their chat and language, and the region
+// of their office (0 the whole city).
+type ReportTo struct {
+	PersonID int64
+	ChatID   int64
+	Lang     string
+	RegionID int64
+}
+
 // SendBulletins enqueues the bulletin of the week just ended for every office member who has
-// not had it yet, from Monday 09:00 on. Each member's bulletin is written down with its week
-// in the transaction that enqueues it, so that a second run, or another replica's, sends
-// nothing more. A region with nothing to say for the week (nothing found, assigned,
-// resolved, closed or rated in it, and nothing overdue now) gets no bulletin, as a quiet
-// day gets no board. It returns how many bulletins it enqueued.
+// not had it yet, from Monday 09:00 on. A region with nothing to say for the week (nothing
+// found, assigned, resolved, closed or rated in it, and nothing overdue now) gets no
+// bulletin, as a quiet day gets no board. It returns how many bulletins it enqueued.
 func (s *Store) SendBulletins(ctx context.Context) (int, error) {
 	now := s.now()
 	monday := s.Monday(now)
@@ -173,23 +200,35 @@ func (s *Store) SendBulletins(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	week := monday.AddDate(0, 0, -7)
+	return s.sendReports(ctx, ReportWeek, week, monday, func(r ReportTo) river.JobArgs {
+		return BulletinJob{PersonID: r.PersonID, ChatID: r.ChatID, Lang: r.Lang, RegionID: r.RegionID, Week: week.Format(time.DateOnly)}
+	})
+}
+
+// sendReports enqueues, for every office member who has not had it, the report of kind for
+// the period [from, to), the job job makes. Each member's report is written down with its
+// period in the transaction that enqueues it, so that a second run, or another replica's,
+// sends nothing more. A region with nothing to say for the period (nothing found,
+// assigned, resolved, closed or rated in it, and nothing overdue now) gets none.
+func (s *Store) sendReports(ctx context.Context, kind ReportKind, from, to time.Time, job func(ReportTo) river.JobArgs) (int, error) {
+	now := s.now()
 	rows, err := s.pool.Query(ctx, `SELECT DISTINCT r.person_id FROM person_roles r JOIN people p ON p.id = r.person_id
 		WHERE r.role = 'office' AND p.chat_id IS NOT NULL
-			AND NOT EXISTS (SELECT 1 FROM bulletins b WHERE b.person_id = r.person_id AND b.week = $1)
-		ORDER BY r.person_id`, week)
+			AND NOT EXISTS (SELECT 1 FROM bulletins b WHERE b.person_id = r.person_id AND b.kind = $1 AND b.period = $2)
+		ORDER BY r.person_id`, kind, from)
 	if err != nil {
-		return 0, fmt.Errorf("bulletins: %w", err)
+		return 0, fmt.Errorf("%s reports: %w", kind, err)
 	}
 	people, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return 0, fmt.Errorf("bulletins: %w", err)
+		return 0, fmt.Errorf("%s reports: %w", kind, err)
 	}
 	quiet := map[int64]bool{}
 	isQuiet := func(region int64) (bool, error) {
 		if q, ok := quiet[region]; ok {
 			return q, nil
 		}
-		f, err := s.Figures(ctx, FiguresParams{RegionID: region, From: week, To: monday})
+		f, err := s.Figures(ctx, FiguresParams{RegionID: region, From: from, To: to})
 		if err != nil {
 			return false, err
 		}
@@ -204,40 +243,38 @@ func (s *Store) SendBulletins(ctx context.Context) (int, error) {
 				return err
 			}
 			all, regions := officeScope(a)
-			var region int64
+			to := ReportTo{PersonID: person}
 			switch {
 			case all:
 			case len(regions) > 0:
-				region = regions[0]
+				to.RegionID = regions[0]
 			default:
-				return nil // an office of no region: no bulletin to send
+				return nil // an office of no region: no report to send
 			}
-			q, err := isQuiet(region)
+			q, err := isQuiet(to.RegionID)
 			if err != nil {
 				return err
 			}
-			tag, err := tx.Exec(ctx, "INSERT INTO bulletins (person_id, week, region_id, at, sent) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-				person, week, region, now, !q)
+			tag, err := tx.Exec(ctx, "INSERT INTO bulletins (person_id, kind, period, region_id, at, sent) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+				person, kind, from, to.RegionID, now, !q)
 			if err != nil || tag.RowsAffected() == 0 || q {
 				return err // another run has it, or there is nothing to say
 			}
-			var chat int64
 			var lang *string
-			if err := tx.QueryRow(ctx, "SELECT chat_id, lang FROM people WHERE id = $1", person).Scan(&chat, &lang); err != nil {
+			if err := tx.QueryRow(ctx, "SELECT chat_id, lang FROM people WHERE id = $1", person).Scan(&to.ChatID, &lang); err != nil {
 				return err
 			}
-			j := BulletinJob{PersonID: person, ChatID: chat, RegionID: region, Week: week.Format(time.DateOnly)}
 			if lang != nil {
-				j.Lang = *lang
+				to.Lang = *lang
 			}
-			if _, err := s.jobs.InsertTx(ctx, tx, j, nil); err != nil {
+			if _, err := s.jobs.InsertTx(ctx, tx, job(to), nil); err != nil {
 				return err
 			}
 			sent++
 			return nil
 		})
 		if err != nil {
-			return sent, fmt.Errorf("bulletin of person %d: %w", person, err)
+			return sent, fmt.Errorf("%s report of person %d: %w", kind, person, err)
 		}
 	}
 	return sent, nil
@@ -278,21 +315,43 @@ func (b bulletinSchedule) Next(t time.Time) time.Time {
 	return at
 }
 
-// BulletinPartsSent is how many of a person's bulletin of a week's messages have gone.
-func (s *Store) BulletinPartsSent(ctx context.Context, person int64, week time.Time) (int, error) {
+// ReportPartsSent is how many of the messages of a person's report of kind for the period
+// starting on from have gone.
+func (s *Store) ReportPartsSent(ctx context.Context, kind ReportKind, person int64, from time.Time) (int, error) {
 	var n int
-	err := s.pool.QueryRow(ctx, "SELECT coalesce(max(parts), 0) FROM bulletins WHERE person_id = $1 AND week = $2", person, week).Scan(&n)
+	err := s.pool.QueryRow(ctx, "SELECT coalesce(max(parts), 0) FROM bulletins WHERE person_id = $1 AND kind = $2 AND period = $3",
+		person, kind, from).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("bulletin of person %d: %w", person, err)
+		return 0, fmt.Errorf("%s report of person %d: %w", kind, person, err)
 	}
 	return n, nil
 }
 
-// BulletinPartSent records that the first n of a person's bulletin of a week's messages
-// have gone.
-func (s *Store) BulletinPartSent(ctx context.Context, person int64, week time.Time, n int) error {
-	if _, err := s.pool.Exec(ctx, "UPDATE bulletins SET parts = greatest(parts, $3) WHERE person_id = $1 AND week = $2", person, week, n); err != nil {
-		return fmt.Errorf("bulletin of person %d: %w", person, err)
+// ReportPartSent records that the first n of the messages of a person's report of kind for
+// the period starting on from have gone.
+func (s *Store) ReportPartSent(ctx context.Context, kind ReportKind, person int64, from time.Time, n int) error {
+	if _, err := s.pool.Exec(ctx, "UPDATE bulletins SET parts = greatest(parts, $4) WHERE person_id = $1 AND kind = $2 AND period = $3",
+		person, kind, from, n); err != nil {
+		return fmt.Errorf("%s report of person %d: %w", kind, person, err)
 	}
 	return nil
+}
+
+// Trend is the cases found and resolved in each week (Monday to Monday) of [from, to), each
+// week cut to the period, the earliest first, as Figures counts them: the monthly report's
+// chart of its weeks.
+func (s *Store) Trend(ctx context.Context, region int64, from, to time.Time) ([]WeekCount, error) {
+	bounds := []time.Time{s.Day(from)}
+	for start := bounds[0]; start.Before(to); {
+		end := s.Monday(start).AddDate(0, 0, 7)
+		if end.After(to) {
+			end = s.Day(to)
+		}
+		bounds = append(bounds, end)
+		start = end
+	}
+	if len(bounds) < 2 {
+		return nil, nil
+	}
+	return s.weekCounts(ctx, region, bounds)
 }

@@ -2,10 +2,13 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/store/storetest"
@@ -183,4 +186,116 @@ func TestEachOfficeMemberGetsOneBulletinAWeek(t *testing.T) {
 
 func formatJob(chat int64, week, lang string) string {
 	return strconv.FormatInt(chat, 10) + " " + week + " " + lang
+}
+
+// monthlyJobs are the monthly report jobs enqueued so far.
+func (w *remindWorld) monthlyJobs(t *testing.T) []string {
+	t.Helper()
+	rows, err := w.s.Pool().Query(context.Background(), `SELECT concat(args->>'chat_id', ' ', args->>'month', ' ', args->>'lang')
+		FROM river_job WHERE kind = 'monthly_report' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// On the 1st of the month at 09:00 each office member is sent the report of the month just
+// ended, in their language, once: not before 09:00, not again when the job runs again or
+// three times at once as three replicas might, and not again later in the month; the
+// weekly bulletin of the same Monday is another report, recorded apart. The next 1st, the
+// next month's.
+func TestEachOfficeMemberGetsOneMonthlyReport(t *testing.T) {
+	t.Parallel()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	w := newRemindWorld(t, time.Date(2026, 11, 17, 10, 0, 0, 0, loc), store.Limits{})
+	w.officeLangs(t)
+	ctx := context.Background()
+	w.assignAt(t, "2026-11-17 10:00", w.cadre)
+	*w.now = w.at(t, "2026-12-01 08:59")
+	if n, err := w.s.SendMonthlyReports(ctx); err != nil || n != 0 {
+		t.Fatalf("%d reports before 09:00 (%v)", n, err)
+	}
+	*w.now = w.at(t, "2026-12-01 09:00")
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := w.s.SendMonthlyReports(ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	*w.now = w.at(t, "2026-12-15 15:00")
+	if n, err := w.s.SendMonthlyReports(ctx); err != nil || n != 0 {
+		t.Fatalf("%d reports later in the month (%v)", n, err)
+	}
+	got := w.monthlyJobs(t)
+	want := []string{formatJob(w.chat(w.office), "2026-11-01", "zh-CN"), formatJob(w.chat(w.office2), "2026-11-01", "en")}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("monthly reports %v, want %v", got, want)
+	}
+	if len(w.bulletinJobs(t)) != 0 {
+		t.Fatalf("bulletins %v sent with the monthly reports", w.bulletinJobs(t))
+	}
+	*w.now = w.at(t, "2027-01-01 09:30")
+	if n, err := w.s.SendMonthlyReports(ctx); err != nil || n != 2 {
+		t.Fatalf("%d reports the next 1st (%v)", n, err)
+	}
+}
+
+// The trend of a month, as the monthly report draws it: one span a week, the first and the
+// last cut to the month, each counting what the store's figures of that span count, and
+// together what the month's figures count.
+func TestTheTrendOfAMonth(t *testing.T) {
+	t.Parallel()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	w := newRemindWorld(t, time.Date(2026, 10, 30, 10, 0, 0, 0, loc), store.Limits{})
+	ctx := context.Background()
+	var county int64
+	if err := w.s.Pool().QueryRow(ctx, "SELECT region_id FROM offices WHERE code = 'OF-YL'").Scan(&county); err != nil {
+		t.Fatal(err)
+	}
+	w.assignAt(t, "2026-10-30 10:00", w.cadre)
+	rep := w.reporter(t)
+	for _, d := range []string{"2026-11-01 10:00", "2026-11-03 10:00", "2026-11-16 09:00", "2026-11-30 20:00", "2026-12-01 09:00"} {
+		w.rated(t, d, rep, w.cadre, store.Satisfied)
+	}
+	w.assignAt(t, "2026-11-20 10:00", w.other)
+	*w.now = w.at(t, "2026-12-02 10:00")
+	from, to := w.at(t, "2026-11-01 00:00"), w.at(t, "2026-12-01 00:00")
+	for _, region := range []int64{county, 0} {
+		weeks, err := w.s.Trend(ctx, region, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 1 Nov is a Sunday: the first span is that day, the last 30 Nov, a Monday.
+		if len(weeks) != 6 || !weeks[0].Monday.Equal(from) || !weeks[1].Monday.Equal(w.at(t, "2026-11-02 00:00")) ||
+			!weeks[5].Monday.Equal(w.at(t, "2026-11-30 00:00")) {
+			t.Fatalf("spans %+v", weeks)
+		}
+		found, resolved := 0, 0
+		for i, wk := range weeks {
+			end := to
+			if i+1 < len(weeks) {
+				end = weeks[i+1].Monday
+			}
+			f, err := w.s.Figures(ctx, store.FiguresParams{RegionID: region, From: wk.Monday, To: end})
+			if err != nil || f.Found != wk.Found || f.Resolved != wk.Resolved {
+				t.Fatalf("span from %s: trend %+v, figures %d/%d (%v)", wk.Monday.Format(time.DateOnly), wk, f.Found, f.Resolved, err)
+			}
+			found, resolved = found+wk.Found, resolved+wk.Resolved
+		}
+		f, err := w.s.Figures(ctx, store.FiguresParams{RegionID: region, From: from, To: to})
+		if err != nil || f.Found != found || f.Resolved != resolved || found != 5 || resolved != 4 {
+			t.Fatalf("the month: figures %d/%d, the trend's spans %d/%d (%v)", f.Found, f.Resolved, found, resolved, err)
+		}
+	}
 }

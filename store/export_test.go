@@ -36,3 +36,7 @@ const (
 	TimelineSQL      = timelineSQL
 	RefusalsSQL      = refusalsSQL
 )
+
+// FigureCountsSQL is the figures' counts query of a region, for the plans the benchmarks
+// show: $1 the region, [$2, $3) the period, $4 now.
+var FigureCountsSQL = figureCountsSQL

@@ -154,16 +154,129 @@ func (s *Store) Figures(ctx context.Context, p FiguresParams) (Figures, error) {
 	if !f.From.Before(f.To) {
 		return Figures{}, fmt.Errorf("figures from %s to %s: %w", f.From.Format(time.DateOnly), f.To.Format(time.DateOnly), ErrInvalid)
 	}
-	if err := s.figureCounts(ctx, &f); err != nil {
+	// One snapshot for the three queries, so that their figures reconcile however the ledger
+	// moves meanwhile. Without JIT: the queries are planned anew for each period, and
+	// compiling them cost seconds at a million cases, more than running them.
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return Figures{}, fmt.Errorf("figures of region %d: %w", f.RegionID, err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a read-only transaction: nothing to undo
+	if _, err := tx.Exec(ctx, "SET LOCAL jit = off"); err != nil {
+		return Figures{}, fmt.Errorf("figures of region %d: %w", f.RegionID, err)
+	}
+	args, err := s.figureArgs(ctx, tx, &f)
+	if err != nil {
 		return Figures{}, err
 	}
-	if err := s.figureResponses(ctx, &f); err != nil {
+	if err := s.figureCounts(ctx, tx, &f, args); err != nil {
 		return Figures{}, err
 	}
-	if err := s.figureResolves(ctx, &f); err != nil {
+	if err := s.figureResponses(ctx, tx, &f, args); err != nil {
+		return Figures{}, err
+	}
+	if err := s.figureResolves(ctx, tx, &f, args); err != nil {
 		return Figures{}, err
 	}
 	return f, nil
+}
+
+// inScope is the condition that the case c lies in the region asked about: none for the
+// whole city, where every case does, so that the planner reads no more than it must.
+func inScope(region int64) string { return inRegions(region, "$5") }
+
+// inRegions is inScope with the regions in the parameter param.
+func inRegions(region int64, param string) string {
+	if region == 0 {
+		return "true"
+	}
+	return "c.region_id = ANY(" + param + ")"
+}
+
+// eventInScope is the condition that the case of the event e lies in the region asked
+// about: none for the whole city, else a semi-join on the region's cases.
+func eventInScope(region int64) string {
+	if region == 0 {
+		return "true"
+	}
+	return eventInRegions(region, "$5")
+}
+
+// eventInRegions is eventInScope with the regions in the parameter param.
+func eventInRegions(region int64, param string) string {
+	if region == 0 {
+		return "true"
+	}
+	return "e.case_id IN (SELECT c.id FROM cases c WHERE " + inRegions(region, param) + ")"
+}
+
+// figureArgs are the arguments of the figures' queries: the region, the period, now, and for
+// a region other than the whole city the regions it spans ($5), as an array the planner sees
+// the length of, so that it reads a county's cases by their region rather than the city's.
+func (s *Store) figureArgs(ctx context.Context, tx pgx.Tx, f *Figures) ([]any, error) {
+	args := []any{f.RegionID, f.From, f.To, f.Now}
+	if f.RegionID == 0 {
+		return args, nil
+	}
+	regions, err := scopeRegions(ctx, tx, f.RegionID)
+	if err != nil {
+		return nil, fmt.Errorf("figures of region %d: %w", f.RegionID, err)
+	}
+	return append(args, regions), nil
+}
+
+// scopeRegions are the ids of a region and all below it.
+func scopeRegions(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, region int64) ([]int64, error) {
+	var regions []int64
+	err := q.QueryRow(ctx, figuresScope+" SELECT coalesce(array_agg(id), '{}') FROM scope", region).Scan(&regions)
+	return regions, err
+}
+
+// weekCounts counts Found and Resolved, as Figures defines them (cases filed in a span;
+// cases resolved at least once in it), for each span between two bounds, in one pass: the
+// trend of the bulletin and of the monthly report, which would otherwise ask for all the
+// figures of every week.
+func (s *Store) weekCounts(ctx context.Context, region int64, bounds []time.Time) ([]WeekCount, error) {
+	args := []any{bounds[0], bounds[len(bounds)-1], bounds}
+	if region != 0 {
+		regions, err := scopeRegions(ctx, s.pool, region)
+		if err != nil {
+			return nil, fmt.Errorf("trend of region %d: %w", region, err)
+		}
+		args = append(args, regions)
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT 'found', width_bucket(c.created_at, $3::timestamptz[]), count(*) FROM cases c
+		WHERE c.created_at >= $1 AND c.created_at < $2 AND `+inRegions(region, "$4")+` GROUP BY 2
+		UNION ALL
+		SELECT 'resolved', width_bucket(e.at, $3::timestamptz[]), count(DISTINCT e.case_id) FROM case_events e
+		WHERE e.kind = 'resolved' AND e.at >= $1 AND e.at < $2 AND `+eventInRegions(region, "$4")+` GROUP BY 2`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("trend of region %d: %w", region, err)
+	}
+	out := make([]WeekCount, len(bounds)-1)
+	for i := range out {
+		out[i].Monday = bounds[i]
+	}
+	var what string
+	var bucket, n int
+	_, err = pgx.ForEachRow(rows, []any{&what, &bucket, &n}, func() error {
+		if bucket < 1 || bucket > len(out) {
+			return nil
+		}
+		if what == "found" {
+			out[bucket-1].Found = n
+		} else {
+			out[bucket-1].Resolved = n
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("trend of region %d: %w", region, err)
+	}
+	return out, nil
 }
 
 // figureLine is one row of the counts' query: the totals (g = 15) or one line of a
@@ -207,46 +320,50 @@ const (
 	groupUnit     = 14
 )
 
-// figureCounts fills the counts and the breakdowns in one pass over the cases that did
-// something in the period or are open now: the period's events are read by time
-// (case_events_at_idx), the cases filed in it and those open by region
-// (cases_region_created_idx, cases_region_status_idx).
-func (s *Store) figureCounts(ctx context.Context, f *Figures) error {
-	rows, err := s.pool.Query(ctx, figuresScope+`,
+// figureCaseColumns are the columns of a case the counts read: the cases they count are
+// gathered apart (filed in the period; open now, filed before; neither, but with an event in
+// the period), each once and with its row, so that no case is looked up twice.
+const figureCaseColumns = `c.id, c.region_id, c.category_id, c.assignee_id, c.created_at, c.status,
+	c.sign_due_at, c.first_feedback_at, c.feedback_due_at, c.resolve_due_at`
+
+// figureCountsSQL is the counts' query of a region: $1 the region, [$2, $3) the period, $4
+// now, $5 the regions it spans (figureArgs).
+func figureCountsSQL(region int64) string {
+	return figuresScope + `,
 		ev AS (
+			-- The steps a case went through in the period, a bit each (one aggregate, not
+			-- eight: half the time over a month of a city's events).
 			SELECT e.case_id,
-				bool_or(e.to_status = 'assigned') AS assigned,
-				bool_or(e.kind = 'signed') AS signed,
-				bool_or(e.kind = 'resolved') AS resolved,
-				bool_or(e.to_status = 'closed') AS closed,
-				bool_or(e.kind = 'rejected') AS rejected,
-				bool_or(e.kind = 'merged') AS merged,
-				bool_or(e.kind = 'handed_back') AS handed_back,
-				bool_or(e.kind = 'rehandled') AS rehandled,
+				bit_or(coalesce(e.to_status = 'assigned', false)::int + ((e.kind = 'signed')::int << 1) + ((e.kind = 'resolved')::int << 2)
+					+ (coalesce(e.to_status = 'closed', false)::int << 3) + ((e.kind = 'rejected')::int << 4) + ((e.kind = 'merged')::int << 5)
+					+ ((e.kind = 'handed_back')::int << 6) + ((e.kind = 'rehandled')::int << 7)) AS steps,
 				count(*) FILTER (WHERE e.kind = 'feedback') AS feedbacks,
 				count(*) FILTER (WHERE e.kind = 'feedback' AND e.data->>'Solved' = 'true') AS solved,
 				count(*) FILTER (WHERE e.kind = 'feedback' AND e.data->>'Satisfaction' IN ('satisfied', 'basic')) AS satisfied
-			FROM case_events e JOIN cases c ON c.id = e.case_id
-			WHERE e.at >= $2 AND e.at < $3 AND c.region_id IN (SELECT id FROM scope)
+			FROM case_events e
+			WHERE e.at >= $2 AND e.at < $3 AND ` + eventInScope(region) + `
 				AND (e.kind IN ('signed', 'resolved', 'rejected', 'merged', 'handed_back', 'rehandled', 'feedback')
 					OR e.to_status IN ('assigned', 'closed'))
 			GROUP BY e.case_id),
+		filed_or_open AS MATERIALIZED (
+			SELECT ` + figureCaseColumns + ` FROM cases c WHERE ` + inScope(region) + ` AND c.created_at >= $2 AND c.created_at < $3
+			UNION ALL SELECT ` + figureCaseColumns + ` FROM cases c WHERE ` + inScope(region) + `
+				AND c.status IN ('submitted', 'assigned', 'in_progress', 'resolved') AND NOT (c.created_at >= $2 AND c.created_at < $3)),
 		touched AS (
-			SELECT c.id FROM cases c WHERE c.region_id IN (SELECT id FROM scope) AND c.created_at >= $2 AND c.created_at < $3
-			UNION SELECT c.id FROM cases c WHERE c.region_id IN (SELECT id FROM scope)
-				AND c.status IN ('submitted', 'assigned', 'in_progress', 'resolved')
-			UNION SELECT case_id FROM ev),
+			SELECT * FROM filed_or_open
+			UNION ALL SELECT ` + figureCaseColumns + ` FROM cases c
+				WHERE c.id IN (SELECT ev.case_id FROM ev WHERE NOT EXISTS (SELECT 1 FROM filed_or_open f WHERE f.id = ev.case_id))),
 		each AS (
 			SELECT s.top, c.category_id, k.working_group,
 				CASE WHEN c.assignee_id IS NOT NULL THEN coalesce(nullif(h.department, ''), h.name) END AS unit,
 				c.created_at >= $2 AND c.created_at < $3 AS found, c.status,
-				c.status IN ('assigned', 'in_progress') AND `+nextDue+` < $4 AS overdue,
-				coalesce(ev.assigned, false) AS assigned, coalesce(ev.signed, false) AS signed,
-				coalesce(ev.resolved, false) AS resolved, coalesce(ev.closed, false) AS closed,
-				coalesce(ev.rejected, false) AS rejected, coalesce(ev.merged, false) AS merged,
-				coalesce(ev.handed_back, false) AS handed_back, coalesce(ev.rehandled, false) AS rehandled,
+				c.status IN ('assigned', 'in_progress') AND ` + nextDue + ` < $4 AS overdue,
+				coalesce(ev.steps & 1 > 0, false) AS assigned, coalesce(ev.steps & 2 > 0, false) AS signed,
+				coalesce(ev.steps & 4 > 0, false) AS resolved, coalesce(ev.steps & 8 > 0, false) AS closed,
+				coalesce(ev.steps & 16 > 0, false) AS rejected, coalesce(ev.steps & 32 > 0, false) AS merged,
+				coalesce(ev.steps & 64 > 0, false) AS handed_back, coalesce(ev.steps & 128 > 0, false) AS rehandled,
 				coalesce(ev.feedbacks, 0) AS feedbacks, coalesce(ev.solved, 0) AS solved, coalesce(ev.satisfied, 0) AS satisfied
-			FROM touched t JOIN cases c ON c.id = t.id JOIN scope s ON s.id = c.region_id
+			FROM touched c JOIN scope s ON s.id = c.region_id
 			LEFT JOIN ev ON ev.case_id = c.id LEFT JOIN categories k ON k.id = c.category_id
 			LEFT JOIN people h ON h.id = c.assignee_id),
 		grouped AS (
@@ -270,8 +387,15 @@ func (s *Store) figureCounts(ctx context.Context, f *Figures) error {
 			g.open_submitted, g.open_assigned, g.open_in_progress, g.open_resolved, g.overdue
 		FROM grouped g LEFT JOIN regions r ON g.g = 7 AND r.id = g.top
 			LEFT JOIN categories k ON g.g = 11 AND k.id = g.category_id
-			LEFT JOIN working_groups w ON g.g = 13 AND w.code = g.working_group`,
-		f.RegionID, f.From, f.To, f.Now)
+			LEFT JOIN working_groups w ON g.g = 13 AND w.code = g.working_group`
+}
+
+// figureCounts fills the counts and the breakdowns in one pass over the cases that did
+// something in the period or are open now: the period's events are read by time
+// (case_events_at_idx), the cases filed in it and those open by region
+// (cases_region_created_idx, cases_region_status_idx).
+func (s *Store) figureCounts(ctx context.Context, tx pgx.Tx, f *Figures, args []any) error {
+	rows, err := tx.Query(ctx, figureCountsSQL(f.RegionID), args...)
 	if err != nil {
 		return fmt.Errorf("figures of region %d: %w", f.RegionID, err)
 	}
@@ -349,12 +473,12 @@ func deref[T any](p *T) T {
 // answered in time (13710's 1: signed for, or handed back, within the limit). Each
 // assignment is followed, by the case's event order, to the first event that answers or
 // replaces it.
-func (s *Store) figureResponses(ctx context.Context, f *Figures) error {
-	err := s.pool.QueryRow(ctx, figuresScope+`,
+func (s *Store) figureResponses(ctx context.Context, tx pgx.Tx, f *Figures, args []any) error {
+	err := tx.QueryRow(ctx, figuresScope+`,
 		a AS (
-			SELECT e.id, e.case_id, e.sign_due_at AS due FROM case_events e JOIN cases c ON c.id = e.case_id
+			SELECT e.id, e.case_id, e.sign_due_at AS due FROM case_events e
 			WHERE e.at >= $2 AND e.at < $3 AND e.to_status = 'assigned' AND e.sign_due_at IS NOT NULL
-				AND c.region_id IN (SELECT id FROM scope)),
+				AND `+eventInScope(f.RegionID)+`),
 		outcome AS (
 			SELECT CASE WHEN n.kind IN ('signed', 'handed_back') THEN true
 					WHEN n.kind IS NOT NULL THEN n.at > a.due
@@ -366,7 +490,7 @@ func (s *Store) figureResponses(ctx context.Context, f *Figures) error {
 					AND (n.kind IN ('signed', 'handed_back', 'merged') OR n.to_status = 'assigned')
 				ORDER BY n.id LIMIT 1) n ON true)
 		SELECT count(*) FILTER (WHERE due), count(*) FILTER (WHERE due AND in_time) FROM outcome`,
-		f.RegionID, f.From, f.To, f.Now).Scan(&f.ResponsesDue, &f.ResponsesInTime)
+		args...).Scan(&f.ResponsesDue, &f.ResponsesInTime)
 	if err != nil {
 		return fmt.Errorf("response rate of region %d: %w", f.RegionID, err)
 	}
@@ -377,11 +501,12 @@ func (s *Store) figureResponses(ctx context.Context, f *Figures) error {
 // those met. A limit is found where it was set (an assignment, a granted extension), by the
 // time it falls (case_events_resolve_due_idx); one a later extension moved is the later
 // one's to count.
-func (s *Store) figureResolves(ctx context.Context, f *Figures) error {
-	err := s.pool.QueryRow(ctx, figuresScope+`,
+func (s *Store) figureResolves(ctx context.Context, tx pgx.Tx, f *Figures, args []any) error {
+	err := tx.QueryRow(ctx, figuresScope+`,
 		l AS (
-			SELECT e.id, e.case_id, e.resolve_due_at AS due FROM case_events e JOIN cases c ON c.id = e.case_id
-			WHERE e.resolve_due_at >= $2 AND e.resolve_due_at < least($3::timestamptz, $4::timestamptz) AND c.region_id IN (SELECT id FROM scope)),
+			SELECT e.id, e.case_id, e.resolve_due_at AS due FROM case_events e
+			WHERE e.resolve_due_at >= $2 AND e.resolve_due_at < least($3::timestamptz, $4::timestamptz)
+				AND `+eventInScope(f.RegionID)+`),
 		outcome AS (
 			SELECT CASE WHEN n.kind = 'extension_granted' THEN false
 					WHEN n.kind = 'resolved' OR n.kind IS NULL THEN true
@@ -393,7 +518,7 @@ func (s *Store) figureResolves(ctx context.Context, f *Figures) error {
 					AND (n.kind IN ('resolved', 'handed_back', 'merged', 'extension_granted') OR n.to_status = 'assigned')
 				ORDER BY n.id LIMIT 1) n ON true)
 		SELECT count(*) FILTER (WHERE due), count(*) FILTER (WHERE due AND in_time) FROM outcome`,
-		f.RegionID, f.From, f.To, f.Now).Scan(&f.ResolvesDue, &f.ResolvesInTime)
+		args...).Scan(&f.ResolvesDue, &f.ResolvesInTime)
 	if err != nil {
 		return fmt.Errorf("on-time resolution of region %d: %w", f.RegionID, err)
 	}
@@ -414,10 +539,23 @@ func (s *Store) FiguresRegion(ctx context.Context, a Actor) (int64, string, erro
 	default:
 		return 0, "", fmt.Errorf("figures for %d: %w", a.PersonID, ErrForbidden)
 	}
-	var name string
-	err := s.pool.QueryRow(ctx, "SELECT name FROM regions WHERE id = $1 OR ($1 = 0 AND parent_id IS NULL) ORDER BY id LIMIT 1", id).Scan(&name)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return 0, "", fmt.Errorf("figures for %d: region %d: %w", a.PersonID, id, err)
+	name, err := s.RegionName(ctx, id)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return 0, "", fmt.Errorf("figures for %d: %w", a.PersonID, err)
 	}
 	return id, name, nil
+}
+
+// RegionName is the name of a region as the figures name it: 0 is the whole city, named as
+// its top region.
+func (s *Store) RegionName(ctx context.Context, id int64) (string, error) {
+	var name string
+	err := s.pool.QueryRow(ctx, "SELECT name FROM regions WHERE id = $1 OR ($1 = 0 AND parent_id IS NULL) ORDER BY id LIMIT 1", id).Scan(&name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("region %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("region %d: %w", id, err)
+	}
+	return name, nil
 }

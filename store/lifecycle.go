@@ -552,9 +552,8 @@ func (w *feedbackTimeoutWorker) Work(ctx context.Context, job *river.Job[Feedbac
 }
 
 // AddWorkers registers the store's own jobs (the lifecycle's timeouts, the reminder sweep, the
-// sweep that gives every file to keep a job, the offices' daily board and weekly bulletin)
-// with the job client
-// that runs them; their queue is LifecycleQueue.
+// sweep that gives every file to keep a job, the offices' daily board, weekly bulletin and
+// monthly report) with the job client that runs them; their queue is LifecycleQueue.
 func (s *Store) AddWorkers(w *river.Workers) error {
 	if err := river.AddWorkerSafely(w, &feedbackTimeoutWorker{s: s}); err != nil {
 		return err
@@ -566,6 +565,9 @@ func (s *Store) AddWorkers(w *river.Workers) error {
 		return err
 	}
 	if err := river.AddWorkerSafely(w, &weeklyBulletinWorker{s: s}); err != nil {
+		return err
+	}
+	if err := river.AddWorkerSafely(w, &monthlyReportsWorker{s: s}); err != nil {
 		return err
 	}
 	return river.AddWorkerSafely(w, &reminderSweepWorker{s: s})

@@ -464,14 +464,15 @@ const (
 	PeriodicArchive   = "archive_sweep"
 	PeriodicBoard     = "office_board"
 	PeriodicBulletin  = "weekly_bulletin"
+	PeriodicMonthly   = "monthly_reports"
 )
 
 // PeriodicJobs are the store's periodic work, for the client that runs the jobs: the
 // reminder sweep, every minute, the sweep that gives every file still to keep a job, every
-// hour, the offices' daily board, at the start of each working day, and their weekly
-// bulletin, on Monday at 09:00. Given names, only those (tests that send the board and the
-// bulletin themselves leave them out, so that one run on start at whatever hour they run
-// does not come in among the messages they count).
+// hour, the offices' daily board, at the start of each working day, their weekly bulletin,
+// on Monday at 09:00, and their monthly report, on the 1st at 09:00. Given names, only those
+// (tests that send the board and the reports themselves leave them out, so that a run on
+// start at whatever hour they run does not come in among the messages they count).
 func (s *Store) PeriodicJobs(only ...string) []*river.PeriodicJob {
 	var out []*river.PeriodicJob
 	for _, j := range s.periodicJobs() {
@@ -501,5 +502,8 @@ func (s *Store) periodicJobs() []namedPeriodicJob {
 		// On start too: a bulletin missed while no replica ran goes out when one starts, within
 		// the week.
 		periodic(bulletinSchedule{s}, WeeklyBulletin{}, PeriodicBulletin),
+		// On start too: a report missed while no replica ran goes out when one starts, within
+		// the month.
+		periodic(monthlySchedule{s}, MonthlyReports{}, PeriodicMonthly),
 	}
 }

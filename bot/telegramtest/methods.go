@@ -16,6 +16,10 @@ const (
 	maxTextLength    = 4096 // UTF-16 code units, after entity parsing
 	maxCaptionLength = 1024
 	maxCallbackData  = 64 // bytes
+	// A bot uploads a photo of at most 10 MB and any other file of at most 50 MB; a larger
+	// upload is refused as too large a request.
+	maxPhotoUpload = 10 << 20
+	maxFileUpload  = 50 << 20
 )
 
 // call runs one method other than getUpdates. It returns the result, or an HTTP code other
@@ -58,6 +62,10 @@ func (s *Server) call(method string, p map[string]string, uploads map[string][]b
 		})
 	case "sendPhoto", "sendDocument":
 		field := map[string]string{"sendPhoto": "photo", "sendDocument": "document"}[method]
+		limit := map[string]int{"sendPhoto": maxPhotoUpload, "sendDocument": maxFileUpload}[method]
+		if len(uploads[field]) > limit {
+			return nil, http.StatusRequestEntityTooLarge, "Request Entity Too Large"
+		}
 		return s.send(p, func(m *Message) (int, string) {
 			if len(p["caption"]) > 0 && utf16Len(p["caption"]) > maxCaptionLength {
 				return http.StatusBadRequest, "Bad Request: message caption is too long"
@@ -314,7 +322,8 @@ func (s *Server) wireLocked(m *Message) IncomingMessage {
 		out.Photo = []PhotoSize{{FileID: m.PhotoFileID, FileUniqueID: s.files[m.PhotoFileID].uniqueID, Width: 1280, Height: 1280}}
 	}
 	if m.DocumentFileID != "" {
-		out.Document = &Document{FileID: m.DocumentFileID, FileUniqueID: s.files[m.DocumentFileID].uniqueID, FileName: m.FileName}
+		out.Document = &Document{FileID: m.DocumentFileID, FileUniqueID: s.files[m.DocumentFileID].uniqueID, FileName: m.FileName,
+			FileSize: int64(len(s.files[m.DocumentFileID].content))}
 	}
 	if len(m.Buttons) > 0 {
 		out.ReplyMarkup, _ = json.Marshal(map[string]any{"inline_keyboard": m.Buttons})

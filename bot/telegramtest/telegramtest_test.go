@@ -551,3 +551,68 @@ func TestAnUploadedDocumentKeepsItsNameAndChangesWake(t *testing.T) {
 		t.Fatalf("a document sent again by its id is not shown under its name: %+v", ms[1])
 	}
 }
+
+// upload posts a multipart form with one file, as go-telegram/bot uploads one.
+func upload(t *testing.T, s *Server, method string, fields map[string]string, field, name string, content []byte) (int, apiResponse) {
+	t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for k, v := range fields {
+		_ = w.WriteField(k, v)
+	}
+	fw, err := w.CreateFormFile(field, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = fw.Write(content)
+	_ = w.Close()
+	resp, err := http.Post(s.URL()+"/bot123:abc/"+method, w.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r apiResponse
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, r
+}
+
+// A document uploaded with sendDocument keeps its name and bytes, as Telegram shows them; as
+// Telegram does, a caption over 1024 UTF-16 units and an upload over 50 MB are refused.
+func TestSendDocumentUploads(t *testing.T) {
+	s := New()
+	defer s.Close()
+	content := []byte("PK\x03\x04 a workbook")
+	code, r := upload(t, s, "sendDocument", map[string]string{"chat_id": "11", "caption": "月报告"}, "document", "云岭县-2026-11.xlsx", content)
+	if code != 200 {
+		t.Fatalf("sendDocument = %d %s", code, r.Description)
+	}
+	var m struct {
+		Document Document `json:"document"`
+		Caption  string   `json:"caption"`
+	}
+	if err := json.Unmarshal(r.Result, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Document.FileName != "云岭县-2026-11.xlsx" || m.Document.FileSize != int64(len(content)) || m.Caption != "月报告" {
+		t.Fatalf("sent %+v", m)
+	}
+	got := s.Messages(11)
+	if len(got) != 1 || got[0].FileName != "云岭县-2026-11.xlsx" || !bytes.Equal(s.FileContent(got[0].DocumentFileID), content) {
+		t.Fatalf("recorded %+v", got)
+	}
+	if code, r := upload(t, s, "sendDocument", map[string]string{"chat_id": "11", "caption": strings.Repeat("😀", 513)}, "document", "a.xlsx", content); code != 400 ||
+		!strings.Contains(r.Description, "caption is too long") {
+		t.Fatalf("a caption of 1026 UTF-16 units = %d %s", code, r.Description)
+	}
+	if code, _ := upload(t, s, "sendDocument", map[string]string{"chat_id": "11", "caption": strings.Repeat("😀", 512)}, "document", "a.xlsx", content); code != 200 {
+		t.Fatalf("a caption of 1024 UTF-16 units = %d", code)
+	}
+	if code, r := upload(t, s, "sendDocument", map[string]string{"chat_id": "11"}, "document", "big.xlsx", make([]byte, 50<<20+1)); code != 413 {
+		t.Fatalf("an upload of 50 MB and a byte = %d %s", code, r.Description)
+	}
+	if n := len(s.Messages(11)); n != 2 {
+		t.Fatalf("%d messages after two refusals, want 2", n)
+	}
+}

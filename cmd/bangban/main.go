@@ -8,6 +8,7 @@
 //	bangban seed-demo load the demo county
 //	bangban invite    make invite links and QR posters, or revoke one
 //	bangban export    the ledger of a region and a period, as CSV or as the monthly workbook
+//	bangban report    the weekly bulletin or the monthly report of a region, written to files
 //	bangban sim       a Bot API simulator with a terminal chat, to try the bot without Telegram
 //	bangban load      measure steps a second and latency with simulated reporters
 //	bangban version   print the version
@@ -67,6 +68,10 @@ commands:
             report's workbook (the figures, the ledger, a sheet per sub-region):
             export --format csv|xlsx [--region CODE] [--from 2026-11-01 --to 2026-11-30]
             [--lang zh-CN|en] --out FILE (last month without --from and --to)
+  report    the weekly bulletin (text and charts) or the monthly report (the workbook), as
+            offices get them, written to files in a directory:
+            report week|month [--region CODE] [--from 2026-11-01 --to 2026-11-30]
+            [--lang zh-CN|en] --out DIR (last week or last month without --from and --to)
   sim       run a Bot API simulator and chat with the bot from this terminal
             (flags: -listen 127.0.0.1:8081 -lang zh-hans -user 1001 -name Demo)
   load      measure: simulated reporters filing reports through serve and the simulator
@@ -114,12 +119,12 @@ func runContext(ctx context.Context, args []string, getenv func(string) string, 
 		return simulate(args[1:], stdin, stdout, stderr)
 	case "load":
 		return loadTest(args[1:], stdout, stderr)
-	case "serve", "demo", "migrate", "import", "seed-demo", "invite", "files", "export", "config":
+	case "serve", "demo", "migrate", "import", "seed-demo", "invite", "files", "export", "report", "config":
 	default:
 		fmt.Fprintf(stderr, "bangban: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	if len(args) > 1 && args[0] != "import" && args[0] != "invite" && args[0] != "files" && args[0] != "export" {
+	if len(args) > 1 && args[0] != "import" && args[0] != "invite" && args[0] != "files" && args[0] != "export" && args[0] != "report" {
 		fmt.Fprintf(stderr, "bangban %s: takes no arguments, got %q\n", args[0], args[1:])
 		return 2
 	}
@@ -144,6 +149,8 @@ func runContext(ctx context.Context, args []string, getenv func(string) string, 
 		return exportFiles(ctx, cfg, args[1:], stdout, stderr)
 	case "export":
 		return exportLedger(ctx, cfg, args[1:], stdout, stderr)
+	case "report":
+		return reportFiles(ctx, cfg, args[1:], stdout, stderr)
 	case "migrate":
 		err = migrate(ctx, cfg, log)
 	case "serve":

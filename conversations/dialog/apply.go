@@ -375,10 +375,10 @@ func (r *run) call(fn CommandFunc) {
 
 func (r *run) reply(rep Reply) {
 	limit := MaxText
-	if rep.Photo != nil || len(rep.Media) > 0 {
+	if rep.Photo != nil || rep.Document != nil || len(rep.Media) > 0 {
 		limit = MaxCaption
 	}
-	o := Output{ChatID: r.in.ChatID, Buttons: rep.Buttons, Photo: rep.Photo, Media: rep.Media, Location: rep.Location}
+	o := Output{ChatID: r.in.ChatID, Buttons: rep.Buttons, Photo: rep.Photo, Document: rep.Document, Media: rep.Media, Location: rep.Location}
 	if rep.MessageID != "" && rep.Location == nil {
 		o.Text = r.e.tr.Fit(r.lang, rep.MessageID, rep.Data, limit)
 	}

@@ -83,6 +83,8 @@ type Reply struct {
 	Data      map[string]any
 	Buttons   [][]Button
 	Photo     []byte
+	// Document, when set, is sent as a file, the message its caption.
+	Document *Document
 	// Media and Location are sent as Output's are: MessageID, when set, is the caption of the
 	// first of Media; a Location has none.
 	Media    []Media

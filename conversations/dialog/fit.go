@@ -63,7 +63,7 @@ func FitText(s string, limit int) string {
 // and the notice answering a press.
 func FitOutput(o Output) Output {
 	limit := MaxText
-	if o.Photo != nil || len(o.Media) > 0 {
+	if o.Photo != nil || o.Document != nil || len(o.Media) > 0 {
 		limit = MaxCaption
 	}
 	o.Text = FitText(o.Text, limit)

@@ -90,6 +90,12 @@ type Media struct {
 	Name   string `json:",omitempty"`
 }
 
+// Document is a file made to be sent: its name, as the reader sees it, and its bytes.
+type Document struct {
+	Name string
+	Data []byte
+}
+
 // MaxAlbum is how many photos one album holds.
 const MaxAlbum = 10
 
@@ -121,6 +127,9 @@ type Output struct {
 	Prompt string
 	// Photo, when set, is sent as a picture with Text as its caption.
 	Photo []byte
+	// Document, when set, is sent as a file made here (a workbook), with Text as its
+	// caption.
+	Document *Document `json:",omitempty"`
 	// Media, when set, is sent again from the platform's files, with Text as the caption of
 	// the first: photos as one album (at most MaxAlbum), or one document.
 	Media []Media `json:",omitempty"`
