@@ -61,7 +61,6 @@ type periodCommand struct {
 	tr                 *dialog.Translator
 	stderr             io.Writer
 	log                interface{ Error(string, ...any) }
-	closePool          func()
 }
 
 func newPeriodCommand(name, usage string, cfg Config, stderr io.Writer) *periodCommand {
