@@ -214,16 +214,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	engine.SetBotUsername(b.Username())
-	if err := conversations.RegisterOrg(engine, st, b.Username(), posterPNG); err != nil {
-		return err
-	}
-	if err := conversations.RegisterReport(engine, st); err != nil {
-		return err
-	}
-	if err := conversations.RegisterHandling(engine, st); err != nil {
-		return err
-	}
-	if err := conversations.RegisterReports(engine, st); err != nil {
+	if err := conversations.Register(engine, st, b.Username(), posterPNG); err != nil {
 		return err
 	}
 	if cfg.PprofAddr != "" {
