@@ -101,7 +101,7 @@ func (h *harness) expect(t *testing.T, userid string, want int, do func() (wecom
 	}
 	msgs, err := h.sim.WaitFor(userid, 10*time.Second, func(m []wecomtest.Message) bool { return len(m) >= n+want })
 	if err != nil {
-		t.Fatalf("%v: %s", err, dump(msgs[n:]))
+		t.Fatalf("%v: %s\nbefore:%s", err, dump(msgs[n:]), dump(msgs[:n]))
 	}
 	return msgs[n:]
 }

@@ -54,7 +54,9 @@ func (a *App) listKey(chat int64) string  { return a.keys + "list:" + strconv.Fo
 func (a *App) pressed(ctx context.Context, in *dialog.Input) error {
 	switch {
 	case in.Kind == dialog.KindButton && in.CallbackID != "":
-		return a.opts.Redis.HSet(ctx, a.messageKey(in.MessageID), "rc", in.CallbackID, "pk", in.Data).Err()
+		if err := a.opts.Redis.HSet(ctx, a.messageKey(in.MessageID), "rc", in.CallbackID, "pk", in.Data).Err(); err != nil {
+			return err
+		}
 	case in.Kind == dialog.KindText:
 		n, err := strconv.Atoi(strings.TrimSpace(in.Text))
 		if err != nil || n < 1 {
@@ -69,12 +71,31 @@ func (a *App) pressed(ctx context.Context, in *dialog.Input) error {
 		}
 		var m sent
 		raw, err := a.opts.Redis.HGet(ctx, a.messageKey(id), "s").Result()
-		if err != nil || json.Unmarshal([]byte(raw), &m) != nil || n > len(m.Buttons) {
+		if errors.Is(err, redis.Nil) || (err == nil && (json.Unmarshal([]byte(raw), &m) != nil || n > len(m.Buttons))) {
+			return nil // the list is gone, or has no such number: the number is text
+		}
+		if err != nil {
 			return err
 		}
 		in.Kind, in.Data, in.MessageID, in.Text = dialog.KindButton, m.Buttons[n-1].Data, id, ""
+		in.CallbackID = "n" + strconv.FormatInt(in.UpdateID, 10)
+	default:
+		return nil
 	}
-	return nil
+	// The engine answers a press apart from its chat (Telegram's answer to a callback query):
+	// the press remembers its chat, for a notice to find it.
+	return a.opts.Redis.Set(ctx, a.pressKey(in.CallbackID), in.ChatID, time.Hour).Err()
+}
+
+func (a *App) pressKey(callbackID string) string { return a.keys + "press:" + callbackID }
+
+// chatOfPress is the chat of a press the engine answers; 0 when it is forgotten.
+func (a *App) chatOfPress(ctx context.Context, callbackID string) (int64, error) {
+	chat, err := a.opts.Redis.Get(ctx, a.pressKey(callbackID)).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	return chat, err
 }
 
 // Deliver sends outputs of the engine as app messages, in order, and returns the numbers the
@@ -82,6 +103,18 @@ func (a *App) pressed(ctx context.Context, in *dialog.Input) error {
 func (a *App) Deliver(ctx context.Context, outs []dialog.Output) ([]int64, error) {
 	ids := make([]int64, 0, len(outs))
 	for _, out := range outs {
+		if out.ChatID == 0 && out.CallbackID != "" {
+			// The answer to a press: WeCom shows none, but a notice is told in the chat.
+			chat, err := a.chatOfPress(ctx, out.CallbackID)
+			if err != nil {
+				return ids, fmt.Errorf("chat of a press: %w", err)
+			}
+			if out.Notice == "" || chat == 0 {
+				ids = append(ids, 0)
+				continue
+			}
+			out.ChatID = chat
+		}
 		userid, err := a.userOf(ctx, out.ChatID)
 		if err != nil {
 			return ids, err
