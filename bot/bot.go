@@ -46,6 +46,9 @@ type Options struct {
 	// Listener, when set, is used instead of listening on ListenAddr (tests bind first to learn
 	// the port the webhook URL names).
 	Listener net.Listener
+	// Handlers are served on ListenAddr beside the bot's own, by path: another platform's
+	// callbacks (the WeCom app's).
+	Handlers map[string]http.Handler
 
 	Store  *store.Store
 	Redis  redis.UniversalClient
@@ -313,6 +316,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", b.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(b.metrics.Registry, promhttp.HandlerOpts{}))
+	for path, h := range b.opts.Handlers {
+		mux.Handle(path, h)
+	}
 	if b.opts.WebhookURL != "" {
 		u, err := url.Parse(b.opts.WebhookURL)
 		if err != nil {

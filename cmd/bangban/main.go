@@ -31,6 +31,7 @@ import (
 	_ "time/tzdata" // the container image has no zoneinfo; BANGBAN_TIMEZONE must still resolve
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/bot/poster"
@@ -38,6 +39,7 @@ import (
 	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/files"
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/wecom"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -201,21 +203,40 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		// receives them in order already.
 		eopts.ReorderWindow = cfg.ReorderWindow
 	}
+	var app *wecom.App
+	if cfg.WeCom.Enabled() {
+		if app, err = newWeCom(ctx, cfg, st, rdb, tr, log); err != nil {
+			return err
+		}
+		if cfg.Token == "" {
+			return serveWeCom(ctx, cfg, app, log)
+		}
+	}
 	engine, err := dialog.NewEngine(eopts)
 	if err != nil {
 		return err
 	}
-	b, err := bot.New(ctx, bot.Options{Token: cfg.Token, APIURL: cfg.APIURL, WebhookURL: cfg.WebhookURL,
+	bopts := bot.Options{Token: cfg.Token, APIURL: cfg.APIURL, WebhookURL: cfg.WebhookURL,
 		WebhookSecret: cfg.WebhookSecret, ListenAddr: cfg.ListenAddr, Store: st, Redis: rdb, Engine: engine,
 		Logger: log, KeyPrefix: cfg.RedisPrefix, Incoming: bot.IncomingLimit{Burst: cfg.IncomingBurst, PerSecond: cfg.IncomingPerSecond},
 		SendTimeout: cfg.SendTimeout, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.RescueAfter, SendLimits: cfg.Send,
-		Files: kept})
+		Files: kept}
+	if app != nil {
+		bopts.Handlers = map[string]http.Handler{app.Path(): app.Handler()}
+	}
+	b, err := bot.New(ctx, bopts)
 	if err != nil {
 		return err
 	}
 	engine.SetBotUsername(b.Username())
 	if err := conversations.Register(engine, st, b.Username(), posterPNG); err != nil {
 		return err
+	}
+	if app != nil {
+		done := make(chan error, 1)
+		go func() { done <- app.Run(ctx) }()
+		defer func() { <-done }()
+		log.Info("wecom app taking callbacks", "path", app.Path(), "agent", cfg.WeCom.AgentID)
 	}
 	if cfg.PprofAddr != "" {
 		// Profiles for measuring under load, on an address of their own (never the webhook's).
@@ -232,6 +253,53 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	log.Info("bangban stopped")
 	return nil
+}
+
+// newWeCom makes the WeCom app, with an engine of its own (its chats' keys and resume sweep
+// apart from Telegram's) that runs the same dialogs.
+func newWeCom(ctx context.Context, cfg Config, st *store.Store, rdb redis.UniversalClient, tr *dialog.Translator, log *slog.Logger) (*wecom.App, error) {
+	w := cfg.WeCom
+	// WeCom posts one member's callbacks on connections of their own, in any order, to any
+	// replica: a short hold applies them in the order they came.
+	engine, err := dialog.NewEngine(dialog.Options{Redis: rdb, KeyPrefix: cfg.RedisPrefix + "wecom:", BotID: w.AgentID, Translator: tr,
+		Logger: log, ReorderWindow: cfg.ReorderWindow})
+	if err != nil {
+		return nil, err
+	}
+	if err := conversations.Register(engine, st, "", posterPNG); err != nil {
+		return nil, err
+	}
+	return wecom.New(ctx, wecom.Options{CorpID: w.CorpID, AgentID: w.AgentID, Secret: w.Secret, Token: w.Token, AESKey: w.AESKey,
+		CallbackPath: w.CallbackPath, APIURL: w.APIURL, Store: st, Redis: rdb, Engine: engine, KeyPrefix: cfg.RedisPrefix, Logger: log})
+}
+
+// serveWeCom serves the WeCom app alone (no Telegram token): its callbacks and /healthz on
+// LISTEN_ADDR, until ctx ends; then it finishes the callbacks in hand.
+func serveWeCom(ctx context.Context, cfg Config, app *wecom.App, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.Handle(app.Path(), app.Handler())
+	srv := &http.Server{Addr: cfg.ListenAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- srv.ListenAndServe() }()
+	log.Info("bangban serving WeCom alone", "version", buildVersion(), "addr", cfg.ListenAddr, "path", app.Path(), "agent", cfg.WeCom.AgentID)
+	runDone := make(chan error, 1)
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() { runDone <- app.Run(rctx) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-srvDone:
+		err = fmt.Errorf("http server: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	stop()
+	<-runDone
+	log.Info("bangban stopped")
+	return err
 }
 
 // posterPNG draws an invite poster for the chat's /invite.
