@@ -49,6 +49,8 @@ type Options struct {
 	// Handlers are served on ListenAddr beside the bot's own, by path: another platform's
 	// callbacks (the WeCom app's).
 	Handlers map[string]http.Handler
+	// Elsewhere, when set, takes what the job workers send to chats of another platform.
+	Elsewhere Elsewhere
 
 	Store  *store.Store
 	Redis  redis.UniversalClient
@@ -214,7 +216,7 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	b.incoming = newIncomingLimiter(opts.Redis, opts.KeyPrefix, tokenBotID(opts.Token), opts.Incoming)
 	lim := newLimiter(opts.Redis, opts.KeyPrefix, tokenBotID(opts.Token), opts.SendLimits)
 	lim.waited = b.metrics.sendWaited
-	b.sender = &Sender{tg: send, lim: lim, log: b.log}
+	b.sender = &Sender{tg: send, lim: lim, log: b.log, elsewhere: opts.Elsewhere}
 	if opts.Files != nil {
 		b.sender.copies = archiveCopies{st: opts.Store, files: opts.Files}
 	}

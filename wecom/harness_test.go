@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/conversations/redistest"
@@ -22,9 +24,11 @@ import (
 // harness is the WeCom app on real Postgres and Redis, with the demo county loaded, talking
 // to a simulated WeCom that posts its callbacks to the app's handler.
 type harness struct {
-	sim   *wecomtest.Server
-	store *store.Store
-	app   *wecom.App
+	sim    *wecomtest.Server
+	store  *store.Store
+	app    *wecom.App
+	rdb    redis.UniversalClient
+	prefix string
 }
 
 // start starts the app; setup, when given, adds to the engine before it runs (a slow dialog).
@@ -76,7 +80,7 @@ func start(t *testing.T, setup func(*dialog.Engine)) *harness {
 		_ = srv.Close()
 	})
 	sim.SetCallbackURL("http://" + ln.Addr().String() + app.Path())
-	return &harness{sim: sim, store: st, app: app}
+	return &harness{sim: sim, store: st, app: app, rdb: rdb, prefix: prefix}
 }
 
 // say sends text as userid, delivered in time, and returns what the app sent back: at least

@@ -236,6 +236,15 @@ func (a *App) handle(cb callback, in dialog.Input) {
 	if err := a.pressed(ctx, &in); err != nil {
 		log.Warn("wecom choice not read", "error", err)
 	}
+	if in.Kind == dialog.KindButton && in.MessageID != 0 {
+		// A pressed card shows the choice made, whether or not an answer edits it (a
+		// notice's card is answered with a new message).
+		defer func() {
+			if err := a.settleCard(ctx, cb.FromUserName, in.MessageID); err != nil {
+				log.Warn("wecom card not updated", "error", err)
+			}
+		}()
+	}
 	for try := 0; ; try++ {
 		err = a.opts.Engine.Process(ctx, in, a.Deliver)
 		if err == nil {
