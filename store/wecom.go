@@ -28,9 +28,13 @@ func accountColumn(id int64) string {
 // It is the account's user id and chat id for the dialogs and the job queue.
 func (s *Store) WeComAccount(ctx context.Context, userid string) (int64, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, `
-		WITH got AS (INSERT INTO wecom_accounts (userid) VALUES ($1) ON CONFLICT (userid) DO NOTHING RETURNING account_id)
-		SELECT account_id FROM got UNION ALL SELECT account_id FROM wecom_accounts WHERE userid = $1`, userid).Scan(&id)
+	err := s.pool.QueryRow(ctx, "SELECT account_id FROM wecom_accounts WHERE userid = $1", userid).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// New: numbered now. Two first callbacks at once both insert; the second waits for the
+		// first and takes its number (DO UPDATE returns the row, where DO NOTHING would not).
+		err = s.pool.QueryRow(ctx, `INSERT INTO wecom_accounts (userid) VALUES ($1)
+			ON CONFLICT (userid) DO UPDATE SET userid = EXCLUDED.userid RETURNING account_id`, userid).Scan(&id)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("wecom account of %q: %w", userid, err)
 	}

@@ -17,6 +17,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/silenceper/wechat/v2/util"
 	"github.com/silenceper/wechat/v2/work/message"
+
+	"github.com/bangban/bangban/sendlimit"
 )
 
 // WeCom's error codes the app acts on (全局错误码).
@@ -59,6 +61,55 @@ type api struct {
 	// tokenKey holds the token; tokenKey+":lock" is held by the one fetching it.
 	tokenKey string
 	log      *slog.Logger
+	// limitKeys start the keys of the send limits' counters; lim are their numbers.
+	limitKeys string
+	lim       SendLimits
+}
+
+// SendLimits are WeCom's limits on what an app sends, kept a little under, across every
+// replica. The zero value of each field takes its default.
+type SendLimits struct {
+	// PerMemberMinute is how many messages one member is sent a minute, over time: WeCom
+	// takes 30 from an app to a member and drops the rest unsent. Default 28.
+	PerMemberMinute int
+	// MemberBurst is how many may go to a member at once (an answer in several messages).
+	// Default 6.
+	MemberBurst int
+	// PerSecond is every message the app sends. Default 20.
+	PerSecond int
+}
+
+func (l SendLimits) withDefaults() SendLimits {
+	if l.PerMemberMinute <= 0 {
+		l.PerMemberMinute = 28
+	}
+	if l.MemberBurst <= 0 {
+		l.MemberBurst = 6
+	}
+	if l.PerSecond <= 0 {
+		l.PerSecond = 20
+	}
+	return l
+}
+
+// sendPatience is how long a message waits for its place under the limits; one that would
+// wait longer fails, for the engine (or the job queue) to send it again later.
+const sendPatience = 20 * time.Second
+
+// take waits for the place of one message to userid under the send limits.
+func (a *api) take(ctx context.Context, userid string) error {
+	gap := time.Minute / time.Duration(a.lim.PerMemberMinute)
+	wait, err := sendlimit.Take(ctx, a.rdb, []sendlimit.Counter{
+		{Key: a.limitKeys + "all", Interval: time.Second / time.Duration(a.lim.PerSecond)},
+		{Key: a.limitKeys + "member:" + userid, Interval: gap, Burst: time.Duration(a.lim.MemberBurst-1) * gap},
+	}, sendPatience)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return fmt.Errorf("wecom send limit: the member's next message may go in %s", wait.Round(time.Second))
+	}
+	return nil
 }
 
 // tokenMargin is how long before WeCom's stated expiry a token is fetched anew.
@@ -204,7 +255,10 @@ func (a *api) common(userid, msgType string) *message.SendRequestCommon {
 	return &message.SendRequestCommon{ToUser: userid, MsgType: msgType, AgentID: strconv.FormatInt(a.agentID, 10)}
 }
 
-func (a *api) send(ctx context.Context, op string, req any) error {
+func (a *api) send(ctx context.Context, op, userid string, req any) error {
+	if err := a.take(ctx, userid); err != nil {
+		return err
+	}
 	var res sendResult
 	if err := a.postJSON(ctx, op, "/cgi-bin/message/send", req, &res); err != nil {
 		return err
@@ -216,14 +270,14 @@ func (a *api) send(ctx context.Context, op string, req any) error {
 }
 
 func (a *api) sendText(ctx context.Context, userid, text string) error {
-	return a.send(ctx, "send text", message.SendTextRequest{SendRequestCommon: a.common(userid, "text"), Text: message.TextField{Content: text}})
+	return a.send(ctx, "send text", userid, message.SendTextRequest{SendRequestCommon: a.common(userid, "text"), Text: message.TextField{Content: text}})
 }
 
 func (a *api) sendMedia(ctx context.Context, userid, mediaID string, photo bool) error {
 	if photo {
-		return a.send(ctx, "send image", message.SendImageRequest{SendRequestCommon: a.common(userid, "image"), Image: message.ImageField{MediaID: mediaID}})
+		return a.send(ctx, "send image", userid, message.SendImageRequest{SendRequestCommon: a.common(userid, "image"), Image: message.ImageField{MediaID: mediaID}})
 	}
-	return a.send(ctx, "send file", struct {
+	return a.send(ctx, "send file", userid, struct {
 		*message.SendRequestCommon
 		File message.ImageField `json:"file"`
 	}{a.common(userid, "file"), message.ImageField{MediaID: mediaID}})
@@ -250,7 +304,7 @@ type cardButton struct {
 }
 
 func (a *api) sendCard(ctx context.Context, userid string, c card) error {
-	return a.send(ctx, "send card", struct {
+	return a.send(ctx, "send card", userid, struct {
 		*message.SendRequestCommon
 		TemplateCard card `json:"template_card"`
 	}{a.common(userid, "template_card"), c})

@@ -32,7 +32,7 @@ type harness struct {
 }
 
 // start starts the app; setup, when given, adds to the engine before it runs (a slow dialog).
-func start(t *testing.T, setup func(*dialog.Engine)) *harness {
+func start(t *testing.T, setup func(*dialog.Engine), options ...func(*wecom.Options)) *harness {
 	t.Helper()
 	rdb, prefix := redistest.New(t)
 	st := storetest.NewStore(t, store.Options{})
@@ -58,8 +58,14 @@ func start(t *testing.T, setup func(*dialog.Engine)) *harness {
 	sim := wecomtest.New(wecomtest.Options{})
 	t.Cleanup(sim.Close)
 	o := sim.Options()
-	app, err := wecom.New(context.Background(), wecom.Options{CorpID: o.CorpID, AgentID: o.AgentID, Secret: o.Secret, Token: o.Token,
-		AESKey: o.AESKey, APIURL: sim.URL(), Store: st, Redis: rdb, Engine: eng, KeyPrefix: prefix, Logger: log})
+	opts := wecom.Options{CorpID: o.CorpID, AgentID: o.AgentID, Secret: o.Secret, Token: o.Token,
+		AESKey: o.AESKey, APIURL: sim.URL(), Store: st, Redis: rdb, Engine: eng, KeyPrefix: prefix, Logger: log,
+		// The limits are kept (through Redis) but loose: the test of the limits sets its own.
+		SendLimits: wecom.SendLimits{PerMemberMinute: 60000, MemberBurst: 100, PerSecond: 10000}}
+	for _, f := range options {
+		f(&opts)
+	}
+	app, err := wecom.New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

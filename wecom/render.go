@@ -133,14 +133,10 @@ func (a *App) Deliver(ctx context.Context, outs []dialog.Output) ([]int64, error
 	return ids, nil
 }
 
-// render sends one output. Telegram's edit of a pressed prompt becomes here an update of the
-// pressed card (its buttons give way to the one chosen) and a new message with what follows.
+// render sends one output. Telegram's edit of a pressed prompt becomes here a new message
+// with what follows (the card was updated to the choice made when it was pressed); taking a
+// prompt's buttons off (ClearButtons) is nothing more.
 func (a *App) render(ctx context.Context, userid string, out dialog.Output) (int64, error) {
-	if out.EditMessageID != 0 {
-		if err := a.settleCard(ctx, userid, out.EditMessageID); err != nil {
-			return 0, err
-		}
-	}
 	text := out.Text
 	if text == "" && out.Notice != "" {
 		text = out.Notice // WeCom shows no notice on a press: it is told as a message
@@ -178,11 +174,17 @@ func (a *App) render(ctx context.Context, userid string, out dialog.Output) (int
 	if err != nil {
 		return 0, fmt.Errorf("number wecom message: %w", err)
 	}
+	// What the message offers is kept before it is sent: a member may press or answer it as
+	// soon as it shows.
+	card := len(buttons) > 0 && fitsCard(buttons)
+	if err := a.keep(ctx, out.ChatID, id, buttons, card); err != nil {
+		return 0, err
+	}
 	lang := a.tr.Match(out.Lang)
 	switch {
 	case len(buttons) == 0:
 		err = a.sendLong(ctx, userid, text)
-	case fitsCard(buttons):
+	case card:
 		err = a.sendCard(ctx, userid, id, text, buttons, lang)
 	default:
 		var list strings.Builder
@@ -197,23 +199,27 @@ func (a *App) render(ctx context.Context, userid string, out dialog.Output) (int
 	if err != nil {
 		return 0, err
 	}
+	return id, nil
+}
+
+// keep remembers a message's choices, and whether it is the chat's numbered list now: any
+// other message the chat is sent ends the list, so that a number typed later is text.
+func (a *App) keep(ctx context.Context, chat, id int64, buttons []dialog.Button, card bool) error {
+	pipe := a.opts.Redis.TxPipeline()
 	if len(buttons) > 0 {
 		raw, _ := json.Marshal(sent{Buttons: buttons})
-		pipe := a.opts.Redis.TxPipeline()
 		pipe.HSet(ctx, a.messageKey(id), "s", raw)
 		pipe.Expire(ctx, a.messageKey(id), messageFor)
-		if fitsCard(buttons) {
-			pipe.Del(ctx, a.listKey(out.ChatID))
-		} else {
-			pipe.Set(ctx, a.listKey(out.ChatID), id, messageFor)
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			return 0, fmt.Errorf("keep wecom message %d: %w", id, err)
-		}
-	} else if err := a.opts.Redis.Del(ctx, a.listKey(out.ChatID)).Err(); err != nil {
-		return 0, fmt.Errorf("forget numbered list: %w", err)
 	}
-	return id, nil
+	if len(buttons) > 0 && !card {
+		pipe.Set(ctx, a.listKey(chat), id, messageFor)
+	} else {
+		pipe.Del(ctx, a.listKey(chat))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("keep wecom message %d: %w", id, err)
+	}
+	return nil
 }
 
 func fitsCard(buttons []dialog.Button) bool {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bangban/bangban/conversations/dialog"
+	"github.com/bangban/bangban/wecom"
 	"github.com/bangban/bangban/wecom/wecomtest"
 )
 
@@ -84,5 +85,33 @@ func TestASlowStepIsAnsweredAtOnceAndActsOnce(t *testing.T) {
 	}
 	if m := h.sim.Messages("wangwu"); len(m) != 1 {
 		t.Fatalf("sent %s", dump(m))
+	}
+}
+
+// A member is sent no more than WeCom takes from an app (30 a minute, over time): a burst
+// goes at once, the rest at the member's pace, while another member is not held up.
+func TestAMemberIsSentWithinWeComsLimit(t *testing.T) {
+	t.Parallel()
+	h := start(t, nil, func(o *wecom.Options) {
+		o.SendLimits = wecom.SendLimits{PerMemberMinute: 120, MemberBurst: 2, PerSecond: 1000} // one each 500 ms after two
+	})
+	for _, u := range []string{"zhou", "wu"} {
+		h.sim.AddUser(u)
+	}
+	begin := time.Now()
+	for range 4 {
+		if d, err := h.sim.SendText("zhou", "/help"); err != nil || d.Status != http.StatusOK {
+			t.Fatalf("%+v %v", d, err)
+		}
+	}
+	h.say(t, "wu", "/help", 1)
+	if d := time.Since(begin); d > time.Second {
+		t.Fatalf("another member waited %s", d)
+	}
+	if _, err := h.sim.WaitFor("zhou", 10*time.Second, func(m []wecomtest.Message) bool { return len(m) >= 4 }); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(begin); d < 900*time.Millisecond {
+		t.Fatalf("four messages to one member in %s, want at least two gaps of 500 ms", d)
 	}
 }

@@ -50,6 +50,8 @@ type Options struct {
 	UpdateTimeout time.Duration
 	// ResumeEvery is how often chats left unfinished are looked for. Defaults to 2 s.
 	ResumeEvery time.Duration
+	// SendLimits are WeCom's limits as the app keeps them; zero fields take defaults.
+	SendLimits SendLimits
 }
 
 // App is bangban's WeCom app: the callback handler and the sender.
@@ -103,7 +105,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	keys := opts.KeyPrefix + "{wecom:" + strconv.FormatInt(opts.AgentID, 10) + "}:"
 	a := &App{opts: opts, log: opts.Logger, crypto: c, tr: opts.Engine.Translator(), keys: keys, base: context.WithoutCancel(ctx)}
 	a.api = &api{base: opts.APIURL, corpID: opts.CorpID, secret: opts.Secret, agentID: opts.AgentID, http: opts.HTTPClient,
-		rdb: opts.Redis, tokenKey: keys + "token", log: opts.Logger}
+		rdb: opts.Redis, tokenKey: keys + "token", log: opts.Logger, limitKeys: keys + "lim:", lim: opts.SendLimits.withDefaults()}
 	for _, l := range dialog.Languages {
 		a.bind = append(a.bind, a.tr.T(l, MsgBindWord, nil))
 	}
@@ -237,13 +239,11 @@ func (a *App) handle(cb callback, in dialog.Input) {
 		log.Warn("wecom choice not read", "error", err)
 	}
 	if in.Kind == dialog.KindButton && in.MessageID != 0 {
-		// A pressed card shows the choice made, whether or not an answer edits it (a
-		// notice's card is answered with a new message).
-		defer func() {
-			if err := a.settleCard(ctx, cb.FromUserName, in.MessageID); err != nil {
-				log.Warn("wecom card not updated", "error", err)
-			}
-		}()
+		// A pressed card shows the choice made at once, as a pressed Telegram button does,
+		// whatever the answer (a notice's card is answered with a new message).
+		if err := a.settleCard(ctx, cb.FromUserName, in.MessageID); err != nil {
+			log.Warn("wecom card not updated", "error", err)
+		}
 	}
 	for try := 0; ; try++ {
 		err = a.opts.Engine.Process(ctx, in, a.Deliver)
