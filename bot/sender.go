@@ -31,6 +31,10 @@ type Sender struct {
 	elsewhere Elsewhere
 }
 
+// errNoTelegram refuses, for good, what is for a Telegram chat when the bot runs without
+// Telegram (a person bound there before WeCom ran alone).
+var errNoTelegram = errors.New("no telegram: the bot runs without a token")
+
 // Elsewhere is another platform the job workers send to: notifications, reminders and
 // bulletins for a chat it owns (a person who was bound there last) go through its Deliver
 // rather than to Telegram. Its own limits apply there; it has no command menus.
@@ -160,6 +164,9 @@ func (s *Sender) take(ctx context.Context, chat int64, bulk, inPlace bool) error
 
 // send renders out and returns the id of the message it sent or edited (0 when none).
 func (s *Sender) send(ctx context.Context, out dialog.Output, bulk bool) (int64, error) {
+	if s.tg == nil {
+		return 0, errNoTelegram
+	}
 	if out.CallbackID != "" {
 		if _, err := s.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
 			CallbackQueryID: out.CallbackID, Text: out.Notice,

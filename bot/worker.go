@@ -213,7 +213,7 @@ func deliveryOutcome(err error) error {
 	if errors.As(err, &later) {
 		return river.JobSnooze(later.wait)
 	}
-	if errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorForbidden) || errors.Is(err, tgbot.ErrorNotFound) {
+	if errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorForbidden) || errors.Is(err, tgbot.ErrorNotFound) || errors.Is(err, errNoTelegram) {
 		return river.JobCancel(err)
 	}
 	return err

@@ -20,28 +20,31 @@ import (
 
 // startTelegram runs the Telegram bot beside the harness's WeCom app, on the same database and
 // Redis, its workers sending to WeCom what is for people bound there.
-func (h *harness) startTelegram(t *testing.T) *telegramtest.Server {
+// Without a token (WeCom alone), the bot runs its job workers only, on the app's engine.
+func (h *harness) startTelegram(t *testing.T, token string) *telegramtest.Server {
 	t.Helper()
 	sim := telegramtest.New()
 	t.Cleanup(sim.Close)
-	tr, err := dialog.NewTranslator(dialog.LangZH)
-	if err != nil {
-		t.Fatal(err)
-	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := dialog.NewEngine(dialog.Options{Redis: h.rdb, KeyPrefix: h.prefix, BotID: 7000000002, Translator: tr, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := conversations.Register(eng, h.store, "bangban_bot", nil); err != nil {
-		t.Fatal(err)
+	eng := h.app.Engine()
+	if token != "" {
+		tr, err := dialog.NewTranslator(dialog.LangZH)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if eng, err = dialog.NewEngine(dialog.Options{Redis: h.rdb, KeyPrefix: h.prefix, BotID: 7000000002, Translator: tr, Logger: log}); err != nil {
+			t.Fatal(err)
+		}
+		if err := conversations.Register(eng, h.store, "bangban_bot", nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	b, err := bot.New(ctx, bot.Options{Token: "7000000002:TEST-token", APIURL: sim.URL(), Listener: ln, Store: h.store, Redis: h.rdb,
+	b, err := bot.New(ctx, bot.Options{Token: token, APIURL: sim.URL(), Listener: ln, Store: h.store, Redis: h.rdb,
 		Engine: eng, RetryBase: 20 * time.Millisecond, JobPollInterval: 50 * time.Millisecond, PollTimeout: 2 * time.Second,
 		Logger: log, KeyPrefix: h.prefix,
 		SendLimits: bot.SendLimits{PerSecond: 10000, BulkPerSecond: 10000, ChatGap: time.Millisecond, GroupPerMinute: 10000},
@@ -59,10 +62,12 @@ func (h *harness) startTelegram(t *testing.T) *telegramtest.Server {
 			t.Errorf("bot: %v", err)
 		}
 	})
-	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer wcancel()
-	if _, err := sim.WaitCall(wctx, "getUpdates", func(telegramtest.Call) bool { return true }); err != nil {
-		t.Fatalf("bot never polled: %v", err)
+	if token != "" {
+		wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer wcancel()
+		if _, err := sim.WaitCall(wctx, "getUpdates", func(telegramtest.Call) bool { return true }); err != nil {
+			t.Fatalf("bot never polled: %v", err)
+		}
 	}
 	return sim
 }
@@ -73,7 +78,7 @@ func (h *harness) startTelegram(t *testing.T) *telegramtest.Server {
 func TestAReporterOnTelegramAndTheirCadreOnWeCom(t *testing.T) {
 	t.Parallel()
 	h := start(t, nil)
-	tg := h.startTelegram(t)
+	tg := h.startTelegram(t, "7000000002:TEST-token")
 	ctx := context.Background()
 
 	const cadre = "lichunmei"
@@ -131,5 +136,49 @@ func TestAReporterOnTelegramAndTheirCadreOnWeCom(t *testing.T) {
 	c, err := h.store.CaseByTicket(ctx, sub.TicketNo)
 	if err != nil || c.Status != store.StatusInProgress {
 		t.Fatalf("case %+v %v", c, err)
+	}
+}
+
+// WeCom alone: the reporter and the cadre both on WeCom, no Telegram token. The job workers
+// still run, and send through the app: the case reaches the cadre, who signs for it, and the
+// reporter is told.
+func TestWeComAloneStillNotifies(t *testing.T) {
+	t.Parallel()
+	h := start(t, nil)
+	tg := h.startTelegram(t, "")
+	ctx := context.Background()
+	const cadre, owner = "lichunmei", "yangfan"
+	for u, p := range map[string]store.InviteParams{cadre: {Role: store.RoleHandler, PersonCode: "P001"},
+		owner: {Role: store.RoleReporter, UnitCode: "E001"}} {
+		h.sim.AddUser(u)
+		inv, err := h.store.CreateInvite(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.say(t, u, "绑定 "+inv.Code, 1)
+	}
+	reporter, err := h.store.ActorByAccount(ctx, accountOf(t, h, owner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit, region := storetest.UnitID(t, h.store, "E001")
+	sub, err := h.store.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, ReporterID: &reporter.PersonID,
+		Description: "村口道路塌陷，车辆无法通行", Route: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msgs, err := h.sim.WaitFor(cadre, 15*time.Second, func(m []wecomtest.Message) bool {
+		return strings.Contains(dump(m), sub.TicketNo)
+	}); err != nil {
+		t.Fatalf("%v:%s", err, dump(msgs))
+	}
+	h.choose(t, cadre, "✍ 签收", 1)
+	if msgs, err := h.sim.WaitFor(owner, 15*time.Second, func(m []wecomtest.Message) bool {
+		return strings.Contains(dump(m), "李春梅 已签收您反映的问题 "+sub.TicketNo)
+	}); err != nil {
+		t.Fatalf("%v:%s", err, dump(msgs))
+	}
+	if n := len(tg.Calls()); n != 0 {
+		t.Fatalf("telegram was called %d times without a token", n)
 	}
 }

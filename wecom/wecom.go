@@ -112,6 +112,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	return a, nil
 }
 
+// Engine is the engine the app runs the dialogs on.
+func (a *App) Engine() *dialog.Engine { return a.opts.Engine }
+
 // Path is where the app takes WeCom's callbacks.
 func (a *App) Path() string { return a.opts.CallbackPath }
 

@@ -208,12 +208,13 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		if app, err = newWeCom(ctx, cfg, st, rdb, tr, log); err != nil {
 			return err
 		}
-		if cfg.Token == "" {
-			return serveWeCom(ctx, cfg, app, log)
-		}
 	}
-	engine, err := dialog.NewEngine(eopts)
-	if err != nil {
+	var engine *dialog.Engine
+	if cfg.Token == "" {
+		// WeCom alone: the bot runs the job workers only, which send through the app and
+		// take its engine's translations and chats.
+		engine = app.Engine()
+	} else if engine, err = dialog.NewEngine(eopts); err != nil {
 		return err
 	}
 	bopts := bot.Options{Token: cfg.Token, APIURL: cfg.APIURL, WebhookURL: cfg.WebhookURL,
@@ -230,9 +231,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	engine.SetBotUsername(b.Username())
-	if err := conversations.Register(engine, st, b.Username(), posterPNG); err != nil {
-		return err
+	if cfg.Token != "" {
+		engine.SetBotUsername(b.Username())
+		if err := conversations.Register(engine, st, b.Username(), posterPNG); err != nil {
+			return err
+		}
 	}
 	if app != nil {
 		done := make(chan error, 1)
@@ -273,35 +276,6 @@ func newWeCom(ctx context.Context, cfg Config, st *store.Store, rdb redis.Univer
 	}
 	return wecom.New(ctx, wecom.Options{CorpID: w.CorpID, AgentID: w.AgentID, Secret: w.Secret, Token: w.Token, AESKey: w.AESKey,
 		CallbackPath: w.CallbackPath, APIURL: w.APIURL, Store: st, Redis: rdb, Engine: engine, KeyPrefix: cfg.RedisPrefix, Logger: log})
-}
-
-// serveWeCom serves the WeCom app alone (no Telegram token): its callbacks and /healthz on
-// LISTEN_ADDR, until ctx ends; then it finishes the callbacks in hand.
-func serveWeCom(ctx context.Context, cfg Config, app *wecom.App, log *slog.Logger) error {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
-	mux.Handle(app.Path(), app.Handler())
-	srv := &http.Server{Addr: cfg.ListenAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	srvDone := make(chan error, 1)
-	go func() { srvDone <- srv.ListenAndServe() }()
-	log.Info("bangban serving WeCom alone", "version", buildVersion(), "addr", cfg.ListenAddr, "path", app.Path(), "agent", cfg.WeCom.AgentID)
-	runDone := make(chan error, 1)
-	rctx, stop := context.WithCancel(ctx)
-	defer stop()
-	go func() { runDone <- app.Run(rctx) }()
-	var err error
-	select {
-	case <-ctx.Done():
-	case err = <-srvDone:
-		err = fmt.Errorf("http server: %w", err)
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(sctx)
-	stop()
-	<-runDone
-	log.Info("bangban stopped")
-	return err
 }
 
 // posterPNG draws an invite poster for the chat's /invite.

@@ -73,6 +73,14 @@ func TestServeRunsTheWeComApp(t *testing.T) {
 			if err != nil || !strings.Contains(msgs[0].Text, "/new") {
 				t.Fatalf("welcome %+v %v\n%s", msgs, err, stderr.String())
 			}
+			resp, err := http.Get("http://" + addr + "/readyz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("/readyz = %d", resp.StatusCode)
+			}
 			if withTelegram {
 				ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 				defer cancel()
