@@ -27,18 +27,25 @@ func accountColumn(id int64) string {
 // WeComAccount is the number of a WeCom userid, given it the first time the userid is seen.
 // It is the account's user id and chat id for the dialogs and the job queue.
 func (s *Store) WeComAccount(ctx context.Context, userid string) (int64, error) {
-	var id int64
-	err := s.pool.QueryRow(ctx, "SELECT account_id FROM wecom_accounts WHERE userid = $1", userid).Scan(&id)
+	id, _, err := s.WeComAccountNew(ctx, userid)
+	return id, err
+}
+
+// WeComAccountNew is WeComAccount, and whether the number was given now: the userid had not
+// been seen before.
+func (s *Store) WeComAccountNew(ctx context.Context, userid string) (id int64, created bool, err error) {
+	err = s.pool.QueryRow(ctx, "SELECT account_id FROM wecom_accounts WHERE userid = $1", userid).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// New: numbered now. Two first callbacks at once both insert; the second waits for the
-		// first and takes its number (DO UPDATE returns the row, where DO NOTHING would not).
+		// first and takes its number (DO UPDATE returns the row, where DO NOTHING would not),
+		// and only the first inserted it (xmax is 0 on a row inserted, not updated).
 		err = s.pool.QueryRow(ctx, `INSERT INTO wecom_accounts (userid) VALUES ($1)
-			ON CONFLICT (userid) DO UPDATE SET userid = EXCLUDED.userid RETURNING account_id`, userid).Scan(&id)
+			ON CONFLICT (userid) DO UPDATE SET userid = EXCLUDED.userid RETURNING account_id, xmax = 0`, userid).Scan(&id, &created)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("wecom account of %q: %w", userid, err)
+		return 0, false, fmt.Errorf("wecom account of %q: %w", userid, err)
 	}
-	return id, nil
+	return id, created, nil
 }
 
 // WeComUserID is the userid of a WeCom account number; ErrNotFound for a number never given.

@@ -35,7 +35,13 @@ func TestAWeComUserIDGetsOneAccountNumber(t *testing.T) {
 			t.Fatalf("numbers %v", ids)
 		}
 	}
-	other, err := s.WeComAccount(ctx, "lisi")
+	if _, created, err := s.WeComAccountNew(ctx, "zhangsan"); err != nil || created {
+		t.Fatalf("seen again: created %v, %v", created, err)
+	}
+	other, created, err := s.WeComAccountNew(ctx, "lisi")
+	if !created {
+		t.Fatalf("a new userid not created")
+	}
 	if err != nil || other == ids[0] || !store.IsWeCom(other) {
 		t.Fatalf("another userid: %d %v", other, err)
 	}

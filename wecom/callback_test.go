@@ -70,3 +70,49 @@ func TestAReplayedCallbackActsOnce(t *testing.T) {
 		t.Fatalf("answered %d times: %s", len(m), dump(m))
 	}
 }
+
+// Events have no MsgId: one delivered again (the same member, time and content) acts once
+// too — entering the app, and pressing a card's button. Entering is welcomed the first time
+// only.
+func TestAReplayedEventActsOnce(t *testing.T) {
+	t.Parallel()
+	h := start(t, nil)
+	h.sim.AddUser("sunqi")
+	enter := h.sim.EnterEvent("sunqi")
+	for range 2 {
+		if d, err := h.sim.Deliver(enter); err != nil || d.Status != http.StatusOK {
+			t.Fatalf("delivery %+v %v", d, err)
+		}
+	}
+	h.app.Wait()
+	if m := h.sim.Messages("sunqi"); len(m) != 1 {
+		t.Fatalf("welcomed %d times: %s", len(m), dump(m))
+	}
+	// Opening the app again later is no first contact: no welcome again.
+	if d, err := h.sim.Enter("sunqi"); err != nil || d.Status != http.StatusOK {
+		t.Fatalf("delivery %+v %v", d, err)
+	}
+	h.app.Wait()
+	if m := h.sim.Messages("sunqi"); len(m) != 1 {
+		t.Fatalf("welcomed again on opening the app: %s", dump(m))
+	}
+	msgs := h.say(t, "sunqi", "/lang", 1)
+	c := msgs[len(msgs)-1].Card
+	if c == nil || len(c.Buttons) < 2 {
+		t.Fatalf("/lang offers %s", dump(msgs))
+	}
+	press, err := h.sim.Press("sunqi", c.TaskID, c.Buttons[len(c.Buttons)-1].Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(h.sim.Messages("sunqi"))
+	for range 2 {
+		if d, err := h.sim.Deliver(press); err != nil || d.Status != http.StatusOK {
+			t.Fatalf("delivery %+v %v", d, err)
+		}
+	}
+	h.app.Wait()
+	if m := h.sim.Messages("sunqi")[n:]; len(m) != 1 {
+		t.Fatalf("the press answered %d times: %s", len(m), dump(m))
+	}
+}

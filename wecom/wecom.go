@@ -230,9 +230,13 @@ func (a *App) handle(cb callback, in dialog.Input) {
 	ctx, cancel := context.WithTimeout(a.base, a.opts.UpdateTimeout)
 	defer cancel()
 	log := a.log.With("update_id", in.UpdateID)
-	account, err := a.opts.Store.WeComAccount(ctx, cb.FromUserName)
+	account, created, err := a.opts.Store.WeComAccountNew(ctx, cb.FromUserName)
 	if err != nil {
 		log.Error("wecom callback", "error", err)
+		return
+	}
+	if cb.MsgType == "event" && cb.Event == "enter_agent" && !created {
+		// WeCom tells of every opening of the app: only the first contact is welcomed.
 		return
 	}
 	a.users.Store(account, cb.FromUserName)

@@ -144,10 +144,13 @@ func (s *Server) ShareLocation(userid string, lat, lon float64, label string) (D
 		lat, lon, cdata(label))))
 }
 
-// Enter delivers the event of userid entering the app.
-func (s *Server) Enter(userid string) (Delivery, error) {
-	return s.Deliver(s.callback(userid, "event", "<Event>"+cdata("enter_agent")+"</Event><EventKey></EventKey>"))
+// EnterEvent is the event of userid entering the app (delivered by Deliver).
+func (s *Server) EnterEvent(userid string) Callback {
+	return s.callback(userid, "event", "<Event>"+cdata("enter_agent")+"</Event><EventKey></EventKey>")
 }
+
+// Enter delivers the event of userid entering the app.
+func (s *Server) Enter(userid string) (Delivery, error) { return s.Deliver(s.EnterEvent(userid)) }
 
 // Press makes userid press the button of key on the card of taskID and returns the callback
 // (delivered by Deliver). A card already pressed, another's, or a key it lacks is refused,
