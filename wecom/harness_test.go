@@ -24,11 +24,13 @@ import (
 // harness is the WeCom app on real Postgres and Redis, with the demo county loaded, talking
 // to a simulated WeCom that posts its callbacks to the app's handler.
 type harness struct {
-	sim    *wecomtest.Server
-	store  *store.Store
-	app    *wecom.App
-	rdb    redis.UniversalClient
-	prefix string
+	sim   *wecomtest.Server
+	store *store.Store
+	app   *wecom.App
+	// replica is a second replica of the app, for what two replicas share.
+	replica *wecom.App
+	rdb     redis.UniversalClient
+	prefix  string
 }
 
 // start starts the app; setup, when given, adds to the engine before it runs (a slow dialog).
@@ -69,6 +71,11 @@ func start(t *testing.T, setup func(*dialog.Engine), options ...func(*wecom.Opti
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A second replica of the app, on the same Redis and database (it takes no callbacks).
+	replica, err := wecom.New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +93,7 @@ func start(t *testing.T, setup func(*dialog.Engine), options ...func(*wecom.Opti
 		_ = srv.Close()
 	})
 	sim.SetCallbackURL("http://" + ln.Addr().String() + app.Path())
-	return &harness{sim: sim, store: st, app: app, rdb: rdb, prefix: prefix}
+	return &harness{sim: sim, store: st, app: app, replica: replica, rdb: rdb, prefix: prefix}
 }
 
 // say sends text as userid, delivered in time, and returns what the app sent back: at least

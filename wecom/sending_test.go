@@ -115,3 +115,44 @@ func TestAMemberIsSentWithinWeComsLimit(t *testing.T) {
 		t.Fatalf("four messages to one member in %s, want at least two gaps of 500 ms", d)
 	}
 }
+
+// Two replicas sending at once when the token expires fetch one new token between them: it
+// is kept in Redis, and fetched by whichever takes the lock.
+func TestTwoReplicasFetchOneTokenBetweenThem(t *testing.T) {
+	t.Parallel()
+	h := start(t, nil)
+	ctx := context.Background()
+	var outs []dialog.Output
+	for i := range 10 {
+		u := fmt.Sprintf("cadre%d", i)
+		h.sim.AddUser(u)
+		outs = append(outs, dialog.Output{ChatID: accountOf(t, h, u), Text: "通知 " + u})
+	}
+	if _, err := h.app.Deliver(ctx, outs[:1]); err != nil {
+		t.Fatal(err)
+	}
+	h.sim.ExpireTokens()
+	var wg sync.WaitGroup
+	for i, out := range outs[1:] {
+		app := h.app
+		if i%2 == 1 {
+			app = h.replica
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := app.Deliver(ctx, []dialog.Output{out}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := h.sim.TokenFetches(); n != 2 {
+		t.Fatalf("%d tokens fetched, want 2", n)
+	}
+	for i := range outs {
+		if m := h.sim.Messages(fmt.Sprintf("cadre%d", i)); len(m) != 1 {
+			t.Fatalf("cadre%d sent %s", i, dump(m))
+		}
+	}
+}
