@@ -70,6 +70,9 @@ type App struct {
 	// outlives a stop, which waits for work in flight (work).
 	base context.Context
 	work sync.WaitGroup
+	// stopped, under mu, refuses callbacks once Run has begun to wait for the work in hand.
+	mu      sync.Mutex
+	stopped bool
 }
 
 // MsgBindWord is the word that, before an invite code, binds it ("绑定 CODE"); each language's
@@ -194,7 +197,15 @@ func (a *App) callback(w http.ResponseWriter, r *http.Request, sig, ts, nonce st
 		return
 	}
 	in.UpdateID = id
+	a.mu.Lock()
+	if a.stopped {
+		a.mu.Unlock()
+		// Stopping: WeCom delivers it again, to a replica that is not.
+		http.Error(w, "stopping", http.StatusServiceUnavailable)
+		return
+	}
 	a.work.Add(1)
+	a.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 	go func() {
 		defer a.work.Done()
@@ -281,6 +292,9 @@ func (a *App) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			a.mu.Lock()
+			a.stopped = true
+			a.mu.Unlock()
 			a.work.Wait()
 			return nil
 		case <-t.C:
