@@ -232,10 +232,10 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		// leaves the Bot API to the messages.
 		store.MenuQueue: {MaxWorkers: 1},
 	}
-	if opts.Files != nil && send != nil {
+	if opts.Files != nil && (send != nil || opts.Elsewhere.Fetch != nil) {
 		// Downloads go by a client of their own: no overall timeout but the job's, and not
 		// counted as Bot API calls (the path is a file's, not a method's).
-		if err := river.AddWorkerSafely(workers, &archiveWorker{tg: send, client: &http.Client{Transport: botAPITransport()},
+		if err := river.AddWorkerSafely(workers, &archiveWorker{tg: send, elsewhere: opts.Elsewhere, client: &http.Client{Transport: botAPITransport()},
 			files: opts.Files, st: opts.Store, retryBase: opts.ArchiveRetryBase, maxBytes: opts.FileMaxBytes,
 			log: b.log, metrics: b.metrics}); err != nil {
 			return nil, fmt.Errorf("register archive worker: %w", err)

@@ -41,6 +41,10 @@ var errNoTelegram = errors.New("no telegram: the bot runs without a token")
 type Elsewhere struct {
 	Owns    func(chat int64) bool
 	Deliver dialog.Deliver
+	// Keeps tells whether a file id is one the other platform keeps; Fetch downloads such
+	// a file, at most maxBytes of it (more tells it is too large), for the archive.
+	Keeps func(fileID string) bool
+	Fetch func(ctx context.Context, fileID string, maxBytes int64) ([]byte, error)
 }
 
 // replyPatience is how long a reply to a person's own action waits for its turn; replyTries

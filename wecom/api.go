@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -173,9 +174,13 @@ func (a *api) fetchToken(ctx context.Context) (string, error) {
 	return res.AccessToken, nil
 }
 
+// rawBody reads an answer that is not JSON (a file downloaded); it returns false for one that
+// is, to be decoded as JSON.
+type rawBody func(resp *http.Response) (bool, error)
+
 // do sends req and decodes WeCom's answer into out, which embeds util.CommonError; a non-zero
-// errcode is an *APIError.
-func (a *api) do(req *http.Request, op string, out interface{ errorCode() (int64, string) }) error {
+// errcode is an *APIError. raw, when given, reads an answer first.
+func (a *api) do(req *http.Request, op string, out interface{ errorCode() (int64, string) }, raw ...rawBody) error {
 	resp, err := a.http.Do(req)
 	if err != nil {
 		// The URL holds the token: the error is told without it.
@@ -186,12 +191,20 @@ func (a *api) do(req *http.Request, op string, out interface{ errorCode() (int64
 		return fmt.Errorf("wecom %s: %w", op, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("wecom %s: http %d", op, resp.StatusCode)
+	}
+	for _, r := range raw {
+		if done, err := r(resp); done || err != nil {
+			if err != nil {
+				return fmt.Errorf("wecom %s: read answer: %w", op, err)
+			}
+			return nil
+		}
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return fmt.Errorf("wecom %s: read answer: %w", op, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("wecom %s: http %d", op, resp.StatusCode)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return fmt.Errorf("wecom %s: decode answer: %w", op, err)
@@ -204,7 +217,7 @@ func (a *api) do(req *http.Request, op string, out interface{ errorCode() (int64
 
 // call runs one API call with the access token, fetching it anew once when WeCom refuses it.
 // build makes the request for a token.
-func (a *api) call(ctx context.Context, op string, build func(token string) (*http.Request, error), out interface{ errorCode() (int64, string) }) error {
+func (a *api) call(ctx context.Context, op string, build func(token string) (*http.Request, error), out interface{ errorCode() (int64, string) }, raw ...rawBody) error {
 	stale := ""
 	for try := 0; ; try++ {
 		tok, err := a.token(ctx, stale)
@@ -215,7 +228,7 @@ func (a *api) call(ctx context.Context, op string, build func(token string) (*ht
 		if err != nil {
 			return fmt.Errorf("wecom %s: %w", op, err)
 		}
-		err = a.do(req, op, out)
+		err = a.do(req, op, out, raw...)
 		var ae *APIError
 		if try == 0 && errors.As(err, &ae) && (ae.Code == codeInvalidToken || ae.Code == codeTokenExpired || ae.Code == codeNoToken) {
 			a.log.InfoContext(ctx, "wecom access token refused, fetching another", "op", op, "errcode", ae.Code)
@@ -363,3 +376,23 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// media downloads temporary media (获取临时素材): its bytes, or WeCom's error as JSON.
+func (a *api) media(ctx context.Context, mediaID string, maxBytes int64) ([]byte, error) {
+	var data []byte
+	var res mediaResult
+	err := a.call(ctx, "get media", func(tok string) (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, http.MethodGet,
+			a.base+"/cgi-bin/media/get?access_token="+url.QueryEscape(tok)+"&media_id="+url.QueryEscape(mediaID), nil)
+	}, &res, func(resp *http.Response) (bool, error) {
+		if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+			return false, nil // an error, decoded as one
+		}
+		var err error
+		data, err = io.ReadAll(io.LimitReader(resp.Body, maxBytes+1))
+		return true, err
+	})
+	return data, err
+}
+
+type mediaResult struct{ plainResult }

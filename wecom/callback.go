@@ -61,6 +61,11 @@ func (cb callback) dedupeKey() string {
 	return "m:" + cb.MsgID
 }
 
+// FilePrefix starts the file id of a picture or file a member sent the app (its media_id
+// after it), so that a file id says which platform keeps the file: the archive fetches it
+// from WeCom, and WeCom is never asked to send a file Telegram keeps.
+const FilePrefix = "wecom:"
+
 // taskPrefix starts the task_id of every card the app sends; the rest is the message's
 // number, which the engine knows it by.
 const taskPrefix = "bb"
@@ -84,10 +89,10 @@ func (cb callback) input(bind []string) (in dialog.Input, ok bool) {
 		}
 	case "image":
 		in.Kind = dialog.KindPhoto
-		in.Files = []dialog.File{{ID: cb.MediaID, UniqueID: cb.MediaID, Photo: true}}
+		in.Files = []dialog.File{{ID: FilePrefix + cb.MediaID, UniqueID: FilePrefix + cb.MediaID, Photo: true}}
 	case "file":
 		in.Kind = dialog.KindDocument
-		in.Files = []dialog.File{{ID: cb.MediaID, UniqueID: cb.MediaID, Name: cb.FileName, Size: cb.FileSize}}
+		in.Files = []dialog.File{{ID: FilePrefix + cb.MediaID, UniqueID: FilePrefix + cb.MediaID, Name: cb.FileName, Size: cb.FileSize}}
 	case "location":
 		in.Kind = dialog.KindLocation
 		in.Location = &dialog.Location{Latitude: cb.LocationX, Longitude: cb.LocationY, Name: strings.TrimSpace(cb.Label)}

@@ -21,7 +21,7 @@ import (
 // startTelegram runs the Telegram bot beside the harness's WeCom app, on the same database and
 // Redis, its workers sending to WeCom what is for people bound there.
 // Without a token (WeCom alone), the bot runs its job workers only, on the app's engine.
-func (h *harness) startTelegram(t *testing.T, token string) *telegramtest.Server {
+func (h *harness) startTelegram(t *testing.T, token string, options ...func(*bot.Options)) *telegramtest.Server {
 	t.Helper()
 	sim := telegramtest.New()
 	t.Cleanup(sim.Close)
@@ -44,12 +44,16 @@ func (h *harness) startTelegram(t *testing.T, token string) *telegramtest.Server
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	b, err := bot.New(ctx, bot.Options{Token: token, APIURL: sim.URL(), Listener: ln, Store: h.store, Redis: h.rdb,
+	opts := bot.Options{Token: token, APIURL: sim.URL(), Listener: ln, Store: h.store, Redis: h.rdb,
 		Engine: eng, RetryBase: 20 * time.Millisecond, JobPollInterval: 50 * time.Millisecond, PollTimeout: 2 * time.Second,
 		Logger: log, KeyPrefix: h.prefix,
 		SendLimits: bot.SendLimits{PerSecond: 10000, BulkPerSecond: 10000, ChatGap: time.Millisecond, GroupPerMinute: 10000},
 		Incoming:   bot.IncomingLimit{Burst: 10000, PerSecond: 10000},
-		Elsewhere:  bot.Elsewhere{Owns: store.IsWeCom, Deliver: h.app.Deliver}})
+		Elsewhere:  bot.Elsewhere{Owns: store.IsWeCom, Deliver: h.app.Deliver, Keeps: h.app.Keeps, Fetch: h.app.Fetch}}
+	for _, f := range options {
+		f(&opts)
+	}
+	b, err := bot.New(ctx, opts)
 	if err != nil {
 		cancel()
 		t.Fatal(err)

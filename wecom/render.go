@@ -154,8 +154,13 @@ func (a *App) render(ctx context.Context, userid string, out dialog.Output) (int
 		}
 	}
 	for _, m := range out.Media {
-		// A file kept by another platform (Telegram's file id) is not WeCom's to send.
-		if err := a.api.sendMedia(ctx, userid, m.FileID, m.Photo); err != nil && !isBadMedia(err) {
+		// A file another platform keeps (Telegram's file id) is not WeCom's to send; one
+		// WeCom no longer keeps (after three days) is skipped.
+		mediaID, ours := strings.CutPrefix(m.FileID, FilePrefix)
+		if !ours {
+			continue
+		}
+		if err := a.api.sendMedia(ctx, userid, mediaID, m.Photo); err != nil && !isBadMedia(err) {
 			return 0, err
 		}
 	}
@@ -315,4 +320,17 @@ func splitText(text string, limit int) []string {
 func isBadMedia(err error) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && ae.Code == 40007
+}
+
+// Keeps tells whether a file id is one WeCom keeps: a picture or file a member sent the app.
+func (a *App) Keeps(fileID string) bool { return strings.HasPrefix(fileID, FilePrefix) }
+
+// Fetch downloads a file a member sent the app (temporary media, kept by WeCom three days),
+// at most maxBytes and one more, for the city's archive.
+func (a *App) Fetch(ctx context.Context, fileID string, maxBytes int64) ([]byte, error) {
+	mediaID, ok := strings.CutPrefix(fileID, FilePrefix)
+	if !ok {
+		return nil, fmt.Errorf("wecom: %q is not a WeCom file", fileID)
+	}
+	return a.api.media(ctx, mediaID, maxBytes)
 }

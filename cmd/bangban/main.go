@@ -225,7 +225,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if app != nil {
 		bopts.Handlers = map[string]http.Handler{app.Path(): app.Handler()}
 		// A person bound on WeCom last is sent their notifications there.
-		bopts.Elsewhere = bot.Elsewhere{Owns: store.IsWeCom, Deliver: app.Deliver}
+		bopts.Elsewhere = bot.Elsewhere{Owns: store.IsWeCom, Deliver: app.Deliver, Keeps: app.Keeps, Fetch: app.Fetch}
 	}
 	b, err := bot.New(ctx, bopts)
 	if err != nil {

@@ -115,6 +115,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("POST /cgi-bin/message/send", s.send)
 	mux.HandleFunc("POST /cgi-bin/message/update_template_card", s.updateCard)
 	mux.HandleFunc("POST /cgi-bin/media/upload", s.upload)
+	mux.HandleFunc("GET /cgi-bin/media/get", s.getMedia)
 	s.srv = httptest.NewUnstartedServer(mux)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -404,6 +405,23 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	s.media[id] = data
 	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "type": r.URL.Query().Get("type"), "media_id": id,
 		"created_at": strconv.FormatInt(time.Now().Unix(), 10)})
+}
+
+func (s *Server) getMedia(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls["media/get"]++
+	if !s.checkToken(w, r) {
+		return
+	}
+	data, ok := s.media[r.URL.Query().Get("media_id")]
+	if !ok {
+		apiErr(w, CodeBadMedia, "invalid media_id")
+		return
+	}
+	w.Header().Set("Content-Type", http.DetectContentType(data))
+	w.Header().Set("Content-Disposition", `attachment; filename="media"`)
+	_, _ = w.Write(data)
 }
 
 // Media is the content of an uploaded media id, nil for one never uploaded.
