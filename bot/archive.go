@@ -34,7 +34,9 @@ import (
 // The download URL holds the bot's token: it is never logged, nor kept in an error.
 type archiveWorker struct {
 	river.WorkerDefaults[store.ArchiveFile]
-	tg        *tgbot.Bot
+	tg *tgbot.Bot
+	// elsewhere fetches the files another platform keeps (Elsewhere.Fetch).
+	elsewhere Elsewhere
 	client    *http.Client
 	files     files.Storage
 	st        *store.Store
@@ -125,26 +127,21 @@ func (w *archiveWorker) giveUp(ctx context.Context, log *slog.Logger, a store.Ca
 
 // keep fetches, checks and stores one file, and says where it is.
 func (w *archiveWorker) keep(ctx context.Context, a store.CaseAttachment) (store.Archived, error) {
-	f, err := w.tg.GetFile(ctx, &tgbot.GetFileParams{FileID: a.FileID})
-	if err != nil {
-		if errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "file is too big") {
-			return store.Archived{}, &refusal{store.NotKeptTooLarge, fmt.Sprintf("Telegram will not let a bot download it (over %d bytes)", w.maxBytes)}
+	var data []byte
+	var err error
+	switch {
+	case w.elsewhere.Keeps != nil && w.elsewhere.Fetch != nil && w.elsewhere.Keeps(a.FileID):
+		data, err = w.elsewhere.Fetch(ctx, a.FileID, w.maxBytes)
+		if int64(len(data)) > w.maxBytes {
+			return store.Archived{}, &refusal{store.NotKeptTooLarge, fmt.Sprintf("more than %d bytes", w.maxBytes)}
 		}
-		return store.Archived{}, fmt.Errorf("getFile: %w", err)
+	case w.tg == nil:
+		err = errNoTelegram
+	default:
+		data, err = w.fromTelegram(ctx, a)
 	}
-	// Refused on what Telegram says of it, before a byte is downloaded.
-	if f.FileSize > w.maxBytes {
-		return store.Archived{}, &refusal{store.NotKeptTooLarge, fmt.Sprintf("%d bytes, more than %d", f.FileSize, w.maxBytes)}
-	}
-	if f.FilePath == "" {
-		return store.Archived{}, errors.New("getFile gave no file path")
-	}
-	data, err := w.download(ctx, w.tg.FileDownloadLink(f))
 	if err != nil {
 		return store.Archived{}, err
-	}
-	if f.FileSize > 0 && int64(len(data)) != f.FileSize {
-		return store.Archived{}, fmt.Errorf("download: %d bytes of %d", len(data), f.FileSize)
 	}
 	keepAs, content, ok := conversations.CheckFileContent(a.Kind == "photo", a.MimeType, data)
 	if !ok {
@@ -158,6 +155,32 @@ func (w *archiveWorker) keep(ctx context.Context, a store.CaseAttachment) (store
 		return store.Archived{}, &storeError{err}
 	}
 	return store.Archived{Key: kept.Key, SHA256: kept.SHA256, Size: kept.Size, ContentType: keepAs}, nil
+}
+
+// fromTelegram downloads a file Telegram keeps.
+func (w *archiveWorker) fromTelegram(ctx context.Context, a store.CaseAttachment) ([]byte, error) {
+	f, err := w.tg.GetFile(ctx, &tgbot.GetFileParams{FileID: a.FileID})
+	if err != nil {
+		if errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "file is too big") {
+			return nil, &refusal{store.NotKeptTooLarge, fmt.Sprintf("Telegram will not let a bot download it (over %d bytes)", w.maxBytes)}
+		}
+		return nil, fmt.Errorf("getFile: %w", err)
+	}
+	// Refused on what Telegram says of it, before a byte is downloaded.
+	if f.FileSize > w.maxBytes {
+		return nil, &refusal{store.NotKeptTooLarge, fmt.Sprintf("%d bytes, more than %d", f.FileSize, w.maxBytes)}
+	}
+	if f.FilePath == "" {
+		return nil, errors.New("getFile gave no file path")
+	}
+	data, err := w.download(ctx, w.tg.FileDownloadLink(f))
+	if err != nil {
+		return nil, err
+	}
+	if f.FileSize > 0 && int64(len(data)) != f.FileSize {
+		return nil, fmt.Errorf("download: %d bytes of %d", len(data), f.FileSize)
+	}
+	return data, nil
 }
 
 // download reads the file at link, at most maxBytes of it. link holds the bot's token: no

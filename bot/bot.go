@@ -35,6 +35,10 @@ import (
 
 // Options configure a Bot. Zero values have the defaults documented on each field.
 type Options struct {
+	// Token is the bot's. Empty, with Elsewhere set, there is no Telegram: the bot takes no
+	// updates and runs the job workers only (notifications, reminders, the lifecycle's jobs),
+	// sending what they send through Elsewhere, and serves Handlers beside /healthz, /readyz
+	// and /metrics.
 	Token string
 	// APIURL is the Bot API base URL. Defaults to https://api.telegram.org.
 	APIURL string
@@ -47,6 +51,11 @@ type Options struct {
 	// Listener, when set, is used instead of listening on ListenAddr (tests bind first to learn
 	// the port the webhook URL names).
 	Listener net.Listener
+	// Handlers are served on ListenAddr beside the bot's own, by path: another platform's
+	// callbacks (the WeCom app's).
+	Handlers map[string]http.Handler
+	// Elsewhere, when set, takes what the job workers send to chats of another platform.
+	Elsewhere Elsewhere
 
 	Store *store.Store
 	// Periodic names the store's periodic jobs this bot's job client runs (store.Periodic…);
@@ -154,6 +163,9 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	if opts.Store == nil || opts.Redis == nil || opts.Engine == nil {
 		return nil, errors.New("bot: Store, Redis and Engine are required")
 	}
+	if opts.Token == "" && opts.Elsewhere.Deliver == nil {
+		return nil, errors.New("bot: a token is required, unless another platform takes what is sent (Elsewhere)")
+	}
 	if opts.APIURL == "" {
 		opts.APIURL = "https://api.telegram.org"
 	}
@@ -187,41 +199,18 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 
 	b := &Bot{opts: opts, log: opts.Logger, metrics: NewMetrics(), base: context.WithoutCancel(ctx)}
 	b.stopCtx, b.stopNow = context.WithCancel(b.base)
-	httpClient := instrumentedClient{next: &http.Client{Timeout: opts.PollTimeout + 15*time.Second, Transport: botAPITransport()}, m: b.metrics}
-	tg, err := tgbot.New(opts.Token,
-		tgbot.WithServerURL(opts.APIURL),
-		tgbot.WithHTTPClient(opts.PollTimeout, httpClient),
-		// getMe is called below, once, to learn the username as well as to check the token.
-		tgbot.WithSkipGetMe(),
-		// One poller hands updates to the chats' queues in order; the chats run in parallel.
-		tgbot.WithNotAsyncHandlers(),
-		tgbot.WithWorkers(1),
-		tgbot.WithUpdatesChannelCap(1),
-		tgbot.WithAllowedUpdates(allowedUpdates),
-		tgbot.WithDefaultHandler(func(context.Context, *tgbot.Bot, *models.Update) {}),
-		tgbot.WithErrorsHandler(func(err error) { b.log.Warn("bot api", "error", err) }),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("bot api client: %w", err)
-	}
-	b.tg = tg
-	// Sends go through a client of their own, whose timeout is the send's, not the long poll's.
-	sendClient := instrumentedClient{next: &http.Client{Timeout: opts.SendTimeout, Transport: botAPITransport()}, m: b.metrics}
-	send, err := tgbot.New(opts.Token, tgbot.WithServerURL(opts.APIURL), tgbot.WithHTTPClient(opts.SendTimeout, sendClient),
-		tgbot.WithSkipGetMe(), tgbot.WithErrorsHandler(func(err error) { b.log.Warn("bot api", "error", err) }))
-	if err != nil {
-		return nil, fmt.Errorf("bot api client: %w", err)
-	}
-	getMeCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	b.me, err = tg.GetMe(getMeCtx)
-	if err != nil {
-		return nil, fmt.Errorf("check the token with getMe at %s: %w", opts.APIURL, err)
+	var send *tgbot.Bot
+	var err error
+	if opts.Token == "" {
+		// No Telegram: the job workers only, sending elsewhere.
+		b.me = &models.User{}
+	} else if send, err = b.connect(ctx); err != nil {
+		return nil, err
 	}
 	b.incoming = newIncomingLimiter(opts.Redis, opts.KeyPrefix, tokenBotID(opts.Token), opts.Incoming)
 	lim := newLimiter(opts.Redis, opts.KeyPrefix, tokenBotID(opts.Token), opts.SendLimits)
 	lim.waited = b.metrics.sendWaited
-	b.sender = &Sender{tg: send, lim: lim, log: b.log}
+	b.sender = &Sender{tg: send, lim: lim, log: b.log, elsewhere: opts.Elsewhere}
 	if opts.Files != nil {
 		b.sender.copies = archiveCopies{st: opts.Store, files: opts.Files}
 	}
@@ -256,10 +245,10 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		// leaves the Bot API to the messages.
 		store.MenuQueue: {MaxWorkers: 1},
 	}
-	if opts.Files != nil {
+	if opts.Files != nil && (send != nil || opts.Elsewhere.Fetch != nil) {
 		// Downloads go by a client of their own: no overall timeout but the job's, and not
 		// counted as Bot API calls (the path is a file's, not a method's).
-		if err := river.AddWorkerSafely(workers, &archiveWorker{tg: send, client: &http.Client{Transport: botAPITransport()},
+		if err := river.AddWorkerSafely(workers, &archiveWorker{tg: send, elsewhere: opts.Elsewhere, client: &http.Client{Transport: botAPITransport()},
 			files: opts.Files, st: opts.Store, retryBase: opts.ArchiveRetryBase, maxBytes: opts.FileMaxBytes,
 			log: b.log, metrics: b.metrics}); err != nil {
 			return nil, fmt.Errorf("register archive worker: %w", err)
@@ -293,6 +282,44 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		}
 	}
 	return b, nil
+}
+
+// connect makes the Bot API clients, one that polls and one that sends, and checks the token
+// with getMe.
+func (b *Bot) connect(ctx context.Context) (*tgbot.Bot, error) {
+	opts := b.opts
+	httpClient := instrumentedClient{next: &http.Client{Timeout: opts.PollTimeout + 15*time.Second, Transport: botAPITransport()}, m: b.metrics}
+	tg, err := tgbot.New(opts.Token,
+		tgbot.WithServerURL(opts.APIURL),
+		tgbot.WithHTTPClient(opts.PollTimeout, httpClient),
+		// getMe is called below, once, to learn the username as well as to check the token.
+		tgbot.WithSkipGetMe(),
+		// One poller hands updates to the chats' queues in order; the chats run in parallel.
+		tgbot.WithNotAsyncHandlers(),
+		tgbot.WithWorkers(1),
+		tgbot.WithUpdatesChannelCap(1),
+		tgbot.WithAllowedUpdates(allowedUpdates),
+		tgbot.WithDefaultHandler(func(context.Context, *tgbot.Bot, *models.Update) {}),
+		tgbot.WithErrorsHandler(func(err error) { b.log.Warn("bot api", "error", err) }),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("bot api client: %w", err)
+	}
+	b.tg = tg
+	// Sends go through a client of their own, whose timeout is the send's, not the long poll's.
+	sendClient := instrumentedClient{next: &http.Client{Timeout: opts.SendTimeout, Transport: botAPITransport()}, m: b.metrics}
+	send, err := tgbot.New(opts.Token, tgbot.WithServerURL(opts.APIURL), tgbot.WithHTTPClient(opts.SendTimeout, sendClient),
+		tgbot.WithSkipGetMe(), tgbot.WithErrorsHandler(func(err error) { b.log.Warn("bot api", "error", err) }))
+	if err != nil {
+		return nil, fmt.Errorf("bot api client: %w", err)
+	}
+	getMeCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	b.me, err = tg.GetMe(getMeCtx)
+	if err != nil {
+		return nil, fmt.Errorf("check the token with getMe at %s: %w", opts.APIURL, err)
+	}
+	return send, nil
 }
 
 // botAPITransport keeps enough connections to the Bot API open for the sends that run at once:
@@ -329,7 +356,10 @@ func (b *Bot) Run(ctx context.Context) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", b.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(b.metrics.Registry, promhttp.HandlerOpts{}))
-	if b.opts.WebhookURL != "" {
+	for path, h := range b.opts.Handlers {
+		mux.Handle(path, h)
+	}
+	if b.opts.WebhookURL != "" && b.tg != nil {
 		u, err := url.Parse(b.opts.WebhookURL)
 		if err != nil {
 			return fmt.Errorf("WEBHOOK_URL: %w", err)
@@ -344,17 +374,23 @@ func (b *Bot) Run(ctx context.Context) error {
 		_ = srv.Close()
 		return fmt.Errorf("start job workers: %w", err)
 	}
-	if err := b.setCommands(ctx); err != nil {
-		b.log.Warn("set command menu", "error", err)
+	resumeDone, pollDone := make(chan struct{}), make(chan struct{})
+	if b.tg != nil {
+		if err := b.setCommands(ctx); err != nil {
+			b.log.Warn("set command menu", "error", err)
+		}
+		go func() {
+			defer close(resumeDone)
+			b.resumeLoop(ctx)
+		}()
+	} else {
+		close(resumeDone)
 	}
-	resumeDone := make(chan struct{})
-	go func() {
-		defer close(resumeDone)
-		b.resumeLoop(ctx)
-	}()
-
-	pollDone := make(chan struct{})
-	if b.opts.WebhookURL != "" {
+	switch {
+	case b.tg == nil:
+		close(pollDone)
+		b.log.Info("no telegram: running the job workers only", "addr", b.Addr().String())
+	case b.opts.WebhookURL != "":
 		close(pollDone)
 		if _, err := b.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: b.opts.WebhookURL, SecretToken: b.opts.WebhookSecret,
 			AllowedUpdates: allowedUpdates}); err != nil {
@@ -362,7 +398,7 @@ func (b *Bot) Run(ctx context.Context) error {
 			return fmt.Errorf("setWebhook: %w", err)
 		}
 		b.log.Info("taking updates by webhook", "addr", b.Addr().String())
-	} else {
+	default:
 		// A webhook left from an earlier run would make getUpdates fail with 409.
 		if _, err := b.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
 			b.shutdown(srv, lanes)

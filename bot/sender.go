@@ -27,6 +27,24 @@ type Sender struct {
 	// copies, when set, holds the city's copy of every file: one Telegram no longer knows by
 	// its id (the bot's token changed) is uploaded from it instead.
 	copies fileCopies
+	// elsewhere sends what the workers have for people bound on another platform.
+	elsewhere Elsewhere
+}
+
+// errNoTelegram refuses, for good, what is for a Telegram chat when the bot runs without
+// Telegram (a person bound there before WeCom ran alone).
+var errNoTelegram = errors.New("no telegram: the bot runs without a token")
+
+// Elsewhere is another platform the job workers send to: notifications, reminders and
+// bulletins for a chat it owns (a person who was bound there last) go through its Deliver
+// rather than to Telegram. Its own limits apply there; it has no command menus.
+type Elsewhere struct {
+	Owns    func(chat int64) bool
+	Deliver dialog.Deliver
+	// Keeps tells whether a file id is one the other platform keeps; Fetch downloads such
+	// a file, at most maxBytes of it (more tells it is too large), for the archive.
+	Keeps func(fileID string) bool
+	Fetch func(ctx context.Context, fileID string, maxBytes int64) ([]byte, error)
 }
 
 // replyPatience is how long a reply to a person's own action waits for its turn; replyTries
@@ -96,7 +114,22 @@ func refusedForGood(err error) bool {
 // within the share of the limits left for them, and returning a *laterError when the chat's
 // turn is too far off to wait for. It returns the id of the message sent or edited.
 func (s *Sender) Notify(ctx context.Context, out dialog.Output) (int64, error) {
+	if s.elsewhere.Owns != nil && s.elsewhere.Owns(out.ChatID) {
+		if out.Text == "" && out.Photo == nil && len(out.Media) == 0 {
+			return 0, nil // a command menu: the other platform has none
+		}
+		ids, err := s.elsewhere.Deliver(ctx, []dialog.Output{out})
+		if err != nil || len(ids) == 0 {
+			return 0, err
+		}
+		return ids[0], nil
+	}
 	return s.send(ctx, out, true)
+}
+
+// isElsewhere tells whether a chat is another platform's.
+func (s *Sender) isElsewhere(chat int64) bool {
+	return s.elsewhere.Owns != nil && s.elsewhere.Owns(chat)
 }
 
 // laterError says a notification should go later: its chat may not take another message yet.
@@ -135,6 +168,9 @@ func (s *Sender) take(ctx context.Context, chat int64, bulk, inPlace bool) error
 
 // send renders out and returns the id of the message it sent or edited (0 when none).
 func (s *Sender) send(ctx context.Context, out dialog.Output, bulk bool) (int64, error) {
+	if s.tg == nil {
+		return 0, errNoTelegram
+	}
 	if out.CallbackID != "" {
 		if _, err := s.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
 			CallbackQueryID: out.CallbackID, Text: out.Notice,

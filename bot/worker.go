@@ -93,7 +93,7 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 	}
 	out = dialog.FitOutput(out)
 	msg, err := w.sender.Notify(ctx, out)
-	if err == nil && n.CaseID != 0 && len(out.Buttons) > 0 {
+	if err == nil && n.CaseID != 0 && len(out.Buttons) > 0 && !w.sender.isElsewhere(n.ChatID) {
 		// Its buttons are retired when the case moves on. Not kept, they stay (a press is
 		// still checked on the server); sending the notice again would be worse.
 		if rerr := w.st.RecordCaseMessage(ctx, store.CaseMessage{CaseID: n.CaseID, ChatID: n.ChatID, MessageID: msg,
@@ -213,7 +213,7 @@ func deliveryOutcome(err error) error {
 	if errors.As(err, &later) {
 		return river.JobSnooze(later.wait)
 	}
-	if errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorForbidden) || errors.Is(err, tgbot.ErrorNotFound) {
+	if errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorForbidden) || errors.Is(err, tgbot.ErrorNotFound) || errors.Is(err, errNoTelegram) {
 		return river.JobCancel(err)
 	}
 	return err

@@ -244,3 +244,18 @@ func (o *org) makeInvite(ctx context.Context, s *dialog.Session) (dialog.Reply, 
 	}
 	return dialog.Reply{MessageID: MsgInviteMade, Data: data, Photo: bytes.Clone(png)}, nil
 }
+
+// Register adds every dialog and command of the campaign to an engine: joining and invites,
+// filing, handling, and the reports. Each platform's engine gets the same.
+func Register(e *dialog.Engine, st *store.Store, botUsername string, poster Poster) error {
+	if err := RegisterOrg(e, st, botUsername, poster); err != nil {
+		return err
+	}
+	if err := RegisterReport(e, st); err != nil {
+		return err
+	}
+	if err := RegisterHandling(e, st); err != nil {
+		return err
+	}
+	return RegisterReports(e, st)
+}

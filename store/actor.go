@@ -36,11 +36,11 @@ func (a Actor) Has(role string) bool {
 	return false
 }
 
-// ActorByAccount finds the person bound to a Telegram account, with their roles. An account
+// ActorByAccount finds the person bound to an account, Telegram's or WeCom's (IsWeCom), with their roles. An account
 // bound to no one is ErrNotFound.
 func (s *Store) ActorByAccount(ctx context.Context, userID int64) (Actor, error) {
 	var a Actor
-	err := s.pool.QueryRow(ctx, "SELECT id, name, lang FROM people WHERE telegram_user_id = $1", userID).Scan(&a.PersonID, &a.Name, &a.Lang)
+	err := s.pool.QueryRow(ctx, "SELECT id, name, lang FROM people WHERE "+accountColumn(userID)+" = $1", userID).Scan(&a.PersonID, &a.Name, &a.Lang)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Actor{}, fmt.Errorf("account %d: %w", userID, ErrNotFound)
 	}
@@ -104,7 +104,7 @@ func (s *Store) NotJoinedFor(ctx context.Context, a Actor) (NotJoined, error) {
 	rows, err := s.pool.Query(ctx, scope+`
 		SELECT coalesce(p.code, ''), p.name, p.department, min(r.role), p.unreachable_at IS NOT NULL
 		FROM people p JOIN person_roles r ON r.person_id = p.id
-		WHERE (p.telegram_user_id IS NULL OR p.unreachable_at IS NOT NULL) AND r.role <> 'reporter' AND p.region_id IN (SELECT id FROM scope)
+		WHERE ((p.telegram_user_id IS NULL AND p.wecom_account_id IS NULL) OR p.unreachable_at IS NOT NULL) AND r.role <> 'reporter' AND p.region_id IN (SELECT id FROM scope)
 		GROUP BY p.id ORDER BY p.code, p.id`, all, regions)
 	if err != nil {
 		return NotJoined{}, fmt.Errorf("people not joined: %w", err)
@@ -120,7 +120,7 @@ func (s *Store) NotJoinedFor(ctx context.Context, a Actor) (NotJoined, error) {
 		SELECT u.code, u.name FROM units u
 		WHERE u.region_id IN (SELECT id FROM scope) AND NOT EXISTS (
 			SELECT 1 FROM person_roles r JOIN people p ON p.id = r.person_id
-			WHERE r.unit_id = u.id AND r.role = 'reporter' AND p.telegram_user_id IS NOT NULL)
+			WHERE r.unit_id = u.id AND r.role = 'reporter' AND (p.telegram_user_id IS NOT NULL OR p.wecom_account_id IS NOT NULL))
 		ORDER BY u.code`, all, regions)
 	if err != nil {
 		return NotJoined{}, fmt.Errorf("units not joined: %w", err)
@@ -174,7 +174,7 @@ func (s *Store) ReporterUnits(ctx context.Context, personID int64) ([]Unit, erro
 // SetLang keeps the language a person chose, for the messages sent to them later. An account
 // bound to no one has nowhere to keep it; the chat remembers it regardless.
 func (s *Store) SetLang(ctx context.Context, userID int64, lang string) error {
-	if _, err := s.pool.Exec(ctx, "UPDATE people SET lang = $2 WHERE telegram_user_id = $1", userID, lang); err != nil {
+	if _, err := s.pool.Exec(ctx, "UPDATE people SET lang = $2 WHERE "+accountColumn(userID)+" = $1", userID, lang); err != nil {
 		return fmt.Errorf("language of account %d: %w", userID, err)
 	}
 	return nil
@@ -184,7 +184,7 @@ func (s *Store) SetLang(ctx context.Context, userID int64, lang string) error {
 // is bound to no one.
 func (s *Store) ChosenLang(ctx context.Context, userID int64) (string, error) {
 	var lang *string
-	err := s.pool.QueryRow(ctx, "SELECT lang FROM people WHERE telegram_user_id = $1", userID).Scan(&lang)
+	err := s.pool.QueryRow(ctx, "SELECT lang FROM people WHERE "+accountColumn(userID)+" = $1", userID).Scan(&lang)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && lang == nil) {
 		return "", nil
 	}

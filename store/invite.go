@@ -208,12 +208,12 @@ func (s *Store) alreadyBound(ctx context.Context, tx pgx.Tx, userID int64, role 
 	var name string
 	var err error
 	if personID != nil {
-		err = tx.QueryRow(ctx, "SELECT id, name FROM people WHERE id = $1 AND telegram_user_id = $2", *personID, userID).Scan(&pid, &name)
+		err = tx.QueryRow(ctx, "SELECT id, name FROM people WHERE id = $1 AND "+accountColumn(userID)+" = $2", *personID, userID).Scan(&pid, &name)
 	} else {
 		// A link the person made without an invite is not what the invite gives: using it
 		// verifies the link.
 		err = tx.QueryRow(ctx, `SELECT p.id, u.name FROM people p JOIN person_roles r ON r.person_id = p.id AND r.role = $2 AND r.unit_id = $3
-			AND r.verified JOIN units u ON u.id = r.unit_id WHERE p.telegram_user_id = $1`, userID, role, *unitID).Scan(&pid, &name)
+			AND r.verified JOIN units u ON u.id = r.unit_id WHERE p.`+accountColumn(userID)+` = $1`, userID, role, *unitID).Scan(&pid, &name)
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, 0, "", nil
@@ -226,7 +226,7 @@ func (s *Store) alreadyBound(ctx context.Context, tx pgx.Tx, userID int64, role 
 
 func bindPerson(ctx context.Context, tx pgx.Tx, personID int64, acc Account) (int64, string, error) {
 	var other int64
-	err := tx.QueryRow(ctx, "SELECT id FROM people WHERE telegram_user_id = $1 AND id <> $2", acc.UserID, personID).Scan(&other)
+	err := tx.QueryRow(ctx, "SELECT id FROM people WHERE "+accountColumn(acc.UserID)+" = $1 AND id <> $2", acc.UserID, personID).Scan(&other)
 	if err == nil {
 		return 0, "", ErrAccountInUse
 	}
@@ -234,8 +234,9 @@ func bindPerson(ctx context.Context, tx pgx.Tx, personID int64, acc Account) (in
 		return 0, "", err
 	}
 	var name string
-	err = tx.QueryRow(ctx, `UPDATE people SET telegram_user_id = $2, chat_id = $3, unreachable_at = NULL, lang = coalesce(lang, $4)
-		WHERE id = $1 AND (telegram_user_id IS NULL OR telegram_user_id = $2) RETURNING name`, personID, acc.UserID, acc.ChatID, nullable(acc.Lang)).Scan(&name)
+	col := accountColumn(acc.UserID)
+	err = tx.QueryRow(ctx, `UPDATE people SET `+col+` = $2, chat_id = $3, unreachable_at = NULL, lang = coalesce(lang, $4)
+		WHERE id = $1 AND (`+col+` IS NULL OR `+col+` = $2) RETURNING name`, personID, acc.UserID, acc.ChatID, nullable(acc.Lang)).Scan(&name)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, "", ErrPersonIsBound
 	}
@@ -256,8 +257,8 @@ func (s *Store) bindReporter(ctx context.Context, tx pgx.Tx, unitID int64, acc A
 		lang = &acc.Lang
 	}
 	err := tx.QueryRow(ctx, `
-		INSERT INTO people (name, telegram_user_id, chat_id, region_id, lang) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (telegram_user_id) DO UPDATE SET chat_id = EXCLUDED.chat_id
+		INSERT INTO people (name, `+accountColumn(acc.UserID)+`, chat_id, region_id, lang) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (`+accountColumn(acc.UserID)+`) DO UPDATE SET chat_id = EXCLUDED.chat_id
 		RETURNING id`, acc.Name, acc.UserID, acc.ChatID, region, lang).Scan(&pid)
 	if err != nil {
 		return 0, "", fmt.Errorf("person for account: %w", err)

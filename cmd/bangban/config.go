@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net"
@@ -65,10 +66,28 @@ type Config struct {
 	// Files is where the city keeps the photos and documents attached to cases (DESIGN.md §6):
 	// a local directory (BANGBAN_FILES_DIR), or an S3-compatible bucket (BANGBAN_S3_URL).
 	Files files.Config
+	// WeCom is the WeCom (企业微信) app, when its settings are present: a second front end
+	// beside Telegram, or the only one.
+	WeCom WeComConfig
 	// Settings are the variables as read, in the order read, with their effective values:
 	// what `bangban config` prints.
 	Settings []Setting
 }
+
+// WeComConfig is a WeCom self-built app (自建应用): the corporation, the app and its secret,
+// the callback's token and EncodingAESKey, where the callbacks are taken, and WeCom's API.
+type WeComConfig struct {
+	CorpID       string
+	AgentID      int64
+	Secret       string
+	Token        string
+	AESKey       string
+	CallbackPath string
+	APIURL       string
+}
+
+// Enabled says whether the WeCom app is configured.
+func (w WeComConfig) Enabled() bool { return w.CorpID != "" }
 
 // Setting is one variable as the configuration took it: its effective value, and whether the
 // environment set it (rather than the default).
@@ -122,10 +141,13 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 	bad := func(name, format string, args ...any) (Config, error) {
 		return Config{}, &ConfigError{Var: name, Problem: fmt.Sprintf(format, args...)}
 	}
+	if name, problem := readWeCom(&c.WeCom, env); name != "" {
+		return bad(name, "%s", problem)
+	}
 
 	switch {
-	case c.Token == "" && needToken:
-		return bad("TELEGRAM_BOT_TOKEN", "not set (the token BotFather gave the bot)")
+	case c.Token == "" && needToken && !c.WeCom.Enabled():
+		return bad("TELEGRAM_BOT_TOKEN", "not set (the token BotFather gave the bot), nor WECOM_CORP_ID (a WeCom app)")
 	case c.Token != "" && !tokenRe.MatchString(c.Token):
 		// Never echo the token: it is a secret even when malformed.
 		return bad("TELEGRAM_BOT_TOKEN", "malformed (want digits, a colon, then letters, digits, _ or -)")
@@ -140,6 +162,9 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 		if c.WebhookSecret == "" {
 			return bad("WEBHOOK_SECRET", "required when WEBHOOK_URL is set, so that only Telegram can post updates")
 		}
+	}
+	if u, err := url.Parse(c.WebhookURL); c.WebhookURL != "" && c.WeCom.Enabled() && err == nil && cmp.Or(u.Path, "/") == c.WeCom.CallbackPath {
+		return bad("WECOM_CALLBACK_PATH", "%q is the path of WEBHOOK_URL too: Telegram's updates and WeCom's callbacks need paths of their own", c.WeCom.CallbackPath)
 	}
 	if c.WebhookSecret != "" && !secretRe.MatchString(c.WebhookSecret) {
 		return bad("WEBHOOK_SECRET", "must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
@@ -320,6 +345,53 @@ func loadConfig(getenv func(string) string, needToken bool) (Config, error) {
 	return c, nil
 }
 
+var (
+	wecomIDRe  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	wecomKeyRe = regexp.MustCompile(`^[A-Za-z0-9]{43}$`)
+)
+
+// readWeCom reads the WeCom app's settings: none of them, or all five that make the app. It
+// returns the variable that is wrong and what is wrong with it, or "".
+func readWeCom(w *WeComConfig, env func(name, def string) string) (name, problem string) {
+	w.CorpID = env("WECOM_CORP_ID", "")
+	agent := env("WECOM_AGENT_ID", "")
+	w.Secret = env("WECOM_SECRET", "")
+	w.Token = env("WECOM_TOKEN", "")
+	w.AESKey = env("WECOM_AES_KEY", "")
+	w.CallbackPath = env("WECOM_CALLBACK_PATH", "/wecom")
+	w.APIURL = strings.TrimRight(env("WECOM_API_URL", "https://qyapi.weixin.qq.com"), "/")
+	if w.CorpID == "" && agent == "" && w.Secret == "" && w.Token == "" && w.AESKey == "" {
+		return "", ""
+	}
+	for _, v := range []struct{ name, value string }{{"WECOM_CORP_ID", w.CorpID}, {"WECOM_AGENT_ID", agent},
+		{"WECOM_SECRET", w.Secret}, {"WECOM_TOKEN", w.Token}, {"WECOM_AES_KEY", w.AESKey}} {
+		if v.value == "" {
+			return v.name, "not set, while other WECOM_ settings are: the WeCom app needs WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN and WECOM_AES_KEY"
+		}
+	}
+	n, err := strconv.ParseInt(agent, 10, 64)
+	switch {
+	case !wecomIDRe.MatchString(w.CorpID):
+		return "WECOM_CORP_ID", "malformed (want the corporation's id, such as ww0123456789abcdef)"
+	case err != nil || n <= 0:
+		return "WECOM_AGENT_ID", fmt.Sprintf("%q is not the app's AgentId (a positive whole number)", agent)
+	case !secretRe.MatchString(w.Secret):
+		// Never echo a secret, even a malformed one.
+		return "WECOM_SECRET", "malformed (want letters, digits, _ or -)"
+	case !wecomIDRe.MatchString(w.Token):
+		return "WECOM_TOKEN", "malformed (want up to 64 letters, digits, _ or -, as the app's callback settings give it)"
+	case !wecomKeyRe.MatchString(w.AESKey):
+		return "WECOM_AES_KEY", "malformed (want the 43 letters and digits of the app's EncodingAESKey)"
+	case !strings.HasPrefix(w.CallbackPath, "/") || strings.ContainsAny(w.CallbackPath, " ?#{}"):
+		return "WECOM_CALLBACK_PATH", fmt.Sprintf("%q is not a path (want one such as /wecom)", w.CallbackPath)
+	}
+	if err := checkHTTPURL(w.APIURL); err != nil {
+		return "WECOM_API_URL", err.Error()
+	}
+	w.AgentID = n
+	return "", ""
+}
+
 // secretParam is a password given as a parameter of a URL or a key=value connection string.
 var secretParam = regexp.MustCompile(`(?i)(password|secret)=[^&\s]*`)
 
@@ -333,7 +405,7 @@ func (s Setting) Redacted() string {
 	case "TELEGRAM_BOT_TOKEN":
 		id, _, _ := strings.Cut(s.Value, ":")
 		return id + ":***"
-	case "WEBHOOK_SECRET":
+	case "WEBHOOK_SECRET", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY":
 		return "***"
 	}
 	v := s.Value

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"regexp"
 	"strings"
@@ -320,5 +321,48 @@ func TestReadmeGivesTheDefaults(t *testing.T) {
 	}
 	if checked < 25 {
 		t.Fatalf("only %d defaults checked against README", checked)
+	}
+}
+
+// The WeCom app is configured by all five of its settings or none; with it, serve needs no
+// Telegram token; its secrets are never shown.
+func TestWeComSettings(t *testing.T) {
+	t.Parallel()
+	full := map[string]string{"WECOM_CORP_ID": "ww0123456789abcdef", "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": "APPSECRET",
+		"WECOM_TOKEN": "CBTOKEN", "WECOM_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"}
+	c, err := loadConfig(envOf(full), true)
+	if err != nil || !c.WeCom.Enabled() || c.WeCom.AgentID != 1000002 || c.WeCom.CallbackPath != "/wecom" ||
+		c.WeCom.APIURL != "https://qyapi.weixin.qq.com" || c.Token != "" {
+		t.Fatalf("%+v %v", c.WeCom, err)
+	}
+	for _, s := range c.Settings {
+		for _, secret := range []string{"APPSECRET", "CBTOKEN", full["WECOM_AES_KEY"]} {
+			if strings.Contains(s.Redacted(), secret) {
+				t.Errorf("%s shown as %q", s.Name, s.Redacted())
+			}
+		}
+	}
+	if c, err := loadConfig(envOf(nil), false); err != nil || c.WeCom.Enabled() {
+		t.Fatalf("no WeCom settings: %+v %v", c.WeCom, err)
+	}
+	for name, bad := range map[string]string{"WECOM_SECRET": "", "WECOM_AGENT_ID": "app", "WECOM_AES_KEY": "short",
+		"WECOM_CALLBACK_PATH": "wecom", "WECOM_API_URL": "ftp://x"} {
+		vars := map[string]string{}
+		for k, v := range full {
+			vars[k] = v
+		}
+		vars[name] = bad
+		_, err := loadConfig(envOf(vars), true)
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Var != name || strings.Contains(err.Error(), "APPSECRET") {
+			t.Errorf("%s=%q: %v", name, bad, err)
+		}
+	}
+	hook := map[string]string{"TELEGRAM_BOT_TOKEN": goodToken, "WEBHOOK_URL": "https://bot.example/wecom", "WEBHOOK_SECRET": "s"}
+	for k, v := range full {
+		hook[k] = v
+	}
+	if _, err := loadConfig(envOf(hook), true); err == nil || !strings.Contains(err.Error(), "WECOM_CALLBACK_PATH") {
+		t.Errorf("the webhook's path taken by WeCom too: %v", err)
 	}
 }

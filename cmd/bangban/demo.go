@@ -120,6 +120,7 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer
 	}()
 
 	cfg.Token, cfg.APIURL, cfg.WebhookURL, cfg.WebhookSecret = demoToken, sim.URL(), "", ""
+	cfg.WeCom = WeComConfig{} // the demo's people are on its simulated Telegram only
 	// Keys of their own, so that a demo beside a bot serving Telegram on one Redis never
 	// shares a chat's state or its send limits.
 	cfg.RedisPrefix += "demo:"

@@ -36,6 +36,7 @@ import (
 	_ "time/tzdata" // the container image has no zoneinfo; BANGBAN_TIMEZONE must still resolve
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/bangban/bangban/bot"
@@ -44,6 +45,7 @@ import (
 	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/files"
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/wecom"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -97,10 +99,10 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 // runContext is run until ctx ends (a signal, or a test that is done).
 func runContext(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "run" {
-		// Telegram when there is a token to serve it with; the demo, which needs none, when
-		// there is not: the run command works on a machine where nothing is set.
+		// Telegram or WeCom when either is set up to be served; the demo, which needs
+		// neither, when none is: the run command works on a machine where nothing is set.
 		args = append([]string{"demo"}, args[1:]...)
-		if strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN")) != "" {
+		if strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN")) != "" || strings.TrimSpace(getenv("WECOM_CORP_ID")) != "" {
 			args[0] = "serve"
 		}
 	}
@@ -266,30 +268,45 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, 
 		// receives them in order already.
 		eopts.ReorderWindow = cfg.ReorderWindow
 	}
-	engine, err := dialog.NewEngine(eopts)
-	if err != nil {
+	var app *wecom.App
+	if cfg.WeCom.Enabled() {
+		if app, err = newWeCom(ctx, cfg, st, rdb, tr, log); err != nil {
+			return err
+		}
+	}
+	var engine *dialog.Engine
+	if cfg.Token == "" {
+		// WeCom alone: the bot runs the job workers only, which send through the app and
+		// take its engine's translations and chats.
+		engine = app.Engine()
+	} else if engine, err = dialog.NewEngine(eopts); err != nil {
 		return err
 	}
-	b, err := bot.New(ctx, bot.Options{Token: cfg.Token, APIURL: cfg.APIURL, WebhookURL: cfg.WebhookURL,
-		WebhookSecret: cfg.WebhookSecret, ListenAddr: cfg.ListenAddr, Listener: seams.listener, Store: st, Redis: rdb, Engine: engine,
+	bopts := bot.Options{Token: cfg.Token, APIURL: cfg.APIURL, WebhookURL: cfg.WebhookURL,
+		WebhookSecret: cfg.WebhookSecret, ListenAddr: cfg.ListenAddr, Store: st, Redis: rdb, Engine: engine,
 		Logger: log, KeyPrefix: cfg.RedisPrefix, Incoming: bot.IncomingLimit{Burst: cfg.IncomingBurst, PerSecond: cfg.IncomingPerSecond},
 		SendTimeout: cfg.SendTimeout, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.RescueAfter, SendLimits: cfg.Send,
-		Files: kept, JobClock: seams.jobClock})
+		Files: kept, Listener: seams.listener, JobClock: seams.jobClock}
+	if app != nil {
+		bopts.Handlers = map[string]http.Handler{app.Path(): app.Handler()}
+		// A person bound on WeCom last is sent their notifications there.
+		bopts.Elsewhere = bot.Elsewhere{Owns: store.IsWeCom, Deliver: app.Deliver, Keeps: app.Keeps, Fetch: app.Fetch}
+	}
+	b, err := bot.New(ctx, bopts)
 	if err != nil {
 		return err
 	}
-	engine.SetBotUsername(b.Username())
-	if err := conversations.RegisterOrg(engine, st, b.Username(), posterPNG); err != nil {
-		return err
+	if cfg.Token != "" {
+		engine.SetBotUsername(b.Username())
+		if err := conversations.Register(engine, st, b.Username(), posterPNG); err != nil {
+			return err
+		}
 	}
-	if err := conversations.RegisterReport(engine, st); err != nil {
-		return err
-	}
-	if err := conversations.RegisterHandling(engine, st); err != nil {
-		return err
-	}
-	if err := conversations.RegisterReports(engine, st); err != nil {
-		return err
+	if app != nil {
+		done := make(chan error, 1)
+		go func() { done <- app.Run(ctx) }()
+		defer func() { <-done }()
+		log.Info("wecom app taking callbacks", "path", app.Path(), "agent", cfg.WeCom.AgentID)
 	}
 	if cfg.PprofAddr != "" {
 		// Profiles for measuring under load, on an address of their own (never the webhook's).
@@ -318,6 +335,24 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, 
 	}
 	log.Info("bangban stopped")
 	return nil
+}
+
+// newWeCom makes the WeCom app, with an engine of its own (its chats' keys and resume sweep
+// apart from Telegram's) that runs the same dialogs.
+func newWeCom(ctx context.Context, cfg Config, st *store.Store, rdb redis.UniversalClient, tr *dialog.Translator, log *slog.Logger) (*wecom.App, error) {
+	w := cfg.WeCom
+	// WeCom posts one member's callbacks on connections of their own, in any order, to any
+	// replica: a short hold applies them in the order they came.
+	engine, err := dialog.NewEngine(dialog.Options{Redis: rdb, KeyPrefix: cfg.RedisPrefix + "wecom:", BotID: w.AgentID, Translator: tr,
+		Logger: log, ReorderWindow: cfg.ReorderWindow})
+	if err != nil {
+		return nil, err
+	}
+	if err := conversations.Register(engine, st, "", posterPNG); err != nil {
+		return nil, err
+	}
+	return wecom.New(ctx, wecom.Options{CorpID: w.CorpID, AgentID: w.AgentID, Secret: w.Secret, Token: w.Token, AESKey: w.AESKey,
+		CallbackPath: w.CallbackPath, APIURL: w.APIURL, Store: st, Redis: rdb, Engine: engine, KeyPrefix: cfg.RedisPrefix, Logger: log})
 }
 
 // posterPNG draws an invite poster for the chat's /invite.
