@@ -89,7 +89,9 @@ func start(t *testing.T, setup func(*dialog.Engine), options ...func(*wecom.Opti
 	go func() { done <- app.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			t.Errorf("the app stopped with %v", err)
+		}
 		_ = srv.Close()
 	})
 	sim.SetCallbackURL("http://" + ln.Addr().String() + app.Path())

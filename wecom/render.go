@@ -18,8 +18,11 @@ import (
 
 func parseEnvelope(b []byte) (envelope, error) {
 	var env envelope
-	if err := xml.Unmarshal(b, &env); err != nil || env.Encrypt == "" {
-		return env, fmt.Errorf("wecom: not an encrypted callback: %v", err)
+	if err := xml.Unmarshal(b, &env); err != nil {
+		return env, fmt.Errorf("wecom: not an encrypted callback: %w", err)
+	}
+	if env.Encrypt == "" {
+		return env, errors.New("wecom: not an encrypted callback: no Encrypt")
 	}
 	return env, nil
 }

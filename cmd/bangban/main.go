@@ -305,7 +305,11 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, 
 	if app != nil {
 		done := make(chan error, 1)
 		go func() { done <- app.Run(ctx) }()
-		defer func() { <-done }()
+		defer func() {
+			if err := <-done; err != nil {
+				log.Error("wecom app", "error", err)
+			}
+		}()
 		log.Info("wecom app taking callbacks", "path", app.Path(), "agent", cfg.WeCom.AgentID)
 	}
 	if cfg.PprofAddr != "" {
