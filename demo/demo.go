@@ -303,7 +303,7 @@ func (d *Demo) MoveClock(ctx context.Context, move string) (time.Time, error) {
 	d.mu.Unlock()
 	d.log.Info("demo clock moved", "move", move, "now", now.In(d.clock.loc).Format("2006-01-02 15:04 Mon"))
 	if _, err := d.jobs.InsertMany(ctx, []river.InsertManyParams{{Args: store.ReminderSweep{}}, {Args: store.OfficeBoard{}},
-		{Args: store.WeeklyBulletin{}}}); err != nil {
+		{Args: store.WeeklyBulletin{}}, {Args: store.MonthlyReports{}}}); err != nil {
 		return now, fmt.Errorf("run the sweeps after moving the clock: %w", err)
 	}
 	return now, nil

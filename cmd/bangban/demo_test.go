@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -399,7 +400,8 @@ func shows(v demo.PhoneView, text string) bool {
 
 // The demo's clock is the job queue's too: a result left unrated is closed by the feedback
 // timeout, a job river schedules a week ahead, once the clock is moved past the week, with
-// nothing but the queue's own scheduler to run it.
+// nothing but the queue's own scheduler to run it; and the monthly report goes out as the
+// clock passes the 1st.
 func TestTheDemoClockMovesTheJobQueue(t *testing.T) {
 	page, _ := startDemo(t, 20*time.Second)
 	const owner, cadre = 0, 1
@@ -425,4 +427,14 @@ func TestTheDemoClockMovesTheJobQueue(t *testing.T) {
 		mustPost(t, page, "/api/clock", map[string]any{"move": "day"})
 	}
 	waitPhone(t, page, owner, "the case closed unrated", func(v demo.PhoneView) bool { return shows(v, no+" 在规定时间内未收到评价，已销号") })
+
+	// Four Mondays on, a month has turned: the county office has the workbook of the month the
+	// case was filed in, sent as the clock passed the 1st at 09:00.
+	const office = 2
+	for range 4 {
+		mustPost(t, page, "/api/clock", map[string]any{"move": "monday"})
+	}
+	waitPhone(t, page, office, "the monthly workbook", func(v demo.PhoneView) bool {
+		return slices.ContainsFunc(v.Messages, func(m demo.Bubble) bool { return strings.HasSuffix(m.FileName, ".xlsx") })
+	})
 }
