@@ -420,15 +420,24 @@ func TestKilledWhileANotificationIsSent(t *testing.T) {
 	c.sim.SetChatDelay(c.cadre.ID, time.Hour)
 	c.press(c.owner, "✔ 确认提交")
 	m := c.waitText(c.owner, "已受理，编号", r)
+	// The cadre's notification in hand: its job running, its send hanging. Another message
+	// on its way meanwhile (to another chat) is no sign of it.
+	jobState := func() string {
+		var state string
+		if err := c.pool.QueryRow(context.Background(), `SELECT state FROM river_job WHERE kind = 'notification'
+			AND (args->>'chat_id')::bigint = $1 ORDER BY id LIMIT 1`, c.cadre.ID).Scan(&state); err != nil {
+			return err.Error()
+		}
+		return state
+	}
+	waitFor(t, "the cadre's notification to be in hand", func() bool { return jobState() == "running" }, r.log)
 	if err := c.sim.WaitInFlight(c.ctx(), "sendMessage"); err != nil {
 		t.Fatal(err)
 	}
 	r.kill()
 	c.sim.SetChatDelay(c.cadre.ID, 0)
-	var state string
-	if err := c.pool.QueryRow(context.Background(), `SELECT state FROM river_job WHERE kind = 'notification'
-		AND (args->>'chat_id')::bigint = $1 ORDER BY id LIMIT 1`, c.cadre.ID).Scan(&state); err != nil || state != "running" {
-		t.Fatalf("the notification's job is %q (%v); want it left running by the dead process", state, err)
+	if state := jobState(); state != "running" {
+		t.Fatalf("the notification's job is %q; want it left running by the dead process", state)
 	}
 	time.Sleep(7 * time.Second) // the rescue time, which the new leader's first rescue then finds passed
 
