@@ -39,16 +39,34 @@ func (a Actor) Has(role string) bool {
 // ActorByAccount finds the person bound to an account, Telegram's or WeCom's (IsWeCom), with their roles. An account
 // bound to no one is ErrNotFound.
 func (s *Store) ActorByAccount(ctx context.Context, userID int64) (Actor, error) {
-	var a Actor
-	err := s.pool.QueryRow(ctx, "SELECT id, name, lang FROM people WHERE "+accountColumn(userID)+" = $1", userID).Scan(&a.PersonID, &a.Name, &a.Lang)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Actor{}, fmt.Errorf("account %d: %w", userID, ErrNotFound)
-	}
+	// The person and their roles in one round trip: this runs for every action anyone takes.
+	rows, err := s.pool.Query(ctx, `
+		SELECT p.id, p.name, p.lang, r.role, r.unit_id, coalesce(o.region_id, r.region_id), r.office_id, o.working_group
+		FROM people p LEFT JOIN person_roles r ON r.person_id = p.id LEFT JOIN offices o ON o.id = r.office_id
+		WHERE p.`+accountColumn(userID)+` = $1 ORDER BY r.id`, userID)
 	if err != nil {
 		return Actor{}, fmt.Errorf("account %d: %w", userID, err)
 	}
-	if a.Grants, err = grantsOf(ctx, s.pool, a.PersonID); err != nil {
-		return Actor{}, err
+	defer rows.Close()
+	var a Actor
+	found := false
+	for rows.Next() {
+		var g Grant
+		var role *string
+		if err := rows.Scan(&a.PersonID, &a.Name, &a.Lang, &role, &g.UnitID, &g.RegionID, &g.OfficeID, &g.WorkingGroup); err != nil {
+			return Actor{}, fmt.Errorf("account %d: %w", userID, err)
+		}
+		found = true
+		if role != nil {
+			g.Role = *role
+			a.Grants = append(a.Grants, g)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Actor{}, fmt.Errorf("account %d: %w", userID, err)
+	}
+	if !found {
+		return Actor{}, fmt.Errorf("account %d: %w", userID, ErrNotFound)
 	}
 	return a, nil
 }
