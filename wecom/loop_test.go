@@ -1,0 +1,243 @@
+package wecom_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bangban/bangban/bot/telegramtest"
+	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/wecom/wecomtest"
+)
+
+// tgWait waits until a message of u's Telegram chat holds every part, and returns it.
+func tgWait(t *testing.T, tg *telegramtest.Server, u telegramtest.User, parts ...string) telegramtest.Message {
+	t.Helper()
+	deadline := time.After(15 * time.Second)
+	for {
+		changed := tg.Changed()
+		msgs := tg.Messages(u.ID)
+		for i := len(msgs) - 1; i >= 0; i-- {
+			if holdsAll(msgs[i].Text, parts) {
+				return msgs[i]
+			}
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			var texts []string
+			for _, m := range msgs {
+				texts = append(texts, m.Text)
+			}
+			t.Fatalf("%s was never sent %q on Telegram; the chat has %q", u.FirstName, parts, texts)
+		}
+	}
+}
+
+func holdsAll(text string, parts []string) bool {
+	for _, p := range parts {
+		if !strings.Contains(text, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// tgSay sends text as u on Telegram and returns the first message it brings.
+func tgSay(t *testing.T, tg *telegramtest.Server, u telegramtest.User, text string) telegramtest.Message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	n := len(tg.Messages(u.ID))
+	tg.SendText(u, text)
+	msgs, err := tg.WaitMessages(ctx, u.ID, n+1)
+	if err != nil {
+		t.Fatalf("%q on Telegram: no answer: %v", text, err)
+	}
+	return msgs[n]
+}
+
+// tgPress presses the button reading label on the latest message of u's Telegram chat that
+// offers it, and returns the answer: a new message, or the prompt turned into the next one.
+func tgPress(t *testing.T, tg *telegramtest.Server, u telegramtest.User, label string) telegramtest.Message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	msgs := tg.Messages(u.ID)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		for _, row := range msgs[i].Buttons {
+			for _, b := range row {
+				if b.Text != label {
+					continue
+				}
+				tg.PressButton(u, msgs[i], b.CallbackData)
+				got, err := tg.WaitAnswer(ctx, msgs[i], len(msgs))
+				if err != nil {
+					t.Fatalf("pressing %q on Telegram: no answer: %v", label, err)
+				}
+				return got
+			}
+		}
+	}
+	t.Fatalf("%s was offered no %q on Telegram", u.FirstName, label)
+	return telegramtest.Message{}
+}
+
+// waitWeCom waits until a message to userid in WeCom holds every part.
+func (h *harness) waitWeCom(t *testing.T, userid string, parts ...string) {
+	t.Helper()
+	msgs, err := h.sim.WaitFor(userid, 15*time.Second, func(m []wecomtest.Message) bool {
+		for _, x := range m {
+			if holdsAll(x.Text+cardText(x), parts) {
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		t.Fatalf("%v: want %q in:%s", err, parts, dump(msgs))
+	}
+}
+
+func cardText(m wecomtest.Message) string {
+	if m.Card == nil {
+		return ""
+	}
+	return m.Card.Text
+}
+
+// closed checks that a case was closed on the reporter's rating: solved and satisfied.
+func (h *harness) closed(t *testing.T, no string) {
+	t.Helper()
+	c, err := h.store.CaseByTicket(context.Background(), no)
+	if err != nil || c.Status != store.StatusClosed {
+		t.Fatalf("case %s: %+v %v; want it closed", no, c, err)
+	}
+	var solved bool
+	var satisfaction string
+	if err := h.store.Pool().QueryRow(context.Background(), `SELECT solved, satisfaction FROM cases WHERE ticket_no = $1`, no).
+		Scan(&solved, &satisfaction); err != nil {
+		t.Fatal(err)
+	}
+	if !solved || satisfaction != "satisfied" {
+		t.Fatalf("case %s rated solved=%v %q; want solved and satisfied", no, solved, satisfaction)
+	}
+}
+
+// The whole loop with the reporter on Telegram and their linked cadre on WeCom: the owner
+// files on Telegram; the assignment reaches the cadre in WeCom as a card; the cadre signs for
+// it and resolves it with a note there; the owner, told on Telegram at each step, rates the
+// result there, and the case is closed.
+func TestTheLoopFromTelegramToACadreOnWeCom(t *testing.T) {
+	t.Parallel()
+	h := start(t, nil)
+	tg := h.startTelegram(t, "7000000002:TEST-token")
+	ctx := context.Background()
+	h.travelToWorkingMorning(t, h.store.Now())
+
+	const cadre = "lichunmei"
+	h.sim.AddUser(cadre)
+	inv, err := h.store.CreateInvite(ctx, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, h.say(t, cadre, "绑定 "+inv.Code, 1), "李春梅")
+	owner := telegramtest.User{ID: 8811, FirstName: "Yang", LanguageCode: "zh-hans"}
+	inv, err = h.store.CreateInvite(ctx, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgSay(t, tg, owner, "/start "+inv.Code)
+
+	tgSay(t, tg, owner, "/new")
+	tgPress(t, tg, owner, "用电/用水/用气")
+	tgSay(t, tg, owner, "厂区变压器容量不足，新生产线无法投产")
+	tgPress(t, tg, owner, "跳过")
+	tgPress(t, tg, owner, "跳过")
+	tgPress(t, tg, owner, "普通")
+	filed := tgPress(t, tg, owner, "✔ 确认提交")
+	no := ticketRe.FindString(filed.Text)
+	if no == "" || !strings.Contains(filed.Text, "李春梅") {
+		t.Fatalf("filing answered %q", filed.Text)
+	}
+
+	h.waitWeCom(t, cadre, no)
+	h.choose(t, cadre, "✍ 签收", 1)
+	tgWait(t, tg, owner, "李春梅 已签收您反映的问题 "+no)
+
+	h.choose(t, cadre, "✅ 办结", 1)
+	h.say(t, cadre, "已更换 800kVA 变压器，新生产线已通电", 1)
+	h.choose(t, cadre, "跳过", 1)
+	contains(t, h.choose(t, cadre, "✔ 确认提交", 1), no+" 已办结")
+
+	tgWait(t, tg, owner, "您反映的问题 "+no+" 已办结", "已更换 800kVA 变压器")
+	tgPress(t, tg, owner, "✅ 已解决")
+	tgPress(t, tg, owner, "满意")
+	tgPress(t, tg, owner, "跳过")
+	tgWait(t, tg, owner, "感谢您的评价，问题 "+no+" 已销号")
+	h.closed(t, no)
+	if got := tg.Messages(accountOf(t, h, cadre)); len(got) != 0 {
+		t.Fatalf("telegram was sent a wecom account's messages: %+v", got)
+	}
+}
+
+// The reverse: the owner on WeCom files there; the assignment reaches the cadre on Telegram,
+// who signs for it and resolves it there; the owner, told in WeCom at each step, rates the
+// result with the cards' buttons, and the case is closed.
+func TestTheLoopFromWeComToACadreOnTelegram(t *testing.T) {
+	t.Parallel()
+	h := start(t, nil)
+	tg := h.startTelegram(t, "7000000002:TEST-token")
+	ctx := context.Background()
+	h.travelToWorkingMorning(t, h.store.Now())
+
+	cadre := telegramtest.User{ID: 8812, FirstName: "Li", LanguageCode: "zh-hans"}
+	inv, err := h.store.CreateInvite(ctx, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgSay(t, tg, cadre, "/start "+inv.Code)
+	const owner = "yangfan"
+	h.sim.AddUser(owner)
+	inv, err = h.store.CreateInvite(ctx, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, h.say(t, owner, "绑定 "+inv.Code, 1), "云岭精密机械有限公司")
+
+	h.say(t, owner, "/new", 1)
+	h.choose(t, owner, "用电/用水/用气", 1)
+	h.say(t, owner, "厂区变压器容量不足，新生产线无法投产", 1)
+	h.choose(t, owner, "跳过", 1)
+	h.choose(t, owner, "跳过", 1)
+	h.choose(t, owner, "普通", 1)
+	got := h.choose(t, owner, "✔ 确认提交", 1)
+	contains(t, got, "已转交您的包联干部李春梅")
+	no := ticketRe.FindString(dump(got))
+	if no == "" {
+		t.Fatalf("no ticket in %s", dump(got))
+	}
+
+	tgWait(t, tg, cadre, no)
+	tgPress(t, tg, cadre, "✍ 签收")
+	h.waitWeCom(t, owner, "李春梅 已签收您反映的问题 "+no)
+
+	tgPress(t, tg, cadre, "✅ 办结")
+	tgSay(t, tg, cadre, "已更换 800kVA 变压器，新生产线已通电")
+	tgPress(t, tg, cadre, "跳过")
+	if m := tgPress(t, tg, cadre, "✔ 确认提交"); !strings.Contains(m.Text, no+" 已办结") {
+		t.Fatalf("resolving answered %q", m.Text)
+	}
+
+	h.waitWeCom(t, owner, "您反映的问题 "+no+" 已办结", "已更换 800kVA 变压器")
+	h.choose(t, owner, "✅ 已解决", 1)
+	h.choose(t, owner, "满意", 1)
+	contains(t, h.choose(t, owner, "跳过", 1), "感谢您的评价，问题 "+no+" 已销号")
+	h.closed(t, no)
+	for _, m := range h.sim.Messages(owner) {
+		if m.Card != nil && m.Card.Pressed != "" && m.Card.Replaced == "" {
+			t.Errorf("card %q pressed but not updated", m.Card.Text)
+		}
+	}
+}
