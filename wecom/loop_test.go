@@ -8,6 +8,7 @@ import (
 
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/storetest"
 	"github.com/bangban/bangban/wecom/wecomtest"
 )
 
@@ -239,5 +240,62 @@ func TestTheLoopFromWeComToACadreOnTelegram(t *testing.T) {
 		if m.Card != nil && m.Card.Pressed != "" && m.Card.Replaced == "" {
 			t.Errorf("card %q pressed but not updated", m.Card.Text)
 		}
+	}
+}
+
+// A reminder reaches a cadre bound on WeCom: a case assigned to them and not signed for by
+// its limit is swept as overdue, and the reminder arrives in WeCom, with a card that opens the
+// case; Telegram is sent nothing for the cadre.
+func TestAReminderReachesACadreOnWeCom(t *testing.T) {
+	t.Parallel()
+	h := start(t, nil)
+	tg := h.startTelegram(t, "7000000002:TEST-token")
+	ctx := context.Background()
+	h.travelToWorkingMorning(t, h.store.Now())
+
+	const cadre = "lichunmei"
+	h.sim.AddUser(cadre)
+	inv, err := h.store.CreateInvite(ctx, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.say(t, cadre, "绑定 "+inv.Code, 1)
+	owner := telegramtest.User{ID: 8813, FirstName: "Yang", LanguageCode: "zh-hans"}
+	inv, err = h.store.CreateInvite(ctx, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgSay(t, tg, owner, "/start "+inv.Code)
+	reporter, err := h.store.ActorByAccount(ctx, owner.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit, region := storetest.UnitID(t, h.store, "E001")
+	sub, err := h.store.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, ReporterID: &reporter.PersonID,
+		Description: "厂区道路需要硬化处理，雨天无法通行", Route: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.waitWeCom(t, cadre, sub.TicketNo)
+	c, err := h.store.CaseByTicket(ctx, sub.TicketNo)
+	if err != nil || c.SignDueAt == nil {
+		t.Fatalf("case %+v %v", c, err)
+	}
+
+	h.travelToWorkingMorning(t, *c.SignDueAt)
+	n := len(h.sim.Messages(cadre))
+	if r, err := h.store.SendDueReminders(ctx, 100); err != nil || r.Sent == 0 {
+		t.Fatalf("sweep: %+v %v", r, err)
+	}
+	msgs, err := h.sim.WaitFor(cadre, 15*time.Second, func(m []wecomtest.Message) bool {
+		return len(m) > n && strings.Contains(dump(m[n:]), "已超期")
+	})
+	if err != nil {
+		t.Fatalf("%v:%s", err, dump(msgs[n:]))
+	}
+	contains(t, msgs[n:], sub.TicketNo, "已超期")
+	contains(t, h.choose(t, cadre, "📄 查看问题", 1), sub.TicketNo, "已发送提醒：已超期（签收）")
+	if got := tg.Messages(accountOf(t, h, cadre)); len(got) != 0 {
+		t.Fatalf("telegram was sent a wecom account's reminder: %+v", got)
 	}
 }
