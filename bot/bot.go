@@ -216,13 +216,14 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	}
 
 	workers := river.NewWorkers()
+	answering := opts.Elsewhere.answering(opts.Engine.Answering)
 	if err := river.AddWorkerSafely(workers, &notificationWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), retryBase: opts.RetryBase,
-		answering: opts.Engine.Answering, log: b.log, rdb: opts.Redis,
+		answering: answering, log: b.log, rdb: opts.Redis,
 		donePrefix: opts.KeyPrefix + "{tg:" + strconv.FormatInt(tokenBotID(opts.Token), 10) + "}:done:"}); err != nil {
 		return nil, fmt.Errorf("register notification worker: %w", err)
 	}
 	if err := river.AddWorkerSafely(workers, &retireWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), log: b.log,
-		answering: opts.Engine.Answering}); err != nil {
+		answering: answering}); err != nil {
 		return nil, fmt.Errorf("register the worker that retires buttons: %w", err)
 	}
 	if err := river.AddWorkerSafely(workers, &menuWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), retryBase: opts.RetryBase}); err != nil {
