@@ -145,11 +145,6 @@ func (s *Sender) Notify(ctx context.Context, out dialog.Output) (int64, error) {
 	return s.send(ctx, out, true)
 }
 
-// isElsewhere tells whether a chat is another platform's.
-func (s *Sender) isElsewhere(chat int64) bool {
-	return s.elsewhere.Owns != nil && s.elsewhere.Owns(chat)
-}
-
 // laterError says a notification should go later: its chat may not take another message yet.
 type laterError struct{ wait time.Duration }
 

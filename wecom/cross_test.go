@@ -49,7 +49,7 @@ func (h *harness) startTelegram(t *testing.T, token string, options ...func(*bot
 		Logger: log, KeyPrefix: h.prefix,
 		SendLimits: bot.SendLimits{PerSecond: 10000, BulkPerSecond: 10000, ChatGap: time.Millisecond, GroupPerMinute: 10000},
 		Incoming:   bot.IncomingLimit{Burst: 10000, PerSecond: 10000},
-		Elsewhere: bot.Elsewhere{Owns: store.IsWeCom, Deliver: h.app.Deliver, Keeps: h.app.Keeps, Fetch: h.app.Fetch,
+		Elsewhere: bot.Elsewhere{Owns: store.IsWeCom, Deliver: h.app.Notify, Keeps: h.app.Keeps, Fetch: h.app.Fetch,
 			Answering: h.app.Engine().Answering}}
 	for _, f := range options {
 		f(&opts)

@@ -85,6 +85,8 @@ const (
 	// MsgAdded tells a member an import bound, once, at their first contact with the app,
 	// that they were added and as what.
 	MsgAdded = "wecom_added"
+	// MsgRetired is what a notice's card shows once its case has moved on.
+	MsgRetired = "wecom_card_retired"
 )
 
 // New makes an App.
