@@ -107,3 +107,12 @@ func (s *Store) WeComFirstContact(ctx context.Context, account int64) (added WeC
 	}
 	return added, ok, nil
 }
+
+// WeComUntold puts back the news WeComFirstContact took when it could not be told (WeCom
+// refused the message), for the member's next contact to tell it.
+func (s *Store) WeComUntold(ctx context.Context, account int64) error {
+	if _, err := s.pool.Exec(ctx, "UPDATE people SET wecom_added = true WHERE wecom_account_id = $1", account); err != nil {
+		return fmt.Errorf("wecom account %d untold: %w", account, err)
+	}
+	return nil
+}

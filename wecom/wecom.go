@@ -335,8 +335,14 @@ func (a *App) greet(ctx context.Context, account int64) error {
 		roles = append(roles, map[string]string{"Role": a.tr.T(lang, "role_"+r.Role, nil), "Where": r.Where})
 	}
 	text := a.tr.T(lang, MsgAdded, map[string]any{"Name": added.Name, "Roles": roles})
-	_, err = a.Deliver(ctx, []dialog.Output{{ChatID: account, Lang: lang, Text: text}})
-	return err
+	if _, err := a.Deliver(ctx, []dialog.Output{{ChatID: account, Lang: lang, Text: text}}); err != nil {
+		// Told at the next contact instead.
+		if uerr := a.opts.Store.WeComUntold(ctx, account); uerr != nil {
+			return errors.Join(err, uerr)
+		}
+		return err
+	}
+	return nil
 }
 
 // userOf is the userid of an account number.
