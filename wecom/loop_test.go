@@ -284,8 +284,9 @@ func TestAReminderReachesACadreOnWeCom(t *testing.T) {
 
 	h.travelToWorkingMorning(t, *c.SignDueAt)
 	n := len(h.sim.Messages(cadre))
-	if r, err := h.store.SendDueReminders(ctx, 100); err != nil || r.Sent == 0 {
-		t.Fatalf("sweep: %+v %v", r, err)
+	// The sweep sends what is due; the job queue's own sweep, every minute, may come first.
+	if _, err := h.store.SendDueReminders(ctx, 100); err != nil {
+		t.Fatalf("sweep: %v", err)
 	}
 	msgs, err := h.sim.WaitFor(cadre, 15*time.Second, func(m []wecomtest.Message) bool {
 		return len(m) > n && strings.Contains(dump(m[n:]), "已超期")
