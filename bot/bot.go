@@ -559,6 +559,14 @@ func (b *Bot) handle(upd *models.Update, polling bool) error {
 	}
 	b.metrics.updates.WithLabelValues(in.Kind.String()).Inc()
 	log := b.log.With("update_id", in.UpdateID, "chat", in.ChatID)
+	if b.opts.Elsewhere.Owns != nil && !in.Group && in.ChatID == in.UserID {
+		// A person bound on another platform too is sent their notifications here from now.
+		ctx, cancel := context.WithTimeout(b.base, updateTimeout)
+		if err := b.opts.Store.UsedFrom(ctx, in.UserID); err != nil {
+			log.Warn("where notifications go not changed", "error", err)
+		}
+		cancel()
+	}
 	for try := 1; ; try++ {
 		ctx, cancel := context.WithTimeout(b.base, updateTimeout)
 		err := b.opts.Engine.Process(ctx, in, b.deliver)

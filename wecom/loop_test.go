@@ -12,6 +12,46 @@ import (
 	"github.com/bangban/bangban/wecom/wecomtest"
 )
 
+// invite is the code of a new invite.
+func (h *harness) invite(t *testing.T, p store.InviteParams) string {
+	t.Helper()
+	return storetest.Invite(t, h.store, p)
+}
+
+// startBoth starts the app and the Telegram bot beside it, the store's clock on a working
+// morning, when notices and reminders go at once.
+func startBoth(t *testing.T) (*harness, *telegramtest.Server) {
+	t.Helper()
+	h := start(t, nil)
+	tg := h.startTelegram(t, "7000000002:TEST-token")
+	h.travelToWorkingMorning(t, h.store.Now())
+	return h, tg
+}
+
+// joinWeCom makes userid a member of the app, bound by an invite, and returns the answer.
+func (h *harness) joinWeCom(t *testing.T, userid string, p store.InviteParams) []wecomtest.Message {
+	t.Helper()
+	h.sim.AddUser(userid)
+	return h.say(t, userid, "绑定 "+h.invite(t, p), 1)
+}
+
+// fileAs files a problem of E001 as the reporter bound to account, routed to its cadre.
+func (h *harness) fileAs(t *testing.T, account int64, desc string) store.Submitted {
+	t.Helper()
+	ctx := context.Background()
+	reporter, err := h.store.ActorByAccount(ctx, account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit, region := storetest.UnitID(t, h.store, "E001")
+	sub, err := h.store.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, ReporterID: &reporter.PersonID,
+		Description: desc, Route: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
 // tgWait waits until a message of u's Telegram chat holds every part, and returns it.
 func tgWait(t *testing.T, tg *telegramtest.Server, u telegramtest.User, parts ...string) telegramtest.Message {
 	t.Helper()
@@ -132,24 +172,12 @@ func (h *harness) closed(t *testing.T, no string) {
 // result there, and the case is closed.
 func TestTheLoopFromTelegramToACadreOnWeCom(t *testing.T) {
 	t.Parallel()
-	h := start(t, nil)
-	tg := h.startTelegram(t, "7000000002:TEST-token")
-	ctx := context.Background()
-	h.travelToWorkingMorning(t, h.store.Now())
+	h, tg := startBoth(t)
 
 	const cadre = "lichunmei"
-	h.sim.AddUser(cadre)
-	inv, err := h.store.CreateInvite(ctx, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	contains(t, h.say(t, cadre, "绑定 "+inv.Code, 1), "李春梅")
+	contains(t, h.joinWeCom(t, cadre, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"}), "李春梅")
 	owner := telegramtest.User{ID: 8811, FirstName: "Yang", LanguageCode: "zh-hans"}
-	inv, err = h.store.CreateInvite(ctx, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tgSay(t, tg, owner, "/start "+inv.Code)
+	tgSay(t, tg, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
 
 	tgSay(t, tg, owner, "/new")
 	tgPress(t, tg, owner, "用电/用水/用气")
@@ -188,24 +216,12 @@ func TestTheLoopFromTelegramToACadreOnWeCom(t *testing.T) {
 // result with the cards' buttons, and the case is closed.
 func TestTheLoopFromWeComToACadreOnTelegram(t *testing.T) {
 	t.Parallel()
-	h := start(t, nil)
-	tg := h.startTelegram(t, "7000000002:TEST-token")
-	ctx := context.Background()
-	h.travelToWorkingMorning(t, h.store.Now())
+	h, tg := startBoth(t)
 
 	cadre := telegramtest.User{ID: 8812, FirstName: "Li", LanguageCode: "zh-hans"}
-	inv, err := h.store.CreateInvite(ctx, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tgSay(t, tg, cadre, "/start "+inv.Code)
+	tgSay(t, tg, cadre, "/start "+h.invite(t, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"}))
 	const owner = "yangfan"
-	h.sim.AddUser(owner)
-	inv, err = h.store.CreateInvite(ctx, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	contains(t, h.say(t, owner, "绑定 "+inv.Code, 1), "云岭精密机械有限公司")
+	contains(t, h.joinWeCom(t, owner, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}), "云岭精密机械有限公司")
 
 	h.say(t, owner, "/new", 1)
 	h.choose(t, owner, "用电/用水/用气", 1)
@@ -254,28 +270,10 @@ func TestAReminderReachesACadreOnWeCom(t *testing.T) {
 	h.travelToWorkingMorning(t, h.store.Now())
 
 	const cadre = "lichunmei"
-	h.sim.AddUser(cadre)
-	inv, err := h.store.CreateInvite(ctx, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.say(t, cadre, "绑定 "+inv.Code, 1)
+	h.joinWeCom(t, cadre, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"})
 	owner := telegramtest.User{ID: 8813, FirstName: "Yang", LanguageCode: "zh-hans"}
-	inv, err = h.store.CreateInvite(ctx, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tgSay(t, tg, owner, "/start "+inv.Code)
-	reporter, err := h.store.ActorByAccount(ctx, owner.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	unit, region := storetest.UnitID(t, h.store, "E001")
-	sub, err := h.store.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, ReporterID: &reporter.PersonID,
-		Description: "厂区道路需要硬化处理，雨天无法通行", Route: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tgSay(t, tg, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
+	sub := h.fileAs(t, owner.ID, "厂区道路需要硬化处理，雨天无法通行")
 	h.waitWeCom(t, cadre, sub.TicketNo)
 	c, err := h.store.CaseByTicket(ctx, sub.TicketNo)
 	if err != nil || c.SignDueAt == nil {

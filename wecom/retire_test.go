@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/bangban/bangban/store"
-	"github.com/bangban/bangban/store/storetest"
 	"github.com/bangban/bangban/wecom/wecomtest"
 )
 
@@ -21,25 +20,9 @@ func TestANoticesCardIsRetiredWhenItsCaseMovesOn(t *testing.T) {
 	ctx := context.Background()
 	h.travelToWorkingMorning(t, h.store.Now())
 	const cadre, owner = "lichunmei", "yangfan"
-	for u, p := range map[string]store.InviteParams{cadre: {Role: store.RoleHandler, PersonCode: "P001"},
-		owner: {Role: store.RoleReporter, UnitCode: "E001"}} {
-		h.sim.AddUser(u)
-		inv, err := h.store.CreateInvite(ctx, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.say(t, u, "绑定 "+inv.Code, 1)
-	}
-	reporter, err := h.store.ActorByAccount(ctx, accountOf(t, h, owner))
-	if err != nil {
-		t.Fatal(err)
-	}
-	unit, region := storetest.UnitID(t, h.store, "E001")
-	sub, err := h.store.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, ReporterID: &reporter.PersonID,
-		Description: "厂区变压器容量不足，新生产线无法投产", Route: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h.joinWeCom(t, cadre, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"})
+	h.joinWeCom(t, owner, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
+	sub := h.fileAs(t, accountOf(t, h, owner), "厂区变压器容量不足，新生产线无法投产")
 	h.waitWeCom(t, cadre, sub.TicketNo)
 	msgs, err := h.sim.WaitFor(cadre, 15*time.Second, func(m []wecomtest.Message) bool { return offers(m, "✍ 签收") })
 	if err != nil {

@@ -252,6 +252,11 @@ func (a *App) handle(cb callback, in dialog.Input) {
 		return
 	}
 	a.users.Store(account, cb.FromUserName)
+	// A person bound on Telegram too is sent their notifications here from now (opening the
+	// app is using it).
+	if err := a.opts.Store.UsedFrom(ctx, account); err != nil {
+		log.Warn("where notifications go not changed", "error", err)
+	}
 	if err := a.greet(ctx, account); err != nil {
 		log.Warn("wecom member not told they were added", "chat", account, "error", err)
 	}
