@@ -216,13 +216,14 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	}
 
 	workers := river.NewWorkers()
+	answering := opts.Elsewhere.answering(opts.Engine.Answering)
 	if err := river.AddWorkerSafely(workers, &notificationWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), retryBase: opts.RetryBase,
-		answering: opts.Engine.Answering, log: b.log, rdb: opts.Redis,
+		answering: answering, log: b.log, rdb: opts.Redis,
 		donePrefix: opts.KeyPrefix + "{tg:" + strconv.FormatInt(tokenBotID(opts.Token), 10) + "}:done:"}); err != nil {
 		return nil, fmt.Errorf("register notification worker: %w", err)
 	}
 	if err := river.AddWorkerSafely(workers, &retireWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), log: b.log,
-		answering: opts.Engine.Answering}); err != nil {
+		answering: answering}); err != nil {
 		return nil, fmt.Errorf("register the worker that retires buttons: %w", err)
 	}
 	if err := river.AddWorkerSafely(workers, &menuWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), retryBase: opts.RetryBase}); err != nil {
@@ -558,6 +559,14 @@ func (b *Bot) handle(upd *models.Update, polling bool) error {
 	}
 	b.metrics.updates.WithLabelValues(in.Kind.String()).Inc()
 	log := b.log.With("update_id", in.UpdateID, "chat", in.ChatID)
+	if b.opts.Elsewhere.Owns != nil && !in.Group && in.ChatID == in.UserID {
+		// A person bound on another platform too is sent their notifications here from now.
+		ctx, cancel := context.WithTimeout(b.base, updateTimeout)
+		if err := b.opts.Store.UsedFrom(ctx, in.UserID); err != nil {
+			log.Warn("where notifications go not changed", "error", err)
+		}
+		cancel()
+	}
 	for try := 1; ; try++ {
 		ctx, cancel := context.WithTimeout(b.base, updateTimeout)
 		err := b.opts.Engine.Process(ctx, in, b.deliver)

@@ -45,6 +45,24 @@ type Elsewhere struct {
 	// a file, at most maxBytes of it (more tells it is too large), for the archive.
 	Keeps func(fileID string) bool
 	Fetch func(ctx context.Context, fileID string, maxBytes int64) ([]byte, error)
+	// Answering tells whether a chat it owns is being answered now (its engine's
+	// dialog.Engine.Answering): a notice, or an edit of a notice, caused by what the person
+	// just did waits for the answer to it. Nil: the bot's own engine is asked.
+	Answering func(ctx context.Context, chat int64) (bool, error)
+}
+
+// answering is the check of whether a chat's person is being answered, asked of the engine
+// of the chat's platform: the Telegram engine knows nothing of a WeCom chat's answer.
+func (e Elsewhere) answering(own func(ctx context.Context, chat int64) (bool, error)) func(ctx context.Context, chat int64) (bool, error) {
+	if e.Owns == nil || e.Answering == nil {
+		return own
+	}
+	return func(ctx context.Context, chat int64) (bool, error) {
+		if e.Owns(chat) {
+			return e.Answering(ctx, chat)
+		}
+		return own(ctx, chat)
+	}
 }
 
 // replyPatience is how long a reply to a person's own action waits for its turn; replyTries
@@ -125,11 +143,6 @@ func (s *Sender) Notify(ctx context.Context, out dialog.Output) (int64, error) {
 		return ids[0], nil
 	}
 	return s.send(ctx, out, true)
-}
-
-// isElsewhere tells whether a chat is another platform's.
-func (s *Sender) isElsewhere(chat int64) bool {
-	return s.elsewhere.Owns != nil && s.elsewhere.Owns(chat)
 }
 
 // laterError says a notification should go later: its chat may not take another message yet.

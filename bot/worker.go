@@ -93,8 +93,9 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 	}
 	out = dialog.FitOutput(out)
 	msg, err := w.sender.Notify(ctx, out)
-	if err == nil && n.CaseID != 0 && len(out.Buttons) > 0 && !w.sender.isElsewhere(n.ChatID) {
-		// Its buttons are retired when the case moves on. Not kept, they stay (a press is
+	if err == nil && n.CaseID != 0 && len(out.Buttons) > 0 && msg != 0 {
+		// Its buttons are retired when the case moves on (another platform's notice by what
+		// that platform can do: a WeCom card is shown done). Not kept, they stay (a press is
 		// still checked on the server); sending the notice again would be worse.
 		if rerr := w.st.RecordCaseMessage(ctx, store.CaseMessage{CaseID: n.CaseID, ChatID: n.ChatID, MessageID: msg,
 			Lang: lang, Text: out.Text, Buttons: messageButtons(out.Buttons), SentAt: time.Now()}); rerr != nil {

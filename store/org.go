@@ -62,6 +62,8 @@ const (
 	ProbRoleNeedsOffice = "import_role_needs_office"
 	ProbOfficeScope     = "import_office_scope"
 	ProbUnreadable      = "import_unreadable"
+	ProbBadWeComUserID  = "import_bad_wecom_userid"
+	ProbWeComTaken      = "import_wecom_taken"
 )
 
 // The organisation as files describe it, keyed by the city's own codes.
@@ -83,6 +85,8 @@ type (
 		Code, Name, Phone, Department, RegionCode string
 		Roles                                     []string
 		UnitCode, OfficeCode                      string
+		// WeComUserID, when set, binds the person to that WeCom member at import.
+		WeComUserID string
 	}
 	LinkRow struct {
 		Pos
@@ -128,7 +132,7 @@ func (s *Store) ImportOrg(ctx context.Context, d OrgData, dryRun bool) (ImportRe
 	errRollback := errors.New("rollback")
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		im := &importer{tx: tx, rep: &rep, regions: map[string]int64{}, levels: map[string]string{},
-			units: map[string]int64{}, offices: map[string]int64{}, people: map[string]int64{}}
+			units: map[string]int64{}, offices: map[string]int64{}, people: map[string]int64{}, wecom: map[string]string{}}
 		if err := im.load(ctx); err != nil {
 			return err
 		}
@@ -165,6 +169,8 @@ type importer struct {
 	offices map[string]int64
 	people  map[string]int64
 	groups  []string
+	// wecom are the WeCom userids the file binds, to the codes of their people.
+	wecom map[string]string
 	// regranted are the people already known whose roles the import changed.
 	regranted []int64
 }
@@ -416,6 +422,11 @@ func (im *importer) importPeople(ctx context.Context, d OrgData) error {
 		if err != nil {
 			return err
 		}
+		bound, err := im.bindWeCom(ctx, p, id)
+		if err != nil {
+			return err
+		}
+		changed = changed || bound && !inserted
 		if roles && !inserted {
 			changed = true
 			im.regranted = append(im.regranted, id)
@@ -430,6 +441,43 @@ func (im *importer) importPeople(ctx context.Context, d OrgData) error {
 		}
 	}
 	return nil
+}
+
+// bindWeCom binds a person to the WeCom userid of their row, when it has one: the userid's
+// account (numbered now when WeCom has not called for it yet) becomes theirs, and their
+// notifications go there unless they joined already elsewhere, so a county's cadres are
+// reached in WeCom from the import on; at their first contact with the app they are told,
+// once, that they were added (wecom_added). A userid another person holds, or that two rows
+// name, is a problem. It reports whether the binding changed.
+func (im *importer) bindWeCom(ctx context.Context, p PersonRow, person int64) (bool, error) {
+	if p.WeComUserID == "" {
+		return false, nil
+	}
+	if other, ok := im.wecom[p.WeComUserID]; ok && other != p.Code {
+		im.problem(p.Pos, "wecom", ProbDuplicate, p.WeComUserID)
+		return false, nil
+	}
+	im.wecom[p.WeComUserID] = p.Code
+	var account int64
+	if err := im.tx.QueryRow(ctx, `INSERT INTO wecom_accounts (userid) VALUES ($1)
+		ON CONFLICT (userid) DO UPDATE SET userid = EXCLUDED.userid RETURNING account_id`, p.WeComUserID).Scan(&account); err != nil {
+		return false, fmt.Errorf("person %s wecom account: %w", p.Code, err)
+	}
+	var other int64
+	err := im.tx.QueryRow(ctx, "SELECT id FROM people WHERE wecom_account_id = $1 AND id <> $2", account, person).Scan(&other)
+	if err == nil {
+		im.problem(p.Pos, "wecom", ProbWeComTaken, p.WeComUserID)
+		return false, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return false, fmt.Errorf("person %s wecom account: %w", p.Code, err)
+	}
+	tag, err := im.tx.Exec(ctx, `UPDATE people SET wecom_account_id = $2, wecom_added = true, chat_id = coalesce(chat_id, $2)
+		WHERE id = $1 AND wecom_account_id IS DISTINCT FROM $2`, person, account)
+	if err != nil {
+		return false, fmt.Errorf("person %s bind wecom account: %w", p.Code, err)
+	}
+	return tag.RowsAffected() > 0, nil
 }
 
 // putRoles makes the roles the organisation gives a person those their row lists: each one

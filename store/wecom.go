@@ -60,3 +60,73 @@ func (s *Store) WeComUserID(ctx context.Context, account int64) (string, error) 
 	}
 	return userid, nil
 }
+
+// RoleAt is one role a person holds and where: the name of its unit, office or region.
+type RoleAt struct {
+	Role, Where string
+}
+
+// WeComAdded is the news for a person an import bound to a WeCom account: who they are and
+// the roles they were given.
+type WeComAdded struct {
+	PersonID int64
+	Name     string
+	Lang     *string
+	Roles    []RoleAt
+}
+
+// WeComFirstContact takes, once, the news that an import bound the account's person to it
+// (people's WeCom userid column): ok is false when there is none, the account not imported
+// or its person told already. Taken once under any concurrency: the first contact's callbacks
+// may come together.
+func (s *Store) WeComFirstContact(ctx context.Context, account int64) (added WeComAdded, ok bool, err error) {
+	err = s.InTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `UPDATE people SET wecom_added = false WHERE wecom_account_id = $1 AND wecom_added
+			RETURNING id, name, lang`, account).Scan(&added.PersonID, &added.Name, &added.Lang)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		ok = true
+		rows, err := tx.Query(ctx, `SELECT r.role, coalesce(u.name, o.name, g.name, '') FROM person_roles r
+			LEFT JOIN units u ON u.id = r.unit_id LEFT JOIN offices o ON o.id = r.office_id LEFT JOIN regions g ON g.id = r.region_id
+			WHERE r.person_id = $1 ORDER BY r.role, 2`, added.PersonID)
+		if err != nil {
+			return err
+		}
+		added.Roles, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (RoleAt, error) {
+			var r RoleAt
+			return r, row.Scan(&r.Role, &r.Where)
+		})
+		return err
+	})
+	if err != nil {
+		return WeComAdded{}, false, fmt.Errorf("first contact of wecom account %d: %w", account, err)
+	}
+	return added, ok, nil
+}
+
+// WeComUntold puts back the news WeComFirstContact took when it could not be told (WeCom
+// refused the message), for the member's next contact to tell it.
+func (s *Store) WeComUntold(ctx context.Context, account int64) error {
+	if _, err := s.pool.Exec(ctx, "UPDATE people SET wecom_added = true WHERE wecom_account_id = $1", account); err != nil {
+		return fmt.Errorf("wecom account %d untold: %w", account, err)
+	}
+	return nil
+}
+
+// UsedFrom makes the account the one its person's notifications go to, when they hold one on
+// the other platform too: a person bound on both is sent each notification once, on the
+// platform they used last. Called with each message a person sends from their private chat;
+// for anyone else it changes nothing.
+func (s *Store) UsedFrom(ctx context.Context, account int64) error {
+	_, err := s.pool.Exec(ctx, `UPDATE people SET chat_id = $1, unreachable_at = NULL
+		WHERE `+accountColumn(account)+` = $1 AND telegram_user_id IS NOT NULL AND wecom_account_id IS NOT NULL
+		AND chat_id IS DISTINCT FROM $1`, account)
+	if err != nil {
+		return fmt.Errorf("account %d used: %w", account, err)
+	}
+	return nil
+}

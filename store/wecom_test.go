@@ -87,3 +87,48 @@ func TestOnePersonOnBothPlatforms(t *testing.T) {
 		t.Fatalf("notifications go to %d, want the WeCom account %d: %v", chat, wc, err)
 	}
 }
+
+// An import binds people to WeCom userids: the person is reachable there at once (their
+// chat is the account), told once at the first contact, and unchanged by the same import
+// again; a userid another person holds is a problem of its row, and nothing is written.
+func TestAnImportBindsAWeComUserID(t *testing.T) {
+	t.Parallel()
+	s := storetest.NewStore(t, store.Options{})
+	ctx := context.Background()
+	if _, probs, err := s.ImportOrg(ctx, orgfile.ReadDemo().Data, false); err != nil || len(probs) > 0 {
+		t.Fatalf("demo: %v %+v", err, probs)
+	}
+	people := func(rows string) store.OrgData {
+		res := orgfile.Read(orgfile.File{Name: "people.csv", Data: []byte("code,name,region code,roles,wecom userid\n" + rows)})
+		if len(res.Problems) > 0 {
+			t.Fatalf("read: %+v", res.Problems)
+		}
+		return res.Data
+	}
+	if _, probs, err := s.ImportOrg(ctx, people("P901,王磊,HQ-YL,承办人,wanglei\n"), false); err != nil || len(probs) > 0 {
+		t.Fatalf("import: %v %+v", err, probs)
+	}
+	account, err := s.WeComAccount(ctx, "wanglei")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, chat, err := s.ActorByPerson(ctx, personByCode(t, s, "P901"))
+	if err != nil || chat != account || a.Name != "王磊" {
+		t.Fatalf("person %+v in chat %d, %v; want the account %d", a, chat, err, account)
+	}
+	rep, probs, err := s.ImportOrg(ctx, people("P901,王磊,HQ-YL,承办人,wanglei\n"), false)
+	if err != nil || len(probs) > 0 || rep.Counts["people"].Unchanged != 1 {
+		t.Fatalf("again: %+v %+v %v", rep.Counts["people"], probs, err)
+	}
+	added, ok, err := s.WeComFirstContact(ctx, account)
+	if err != nil || !ok || added.Name != "王磊" || len(added.Roles) != 1 || added.Roles[0] != (store.RoleAt{Role: store.RoleHandler, Where: "云岭县"}) {
+		t.Fatalf("first contact %+v %v %v", added, ok, err)
+	}
+	if _, ok, err := s.WeComFirstContact(ctx, account); err != nil || ok {
+		t.Fatalf("told again: %v %v", ok, err)
+	}
+	_, probs, err = s.ImportOrg(ctx, people("P902,赵敏,HQ-YL,承办人,wanglei\n"), false)
+	if len(probs) != 1 || probs[0].Code != store.ProbWeComTaken || probs[0].Column != "wecom" {
+		t.Fatalf("taken: %+v %v", probs, err)
+	}
+}

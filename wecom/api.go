@@ -269,17 +269,24 @@ func (a *api) common(userid, msgType string) *message.SendRequestCommon {
 }
 
 func (a *api) send(ctx context.Context, op, userid string, req any) error {
+	_, err := a.sendFor(ctx, op, userid, req)
+	return err
+}
+
+// sendFor sends a message and returns the response_code WeCom gives a card sent, which
+// updates it once within 72 hours.
+func (a *api) sendFor(ctx context.Context, op, userid string, req any) (string, error) {
 	if err := a.take(ctx, userid); err != nil {
-		return err
+		return "", err
 	}
 	var res sendResult
 	if err := a.postJSON(ctx, op, "/cgi-bin/message/send", req, &res); err != nil {
-		return err
+		return "", err
 	}
 	if res.InvalidUser != "" {
-		return &APIError{Op: op, Code: codeInvalidUser, Msg: "invalid user"}
+		return "", &APIError{Op: op, Code: codeInvalidUser, Msg: "invalid user"}
 	}
-	return nil
+	return res.ResponseCode, nil
 }
 
 func (a *api) sendText(ctx context.Context, userid, text string) error {
@@ -316,8 +323,9 @@ type cardButton struct {
 	Key   string `json:"key"`
 }
 
-func (a *api) sendCard(ctx context.Context, userid string, c card) error {
-	return a.send(ctx, "send card", userid, struct {
+// sendCard sends a card and returns the code that updates it (its response_code).
+func (a *api) sendCard(ctx context.Context, userid string, c card) (string, error) {
+	return a.sendFor(ctx, "send card", userid, struct {
 		*message.SendRequestCommon
 		TemplateCard card `json:"template_card"`
 	}{a.common(userid, "template_card"), c})

@@ -14,7 +14,6 @@ import (
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/store"
-	"github.com/bangban/bangban/store/storetest"
 	"github.com/bangban/bangban/wecom/wecomtest"
 )
 
@@ -49,7 +48,8 @@ func (h *harness) startTelegram(t *testing.T, token string, options ...func(*bot
 		Logger: log, KeyPrefix: h.prefix,
 		SendLimits: bot.SendLimits{PerSecond: 10000, BulkPerSecond: 10000, ChatGap: time.Millisecond, GroupPerMinute: 10000},
 		Incoming:   bot.IncomingLimit{Burst: 10000, PerSecond: 10000},
-		Elsewhere:  bot.Elsewhere{Owns: store.IsWeCom, Deliver: h.app.Deliver, Keeps: h.app.Keeps, Fetch: h.app.Fetch}}
+		Elsewhere: bot.Elsewhere{Owns: store.IsWeCom, Deliver: h.app.Notify, Keeps: h.app.Keeps, Fetch: h.app.Fetch,
+			Answering: h.app.Engine().Answering}}
 	for _, f := range options {
 		f(&opts)
 	}
@@ -86,34 +86,13 @@ func TestAReporterOnTelegramAndTheirCadreOnWeCom(t *testing.T) {
 	ctx := context.Background()
 
 	const cadre = "lichunmei"
-	h.sim.AddUser(cadre)
-	inv, err := h.store.CreateInvite(ctx, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	contains(t, h.say(t, cadre, "绑定 "+inv.Code, 1), "李春梅")
+	contains(t, h.joinWeCom(t, cadre, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"}), "李春梅")
 
 	owner := telegramtest.User{ID: 8801, FirstName: "Yang", LanguageCode: "zh-hans"}
-	inv, err = h.store.CreateInvite(ctx, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tgSay(t, tg, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	tg.SendText(owner, "/start "+inv.Code)
-	if _, err := tg.WaitMessages(wctx, owner.ID, 1); err != nil {
-		t.Fatal(err)
-	}
-	reporter, err := h.store.ActorByAccount(ctx, owner.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	unit, region := storetest.UnitID(t, h.store, "E001")
-	sub, err := h.store.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, ReporterID: &reporter.PersonID,
-		Description: "厂区变压器容量不足，新生产线无法投产", Route: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sub := h.fileAs(t, owner.ID, "厂区变压器容量不足，新生产线无法投产")
 	msgs, err := h.sim.WaitFor(cadre, 15*time.Second, func(m []wecomtest.Message) bool {
 		return strings.Contains(dump(m), sub.TicketNo)
 	})
@@ -150,27 +129,10 @@ func TestWeComAloneStillNotifies(t *testing.T) {
 	t.Parallel()
 	h := start(t, nil)
 	tg := h.startTelegram(t, "")
-	ctx := context.Background()
 	const cadre, owner = "lichunmei", "yangfan"
-	for u, p := range map[string]store.InviteParams{cadre: {Role: store.RoleHandler, PersonCode: "P001"},
-		owner: {Role: store.RoleReporter, UnitCode: "E001"}} {
-		h.sim.AddUser(u)
-		inv, err := h.store.CreateInvite(ctx, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.say(t, u, "绑定 "+inv.Code, 1)
-	}
-	reporter, err := h.store.ActorByAccount(ctx, accountOf(t, h, owner))
-	if err != nil {
-		t.Fatal(err)
-	}
-	unit, region := storetest.UnitID(t, h.store, "E001")
-	sub, err := h.store.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, ReporterID: &reporter.PersonID,
-		Description: "村口道路塌陷，车辆无法通行", Route: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h.joinWeCom(t, cadre, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"})
+	h.joinWeCom(t, owner, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
+	sub := h.fileAs(t, accountOf(t, h, owner), "村口道路塌陷，车辆无法通行")
 	if msgs, err := h.sim.WaitFor(cadre, 15*time.Second, func(m []wecomtest.Message) bool {
 		return strings.Contains(dump(m), sub.TicketNo)
 	}); err != nil {
@@ -184,5 +146,46 @@ func TestWeComAloneStillNotifies(t *testing.T) {
 	}
 	if n := len(tg.Calls()); n != 0 {
 		t.Fatalf("telegram was called %d times without a token", n)
+	}
+}
+
+// A cadre bound on both platforms is sent each notice once, on the platform they used last:
+// bound on Telegram, then in WeCom, they write on Telegram, and the next assignment comes
+// there only; they write in WeCom, and the one after comes there only.
+func TestACadreOnBothPlatformsIsNotifiedWhereTheyWroteLast(t *testing.T) {
+	t.Parallel()
+	h, tg := startBoth(t)
+	cadreTG := telegramtest.User{ID: 8814, FirstName: "Li", LanguageCode: "zh-hans"}
+	const cadre, owner = "lichunmei", "yangfan"
+	tgSay(t, tg, cadreTG, "/start "+h.invite(t, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"}))
+	h.joinWeCom(t, cadre, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"})
+	h.joinWeCom(t, owner, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
+	file := func(desc string) string { return h.fileAs(t, accountOf(t, h, owner), desc).TicketNo }
+	sent := func(no string) (onTG, onWeCom int) {
+		for _, m := range tg.Messages(cadreTG.ID) {
+			if strings.Contains(m.Text, no) {
+				onTG++
+			}
+		}
+		for _, m := range h.sim.Messages(cadre) {
+			if strings.Contains(m.Text+cardText(m), no) {
+				onWeCom++
+			}
+		}
+		return onTG, onWeCom
+	}
+
+	tgSay(t, tg, cadreTG, "/help")
+	first := file("厂区变压器容量不足，新生产线无法投产")
+	tgWait(t, tg, cadreTG, first)
+	h.say(t, cadre, "/help", 1)
+	second := file("厂区门前道路破损，货车无法通行")
+	h.waitWeCom(t, cadre, second)
+	h.app.Wait()
+	if a, b := sent(first); a != 1 || b != 0 {
+		t.Errorf("%s sent %d times on Telegram, %d in WeCom; want once, on Telegram", first, a, b)
+	}
+	if a, b := sent(second); a != 0 || b != 1 {
+		t.Errorf("%s sent %d times on Telegram, %d in WeCom; want once, in WeCom", second, a, b)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/conversations/redistest"
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/calendar"
 	"github.com/bangban/bangban/store/orgfile"
 	"github.com/bangban/bangban/store/storetest"
 	"github.com/bangban/bangban/wecom"
@@ -31,13 +33,37 @@ type harness struct {
 	replica *wecom.App
 	rdb     redis.UniversalClient
 	prefix  string
+	// offset moves the store's clock, for the limits and windows that run in days.
+	offset *atomic.Int64
+}
+
+// travel moves the store's clock by d.
+func (h *harness) travel(d time.Duration) { h.offset.Add(int64(d)) }
+
+// travelToWorkingMorning moves the store's clock to 10:00 of the first working day after at:
+// notices and reminders due outside working hours wait for the next working morning, so a
+// test that counts them starts there, whatever the hour it runs.
+func (h *harness) travelToWorkingMorning(t *testing.T, at time.Time) {
+	t.Helper()
+	cal, err := calendar.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := h.store.Location()
+	d := at.In(loc).AddDate(0, 0, 1)
+	d = time.Date(d.Year(), d.Month(), d.Day(), 10, 0, 0, 0, loc)
+	for !cal.Workday(d) {
+		d = d.AddDate(0, 0, 1)
+	}
+	h.travel(d.Sub(h.store.Now()))
 }
 
 // start starts the app; setup, when given, adds to the engine before it runs (a slow dialog).
 func start(t *testing.T, setup func(*dialog.Engine), options ...func(*wecom.Options)) *harness {
 	t.Helper()
 	rdb, prefix := redistest.New(t)
-	st := storetest.NewStore(t, store.Options{})
+	offset := new(atomic.Int64)
+	st := storetest.NewStore(t, store.Options{Now: func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }})
 	if _, probs, err := st.ImportOrg(context.Background(), orgfile.ReadDemo().Data, false); err != nil || len(probs) > 0 {
 		t.Fatalf("demo: %v %+v", err, probs)
 	}
@@ -95,7 +121,7 @@ func start(t *testing.T, setup func(*dialog.Engine), options ...func(*wecom.Opti
 		_ = srv.Close()
 	})
 	sim.SetCallbackURL("http://" + ln.Addr().String() + app.Path())
-	return &harness{sim: sim, store: st, app: app, replica: replica, rdb: rdb, prefix: prefix}
+	return &harness{sim: sim, store: st, app: app, replica: replica, rdb: rdb, prefix: prefix, offset: offset}
 }
 
 // say sends text as userid, delivered in time, and returns what the app sent back: at least

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/wecom/wecomtest"
@@ -17,7 +18,9 @@ var ticketRe = regexp.MustCompile(`XC-\d{8}-\d{4,}`)
 // pressed; in a numbered list its number is typed.
 func (h *harness) choose(t *testing.T, userid, text string, want int) []wecomtest.Message {
 	t.Helper()
-	msgs := h.sim.Messages(userid)
+	// A choice may come a moment after the text before it (a card after a long text): the
+	// latest choices are waited for, so that an older card is never the one pressed.
+	msgs, _ := h.sim.WaitFor(userid, 10*time.Second, func(m []wecomtest.Message) bool { return offers(m, text) })
 	for i := len(msgs) - 1; i >= 0; i-- {
 		m := msgs[i]
 		if m.Card != nil {
@@ -29,6 +32,29 @@ func (h *harness) choose(t *testing.T, userid, text string, want int) []wecomtes
 	}
 	t.Fatalf("%s was offered no %q: %s", userid, text, dump(msgs))
 	return nil
+}
+
+// offers tells whether the latest choices among msgs (a card not pressed yet, or a numbered
+// list) offer text.
+func offers(msgs []wecomtest.Message, text string) bool {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		m := msgs[i]
+		if m.Card != nil {
+			if m.Card.Pressed != "" {
+				return false
+			}
+			for _, b := range m.Card.Buttons {
+				if b.Text == text {
+					return true
+				}
+			}
+			return false
+		}
+		if numbered(m.Text, text) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // numbered is the number of the line "N. text" in a numbered list, 0 for none.

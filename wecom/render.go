@@ -136,6 +136,33 @@ func (a *App) Deliver(ctx context.Context, outs []dialog.Output) ([]int64, error
 	return ids, nil
 }
 
+// Notify sends what the job workers have for WeCom members (bot.Elsewhere's Deliver):
+// notifications, reminders and reports as Deliver sends them, and the edits that retire a
+// notice's buttons when its case moves on, which only touch the notice's card.
+func (a *App) Notify(ctx context.Context, outs []dialog.Output) ([]int64, error) {
+	ids := make([]int64, 0, len(outs))
+	for _, out := range outs {
+		if out.EditMessageID == 0 {
+			got, err := a.Deliver(ctx, []dialog.Output{out})
+			ids = append(ids, got...)
+			if err != nil {
+				return ids, err
+			}
+			continue
+		}
+		userid, err := a.userOf(ctx, out.ChatID)
+		if err != nil {
+			return ids, err
+		}
+		id, err := a.retire(ctx, userid, out)
+		if err != nil {
+			return ids, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
 // render sends one output. Telegram's edit of a pressed prompt becomes here a new message
 // with what follows (the card was updated to the choice made when it was pressed); taking a
 // prompt's buttons off (ClearButtons) is nothing more.
@@ -254,7 +281,46 @@ func (a *App) sendCard(ctx context.Context, userid string, id int64, text string
 	for _, b := range buttons {
 		c.ButtonList = append(c.ButtonList, cardButton{Text: b.Text, Key: b.Data})
 	}
-	return a.api.sendCard(ctx, userid, c)
+	code, err := a.api.sendCard(ctx, userid, c)
+	if err != nil || code == "" {
+		return err
+	}
+	// Kept to retire the card when its case moves on; a failure leaves it as it is.
+	if err := a.opts.Redis.HSet(ctx, a.messageKey(id), "sc", code).Err(); err != nil {
+		a.log.Warn("wecom card will not be retired", "message", id, "error", err)
+	}
+	return nil
+}
+
+// retire takes a card's buttons away once its case has moved on (the retire worker's edit of
+// a notice): with the code its sending gave, good for one update, the card shows one button
+// that cannot be pressed, reading what became of it. A card pressed already shows the choice
+// made; a card that keeps some of its buttons stays as it is (a press is checked anyway), as
+// does a numbered list, which cannot be changed.
+func (a *App) retire(ctx context.Context, userid string, out dialog.Output) (int64, error) {
+	id := out.EditMessageID
+	for _, row := range out.Buttons {
+		if len(row) > 0 {
+			return id, nil
+		}
+	}
+	vals, err := a.opts.Redis.HMGet(ctx, a.messageKey(id), "sc", "pk").Result()
+	if err != nil {
+		return 0, fmt.Errorf("wecom card %d: %w", id, err)
+	}
+	code, _ := vals[0].(string)
+	if pk, _ := vals[1].(string); code == "" || pk != "" {
+		return id, nil
+	}
+	err = a.api.updateCard(ctx, userid, code, a.tr.T(a.tr.Match(out.Lang), MsgRetired, nil))
+	var ae *APIError
+	if errors.As(err, &ae) {
+		// Refused (the code was used by a press, or is too old): the card stays as it is.
+		a.log.Warn("wecom card not retired", "message", id, "error", err)
+	} else if err != nil {
+		return 0, err
+	}
+	return id, a.opts.Redis.HDel(ctx, a.messageKey(id), "sc").Err()
 }
 
 // settleCard updates a pressed card to show the choice made, once: the code WeCom gave with

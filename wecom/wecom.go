@@ -82,6 +82,11 @@ const (
 	MsgBindWord    = "wecom_bind_word"
 	MsgReplyNumber = "wecom_reply_number"
 	MsgChoose      = "wecom_choose"
+	// MsgAdded tells a member an import bound, once, at their first contact with the app,
+	// that they were added and as what.
+	MsgAdded = "wecom_added"
+	// MsgRetired is what a notice's card shows once its case has moved on.
+	MsgRetired = "wecom_card_retired"
 )
 
 // New makes an App.
@@ -246,11 +251,20 @@ func (a *App) handle(cb callback, in dialog.Input) {
 		log.Error("wecom callback", "error", err)
 		return
 	}
+	a.users.Store(account, cb.FromUserName)
+	// A person bound on Telegram too is sent their notifications here from now (opening the
+	// app is using it).
+	if err := a.opts.Store.UsedFrom(ctx, account); err != nil {
+		log.Warn("where notifications go not changed", "error", err)
+	}
+	if err := a.greet(ctx, account); err != nil {
+		log.Warn("wecom member not told they were added", "chat", account, "error", err)
+	}
 	if cb.MsgType == "event" && cb.Event == "enter_agent" && !created {
-		// WeCom tells of every opening of the app: only the first contact is welcomed.
+		// WeCom tells of every opening of the app: only the first contact is welcomed (one an
+		// import bound was numbered then, and is told what it gave them instead).
 		return
 	}
-	a.users.Store(account, cb.FromUserName)
 	in.ChatID, in.UserID, in.FirstName = account, account, cb.FromUserName
 	log = log.With("chat", account)
 	if err := a.pressed(ctx, &in); err != nil {
@@ -309,6 +323,32 @@ func (a *App) Run(ctx context.Context) error {
 
 // Wait waits for the callbacks in hand (tests).
 func (a *App) Wait() { a.work.Wait() }
+
+// greet tells a member an import bound to a person, once, at their first contact (opening
+// the app or writing to it), that they were added to bangban and with which roles.
+func (a *App) greet(ctx context.Context, account int64) error {
+	added, ok, err := a.opts.Store.WeComFirstContact(ctx, account)
+	if err != nil || !ok {
+		return err
+	}
+	lang := a.tr.Match("")
+	if added.Lang != nil && dialog.IsLanguage(*added.Lang) {
+		lang = *added.Lang
+	}
+	roles := make([]map[string]string, 0, len(added.Roles))
+	for _, r := range added.Roles {
+		roles = append(roles, map[string]string{"Role": a.tr.T(lang, "role_"+r.Role, nil), "Where": r.Where})
+	}
+	text := a.tr.T(lang, MsgAdded, map[string]any{"Name": added.Name, "Roles": roles})
+	if _, err := a.Deliver(ctx, []dialog.Output{{ChatID: account, Lang: lang, Text: text}}); err != nil {
+		// Told at the next contact instead.
+		if uerr := a.opts.Store.WeComUntold(ctx, account); uerr != nil {
+			return errors.Join(err, uerr)
+		}
+		return err
+	}
+	return nil
+}
 
 // userOf is the userid of an account number.
 func (a *App) userOf(ctx context.Context, account int64) (string, error) {

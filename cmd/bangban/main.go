@@ -290,7 +290,8 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, 
 	if app != nil {
 		bopts.Handlers = map[string]http.Handler{app.Path(): app.Handler()}
 		// A person bound on WeCom last is sent their notifications there.
-		bopts.Elsewhere = bot.Elsewhere{Owns: store.IsWeCom, Deliver: app.Deliver, Keeps: app.Keeps, Fetch: app.Fetch}
+		bopts.Elsewhere = bot.Elsewhere{Owns: store.IsWeCom, Deliver: app.Notify, Keeps: app.Keeps, Fetch: app.Fetch,
+			Answering: app.Engine().Answering}
 	}
 	b, err := bot.New(ctx, bopts)
 	if err != nil {

@@ -70,6 +70,7 @@ var Sheets = []Sheet{
 		{Key: "roles", ZH: "角色", EN: "roles", Required: true},
 		{Key: "unit", ZH: "所在单位编码", EN: "unit code"},
 		{Key: "office", ZH: "活动办编码", EN: "office code"},
+		{Key: "wecom", ZH: "企业微信账号", EN: "wecom userid"},
 	}},
 	{Key: "links", ZH: "包联", EN: "links", Columns: []Column{
 		{Key: "person", ZH: "干部编码", EN: "cadre code", Required: true},
@@ -117,7 +118,9 @@ var (
 		"管理员": store.RoleAdmin, "admin": store.RoleAdmin}
 	groups = map[string]string{"金融服务": "finance", "finance": "finance", "产业发展": "industry", "industry": "industry",
 		"要素保障": "factors", "factors": "factors", "涉法涉诉": "legal", "legal": "legal"}
-	phoneRe    = regexp.MustCompile(`^\+?[0-9]{7,15}$`)
+	phoneRe = regexp.MustCompile(`^\+?[0-9]{7,15}$`)
+	// wecomRe is a WeCom userid (成员UserID): 1 to 64 letters, digits and _-@.
+	wecomRe    = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,64}$`)
 	roleSplit  = regexp.MustCompile(`[,;、，；/\s]+`)
 	phoneStrip = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "")
 )
@@ -419,9 +422,13 @@ func (res *Result) add(r rowReader) {
 		if contains(rs, store.RoleOffice) && r.get("office") == "" {
 			r.bad("office", store.ProbRoleNeedsOffice, "")
 		}
+		if w := r.get("wecom"); w != "" && !wecomRe.MatchString(w) {
+			r.bad("wecom", store.ProbBadWeComUserID, w)
+		}
 		if len(res.Problems) == before {
 			res.Data.People = append(res.Data.People, store.PersonRow{Pos: r.pos, Code: r.get("code"), Name: r.get("name"), Phone: phone,
-				Department: r.get("department"), RegionCode: r.get("region"), Roles: rs, UnitCode: r.get("unit"), OfficeCode: r.get("office")})
+				Department: r.get("department"), RegionCode: r.get("region"), Roles: rs, UnitCode: r.get("unit"), OfficeCode: r.get("office"),
+				WeComUserID: r.get("wecom")})
 		}
 	case "links":
 		res.Data.Links = append(res.Data.Links, store.LinkRow{Pos: r.pos, PersonCode: r.get("person"), UnitCode: r.get("unit")})

@@ -129,7 +129,7 @@ func TestEveryProblemIsReportedAndNothingWritten(t *testing.T) {
 			{"U4", "企业", "丙公司", "", "C1"},                   // enterprise without credit code
 		},
 		"人员 people": {
-			{"编码 code", "姓名 name", "手机号 phone", "单位或部门 department", "区域编码 region code", "角色 roles", "所在单位编码 unit code", "活动办编码 office code"},
+			{"编码 code", "姓名 name", "手机号 phone", "单位或部门 department", "区域编码 region code", "角色 roles", "所在单位编码 unit code", "活动办编码 office code", "企业微信账号 wecom userid"},
 			{"P1", "张三", "138-0000-0000", "县局", "C1", "承办人", "", ""},
 			{"P1", "张三二", "13800000001", "县局", "C1", "承办人", "", ""}, // duplicate person
 			{"P2", "", "13800000002", "", "C1", "承办人", "", ""},      // no name
@@ -137,6 +137,9 @@ func TestEveryProblemIsReportedAndNothingWritten(t *testing.T) {
 			{"P4", "王五", "", "", "C1", "局长", "", ""},                // bad role
 			{"P5", "赵六", "", "", "C1", "反映人", "", ""},               // reporter without unit
 			{"P6", "钱七", "", "", "C1", "活动办", "", "OF-X"},           // unknown office
+			{"P7", "孙八", "", "", "C1", "承办人", "", "", "sun ba"},     // bad WeCom userid
+			{"P8", "周九", "", "", "C1", "承办人", "", "", "zhoujiu"},    // bound to WeCom…
+			{"P9", "吴十", "", "", "C1", "承办人", "", "", "zhoujiu"},    // …and the same userid again
 		},
 		"包联 links": {
 			{"干部编码 cadre code", "单位编码 unit code"},
@@ -196,6 +199,8 @@ func TestEveryProblemIsReportedAndNothingWritten(t *testing.T) {
 		"people:6:roles:import_bad_role",
 		"people:7:unit:import_role_needs_unit",
 		"people:8:office:import_unknown_office",
+		"people:9:wecom:import_bad_wecom_userid",
+		"people:11:wecom:import_duplicate",
 		"regions:3:parent:import_region_cycle",
 		"regions:5:parent:import_unknown_region",
 		"regions:6:level:import_bad_level",

@@ -187,3 +187,13 @@ func caseIn(ctx context.Context, s *store.Store, cast Cast, status store.Status)
 	}
 	return no, nil
 }
+
+// Invite is the code of a new invite made with p.
+func Invite(tb testing.TB, s *store.Store, p store.InviteParams) string {
+	tb.Helper()
+	inv, err := s.CreateInvite(context.Background(), p)
+	if err != nil {
+		tb.Fatalf("invite %+v: %v", p, err)
+	}
+	return inv.Code
+}

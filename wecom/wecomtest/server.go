@@ -355,7 +355,14 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	m.MsgID = s.newID("msg")
 	s.msgs[req.ToUser] = append(s.msgs[req.ToUser], m)
 	s.notify()
-	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": m.MsgID})
+	res := map[string]any{"errcode": 0, "errmsg": "ok", "msgid": m.MsgID}
+	if m.Card != nil {
+		// A button card's sending gives a code that updates it once (as a press's does).
+		code := s.newID("rc")
+		s.codes[code] = m.Card.TaskID
+		res["response_code"] = code
+	}
+	writeJSON(w, res)
 }
 
 func (s *Server) updateCard(w http.ResponseWriter, r *http.Request) {
