@@ -22,26 +22,8 @@ import (
 // language asked for, and a file that exists is not overwritten.
 func TestExportWritesTheLedger(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	pool, dbURL := storetest.NewDB(t)
-	env := envOf(map[string]string{"DATABASE_URL": dbURL, "BANGBAN_LANG": "en", "LOG_LEVEL": "error"})
+	env, st := demoWithCases(t, "en", "厂区变压器容量不足，新生产线无法投产", "园区道路破损，大货车无法通行", "招工难，急需技术工人三十名")
 	var out, errs bytes.Buffer
-	if code := run([]string{"seed-demo"}, env, nil, &out, &errs); code != 0 {
-		t.Fatalf("seed-demo: %s", errs.String())
-	}
-	st, err := store.New(pool, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var unit, region int64
-	if err := pool.QueryRow(ctx, "SELECT id, region_id FROM units WHERE code = 'E001'").Scan(&unit, &region); err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range []string{"厂区变压器容量不足，新生产线无法投产", "园区道路破损，大货车无法通行", "招工难，急需技术工人三十名"} {
-		if _, err := st.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, Description: d}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	day := st.Day(time.Now()).Format(time.DateOnly)
 	dir := t.TempDir()
 	csvPath, xlsxPath := filepath.Join(dir, "ledger.csv"), filepath.Join(dir, "report.xlsx")
@@ -109,4 +91,27 @@ func TestExportWritesTheLedger(t *testing.T) {
 	if after, _ := os.ReadFile(csvPath); !bytes.Equal(before, after) {
 		t.Fatal("an existing file was overwritten")
 	}
+}
+
+// demoWithCases is a database of its own with the demo county and a case of E001 for each
+// description, filed now, and the environment of the commands that read it, in lang.
+func demoWithCases(t *testing.T, lang string, descs ...string) (func(string) string, *store.Store) {
+	t.Helper()
+	pool, dbURL := storetest.NewDB(t)
+	env := envOf(map[string]string{"DATABASE_URL": dbURL, "BANGBAN_LANG": lang, "LOG_LEVEL": "error"})
+	var out, errs bytes.Buffer
+	if code := run([]string{"seed-demo"}, env, nil, &out, &errs); code != 0 {
+		t.Fatalf("seed-demo: %s", errs.String())
+	}
+	st, err := store.New(pool, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit, region := storetest.UnitID(t, st, "E001")
+	for _, d := range descs {
+		if _, err := st.Submit(context.Background(), store.SubmitParams{RegionID: region, UnitID: &unit, Description: d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return env, st
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -11,9 +10,6 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
-
-	"github.com/bangban/bangban/store"
-	"github.com/bangban/bangban/store/storetest"
 )
 
 // `bangban report week` writes the bulletin of the week of a day as offices get it (its text,
@@ -23,26 +19,8 @@ import (
 // there is not overwritten.
 func TestReportWritesTheBulletinAndTheWorkbook(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	pool, dbURL := storetest.NewDB(t)
-	env := envOf(map[string]string{"DATABASE_URL": dbURL, "BANGBAN_LANG": "zh-CN", "LOG_LEVEL": "error"})
+	env, st := demoWithCases(t, "zh-CN", "厂区变压器容量不足，新生产线无法投产", "园区道路破损，大货车无法通行")
 	var out, errs bytes.Buffer
-	if code := run([]string{"seed-demo"}, env, nil, &out, &errs); code != 0 {
-		t.Fatalf("seed-demo: %s", errs.String())
-	}
-	st, err := store.New(pool, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var unit, region int64
-	if err := pool.QueryRow(ctx, "SELECT id, region_id FROM units WHERE code = 'E001'").Scan(&unit, &region); err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range []string{"厂区变压器容量不足，新生产线无法投产", "园区道路破损，大货车无法通行"} {
-		if _, err := st.Submit(ctx, store.SubmitParams{RegionID: region, UnitID: &unit, Description: d}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	day := st.Day(time.Now())
 	monday := st.Monday(day)
 	dir := filepath.Join(t.TempDir(), "reports")
