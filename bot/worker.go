@@ -102,11 +102,8 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[store.Noti
 			w.log.WarnContext(ctx, "a notice's buttons will not be retired", "chat", n.ChatID, "error", rerr)
 		}
 	}
-	if errors.Is(err, tgbot.ErrorForbidden) {
-		// The person blocked the bot: marked unreachable, for their office to see.
-		if merr := w.st.SetReachable(ctx, n.ChatID, false); merr != nil {
-			return merr
-		}
+	if merr := markBlocked(ctx, w.st, n.ChatID, err); merr != nil {
+		return merr
 	}
 	outcome := deliveryOutcome(err)
 	var cancelled *river.JobCancelError
@@ -334,14 +331,21 @@ func sendReport(ctx context.Context, sender *Sender, st *store.Store, tr *dialog
 	}
 	out := dialog.FitOutput(dialog.Output{ChatID: chat, Text: tr.Fit(lang, r.MessageID, r.Data, limit), Photo: r.Photo, Document: r.Document})
 	if _, err := sender.Notify(ctx, out); err != nil {
-		if errors.Is(err, tgbot.ErrorForbidden) {
-			if merr := st.SetReachable(ctx, chat, false); merr != nil {
-				return merr
-			}
+		if merr := markBlocked(ctx, st, chat, err); merr != nil {
+			return merr
 		}
 		return deliveryOutcome(err)
 	}
 	return nil
+}
+
+// markBlocked marks a chat unreachable when a send to it failed because the person blocked
+// the bot, for their office to see.
+func markBlocked(ctx context.Context, st *store.Store, chat int64, sendErr error) error {
+	if !errors.Is(sendErr, tgbot.ErrorForbidden) {
+		return nil
+	}
+	return st.SetReachable(ctx, chat, false)
 }
 
 // NextRetry backs off from retryBase.
