@@ -95,17 +95,35 @@ func style(f *truetype.Font, size float64) gocharts.FontStyle {
 	return gocharts.FontStyle{Font: f, FontSize: size, FontColor: gocharts.ColorBlack}
 }
 
-// Lines draws c as lines, one a series, with a point for each label: the found and the
-// resolved of the last weeks.
-func Lines(c Chart) ([]byte, error) {
+// prepare checks c and gives what both kinds draw it with: the font and its series.
+func (c Chart) prepare() (*truetype.Font, [][]float64, []string, error) {
 	if err := c.check(); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	f, err := loadFont()
 	if err != nil {
-		return nil, fmt.Errorf("chart font: %w", err)
+		return nil, nil, nil, fmt.Errorf("chart font: %w", err)
 	}
 	vs, names := c.values()
+	return f, vs, names, nil
+}
+
+// paint draws c with draw on a PNG of Width × Height.
+func (c Chart) paint(f *truetype.Font, draw func(*gocharts.Painter) error) ([]byte, error) {
+	p := gocharts.NewPainter(gocharts.PainterOptions{OutputFormat: gocharts.ChartOutputPNG, Width: Width, Height: Height, Font: f})
+	if err := draw(p); err != nil {
+		return nil, fmt.Errorf("chart %q: %w", c.Title, err)
+	}
+	return p.Bytes()
+}
+
+// Lines draws c as lines, one a series, with a point for each label: the found and the
+// resolved of the last weeks.
+func Lines(c Chart) ([]byte, error) {
+	f, vs, names, err := c.prepare()
+	if err != nil {
+		return nil, err
+	}
 	opt := gocharts.NewLineChartOptionWithData(vs)
 	opt.Title = gocharts.TitleOption{Text: c.Title, FontStyle: style(f, 18), Offset: gocharts.OffsetLeft}
 	opt.Legend = gocharts.LegendOption{SeriesNames: names, FontStyle: style(f, 14), Offset: gocharts.OffsetRight}
@@ -118,24 +136,16 @@ func Lines(c Chart) ([]byte, error) {
 		opt.SeriesList[i].Label.Show = gocharts.Ptr(true)
 		opt.SeriesList[i].Label.FontStyle = style(f, 12)
 	}
-	p := gocharts.NewPainter(gocharts.PainterOptions{OutputFormat: gocharts.ChartOutputPNG, Width: Width, Height: Height, Font: f})
-	if err := p.LineChart(opt); err != nil {
-		return nil, fmt.Errorf("chart %q: %w", c.Title, err)
-	}
-	return p.Bytes()
+	return c.paint(f, func(p *gocharts.Painter) error { return p.LineChart(opt) })
 }
 
 // Bars draws c as a group of bars a label, one a series side by side (not stacked: the
 // overdue are among the waiting and in hand): the cases of each sub-region by how they stand.
 func Bars(c Chart) ([]byte, error) {
-	if err := c.check(); err != nil {
+	f, vs, names, err := c.prepare()
+	if err != nil {
 		return nil, err
 	}
-	f, err := loadFont()
-	if err != nil {
-		return nil, fmt.Errorf("chart font: %w", err)
-	}
-	vs, names := c.values()
 	opt := gocharts.NewBarChartOptionWithData(vs)
 	opt.Title = gocharts.TitleOption{Text: c.Title, FontStyle: style(f, 18), Offset: gocharts.OffsetLeft}
 	opt.Legend = gocharts.LegendOption{SeriesNames: names, FontStyle: style(f, 14), Offset: gocharts.OffsetRight}
@@ -143,9 +153,5 @@ func Bars(c Chart) ([]byte, error) {
 	opt.CategoryAxis.LabelFontStyle = style(f, 12)
 	opt.ValueAxis = []gocharts.ValueAxisOption{{LabelFontStyle: style(f, 12), Min: gocharts.Ptr(0.0), Max: c.top()}}
 	opt.ValueFormatter = whole
-	p := gocharts.NewPainter(gocharts.PainterOptions{OutputFormat: gocharts.ChartOutputPNG, Width: Width, Height: Height, Font: f})
-	if err := p.BarChart(opt); err != nil {
-		return nil, fmt.Errorf("chart %q: %w", c.Title, err)
-	}
-	return p.Bytes()
+	return c.paint(f, func(p *gocharts.Painter) error { return p.BarChart(opt) })
 }
