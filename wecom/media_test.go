@@ -31,12 +31,7 @@ func TestPicturesBothWays(t *testing.T) {
 		}
 	})
 	const owner = "yangfan"
-	h.sim.AddUser(owner)
-	inv, err := h.store.CreateInvite(context.Background(), store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.say(t, owner, "绑定 "+inv.Code, 1)
+	h.joinWeCom(t, owner, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
 	h.say(t, owner, "/new", 1)
 	h.choose(t, owner, "用电/用水/用气", 1)
 	h.say(t, owner, "厂区变压器容量不足，新生产线无法投产", 1)
@@ -76,12 +71,7 @@ func TestAPictureSentThroughWeComIsArchived(t *testing.T) {
 		t.Fatal(err)
 	}
 	const owner = "yangfan"
-	h.sim.AddUser(owner)
-	inv, err := h.store.CreateInvite(context.Background(), store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.say(t, owner, "绑定 "+inv.Code, 1)
+	h.joinWeCom(t, owner, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"})
 	h.say(t, owner, "/new", 1)
 	h.choose(t, owner, "用电/用水/用气", 1)
 	h.say(t, owner, "厂区变压器容量不足，新生产线无法投产", 1)
