@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -74,14 +73,6 @@ func TestServeRunsTheWeComApp(t *testing.T) {
 			if err != nil || !strings.Contains(msgs[0].Text, "/new") {
 				t.Fatalf("welcome %+v %v\n%s", msgs, err, stderr.String())
 			}
-			resp, err := http.Get("http://" + addr + "/readyz")
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("/readyz = %d", resp.StatusCode)
-			}
 			if withTelegram {
 				ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 				defer cancel()
@@ -91,17 +82,7 @@ func TestServeRunsTheWeComApp(t *testing.T) {
 					t.Fatalf("telegram: %v\n%s", err, stderr.String())
 				}
 			}
-			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case err := <-exited:
-				if err != nil {
-					t.Fatalf("after SIGTERM: %v\n%s", err, stderr.String())
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatalf("still running 30 s after SIGTERM\n%s", stderr.String())
-			}
+			readyThenStop(t, addr, cmd, exited, &stderr)
 			if strings.Contains(stderr.String(), "this is a demo") {
 				t.Fatalf("the run command started the demo:\n%s", stderr.String())
 			}
