@@ -135,6 +135,8 @@ function renderFrame(p) {
   }
   p.persona.value = key;
   p.persona.title = t(lang, "person");
+  p.persona.setAttribute("aria-label", t(lang, "person"));
+  p.lang.setAttribute("aria-label", t(lang, "language"));
   p.lang.title = t(lang, "language");
   p.lang.value = lang;
   p.text.placeholder = t(lang, "placeholder");
