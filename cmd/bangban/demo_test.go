@@ -73,8 +73,14 @@ func TestRunWithoutATokenServesTheDemoOnAFreshDatabase(t *testing.T) {
 		t.Fatalf("database %s was not created", name)
 	}
 	body := get(t, page+"/")
-	if !strings.Contains(body, "DEMO") || !strings.Contains(body, "/static/app.js") {
+	if !strings.Contains(body, `data-label="badge"`) || !strings.Contains(body, "/static/app.js") {
 		t.Fatalf("the page: %s", body)
+	}
+	// The page says it is a demo, in the labels it is served in either language.
+	for lang, want := range map[string]string{"en": "DEMO", "zh-CN": "演示"} {
+		if labels := get(t, page+"/i18n/"+lang); !strings.Contains(labels, `"badge":"`+want+`"`) {
+			t.Fatalf("the page's %s labels: %s", lang, labels)
+		}
 	}
 	var st demo.State
 	decode(t, get(t, page+"/api/state"), &st)
