@@ -143,9 +143,8 @@ type Bot struct {
 	listener net.Listener
 	stopping atomic.Bool
 	// stopCtx ends when the bot stops, to cut short waits that can be given up.
-	stopCtx  context.Context
-	stopNow  context.CancelFunc
-	incoming *incomingLimiter
+	stopCtx context.Context
+	stopNow context.CancelFunc
 	// base is the context updates are handled in: it outlives the stop signal, so an update
 	// taken before the stop is finished rather than cut off halfway.
 	base context.Context
@@ -207,7 +206,6 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	} else if send, err = b.connect(ctx); err != nil {
 		return nil, err
 	}
-	b.incoming = newIncomingLimiter(opts.Redis, opts.KeyPrefix, tokenBotID(opts.Token), opts.Incoming)
 	lim := newLimiter(opts.Redis, opts.KeyPrefix, tokenBotID(opts.Token), opts.SendLimits)
 	lim.waited = b.metrics.sendWaited
 	b.sender = &Sender{tg: send, lim: lim, log: b.log, elsewhere: opts.Elsewhere}
@@ -344,9 +342,9 @@ func (b *Bot) Metrics() *Metrics { return b.metrics }
 // finishes those in flight and the notifications being sent, and returns nil.
 func (b *Bot) Run(ctx context.Context) error {
 	polling := b.opts.WebhookURL == ""
-	lanes := newDispatcher(b.opts.ChatBacklog, b.opts.Backlog, func(upd *models.Update, queued time.Time) error {
+	lanes := newDispatcher(b.opts.ChatBacklog, b.opts.Backlog, func(upd *models.Update, queued time.Time, counted bool) error {
 		b.metrics.waiting.Observe(time.Since(queued).Seconds())
-		return b.handle(upd, polling)
+		return b.handle(upd, polling, counted)
 	})
 	lanes.refused = func(upd *models.Update, err error) {
 		b.metrics.dropped.WithLabelValues("backlog").Inc()
@@ -409,8 +407,8 @@ func (b *Bot) Run(ctx context.Context) error {
 			// Updates are handed over without waiting, and the next getUpdates confirms them:
 			// an update a crash interrupts is not delivered again, but it was put in its
 			// chat's queue in Redis first, and the resume sweep finishes it.
-			if b.admit(upd) {
-				lanes.submit(upd)
+			if ok, counted := b.admit(upd, lanes); ok {
+				lanes.submit(upd, counted)
 			}
 		})
 		go func() {
@@ -474,11 +472,12 @@ func (b *Bot) webhook(lanes *dispatcher) http.Handler {
 			http.Error(w, "not one update", http.StatusBadRequest)
 			return
 		}
-		if !b.admit(&upd) {
+		ok, counted := b.admit(&upd, lanes)
+		if !ok {
 			return // dropped as a flood: Telegram must not deliver it again
 		}
 		select {
-		case err := <-lanes.submit(&upd):
+		case err := <-lanes.submit(&upd, counted):
 			if errors.Is(err, dialog.ErrUnfinished) || errors.Is(err, dialog.ErrUndelivered) || errors.Is(err, errStopping) {
 				http.Error(w, "try later", http.StatusServiceUnavailable)
 			}
@@ -538,7 +537,7 @@ func (b *Bot) readyz(w http.ResponseWriter, r *http.Request) {
 // sender. In polling mode an update that could not be seen through is tried again here a few
 // times (Telegram will not deliver it again); in webhook mode the error makes the request
 // fail, and Telegram delivers it again.
-func (b *Bot) handle(upd *models.Update, polling bool) error {
+func (b *Bot) handle(upd *models.Update, polling, counted bool) error {
 	start := time.Now()
 	defer func() { b.metrics.handling.Observe(time.Since(start).Seconds()) }()
 	if m := upd.MyChatMember; m != nil && m.Chat.ID > 0 {
@@ -567,13 +566,23 @@ func (b *Bot) handle(upd *models.Update, polling bool) error {
 		}
 		cancel()
 	}
+	flood := b.opts.Incoming.flood()
+	if counted {
+		flood = dialog.FloodLimit{}
+	}
 	for try := 1; ; try++ {
 		ctx, cancel := context.WithTimeout(b.base, updateTimeout)
-		err := b.opts.Engine.Process(ctx, in, b.deliver)
+		err := b.opts.Engine.ProcessWithin(ctx, in, b.deliver, flood)
 		cancel()
+		var flooded *dialog.FloodError
+		if errors.As(err, &flooded) {
+			b.flooded(upd, flooded.Tell)
+			return nil
+		}
 		if err == nil {
 			return nil
 		}
+		flood = dialog.FloodLimit{} // counted once
 		again := errors.Is(err, dialog.ErrUnfinished) || errors.Is(err, dialog.ErrUndelivered)
 		if !again || !polling || try == len(pollingRetries)+1 || b.stopping.Load() {
 			log.Error("handle update", "error", err)

@@ -12,7 +12,7 @@ import (
 // the order received, while different chats proceed in parallel: a slow or flooding chat
 // delays only itself. A chat's goroutine ends when its queue is empty.
 type dispatcher struct {
-	handle func(upd *models.Update, queued time.Time) error
+	handle func(upd *models.Update, queued time.Time, counted bool) error
 	// perChat bounds the updates one chat may have waiting; more are refused at once.
 	perChat int
 	// slots bounds the updates waiting in all, holding back the poller (or the webhook
@@ -28,9 +28,10 @@ type dispatcher struct {
 }
 
 type dispatched struct {
-	upd  *models.Update
-	at   time.Time // when it was queued
-	done chan error
+	upd     *models.Update
+	at      time.Time // when it was queued
+	counted bool      // counted under the incoming limit already
+	done    chan error
 }
 
 // errChatBusy refuses an update of a chat that already has too many waiting.
@@ -39,13 +40,14 @@ var errChatBusy = errors.New("too many updates of this chat waiting")
 // errStopping refuses an update that arrives after the stop.
 var errStopping = errors.New("stopping")
 
-func newDispatcher(perChat, total int, handle func(upd *models.Update, queued time.Time) error) *dispatcher {
+func newDispatcher(perChat, total int, handle func(upd *models.Update, queued time.Time, counted bool) error) *dispatcher {
 	return &dispatcher{handle: handle, perChat: perChat, slots: make(chan struct{}, total), chats: map[int64][]dispatched{}}
 }
 
-// submit queues upd on its chat. It blocks while the dispatcher is full. The returned
-// channel receives the result of handling upd (nil when it was handled to the end).
-func (d *dispatcher) submit(upd *models.Update) <-chan error {
+// submit queues upd on its chat; counted says it was counted under the incoming limit
+// already. It blocks while the dispatcher is full. The returned channel receives the result
+// of handling upd (nil when it was handled to the end).
+func (d *dispatcher) submit(upd *models.Update, counted bool) <-chan error {
 	done := make(chan error, 1)
 	chat := chatOf(upd)
 	d.slots <- struct{}{}
@@ -65,7 +67,7 @@ func (d *dispatcher) submit(upd *models.Update) <-chan error {
 		return done
 	}
 	q, running := d.chats[chat]
-	d.chats[chat] = append(q, dispatched{upd: upd, at: time.Now(), done: done})
+	d.chats[chat] = append(q, dispatched{upd: upd, at: time.Now(), counted: counted, done: done})
 	if !running {
 		d.wg.Add(1)
 		go d.run(chat)
@@ -81,7 +83,7 @@ func (d *dispatcher) run(chat int64) {
 		d.mu.Lock()
 		j := d.chats[chat][0]
 		d.mu.Unlock()
-		j.done <- d.handle(j.upd, j.at)
+		j.done <- d.handle(j.upd, j.at, j.counted)
 		<-d.slots
 		d.mu.Lock()
 		q := d.chats[chat][1:]
@@ -101,6 +103,13 @@ func (d *dispatcher) close() {
 	d.closed = true
 	d.mu.Unlock()
 	d.wg.Wait()
+}
+
+// busy says whether chat has an update queued or being handled: one more would wait.
+func (d *dispatcher) busy(chat int64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.chats[chat]) > 0
 }
 
 // waiting is how many updates are queued or being handled.

@@ -2,17 +2,14 @@ package bot
 
 import (
 	"context"
-	"strconv"
-	"time"
+	"errors"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/go-telegram/bot/models"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/bangban/bangban/conversations/dialog"
 )
 
-// IncomingLimit is what one person may send the bot: a burst (an album of photos arrives as
+// IncomingLimit is what one person may send the bot in a chat: a burst (an album of photos arrives as
 // one update a photo), then a steady few a second. Updates beyond it are dropped, counted, and
 // answered with one "slow down" notice a minute, so that a flood from one account costs the
 // bot little and delays no one else. Zero fields take defaults.
@@ -33,35 +30,9 @@ func (l IncomingLimit) withDefaults() IncomingLimit {
 	return l
 }
 
-// noticeEvery is how often a flooding person is told to slow down.
-const noticeEvery = time.Minute
-
-// incomingLimiter keeps IncomingLimit per person with GCRA counters in Redis, shared by every
-// replica.
-type incomingLimiter struct {
-	rdb    redis.UniversalClient
-	rl     *redis_rate.Limiter
-	prefix string
-	lim    redis_rate.Limit
-}
-
-func newIncomingLimiter(rdb redis.UniversalClient, prefix string, botID int64, l IncomingLimit) *incomingLimiter {
-	return &incomingLimiter{rdb: rdb, rl: redis_rate.NewLimiter(rdb), prefix: prefix + "tg:" + strconv.FormatInt(botID, 10) + ":in:",
-		lim: redis_rate.Limit{Rate: l.PerSecond, Burst: l.Burst, Period: time.Second}}
-}
-
-// allow takes one update of person; notify is set for the first update dropped in a while,
-// which gets the notice.
-func (l *incomingLimiter) allow(ctx context.Context, person int64) (ok, notify bool, err error) {
-	res, err := l.rl.Allow(ctx, l.prefix+strconv.FormatInt(person, 10), l.lim)
-	if err != nil {
-		return true, false, err
-	}
-	if res.Allowed > 0 {
-		return true, false, nil
-	}
-	notify, err = l.rdb.SetNX(ctx, l.prefix+"told:"+strconv.FormatInt(person, 10), 1, noticeEvery).Result()
-	return false, notify, err
+func (l IncomingLimit) flood() dialog.FloodLimit {
+	l = l.withDefaults()
+	return dialog.FloodLimit{Burst: l.Burst, PerSecond: l.PerSecond}
 }
 
 // sender is who sent an update, and in what language; 0 when no one in particular.
@@ -75,39 +46,53 @@ func sender(upd *models.Update) (id int64, lang string) {
 	return 0, ""
 }
 
-// admit says whether an update is taken, keeping each person within IncomingLimit. With Redis
-// down every update is taken: the engine then tells the person to try again.
-func (b *Bot) admit(upd *models.Update) bool {
-	person, lang := sender(upd)
-	if person == 0 {
-		return true
+// admit says whether an update is taken, keeping each person within IncomingLimit in each
+// chat. An update that finds its chat idle is counted by the engine in the round trip that
+// takes it; one that would wait behind others of its chat is counted here, before it waits,
+// so that a flood is dropped at once and fills no queue. counted says it was. With Redis down
+// every update is taken: the engine then tells the person to try again.
+func (b *Bot) admit(upd *models.Update, lanes *dispatcher) (ok, counted bool) {
+	person, _ := sender(upd)
+	chat := chatOf(upd)
+	if person == 0 || !lanes.busy(chat) {
+		return true, false
 	}
 	ctx, cancel := context.WithTimeout(b.base, limitCallTimeout)
 	defer cancel()
-	ok, notify, err := b.incoming.allow(ctx, person)
-	if err != nil {
+	err := b.opts.Engine.CountFlood(ctx, chat, person, b.opts.Incoming.flood())
+	var flood *dialog.FloodError
+	switch {
+	case errors.As(err, &flood):
+		b.flooded(upd, flood.Tell)
+		return false, true
+	case err != nil:
 		b.log.Warn("incoming limit unavailable", "error", err)
+		return true, false
 	}
-	if ok {
-		return true
-	}
+	return true, true
+}
+
+// flooded counts an update dropped as a flood and, when tell is set, tells its sender to slow
+// down.
+func (b *Bot) flooded(upd *models.Update, tell bool) {
 	b.metrics.dropped.WithLabelValues("flood").Inc()
-	if notify {
-		b.log.Warn("updates from one person dropped as a flood", "user", person, "chat", chatOf(upd))
-		tr := b.opts.Engine.Translator()
-		text := tr.T(tr.Match(lang), dialog.MsgSlowDown, nil)
-		out := dialog.Output{ChatID: chatOf(upd), Text: text}
-		if q := upd.CallbackQuery; q != nil {
-			out = dialog.Output{CallbackID: q.ID, Notice: text}
-		}
-		// Not on the poller's time: intake goes on while the notice is sent.
-		go func() {
-			ctx, cancel := context.WithTimeout(b.base, updateTimeout)
-			defer cancel()
-			if _, err := b.sender.Send(ctx, out); err != nil {
-				b.log.Warn("slow-down notice", "error", err)
-			}
-		}()
+	if !tell {
+		return
 	}
-	return false
+	person, lang := sender(upd)
+	b.log.Warn("updates from one person dropped as a flood", "user", person, "chat", chatOf(upd))
+	tr := b.opts.Engine.Translator()
+	text := tr.T(tr.Match(lang), dialog.MsgSlowDown, nil)
+	out := dialog.Output{ChatID: chatOf(upd), Text: text}
+	if q := upd.CallbackQuery; q != nil {
+		out = dialog.Output{CallbackID: q.ID, Notice: text}
+	}
+	// Not on the poller's time: intake goes on while the notice is sent.
+	go func() {
+		ctx, cancel := context.WithTimeout(b.base, updateTimeout)
+		defer cancel()
+		if _, err := b.sender.Send(ctx, out); err != nil {
+			b.log.Warn("slow-down notice", "error", err)
+		}
+	}()
 }

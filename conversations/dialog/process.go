@@ -55,6 +55,31 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]Output, error) {
 // retried for as long as ctx lasts; then ErrUnfinished is returned and the update waits, taken
 // but not applied, for a redelivery.
 func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
+	return e.ProcessWithin(ctx, in, deliver, FloodLimit{})
+}
+
+// FloodLimit is what one person may send a chat: a burst (an album of photos arrives as one
+// update a photo), then a steady few a second. The zero value sets no limit.
+type FloodLimit struct {
+	// Burst is how many updates may come at once.
+	Burst int
+	// PerSecond is the steady rate after the burst.
+	PerSecond int
+}
+
+// floodNoticeEvery is how often a flooding person is told to slow down.
+const floodNoticeEvery = time.Minute
+
+// FloodError is what ProcessWithin returns for an update beyond the sender's FloodLimit: the
+// update was not taken, and nothing of it is kept. Tell is set for the first one in a while,
+// whose sender is to be told to slow down.
+type FloodError struct{ Tell bool }
+
+func (e *FloodError) Error() string { return "update beyond the sender's flood limit" }
+
+// ProcessWithin is Process keeping each sender within flood in each chat, counted in the
+// same round trip that takes the update, across every process sharing the Redis.
+func (e *Engine) ProcessWithin(ctx context.Context, in Input, deliver Deliver, flood FloodLimit) error {
 	if in.UpdateID <= 0 || in.ChatID == 0 {
 		return fmt.Errorf("input without update or chat id: update %d, chat %d", in.UpdateID, in.ChatID)
 	}
@@ -67,9 +92,13 @@ func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
 	score := pendingScore()
 	h := &holding{e: e, k: e.keys(in.ChatID), token: newToken(), deliver: deliver, own: in.UpdateID, chat: in.ChatID, score: score}
 	defer h.stop()
-	s, err := e.offer(ctx, h.k, h.token, in, payload, score, time.Now().Add(e.callTimeout/2))
+	s, err := e.offer(ctx, h.k, h.token, in, payload, score, time.Now().Add(e.callTimeout/2), flood)
 	if err == nil && s.kind == "late" {
 		err = errors.New("offered after its deadline")
+	}
+	if err == nil && s.kind == "flood" {
+		e.settled(ctx, in.ChatID, score)
+		return &FloodError{Tell: s.tell}
 	}
 	if err != nil {
 		// The person is told to try again, so the update is withdrawn for good: should Redis
@@ -108,7 +137,7 @@ func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
 			if err := backoff.wait(ctx); err != nil {
 				return h.unfinished(in, err)
 			}
-			s, err = e.begin(ctx, h.k, h.tok(), in, payload, time.Time{})
+			s, err = e.begin(ctx, h.k, h.tok(), in, payload, time.Time{}, FloodLimit{})
 		case "wait", "go":
 			backoff = newBackoff()
 			held = true
@@ -126,7 +155,7 @@ func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
 				// rather than offering the update again and waiting out its own lease.
 				s, err = e.next(ctx, h.k, h.tok())
 			} else {
-				s, err = e.begin(ctx, h.k, h.tok(), in, payload, time.Time{})
+				s, err = e.begin(ctx, h.k, h.tok(), in, payload, time.Time{}, FloodLimit{})
 			}
 		}
 	}
@@ -218,12 +247,12 @@ func pendingScoreAt(t time.Time) int64 { return t.UnixMilli() * 1000 }
 
 // offer puts the chat on the pending list and offers the update to it (begin), in one round
 // trip: both are sent at once, the list first.
-func (e *Engine) offer(ctx context.Context, k chatKeys, token string, in Input, payload []byte, score int64, deadline time.Time) (step, error) {
+func (e *Engine) offer(ctx context.Context, k chatKeys, token string, in Input, payload []byte, score int64, deadline time.Time, flood FloodLimit) (step, error) {
 	cctx, cancel := context.WithTimeout(ctx, e.callTimeout)
 	defer cancel()
 	pipe := e.rdb.Pipeline()
 	pipe.ZAdd(cctx, e.pendingKey(), redis.Z{Score: float64(score), Member: in.ChatID})
-	begun := pipe.EvalSha(cctx, beginScript.Hash(), []string{k.lock, k.inbox, k.data, k.seen, k.out}, e.beginArgs(k, token, in, payload, deadline)...)
+	begun := pipe.EvalSha(cctx, beginScript.Hash(), e.beginKeys(k, in), e.beginArgs(k, token, in, payload, deadline, flood)...)
 	_, err := pipe.Exec(cctx)
 	if err != nil && redis.HasErrorPrefix(begun.Err(), "NOSCRIPT") {
 		// Redis does not know the script yet (it restarted, or this is its first use): the
@@ -231,7 +260,7 @@ func (e *Engine) offer(ctx context.Context, k chatKeys, token string, in Input, 
 		if err := e.markPending(ctx, in.ChatID, score); err != nil {
 			return step{}, err
 		}
-		return e.begin(ctx, k, token, in, payload, deadline)
+		return e.begin(ctx, k, token, in, payload, deadline, flood)
 	}
 	if err != nil {
 		return step{}, fmt.Errorf("offer update %d to chat %d: %w", in.UpdateID, in.ChatID, err)

@@ -74,15 +74,51 @@ local function pending(out, id, token, lease, now)
 end
 `
 
-// KEYS: lock, inbox, data, seen, out. ARGV: token, lease ms, update id, input, user, base,
-// reorder window ms, deadline (Redis time, ms; 0 for none).
-var beginScript = redis.NewScript(headLua + `
+// floodLua counts an update of a sender in a chat under a flood limit: a GCRA counter with
+// the limit's interval in µs and burst (an interval of 0 counts nothing). Beyond it the
+// update is not counted, and the reply says whether the sender is to be told so: the first
+// time in noticeMs.
+const floodLua = `
+local function over_flood(counter, told, interval, burst, noticeMs)
+  if interval <= 0 then return nil end
+  local t = redis.call('TIME')
+  local us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local tat = tonumber(redis.call('GET', counter) or '0')
+  if tat < us then tat = us end
+  local nxt = tat + interval
+  if nxt - burst * interval > us then
+    if redis.call('SET', told, '1', 'NX', 'PX', noticeMs) then return {'flood', '1'} end
+    return {'flood', '0'}
+  end
+  redis.call('SET', counter, string.format('%.0f', nxt), 'PX', math.floor((nxt - us) / 1000) + 1000)
+  return nil
+end
+`
+
+// KEYS: the sender's flood counter and notice mark in the chat. ARGV: the flood limit's
+// interval in µs, its burst, how long a notice is remembered in ms.
+var floodScript = redis.NewScript(floodLua + `
+local flood = over_flood(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3])
+if flood then return flood end
+return {'ok', 'taken'}
+`)
+
+// KEYS: lock, inbox, data, seen, out, the sender's flood counter, the sender's flood notice
+// mark. ARGV: token, lease ms, update id, input, user, base, reorder window ms, deadline
+// (Redis time, ms; 0 for none), the flood limit's interval in µs (0: no limit), its burst,
+// how long a flood notice is remembered in ms.
+//
+// The flood limit is a GCRA counter of what the sender sent this chat: an update beyond it
+// is not taken, and the reply says whether the sender is to be told so (once a while).
+var beginScript = redis.NewScript(headLua + floodLua + `
 local now = now_ms()
 local deadline = tonumber(ARGV[8])
 if deadline > 0 and now > deadline then return {'late'} end
 local id = ARGV[3]
 if redis.call('ZSCORE', KEYS[4], id) then return pending(KEYS[5], id, ARGV[1], tonumber(ARGV[2]), now) end
 if redis.call('HEXISTS', KEYS[3], 'x:' .. id) == 1 then return {'dup'} end
+local flood = over_flood(KEYS[6], KEYS[7], tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11])
+if flood then return flood end
 if redis.call('ZADD', KEYS[2], 'NX', id, id) == 1 then
   redis.call('HSET', KEYS[3], id, ARGV[4], 'a:' .. id, now, 'u:' .. id, ARGV[5])
 end
@@ -264,6 +300,7 @@ type step struct {
 	// go, idle (resuming: nothing left).
 	kind    string
 	givenUp bool // commit: the update committed had been given up
+	tell    bool // flood: the sender is to be told to slow down
 	wait    time.Duration
 	id      string
 	payload string
@@ -293,6 +330,8 @@ func parseStep(v any) (step, error) {
 	}
 	s.kind = fmt.Sprint(arr[0])
 	switch s.kind {
+	case "flood":
+		s.tell = len(arr) > 1 && fmt.Sprint(arr[1]) == "1"
 	case "wait":
 		ms, _ := strconv.Atoi(fmt.Sprint(arr[1]))
 		s.wait = time.Duration(ms) * time.Millisecond
@@ -352,16 +391,53 @@ func (e *Engine) call(ctx context.Context, s *redis.Script, keys []string, args 
 
 // begin offers an update to its chat. With a deadline it does nothing once Redis' clock has
 // passed it.
-func (e *Engine) begin(ctx context.Context, k chatKeys, token string, in Input, payload []byte, deadline time.Time) (step, error) {
-	return e.call(ctx, beginScript, []string{k.lock, k.inbox, k.data, k.seen, k.out}, e.beginArgs(k, token, in, payload, deadline)...)
+func (e *Engine) begin(ctx context.Context, k chatKeys, token string, in Input, payload []byte, deadline time.Time, flood FloodLimit) (step, error) {
+	return e.call(ctx, beginScript, e.beginKeys(k, in), e.beginArgs(k, token, in, payload, deadline, flood)...)
 }
 
-func (e *Engine) beginArgs(k chatKeys, token string, in Input, payload []byte, deadline time.Time) []any {
+func (e *Engine) beginKeys(k chatKeys, in Input) []string {
+	counter, told := floodKeys(k, in.UserID)
+	return []string{k.lock, k.inbox, k.data, k.seen, k.out, counter, told}
+}
+
+func floodKeys(k chatKeys, user int64) (counter, told string) {
+	u := strconv.FormatInt(user, 10)
+	return k.base + "flood:" + u, k.base + "told:" + u
+}
+
+func floodArgs(flood FloodLimit) []any {
+	var interval int64
+	if flood.PerSecond > 0 && flood.Burst > 0 {
+		interval = (time.Second / time.Duration(flood.PerSecond)).Microseconds()
+	}
+	return []any{interval, flood.Burst, floodNoticeEvery.Milliseconds()}
+}
+
+// CountFlood counts an update of user in chat under flood, as ProcessWithin does in the round
+// trip that takes it, and returns a *FloodError when it is beyond the limit. For an update
+// about to wait behind others of its chat, so that a flood is dropped before it waits; the
+// update is then processed with no limit, being counted already.
+func (e *Engine) CountFlood(ctx context.Context, chat, user int64, flood FloodLimit) error {
+	counter, told := floodKeys(e.keys(chat), user)
+	s, err := e.call(ctx, floodScript, []string{counter, told}, floodArgs(flood)...)
+	if err != nil {
+		return fmt.Errorf("count update of user %d in chat %d: %w", user, chat, err)
+	}
+	if s.kind == "flood" {
+		return &FloodError{Tell: s.tell}
+	}
+	return nil
+}
+
+// beginArgs are the begin script's arguments; a zero flood limit counts nothing, as when an
+// update already counted is offered again.
+func (e *Engine) beginArgs(k chatKeys, token string, in Input, payload []byte, deadline time.Time, flood FloodLimit) []any {
 	var ms int64
 	if !deadline.IsZero() {
 		ms = deadline.UnixMilli()
 	}
-	return []any{token, e.lockTTL.Milliseconds(), in.UpdateID, payload, in.UserID, k.base, e.reorder.Milliseconds(), ms}
+	return append([]any{token, e.lockTTL.Milliseconds(), in.UpdateID, payload, in.UserID, k.base, e.reorder.Milliseconds(), ms},
+		floodArgs(flood)...)
 }
 
 func (e *Engine) next(ctx context.Context, k chatKeys, token string) (step, error) {
