@@ -566,13 +566,13 @@ func (b *Bot) handle(upd *models.Update, polling, counted bool) error {
 		}
 		cancel()
 	}
-	flood := b.opts.Incoming.flood()
+	lim := dialog.Limits{Flood: b.opts.Incoming.flood(), Pacer: b.sender}
 	if counted {
-		flood = dialog.FloodLimit{}
+		lim.Flood = dialog.FloodLimit{}
 	}
 	for try := 1; ; try++ {
 		ctx, cancel := context.WithTimeout(b.base, updateTimeout)
-		err := b.opts.Engine.ProcessWithin(ctx, in, b.deliver, flood)
+		err := b.opts.Engine.ProcessWithin(ctx, in, b.deliver, lim)
 		cancel()
 		var flooded *dialog.FloodError
 		if errors.As(err, &flooded) {
@@ -582,7 +582,7 @@ func (b *Bot) handle(upd *models.Update, polling, counted bool) error {
 		if err == nil {
 			return nil
 		}
-		flood = dialog.FloodLimit{} // counted once
+		lim.Flood = dialog.FloodLimit{} // counted once
 		again := errors.Is(err, dialog.ErrUnfinished) || errors.Is(err, dialog.ErrUndelivered)
 		if !again || !polling || try == len(pollingRetries)+1 || b.stopping.Load() {
 			log.Error("handle update", "error", err)

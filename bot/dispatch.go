@@ -105,11 +105,13 @@ func (d *dispatcher) close() {
 	d.wg.Wait()
 }
 
-// busy says whether chat has an update queued or being handled: one more would wait.
-func (d *dispatcher) busy(chat int64) bool {
+// backedUp says whether chat has an update waiting behind the one being handled: one more
+// would wait behind two or more, as only a flood does (a person answering at once finds at
+// most their previous update finishing).
+func (d *dispatcher) backedUp(chat int64) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return len(d.chats[chat]) > 0
+	return len(d.chats[chat]) > 1
 }
 
 // waiting is how many updates are queued or being handled.

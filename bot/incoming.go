@@ -47,14 +47,14 @@ func sender(upd *models.Update) (id int64, lang string) {
 }
 
 // admit says whether an update is taken, keeping each person within IncomingLimit in each
-// chat. An update that finds its chat idle is counted by the engine in the round trip that
-// takes it; one that would wait behind others of its chat is counted here, before it waits,
-// so that a flood is dropped at once and fills no queue. counted says it was. With Redis down
-// every update is taken: the engine then tells the person to try again.
+// chat. An update is counted by the engine in the round trip that takes it, unless its chat
+// is backed up (a flood): then it is counted here, before it waits, so that a flood is
+// dropped at once and fills no queue. counted says it was. With Redis down every update is
+// taken: the engine then tells the person to try again.
 func (b *Bot) admit(upd *models.Update, lanes *dispatcher) (ok, counted bool) {
 	person, _ := sender(upd)
 	chat := chatOf(upd)
-	if person == 0 || !lanes.busy(chat) {
+	if person == 0 || !lanes.backedUp(chat) {
 		return true, false
 	}
 	ctx, cancel := context.WithTimeout(b.base, limitCallTimeout)

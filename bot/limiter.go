@@ -3,10 +3,12 @@ package bot
 import (
 	"context"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/sendlimit"
 )
 
@@ -71,6 +73,16 @@ func newLimiter(rdb redis.UniversalClient, prefix string, botID int64, lim SendL
 // for all chats is on messages sent in bulk, while the message in question of a press is
 // limited per chat.
 func (l *limiter) reserve(ctx context.Context, chat int64, bulk, inPlace bool, patience time.Duration) (time.Duration, error) {
+	start := time.Now()
+	wait, err := sendlimit.Take(ctx, l.rdb, l.counters(chat, bulk, inPlace), patience)
+	if err == nil && wait == 0 && l.waited != nil {
+		l.waited(bulk, time.Since(start))
+	}
+	return wait, err
+}
+
+// counters are the counters a message to chat falls under (see reserve).
+func (l *limiter) counters(chat int64, bulk, inPlace bool) []sendlimit.Counter {
 	var counters []sendlimit.Counter
 	if bulk || !inPlace {
 		// The even pace, with no burst: PerSecond is kept under Telegram's 30 by a margin
@@ -90,12 +102,59 @@ func (l *limiter) reserve(ctx context.Context, chat int64, bulk, inPlace bool, p
 		}
 		counters = append(counters, sendlimit.Counter{Key: l.prefix + "chat:" + strconv.FormatInt(chat, 10), Interval: l.lim.ChatGap, Burst: burst})
 	}
-	start := time.Now()
-	wait, err := sendlimit.Take(ctx, l.rdb, counters, patience)
-	if err == nil && wait == 0 && l.waited != nil {
-		l.waited(bulk, time.Since(start))
+	return counters
+}
+
+// placed is the place of a reply taken ahead, in the round trip that committed its update: the
+// first message to chat of the kind (inPlace) it was taken for uses it instead of taking one.
+type placed struct {
+	chat    int64
+	inPlace bool
+	wait    time.Duration // how long after it was taken the place comes
+	at      time.Time     // when it was taken
+	used    atomic.Bool
+}
+
+type placedKey struct{}
+
+// Reserve takes, in the pipeline that commits an update, the place of its first reply to
+// chat that the limits count (dialog.Pacer).
+func (s *Sender) Reserve(ctx context.Context, pipe redis.Pipeliner, chat int64, outs []dialog.Output) func(context.Context) context.Context {
+	if s.lim == nil {
+		return nil
 	}
-	return wait, err
+	limited, inPlace := false, false
+	for _, out := range outs {
+		if out.ChatID == chat {
+			if limited, inPlace = firstPlace(out); limited {
+				break
+			}
+		}
+	}
+	if !limited {
+		return nil
+	}
+	got := sendlimit.Queue(ctx, pipe, s.lim.counters(chat, false, inPlace))
+	return func(ctx context.Context) context.Context {
+		wait, ok := got()
+		if !ok {
+			return ctx
+		}
+		return context.WithValue(ctx, placedKey{}, &placed{chat: chat, inPlace: inPlace, wait: wait, at: time.Now()})
+	}
+}
+
+// usePlaced uses the place taken ahead for a message to chat of the kind inPlace, if ctx
+// carries one not used yet, waiting until it comes; it tells whether it did.
+func (l *limiter) usePlaced(ctx context.Context, chat int64, inPlace bool) (bool, error) {
+	p, _ := ctx.Value(placedKey{}).(*placed)
+	if p == nil || p.chat != chat || p.inPlace != inPlace || !p.used.CompareAndSwap(false, true) {
+		return false, nil
+	}
+	if l.waited != nil {
+		l.waited(false, p.wait)
+	}
+	return true, sleep(ctx, time.Until(p.at.Add(p.wait)))
 }
 
 // limitCallTimeout bounds one round trip to the shared counters.

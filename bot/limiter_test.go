@@ -2,9 +2,13 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/conversations/redistest"
 )
 
@@ -42,5 +46,65 @@ func TestAnAnswerInPlaceCountsInItsChatOnly(t *testing.T) {
 	// A notification never counts as an answer in place.
 	if w, err := l.reserve(ctx, 400, true, true, 0); err != nil || w < 500*time.Millisecond {
 		t.Fatalf("a notification with the budget spent waits %s (%v)", w, err)
+	}
+}
+
+// A reply's place taken ahead, in the round trip that commits its update, is used by the
+// reply it was taken for instead of a place of its own: the counters are charged once for it.
+// A reply of another kind, or a second reply, takes its own place.
+func TestAPlaceTakenWithTheCommitIsUsedOnce(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.New(t)
+	s := &Sender{lim: newLimiter(rdb, prefix, 1, SendLimits{PerSecond: 1000, ChatGap: time.Second, ChatBurst: 5})}
+	ctx := context.Background()
+	chatKey := s.lim.prefix + "chat:300"
+	tat := func() int64 {
+		t.Helper()
+		v, err := rdb.Get(ctx, chatKey).Int64()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			t.Fatal(err)
+		}
+		return v
+	}
+	press := dialog.Output{ChatID: 300, Text: "next", EditMessageID: 7, Pressed: true}
+	if f := s.Reserve(ctx, rdb.Pipeline(), 301, []dialog.Output{press}); f != nil {
+		t.Fatal("a place taken for a reply to another chat")
+	}
+	if f := s.Reserve(ctx, rdb.Pipeline(), 300, []dialog.Output{{ChatID: 300, CallbackID: "q"}}); f != nil {
+		t.Fatal("a place taken for a reply the limits do not count (a press answered with no message)")
+	}
+	pipe := rdb.Pipeline()
+	// The press is answered first, with no message: the place is the edit's that follows.
+	placedFn := s.Reserve(ctx, pipe, 300, []dialog.Output{{CallbackID: "q", Notice: "ok"}, press})
+	if placedFn == nil {
+		t.Fatal("no place taken for the edit in place of a pressed prompt")
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sendCtx := placedFn(ctx)
+	first := tat()
+	if first == 0 {
+		t.Fatal("the pipeline charged no counter")
+	}
+	// A new message is not the edit the place was taken for: it takes a place of its own.
+	if err := s.take(sendCtx, 300, false, false); err != nil {
+		t.Fatal(err)
+	}
+	second := tat()
+	if second <= first {
+		t.Fatalf("a message of another kind used the place taken for the edit (counter %d, then %d)", first, second)
+	}
+	if err := s.take(sendCtx, 300, false, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := tat(); got != second {
+		t.Fatalf("the edit took a second place (counter %d, then %d); want the one taken with the commit used", second, got)
+	}
+	if err := s.take(sendCtx, 300, false, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := tat(); got <= second {
+		t.Fatalf("a second edit used the place taken for the first (counter stayed %d)", got)
 	}
 }

@@ -159,6 +159,11 @@ func (s *Sender) take(ctx context.Context, chat int64, bulk, inPlace bool) error
 	if s.lim == nil {
 		return nil
 	}
+	if !bulk {
+		if ok, err := s.lim.usePlaced(ctx, chat, inPlace); ok {
+			return err
+		}
+	}
 	patience := replyPatience
 	if bulk {
 		patience = notifyPatience
@@ -177,6 +182,18 @@ func (s *Sender) take(ctx context.Context, chat int64, bulk, inPlace bool) error
 		return &laterError{wait: wait}
 	}
 	return nil
+}
+
+// firstPlace is whether sending out takes a place under the limits, and whether it counts as
+// the edit in place of a pressed message (only in its chat's limit): as send takes it.
+func firstPlace(out dialog.Output) (limited, inPlace bool) {
+	switch {
+	case len(out.Media) > 0 || out.Location != nil:
+		return true, false
+	case out.Text == "" && out.Document == nil:
+		return out.ClearButtons && out.EditMessageID != 0, out.Pressed
+	}
+	return true, out.Pressed && out.EditMessageID != 0 && out.Photo == nil && out.Document == nil
 }
 
 // send renders out and returns the id of the message it sent or edited (0 when none).
@@ -221,8 +238,8 @@ func (s *Sender) send(ctx context.Context, out dialog.Output, bulk bool) (int64,
 		return s.sendFiles(ctx, out, up)
 	}
 	if out.Text == "" && out.Document == nil {
-		if out.ClearButtons && out.EditMessageID != 0 {
-			if err := s.take(ctx, out.ChatID, bulk, out.Pressed); err != nil {
+		if limited, inPlace := firstPlace(out); limited {
+			if err := s.take(ctx, out.ChatID, bulk, inPlace); err != nil {
 				return 0, err
 			}
 			if _, err := s.tg.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: out.ChatID,
@@ -234,7 +251,8 @@ func (s *Sender) send(ctx context.Context, out dialog.Output, bulk bool) (int64,
 		return 0, nil
 	}
 	markup := keyboard(out.Buttons)
-	if err := s.take(ctx, out.ChatID, bulk, out.Pressed && out.EditMessageID != 0 && out.Photo == nil && out.Document == nil); err != nil {
+	_, inPlace := firstPlace(out)
+	if err := s.take(ctx, out.ChatID, bulk, inPlace); err != nil {
 		return 0, err
 	}
 	if out.Photo != nil {

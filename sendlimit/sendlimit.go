@@ -65,13 +65,7 @@ const CallTimeout = time.Second
 // than patience; it returns how much longer the message would have to wait when that is more
 // (0 when it went: its place is taken).
 func Take(ctx context.Context, rdb redis.UniversalClient, counters []Counter, patience time.Duration) (time.Duration, error) {
-	us := func(d time.Duration) int64 { return d.Microseconds() }
-	keys := make([]string, len(counters))
-	args := []any{us(Horizon)}
-	for i, c := range counters {
-		keys[i] = c.Key
-		args = append(args, us(c.Interval), us(c.Burst))
-	}
+	keys, args := takeArgs(counters)
 	start := time.Now()
 	for {
 		actx, cancel := context.WithTimeout(ctx, CallTimeout)
@@ -92,6 +86,33 @@ func Take(ctx context.Context, rdb redis.UniversalClient, counters []Counter, pa
 			return 0, err
 		}
 	}
+}
+
+// Queue adds to pipe the taking of a place for one message under all counters, without
+// waiting. The function it returns, called once the pipeline ran, tells how long after it
+// ran the place comes, or false when none was taken (it is further off than Horizon, or
+// Redis did not run the script: the message takes its place with Take then).
+func Queue(ctx context.Context, pipe redis.Pipeliner, counters []Counter) func() (time.Duration, bool) {
+	keys, args := takeArgs(counters)
+	cmd := pipe.EvalSha(ctx, takeScript.Hash(), keys, args...)
+	return func() (time.Duration, bool) {
+		got, err := cmd.Int64()
+		if err != nil || got < 0 {
+			return 0, false
+		}
+		return time.Duration(got) * time.Microsecond, true
+	}
+}
+
+func takeArgs(counters []Counter) ([]string, []any) {
+	us := func(d time.Duration) int64 { return d.Microseconds() }
+	keys := make([]string, len(counters))
+	args := []any{us(Horizon)}
+	for i, c := range counters {
+		keys[i] = c.Key
+		args = append(args, us(c.Interval), us(c.Burst))
+	}
+	return keys, args
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

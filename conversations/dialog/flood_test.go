@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/conversations/redistest"
 )
@@ -24,7 +26,7 @@ func TestTheFloodLimitIsCountedWhereTheUpdateIsTaken(t *testing.T) {
 			Kind: dialog.KindCommand, Command: "start"}, func(_ context.Context, o []dialog.Output) ([]int64, error) {
 			outs = append(outs, o...)
 			return make([]int64, len(o)), nil
-		}, limit)
+		}, dialog.Limits{Flood: limit})
 		return outs, err
 	}
 	start := func(id, chat, user int64) ([]dialog.Output, error) { return startWithin(id, chat, user, limit) }
@@ -66,5 +68,46 @@ func TestTheFloodLimitIsCountedWhereTheUpdateIsTaken(t *testing.T) {
 	}
 	if pending != 0 {
 		t.Fatalf("%d chats left on the pending list after floods were refused", pending)
+	}
+}
+
+// pacer counts, in the commit's round trip, the places it is asked for, and marks the
+// context the outputs are delivered with.
+type pacer struct{ key string }
+
+type pacedKey struct{}
+
+func (p pacer) Reserve(ctx context.Context, pipe redis.Pipeliner, chat int64, outs []dialog.Output) func(context.Context) context.Context {
+	if len(outs) == 0 || outs[0].ChatID != chat {
+		return nil
+	}
+	n := pipe.Incr(ctx, p.key)
+	return func(ctx context.Context) context.Context { return context.WithValue(ctx, pacedKey{}, n.Val()) }
+}
+
+// A Pacer's place for an update's first reply is taken in the round trip that commits the
+// update, once for each update answered, and the outputs are delivered with what it learnt.
+func TestThePacerTakesTheFirstReplysPlaceWithTheCommit(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.New(t)
+	e := newEngine(t, rdb, prefix)
+	ctx := context.Background()
+	p := pacer{key: prefix + "paced"}
+	for id := int64(1); id <= 3; id++ {
+		var seen any
+		err := e.ProcessWithin(ctx, dialog.Input{UpdateID: id, ChatID: 50, UserID: 50, LangCode: "en",
+			Kind: dialog.KindCommand, Command: "start"}, func(ctx context.Context, o []dialog.Output) ([]int64, error) {
+			seen = ctx.Value(pacedKey{})
+			return make([]int64, len(o)), nil
+		}, dialog.Limits{Pacer: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen != id {
+			t.Fatalf("update %d delivered with %v from the pacer; want the place taken with its commit (%d)", id, seen, id)
+		}
+	}
+	if n, err := rdb.Get(ctx, p.key).Int64(); err != nil || n != 3 {
+		t.Fatalf("places taken = %d, %v; want one for each of 3 updates", n, err)
 	}
 }

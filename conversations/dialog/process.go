@@ -55,7 +55,27 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]Output, error) {
 // retried for as long as ctx lasts; then ErrUnfinished is returned and the update waits, taken
 // but not applied, for a redelivery.
 func (e *Engine) Process(ctx context.Context, in Input, deliver Deliver) error {
-	return e.ProcessWithin(ctx, in, deliver, FloodLimit{})
+	return e.ProcessWithin(ctx, in, deliver, Limits{})
+}
+
+// Limits are what a platform keeps the updates it hands the engine within. The zero value
+// keeps none.
+type Limits struct {
+	// Flood is what one person may send a chat.
+	Flood FloodLimit
+	// Pacer, when set, takes the place of an update's first reply under the platform's send
+	// limits in the round trip that commits the update.
+	Pacer Pacer
+}
+
+// Pacer takes the place of an update's first reply under the platform's send limits in the
+// round trip that commits the update, sparing the deliverer a round trip of its own.
+type Pacer interface {
+	// Reserve adds to pipe the taking of the place of the first of outs to chat that the
+	// limits count (or nothing, when none is). The function it returns, when not nil, is
+	// called once the pipeline ran, with the context the outputs are then delivered with,
+	// and returns that context carrying what the deliverer needs to know of the place taken.
+	Reserve(ctx context.Context, pipe redis.Pipeliner, chat int64, outs []Output) func(context.Context) context.Context
 }
 
 // FloodLimit is what one person may send a chat: a burst (an album of photos arrives as one
@@ -77,9 +97,11 @@ type FloodError struct{ Tell bool }
 
 func (e *FloodError) Error() string { return "update beyond the sender's flood limit" }
 
-// ProcessWithin is Process keeping each sender within flood in each chat, counted in the
-// same round trip that takes the update, across every process sharing the Redis.
-func (e *Engine) ProcessWithin(ctx context.Context, in Input, deliver Deliver, flood FloodLimit) error {
+// ProcessWithin is Process keeping the update within lim: each sender within lim.Flood in
+// each chat, counted in the same round trip that takes the update, across every process
+// sharing the Redis; and the replies paced by lim.Pacer.
+func (e *Engine) ProcessWithin(ctx context.Context, in Input, deliver Deliver, lim Limits) error {
+	flood := lim.Flood
 	if in.UpdateID <= 0 || in.ChatID == 0 {
 		return fmt.Errorf("input without update or chat id: update %d, chat %d", in.UpdateID, in.ChatID)
 	}
@@ -90,7 +112,8 @@ func (e *Engine) ProcessWithin(ctx context.Context, in Input, deliver Deliver, f
 	// The chat goes on the pending list first, so that if this process dies with the update
 	// half done, a sweep finds it (Resume).
 	score := pendingScore()
-	h := &holding{e: e, k: e.keys(in.ChatID), token: newToken(), deliver: deliver, own: in.UpdateID, chat: in.ChatID, score: score}
+	h := &holding{e: e, k: e.keys(in.ChatID), token: newToken(), deliver: deliver, pacer: lim.Pacer, own: in.UpdateID,
+		chat: in.ChatID, score: score}
 	defer h.stop()
 	s, err := e.offer(ctx, h.k, h.token, in, payload, score, time.Now().Add(e.callTimeout/2), flood)
 	if err == nil && s.kind == "late" {
@@ -347,6 +370,7 @@ type holding struct {
 	token   string
 	sending int64 // the update whose outputs are being sent
 	deliver Deliver
+	pacer   Pacer // may be nil
 	own     int64 // the update this process was given
 	// chat and score: the chat's place on the pending list, taken when the update was
 	// offered (0 when resuming); settled is set once the chat is off it.
@@ -437,7 +461,7 @@ func (h *holding) apply(ctx context.Context, s step) (step, error) {
 	}
 	backoff := newBackoff()
 	for {
-		c, err := e.commit(ctx, h.k, h.tok(), s.id, cur.UserID, ef)
+		c, sendCtx, err := e.commitPaced(ctx, h.k, h.tok(), s.id, cur.UserID, ef, h.pacer, outs)
 		if err != nil {
 			// The commit is the same however often it runs: try it again while Redis is away.
 			e.log.WarnContext(ctx, "store update, trying again", "update_id", s.id, "error", err)
@@ -460,7 +484,7 @@ func (h *holding) apply(ctx context.Context, s step) (step, error) {
 		if c.givenUp {
 			e.log.WarnContext(ctx, "update given up while it was applied; outputs dropped", "update_id", s.id)
 		} else if len(outs) > 0 {
-			h.send(ctx, cur.UpdateID, outs, c.kind == "done")
+			h.send(sendCtx, cur.UpdateID, outs, c.kind == "done")
 		}
 		return c, nil
 	}

@@ -284,12 +284,13 @@ func (e *Engine) pendingKey() string {
 }
 
 type chatKeys struct {
+	chat                               int64
 	base, lock, inbox, data, seen, out string
 }
 
 func (e *Engine) keys(chatID int64) chatKeys {
 	base := e.prefix + "{" + strconv.FormatInt(e.botID, 10) + ":" + strconv.FormatInt(chatID, 10) + "}:"
-	return chatKeys{base: base, lock: base + "lock", inbox: base + "inbox", data: base + "in", seen: base + "seen", out: base + "out"}
+	return chatKeys{chat: chatID, base: base, lock: base + "lock", inbox: base + "inbox", data: base + "in", seen: base + "seen", out: base + "out"}
 }
 
 // step is one reply of the scripts.
@@ -446,10 +447,51 @@ func (e *Engine) next(ctx context.Context, k chatKeys, token string) (step, erro
 }
 
 func (e *Engine) commit(ctx context.Context, k chatKeys, token, id string, user int64, ef effect) (step, error) {
-	return e.call(ctx, commitScript, []string{k.lock, k.inbox, k.data, k.seen, k.out},
-		token, e.lockTTL.Milliseconds(), id, k.base, e.reorder.Milliseconds(), user,
+	return e.call(ctx, commitScript, e.commitKeys(k), e.commitArgs(k, token, id, user, ef)...)
+}
+
+func (e *Engine) commitKeys(k chatKeys) []string {
+	return []string{k.lock, k.inbox, k.data, k.seen, k.out}
+}
+
+func (e *Engine) commitArgs(k chatKeys, token, id string, user int64, ef effect) []any {
+	return []any{token, e.lockTTL.Milliseconds(), id, k.base, e.reorder.Milliseconds(), user,
 		ef.stateMode, ef.state, e.stateTTL.Milliseconds(), ef.markerMode, ef.marker, markerTTL.Milliseconds(),
-		e.seenTTL.Milliseconds(), ef.lang, e.langTTL(ef.lang).Milliseconds(), ef.replies)
+		e.seenTTL.Milliseconds(), ef.lang, e.langTTL(ef.lang).Milliseconds(), ef.replies}
+}
+
+// commitPaced is commit with, when pacer is set, the place of the first reply under the send
+// limits taken in the same round trip; it returns the context to deliver the outputs
+// with. A place taken for an update whose commit then finds the chat lost is wasted: one
+// message's worth of the limit.
+func (e *Engine) commitPaced(ctx context.Context, k chatKeys, token, id string, user int64, ef effect, pacer Pacer, outs []Output) (step, context.Context, error) {
+	if pacer == nil || len(outs) == 0 {
+		s, err := e.commit(ctx, k, token, id, user, ef)
+		return s, ctx, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, e.callTimeout)
+	defer cancel()
+	pipe := e.rdb.Pipeline()
+	committed := pipe.EvalSha(cctx, commitScript.Hash(), e.commitKeys(k), e.commitArgs(k, token, id, user, ef)...)
+	placed := pacer.Reserve(cctx, pipe, k.chat, outs)
+	_, _ = pipe.Exec(cctx)
+	if err := committed.Err(); err != nil {
+		if redis.HasErrorPrefix(err, "NOSCRIPT") {
+			// Redis does not know the script (yet): the commit alone, with its text; the
+			// deliverer takes its places itself.
+			s, err := e.commit(ctx, k, token, id, user, ef)
+			return s, ctx, err
+		}
+		return step{}, ctx, err
+	}
+	s, err := parseStep(committed.Val())
+	if err != nil {
+		return step{}, ctx, err
+	}
+	if placed != nil {
+		ctx = placed(ctx)
+	}
+	return s, ctx, nil
 }
 
 // renew extends the lease of a chat's lock while its holder is still applying an update, and
