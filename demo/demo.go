@@ -19,6 +19,7 @@ import (
 
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/wecom/wecomtest"
 )
 
 // Phones is how many phones the page shows side by side.
@@ -28,6 +29,9 @@ const Phones = 3
 type Options struct {
 	// Sim is the Bot API simulator the bot is pointed at.
 	Sim *telegramtest.Server
+	// WeCom, when set, is the WeCom server simulator the WeCom app is pointed at: a phone
+	// can then show its person as a WeCom member.
+	WeCom *wecomtest.Server
 	// Store is the demo's database: the personas' names are read from it and their invites
 	// made in it.
 	Store *store.Store
@@ -43,6 +47,7 @@ type Options struct {
 // shows, and its clock.
 type Demo struct {
 	sim   *telegramtest.Server
+	wsim  *wecomtest.Server
 	st    *store.Store
 	clock *Clock
 	log   *slog.Logger
@@ -52,6 +57,7 @@ type Demo struct {
 	personas []Persona
 	phones   [Phones]int               // index into personas
 	sent     map[int64][]Bubble        // what each person sent, by chat
+	wsent    map[string][]wecomSent    // what each person sent on WeCom, by userid
 	queries  map[int64]map[string]bool // each person's presses, by callback query id
 	changed  chan struct{}             // closed and replaced when a phone, a language or the clock changes
 }
@@ -75,9 +81,9 @@ func New(opts Options) (*Demo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: job client: %w", err)
 	}
-	d := &Demo{sim: opts.Sim, st: opts.Store, clock: opts.Clock, log: opts.Logger, jobs: jobs,
-		personas: slices.Clone(opts.Personas), sent: map[int64][]Bubble{}, queries: map[int64]map[string]bool{},
-		changed: make(chan struct{})}
+	d := &Demo{sim: opts.Sim, wsim: opts.WeCom, st: opts.Store, clock: opts.Clock, log: opts.Logger, jobs: jobs,
+		personas: onTelegram(opts.Personas), sent: map[int64][]Bubble{}, wsent: map[string][]wecomSent{},
+		queries: map[int64]map[string]bool{}, changed: make(chan struct{})}
 	for i := range Phones {
 		d.phones[i] = i
 	}
@@ -196,6 +202,9 @@ func (d *Demo) SendText(phone int, text string) error {
 	if err != nil {
 		return err
 	}
+	if p.On == PlatformWeCom {
+		return d.wecomSend(p, Bubble{Text: text}, d.wsim.Text(p.WeCom, text))
+	}
 	d.record(p.User, d.sim.SendText(p.User, text))
 	return nil
 }
@@ -208,6 +217,11 @@ func (d *Demo) SendPhoto(phone int, caption string, content []byte) error {
 	}
 	if content == nil {
 		content = samplePhoto
+	}
+	if p.On == PlatformWeCom {
+		// A WeCom picture has no caption.
+		id := d.wsim.AddMedia("", content)
+		return d.wecomSend(p, Bubble{Photo: wecomFile + id}, d.wsim.Image(p.WeCom, id))
 	}
 	d.record(p.User, d.sim.SendPhotoOf(p.User, caption, content))
 	return nil
@@ -227,6 +241,10 @@ func (d *Demo) SendFile(phone int, name, caption string, content []byte) error {
 	if byName := mime.TypeByExtension(filepath.Ext(name)); byName != "" {
 		ct = byName
 	}
+	if p.On == PlatformWeCom {
+		id := d.wsim.AddMedia(filepath.Base(name), content)
+		return d.wecomSend(p, Bubble{Document: wecomFile + id, FileName: filepath.Base(name)}, d.wsim.File(p.WeCom, id))
+	}
 	d.record(p.User, d.sim.SendDocument(p.User, filepath.Base(name), ct, content))
 	return nil
 }
@@ -239,6 +257,10 @@ func (d *Demo) SendLocation(phone int) error {
 	p, err := d.persona(phone)
 	if err != nil {
 		return err
+	}
+	if p.On == PlatformWeCom {
+		loc := DemoLocation
+		return d.wecomSend(p, Bubble{Location: &loc}, d.wsim.Location(p.WeCom, loc.Latitude, loc.Longitude, ""))
 	}
 	d.record(p.User, d.sim.SendLocation(p.User, DemoLocation.Latitude, DemoLocation.Longitude))
 	return nil
