@@ -297,7 +297,7 @@ func TestAWeComPhoneShowsItsChatAsWeComDoes(t *testing.T) {
 	// The files come from WeCom's store: the picture as itself, the file under its name.
 	for _, f := range []struct {
 		id, query, ct string
-		want         []byte
+		want          []byte
 	}{{m[4].Photo, "", "image/png", sample}, {m[5].Document, "?name=ledger.xlsx", "application/zip", []byte("PK\x03\x04 a workbook")},
 		{m[6].Photo, "", "image/png", sample}} {
 		resp, err := http.Get(srv.URL + "/api/file/" + url.PathEscape(f.id) + f.query)
