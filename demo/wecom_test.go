@@ -1,6 +1,7 @@
 package demo_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -350,5 +351,44 @@ func TestOnlyWeComMembersGoOnWeCom(t *testing.T) {
 	}
 	if st := plain.State(); st.Personas[0].WeCom {
 		t.Fatalf("a WeCom member without WeCom: %+v", st.Personas[0])
+	}
+}
+
+// The page's stream of events shows what the WeCom app sends as it sends it.
+func TestTheEventStreamFollowsWeCom(t *testing.T) {
+	t.Parallel()
+	d, app, srv := newWeComDemo(t)
+	if err := d.SetPlatform(context.Background(), 2, demo.PlatformWeCom); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := bufio.NewScanner(resp.Body)
+	lines.Buffer(nil, 1<<20)
+	next := func(want func(demo.PhoneView) bool) bool {
+		for lines.Scan() {
+			data, ok := strings.CutPrefix(lines.Text(), "data: ")
+			var v demo.PhoneView
+			if ok && json.Unmarshal([]byte(data), &v) == nil && v.Phone == 2 && want(v) {
+				return true
+			}
+		}
+		return false
+	}
+	if !next(func(v demo.PhoneView) bool { return v.Persona.Platform == demo.PlatformWeCom }) {
+		t.Fatal("the stream did not show the office on WeCom")
+	}
+	// Sent once the stream waits: only the simulator's news wakes it before its 20 s comment.
+	app.send(demo.Personas()[2].WeCom, map[string]any{"msgtype": "template_card", "template_card": map[string]any{
+		"card_type": "button_interaction", "sub_title_text": "DB-2026-0002", "task_id": "bb7",
+		"button_list": []map[string]string{{"text": "OK", "key": "ok"}}}})
+	if !next(func(v demo.PhoneView) bool { return len(v.Messages) == 1 && v.Messages[0].Card != nil && v.Messages[0].Card.TaskID == "bb7" }) {
+		t.Fatalf("the stream did not show the card: %v", ctx.Err())
 	}
 }
