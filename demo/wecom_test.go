@@ -388,7 +388,9 @@ func TestTheEventStreamFollowsWeCom(t *testing.T) {
 	app.send(demo.Personas()[2].WeCom, map[string]any{"msgtype": "template_card", "template_card": map[string]any{
 		"card_type": "button_interaction", "sub_title_text": "DB-2026-0002", "task_id": "bb7",
 		"button_list": []map[string]string{{"text": "OK", "key": "ok"}}}})
-	if !next(func(v demo.PhoneView) bool { return len(v.Messages) == 1 && v.Messages[0].Card != nil && v.Messages[0].Card.TaskID == "bb7" }) {
+	if !next(func(v demo.PhoneView) bool {
+		return len(v.Messages) == 1 && v.Messages[0].Card != nil && v.Messages[0].Card.TaskID == "bb7"
+	}) {
 		t.Fatalf("the stream did not show the card: %v", ctx.Err())
 	}
 }
