@@ -515,6 +515,35 @@ func TestDemoWeComCadreBesideATelegramOwner(t *testing.T) {
 	if n := len(phoneOn(t, page, cadre, demo.PlatformTelegram).Messages); n != tgBefore {
 		t.Fatalf("the cadre's Telegram chat went from %d to %d messages", tgBefore, n)
 	}
+
+	// The owner on WeCom: the categories, too many for a card, come as a numbered list, and
+	// the number typed chooses.
+	phoneOn(t, page, owner, demo.PlatformWeCom)
+	say(t, page, owner, "/new")
+	var number string
+	v = waitPhone(t, page, owner, "the categories as a numbered list", func(v demo.PhoneView) bool {
+		last := lastFromBot(v)
+		number = numberOf(last.Text, "用电/用水/用气")
+		return last.Card == nil && number != "" && strings.Contains(last.Text, "请回复选项前的数字")
+	})
+	say(t, page, owner, number)
+	v = phoneNow(t, page, owner)
+	if m := v.Messages[len(v.Messages)-2]; !m.Mine || m.Text != number {
+		t.Fatalf("the number typed is not shown before the answer: %+v", v.Messages)
+	}
+	if strings.Contains(lastFromBot(v).Text, "请回复选项前的数字") {
+		t.Fatalf("the number typed did not choose: %+v", lastFromBot(v))
+	}
+}
+
+// numberOf is the number of the line "N. text" of a numbered list, "" for none.
+func numberOf(list, text string) string {
+	for _, line := range strings.Split(list, "\n") {
+		if n, rest, ok := strings.Cut(line, ". "); ok && rest == text && n != "" && strings.Trim(n, "0123456789") == "" {
+			return n
+		}
+	}
+	return ""
 }
 
 // phoneOn puts the person on a phone on a platform and returns what the phone shows there.
