@@ -133,7 +133,8 @@ func (d *Demo) SetPhone(phone int, key string) error {
 // SetLanguage sets the language the person on a phone reads, "zh-CN" or "en": their
 // Telegram's language_code, which the bot answers in, and the language kept for them, which
 // their notifications and their command menu are written in, as if they had chosen it with
-// /lang (a bound person's notifications do not follow Telegram's language on their own).
+// /lang (a bound person's notifications do not follow Telegram's language on their own). On
+// WeCom, which tells no language, the person chooses it with /lang in the app.
 func (d *Demo) SetLanguage(ctx context.Context, phone int, lang string) error {
 	code, ok := telegramLanguage[lang]
 	if !ok {
@@ -146,11 +147,17 @@ func (d *Demo) SetLanguage(ctx context.Context, phone int, lang string) error {
 	}
 	p := &d.personas[d.phones[phone]]
 	p.User.LanguageCode = code
-	user := p.User.ID
+	user, persona := p.User.ID, *p
 	d.notifyLocked()
 	d.mu.Unlock()
 	if err := d.st.SetLang(ctx, user, lang); err != nil {
 		return err
+	}
+	if persona.On == PlatformWeCom {
+		// WeCom sends no language with a message: the person chooses it in the app.
+		if err := d.wecomLang(ctx, persona, lang); err != nil {
+			return err
+		}
 	}
 	var person int64
 	err := d.st.Pool().QueryRow(ctx, "SELECT id FROM people WHERE telegram_user_id = $1", user).Scan(&person)

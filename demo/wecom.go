@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/wecom/wecomtest"
@@ -143,6 +144,39 @@ func (d *Demo) PressCard(phone int, taskID, key string) error {
 	d.mu.Lock()
 	d.notifyLocked()
 	d.mu.Unlock()
+	return d.deliver(cb)
+}
+
+// langTimeout bounds the wait for the app's answer to /lang.
+const langTimeout = 10 * time.Second
+
+// wecomLang plays the person on WeCom choosing lang with /lang: they send it, and press the
+// language on the card the app answers with.
+func (d *Demo) wecomLang(ctx context.Context, p Persona, lang string) error {
+	before := len(d.wsim.Messages(p.WeCom))
+	if err := d.wecomSend(p, Bubble{Text: "/lang"}, d.wsim.Text(p.WeCom, "/lang")); err != nil {
+		return err
+	}
+	key := "lang:" + lang
+	var task string
+	_, err := d.wsim.WaitFor(p.WeCom, langTimeout, func(msgs []wecomtest.Message) bool {
+		for _, m := range msgs[min(before, len(msgs)):] {
+			if m.Card != nil && slices.ContainsFunc(m.Card.Buttons, func(b wecomtest.Button) bool { return b.Key == key }) {
+				task = m.Card.TaskID
+			}
+		}
+		return task != ""
+	})
+	if err != nil {
+		return fmt.Errorf("the wecom app did not offer the demo's %s the languages: %w", p.Key, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	cb, err := d.wsim.Press(p.WeCom, task, key)
+	if err != nil {
+		return fmt.Errorf("choose %s for the demo's %s: %w", lang, p.Key, err)
+	}
 	return d.deliver(cb)
 }
 

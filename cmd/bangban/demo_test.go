@@ -534,6 +534,17 @@ func TestDemoWeComCadreBesideATelegramOwner(t *testing.T) {
 	if strings.Contains(lastFromBot(v).Text, "请回复选项前的数字") {
 		t.Fatalf("the number typed did not choose: %+v", lastFromBot(v))
 	}
+
+	// The cadre's language switched on WeCom, which tells none: chosen in the app with /lang.
+	phoneOn(t, page, cadre, demo.PlatformWeCom)
+	mustPost(t, page, "/api/lang", map[string]any{"phone": cadre, "lang": "en"})
+	waitPhone(t, page, cadre, "English chosen in the app", func(v demo.PhoneView) bool {
+		return v.Persona.Lang == "en" && shows(v, "Switched to English")
+	})
+	mustPost(t, page, "/api/send", map[string]any{"phone": cadre, "text": "/help"})
+	waitPhone(t, page, cadre, "help in English on WeCom", func(v demo.PhoneView) bool {
+		return v.Messages[len(v.Messages)-2].Text == "/help" && strings.Contains(lastFromBot(v).Text, "/inbox") && !strings.Contains(lastFromBot(v).Text, "我")
+	})
 }
 
 // numberOf is the number of the line "N. text" of a numbered list, "" for none.
