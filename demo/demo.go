@@ -280,6 +280,9 @@ func (d *Demo) Press(phone int, messageID int64, data string) error {
 	if err != nil {
 		return err
 	}
+	if p.On != PlatformTelegram {
+		return fmt.Errorf("the demo's %s is on %s: %w", p.Key, p.On, errNoSuchButton)
+	}
 	for _, m := range d.sim.Messages(p.User.ID) {
 		if m.MessageID != messageID {
 			continue

@@ -233,7 +233,8 @@ func TestAWeComPhoneShowsItsChatAsWeComDoes(t *testing.T) {
 	if c := v.Messages[1].Card; c.Pressed != "sign" || c.Replaced != "" {
 		t.Errorf("the card pressed: %+v", c)
 	}
-	for _, again := range []map[string]any{{"phone": cadre, "task_id": "bb41", "key": "move"}, {"phone": cadre, "task_id": "bb99", "key": "sign"}} {
+	for _, again := range []map[string]any{{"phone": cadre, "task_id": "bb41", "key": "move"}, {"phone": cadre, "task_id": "bb99", "key": "sign"},
+		{"phone": cadre, "message_id": 1, "data": "sign"}} {
 		if code := postJSON(t, srv, "/api/press", again); code != http.StatusBadRequest {
 			t.Errorf("a press the card does not offer %v: %d", again, code)
 		}
