@@ -19,6 +19,7 @@ import (
 
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/wecom/wecomtest"
 )
 
 // Phones is how many phones the page shows side by side.
@@ -28,6 +29,9 @@ const Phones = 3
 type Options struct {
 	// Sim is the Bot API simulator the bot is pointed at.
 	Sim *telegramtest.Server
+	// WeCom, when set, is the WeCom server simulator the WeCom app is pointed at: a phone
+	// can then show its person as a WeCom member.
+	WeCom *wecomtest.Server
 	// Store is the demo's database: the personas' names are read from it and their invites
 	// made in it.
 	Store *store.Store
@@ -43,6 +47,7 @@ type Options struct {
 // shows, and its clock.
 type Demo struct {
 	sim   *telegramtest.Server
+	wsim  *wecomtest.Server
 	st    *store.Store
 	clock *Clock
 	log   *slog.Logger
@@ -52,6 +57,7 @@ type Demo struct {
 	personas []Persona
 	phones   [Phones]int               // index into personas
 	sent     map[int64][]Bubble        // what each person sent, by chat
+	wsent    map[string][]wecomSent    // what each person sent on WeCom, by userid
 	queries  map[int64]map[string]bool // each person's presses, by callback query id
 	changed  chan struct{}             // closed and replaced when a phone, a language or the clock changes
 }
@@ -75,9 +81,9 @@ func New(opts Options) (*Demo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: job client: %w", err)
 	}
-	d := &Demo{sim: opts.Sim, st: opts.Store, clock: opts.Clock, log: opts.Logger, jobs: jobs,
-		personas: slices.Clone(opts.Personas), sent: map[int64][]Bubble{}, queries: map[int64]map[string]bool{},
-		changed: make(chan struct{})}
+	d := &Demo{sim: opts.Sim, wsim: opts.WeCom, st: opts.Store, clock: opts.Clock, log: opts.Logger, jobs: jobs,
+		personas: onTelegram(opts.Personas), sent: map[int64][]Bubble{}, wsent: map[string][]wecomSent{},
+		queries: map[int64]map[string]bool{}, changed: make(chan struct{})}
 	for i := range Phones {
 		d.phones[i] = i
 	}
@@ -127,7 +133,8 @@ func (d *Demo) SetPhone(phone int, key string) error {
 // SetLanguage sets the language the person on a phone reads, "zh-CN" or "en": their
 // Telegram's language_code, which the bot answers in, and the language kept for them, which
 // their notifications and their command menu are written in, as if they had chosen it with
-// /lang (a bound person's notifications do not follow Telegram's language on their own).
+// /lang (a bound person's notifications do not follow Telegram's language on their own). On
+// WeCom, which tells no language, the person chooses it with /lang in the app.
 func (d *Demo) SetLanguage(ctx context.Context, phone int, lang string) error {
 	code, ok := telegramLanguage[lang]
 	if !ok {
@@ -140,11 +147,17 @@ func (d *Demo) SetLanguage(ctx context.Context, phone int, lang string) error {
 	}
 	p := &d.personas[d.phones[phone]]
 	p.User.LanguageCode = code
-	user := p.User.ID
+	user, persona := p.User.ID, *p
 	d.notifyLocked()
 	d.mu.Unlock()
 	if err := d.st.SetLang(ctx, user, lang); err != nil {
 		return err
+	}
+	if persona.On == PlatformWeCom {
+		// WeCom sends no language with a message: the person chooses it in the app.
+		if err := d.wecomLang(ctx, persona, lang); err != nil {
+			return err
+		}
 	}
 	var person int64
 	err := d.st.Pool().QueryRow(ctx, "SELECT id FROM people WHERE telegram_user_id = $1", user).Scan(&person)
@@ -196,6 +209,9 @@ func (d *Demo) SendText(phone int, text string) error {
 	if err != nil {
 		return err
 	}
+	if p.On == PlatformWeCom {
+		return d.wecomSend(p, Bubble{Text: text}, d.wsim.Text(p.WeCom, text))
+	}
 	d.record(p.User, d.sim.SendText(p.User, text))
 	return nil
 }
@@ -208,6 +224,11 @@ func (d *Demo) SendPhoto(phone int, caption string, content []byte) error {
 	}
 	if content == nil {
 		content = samplePhoto
+	}
+	if p.On == PlatformWeCom {
+		// A WeCom picture has no caption.
+		id := d.wsim.AddMedia("", content)
+		return d.wecomSend(p, Bubble{Photo: wecomFile + id}, d.wsim.Image(p.WeCom, id))
 	}
 	d.record(p.User, d.sim.SendPhotoOf(p.User, caption, content))
 	return nil
@@ -227,6 +248,10 @@ func (d *Demo) SendFile(phone int, name, caption string, content []byte) error {
 	if byName := mime.TypeByExtension(filepath.Ext(name)); byName != "" {
 		ct = byName
 	}
+	if p.On == PlatformWeCom {
+		id := d.wsim.AddMedia(filepath.Base(name), content)
+		return d.wecomSend(p, Bubble{Document: wecomFile + id, FileName: filepath.Base(name)}, d.wsim.File(p.WeCom, id))
+	}
 	d.record(p.User, d.sim.SendDocument(p.User, filepath.Base(name), ct, content))
 	return nil
 }
@@ -240,6 +265,10 @@ func (d *Demo) SendLocation(phone int) error {
 	if err != nil {
 		return err
 	}
+	if p.On == PlatformWeCom {
+		loc := DemoLocation
+		return d.wecomSend(p, Bubble{Location: &loc}, d.wsim.Location(p.WeCom, loc.Latitude, loc.Longitude, ""))
+	}
 	d.record(p.User, d.sim.SendLocation(p.User, DemoLocation.Latitude, DemoLocation.Longitude))
 	return nil
 }
@@ -250,6 +279,9 @@ func (d *Demo) Press(phone int, messageID int64, data string) error {
 	p, err := d.persona(phone)
 	if err != nil {
 		return err
+	}
+	if p.On != PlatformTelegram {
+		return fmt.Errorf("the demo's %s is on %s: %w", p.Key, p.On, errNoSuchButton)
 	}
 	for _, m := range d.sim.Messages(p.User.ID) {
 		if m.MessageID != messageID {

@@ -41,12 +41,14 @@ const maxUpload = 10 << 20
 //	GET  /api/events       the frame and the phones, as server-sent events when they change
 //	GET  /api/file/ID      a photo's or a document's bytes
 //	POST /api/send         {"phone":N,"text":"…"}
-//	POST /api/press        {"phone":N,"message_id":M,"data":"…"}
+//	POST /api/press        {"phone":N,"message_id":M,"data":"…"}, or on WeCom
+//	                       {"phone":N,"task_id":"…","key":"…"}
 //	POST /api/photo        {"phone":N,"caption":"…"} (the sample), or a form with a file (a
 //	                       picture goes as a photo, anything else as a document)
 //	POST /api/location     {"phone":N}
 //	POST /api/person       {"phone":N,"persona":"cadre"}
 //	POST /api/lang         {"phone":N,"lang":"en"}
+//	POST /api/platform     {"phone":N,"platform":"telegram"|"wecom"}
 //	POST /api/clock        {"move":"hour"|"day"|"monday"}
 //
 // Only requests addressed to a loopback host are served, and a POST only from the page
@@ -90,10 +92,16 @@ func (d *Demo) Handler() http.Handler {
 		}
 		return d.SendText(a.Phone, a.Text)
 	}))
-	mux.HandleFunc("POST /api/press", d.post(func(r *http.Request, a action) error { return d.Press(a.Phone, a.MessageID, a.Data) }))
+	mux.HandleFunc("POST /api/press", d.post(func(r *http.Request, a action) error {
+		if a.TaskID != "" {
+			return d.PressCard(a.Phone, a.TaskID, a.Key)
+		}
+		return d.Press(a.Phone, a.MessageID, a.Data)
+	}))
 	mux.HandleFunc("POST /api/photo", d.photo)
 	mux.HandleFunc("POST /api/location", d.post(func(r *http.Request, a action) error { return d.SendLocation(a.Phone) }))
 	mux.HandleFunc("POST /api/person", d.post(func(r *http.Request, a action) error { return d.SetPhone(a.Phone, a.Persona) }))
+	mux.HandleFunc("POST /api/platform", d.post(func(r *http.Request, a action) error { return d.SetPlatform(r.Context(), a.Phone, a.Platform) }))
 	mux.HandleFunc("POST /api/lang", d.post(func(r *http.Request, a action) error { return d.SetLanguage(r.Context(), a.Phone, a.Lang) }))
 	mux.HandleFunc("POST /api/clock", d.post(func(r *http.Request, a action) error {
 		_, err := d.MoveClock(r.Context(), a.Move)
@@ -112,6 +120,9 @@ type action struct {
 	Persona   string `json:"persona"`
 	Lang      string `json:"lang"`
 	Move      string `json:"move"`
+	TaskID    string `json:"task_id"`
+	Key       string `json:"key"`
+	Platform  string `json:"platform"`
 }
 
 var errEmpty = errors.New("nothing to send")
@@ -179,7 +190,15 @@ func (d *Demo) photo(w http.ResponseWriter, r *http.Request) {
 // file serves a photo or a document the simulator holds: a picture shown as itself, anything
 // else as a download under its name.
 func (d *Demo) file(w http.ResponseWriter, r *http.Request) {
-	content := d.sim.FileContent(r.PathValue("id"))
+	id := r.PathValue("id")
+	var content []byte
+	if media, ok := strings.CutPrefix(id, wecomFile); ok {
+		if d.wsim != nil {
+			content = d.wsim.Media(media)
+		}
+	} else {
+		content = d.sim.FileContent(id)
+	}
 	if content == nil {
 		http.NotFound(w, r)
 		return
@@ -221,6 +240,10 @@ func (d *Demo) events(w http.ResponseWriter, r *http.Request) {
 		demoChanged := d.changed
 		d.mu.Unlock()
 		simChanged := d.sim.Changed()
+		var wecomChanged <-chan struct{} // nil, never ready, without WeCom
+		if d.wsim != nil {
+			wecomChanged = d.wsim.Changed()
+		}
 		send("state", "state", d.State())
 		for i := range Phones {
 			if v, err := d.Phone(i); err == nil {
@@ -232,6 +255,7 @@ func (d *Demo) events(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-simChanged:
+		case <-wecomChanged:
 		case <-demoChanged:
 		case <-time.After(20 * time.Second): // a comment keeps proxies and the browser from giving up
 			fmt.Fprint(w, ": still here\n\n")
@@ -285,7 +309,8 @@ func writeJSON(w http.ResponseWriter, v any) {
 // writeError answers a refused action with what was wrong with it.
 func writeError(w http.ResponseWriter, err error) {
 	code := http.StatusInternalServerError
-	for _, e := range []error{errNoSuchPhone, errNoSuchPersona, errNoSuchButton, errBadLanguage, errBadMove, errEmpty} {
+	for _, e := range []error{errNoSuchPhone, errNoSuchPersona, errNoSuchButton, errBadLanguage, errBadMove, errEmpty,
+		errNoWeCom, errBadPlatform} {
 		if errors.Is(err, e) {
 			code = http.StatusBadRequest
 		}

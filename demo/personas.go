@@ -28,24 +28,31 @@ type Persona struct {
 	PersonCode, UnitCode string
 	// Name and Where are the person's name and unit or department, as the page shows them.
 	Name, Where string
+	// WeCom is the person's userid in the simulated WeCom corporation, bound by invite
+	// beside the Telegram account; "" for one who is on Telegram only.
+	WeCom string
+	// On is the platform the person uses now (PlatformTelegram or PlatformWeCom), which their
+	// phone shows and their notifications go to.
+	On string
 }
 
 // Personas are the demo's people, from the demo county (store/orgfile/demo): the owner of
 // 云岭精密机械 (E001), its linked cadre (P001), the county office (P017), and, to switch a
 // phone to, the secretary of 石门村 (V-QS01), the county power company's handler (P004), the
-// lead of the production factors working group (P022) and the city office (P019).
+// lead of the production factors working group (P022) and the city office (P019). Each but
+// the secretary (who joins by the village's invite, as a new person) is a WeCom member too.
 func Personas() []Persona {
 	user := func(id int64) telegramtest.User {
 		return telegramtest.User{ID: id, LanguageCode: telegramLanguage["zh-CN"]}
 	}
 	return []Persona{
-		{Key: "owner", User: user(7100001), Role: store.RoleReporter, PersonCode: "P025"},
-		{Key: "cadre", User: user(7100002), Role: store.RoleHandler, PersonCode: "P001"},
-		{Key: "office", User: user(7100003), Role: store.RoleOffice, PersonCode: "P017"},
+		{Key: "owner", User: user(7100001), Role: store.RoleReporter, PersonCode: "P025", WeCom: "demo-owner"},
+		{Key: "cadre", User: user(7100002), Role: store.RoleHandler, PersonCode: "P001", WeCom: "demo-cadre"},
+		{Key: "office", User: user(7100003), Role: store.RoleOffice, PersonCode: "P017", WeCom: "demo-office"},
 		{Key: "village", User: user(7100004), Role: store.RoleReporter, UnitCode: "V-QS01"},
-		{Key: "department", User: user(7100005), Role: store.RoleHandler, PersonCode: "P004"},
-		{Key: "group", User: user(7100006), Role: store.RoleOffice, PersonCode: "P022"},
-		{Key: "city", User: user(7100007), Role: store.RoleOffice, PersonCode: "P019"},
+		{Key: "department", User: user(7100005), Role: store.RoleHandler, PersonCode: "P004", WeCom: "demo-department"},
+		{Key: "group", User: user(7100006), Role: store.RoleOffice, PersonCode: "P022", WeCom: "demo-group"},
+		{Key: "city", User: user(7100007), Role: store.RoleOffice, PersonCode: "P019", WeCom: "demo-city"},
 	}
 }
 
@@ -53,8 +60,9 @@ func Personas() []Persona {
 const bindTimeout = 15 * time.Second
 
 // Bind binds each persona's Telegram account by invite, as the person would join: a fresh
-// invite, and "/start <code>" sent from the account. An account bound already (the demo's
-// database kept from an earlier run) is left as it is. The bot must be running.
+// invite, and "/start <code>" sent from the account; then, with a WeCom simulator, each
+// persona's WeCom userid the same way. An account bound already (the demo's database kept
+// from an earlier run) is left as it is. The bot (and the WeCom app) must be running.
 func (d *Demo) Bind(ctx context.Context) error {
 	d.mu.Lock()
 	personas := append([]Persona(nil), d.personas...)
@@ -87,7 +95,7 @@ func (d *Demo) Bind(ctx context.Context) error {
 		}
 	}
 	d.log.Info("demo people bound by invite", "people", len(personas))
-	return nil
+	return d.bindWeCom(ctx, personas)
 }
 
 // lookup reads a persona's name and unit or department, and whether its account is bound.

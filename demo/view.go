@@ -22,6 +22,7 @@ type Bubble struct {
 	Location *telegramtest.Location  `json:"location,omitempty"`
 	Buttons  [][]telegramtest.Button `json:"buttons,omitempty"`
 	Edited   bool                    `json:"edited,omitempty"`
+	Card     *Card                   `json:"card,omitempty"` // a WeCom template card
 }
 
 // Command is one entry of a chat's command menu.
@@ -37,10 +38,14 @@ type PersonaView struct {
 	Where  string `json:"where"`
 	UserID int64  `json:"user_id"`
 	Lang   string `json:"lang"` // the page's language for the person: zh-CN or en
+	// WeCom tells whether the person may be put on WeCom; Platform is the one they are on.
+	WeCom    bool   `json:"wecom"`
+	Platform string `json:"platform"`
 }
 
-// PhoneView is what one phone shows: its person, their chat, their command menu, and the
-// text of the bot's latest answer to one of their presses (Telegram shows it as a toast).
+// PhoneView is what one phone shows: its person, their chat on the platform they are on,
+// their command menu, and the text of the bot's latest answer to one of their presses
+// (Telegram shows it as a toast).
 type PhoneView struct {
 	Phone    int         `json:"phone"`
 	Persona  PersonaView `json:"persona"`
@@ -60,8 +65,9 @@ type State struct {
 	Phones   []string      `json:"phones"` // persona keys
 }
 
-func viewOf(p Persona) PersonaView {
-	return PersonaView{Key: p.Key, Name: p.Name, Where: p.Where, UserID: p.User.ID, Lang: pageLanguage(p.User.LanguageCode)}
+func (d *Demo) viewOf(p Persona) PersonaView {
+	return PersonaView{Key: p.Key, Name: p.Name, Where: p.Where, UserID: p.User.ID, Lang: pageLanguage(p.User.LanguageCode),
+		WeCom: d.wsim != nil && p.WeCom != "", Platform: p.On}
 }
 
 // State is the page's frame now.
@@ -71,7 +77,7 @@ func (d *Demo) State() State {
 	defer d.mu.Unlock()
 	s := State{Demo: true, Now: now.Format("2006-01-02 15:04"), Weekday: int(now.Weekday())}
 	for _, p := range d.personas {
-		s.Personas = append(s.Personas, viewOf(p))
+		s.Personas = append(s.Personas, d.viewOf(p))
 	}
 	for _, i := range d.phones {
 		s.Phones = append(s.Phones, d.personas[i].Key)
@@ -85,7 +91,12 @@ func (d *Demo) Phone(phone int) (PhoneView, error) {
 	if err != nil {
 		return PhoneView{}, err
 	}
-	v := PhoneView{Phone: phone, Persona: viewOf(p), Messages: []Bubble{}, Commands: d.commands(p.User)}
+	v := PhoneView{Phone: phone, Persona: d.viewOf(p), Messages: []Bubble{}, Commands: d.commands(p.User)}
+	if p.On == PlatformWeCom {
+		// WeCom's chat: no toast (a pressed card shows the choice itself); the same commands.
+		v.Messages = d.wecomMessages(p)
+		return v, nil
+	}
 	d.mu.Lock()
 	v.Messages = append(v.Messages, d.sent[p.User.ID]...)
 	queries := d.queries[p.User.ID]

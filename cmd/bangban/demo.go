@@ -17,6 +17,7 @@ import (
 	"github.com/bangban/bangban/demo"
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/store/orgfile"
+	"github.com/bangban/bangban/wecom/wecomtest"
 )
 
 // demoToken is the token the demo's bot uses with the simulator, which takes any well-formed
@@ -27,9 +28,11 @@ const demoToken = "7000000001:DEMO"
 // is set and names one.
 const demoDatabase = "bangban_demo"
 
-// runDemo runs the bot without Telegram: the Bot API simulator in this process, on a
-// loopback port; the demo county loaded (again, which changes nothing) into the demo's own
-// database, created if missing; the demo's people bound by invite to simulated accounts; and
+// runDemo runs the bot without Telegram or WeCom: the Bot API simulator and the WeCom server
+// simulator in this process, on loopback ports, with the WeCom app beside the bot on one
+// database and one Redis; the demo county loaded (again, which changes nothing) into the demo's own
+// database, created if missing; the demo's people bound by invite to simulated accounts on
+// both platforms; and
 // the page at BANGBAN_DEMO_ADDR showing three of their phones. The store and the job queue
 // read the demo's clock, which only the page moves: serve has no such seam.
 func runDemo(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) error {
@@ -101,7 +104,10 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer
 	if err != nil {
 		return fmt.Errorf("listen for the bot's health: %w", err)
 	}
-	d, err := demo.New(demo.Options{Sim: sim, Store: st, Clock: clock, Logger: log})
+	// The WeCom app's server, whose callbacks the bot's own server (the health listener) takes.
+	wsim := wecomtest.New(wecomtest.Options{})
+	defer wsim.Close()
+	d, err := demo.New(demo.Options{Sim: sim, WeCom: wsim, Store: st, Clock: clock, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -120,7 +126,11 @@ func runDemo(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer
 	}()
 
 	cfg.Token, cfg.APIURL, cfg.WebhookURL, cfg.WebhookSecret = demoToken, sim.URL(), "", ""
-	cfg.WeCom = WeComConfig{} // the demo's people are on its simulated Telegram only
+	// The demo's people are on its simulated Telegram and its simulated WeCom only.
+	w := wsim.Options()
+	cfg.WeCom = WeComConfig{CorpID: w.CorpID, AgentID: w.AgentID, Secret: w.Secret, Token: w.Token, AESKey: w.AESKey,
+		CallbackPath: "/wecom", APIURL: wsim.URL()}
+	wsim.SetCallbackURL("http://" + health.Addr().String() + cfg.WeCom.CallbackPath)
 	// Keys of their own, so that a demo beside a bot serving Telegram on one Redis never
 	// shares a chat's state or its send limits.
 	cfg.RedisPrefix += "demo:"

@@ -257,4 +257,26 @@ func TestDemoPageInABrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+
+	// The cadre put on WeCom: the phone takes WeCom's skin, and a third case reaches it as a
+	// template card, its description as text; pressing the card's button signs it, the card
+	// shows the choice, and the owner on Telegram is told.
+	p.eval(`(() => { const s = document.querySelector('#phone-1 .platform'); s.value = 'wecom'; s.dispatchEvent(new Event('change')); return ''; })()`)
+	p.wait("the cadre's phone in WeCom's skin", `document.querySelector('#phone-1').classList.contains('wecom') &&
+		document.querySelector('#phone-1 .who .app').textContent !== '' && !document.querySelector('#phone-0').classList.contains('wecom')`)
+	p.say(0, "/new")
+	third := p.file(3, xss+" The plant's gas pressure drops at noon.")
+	card := js("[...document.querySelectorAll('#phone-1 .card')].find((c) => c.innerText.includes(%v))", third)
+	p.wait("the third case as a WeCom card", card+" !== undefined")
+	if !strings.Contains(p.eval(card+".querySelector('.desc').textContent"), xss) {
+		t.Fatalf("the card does not show the description as typed:\n%s", p.chat(1))
+	}
+	p.eval("([..." + card + ".querySelectorAll('.card-buttons button')].find((b) => b.textContent === '✍ 签收').click(), '')")
+	p.wait("the card showing the choice", card+".querySelector('.card-buttons button.done') !== null && "+
+		card+".querySelector('.card-buttons button.done').textContent === '✍ 签收' && "+
+		"[..."+card+".querySelectorAll('.card-buttons button')].every((b) => b.disabled)")
+	p.wait("the signing on the owner's phone", js("chat(0).includes(%v)", "has signed for your problem "+third))
+	if n := dialogs.Load(); n != 0 {
+		t.Fatalf("%d dialogs opened: markup typed by a person ran", n)
+	}
 }

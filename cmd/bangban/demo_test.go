@@ -444,3 +444,126 @@ func TestTheDemoClockMovesTheJobQueue(t *testing.T) {
 		return slices.ContainsFunc(v.Messages, func(m demo.Bubble) bool { return strings.HasSuffix(m.FileName, ".xlsx") })
 	})
 }
+
+// lastCard is the newest WeCom card a phone shows, nil for none.
+func lastCard(v demo.PhoneView) *demo.Card {
+	for i := len(v.Messages) - 1; i >= 0; i-- {
+		if v.Messages[i].Card != nil {
+			return v.Messages[i].Card
+		}
+	}
+	return nil
+}
+
+// One demo runs both platforms: the linked cadre, put on WeCom, was bound there by invite and
+// is sent the owner's case (filed on Telegram) as a WeCom card; signing it with the card's
+// button, the card shows the choice, and the owner's Telegram phone is told.
+func TestDemoWeComCadreBesideATelegramOwner(t *testing.T) {
+	page, _ := startDemo(t, 20*time.Second)
+	const owner, cadre = 0, 1
+	tgBefore := len(phoneNow(t, page, cadre).Messages)
+	st := mustPost(t, page, "/api/platform", map[string]any{"phone": cadre, "platform": "wecom"})
+	if st.Personas[cadre].Platform != demo.PlatformWeCom || st.Personas[owner].Platform != demo.PlatformTelegram {
+		t.Fatalf("the frame: %+v", st.Personas)
+	}
+	v := waitPhone(t, page, cadre, "the WeCom chat", func(v demo.PhoneView) bool { return v.Persona.Platform == demo.PlatformWeCom })
+	if len(v.Messages) < 2 || !v.Messages[0].Mine || !strings.HasPrefix(v.Messages[0].Text, "/start ") || v.Messages[1].Mine ||
+		!strings.Contains(v.Messages[1].Text, v.Persona.Name) {
+		t.Fatalf("the cadre was not bound on WeCom by invite: %+v", v.Messages)
+	}
+
+	say(t, page, owner, "/new")
+	tap(t, page, owner, "用电/用水/用气")
+	say(t, page, owner, "厂区变压器容量不足，新生产线无法投产。")
+	tap(t, page, owner, "跳过")
+	tap(t, page, owner, "跳过")
+	tap(t, page, owner, "普通")
+	tap(t, page, owner, "✔ 确认提交")
+	no := ticketRe.FindString(lastFromBot(waitPhone(t, page, owner, "the ticket", func(v demo.PhoneView) bool {
+		return ticketRe.MatchString(lastFromBot(v).Text)
+	})).Text)
+
+	// The assignment reaches the cadre in WeCom as a card.
+	var card *demo.Card
+	waitPhone(t, page, cadre, "the assignment's card", func(v demo.PhoneView) bool {
+		card = lastCard(v)
+		return card != nil && strings.Contains(card.Title+card.Text, no)
+	})
+	key := ""
+	for _, b := range card.Buttons {
+		if b.Text == "✍ 签收" {
+			key = b.Key
+		}
+	}
+	if key == "" {
+		t.Fatalf("the card offers no signing: %+v", card)
+	}
+	mustPost(t, page, "/api/press", map[string]any{"phone": cadre, "task_id": card.TaskID, "key": key})
+	waitPhone(t, page, cadre, "the card showing the choice", func(v demo.PhoneView) bool {
+		for _, m := range v.Messages {
+			if c := m.Card; c != nil && c.TaskID == card.TaskID {
+				return c.Pressed == key && c.Replaced == "✍ 签收"
+			}
+		}
+		return false
+	})
+	if code, _ := post(t, page, "/api/press", map[string]any{"phone": cadre, "task_id": card.TaskID, "key": key}); code != http.StatusBadRequest {
+		t.Fatalf("a card pressed twice: %d", code)
+	}
+	// The owner, on Telegram, is told; the cadre's Telegram chat was sent nothing.
+	waitPhone(t, page, owner, "the signing", func(v demo.PhoneView) bool { return shows(v, "已签收您反映的问题 "+no) })
+	if n := len(phoneOn(t, page, cadre, demo.PlatformTelegram).Messages); n != tgBefore {
+		t.Fatalf("the cadre's Telegram chat went from %d to %d messages", tgBefore, n)
+	}
+
+	// The owner on WeCom: the categories, too many for a card, come as a numbered list, and
+	// the number typed chooses.
+	phoneOn(t, page, owner, demo.PlatformWeCom)
+	say(t, page, owner, "/new")
+	var number string
+	v = waitPhone(t, page, owner, "the categories as a numbered list", func(v demo.PhoneView) bool {
+		last := lastFromBot(v)
+		number = numberOf(last.Text, "用电/用水/用气")
+		return last.Card == nil && number != "" && strings.Contains(last.Text, "请回复选项前的数字")
+	})
+	say(t, page, owner, number)
+	v = phoneNow(t, page, owner)
+	if m := v.Messages[len(v.Messages)-2]; !m.Mine || m.Text != number {
+		t.Fatalf("the number typed is not shown before the answer: %+v", v.Messages)
+	}
+	if strings.Contains(lastFromBot(v).Text, "请回复选项前的数字") {
+		t.Fatalf("the number typed did not choose: %+v", lastFromBot(v))
+	}
+
+	// The cadre's language switched on WeCom, which tells none: chosen in the app with /lang.
+	phoneOn(t, page, cadre, demo.PlatformWeCom)
+	mustPost(t, page, "/api/lang", map[string]any{"phone": cadre, "lang": "en"})
+	waitPhone(t, page, cadre, "English chosen in the app", func(v demo.PhoneView) bool {
+		return v.Persona.Lang == "en" && shows(v, "Switched to English")
+	})
+	mustPost(t, page, "/api/send", map[string]any{"phone": cadre, "text": "/help"})
+	waitPhone(t, page, cadre, "help in English on WeCom", func(v demo.PhoneView) bool {
+		return v.Messages[len(v.Messages)-2].Text == "/help" && strings.Contains(lastFromBot(v).Text, "/inbox") && !strings.Contains(lastFromBot(v).Text, "我")
+	})
+}
+
+// numberOf is the number of the line "N. text" of a numbered list, "" for none.
+func numberOf(list, text string) string {
+	for _, line := range strings.Split(list, "\n") {
+		if n, rest, ok := strings.Cut(line, ". "); ok && rest == text && n != "" && strings.Trim(n, "0123456789") == "" {
+			return n
+		}
+	}
+	return ""
+}
+
+// phoneOn puts the person on a phone on a platform and returns what the phone shows there.
+func phoneOn(t *testing.T, page string, phone int, platform string) demo.PhoneView {
+	t.Helper()
+	mustPost(t, page, "/api/platform", map[string]any{"phone": phone, "platform": platform})
+	v := phoneNow(t, page, phone)
+	if v.Persona.Platform != platform {
+		t.Fatalf("phone %d is on %s, not %s", phone, v.Persona.Platform, platform)
+	}
+	return v
+}

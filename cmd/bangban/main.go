@@ -305,7 +305,8 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, 
 	}
 	if app != nil {
 		done := make(chan error, 1)
-		go func() { done <- app.Run(ctx) }()
+		// ctx is passed, not shared: it is replaced below while the app runs.
+		go func(ctx context.Context) { done <- app.Run(ctx) }(ctx)
 		defer func() {
 			if err := <-done; err != nil {
 				log.Error("wecom app", "error", err)

@@ -72,6 +72,8 @@ function makePhone(i) {
     node,
     persona: node.querySelector(".persona"),
     lang: node.querySelector(".lang"),
+    platform: node.querySelector(".platform"),
+    app: node.querySelector(".app"),
     name: node.querySelector(".name"),
     where: node.querySelector(".where"),
     chat: node.querySelector(".chat"),
@@ -94,6 +96,7 @@ function makePhone(i) {
   });
   p.persona.addEventListener("change", () => api("/api/person", { phone: i, persona: p.persona.value }));
   p.lang.addEventListener("change", () => api("/api/lang", { phone: i, lang: p.lang.value }));
+  p.platform.addEventListener("change", () => api("/api/platform", { phone: i, platform: p.platform.value }));
   p.form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const text = p.text.value;
@@ -123,6 +126,12 @@ function phoneLang(p) {
   return p.view ? p.view.persona.lang : "zh-CN";
 }
 
+// The person on a phone as the frame lists them (their platform changes with the frame).
+function phonePersona(p) {
+  if (!state) return null;
+  return state.personas.find((x) => x.key === state.phones[p.i]) || null;
+}
+
 function renderFrame(p) {
   if (!state) return;
   const lang = phoneLang(p);
@@ -139,6 +148,18 @@ function renderFrame(p) {
   p.lang.setAttribute("aria-label", t(lang, "language"));
   p.lang.title = t(lang, "language");
   p.lang.value = lang;
+  const per = phonePersona(p);
+  const platform = per ? per.platform : "telegram";
+  p.platform.options[0].textContent = t(lang, "platform_telegram");
+  p.platform.options[1].textContent = t(lang, "platform_wecom");
+  p.platform.options[1].disabled = !(per && per.wecom);
+  p.platform.value = platform;
+  p.platform.title = t(lang, "platform");
+  p.platform.setAttribute("aria-label", t(lang, "platform"));
+  // The WeCom skin: WeCom's colours, its app header, its cards.
+  p.node.classList.toggle("wecom", platform === "wecom");
+  p.node.dataset.platform = platform;
+  p.app.textContent = platform === "wecom" ? t(lang, "wecom_header") : "";
   p.text.placeholder = t(lang, "placeholder");
   p.menuButton.textContent = "☰ " + t(lang, "menu");
   p.samplePhoto.title = t(lang, "sample_photo");
@@ -173,6 +194,7 @@ function renderBubble(p, m, lang) {
     pin.appendChild(el("span", "", t(lang, "location") + "\n" + m.location.latitude.toFixed(5) + ", " + m.location.longitude.toFixed(5)));
     b.appendChild(pin);
   }
+  if (m.card) b.appendChild(renderCard(p, m.card, lang));
   const text = m.text || m.caption;
   if (text) b.appendChild(el("span", "body", text));
   if (m.edited) b.appendChild(el("span", "edited", t(lang, "edited")));
@@ -201,6 +223,34 @@ function renderBubble(p, m, lang) {
   return row;
 }
 
+// renderCard draws a WeCom template card (button_interaction): the app's name, the title and
+// text, and its buttons; once pressed, the buttons wait disabled with the pressed one marked,
+// and once the app has updated the card, the one button left reads what the app wrote.
+function renderCard(p, c, lang) {
+  const card = el("div", "card");
+  card.dataset.task = c.task_id;
+  card.appendChild(el("div", "source", t(lang, "wecom_app")));
+  if (c.title) card.appendChild(el("div", "title", c.title));
+  if (c.text) card.appendChild(el("div", "desc", c.text));
+  const row = el("div", "card-buttons");
+  if (c.replaced) {
+    const x = el("button", "done", c.replaced);
+    x.type = "button";
+    x.disabled = true;
+    row.appendChild(x);
+  } else {
+    for (const btn of c.buttons) {
+      const x = el("button", btn.key === c.pressed ? "pressed" : "", btn.text);
+      x.type = "button";
+      x.disabled = !!c.pressed;
+      x.addEventListener("click", () => api("/api/press", { phone: p.i, task_id: c.task_id, key: btn.key }));
+      row.appendChild(x);
+    }
+  }
+  card.appendChild(row);
+  return card;
+}
+
 function renderPhone(p) {
   const v = p.view;
   if (!v) return;
@@ -208,7 +258,7 @@ function renderPhone(p) {
   renderFrame(p);
   p.name.textContent = v.persona.name;
   p.where.textContent = v.persona.where;
-  const key = JSON.stringify([v.messages, lang]);
+  const key = JSON.stringify([v.messages, lang, v.persona.platform]);
   if (key !== p.rendered) {
     const stick = p.stick || p.rendered === "";
     const top = p.chat.scrollTop;
@@ -255,7 +305,7 @@ function connect() {
     const v = JSON.parse(ev.data);
     const p = phones[v.phone];
     if (!p) return;
-    if (p.view && p.view.persona.key !== v.persona.key) p.rendered = "";
+    if (p.view && (p.view.persona.key !== v.persona.key || p.view.persona.platform !== v.persona.platform)) p.rendered = "";
     p.view = v;
     renderPhone(p);
     document.body.dataset.ready = "true";

@@ -131,17 +131,42 @@ func (s *Server) SendText(userid, text string) (Delivery, error) {
 
 // SendImage uploads data as the member's picture and delivers it.
 func (s *Server) SendImage(userid string, data []byte) (Delivery, error) {
+	return s.Deliver(s.Image(userid, s.AddMedia("", data)))
+}
+
+// AddMedia keeps data as a member's upload, under name ("" for none), and returns its media
+// id, for Image or File to send.
+func (s *Server) AddMedia(name string, data []byte) string {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	id := s.newID("media")
 	s.media[id] = data
+	s.mediaName[id] = name
+	return id
+}
+
+// Image is a picture message from userid of the media id (delivered by Deliver).
+func (s *Server) Image(userid, mediaID string) Callback {
+	return s.message(userid, "image", "<PicUrl>"+cdata("http://127.0.0.1/pic/"+mediaID)+"</PicUrl><MediaId>"+cdata(mediaID)+"</MediaId>")
+}
+
+// File is a file message from userid of the media id, under its name (delivered by Deliver).
+func (s *Server) File(userid, mediaID string) Callback {
+	s.mu.Lock()
+	name, size := s.mediaName[mediaID], len(s.media[mediaID])
 	s.mu.Unlock()
-	return s.Deliver(s.message(userid, "image", "<PicUrl>"+cdata("http://127.0.0.1/pic/"+id)+"</PicUrl><MediaId>"+cdata(id)+"</MediaId>"))
+	return s.message(userid, "file", "<MediaId>"+cdata(mediaID)+"</MediaId><FileName>"+cdata(name)+"</FileName><FileSize>"+strconv.Itoa(size)+"</FileSize>")
 }
 
 // ShareLocation delivers a location from userid.
 func (s *Server) ShareLocation(userid string, lat, lon float64, label string) (Delivery, error) {
-	return s.Deliver(s.message(userid, "location", fmt.Sprintf("<Location_X>%f</Location_X><Location_Y>%f</Location_Y><Scale>15</Scale><Label>%s</Label>",
-		lat, lon, cdata(label))))
+	return s.Deliver(s.Location(userid, lat, lon, label))
+}
+
+// Location is a location message from userid (delivered by Deliver).
+func (s *Server) Location(userid string, lat, lon float64, label string) Callback {
+	return s.message(userid, "location", fmt.Sprintf("<Location_X>%f</Location_X><Location_Y>%f</Location_Y><Scale>15</Scale><Label>%s</Label>",
+		lat, lon, cdata(label)))
 }
 
 // EnterEvent is the event of userid entering the app (delivered by Deliver).
@@ -173,6 +198,7 @@ func (s *Server) Press(userid, taskID, key string) (Callback, error) {
 	c.Pressed = key
 	code := s.newID("rc")
 	s.codes[code] = taskID
+	s.notify()
 	s.mu.Unlock()
 	return s.callback(userid, "event", "<Event>"+cdata("template_card_event")+"</Event><EventKey>"+cdata(key)+"</EventKey>"+
 		"<TaskId>"+cdata(taskID)+"</TaskId><CardType>"+cdata("button_interaction")+"</CardType><ResponseCode>"+cdata(code)+"</ResponseCode>"), nil

@@ -81,6 +81,7 @@ type Server struct {
 	cardUser    map[string]string // task id → userid
 	codes       map[string]string // response code → task id
 	media       map[string][]byte // media id → content
+	mediaName   map[string]string // media id → the file's name, when it had one
 	seq         int64
 	changed     chan struct{}
 	hold        time.Duration // how long WeCom waits for the app's answer
@@ -109,7 +110,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, users: map[string]bool{}, tokens: map[string]time.Time{}, calls: map[string]int{},
 		msgs: map[string][]*Message{}, cards: map[string]*Card{}, cardUser: map[string]string{}, codes: map[string]string{},
-		media: map[string][]byte{}, changed: make(chan struct{}), hold: 5 * time.Second}
+		media: map[string][]byte{}, mediaName: map[string]string{}, changed: make(chan struct{}), hold: 5 * time.Second}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /cgi-bin/gettoken", s.gettoken)
 	mux.HandleFunc("POST /cgi-bin/message/send", s.send)
@@ -410,6 +411,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	data, _ := io.ReadAll(f)
 	id := s.newID("media")
 	s.media[id] = data
+	s.mediaName[id] = hdr.Filename
 	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "type": r.URL.Query().Get("type"), "media_id": id,
 		"created_at": strconv.FormatInt(time.Now().Unix(), 10)})
 }
@@ -436,4 +438,18 @@ func (s *Server) Media(id string) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return bytes.Clone(s.media[id])
+}
+
+// MediaName is the file name an uploaded media id was sent under, "" for none.
+func (s *Server) MediaName(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mediaName[id]
+}
+
+// Changed is closed when a member is next sent something or a card is updated.
+func (s *Server) Changed() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
 }
