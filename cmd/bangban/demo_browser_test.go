@@ -128,7 +128,14 @@ func (p *phonePage) lastTicket(i int) string {
 // the owner was given.
 func (p *phonePage) file(n int, description string) string {
 	p.t.Helper()
-	p.press(0, "Power, water and gas")
+	return p.fileIn(n, "Power, water and gas", description)
+}
+
+// fileIn is file in a category of choice: a case of the same kind as one still open would
+// first be offered as an addition to it.
+func (p *phonePage) fileIn(n int, category, description string) string {
+	p.t.Helper()
+	p.press(0, category)
 	p.say(0, description)
 	p.press(0, "Skip")
 	p.press(0, "Skip")
@@ -239,6 +246,29 @@ func TestDemoPageInABrowser(t *testing.T) {
 		t.Fatalf("%d dialogs opened: markup typed by a person ran", n)
 	}
 
+	// The cadre put on WeCom: the phone takes WeCom's skin, and a third case reaches it as a
+	// template card, its description as text; pressing the card's button signs it, the card
+	// shows the choice, and the owner on Telegram is told.
+	p.eval(`(() => { const s = document.querySelector('#phone-1 .platform'); s.value = 'wecom'; s.dispatchEvent(new Event('change')); return ''; })()`)
+	p.wait("the cadre's phone in WeCom's skin", `document.querySelector('#phone-1').classList.contains('wecom') &&
+		document.querySelector('#phone-1 .who .app').textContent !== '' && !document.querySelector('#phone-0').classList.contains('wecom')`)
+	p.say(0, "/new")
+	third := p.fileIn(3, "Land use", xss+" The plant's new warehouse has no land permit yet.")
+	// The assignment comes as its text (the description as typed) and a card with its buttons.
+	p.wait("the third case on the WeCom phone", js("chat(1).includes(%v) && chat(1).includes(%v)", third, xss+" The plant's new warehouse"))
+	last := "[...document.querySelectorAll('#phone-1 .card')].at(-1)"
+	p.wait("the third case's WeCom card", last+" !== undefined && [..."+last+".querySelectorAll('.card-buttons button')].some((b) => b.textContent === '✍ 签收')")
+	card := js("document.querySelector('#phone-1 .card[data-task=\"' + CSS.escape(%v) + '\"]')", p.eval(last+".dataset.task"))
+	if n := p.eval("String(document.querySelectorAll('#phone-1 img[src=\"x\"]').length)"); n != "0" {
+		t.Fatalf("the description's markup made %s images on the WeCom phone", n)
+	}
+	p.eval("([..." + card + ".querySelectorAll('.card-buttons button')].find((b) => b.textContent === '✍ 签收').click(), '')")
+	p.wait("the card showing the choice", card+".querySelector('.card-buttons button.done') !== null && "+
+		card+".querySelector('.card-buttons button.done').textContent === '✍ 签收' && "+
+		"[..."+card+".querySelectorAll('.card-buttons button')].every((b) => b.disabled)")
+	p.wait("the signing on the owner's phone", js("chat(0).includes(%v)", "has signed for your problem "+third))
+
+	// The screenshot README opens with: the owner on Telegram, the cadre on WeCom, the office.
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
@@ -258,24 +288,6 @@ func TestDemoPageInABrowser(t *testing.T) {
 		}
 	}
 
-	// The cadre put on WeCom: the phone takes WeCom's skin, and a third case reaches it as a
-	// template card, its description as text; pressing the card's button signs it, the card
-	// shows the choice, and the owner on Telegram is told.
-	p.eval(`(() => { const s = document.querySelector('#phone-1 .platform'); s.value = 'wecom'; s.dispatchEvent(new Event('change')); return ''; })()`)
-	p.wait("the cadre's phone in WeCom's skin", `document.querySelector('#phone-1').classList.contains('wecom') &&
-		document.querySelector('#phone-1 .who .app').textContent !== '' && !document.querySelector('#phone-0').classList.contains('wecom')`)
-	p.say(0, "/new")
-	third := p.file(3, xss+" The plant's gas pressure drops at noon.")
-	card := js("[...document.querySelectorAll('#phone-1 .card')].find((c) => c.innerText.includes(%v))", third)
-	p.wait("the third case as a WeCom card", card+" !== undefined")
-	if !strings.Contains(p.eval(card+".querySelector('.desc').textContent"), xss) {
-		t.Fatalf("the card does not show the description as typed:\n%s", p.chat(1))
-	}
-	p.eval("([..." + card + ".querySelectorAll('.card-buttons button')].find((b) => b.textContent === '✍ 签收').click(), '')")
-	p.wait("the card showing the choice", card+".querySelector('.card-buttons button.done') !== null && "+
-		card+".querySelector('.card-buttons button.done').textContent === '✍ 签收' && "+
-		"[..."+card+".querySelectorAll('.card-buttons button')].every((b) => b.disabled)")
-	p.wait("the signing on the owner's phone", js("chat(0).includes(%v)", "has signed for your problem "+third))
 	if n := dialogs.Load(); n != 0 {
 		t.Fatalf("%d dialogs opened: markup typed by a person ran", n)
 	}
