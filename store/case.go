@@ -203,7 +203,8 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 	defer conn.Release()
 	var out Submitted
 	// A redelivered confirm: the case exists already; answer with it. Asked before a ticket
-	// number is taken, and again inside the transaction, for a copy that arrives meanwhile.
+	// number is taken; a copy that arrives meanwhile is found by the insert, which then adds
+	// nothing, and the transaction is undone.
 	again := func(q querier) (bool, error) {
 		if source == nil {
 			return false, nil
@@ -230,9 +231,6 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 		return Submitted{}, err
 	}
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		if found, err := again(tx); found || err != nil {
-			return err
-		}
 		if p.NewUnit != nil {
 			if err := s.selfRegister(ctx, tx, &p); err != nil {
 				return err
@@ -250,12 +248,16 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 			INSERT INTO cases (ticket_no, region_id, unit_id, reporter_id, category_id, description,
 				urgency, latitude, longitude, source_key, office_id, unverified_reporter, created_at, updated_at, place)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)
+			ON CONFLICT (source_key) DO NOTHING
 			RETURNING `+caseColumns,
 			no, p.RegionID, p.UnitID, p.ReporterID, p.CategoryID, desc, urgency, p.Latitude, p.Longitude, source, office, unverified, now, place)
 		if err != nil {
 			return fmt.Errorf("insert case %s: %w", no, err)
 		}
 		c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Case])
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errFiledMeanwhile
+		}
 		if err != nil {
 			return fmt.Errorf("insert case %s: %w", no, err)
 		}
@@ -266,15 +268,13 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 		if err := s.insertAttachments(ctx, tx, c.ID, nil, p.Attachments); err != nil {
 			return fmt.Errorf("case %s: %w", no, err)
 		}
+		var cadre string
 		if p.Route && p.UnitID != nil && !unverified {
-			if err := s.routeToLinkedCadre(ctx, tx, &c, *p.UnitID, p.Attachments, now); err != nil {
+			if cadre, err = s.routeToLinkedCadre(ctx, tx, &c, *p.UnitID, p.Attachments, now); err != nil {
 				return fmt.Errorf("case %s: %w", no, err)
 			}
 		}
-		out = Submitted{Case: c}
-		if err := s.assigneeName(ctx, tx, &out); err != nil {
-			return err
-		}
+		out = Submitted{Case: c, Assignee: cadre}
 		if c.Urgency == Urgent {
 			if err := s.tellOfficeUrgent(ctx, tx, out, now); err != nil {
 				return fmt.Errorf("case %s: %w", no, err)
@@ -294,11 +294,21 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 		}
 		return nil
 	})
+	if errors.Is(err, errFiledMeanwhile) {
+		if found, err := again(conn); found || err != nil {
+			return out, err
+		}
+		return Submitted{}, fmt.Errorf("submit case %s: a copy with its source key vanished", no)
+	}
 	if err != nil {
 		return Submitted{}, fmt.Errorf("submit case %s: %w", no, err)
 	}
 	return out, nil
 }
+
+// errFiledMeanwhile undoes the filing of a case whose copy (the same confirm, delivered
+// twice) was filed meanwhile.
+var errFiledMeanwhile = errors.New("filed meanwhile")
 
 // nearestOfficeID is the campaign office of the region or, when it has none, of the nearest
 // region above it that has one: the office a new case answers to.
@@ -389,8 +399,9 @@ func (s *Store) selfRegister(ctx context.Context, tx pgx.Tx, p *SubmitParams) er
 }
 
 // routeToLinkedCadre assigns a new case to the unit's linked cadre (the longest-linked one,
-// when there are several), starting the 13710 clock, and tells the cadre.
-func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unitID int64, files []Attachment, now time.Time) error {
+// when there are several), starting the 13710 clock, and tells the cadre; it returns the
+// cadre's name ("" when the unit has no linked cadre and the case waits for triage).
+func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unitID int64, files []Attachment, now time.Time) (string, error) {
 	var cadre int64
 	var name string
 	var chat *int64
@@ -400,23 +411,23 @@ func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unit
 		WHERE l.unit_id = $1 AND EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = p.id AND r.role = 'handler')
 		ORDER BY l.created_at, p.id LIMIT 1`, unitID).Scan(&cadre, &name, &chat, &lang)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil // no linked cadre: the case waits for triage
+		return "", nil // no linked cadre: the case waits for triage
 	}
 	if err != nil {
-		return fmt.Errorf("linked cadre: %w", err)
+		return "", fmt.Errorf("linked cadre: %w", err)
 	}
 	sign, feedback, resolve := s.deadlines(now, c.Complexity, c.Urgency)
 	if _, err := tx.Exec(ctx, `UPDATE cases SET status = 'assigned', assignee_id = $2, assigned_at = $3, sign_due_at = $4,
 		feedback_due_at = $5, resolve_due_at = $6, updated_at = $3 WHERE id = $1`, c.ID, cadre, now, sign, feedback, resolve); err != nil {
-		return fmt.Errorf("assign: %w", err)
+		return "", fmt.Errorf("assign: %w", err)
 	}
 	c.Status, c.AssigneeID, c.SignDueAt, c.FeedbackDueAt, c.ResolveDueAt = StatusAssigned, &cadre, &sign, &feedback, &resolve
 	if err := s.reschedule(ctx, tx, *c, now); err != nil {
-		return err
+		return "", err
 	}
 	if _, err := appendEvent(ctx, tx, Event{CaseID: c.ID, At: now, Kind: EventAssigned, FromStatus: ptr(StatusSubmitted),
 		ToStatus: ptr(StatusAssigned), Data: map[string]any{"Assignee": name}, SignDueAt: &sign, ResolveDueAt: &resolve}); err != nil {
-		return err
+		return "", err
 	}
 	if chat != nil {
 		// A new case holds the files it was filed with and nothing else.
@@ -431,9 +442,9 @@ func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unit
 		if lang != nil {
 			n.Lang = *lang
 		}
-		return s.NotifyTx(ctx, tx, n)
+		return name, s.NotifyTx(ctx, tx, n)
 	}
-	return nil
+	return name, nil
 }
 
 // tellOfficeUrgent tells each member of the office a new urgent case answers to, with the

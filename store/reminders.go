@@ -126,27 +126,26 @@ func (s *Store) reschedule(ctx context.Context, tx pgx.Tx, c Case, now time.Time
 	// An office's notice of a new case stays while the case waits in triage: it does not
 	// follow from the case's limits, and a change there (a category set, an addition) does
 	// not make it news already told.
-	if _, err := tx.Exec(ctx, `UPDATE reminders SET cancelled_at = $2 WHERE case_id = $1 AND sent_at IS NULL AND cancelled_at IS NULL
-		AND (kind <> $3 OR $4)`, c.ID, now, ReminderOfficeNew, c.Status != StatusSubmitted); err != nil {
-		return fmt.Errorf("cancel reminders of case %s: %w", c.TicketNo, err)
-	}
+	//
+	// The reminders not sent are cancelled and the new plan's inserted in one statement: the
+	// insert skips a plan whose reminder was sent already, which the cancelling never touches.
 	ps := s.plans(c, now)
-	if len(ps) == 0 {
-		return nil
-	}
 	kinds, limits := make([]string, len(ps)), make([]string, len(ps))
 	limitAts, sendAts := make([]time.Time, len(ps)), make([]time.Time, len(ps))
 	for i, p := range ps {
 		kinds[i], limits[i], limitAts[i], sendAts[i] = p.kind, p.limit, p.limitAt, p.sendAt
 	}
 	if _, err := tx.Exec(ctx, `
+		WITH cancelled AS (
+			UPDATE reminders SET cancelled_at = $6 WHERE case_id = $1 AND sent_at IS NULL AND cancelled_at IS NULL
+			AND (kind <> $7 OR $8))
 		INSERT INTO reminders (case_id, kind, due_limit, limit_at, send_at)
 		SELECT $1, p.kind, p.due_limit, p.limit_at, p.send_at
 		FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS p(kind, due_limit, limit_at, send_at)
 		WHERE NOT EXISTS (SELECT 1 FROM reminders r WHERE r.case_id = $1 AND r.kind = p.kind AND r.due_limit = p.due_limit
 			AND r.limit_at = p.limit_at AND r.sent_at IS NOT NULL)`,
-		c.ID, kinds, limits, limitAts, sendAts); err != nil {
-		return fmt.Errorf("schedule reminders of case %s: %w", c.TicketNo, err)
+		c.ID, kinds, limits, limitAts, sendAts, now, ReminderOfficeNew, c.Status != StatusSubmitted); err != nil {
+		return fmt.Errorf("reschedule reminders of case %s: %w", c.TicketNo, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,6 +75,52 @@ func TestSubmitIsIdempotentBySource(t *testing.T) {
 	s.Pool().QueryRow(ctx, "SELECT count(*) FROM river_job WHERE args->>'msg' = 'case_received'").Scan(&jobs)
 	if cases != 1 || jobs != 1 {
 		t.Fatalf("%d cases, %d receipts; want one of each", cases, jobs)
+	}
+}
+
+// Copies of one confirm filed at the same moment (delivered twice, to two replicas) make one
+// case: each copy gets that case, and the notices and receipts go out once.
+func TestCopiesOfAConfirmFiledAtOnceMakeOneCase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := demoStore(t)
+	e001, r1 := unitID(t, s, "E001")
+	p := store.SubmitParams{RegionID: r1, UnitID: &e001, Description: "厂区门前道路积水", Route: true, SourceKey: "tg:1:5151",
+		Notify: &store.Notification{ChatID: 9, MessageID: "case_received"}}
+	const copies = 8
+	got := make([]store.Submitted, copies)
+	errs := make([]error, copies)
+	var wg sync.WaitGroup
+	for i := range copies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], errs[i] = s.Submit(ctx, p)
+		}()
+	}
+	wg.Wait()
+	firsts := 0
+	for i := range copies {
+		if errs[i] != nil {
+			t.Fatalf("copy %d: %v", i, errs[i])
+		}
+		if got[i].TicketNo != got[0].TicketNo || got[i].Assignee == "" || got[i].Assignee != got[0].Assignee {
+			t.Fatalf("copy %d = %s (assignee %q), copy 0 = %s (assignee %q); want the one case, routed", i,
+				got[i].TicketNo, got[i].Assignee, got[0].TicketNo, got[0].Assignee)
+		}
+		if !got[i].Again {
+			firsts++
+		}
+	}
+	if firsts != 1 {
+		t.Fatalf("%d copies filed the case; want one, the others answered with it", firsts)
+	}
+	var cases, receipts, assigned int
+	s.Pool().QueryRow(ctx, "SELECT count(*) FROM cases").Scan(&cases)
+	s.Pool().QueryRow(ctx, "SELECT count(*) FROM river_job WHERE args->>'msg' = 'case_received'").Scan(&receipts)
+	s.Pool().QueryRow(ctx, "SELECT count(*) FROM case_events WHERE kind = 'assigned'").Scan(&assigned)
+	if cases != 1 || receipts != 1 || assigned != 1 {
+		t.Fatalf("%d cases, %d receipts, %d assignments; want one of each", cases, receipts, assigned)
 	}
 }
 
