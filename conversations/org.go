@@ -74,7 +74,12 @@ func Commands(a store.Actor) []string {
 	if a.Has(store.RoleAdmin) {
 		cmds = append(cmds, "invite")
 	}
-	return append(cmds, "help", "lang", "cancel")
+	cmds = append(cmds, "help", "lang")
+	if a.Both {
+		// Bound on Telegram and in WeCom: where notifications go is theirs to choose.
+		cmds = append(cmds, "where")
+	}
+	return append(cmds, "cancel")
 }
 
 // inviteCodeRe is the shape of an invite code; anything else is answered as unknown without
@@ -255,6 +260,9 @@ func Register(e *dialog.Engine, st *store.Store, botUsername string, poster Post
 		return err
 	}
 	if err := RegisterHandling(e, st); err != nil {
+		return err
+	}
+	if err := RegisterWhere(e, st); err != nil {
 		return err
 	}
 	return RegisterReports(e, st)

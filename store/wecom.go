@@ -119,12 +119,12 @@ func (s *Store) WeComUntold(ctx context.Context, account int64) error {
 
 // UsedFrom makes the account the one its person's notifications go to, when they hold one on
 // the other platform too: a person bound on both is sent each notification once, on the
-// platform they used last. Called with each message a person sends from their private chat;
-// for anyone else it changes nothing.
+// platform they used last, unless they chose one with /where (SetWhere). Called with each
+// message a person sends from their private chat; for anyone else it changes nothing.
 func (s *Store) UsedFrom(ctx context.Context, account int64) error {
 	_, err := s.pool.Exec(ctx, `UPDATE people SET chat_id = $1, unreachable_at = NULL
 		WHERE `+accountColumn(account)+` = $1 AND telegram_user_id IS NOT NULL AND wecom_account_id IS NOT NULL
-		AND chat_id IS DISTINCT FROM $1`, account)
+		AND notify_on IS NULL AND chat_id IS DISTINCT FROM $1`, account)
 	if err != nil {
 		return fmt.Errorf("account %d used: %w", account, err)
 	}
