@@ -87,21 +87,33 @@ func Commands(a store.Actor) []string {
 var inviteCodeRe = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
 
 func (o *org) start(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
-	if !inviteCodeRe.MatchString(c.Args) {
-		return []dialog.Reply{{MessageID: MsgInviteUnknown}}, nil
-	}
-	b, err := o.st.RedeemInvite(ctx, c.Args, store.Account{UserID: c.UserID, ChatID: c.ChatID, Name: c.FirstName, Lang: c.Lang})
-	if msg, ok := refusalMessage(inviteRefusals, err); ok {
-		return []dialog.Reply{{MessageID: msg}}, nil
-	}
+	rep, _, err := Redeem(ctx, o.st, o.e.Translator(), c.Args, store.Account{UserID: c.UserID, ChatID: c.ChatID, Name: c.FirstName, Lang: c.Lang})
 	if err != nil {
 		return nil, err
 	}
-	data := map[string]any{"Name": c.FirstName, "Target": b.Target, "Role": o.e.Translator().T(c.Lang, "role_"+b.Role, nil)}
-	if b.Already {
-		return []dialog.Reply{{MessageID: MsgInviteAlready, Data: data}}, nil
+	return []dialog.Reply{rep}, nil
+}
+
+// Redeem uses an invite code for an account, as /start CODE does on any platform (and the
+// link that opens the WeCom app with a code), and says how it went in acc.Lang: bound, or
+// bound already, or why not (unknown, used, expired, revoked, another's). bound is false for
+// a refusal, which changed nothing; err is for what went wrong otherwise.
+func Redeem(ctx context.Context, st *store.Store, tr *dialog.Translator, code string, acc store.Account) (rep dialog.Reply, bound bool, err error) {
+	if !inviteCodeRe.MatchString(code) {
+		return dialog.Reply{MessageID: MsgInviteUnknown}, false, nil
 	}
-	return []dialog.Reply{{MessageID: MsgInviteBound, Data: data}}, nil
+	b, err := st.RedeemInvite(ctx, code, acc)
+	if msg, ok := refusalMessage(inviteRefusals, err); ok {
+		return dialog.Reply{MessageID: msg}, false, nil
+	}
+	if err != nil {
+		return dialog.Reply{}, false, err
+	}
+	data := map[string]any{"Name": acc.Name, "Target": b.Target, "Role": tr.T(acc.Lang, "role_"+b.Role, nil)}
+	if b.Already {
+		return dialog.Reply{MessageID: MsgInviteAlready, Data: data}, true, nil
+	}
+	return dialog.Reply{MessageID: MsgInviteBound, Data: data}, true, nil
 }
 
 // actor is the person acting, who must hold role; the check is made on every action, on the

@@ -86,8 +86,12 @@ func start(t *testing.T, setup func(*dialog.Engine), options ...func(*wecom.Opti
 	sim := wecomtest.New(wecomtest.Options{})
 	t.Cleanup(sim.Close)
 	o := sim.Options()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := wecom.Options{CorpID: o.CorpID, AgentID: o.AgentID, Secret: o.Secret, Token: o.Token,
-		AESKey: o.AESKey, APIURL: sim.URL(), Store: st, Redis: rdb, Engine: eng, KeyPrefix: prefix, Logger: log,
+		AESKey: o.AESKey, APIURL: sim.URL(), PublicURL: "http://" + ln.Addr().String(), Store: st, Redis: rdb, Engine: eng, KeyPrefix: prefix, Logger: log,
 		// The limits are kept (through Redis) but loose: the test of the limits sets its own.
 		SendLimits: wecom.SendLimits{PerMemberMinute: 60000, MemberBurst: 100, PerSecond: 10000}}
 	for _, f := range options {
@@ -102,12 +106,10 @@ func start(t *testing.T, setup func(*dialog.Engine), options ...func(*wecom.Opti
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	mux := http.NewServeMux()
-	mux.Handle(app.Path(), app.Handler())
+	for path, h := range app.Handlers() {
+		mux.Handle(path, h)
+	}
 	srv := &http.Server{Handler: mux}
 	go func() { _ = srv.Serve(ln) }()
 	ctx, cancel := context.WithCancel(context.Background())

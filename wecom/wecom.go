@@ -29,6 +29,10 @@ type Options struct {
 	AESKey  string
 	// CallbackPath is where WeCom posts the app's callbacks. Defaults to "/wecom".
 	CallbackPath string
+	// PublicURL is the server's address as members reach it (WECOM_PUBLIC_URL), where WeCom's
+	// OAuth2 page sends a member who opened an invite link (BindPath under it). Without it no
+	// such link is made: members bind by writing "绑定 CODE".
+	PublicURL string
 	// APIURL is WeCom's server API. Defaults to https://qyapi.weixin.qq.com; tests point it
 	// at wecomtest.
 	APIURL string

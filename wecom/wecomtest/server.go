@@ -26,6 +26,7 @@ const (
 	CodeBadMedia          = 40007
 	CodeBadResponseCode   = 40120 // a card's response code unknown, used, or not the user's
 	CodeBadCard           = 40058 // a card missing what its type needs
+	CodeInvalidOAuthCode  = 40029 // an OAuth2 code unknown, used already or expired
 )
 
 // MaxText is the most bytes a text message may hold.
@@ -81,6 +82,7 @@ type Server struct {
 	cardUser    map[string]string // task id → userid
 	codes       map[string]string // response code → task id
 	media       map[string][]byte // media id → content
+	oauth       map[string]oauthCode
 	seq         int64
 	changed     chan struct{}
 	hold        time.Duration // how long WeCom waits for the app's answer
@@ -109,13 +111,14 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, users: map[string]bool{}, tokens: map[string]time.Time{}, calls: map[string]int{},
 		msgs: map[string][]*Message{}, cards: map[string]*Card{}, cardUser: map[string]string{}, codes: map[string]string{},
-		media: map[string][]byte{}, changed: make(chan struct{}), hold: 5 * time.Second}
+		media: map[string][]byte{}, oauth: map[string]oauthCode{}, changed: make(chan struct{}), hold: 5 * time.Second}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /cgi-bin/gettoken", s.gettoken)
 	mux.HandleFunc("POST /cgi-bin/message/send", s.send)
 	mux.HandleFunc("POST /cgi-bin/message/update_template_card", s.updateCard)
 	mux.HandleFunc("POST /cgi-bin/media/upload", s.upload)
 	mux.HandleFunc("GET /cgi-bin/media/get", s.getMedia)
+	mux.HandleFunc("GET /cgi-bin/auth/getuserinfo", s.getUserInfo)
 	s.srv = httptest.NewUnstartedServer(mux)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
