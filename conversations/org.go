@@ -2,6 +2,7 @@ package conversations
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"regexp"
@@ -23,12 +24,24 @@ type org struct {
 	st     *store.Store
 	bot    string
 	poster Poster
+	// wecomLink, when set, is the link that opens the WeCom app with an invite code.
+	wecomLink func(code string) string
 }
+
+// Option adds to what Register gives an engine.
+type Option func(*org)
+
+// WithWeComLink makes invites carry, beside the Telegram link, the link that opens the WeCom
+// app with the code (link makes it), and its poster.
+func WithWeComLink(link func(code string) string) Option { return func(o *org) { o.wecomLink = link } }
 
 // RegisterOrg adds to an engine: /start with an invite code, /invite for admins, /unjoined
 // for offices. botUsername makes the deep links.
-func RegisterOrg(e *dialog.Engine, st *store.Store, botUsername string, poster Poster) error {
+func RegisterOrg(e *dialog.Engine, st *store.Store, botUsername string, poster Poster, opts ...Option) error {
 	o := &org{e: e, st: st, bot: botUsername, poster: poster}
+	for _, f := range opts {
+		f(o)
+	}
 	e.OnStart(o.start)
 	e.OnLang(st.SetLang)
 	e.LangFrom(st.ChosenLang)
@@ -248,14 +261,26 @@ func (o *org) makeInvite(ctx context.Context, s *dialog.Session) (dialog.Reply, 
 	case err != nil:
 		return dialog.Reply{}, err
 	}
-	link := "https://t.me/" + o.bot + "?start=" + inv.Code
+	// The Telegram link, when the engine knows the bot (the WeCom app's does not), and the
+	// WeCom app's, when it is set up for links; the poster is of the first of them, and
+	// without either the code is given, for "绑定 CODE".
+	var link, wlink string
+	if o.bot != "" {
+		link = "https://t.me/" + o.bot + "?start=" + inv.Code
+	}
+	if o.wecomLink != nil {
+		wlink = o.wecomLink(inv.Code)
+	}
 	data := map[string]any{"Target": inv.Target, "Role": o.e.Translator().T(s.Lang, "role_"+inv.Role, nil), "Link": link,
-		"Uses": inv.MaxUses, "Expires": inv.ExpiresAt.In(o.st.Location()).Format(time.DateOnly)}
+		"WeComLink": wlink, "Code": inv.Code, "Uses": inv.MaxUses, "Expires": inv.ExpiresAt.In(o.st.Location()).Format(time.DateOnly)}
 	caption := MsgPosterStaff
 	if inv.Role == store.RoleReporter {
 		caption = MsgPosterReporter
 	}
-	png, err := o.poster(link, inv.Target, o.e.Translator().T(s.Lang, caption, nil))
+	if (link == "" && wlink == "") || o.poster == nil {
+		return dialog.Reply{MessageID: MsgInviteMade, Data: data}, nil
+	}
+	png, err := o.poster(cmp.Or(link, wlink), inv.Target, o.e.Translator().T(s.Lang, caption, nil))
 	if err != nil {
 		return dialog.Reply{}, err
 	}
@@ -264,8 +289,8 @@ func (o *org) makeInvite(ctx context.Context, s *dialog.Session) (dialog.Reply, 
 
 // Register adds every dialog and command of the campaign to an engine: joining and invites,
 // filing, handling, and the reports. Each platform's engine gets the same.
-func Register(e *dialog.Engine, st *store.Store, botUsername string, poster Poster) error {
-	if err := RegisterOrg(e, st, botUsername, poster); err != nil {
+func Register(e *dialog.Engine, st *store.Store, botUsername string, poster Poster, opts ...Option) error {
+	if err := RegisterOrg(e, st, botUsername, poster, opts...); err != nil {
 		return err
 	}
 	if err := RegisterReport(e, st); err != nil {

@@ -1,15 +1,19 @@
 package wecom_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
+	"image/png"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/bangban/bangban/bot/poster/postertest"
 	"github.com/bangban/bangban/store"
 )
 
@@ -94,4 +98,43 @@ func (h *harness) bindURL(t *testing.T, landing, code, invite string) string {
 	}
 	u.RawQuery = url.Values{"code": {code}, "state": {hex.EncodeToString([]byte(invite))}}.Encode()
 	return u.String()
+}
+
+// An admin in WeCom makes an invite with /invite: it carries the link that opens the app, and
+// a poster whose QR code is that link; an enterprise's member opens it and is bound as its
+// reporter.
+func TestAnInviteMadeInWeComCarriesItsLink(t *testing.T) {
+	t.Parallel()
+	h := start(t, nil)
+	const admin, member = "zhaogang", "qianli"
+	h.joinWeCom(t, admin, store.InviteParams{Role: store.RoleAdmin, PersonCode: "P024"})
+	h.sim.AddUser(member)
+	contains(t, h.say(t, admin, "/invite", 1), "为谁生成邀请？")
+	contains(t, h.choose(t, admin, "单位（企业或村社区）", 1), "请输入编码")
+	contains(t, h.say(t, admin, "E002", 1), "可以使用几次")
+	contains(t, h.choose(t, admin, "1", 1), "为 E002 生成“反映人”邀请，可用 1 次")
+	made := h.choose(t, admin, "✔ 确认提交", 2)
+	var pic []byte
+	var text string
+	for _, m := range made {
+		if m.Type == "image" {
+			pic = h.sim.Media(m.MediaID)
+		}
+		text += m.Text
+	}
+	link := regexp.MustCompile(`企业微信：(https://open\.weixin\.qq\.com/\S+)`).FindStringSubmatch(text)
+	if link == nil || pic == nil || !strings.Contains(text, "青石建材有限公司（反映人）") {
+		t.Fatalf("made:%s", dump(made))
+	}
+	img, err := png.Decode(bytes.NewReader(pic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := postertest.Scan(img); err != nil || got != link[1] {
+		t.Fatalf("the poster scans as %q (%v), want %s", got, err, link[1])
+	}
+	if l, err := h.sim.OpenLink(member, link[1], "zh-CN"); err != nil || !strings.Contains(l.Body, "绑定成功！您的身份：青石建材有限公司 · 反映人") {
+		t.Fatalf("opening the made link %+v: %v", l, err)
+	}
+	h.waitWeCom(t, member, "绑定成功！")
 }

@@ -1,6 +1,7 @@
 package wecom_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/bangban/bangban/bot/poster"
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/conversations/redistest"
@@ -77,18 +79,22 @@ func start(t *testing.T, setup func(*dialog.Engine), options ...func(*wecom.Opti
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := conversations.Register(eng, st, "", nil); err != nil {
-		t.Fatal(err)
-	}
-	if setup != nil {
-		setup(eng)
-	}
 	sim := wecomtest.New(wecomtest.Options{})
 	t.Cleanup(sim.Close)
 	o := sim.Options()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Invites made in the app carry the link that opens it, and its poster.
+	link := conversations.WithWeComLink(func(code string) string {
+		return wecom.BindLink(o.CorpID, o.AgentID, "http://"+ln.Addr().String(), "/wecom", code)
+	})
+	if err := conversations.Register(eng, st, "", posterPNG, link); err != nil {
+		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(eng)
 	}
 	opts := wecom.Options{CorpID: o.CorpID, AgentID: o.AgentID, Secret: o.Secret, Token: o.Token,
 		AESKey: o.AESKey, APIURL: sim.URL(), PublicURL: "http://" + ln.Addr().String(), Store: st, Redis: rdb, Engine: eng, KeyPrefix: prefix, Logger: log,
@@ -124,6 +130,12 @@ func start(t *testing.T, setup func(*dialog.Engine), options ...func(*wecom.Opti
 	})
 	sim.SetCallbackURL("http://" + ln.Addr().String() + app.Path())
 	return &harness{sim: sim, store: st, app: app, replica: replica, rdb: rdb, prefix: prefix, offset: offset}
+}
+
+func posterPNG(link, name, caption string) ([]byte, error) {
+	var buf bytes.Buffer
+	err := poster.WritePNG(&buf, link, name, caption)
+	return buf.Bytes(), err
 }
 
 // say sends text as userid, delivered in time, and returns what the app sent back: at least
