@@ -37,6 +37,8 @@ type harness struct {
 	prefix  string
 	// offset moves the store's clock, for the limits and windows that run in days.
 	offset *atomic.Int64
+	// opts are the app's, for another process of it.
+	opts wecom.Options
 }
 
 // travel moves the store's clock by d.
@@ -129,7 +131,7 @@ func start(t *testing.T, setup func(*dialog.Engine), options ...func(*wecom.Opti
 		_ = srv.Close()
 	})
 	sim.SetCallbackURL("http://" + ln.Addr().String() + app.Path())
-	return &harness{sim: sim, store: st, app: app, replica: replica, rdb: rdb, prefix: prefix, offset: offset}
+	return &harness{sim: sim, store: st, app: app, replica: replica, rdb: rdb, prefix: prefix, offset: offset, opts: opts}
 }
 
 func posterPNG(link, name, caption string) ([]byte, error) {

@@ -56,6 +56,10 @@ type Options struct {
 	ResumeEvery time.Duration
 	// SendLimits are WeCom's limits as the app keeps them; zero fields take defaults.
 	SendLimits SendLimits
+	// AfterAnswer, when set, is called once a callback is answered, before its work begins;
+	// false drops the work, as a process killed at that moment would (tests of what survives
+	// it). Nil runs the work.
+	AfterAnswer func() bool
 }
 
 // App is bangban's WeCom app: the callback handler and the sender.
@@ -132,8 +136,9 @@ func (a *App) Path() string { return a.opts.CallbackPath }
 
 // Handler takes WeCom's callbacks: the URL check (GET, echostr) and the callbacks (POST).
 // Each is checked against the app's signature first: a forged one is refused with 403 and
-// nothing is done. A good callback is answered at once, with an empty 200, and handled after,
-// so that no work, however slow, makes WeCom deliver it again; one WeCom delivers again
+// nothing is done. A good callback is put in its chat's inbox in Redis (take), then answered
+// with an empty 200, and handled after, so that no work, however slow, makes WeCom deliver it
+// again, and none is lost by a process that dies after answering; one WeCom delivers again
 // anyway is taken by its MsgId (an event by its sender, time and content) for the same
 // update, which the engine applies once.
 func (a *App) Handler() http.Handler {
@@ -215,11 +220,47 @@ func (a *App) callback(w http.ResponseWriter, r *http.Request, sig, ts, nonce st
 	}
 	a.work.Add(1)
 	a.mu.Unlock()
+	ctx, cancel = context.WithTimeout(r.Context(), 3*time.Second)
+	again, err := a.take(ctx, cb, &in)
+	cancel()
+	if err != nil {
+		a.work.Done()
+		a.log.Error("wecom callback not taken", "update_id", id, "error", err)
+		http.Error(w, "try later", http.StatusServiceUnavailable)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
 	go func() {
 		defer a.work.Done()
-		a.handle(cb, in)
+		if a.opts.AfterAnswer != nil && !a.opts.AfterAnswer() {
+			return
+		}
+		a.handle(cb, in, again)
 	}()
+}
+
+// take makes a callback's input durable before WeCom is answered, for WeCom does not deliver
+// again what it was answered: the member is numbered, a typed number becomes the press it
+// stands for, and the input goes in its chat's inbox in Redis (Engine.Accept), where, should
+// this process die before it applies it, the resume sweep of this replica or another finds
+// it. again is set for an opening of the app by a member seen before, which has nothing to
+// apply.
+func (a *App) take(ctx context.Context, cb callback, in *dialog.Input) (again bool, err error) {
+	account, created, err := a.opts.Store.WeComAccountNew(ctx, cb.FromUserName)
+	if err != nil {
+		return false, err
+	}
+	a.users.Store(account, cb.FromUserName)
+	if cb.MsgType == "event" && cb.Event == "enter_agent" && !created {
+		// WeCom tells of every opening of the app: only the first contact is welcomed (one an
+		// import bound was numbered then, and is told what it gave them instead).
+		return true, nil
+	}
+	in.ChatID, in.UserID, in.FirstName = account, account, cb.FromUserName
+	if err := a.pressed(ctx, in); err != nil {
+		return false, fmt.Errorf("wecom choice not read: %w", err)
+	}
+	return false, a.opts.Engine.Accept(ctx, *in)
 }
 
 // updateIDScript gives a callback its update id: the one it was given before when WeCom
@@ -245,17 +286,18 @@ func (a *App) updateID(ctx context.Context, key string) (int64, error) {
 	return id, nil
 }
 
-// handle runs one callback through the engine.
-func (a *App) handle(cb callback, in dialog.Input) {
+// handle runs one callback, taken, through the engine. again is an opening of the app by a
+// member seen before, which only moves their notifications here and tells them, once, what an
+// import gave them.
+func (a *App) handle(cb callback, in dialog.Input, again bool) {
 	ctx, cancel := context.WithTimeout(a.base, a.opts.UpdateTimeout)
 	defer cancel()
 	log := a.log.With("update_id", in.UpdateID)
-	account, created, err := a.opts.Store.WeComAccountNew(ctx, cb.FromUserName)
+	account, err := a.opts.Store.WeComAccount(ctx, cb.FromUserName)
 	if err != nil {
 		log.Error("wecom callback", "error", err)
 		return
 	}
-	a.users.Store(account, cb.FromUserName)
 	// A person bound on Telegram too is sent their notifications here from now (opening the
 	// app is using it).
 	if err := a.opts.Store.UsedFrom(ctx, account); err != nil {
@@ -264,16 +306,10 @@ func (a *App) handle(cb callback, in dialog.Input) {
 	if err := a.greet(ctx, account); err != nil {
 		log.Warn("wecom member not told they were added", "chat", account, "error", err)
 	}
-	if cb.MsgType == "event" && cb.Event == "enter_agent" && !created {
-		// WeCom tells of every opening of the app: only the first contact is welcomed (one an
-		// import bound was numbered then, and is told what it gave them instead).
+	if again {
 		return
 	}
-	in.ChatID, in.UserID, in.FirstName = account, account, cb.FromUserName
 	log = log.With("chat", account)
-	if err := a.pressed(ctx, &in); err != nil {
-		log.Warn("wecom choice not read", "error", err)
-	}
 	if in.Kind == dialog.KindButton && in.MessageID != 0 {
 		// A pressed card shows the choice made at once, as a pressed Telegram button does,
 		// whatever the answer (a notice's card is answered with a new message).
