@@ -27,6 +27,7 @@ const (
 	CodeBadResponseCode   = 40120 // a card's response code unknown, used, or not the user's
 	CodeBadCard           = 40058 // a card missing what its type needs
 	CodeInvalidOAuthCode  = 40029 // an OAuth2 code unknown, used already or expired
+	CodeBusy              = -1    // 系统繁忙: WeCom cannot take the call now
 )
 
 // MaxText is the most bytes a text message may hold.
@@ -83,6 +84,7 @@ type Server struct {
 	codes       map[string]string // response code → task id
 	media       map[string][]byte // media id → content
 	oauth       map[string]oauthCode
+	failNext    map[string]int // userid → the errcode their next message is refused with
 	seq         int64
 	changed     chan struct{}
 	hold        time.Duration // how long WeCom waits for the app's answer
@@ -111,7 +113,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, users: map[string]bool{}, tokens: map[string]time.Time{}, calls: map[string]int{},
 		msgs: map[string][]*Message{}, cards: map[string]*Card{}, cardUser: map[string]string{}, codes: map[string]string{},
-		media: map[string][]byte{}, oauth: map[string]oauthCode{}, changed: make(chan struct{}), hold: 5 * time.Second}
+		media: map[string][]byte{}, oauth: map[string]oauthCode{}, failNext: map[string]int{}, changed: make(chan struct{}), hold: 5 * time.Second}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /cgi-bin/gettoken", s.gettoken)
 	mux.HandleFunc("POST /cgi-bin/message/send", s.send)
@@ -151,6 +153,14 @@ func (s *Server) AddUser(userid string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[userid] = true
+}
+
+// FailNextSend makes the next message sent to userid refused with errcode (CodeBusy, as
+// WeCom answers when it cannot take it now; CodeInvalidUser…), once.
+func (s *Server) FailNextSend(userid string, errcode int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failNext[userid] = errcode
 }
 
 // ExpireTokens makes every token issued so far expired: WeCom answers 42001 to it.
@@ -311,6 +321,11 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	}
 	if agentOf(req.AgentID) != s.opts.AgentID {
 		apiErr(w, 40056, "invalid agentid")
+		return
+	}
+	if code, ok := s.failNext[req.ToUser]; ok {
+		delete(s.failNext, req.ToUser)
+		apiErr(w, code, "refused as the test asked")
 		return
 	}
 	if !s.users[req.ToUser] {
