@@ -130,3 +130,44 @@ func (s *Store) UsedFrom(ctx context.Context, account int64) error {
 	}
 	return nil
 }
+
+// WeComName is the name WeCom gave an account's member, and whether WeCom was asked: "" when
+// it gave none, or was not asked yet. ErrNotFound for a number never given.
+func (s *Store) WeComName(ctx context.Context, account int64) (name string, asked bool, err error) {
+	var n *string
+	err = s.pool.QueryRow(ctx, "SELECT name FROM wecom_accounts WHERE account_id = $1", account).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, fmt.Errorf("name of wecom account %d: %w", account, ErrNotFound)
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("name of wecom account %d: %w", account, err)
+	}
+	if n == nil {
+		return "", false, nil
+	}
+	return *n, true, nil
+}
+
+// SetWeComName keeps the name WeCom gave an account's member ("" for none). The person bound
+// to the account takes it when they are known by the userid alone (a reporter who joined in
+// WeCom before WeCom was asked); a name an office imported or a person gave is kept.
+func (s *Store) SetWeComName(ctx context.Context, account int64, name string) error {
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		var userid string
+		if err := tx.QueryRow(ctx, "UPDATE wecom_accounts SET name = $2 WHERE account_id = $1 RETURNING userid", account, name).Scan(&userid); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if name == "" || name == userid {
+			return nil
+		}
+		_, err := tx.Exec(ctx, "UPDATE people SET name = $2 WHERE wecom_account_id = $1 AND name = $3", account, name, userid)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("name of wecom account %d: %w", account, err)
+	}
+	return nil
+}

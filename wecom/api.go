@@ -421,3 +421,17 @@ func (a *api) userInfo(ctx context.Context, code string) (string, error) {
 	}, &res)
 	return res.UserID, err
 }
+
+// userName is the name of a member (读取成员, user/get), "" when WeCom gives none (an app
+// created after mid-2022 is given no names).
+func (a *api) userName(ctx context.Context, userid string) (string, error) {
+	var res struct {
+		plainResult
+		Name string `json:"name"`
+	}
+	err := a.call(ctx, "user get", func(tok string) (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, http.MethodGet,
+			a.base+"/cgi-bin/user/get?access_token="+url.QueryEscape(tok)+"&userid="+url.QueryEscape(userid), nil)
+	}, &res)
+	return res.Name, err
+}

@@ -115,7 +115,14 @@ func (a *App) bindLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.users.Store(account, userid)
-	rep, bound, err := conversations.Redeem(ctx, a.opts.Store, a.tr, string(state), store.Account{UserID: account, ChatID: account, Name: userid, Lang: lang})
+	name, err := a.nameOf(ctx, account, userid)
+	if err != nil {
+		a.log.Error("wecom invite link", "error", err)
+		page(http.StatusInternalServerError, dialog.MsgTryAgain, nil)
+		return
+	}
+	rep, bound, err := conversations.Redeem(ctx, a.opts.Store, a.tr, string(state), store.Account{UserID: account, ChatID: account, Name: name, Lang: lang})
+	a.learnName(ctx, account, userid)
 	if err != nil {
 		a.log.Error("wecom invite link", "chat", account, "error", err)
 		page(http.StatusInternalServerError, dialog.MsgTryAgain, nil)

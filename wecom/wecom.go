@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -74,6 +75,9 @@ type App struct {
 	bind []string
 	// users caches the userids of account numbers, which never change.
 	users sync.Map
+	// names caches the names members go by (WeCom's, or their userid when it gave none),
+	// once WeCom was asked.
+	names sync.Map
 	// base is the context callbacks are handled in, answered before they are handled: it
 	// outlives a stop, which waits for work in flight (work).
 	base context.Context
@@ -256,7 +260,10 @@ func (a *App) take(ctx context.Context, cb callback, in *dialog.Input) (again bo
 		// import bound was numbered then, and is told what it gave them instead).
 		return true, nil
 	}
-	in.ChatID, in.UserID, in.FirstName = account, account, cb.FromUserName
+	in.ChatID, in.UserID = account, account
+	if in.FirstName, err = a.nameOf(ctx, account, cb.FromUserName); err != nil {
+		return false, err
+	}
 	if err := a.pressed(ctx, in); err != nil {
 		return false, fmt.Errorf("wecom choice not read: %w", err)
 	}
@@ -298,6 +305,8 @@ func (a *App) handle(cb callback, in dialog.Input, again bool) {
 		log.Error("wecom callback", "error", err)
 		return
 	}
+	// After the work, which may have made a person of the member (a reporter who joined).
+	defer a.learnName(ctx, account, cb.FromUserName)
 	// A person bound on Telegram too is sent their notifications here from now (opening the
 	// app is using it).
 	if err := a.opts.Store.UsedFrom(ctx, account); err != nil {
@@ -401,4 +410,51 @@ func (a *App) userOf(ctx context.Context, account int64) (string, error) {
 	}
 	a.users.Store(account, u)
 	return u, nil
+}
+
+// nameOf is the name a member goes by: WeCom's, once it was asked (learnName), else their
+// userid.
+func (a *App) nameOf(ctx context.Context, account int64, userid string) (string, error) {
+	if n, ok := a.names.Load(account); ok {
+		return n.(string), nil
+	}
+	name, asked, err := a.opts.Store.WeComName(ctx, account)
+	if err != nil {
+		return "", err
+	}
+	if !asked {
+		return userid, nil
+	}
+	name = cmp.Or(name, userid)
+	a.names.Store(account, name)
+	return name, nil
+}
+
+// maxName is the most characters of a name kept (WeCom's own limit).
+const maxName = 64
+
+// learnName asks WeCom, once, the name of a member first seen by their userid alone, and
+// keeps it, so that offices see who a reporter who joined in WeCom is (the person known by
+// the userid takes it). Asked again at their next contact when WeCom does not answer.
+func (a *App) learnName(ctx context.Context, account int64, userid string) {
+	if _, ok := a.names.Load(account); ok {
+		return
+	}
+	if _, asked, err := a.opts.Store.WeComName(ctx, account); err != nil || asked {
+		return
+	}
+	name, err := a.api.userName(ctx, userid)
+	if err != nil {
+		a.log.Warn("wecom member's name not asked", "chat", account, "error", err)
+		return
+	}
+	name = strings.TrimSpace(name)
+	if r := []rune(name); len(r) > maxName {
+		name = string(r[:maxName])
+	}
+	if err := a.opts.Store.SetWeComName(ctx, account, name); err != nil {
+		a.log.Warn("wecom member's name not kept", "chat", account, "error", err)
+		return
+	}
+	a.names.Store(account, cmp.Or(name, userid))
 }

@@ -28,6 +28,7 @@ const (
 	CodeBadCard           = 40058 // a card missing what its type needs
 	CodeInvalidOAuthCode  = 40029 // an OAuth2 code unknown, used already or expired
 	CodeBusy              = -1    // 系统繁忙: WeCom cannot take the call now
+	CodeNoSuchUser        = 60111 // user/get of a userid the corporation has not
 )
 
 // MaxText is the most bytes a text message may hold.
@@ -75,6 +76,7 @@ type Server struct {
 	mu          sync.Mutex
 	callbackURL string
 	users       map[string]bool
+	names       map[string]string    // userid → the name user/get gives
 	tokens      map[string]time.Time // token → expiry
 	fetches     int
 	calls       map[string]int
@@ -111,7 +113,7 @@ func New(opts Options) *Server {
 	if opts.TokenTTL == 0 {
 		opts.TokenTTL = 7200 * time.Second
 	}
-	s := &Server{opts: opts, users: map[string]bool{}, tokens: map[string]time.Time{}, calls: map[string]int{},
+	s := &Server{opts: opts, users: map[string]bool{}, names: map[string]string{}, tokens: map[string]time.Time{}, calls: map[string]int{},
 		msgs: map[string][]*Message{}, cards: map[string]*Card{}, cardUser: map[string]string{}, codes: map[string]string{},
 		media: map[string][]byte{}, oauth: map[string]oauthCode{}, failNext: map[string]int{}, changed: make(chan struct{}), hold: 5 * time.Second}
 	mux := http.NewServeMux()
@@ -121,6 +123,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("POST /cgi-bin/media/upload", s.upload)
 	mux.HandleFunc("GET /cgi-bin/media/get", s.getMedia)
 	mux.HandleFunc("GET /cgi-bin/auth/getuserinfo", s.getUserInfo)
+	mux.HandleFunc("GET /cgi-bin/user/get", s.getUser)
 	s.srv = httptest.NewUnstartedServer(mux)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -153,6 +156,14 @@ func (s *Server) AddUser(userid string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[userid] = true
+}
+
+// AddMember makes userid a member who may use the app, whose name user/get gives (AddUser's
+// get none, as an app created after mid-2022 is given).
+func (s *Server) AddMember(userid, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[userid], s.names[userid] = true, name
 }
 
 // FailNextSend makes the next message sent to userid refused with errcode (CodeBusy, as
@@ -454,4 +465,24 @@ func (s *Server) Media(id string) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return bytes.Clone(s.media[id])
+}
+
+// getUser answers user/get (读取成员): the member's userid and, when WeCom gives it, name.
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls["user/get"]++
+	if !s.checkToken(w, r) {
+		return
+	}
+	userid := r.URL.Query().Get("userid")
+	if !s.users[userid] {
+		apiErr(w, CodeNoSuchUser, "userid not found")
+		return
+	}
+	res := map[string]any{"errcode": 0, "errmsg": "ok", "userid": userid}
+	if name := s.names[userid]; name != "" {
+		res["name"] = name
+	}
+	writeJSON(w, res)
 }
