@@ -66,7 +66,9 @@ func TestACallbackAnsweredOutlivesItsProcess(t *testing.T) {
 	go func() { done <- app.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			t.Errorf("the new process stopped with %v", err)
+		}
 	})
 	msgs, err := h.sim.WaitFor(member, 15*time.Second, func(m []wecomtest.Message) bool { return len(m) > n })
 	if err != nil {
