@@ -2,6 +2,7 @@ package wecom_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,12 +34,12 @@ func TestACadreOnBothPlatformsChoosesWhereToBeNotified(t *testing.T) {
 	h.joinWeCom(t, cadre, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"})
 
 	// The menu of the Telegram chat, set again once they bound WeCom too, offers /where.
-	deadline := time.Now().Add(15 * time.Second)
-	for !strings.Contains(tg.ChatCommands(cadreTG.ID), `"where"`) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the Telegram menu of a person bound on both is %s", tg.ChatCommands(cadreTG.ID))
-		}
-		time.Sleep(20 * time.Millisecond)
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if _, err := tg.WaitCall(wctx, "setMyCommands", func(c telegramtest.Call) bool {
+		return strings.Contains(c.Params["scope"], strconv.FormatInt(cadreTG.ID, 10)) && strings.Contains(c.Params["commands"], `"where"`)
+	}); err != nil {
+		t.Fatalf("the Telegram menu of a person bound on both is %s: %v", tg.ChatCommands(cadreTG.ID), err)
 	}
 	contains(t, h.say(t, cadre, "/help", 1), "/where — 在哪里接收通知")
 
