@@ -154,6 +154,12 @@ func TestWhereAPersonOnBothPlatformsIsNotified(t *testing.T) {
 		}
 	}
 	reach(store.Reach{Telegram: true, WeCom: true, Where: store.WhereTelegram, Chat: tg})
+	// A reporter's invite used in WeCom adds the role and leaves them on Telegram, as chosen.
+	if _, err := s.RedeemInvite(ctx, storetest.Invite(t, s, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}),
+		store.Account{UserID: wc, ChatID: wc, Name: "zhouping"}); err != nil {
+		t.Fatal(err)
+	}
+	reach(store.Reach{Telegram: true, WeCom: true, Where: store.WhereTelegram, Chat: tg})
 	// "Last used", chosen in WeCom, starts there, and follows use again.
 	if err := s.SetWhere(ctx, wc, store.WhereLast); err != nil {
 		t.Fatal(err)

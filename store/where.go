@@ -78,3 +78,11 @@ func (s *Store) SetWhere(ctx context.Context, account int64, where string) error
 	}
 	return nil
 }
+
+// chatUnlessChosen sets, where a person already known is bound anew or writes from account
+// (an ON CONFLICT of people), their chat to account's, unless they chose the other platform
+// with /where. The platform's name is one of two constants, never anything the caller typed.
+func chatUnlessChosen(account int64) string {
+	return "chat_id = CASE WHEN people.notify_on IS NULL OR people.notify_on = '" + platformOf(account) +
+		"' THEN EXCLUDED.chat_id ELSE people.chat_id END"
+}
