@@ -37,6 +37,18 @@ const (
 	MsgUnjoinedUnit        = "unjoined_unit"
 	MsgUnjoinedMore        = "unjoined_more"
 
+	// Where notifications go (/where), for a person bound on both platforms.
+	MsgWhereAsk          = "where_ask"
+	MsgWhereLast         = "where_last"
+	MsgWhereTelegram     = "where_telegram"
+	MsgWhereWeCom        = "where_wecom"
+	MsgWhereSetLast      = "where_set_last"
+	MsgWhereSetTelegram  = "where_set_telegram"
+	MsgWhereSetWeCom     = "where_set_wecom"
+	MsgWhereOnlyTelegram = "where_only_telegram"
+	MsgWhereOnlyWeCom    = "where_only_wecom"
+	MsgWhereNotJoined    = "where_not_joined"
+
 	// Filing a problem (/new).
 	MsgNewAskKind       = "new_ask_kind"
 	MsgKindEnterprise   = "kind_enterprise"
@@ -95,6 +107,7 @@ const (
 	MsgCmdCancel   = "cmd_cancel"
 	MsgCmdInvite   = "cmd_invite"
 	MsgCmdUnjoined = "cmd_unjoined"
+	MsgCmdWhere    = "cmd_where"
 
 	// Notifications.
 	MsgCaseReceived = "case_received"

@@ -2,6 +2,7 @@ package conversations
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"regexp"
@@ -23,12 +24,24 @@ type org struct {
 	st     *store.Store
 	bot    string
 	poster Poster
+	// wecomLink, when set, is the link that opens the WeCom app with an invite code.
+	wecomLink func(code string) string
 }
+
+// Option adds to what Register gives an engine.
+type Option func(*org)
+
+// WithWeComLink makes invites carry, beside the Telegram link, the link that opens the WeCom
+// app with the code (link makes it), and its poster.
+func WithWeComLink(link func(code string) string) Option { return func(o *org) { o.wecomLink = link } }
 
 // RegisterOrg adds to an engine: /start with an invite code, /invite for admins, /unjoined
 // for offices. botUsername makes the deep links.
-func RegisterOrg(e *dialog.Engine, st *store.Store, botUsername string, poster Poster) error {
+func RegisterOrg(e *dialog.Engine, st *store.Store, botUsername string, poster Poster, opts ...Option) error {
 	o := &org{e: e, st: st, bot: botUsername, poster: poster}
+	for _, f := range opts {
+		f(o)
+	}
 	e.OnStart(o.start)
 	e.OnLang(st.SetLang)
 	e.LangFrom(st.ChosenLang)
@@ -74,7 +87,12 @@ func Commands(a store.Actor) []string {
 	if a.Has(store.RoleAdmin) {
 		cmds = append(cmds, "invite")
 	}
-	return append(cmds, "help", "lang", "cancel")
+	cmds = append(cmds, "help", "lang")
+	if a.Both {
+		// Bound on Telegram and in WeCom: where notifications go is theirs to choose.
+		cmds = append(cmds, "where")
+	}
+	return append(cmds, "cancel")
 }
 
 // inviteCodeRe is the shape of an invite code; anything else is answered as unknown without
@@ -82,21 +100,33 @@ func Commands(a store.Actor) []string {
 var inviteCodeRe = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
 
 func (o *org) start(ctx context.Context, c dialog.Call) ([]dialog.Reply, error) {
-	if !inviteCodeRe.MatchString(c.Args) {
-		return []dialog.Reply{{MessageID: MsgInviteUnknown}}, nil
-	}
-	b, err := o.st.RedeemInvite(ctx, c.Args, store.Account{UserID: c.UserID, ChatID: c.ChatID, Name: c.FirstName, Lang: c.Lang})
-	if msg, ok := refusalMessage(inviteRefusals, err); ok {
-		return []dialog.Reply{{MessageID: msg}}, nil
-	}
+	rep, _, err := Redeem(ctx, o.st, o.e.Translator(), c.Args, store.Account{UserID: c.UserID, ChatID: c.ChatID, Name: c.FirstName, Lang: c.Lang})
 	if err != nil {
 		return nil, err
 	}
-	data := map[string]any{"Name": c.FirstName, "Target": b.Target, "Role": o.e.Translator().T(c.Lang, "role_"+b.Role, nil)}
-	if b.Already {
-		return []dialog.Reply{{MessageID: MsgInviteAlready, Data: data}}, nil
+	return []dialog.Reply{rep}, nil
+}
+
+// Redeem uses an invite code for an account, as /start CODE does on any platform (and the
+// link that opens the WeCom app with a code), and says how it went in acc.Lang: bound, or
+// bound already, or why not (unknown, used, expired, revoked, another's). bound is false for
+// a refusal, which changed nothing; err is for what went wrong otherwise.
+func Redeem(ctx context.Context, st *store.Store, tr *dialog.Translator, code string, acc store.Account) (rep dialog.Reply, bound bool, err error) {
+	if !inviteCodeRe.MatchString(code) {
+		return dialog.Reply{MessageID: MsgInviteUnknown}, false, nil
 	}
-	return []dialog.Reply{{MessageID: MsgInviteBound, Data: data}}, nil
+	b, err := st.RedeemInvite(ctx, code, acc)
+	if msg, ok := refusalMessage(inviteRefusals, err); ok {
+		return dialog.Reply{MessageID: msg}, false, nil
+	}
+	if err != nil {
+		return dialog.Reply{}, false, err
+	}
+	data := map[string]any{"Name": acc.Name, "Target": b.Target, "Role": tr.T(acc.Lang, "role_"+b.Role, nil)}
+	if b.Already {
+		return dialog.Reply{MessageID: MsgInviteAlready, Data: data}, true, nil
+	}
+	return dialog.Reply{MessageID: MsgInviteBound, Data: data}, true, nil
 }
 
 // actor is the person acting, who must hold role; the check is made on every action, on the
@@ -231,14 +261,26 @@ func (o *org) makeInvite(ctx context.Context, s *dialog.Session) (dialog.Reply, 
 	case err != nil:
 		return dialog.Reply{}, err
 	}
-	link := "https://t.me/" + o.bot + "?start=" + inv.Code
+	// The Telegram link, when the engine knows the bot (the WeCom app's does not), and the
+	// WeCom app's, when it is set up for links; the poster is of the first of them, and
+	// without either the code is given, for "绑定 CODE".
+	var link, wlink string
+	if o.bot != "" {
+		link = "https://t.me/" + o.bot + "?start=" + inv.Code
+	}
+	if o.wecomLink != nil {
+		wlink = o.wecomLink(inv.Code)
+	}
 	data := map[string]any{"Target": inv.Target, "Role": o.e.Translator().T(s.Lang, "role_"+inv.Role, nil), "Link": link,
-		"Uses": inv.MaxUses, "Expires": inv.ExpiresAt.In(o.st.Location()).Format(time.DateOnly)}
+		"WeComLink": wlink, "Code": inv.Code, "Uses": inv.MaxUses, "Expires": inv.ExpiresAt.In(o.st.Location()).Format(time.DateOnly)}
 	caption := MsgPosterStaff
 	if inv.Role == store.RoleReporter {
 		caption = MsgPosterReporter
 	}
-	png, err := o.poster(link, inv.Target, o.e.Translator().T(s.Lang, caption, nil))
+	if (link == "" && wlink == "") || o.poster == nil {
+		return dialog.Reply{MessageID: MsgInviteMade, Data: data}, nil
+	}
+	png, err := o.poster(cmp.Or(link, wlink), inv.Target, o.e.Translator().T(s.Lang, caption, nil))
 	if err != nil {
 		return dialog.Reply{}, err
 	}
@@ -247,14 +289,17 @@ func (o *org) makeInvite(ctx context.Context, s *dialog.Session) (dialog.Reply, 
 
 // Register adds every dialog and command of the campaign to an engine: joining and invites,
 // filing, handling, and the reports. Each platform's engine gets the same.
-func Register(e *dialog.Engine, st *store.Store, botUsername string, poster Poster) error {
-	if err := RegisterOrg(e, st, botUsername, poster); err != nil {
+func Register(e *dialog.Engine, st *store.Store, botUsername string, poster Poster, opts ...Option) error {
+	if err := RegisterOrg(e, st, botUsername, poster, opts...); err != nil {
 		return err
 	}
 	if err := RegisterReport(e, st); err != nil {
 		return err
 	}
 	if err := RegisterHandling(e, st); err != nil {
+		return err
+	}
+	if err := RegisterWhere(e, st); err != nil {
 		return err
 	}
 	return RegisterReports(e, st)

@@ -24,6 +24,9 @@ type Actor struct {
 	Name     string
 	Lang     *string
 	Grants   []Grant
+	// Both is set for a person bound on Telegram and in WeCom, who may choose where their
+	// notifications go (/where).
+	Both bool
 }
 
 // Has reports whether the actor holds role in any scope.
@@ -41,7 +44,7 @@ func (a Actor) Has(role string) bool {
 func (s *Store) ActorByAccount(ctx context.Context, userID int64) (Actor, error) {
 	// The person and their roles in one round trip: this runs for every action anyone takes.
 	rows, err := s.pool.Query(ctx, `
-		SELECT p.id, p.name, p.lang, r.role, r.unit_id, coalesce(o.region_id, r.region_id), r.office_id, o.working_group
+		SELECT p.id, p.name, p.lang, p.telegram_user_id IS NOT NULL AND p.wecom_account_id IS NOT NULL, r.role, r.unit_id, coalesce(o.region_id, r.region_id), r.office_id, o.working_group
 		FROM people p LEFT JOIN person_roles r ON r.person_id = p.id LEFT JOIN offices o ON o.id = r.office_id
 		WHERE p.`+accountColumn(userID)+` = $1 ORDER BY r.id`, userID)
 	if err != nil {
@@ -53,7 +56,7 @@ func (s *Store) ActorByAccount(ctx context.Context, userID int64) (Actor, error)
 	for rows.Next() {
 		var g Grant
 		var role *string
-		if err := rows.Scan(&a.PersonID, &a.Name, &a.Lang, &role, &g.UnitID, &g.RegionID, &g.OfficeID, &g.WorkingGroup); err != nil {
+		if err := rows.Scan(&a.PersonID, &a.Name, &a.Lang, &a.Both, &role, &g.UnitID, &g.RegionID, &g.OfficeID, &g.WorkingGroup); err != nil {
 			return Actor{}, fmt.Errorf("account %d: %w", userID, err)
 		}
 		found = true

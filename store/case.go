@@ -382,7 +382,7 @@ func (s *Store) selfRegister(ctx context.Context, tx pgx.Tx, p *SubmitParams) er
 	}
 	err = tx.QueryRow(ctx, `
 		INSERT INTO people (name, `+accountColumn(u.Account.UserID)+`, chat_id, region_id, lang) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (`+accountColumn(u.Account.UserID)+`) DO UPDATE SET chat_id = EXCLUDED.chat_id
+		ON CONFLICT (`+accountColumn(u.Account.UserID)+`) DO UPDATE SET `+chatUnlessChosen(u.Account.UserID)+`
 		RETURNING id`, u.Account.Name, u.Account.UserID, u.Account.ChatID, p.RegionID, nullable(u.Account.Lang)).Scan(&person)
 	if err != nil {
 		return fmt.Errorf("self-registered reporter: %w", err)

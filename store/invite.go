@@ -258,7 +258,7 @@ func (s *Store) bindReporter(ctx context.Context, tx pgx.Tx, unitID int64, acc A
 	}
 	err := tx.QueryRow(ctx, `
 		INSERT INTO people (name, `+accountColumn(acc.UserID)+`, chat_id, region_id, lang) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (`+accountColumn(acc.UserID)+`) DO UPDATE SET chat_id = EXCLUDED.chat_id
+		ON CONFLICT (`+accountColumn(acc.UserID)+`) DO UPDATE SET `+chatUnlessChosen(acc.UserID)+`
 		RETURNING id`, acc.Name, acc.UserID, acc.ChatID, region, lang).Scan(&pid)
 	if err != nil {
 		return 0, "", fmt.Errorf("person for account: %w", err)

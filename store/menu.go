@@ -61,12 +61,14 @@ func (s *Store) refreshMenusTx(ctx context.Context, tx pgx.Tx, people ...int64) 
 	return nil
 }
 
-// ActorByPerson is a person with their roles, and the chat they joined from (0 when they have
-// not joined). A person who does not exist is ErrNotFound.
+// ActorByPerson is a person with their roles, and the chat their command menu is set in: their
+// Telegram chat when they hold one, the only platform with a menu of each person's own, else
+// the chat they joined from (0 when they have not joined). A person who does not exist is ErrNotFound.
 func (s *Store) ActorByPerson(ctx context.Context, personID int64) (Actor, int64, error) {
 	a := Actor{PersonID: personID}
 	var chat *int64
-	err := s.pool.QueryRow(ctx, "SELECT name, lang, chat_id FROM people WHERE id = $1", personID).Scan(&a.Name, &a.Lang, &chat)
+	err := s.pool.QueryRow(ctx, `SELECT name, lang, coalesce(telegram_user_id, chat_id), telegram_user_id IS NOT NULL AND wecom_account_id IS NOT NULL
+		FROM people WHERE id = $1`, personID).Scan(&a.Name, &a.Lang, &chat, &a.Both)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Actor{}, 0, fmt.Errorf("person %d: %w", personID, ErrNotFound)
 	}

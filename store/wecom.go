@@ -119,14 +119,55 @@ func (s *Store) WeComUntold(ctx context.Context, account int64) error {
 
 // UsedFrom makes the account the one its person's notifications go to, when they hold one on
 // the other platform too: a person bound on both is sent each notification once, on the
-// platform they used last. Called with each message a person sends from their private chat;
-// for anyone else it changes nothing.
+// platform they used last, unless they chose one with /where (SetWhere). Called with each
+// message a person sends from their private chat; for anyone else it changes nothing.
 func (s *Store) UsedFrom(ctx context.Context, account int64) error {
 	_, err := s.pool.Exec(ctx, `UPDATE people SET chat_id = $1, unreachable_at = NULL
 		WHERE `+accountColumn(account)+` = $1 AND telegram_user_id IS NOT NULL AND wecom_account_id IS NOT NULL
-		AND chat_id IS DISTINCT FROM $1`, account)
+		AND notify_on IS NULL AND chat_id IS DISTINCT FROM $1`, account)
 	if err != nil {
 		return fmt.Errorf("account %d used: %w", account, err)
+	}
+	return nil
+}
+
+// WeComName is the name WeCom gave an account's member, and whether WeCom was asked: "" when
+// it gave none, or was not asked yet. ErrNotFound for a number never given.
+func (s *Store) WeComName(ctx context.Context, account int64) (name string, asked bool, err error) {
+	var n *string
+	err = s.pool.QueryRow(ctx, "SELECT name FROM wecom_accounts WHERE account_id = $1", account).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, fmt.Errorf("name of wecom account %d: %w", account, ErrNotFound)
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("name of wecom account %d: %w", account, err)
+	}
+	if n == nil {
+		return "", false, nil
+	}
+	return *n, true, nil
+}
+
+// SetWeComName keeps the name WeCom gave an account's member ("" for none). The person bound
+// to the account takes it when they are known by the userid alone (a reporter who joined in
+// WeCom before WeCom was asked); a name an office imported or a person gave is kept.
+func (s *Store) SetWeComName(ctx context.Context, account int64, name string) error {
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		var userid string
+		if err := tx.QueryRow(ctx, "UPDATE wecom_accounts SET name = $2 WHERE account_id = $1 RETURNING userid", account, name).Scan(&userid); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if name == "" || name == userid {
+			return nil
+		}
+		_, err := tx.Exec(ctx, "UPDATE people SET name = $2 WHERE wecom_account_id = $1 AND name = $3", account, name, userid)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("name of wecom account %d: %w", account, err)
 	}
 	return nil
 }

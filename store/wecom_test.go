@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 
@@ -82,9 +83,94 @@ func TestOnePersonOnBothPlatforms(t *testing.T) {
 	if err1 != nil || err2 != nil || a1.PersonID != a2.PersonID || !a2.Has(store.RoleHandler) {
 		t.Fatalf("%+v %v / %+v %v", a1, err1, a2, err2)
 	}
-	_, chat, err := s.ActorByPerson(ctx, a1.PersonID)
-	if err != nil || chat != wc {
-		t.Fatalf("notifications go to %d, want the WeCom account %d: %v", chat, wc, err)
+	r, err := s.ReachOf(ctx, 9101)
+	if err != nil || r.Chat != wc || !r.Both() || r.Where != store.WhereLast {
+		t.Fatalf("notifications go to %+v, want the WeCom account %d: %v", r, wc, err)
+	}
+	if !a1.Both || !a2.Both {
+		t.Errorf("the person is not known as bound on both: %+v %+v", a1, a2)
+	}
+	// The command menu is Telegram's, whichever platform notifications go to.
+	if _, chat, err := s.ActorByPerson(ctx, a1.PersonID); err != nil || chat != 9101 {
+		t.Fatalf("the menu is set in %d, want the Telegram chat: %v", chat, err)
+	}
+}
+
+// A person bound on both platforms chooses where notifications go: the choice holds against
+// use of the other platform, and "last used" gives it back to use. A person bound on one platform has no choice, and nothing
+// but the three choices is taken.
+func TestWhereAPersonOnBothPlatformsIsNotified(t *testing.T) {
+	t.Parallel()
+	s := storetest.NewStore(t, store.Options{})
+	ctx := context.Background()
+	if _, probs, err := s.ImportOrg(ctx, orgfile.ReadDemo().Data, false); err != nil || len(probs) > 0 {
+		t.Fatalf("demo: %v %+v", err, probs)
+	}
+	wc, err := s.WeComAccount(ctx, "zhouping")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const tg = 9102
+	redeem := func(acc store.Account) {
+		t.Helper()
+		if _, err := s.RedeemInvite(ctx, storetest.Invite(t, s, store.InviteParams{Role: store.RoleHandler, PersonCode: "P001"}), acc); err != nil {
+			t.Fatalf("redeem as %d: %v", acc.UserID, err)
+		}
+	}
+	redeem(store.Account{UserID: tg, ChatID: tg, Name: "Zhou"})
+	if err := s.SetWhere(ctx, tg, store.WhereWeCom); !errors.Is(err, store.ErrForbidden) {
+		t.Fatalf("bound on Telegram only, choosing WeCom: %v", err)
+	}
+	redeem(store.Account{UserID: wc, ChatID: wc, Name: "zhouping"})
+	reach := func(want store.Reach) {
+		t.Helper()
+		r, err := s.ReachOf(ctx, wc)
+		if err != nil || r != want {
+			t.Fatalf("reach %+v, want %+v: %v", r, want, err)
+		}
+	}
+	reach(store.Reach{Telegram: true, WeCom: true, Chat: wc})
+
+	// From Telegram, they choose WeCom: writing on Telegram leaves it there.
+	if err := s.SetWhere(ctx, tg, store.WhereWeCom); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UsedFrom(ctx, tg); err != nil {
+		t.Fatal(err)
+	}
+	reach(store.Reach{Telegram: true, WeCom: true, Where: store.WhereWeCom, Chat: wc})
+	// Telegram chosen moves it at once; writing in WeCom leaves it there.
+	if err := s.SetWhere(ctx, wc, store.WhereTelegram); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UsedFrom(ctx, wc); err != nil {
+		t.Fatal(err)
+	}
+	reach(store.Reach{Telegram: true, WeCom: true, Where: store.WhereTelegram, Chat: tg})
+	// Something else than the three choices changes nothing.
+	for _, bad := range []string{"sms", "WECOM", "last"} {
+		if err := s.SetWhere(ctx, wc, bad); !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("choosing %q: %v", bad, err)
+		}
+	}
+	reach(store.Reach{Telegram: true, WeCom: true, Where: store.WhereTelegram, Chat: tg})
+	// A reporter's invite used in WeCom adds the role and leaves them on Telegram, as chosen.
+	if _, err := s.RedeemInvite(ctx, storetest.Invite(t, s, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}),
+		store.Account{UserID: wc, ChatID: wc, Name: "zhouping"}); err != nil {
+		t.Fatal(err)
+	}
+	reach(store.Reach{Telegram: true, WeCom: true, Where: store.WhereTelegram, Chat: tg})
+	// "Last used", chosen in WeCom, starts there, and follows use again.
+	if err := s.SetWhere(ctx, wc, store.WhereLast); err != nil {
+		t.Fatal(err)
+	}
+	reach(store.Reach{Telegram: true, WeCom: true, Chat: wc})
+	if err := s.UsedFrom(ctx, tg); err != nil {
+		t.Fatal(err)
+	}
+	reach(store.Reach{Telegram: true, WeCom: true, Chat: tg})
+	if _, err := s.ReachOf(ctx, 424242); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("an account of no one: %v", err)
 	}
 }
 

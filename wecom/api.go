@@ -29,6 +29,8 @@ const (
 	codeNoToken      = 41001 // no access token given
 	codeInvalidUser  = 81013 // no such user among the app's members (all receivers invalid)
 	codeUserDisabled = 60111 // userid not found
+	// codeInvalidOAuthCode: an OAuth2 code used already, older than 5 minutes, or not WeCom's.
+	codeInvalidOAuthCode = 40029
 )
 
 // APIError is a WeCom API call answered with a non-zero errcode.
@@ -404,3 +406,32 @@ func (a *api) media(ctx context.Context, mediaID string, maxBytes int64) ([]byte
 }
 
 type mediaResult struct{ plainResult }
+
+// userInfo is the userid of the member an OAuth2 code names (获取访问用户身份,
+// auth/getuserinfo): "" for someone outside the corporation, who has an openid only. A code
+// is good once, for 5 minutes: otherwise WeCom answers 40029.
+func (a *api) userInfo(ctx context.Context, code string) (string, error) {
+	var res struct {
+		plainResult
+		UserID string `json:"userid"`
+	}
+	err := a.call(ctx, "auth getuserinfo", func(tok string) (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, http.MethodGet,
+			a.base+"/cgi-bin/auth/getuserinfo?access_token="+url.QueryEscape(tok)+"&code="+url.QueryEscape(code), nil)
+	}, &res)
+	return res.UserID, err
+}
+
+// userName is the name of a member (读取成员, user/get), "" when WeCom gives none (an app
+// created after mid-2022 is given no names).
+func (a *api) userName(ctx context.Context, userid string) (string, error) {
+	var res struct {
+		plainResult
+		Name string `json:"name"`
+	}
+	err := a.call(ctx, "user get", func(tok string) (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, http.MethodGet,
+			a.base+"/cgi-bin/user/get?access_token="+url.QueryEscape(tok)+"&userid="+url.QueryEscape(userid), nil)
+	}, &res)
+	return res.Name, err
+}

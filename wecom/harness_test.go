@@ -1,6 +1,7 @@
 package wecom_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/bangban/bangban/bot/poster"
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/conversations/redistest"
@@ -35,6 +37,8 @@ type harness struct {
 	prefix  string
 	// offset moves the store's clock, for the limits and windows that run in days.
 	offset *atomic.Int64
+	// opts are the app's, for another process of it.
+	opts wecom.Options
 }
 
 // travel moves the store's clock by d.
@@ -77,17 +81,25 @@ func start(t *testing.T, setup func(*dialog.Engine), options ...func(*wecom.Opti
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := conversations.Register(eng, st, "", nil); err != nil {
+	sim := wecomtest.New(wecomtest.Options{})
+	t.Cleanup(sim.Close)
+	o := sim.Options()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Invites made in the app carry the link that opens it, and its poster.
+	link := conversations.WithWeComLink(func(code string) string {
+		return wecom.BindLink(o.CorpID, o.AgentID, "http://"+ln.Addr().String(), "/wecom", code)
+	})
+	if err := conversations.Register(eng, st, "", posterPNG, link); err != nil {
 		t.Fatal(err)
 	}
 	if setup != nil {
 		setup(eng)
 	}
-	sim := wecomtest.New(wecomtest.Options{})
-	t.Cleanup(sim.Close)
-	o := sim.Options()
 	opts := wecom.Options{CorpID: o.CorpID, AgentID: o.AgentID, Secret: o.Secret, Token: o.Token,
-		AESKey: o.AESKey, APIURL: sim.URL(), Store: st, Redis: rdb, Engine: eng, KeyPrefix: prefix, Logger: log,
+		AESKey: o.AESKey, APIURL: sim.URL(), PublicURL: "http://" + ln.Addr().String(), Store: st, Redis: rdb, Engine: eng, KeyPrefix: prefix, Logger: log,
 		// The limits are kept (through Redis) but loose: the test of the limits sets its own.
 		SendLimits: wecom.SendLimits{PerMemberMinute: 60000, MemberBurst: 100, PerSecond: 10000}}
 	for _, f := range options {
@@ -102,12 +114,10 @@ func start(t *testing.T, setup func(*dialog.Engine), options ...func(*wecom.Opti
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	mux := http.NewServeMux()
-	mux.Handle(app.Path(), app.Handler())
+	for path, h := range app.Handlers() {
+		mux.Handle(path, h)
+	}
 	srv := &http.Server{Handler: mux}
 	go func() { _ = srv.Serve(ln) }()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -121,7 +131,13 @@ func start(t *testing.T, setup func(*dialog.Engine), options ...func(*wecom.Opti
 		_ = srv.Close()
 	})
 	sim.SetCallbackURL("http://" + ln.Addr().String() + app.Path())
-	return &harness{sim: sim, store: st, app: app, replica: replica, rdb: rdb, prefix: prefix, offset: offset}
+	return &harness{sim: sim, store: st, app: app, replica: replica, rdb: rdb, prefix: prefix, offset: offset, opts: opts}
+}
+
+func posterPNG(link, name, caption string) ([]byte, error) {
+	var buf bytes.Buffer
+	err := poster.WritePNG(&buf, link, name, caption)
+	return buf.Bytes(), err
 }
 
 // say sends text as userid, delivered in time, and returns what the app sent back: at least

@@ -2,6 +2,7 @@ package wecom_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/bangban/bangban/store/orgfile"
@@ -56,5 +57,33 @@ func TestAnImportBindsPeopleToWeCom(t *testing.T) {
 	a, err := h.store.ActorByAccount(context.Background(), accountOf(t, h, office))
 	if err != nil || a.Name != "赵敏" || len(a.Grants) != 1 || a.Grants[0].OfficeID == nil {
 		t.Fatalf("the office member is %+v: %v", a, err)
+	}
+}
+
+// The news of an import's binding is put back when WeCom refuses it (busy): the member who
+// opens the app is welcomed all the same, and told they were added at their next contact,
+// once.
+func TestTheNewsOfAnImportIsPutBackWhenItCannotBeSent(t *testing.T) {
+	t.Parallel()
+	h := start(t, nil)
+	h.importPeople(t, "P901,王磊,,县发展和改革委员会,HQ-YL,承办人,,,wanglei\n")
+	const cadre = "wanglei"
+	h.sim.AddUser(cadre)
+	h.sim.FailNextSend(cadre, wecomtest.CodeBusy)
+	if d, err := h.sim.Enter(cadre); err != nil || d.Status != wecomtest.StatusOK {
+		t.Fatalf("delivery %+v: %v", d, err)
+	}
+	h.app.Wait()
+	const added = "王磊，您已被加入帮办，身份：\n• 承办人 · 云岭县"
+	if msgs := h.sim.Messages(cadre); strings.Contains(dump(msgs), "您已被加入帮办") {
+		t.Fatalf("told though WeCom refused it:%s", dump(msgs))
+	}
+	got := h.say(t, cadre, "/help", 2)
+	contains(t, got[:1], added)
+	contains(t, got[1:], "/inbox")
+	contains(t, h.say(t, cadre, "/help", 1), "/inbox")
+	h.app.Wait()
+	if n := strings.Count(dump(h.sim.Messages(cadre)), "您已被加入帮办"); n != 1 {
+		t.Fatalf("told %d times:%s", n, dump(h.sim.Messages(cadre)))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +30,10 @@ type Options struct {
 	AESKey  string
 	// CallbackPath is where WeCom posts the app's callbacks. Defaults to "/wecom".
 	CallbackPath string
+	// PublicURL is the server's address as members reach it (WECOM_PUBLIC_URL), where WeCom's
+	// OAuth2 page sends a member who opened an invite link (BindPath under it). Without it no
+	// such link is made: members bind by writing "绑定 CODE".
+	PublicURL string
 	// APIURL is WeCom's server API. Defaults to https://qyapi.weixin.qq.com; tests point it
 	// at wecomtest.
 	APIURL string
@@ -52,6 +57,10 @@ type Options struct {
 	ResumeEvery time.Duration
 	// SendLimits are WeCom's limits as the app keeps them; zero fields take defaults.
 	SendLimits SendLimits
+	// AfterAnswer, when set, is called once a callback is answered, before its work begins;
+	// false drops the work, as a process killed at that moment would (tests of what survives
+	// it). Nil runs the work.
+	AfterAnswer func() bool
 }
 
 // App is bangban's WeCom app: the callback handler and the sender.
@@ -66,6 +75,9 @@ type App struct {
 	bind []string
 	// users caches the userids of account numbers, which never change.
 	users sync.Map
+	// names caches the names members go by (WeCom's, or their userid when it gave none),
+	// once WeCom was asked.
+	names sync.Map
 	// base is the context callbacks are handled in, answered before they are handled: it
 	// outlives a stop, which waits for work in flight (work).
 	base context.Context
@@ -128,8 +140,9 @@ func (a *App) Path() string { return a.opts.CallbackPath }
 
 // Handler takes WeCom's callbacks: the URL check (GET, echostr) and the callbacks (POST).
 // Each is checked against the app's signature first: a forged one is refused with 403 and
-// nothing is done. A good callback is answered at once, with an empty 200, and handled after,
-// so that no work, however slow, makes WeCom deliver it again; one WeCom delivers again
+// nothing is done. A good callback is put in its chat's inbox in Redis (take), then answered
+// with an empty 200, and handled after, so that no work, however slow, makes WeCom deliver it
+// again, and none is lost by a process that dies after answering; one WeCom delivers again
 // anyway is taken by its MsgId (an event by its sender, time and content) for the same
 // update, which the engine applies once.
 func (a *App) Handler() http.Handler {
@@ -211,11 +224,50 @@ func (a *App) callback(w http.ResponseWriter, r *http.Request, sig, ts, nonce st
 	}
 	a.work.Add(1)
 	a.mu.Unlock()
+	ctx, cancel = context.WithTimeout(r.Context(), 3*time.Second)
+	again, err := a.take(ctx, cb, &in)
+	cancel()
+	if err != nil {
+		a.work.Done()
+		a.log.Error("wecom callback not taken", "update_id", id, "error", err)
+		http.Error(w, "try later", http.StatusServiceUnavailable)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
 	go func() {
 		defer a.work.Done()
-		a.handle(cb, in)
+		if a.opts.AfterAnswer != nil && !a.opts.AfterAnswer() {
+			return
+		}
+		a.handle(cb, in, again)
 	}()
+}
+
+// take makes a callback's input durable before WeCom is answered, for WeCom does not deliver
+// again what it was answered: the member is numbered, a typed number becomes the press it
+// stands for, and the input goes in its chat's inbox in Redis (Engine.Accept), where, should
+// this process die before it applies it, the resume sweep of this replica or another finds
+// it. again is set for an opening of the app by a member seen before, which has nothing to
+// apply.
+func (a *App) take(ctx context.Context, cb callback, in *dialog.Input) (again bool, err error) {
+	account, created, err := a.opts.Store.WeComAccountNew(ctx, cb.FromUserName)
+	if err != nil {
+		return false, err
+	}
+	a.users.Store(account, cb.FromUserName)
+	if cb.MsgType == "event" && cb.Event == "enter_agent" && !created {
+		// WeCom tells of every opening of the app: only the first contact is welcomed (one an
+		// import bound was numbered then, and is told what it gave them instead).
+		return true, nil
+	}
+	in.ChatID, in.UserID = account, account
+	if in.FirstName, err = a.nameOf(ctx, account, cb.FromUserName); err != nil {
+		return false, err
+	}
+	if err := a.pressed(ctx, in); err != nil {
+		return false, fmt.Errorf("wecom choice not read: %w", err)
+	}
+	return false, a.opts.Engine.Accept(ctx, *in)
 }
 
 // updateIDScript gives a callback its update id: the one it was given before when WeCom
@@ -241,17 +293,20 @@ func (a *App) updateID(ctx context.Context, key string) (int64, error) {
 	return id, nil
 }
 
-// handle runs one callback through the engine.
-func (a *App) handle(cb callback, in dialog.Input) {
+// handle runs one callback, taken, through the engine. again is an opening of the app by a
+// member seen before, which only moves their notifications here and tells them, once, what an
+// import gave them.
+func (a *App) handle(cb callback, in dialog.Input, again bool) {
 	ctx, cancel := context.WithTimeout(a.base, a.opts.UpdateTimeout)
 	defer cancel()
 	log := a.log.With("update_id", in.UpdateID)
-	account, created, err := a.opts.Store.WeComAccountNew(ctx, cb.FromUserName)
+	account, err := a.opts.Store.WeComAccount(ctx, cb.FromUserName)
 	if err != nil {
 		log.Error("wecom callback", "error", err)
 		return
 	}
-	a.users.Store(account, cb.FromUserName)
+	// After the work, which may have made a person of the member (a reporter who joined).
+	defer a.learnName(ctx, account, cb.FromUserName)
 	// A person bound on Telegram too is sent their notifications here from now (opening the
 	// app is using it).
 	if err := a.opts.Store.UsedFrom(ctx, account); err != nil {
@@ -260,16 +315,10 @@ func (a *App) handle(cb callback, in dialog.Input) {
 	if err := a.greet(ctx, account); err != nil {
 		log.Warn("wecom member not told they were added", "chat", account, "error", err)
 	}
-	if cb.MsgType == "event" && cb.Event == "enter_agent" && !created {
-		// WeCom tells of every opening of the app: only the first contact is welcomed (one an
-		// import bound was numbered then, and is told what it gave them instead).
+	if again {
 		return
 	}
-	in.ChatID, in.UserID, in.FirstName = account, account, cb.FromUserName
 	log = log.With("chat", account)
-	if err := a.pressed(ctx, &in); err != nil {
-		log.Warn("wecom choice not read", "error", err)
-	}
 	if in.Kind == dialog.KindButton && in.MessageID != 0 {
 		// A pressed card shows the choice made at once, as a pressed Telegram button does,
 		// whatever the answer (a notice's card is answered with a new message).
@@ -361,4 +410,51 @@ func (a *App) userOf(ctx context.Context, account int64) (string, error) {
 	}
 	a.users.Store(account, u)
 	return u, nil
+}
+
+// nameOf is the name a member goes by: WeCom's, once it was asked (learnName), else their
+// userid.
+func (a *App) nameOf(ctx context.Context, account int64, userid string) (string, error) {
+	if n, ok := a.names.Load(account); ok {
+		return n.(string), nil
+	}
+	name, asked, err := a.opts.Store.WeComName(ctx, account)
+	if err != nil {
+		return "", err
+	}
+	if !asked {
+		return userid, nil
+	}
+	name = cmp.Or(name, userid)
+	a.names.Store(account, name)
+	return name, nil
+}
+
+// maxName is the most characters of a name kept (WeCom's own limit).
+const maxName = 64
+
+// learnName asks WeCom, once, the name of a member first seen by their userid alone, and
+// keeps it, so that offices see who a reporter who joined in WeCom is (the person known by
+// the userid takes it). Asked again at their next contact when WeCom does not answer.
+func (a *App) learnName(ctx context.Context, account int64, userid string) {
+	if _, ok := a.names.Load(account); ok {
+		return
+	}
+	if _, asked, err := a.opts.Store.WeComName(ctx, account); err != nil || asked {
+		return
+	}
+	name, err := a.api.userName(ctx, userid)
+	if err != nil {
+		a.log.Warn("wecom member's name not asked", "chat", account, "error", err)
+		return
+	}
+	name = strings.TrimSpace(name)
+	if r := []rune(name); len(r) > maxName {
+		name = string(r[:maxName])
+	}
+	if err := a.opts.Store.SetWeComName(ctx, account, name); err != nil {
+		a.log.Warn("wecom member's name not kept", "chat", account, "error", err)
+		return
+	}
+	a.names.Store(account, cmp.Or(name, userid))
 }

@@ -84,6 +84,9 @@ type WeComConfig struct {
 	AESKey       string
 	CallbackPath string
 	APIURL       string
+	// PublicURL is the server's address as members reach it, for the invite links that open
+	// the app (WeCom's OAuth2 page sends the member back under it); "" makes no such link.
+	PublicURL string
 }
 
 // Enabled says whether the WeCom app is configured.
@@ -360,7 +363,11 @@ func readWeCom(w *WeComConfig, env func(name, def string) string) (name, problem
 	w.AESKey = env("WECOM_AES_KEY", "")
 	w.CallbackPath = env("WECOM_CALLBACK_PATH", "/wecom")
 	w.APIURL = strings.TrimRight(env("WECOM_API_URL", "https://qyapi.weixin.qq.com"), "/")
+	w.PublicURL = strings.TrimRight(env("WECOM_PUBLIC_URL", ""), "/")
 	if w.CorpID == "" && agent == "" && w.Secret == "" && w.Token == "" && w.AESKey == "" {
+		if w.PublicURL != "" {
+			return "WECOM_PUBLIC_URL", "set, while the WeCom app is not (WECOM_CORP_ID and the others)"
+		}
 		return "", ""
 	}
 	for _, v := range []struct{ name, value string }{{"WECOM_CORP_ID", w.CorpID}, {"WECOM_AGENT_ID", agent},
@@ -387,6 +394,14 @@ func readWeCom(w *WeComConfig, env func(name, def string) string) (name, problem
 	}
 	if err := checkHTTPURL(w.APIURL); err != nil {
 		return "WECOM_API_URL", err.Error()
+	}
+	if w.PublicURL != "" {
+		if err := checkHTTPURL(w.PublicURL); err != nil {
+			return "WECOM_PUBLIC_URL", err.Error()
+		}
+		if u, _ := url.Parse(w.PublicURL); u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(w.PublicURL, "?") {
+			return "WECOM_PUBLIC_URL", fmt.Sprintf("%q has a query or fragment (want the server's address, such as https://bangban.example.gov.cn)", w.PublicURL)
+		}
 	}
 	w.AgentID = n
 	return "", ""

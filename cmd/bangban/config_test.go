@@ -345,8 +345,10 @@ func TestWeComSettings(t *testing.T) {
 	if c, err := loadConfig(envOf(nil), false); err != nil || c.WeCom.Enabled() {
 		t.Fatalf("no WeCom settings: %+v %v", c.WeCom, err)
 	}
-	for name, bad := range map[string]string{"WECOM_SECRET": "", "WECOM_AGENT_ID": "app", "WECOM_AES_KEY": "short",
-		"WECOM_CALLBACK_PATH": "wecom", "WECOM_API_URL": "ftp://x"} {
+	for _, c := range [][2]string{{"WECOM_SECRET", ""}, {"WECOM_AGENT_ID", "app"}, {"WECOM_AES_KEY", "short"},
+		{"WECOM_CALLBACK_PATH", "wecom"}, {"WECOM_API_URL", "ftp://x"}, {"WECOM_PUBLIC_URL", "bangban.example"},
+		{"WECOM_PUBLIC_URL", "https://b.example/?x=1"}} {
+		name, bad := c[0], c[1]
 		vars := map[string]string{}
 		for k, v := range full {
 			vars[k] = v
@@ -358,6 +360,18 @@ func TestWeComSettings(t *testing.T) {
 			t.Errorf("%s=%q: %v", name, bad, err)
 		}
 	}
+	if c.WeCom.PublicURL != "" {
+		t.Errorf("a public URL without WECOM_PUBLIC_URL: %q", c.WeCom.PublicURL)
+	}
+	full["WECOM_PUBLIC_URL"] = "https://bangban.example.gov.cn/"
+	if c, err := loadConfig(envOf(full), true); err != nil || c.WeCom.PublicURL != "https://bangban.example.gov.cn" {
+		t.Fatalf("WECOM_PUBLIC_URL: %q %v", c.WeCom.PublicURL, err)
+	}
+	var ce *ConfigError
+	if _, err := loadConfig(envOf(map[string]string{"WECOM_PUBLIC_URL": "https://bangban.example.gov.cn"}), false); !errors.As(err, &ce) || ce.Var != "WECOM_PUBLIC_URL" {
+		t.Errorf("WECOM_PUBLIC_URL without the app: %v", err)
+	}
+	delete(full, "WECOM_PUBLIC_URL")
 	hook := map[string]string{"TELEGRAM_BOT_TOKEN": goodToken, "WEBHOOK_URL": "https://bot.example/wecom", "WEBHOOK_SECRET": "s"}
 	for k, v := range full {
 		hook[k] = v

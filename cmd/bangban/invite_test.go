@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"image/png"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -110,5 +112,78 @@ func TestParseExpiry(t *testing.T) {
 		if _, err := parseExpiry(bad, now, loc); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
+	}
+}
+
+// With the WeCom app set up for links (WECOM_PUBLIC_URL), an invite carries the link that
+// opens the app: alone, without a Telegram bot, as its poster too; beside the Telegram link,
+// on a line of its own and with a poster of its own. Its state is the invite's code.
+func TestWeComInviteLinks(t *testing.T) {
+	t.Parallel()
+	_, dbURL := storetest.NewDB(t)
+	vars := map[string]string{"DATABASE_URL": dbURL, "BANGBAN_LANG": "en", "LOG_LEVEL": "error",
+		"WECOM_CORP_ID": "ww0123456789abcdef", "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": "APPSECRET",
+		"WECOM_TOKEN": "CBTOKEN", "WECOM_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+		"WECOM_PUBLIC_URL": "https://bangban.example.gov.cn"}
+	var out, errs bytes.Buffer
+	if code := run([]string{"seed-demo"}, envOf(vars), nil, &out, &errs); code != 0 {
+		t.Fatalf("seed-demo: %s", errs.String())
+	}
+	wecomRe := regexp.MustCompile(`https://open\.weixin\.qq\.com/connect/oauth2/authorize\?\S+#wechat_redirect`)
+	scan := func(file string) string {
+		t.Helper()
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		img, err := png.Decode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := postertest.Scan(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	dir := t.TempDir()
+	out.Reset()
+	if code := run([]string{"invite", "--unit", "E001", "--qr", dir}, envOf(vars), nil, &out, &errs); code != 0 {
+		t.Fatalf("invite in WeCom alone: %d\n%s%s", code, out.String(), errs.String())
+	}
+	link := wecomRe.FindString(out.String())
+	if link == "" || strings.Contains(out.String(), "t.me") {
+		t.Fatalf("invite printed:\n%s", out.String())
+	}
+	u, _ := url.Parse(link)
+	if u.Query().Get("redirect_uri") != "https://bangban.example.gov.cn/wecom/bind" || u.Query().Get("appid") != "ww0123456789abcdef" ||
+		u.Query().Get("agentid") != "1000002" || u.Query().Get("scope") != "snsapi_base" {
+		t.Fatalf("link %s", link)
+	}
+	if state, err := hex.DecodeString(u.Query().Get("state")); err != nil || len(state) != 22 {
+		t.Fatalf("state %q: %v", u.Query().Get("state"), err)
+	}
+	if got := scan(filepath.Join(dir, "E001.png")); got != link {
+		t.Fatalf("the poster scans as %q, want %s", got, link)
+	}
+
+	out.Reset()
+	if code := run([]string{"invite", "--unit", "E002", "--bot", "bangban_bot", "--qr", dir}, envOf(vars), nil, &out, &errs); code != 0 {
+		t.Fatalf("invite beside Telegram: %d\n%s%s", code, out.String(), errs.String())
+	}
+	tg, wc := linkRe.FindStringSubmatch(out.String()), wecomRe.FindString(out.String())
+	if tg == nil || wc == "" || !strings.Contains(out.String(), "  WeCom (企业微信): "+wc) {
+		t.Fatalf("invite printed:\n%s", out.String())
+	}
+	u, _ = url.Parse(wc)
+	if state, _ := hex.DecodeString(u.Query().Get("state")); string(state) != tg[2] {
+		t.Fatalf("the WeCom link's state %q is not the code %s", state, tg[2])
+	}
+	if got := scan(filepath.Join(dir, "E002.png")); got != tg[0] {
+		t.Fatalf("the Telegram poster scans as %q", got)
+	}
+	if got := scan(filepath.Join(dir, "E002-wecom.png")); got != wc {
+		t.Fatalf("the WeCom poster scans as %q", got)
 	}
 }

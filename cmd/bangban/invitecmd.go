@@ -16,6 +16,7 @@ import (
 	"github.com/bangban/bangban/bot/poster"
 	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/wecom"
 )
 
 // invite is `bangban invite --role R --unit U[,U…] | --person P[,P…] [--uses N] [--expires D]
@@ -73,10 +74,18 @@ func invite(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 		fmt.Fprintln(stderr, "bangban invite: give --unit or --person (one of them)")
 		return 2
 	}
+	// The link that opens the WeCom app, when it is set up for links; beside it, or alone
+	// when there is no Telegram bot, the Telegram link.
+	var wecomLink func(code string) string
+	if w := cfg.WeCom; w.Enabled() && w.PublicURL != "" {
+		wecomLink = func(code string) string {
+			return wecom.BindLink(w.CorpID, w.AgentID, w.PublicURL, w.CallbackPath, code)
+		}
+	}
 	name := *botName
-	if name == "" {
+	if name == "" && (cfg.Token != "" || wecomLink == nil) {
 		if cfg.Token == "" {
-			fmt.Fprintln(stderr, "bangban invite: --bot or TELEGRAM_BOT_TOKEN is needed for the links")
+			fmt.Fprintln(stderr, "bangban invite: --bot, TELEGRAM_BOT_TOKEN or WECOM_PUBLIC_URL is needed for the links")
 			return 2
 		}
 		if name, err = bot.Username(ctx, cfg.Token, cfg.APIURL); err != nil {
@@ -111,11 +120,26 @@ func invite(ctx context.Context, cfg Config, args []string, stdout, stderr io.Wr
 			fmt.Fprintln(stderr, inviteError(tr, lang, err, code, roleName))
 			continue
 		}
-		link := "https://t.me/" + name + "?start=" + inv.Code
-		fmt.Fprintln(stdout, tr.T(lang, "invite_line", map[string]any{"Target": inv.Target, "Role": roleName, "Link": link,
+		var links []string // the Telegram link, then WeCom's, as there are
+		if name != "" {
+			links = append(links, "https://t.me/"+name+"?start="+inv.Code)
+		}
+		if wecomLink != nil {
+			links = append(links, wecomLink(inv.Code))
+		}
+		fmt.Fprintln(stdout, tr.T(lang, "invite_line", map[string]any{"Target": inv.Target, "Role": roleName, "Link": links[0],
 			"Expires": inv.ExpiresAt.In(cfg.Location).Format("2006-01-02 15:04"), "Uses": inv.MaxUses}))
-		if *qrDir != "" {
+		if len(links) > 1 {
+			fmt.Fprintln(stdout, tr.T(lang, "invite_line_wecom", map[string]any{"Link": links[1]}))
+		}
+		if *qrDir == "" {
+			continue
+		}
+		for i, link := range links {
 			file := filepath.Join(*qrDir, code+".png")
+			if i > 0 {
+				file = filepath.Join(*qrDir, code+"-wecom.png")
+			}
 			if err := writePoster(file, link, inv.Target, caption); err != nil {
 				log.Error("poster failed", "error", err)
 				return 1

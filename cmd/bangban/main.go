@@ -288,7 +288,7 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, 
 		SendTimeout: cfg.SendTimeout, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.RescueAfter, SendLimits: cfg.Send,
 		Files: kept, Listener: seams.listener, JobClock: seams.jobClock}
 	if app != nil {
-		bopts.Handlers = map[string]http.Handler{app.Path(): app.Handler()}
+		bopts.Handlers = app.Handlers()
 		// A person bound on WeCom last is sent their notifications there.
 		bopts.Elsewhere = bot.Elsewhere{Owns: store.IsWeCom, Deliver: app.Notify, Keeps: app.Keeps, Fetch: app.Fetch,
 			Answering: app.Engine().Answering}
@@ -299,7 +299,7 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger, st *store.Store, 
 	}
 	if cfg.Token != "" {
 		engine.SetBotUsername(b.Username())
-		if err := conversations.Register(engine, st, b.Username(), posterPNG); err != nil {
+		if err := conversations.Register(engine, st, b.Username(), posterPNG, wecomLinks(cfg)...); err != nil {
 			return err
 		}
 	}
@@ -354,11 +354,23 @@ func newWeCom(ctx context.Context, cfg Config, st *store.Store, rdb redis.Univer
 	if err != nil {
 		return nil, err
 	}
-	if err := conversations.Register(engine, st, "", posterPNG); err != nil {
+	if err := conversations.Register(engine, st, "", posterPNG, wecomLinks(cfg)...); err != nil {
 		return nil, err
 	}
 	return wecom.New(ctx, wecom.Options{CorpID: w.CorpID, AgentID: w.AgentID, Secret: w.Secret, Token: w.Token, AESKey: w.AESKey,
-		CallbackPath: w.CallbackPath, APIURL: w.APIURL, Store: st, Redis: rdb, Engine: engine, KeyPrefix: cfg.RedisPrefix, Logger: log})
+		CallbackPath: w.CallbackPath, APIURL: w.APIURL, PublicURL: w.PublicURL, Store: st, Redis: rdb, Engine: engine, KeyPrefix: cfg.RedisPrefix, Logger: log})
+}
+
+// wecomLinks makes invites made in a chat carry the link that opens the WeCom app, when it is
+// set up with a public address.
+func wecomLinks(cfg Config) []conversations.Option {
+	w := cfg.WeCom
+	if !w.Enabled() || w.PublicURL == "" {
+		return nil
+	}
+	return []conversations.Option{conversations.WithWeComLink(func(code string) string {
+		return wecom.BindLink(w.CorpID, w.AgentID, w.PublicURL, w.CallbackPath, code)
+	})}
 }
 
 // posterPNG draws an invite poster for the chat's /invite.

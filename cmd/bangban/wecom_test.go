@@ -11,13 +11,16 @@ import (
 
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/conversations/redistest"
+	"github.com/bangban/bangban/store"
+	"github.com/bangban/bangban/store/orgfile"
 	"github.com/bangban/bangban/store/storetest"
+	"github.com/bangban/bangban/wecom"
 	"github.com/bangban/bangban/wecom/wecomtest"
 )
 
 // `bangban serve` with a WeCom app: alone, when no Telegram token is set, and beside the
 // Telegram bot on the same LISTEN_ADDR. WeCom checks the callback URL, a member sends /start
-// and is welcomed; on SIGTERM it exits 0, and its logs hold none of the app's secrets. Alone,
+// and is welcomed, and an invite's WeCom link binds the member who opens it; on SIGTERM it exits 0, and its logs hold none of the app's secrets. Alone,
 // it is started as `bangban run` (what `make run` runs), which serves WeCom, not the demo.
 func TestServeRunsTheWeComApp(t *testing.T) {
 	t.Parallel()
@@ -29,7 +32,7 @@ func TestServeRunsTheWeComApp(t *testing.T) {
 			wsim := wecomtest.New(wecomtest.Options{Secret: "WECOMSECRET", Token: "WECOMTOKEN"})
 			defer wsim.Close()
 			o := wsim.Options()
-			_, dbURL := storetest.NewDB(t)
+			pool, dbURL := storetest.NewDB(t)
 			_, prefix := redistest.New(t)
 			addr := freeAddr(t)
 			cmd := exec.Command(bin, map[bool]string{false: "run", true: "serve"}[withTelegram])
@@ -37,7 +40,8 @@ func TestServeRunsTheWeComApp(t *testing.T) {
 			cmd.Stderr = &stderr
 			cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "REDIS_URL="+redistest.URL(), "BANGBAN_REDIS_PREFIX="+prefix,
 				"LISTEN_ADDR="+addr, "BANGBAN_LANG=en", "WECOM_CORP_ID="+o.CorpID, "WECOM_AGENT_ID=1000002", "WECOM_SECRET="+o.Secret,
-				"WECOM_TOKEN="+o.Token, "WECOM_AES_KEY="+o.AESKey, "WECOM_API_URL="+wsim.URL(), "WECOM_CALLBACK_PATH=/wecom/cb")
+				"WECOM_TOKEN="+o.Token, "WECOM_AES_KEY="+o.AESKey, "WECOM_API_URL="+wsim.URL(), "WECOM_CALLBACK_PATH=/wecom/cb",
+				"WECOM_PUBLIC_URL=http://"+addr)
 			tsim := telegramtest.New()
 			defer tsim.Close()
 			if withTelegram {
@@ -72,6 +76,19 @@ func TestServeRunsTheWeComApp(t *testing.T) {
 			msgs, err := wsim.WaitFor("ann", 15*time.Second, func(m []wecomtest.Message) bool { return len(m) >= 1 })
 			if err != nil || !strings.Contains(msgs[0].Text, "/new") {
 				t.Fatalf("welcome %+v %v\n%s", msgs, err, stderr.String())
+			}
+			// An invite's WeCom link lands on the app's /bind, and binds.
+			st, err := store.New(pool, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, probs, err := st.ImportOrg(context.Background(), orgfile.ReadDemo().Data, false); err != nil || len(probs) > 0 {
+				t.Fatalf("demo: %v %+v", err, probs)
+			}
+			link := wecom.BindLink(o.CorpID, o.AgentID, "http://"+addr, "/wecom/cb", storetest.Invite(t, st, store.InviteParams{Role: store.RoleReporter, UnitCode: "E001"}))
+			wsim.AddUser("bob")
+			if l, err := wsim.OpenLink("bob", link, "en"); err != nil || l.Status != http.StatusOK || !strings.Contains(l.Body, "You have joined as") {
+				t.Fatalf("the invite link: %+v %v\n%s", l, err, stderr.String())
 			}
 			if withTelegram {
 				ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)

@@ -26,6 +26,9 @@ const (
 	CodeBadMedia          = 40007
 	CodeBadResponseCode   = 40120 // a card's response code unknown, used, or not the user's
 	CodeBadCard           = 40058 // a card missing what its type needs
+	CodeInvalidOAuthCode  = 40029 // an OAuth2 code unknown, used already or expired
+	CodeBusy              = -1    // 系统繁忙: WeCom cannot take the call now
+	CodeNoSuchUser        = 60111 // user/get of a userid the corporation has not
 )
 
 // MaxText is the most bytes a text message may hold.
@@ -73,6 +76,7 @@ type Server struct {
 	mu          sync.Mutex
 	callbackURL string
 	users       map[string]bool
+	names       map[string]string    // userid → the name user/get gives
 	tokens      map[string]time.Time // token → expiry
 	fetches     int
 	calls       map[string]int
@@ -82,6 +86,8 @@ type Server struct {
 	codes       map[string]string // response code → task id
 	media       map[string][]byte // media id → content
 	mediaName   map[string]string // media id → the file's name, when it had one
+	oauth       map[string]oauthCode
+	failNext    map[string]int // userid → the errcode their next message is refused with
 	seq         int64
 	changed     chan struct{}
 	hold        time.Duration // how long WeCom waits for the app's answer
@@ -108,15 +114,18 @@ func New(opts Options) *Server {
 	if opts.TokenTTL == 0 {
 		opts.TokenTTL = 7200 * time.Second
 	}
-	s := &Server{opts: opts, users: map[string]bool{}, tokens: map[string]time.Time{}, calls: map[string]int{},
+	s := &Server{opts: opts, users: map[string]bool{}, names: map[string]string{}, tokens: map[string]time.Time{}, calls: map[string]int{},
 		msgs: map[string][]*Message{}, cards: map[string]*Card{}, cardUser: map[string]string{}, codes: map[string]string{},
-		media: map[string][]byte{}, mediaName: map[string]string{}, changed: make(chan struct{}), hold: 5 * time.Second}
+		media: map[string][]byte{}, mediaName: map[string]string{}, oauth: map[string]oauthCode{}, failNext: map[string]int{},
+		changed: make(chan struct{}), hold: 5 * time.Second}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /cgi-bin/gettoken", s.gettoken)
 	mux.HandleFunc("POST /cgi-bin/message/send", s.send)
 	mux.HandleFunc("POST /cgi-bin/message/update_template_card", s.updateCard)
 	mux.HandleFunc("POST /cgi-bin/media/upload", s.upload)
 	mux.HandleFunc("GET /cgi-bin/media/get", s.getMedia)
+	mux.HandleFunc("GET /cgi-bin/auth/getuserinfo", s.getUserInfo)
+	mux.HandleFunc("GET /cgi-bin/user/get", s.getUser)
 	s.srv = httptest.NewUnstartedServer(mux)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -149,6 +158,22 @@ func (s *Server) AddUser(userid string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[userid] = true
+}
+
+// AddMember makes userid a member who may use the app, whose name user/get gives (AddUser's
+// get none, as an app created after mid-2022 is given).
+func (s *Server) AddMember(userid, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[userid], s.names[userid] = true, name
+}
+
+// FailNextSend makes the next message sent to userid refused with errcode (CodeBusy, as
+// WeCom answers when it cannot take it now; CodeInvalidUser…), once.
+func (s *Server) FailNextSend(userid string, errcode int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failNext[userid] = errcode
 }
 
 // ExpireTokens makes every token issued so far expired: WeCom answers 42001 to it.
@@ -311,6 +336,11 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		apiErr(w, 40056, "invalid agentid")
 		return
 	}
+	if code, ok := s.failNext[req.ToUser]; ok {
+		delete(s.failNext, req.ToUser)
+		apiErr(w, code, "refused as the test asked")
+		return
+	}
 	if !s.users[req.ToUser] {
 		writeJSON(w, map[string]any{"errcode": CodeInvalidUser, "errmsg": "all touser invalid", "invaliduser": req.ToUser})
 		return
@@ -452,4 +482,24 @@ func (s *Server) Changed() <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.changed
+}
+
+// getUser answers user/get (读取成员): the member's userid and, when WeCom gives it, name.
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls["user/get"]++
+	if !s.checkToken(w, r) {
+		return
+	}
+	userid := r.URL.Query().Get("userid")
+	if !s.users[userid] {
+		apiErr(w, CodeNoSuchUser, "userid not found")
+		return
+	}
+	res := map[string]any{"errcode": 0, "errmsg": "ok", "userid": userid}
+	if name := s.names[userid]; name != "" {
+		res["name"] = name
+	}
+	writeJSON(w, res)
 }
