@@ -272,7 +272,7 @@ func (s *Store) weekCounts(ctx context.Context, region int64, bounds []time.Time
 	for i, b := range bounds {
 		days[i] = b.In(s.loc).Format(time.DateOnly)
 	}
-	args := []any{days}
+	args := []any{days, days[0], days[len(days)-1]}
 	if region != 0 {
 		regions, err := scopeRegions(ctx, s.pool, region)
 		if err != nil {
@@ -280,15 +280,13 @@ func (s *Store) weekCounts(ctx context.Context, region int64, bounds []time.Time
 		}
 		args = append(args, regions)
 	}
+	// Each day's rows in the span they fall in (width_bucket), a case resolved counted on
+	// its first day in that span.
 	rows, err := s.pool.Query(ctx, `
-		SELECT 'found', w.i, coalesce(sum(d.found), 0) FROM (SELECT i, $1::date[] AS b FROM generate_subscripts($1::date[], 1) i) w
-			JOIN figure_days d ON d.day >= w.b[w.i] AND d.day < w.b[w.i + 1]
-		WHERE d.assignee_id = -1 AND `+inRegionsOf(region, "d", "$2")+` GROUP BY w.i
-		UNION ALL
-		SELECT 'resolved', w.i, coalesce(sum(d.resolved) FILTER (WHERE d.prev < w.b[w.i]), 0)
-			FROM (SELECT i, $1::date[] AS b FROM generate_subscripts($1::date[], 1) i) w
-			JOIN figure_days d ON d.day >= w.b[w.i] AND d.day < w.b[w.i + 1]
-		WHERE d.assignee_id = -1 AND `+inRegionsOf(region, "d", "$2")+` GROUP BY w.i`, args...)
+		SELECT w, coalesce(sum(found), 0), coalesce(sum(resolved) FILTER (WHERE prev < ($1::date[])[w]), 0)
+		FROM (SELECT width_bucket(d.day, $1::date[]) AS w, d.found, d.resolved, d.prev FROM figure_days d
+			WHERE d.day >= $2::date AND d.day < $3::date AND d.assignee_id = -1 AND `+inRegionsOf(region, "d", "$4")+`) x
+		GROUP BY w`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("trend of region %d: %w", region, err)
 	}
@@ -296,16 +294,10 @@ func (s *Store) weekCounts(ctx context.Context, region int64, bounds []time.Time
 	for i := range out {
 		out[i].Monday = bounds[i]
 	}
-	var what string
-	var bucket, n int
-	_, err = pgx.ForEachRow(rows, []any{&what, &bucket, &n}, func() error {
-		if bucket < 1 || bucket > len(out) {
-			return nil
-		}
-		if what == "found" {
-			out[bucket-1].Found = n
-		} else {
-			out[bucket-1].Resolved = n
+	var bucket, found, resolved int
+	_, err = pgx.ForEachRow(rows, []any{&bucket, &found, &resolved}, func() error {
+		if bucket >= 1 && bucket <= len(out) {
+			out[bucket-1].Found, out[bucket-1].Resolved = found, resolved
 		}
 		return nil
 	})
