@@ -15,7 +15,7 @@ import (
 )
 
 // WriteXLSX writes the monthly report of p to w as a workbook and returns how many rows its
-// ledger has:
+// ledger has (none with p.ReportOnly, which writes the report sheet alone):
 //
 //   - the report: the figures of the region and the period (store.Figures), each rate with
 //     its one-line definition, as /stats shows them, and the charts p.Charts draws of them;
@@ -37,6 +37,12 @@ func WriteXLSX(ctx context.Context, w io.Writer, st *store.Store, p Params) (int
 	defer b.x.Close()
 	if err := b.summary(f); err != nil {
 		return 0, err
+	}
+	if p.ReportOnly {
+		if err := b.x.Write(w); err != nil {
+			return 0, fmt.Errorf("write the workbook: %w", err)
+		}
+		return 0, nil
 	}
 	main, err := b.sheet(p.T("ledger_sheet_ledger", nil))
 	if err != nil {
