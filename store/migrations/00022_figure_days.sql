@@ -185,6 +185,9 @@ BEGIN
     -- Shared: a rebuild in another zone (figure_rebuild) waits for this transaction, and
     -- this one for it.
     SELECT zone INTO z FROM figure_zone FOR SHARE;
+    -- The cases too, in order: two transactions recounting one case (its rows out, then in)
+    -- take turns, as the lifecycle's own lock on the case makes them.
+    PERFORM 1 FROM cases WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;
     -- Out with the old rows, then in with the new: two statements, as the parts of one
     -- would run in no set order.
     FOR i IN 1..2 LOOP
