@@ -177,7 +177,6 @@ CREATE FUNCTION figure_recount(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
     z text;
-    i int;
 BEGIN
     IF cardinality(ids) = 0 THEN
         RETURN;
@@ -190,9 +189,7 @@ BEGIN
     PERFORM 1 FROM cases WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;
     -- Out with the old rows, then in with the new: two statements, as the parts of one
     -- would run in no set order.
-    FOR i IN 1..2 LOOP
-        EXECUTE format($q$
-    WITH changed AS (%s),
+    WITH old AS (DELETE FROM figure_case_days WHERE case_id = ANY (ids) RETURNING *),
     delta AS (
         SELECT day, prev, region_id, side.category_id, side.assignee_id, sum(sg * found)::int AS found, sum(sg * assigned)::int AS assigned,
             sum(sg * signed)::int AS signed, sum(sg * resolved)::int AS resolved, sum(sg * closed)::int AS closed,
@@ -201,7 +198,7 @@ BEGIN
             sum(sg * solved)::int AS solved, sum(sg * satisfied)::int AS satisfied, sum(sg * responses_due)::int AS responses_due,
             sum(sg * responses_in_time)::int AS responses_in_time, sum(sg * resolves_due)::int AS resolves_due,
             sum(sg * resolves_in_time)::int AS resolves_in_time
-        FROM (SELECT %s AS sg, * FROM changed) x
+        FROM (SELECT -1 AS sg, * FROM old) x
             CROSS JOIN LATERAL (VALUES (x.category_id, -1::bigint), (-1::bigint, x.assignee_id)) side (category_id, assignee_id)
         GROUP BY day, prev, region_id, side.category_id, side.assignee_id)
     INSERT INTO figure_days AS d
@@ -220,11 +217,34 @@ BEGIN
         feedbacks = d.feedbacks + excluded.feedbacks, solved = d.solved + excluded.solved, satisfied = d.satisfied + excluded.satisfied,
         responses_due = d.responses_due + excluded.responses_due, responses_in_time = d.responses_in_time + excluded.responses_in_time,
         resolves_due = d.resolves_due + excluded.resolves_due, resolves_in_time = d.resolves_in_time + excluded.resolves_in_time;
-$q$,
-            CASE i WHEN 1 THEN 'DELETE FROM figure_case_days WHERE case_id = ANY ($1) RETURNING *'
-                ELSE 'INSERT INTO figure_case_days SELECT * FROM figure_case_rows($1, $2) RETURNING *' END,
-            CASE i WHEN 1 THEN -1 ELSE 1 END) USING ids, z;
-    END LOOP;
+    WITH new AS (INSERT INTO figure_case_days SELECT * FROM figure_case_rows(ids, z) RETURNING *),
+    delta AS (
+        SELECT day, prev, region_id, side.category_id, side.assignee_id, sum(sg * found)::int AS found, sum(sg * assigned)::int AS assigned,
+            sum(sg * signed)::int AS signed, sum(sg * resolved)::int AS resolved, sum(sg * closed)::int AS closed,
+            sum(sg * rejected)::int AS rejected, sum(sg * merged)::int AS merged, sum(sg * handed_back)::int AS handed_back,
+            sum(sg * rehandled)::int AS rehandled, sum(sg * touched)::int AS touched, sum(sg * feedbacks)::int AS feedbacks,
+            sum(sg * solved)::int AS solved, sum(sg * satisfied)::int AS satisfied, sum(sg * responses_due)::int AS responses_due,
+            sum(sg * responses_in_time)::int AS responses_in_time, sum(sg * resolves_due)::int AS resolves_due,
+            sum(sg * resolves_in_time)::int AS resolves_in_time
+        FROM (SELECT 1 AS sg, * FROM new) x
+            CROSS JOIN LATERAL (VALUES (x.category_id, -1::bigint), (-1::bigint, x.assignee_id)) side (category_id, assignee_id)
+        GROUP BY day, prev, region_id, side.category_id, side.assignee_id)
+    INSERT INTO figure_days AS d
+    SELECT day, prev, region_id, category_id, assignee_id, found, assigned, signed, resolved, closed, rejected, merged,
+        handed_back, rehandled, touched, feedbacks, solved, satisfied, responses_due, responses_in_time, resolves_due, resolves_in_time
+    FROM delta
+    WHERE (found, assigned, signed, resolved, closed, rejected, merged, handed_back, rehandled, touched, feedbacks, solved, satisfied,
+            responses_due, responses_in_time, resolves_due, resolves_in_time)
+        <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    ORDER BY day, region_id, category_id, assignee_id, prev
+    ON CONFLICT (day, region_id, category_id, assignee_id, prev) DO UPDATE SET
+        found = d.found + excluded.found, assigned = d.assigned + excluded.assigned, signed = d.signed + excluded.signed,
+        resolved = d.resolved + excluded.resolved, closed = d.closed + excluded.closed, rejected = d.rejected + excluded.rejected,
+        merged = d.merged + excluded.merged, handed_back = d.handed_back + excluded.handed_back,
+        rehandled = d.rehandled + excluded.rehandled, touched = d.touched + excluded.touched,
+        feedbacks = d.feedbacks + excluded.feedbacks, solved = d.solved + excluded.solved, satisfied = d.satisfied + excluded.satisfied,
+        responses_due = d.responses_due + excluded.responses_due, responses_in_time = d.responses_in_time + excluded.responses_in_time,
+        resolves_due = d.resolves_due + excluded.resolves_due, resolves_in_time = d.resolves_in_time + excluded.resolves_in_time;
 END;
 $$;
 -- +goose StatementEnd
@@ -254,7 +274,8 @@ $$;
 
 -- +goose StatementBegin
 -- The events that count (a step, an answer, a limit set, an extension granted) and the cases
--- filed, moved (region, category, assignee) or gone recount their cases, once a statement.
+-- filed, moved (region, category, assignee) or gone recount their cases: once a statement,
+-- or for a case moved, once a row.
 CREATE FUNCTION figure_events_written() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM figure_recount(ARRAY(SELECT DISTINCT case_id FROM new_events
@@ -277,8 +298,7 @@ $$;
 -- +goose StatementBegin
 CREATE FUNCTION figure_cases_moved() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM figure_recount(ARRAY(SELECT n.id FROM new_cases n JOIN old_cases o ON o.id = n.id
-        WHERE (n.region_id, n.category_id, n.assignee_id, n.created_at) IS DISTINCT FROM (o.region_id, o.category_id, o.assignee_id, o.created_at)));
+    PERFORM figure_recount(ARRAY[NEW.id]);
     RETURN NULL;
 END;
 $$;
@@ -297,8 +317,12 @@ CREATE TRIGGER figure_events_written AFTER INSERT ON case_events REFERENCING NEW
     FOR EACH STATEMENT EXECUTE FUNCTION figure_events_written();
 CREATE TRIGGER figure_cases_filed AFTER INSERT ON cases REFERENCING NEW TABLE AS new_cases
     FOR EACH STATEMENT EXECUTE FUNCTION figure_cases_filed();
-CREATE TRIGGER figure_cases_moved AFTER UPDATE ON cases REFERENCING OLD TABLE AS old_cases NEW TABLE AS new_cases
-    FOR EACH STATEMENT EXECUTE FUNCTION figure_cases_moved();
+-- A case moved is one at a time (an assignment, a category set), and most updates move none:
+-- a row's trigger, told by its WHEN alone, costs those nothing.
+CREATE TRIGGER figure_cases_moved AFTER UPDATE OF region_id, category_id, assignee_id, created_at ON cases
+    FOR EACH ROW WHEN ((NEW.region_id, NEW.category_id, NEW.assignee_id, NEW.created_at)
+        IS DISTINCT FROM (OLD.region_id, OLD.category_id, OLD.assignee_id, OLD.created_at))
+    EXECUTE FUNCTION figure_cases_moved();
 CREATE TRIGGER figure_cases_gone AFTER DELETE ON cases REFERENCING OLD TABLE AS old_cases
     FOR EACH STATEMENT EXECUTE FUNCTION figure_cases_gone();
 
