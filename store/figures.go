@@ -414,10 +414,9 @@ func figureCountsSQL(region int64) string {
 			LEFT JOIN working_groups w ON g.g = 13 AND w.code = g.working_group`
 }
 
-// figureCounts fills the counts and the breakdowns in one pass over the cases that did
-// something in the period or are open now: the period's events are read by time
-// (case_events_at_idx), the cases filed in it and those open by region
-// (cases_region_created_idx, cases_region_status_idx).
+// figureCounts fills the counts and the breakdowns in one query: the period's rows of
+// figure_days read by day (its primary key), the cases open now from the index that covers
+// them (cases_open_figures_idx).
 func (s *Store) figureCounts(ctx context.Context, tx pgx.Tx, f *Figures, args []any) error {
 	rows, err := tx.Query(ctx, figureCountsSQL(f.RegionID), args...)
 	if err != nil {
