@@ -105,7 +105,12 @@ func (d *ledgerDriver) step() {
 		if d.rnd.IntN(5) == 0 {
 			cx = store.Complex
 		}
-		got, err := d.s.Assign(ctx, store.AssignParams{ActParams: office, AssigneeID: d.handlers[d.rnd.IntN(len(d.handlers))], Complexity: cx})
+		p := store.AssignParams{ActParams: office, AssigneeID: d.handlers[d.rnd.IntN(len(d.handlers))], Complexity: cx}
+		if d.rnd.IntN(4) == 0 {
+			// The office corrects the category at triage: the case moves to another line.
+			p.CategoryID = &d.cats[d.rnd.IntN(len(d.cats))]
+		}
+		got, err := d.s.Assign(ctx, p)
 		if err == nil {
 			d.checkStamps(got, got.SignDueAt, got.ResolveDueAt)
 		}
