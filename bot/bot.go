@@ -91,6 +91,9 @@ type Options struct {
 	NotifyWorkers int
 	// RetryBase is the first backoff after a failed send (5xx, network). Defaults to 2 s.
 	RetryBase time.Duration
+	// MaxDocument is the most a file sent to a chat may weigh: a monthly workbook larger goes
+	// as its report sheet alone. Defaults to Telegram's 50 MB (conversations.MaxDocument).
+	MaxDocument int
 	// JobPollInterval is how often the job queue looks for jobs that fell due (retries,
 	// snoozes); new jobs arrive at once by LISTEN/NOTIFY. Defaults to 1 s.
 	JobPollInterval time.Duration
@@ -230,7 +233,8 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	if err := river.AddWorkerSafely(workers, &bulletinWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), retryBase: opts.RetryBase}); err != nil {
 		return nil, fmt.Errorf("register bulletin worker: %w", err)
 	}
-	if err := river.AddWorkerSafely(workers, &monthlyWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), retryBase: opts.RetryBase}); err != nil {
+	if err := river.AddWorkerSafely(workers, &monthlyWorker{sender: b.sender, st: opts.Store, tr: opts.Engine.Translator(), retryBase: opts.RetryBase,
+		maxDocument: opts.MaxDocument}); err != nil {
 		return nil, fmt.Errorf("register monthly report worker: %w", err)
 	}
 	if err := opts.Store.AddWorkers(workers); err != nil {

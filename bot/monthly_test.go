@@ -11,6 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/bangban/bangban/bot"
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/conversations/dialog"
@@ -265,5 +266,53 @@ func TestThreeReplicasSendEachReportOnce(t *testing.T) {
 		if !slices.Equal(tickets, tc.tickets) {
 			t.Fatalf("%s's workbook lists %q, want %q", tc.u.FirstName, tickets, tc.tickets)
 		}
+	}
+}
+
+// A monthly workbook over what a chat takes (bot.Options.MaxDocument, here 128 kB against
+// Telegram's 50 MB) reaches the office as its report sheet alone, under a caption that says
+// the whole was too large; the month's two thousand cases are still counted on it.
+func TestMonthlyReportTooLargeGoesAsItsReport(t *testing.T) {
+	t.Parallel()
+	h := startDemo(t, func(o *bot.Options) { o.MaxDocument = 128 << 10 })
+	officeU := telegramtest.User{ID: 9811, FirstName: "高静", LanguageCode: "zh-hans"}
+	h.join(t, officeU, "P017", store.RoleOffice)
+	if _, err := h.store.Pool().Exec(context.Background(), `
+		INSERT INTO cases (ticket_no, status, region_id, description, urgency, complexity, created_at, updated_at)
+		SELECT 'BIG-' || lpad(i::text, 5, '0'), 'submitted', (SELECT id FROM regions WHERE code = 'HQ-YL'),
+			'厂区道路积水，货车无法进出', 'normal', 'ordinary', t, t
+		FROM generate_series(1, 2000) i,
+			greatest(date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai', now() - interval '1 minute') t`); err != nil {
+		t.Fatal(err)
+	}
+	month := h.store.MonthStart(h.store.Now()).Format("2006-01")
+	n := len(h.sim.Messages(officeU.ID))
+	h.sim.SendText(officeU, "/report month")
+	var doc telegramtest.Message
+	deadline := time.Now().Add(30 * time.Second)
+	for doc.DocumentFileID == "" {
+		for _, m := range h.sim.Messages(officeU.ID)[n:] {
+			if m.DocumentFileID != "" {
+				doc = m
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no document: %q", texts(h.sim.Messages(officeU.ID)[n:]))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(doc.Caption, "超过聊天可收的 0.1 MB") || !strings.Contains(doc.Caption, "2000 件") ||
+		doc.FileName != "云岭县-"+month+"-报告.xlsx" {
+		t.Fatalf("document %q: %s", doc.FileName, doc.Caption)
+	}
+	data := h.sim.FileContent(doc.DocumentFileID)
+	x, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	found, _ := x.GetCellValue("月报告", "B5")
+	if sheets := x.GetSheetList(); len(sheets) != 1 || sheets[0] != "月报告" || found != "2000" || len(data) > 128<<10 {
+		t.Fatalf("sheets %q, %s found, %d bytes", sheets, found, len(data))
 	}
 }

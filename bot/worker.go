@@ -363,6 +363,8 @@ type monthlyWorker struct {
 	st        *store.Store
 	tr        *dialog.Translator
 	retryBase time.Duration
+	// maxDocument is the most a workbook sent may weigh (0: conversations.MaxDocument).
+	maxDocument int
 }
 
 func (w *monthlyWorker) Work(ctx context.Context, job *river.Job[store.MonthlyReportJob]) error {
@@ -378,7 +380,7 @@ func (w *monthlyWorker) Work(ctx context.Context, job *river.Job[store.MonthlyRe
 		}
 	}
 	lang := reportLang(w.tr, j.Lang)
-	r, err := conversations.MonthlyReport(ctx, w.tr, lang, w.st, j.RegionID, month)
+	r, err := conversations.MonthlyReport(ctx, w.tr, lang, w.st, j.RegionID, month, w.maxDocument)
 	if err != nil {
 		return err
 	}

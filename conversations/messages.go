@@ -316,5 +316,7 @@ const (
 	MsgMonthlyPreparing       = "monthly_preparing"
 	MsgMonthlyCaption         = "monthly_caption"
 	MsgMonthlyTrendTitle      = "monthly_trend_title"
+	MsgMonthlyTooLarge        = "monthly_too_large"
+	MsgMonthlySummaryFile     = "monthly_summary_file"
 	MsgStatsChartCaption      = "stats_chart_caption"
 )

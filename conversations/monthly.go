@@ -3,6 +3,8 @@ package conversations
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -39,25 +41,51 @@ func MonthlyParams(ctx context.Context, tr *dialog.Translator, lang string, st *
 		}}
 }
 
+// MaxDocument is the most a bot may upload to a chat as a file: Telegram's 50 MB.
+const MaxDocument = 50 << 20
+
 // MonthlyReport is the report of a region for the month that starts at month, as it is sent
 // in lang: the workbook as a document named for the region and the month, its caption
-// saying how many cases it lists.
-func MonthlyReport(ctx context.Context, tr *dialog.Translator, lang string, st *store.Store, region int64, month time.Time) (dialog.Reply, error) {
+// saying how many cases it lists. A workbook of more than limit bytes (MaxDocument when 0),
+// which the chat would refuse, is sent as its report sheet alone (the figures, their
+// definitions, the charts), its caption saying why and how large the whole was.
+func MonthlyReport(ctx context.Context, tr *dialog.Translator, lang string, st *store.Store, region int64, month time.Time, limit int) (dialog.Reply, error) {
+	if limit <= 0 {
+		limit = MaxDocument
+	}
 	name, err := st.RegionName(ctx, region)
 	if err != nil {
 		return dialog.Reply{}, err
 	}
 	from := st.MonthStart(month)
 	to := from.AddDate(0, 1, 0)
+	p := MonthlyParams(ctx, tr, lang, st, region, name, from, to)
 	var buf bytes.Buffer
-	rows, err := ledger.WriteXLSX(ctx, &buf, st, MonthlyParams(ctx, tr, lang, st, region, name, from, to))
+	rows, err := ledger.WriteXLSX(ctx, &buf, st, p)
 	if err != nil {
 		return dialog.Reply{}, err
 	}
-	file := FileName(name) + "-" + from.Format("2006-01") + ".xlsx"
-	return dialog.Reply{MessageID: MsgMonthlyCaption, Data: map[string]any{"Region": name, "Month": from.Format("2006-01"),
-		"From": from.Format(time.DateOnly), "To": to.AddDate(0, 0, -1).Format(time.DateOnly), "Rows": rows},
-		Document: &dialog.Document{Name: file, Data: buf.Bytes()}}, nil
+	file := FileName(name) + "-" + from.Format("2006-01")
+	data := map[string]any{"Region": name, "Month": from.Format("2006-01"),
+		"From": from.Format(time.DateOnly), "To": to.AddDate(0, 0, -1).Format(time.DateOnly), "Rows": rows}
+	if buf.Len() <= limit {
+		return dialog.Reply{MessageID: MsgMonthlyCaption, Data: data, Document: &dialog.Document{Name: file + ".xlsx", Data: buf.Bytes()}}, nil
+	}
+	slog.InfoContext(ctx, "monthly report: the workbook is too large for a chat, its report sheet goes alone",
+		"region", region, "month", from.Format("2006-01"), "bytes", buf.Len(), "limit", limit)
+	data["Size"] = fmt.Sprintf("%.1f", float64(buf.Len())/(1<<20))
+	data["Limit"] = fmt.Sprintf("%.1f", float64(limit)/(1<<20))
+	whole := buf.Len()
+	buf = bytes.Buffer{}
+	p.ReportOnly = true
+	if _, err := ledger.WriteXLSX(ctx, &buf, st, p); err != nil {
+		return dialog.Reply{}, err
+	}
+	if buf.Len() > limit {
+		return dialog.Reply{}, fmt.Errorf("monthly report of region %d: its report sheet alone is %d bytes, the whole %d, over %d", region, buf.Len(), whole, limit)
+	}
+	return dialog.Reply{MessageID: MsgMonthlyTooLarge, Data: data,
+		Document: &dialog.Document{Name: file + "-" + FileName(tr.T(lang, MsgMonthlySummaryFile, nil)) + ".xlsx", Data: buf.Bytes()}}, nil
 }
 
 // FileName is a name (a region's) made safe for a file's: none of the characters a file

@@ -31,6 +31,9 @@ type Params struct {
 	// Charts, when set, draws the pictures the report sheet shows beside the figures (PNG),
 	// from the figures the workbook is made of.
 	Charts func(store.Figures) ([][]byte, error)
+	// ReportOnly writes the report sheet alone, without the ledger's: for a workbook too
+	// large to send whole.
+	ReportOnly bool
 }
 
 // dateFormat is how a date and time shows, in the workbook's cells and in the CSV alike.

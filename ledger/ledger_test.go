@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"image/color"
 	"image/png"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/bangban/bangban/charts"
 	"github.com/bangban/bangban/conversations"
 	"github.com/bangban/bangban/conversations/dialog"
+	"github.com/bangban/bangban/intake"
 	"github.com/bangban/bangban/ledger"
 	"github.com/bangban/bangban/store"
 	"github.com/bangban/bangban/store/orgfile"
@@ -334,4 +336,72 @@ func TestCSVIsTheWorkbooksLedger(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A monthly workbook larger than a chat takes is sent as its report sheet alone, under a
+// caption that says how large the whole was and what the limit is; one within the limit
+// goes whole.
+func TestAMonthlyWorkbookTooLargeGoesAsItsReport(t *testing.T) {
+	t.Parallel()
+	s, county := novemberOfTheDemoCounty(t)
+	ctx := context.Background()
+	for _, lang := range dialog.Languages {
+		tr, err := dialog.NewTranslator(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole, err := conversations.MonthlyReport(ctx, tr, lang, s, county, november.From, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := len(whole.Document.Data)
+		if whole.MessageID != conversations.MsgMonthlyCaption || whole.Data["Rows"] != 24 || sheetsOf(t, whole.Document.Data) < 3 {
+			t.Fatalf("%s: within the limit, %s with %v", lang, whole.MessageID, whole.Data)
+		}
+		// Well under the whole workbook (whose size varies by some bytes from one making to
+		// the next): too large.
+		r, err := conversations.MonthlyReport(ctx, tr, lang, s, county, november.From, size*9/10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.MessageID != conversations.MsgMonthlyTooLarge || r.Data["Rows"] != 24 || len(r.Document.Data) >= size ||
+			r.Document.Name == whole.Document.Name || !strings.HasSuffix(r.Document.Name, ".xlsx") {
+			t.Fatalf("%s: over the limit, %s with %v, %s of %d bytes of %d", lang, r.MessageID, r.Data, r.Document.Name, len(r.Document.Data), size)
+		}
+		if n := sheetsOf(t, r.Document.Data); n != 1 {
+			t.Fatalf("%s: the report alone has %d sheets", lang, n)
+		}
+		x, err := excelize.OpenReader(bytes.NewReader(r.Document.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found, _ := x.GetCellValue(x.GetSheetList()[0], ledger.SummaryFoundCell)
+		pics, _ := x.GetPictures(x.GetSheetList()[0], "F2")
+		x.Close()
+		if found != "24" || len(pics) != 1 {
+			t.Fatalf("%s: the report alone shows %s found and %d charts at F2", lang, found, len(pics))
+		}
+		caption := tr.T(lang, r.MessageID, r.Data)
+		if want := fmt.Sprintf("%.1f", float64(size)/(1<<20)); !strings.Contains(caption, want) || !strings.Contains(caption, "24") {
+			t.Fatalf("%s: the caption does not give the size %s: %s", lang, want, caption)
+		}
+		if n := intake.Len(caption); n > dialog.MaxCaption {
+			t.Fatalf("%s: the caption is %d units long", lang, n)
+		}
+		// Nor does a report sheet alone over the limit go.
+		if _, err := conversations.MonthlyReport(ctx, tr, lang, s, county, november.From, 100); err == nil {
+			t.Fatalf("%s: a report over a limit of 100 bytes was made", lang)
+		}
+	}
+}
+
+// sheetsOf is how many sheets a workbook has.
+func sheetsOf(t *testing.T, data []byte) int {
+	t.Helper()
+	x, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	return len(x.GetSheetList())
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"time"
@@ -154,6 +155,9 @@ func (s *Store) Figures(ctx context.Context, p FiguresParams) (Figures, error) {
 	if !f.From.Before(f.To) {
 		return Figures{}, fmt.Errorf("figures from %s to %s: %w", f.From.Format(time.DateOnly), f.To.Format(time.DateOnly), ErrInvalid)
 	}
+	if err := s.figureZone(ctx); err != nil {
+		return Figures{}, fmt.Errorf("figures of region %d: %w", f.RegionID, err)
+	}
 	// One snapshot for the three queries, so that their figures reconcile however the ledger
 	// moves meanwhile. Without JIT: the queries are planned anew for each period, and
 	// compiling them cost seconds at a million cases, more than running them.
@@ -181,28 +185,50 @@ func (s *Store) Figures(ctx context.Context, p FiguresParams) (Figures, error) {
 	return f, nil
 }
 
+// figureZone makes sure that figure_days counts the days of the store's time zone, and
+// counts them afresh when the zone was another (figure_rebuild): with a city's ledger, once,
+// when the zone is first set or changed.
+func (s *Store) figureZone(ctx context.Context) error {
+	zone := s.loc.String()
+	var was string
+	if err := s.pool.QueryRow(ctx, "SELECT zone FROM figure_zone").Scan(&was); err != nil {
+		return fmt.Errorf("figures in time zone %s: %w", zone, err)
+	}
+	if was == zone {
+		return nil
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, "SELECT zone FROM figure_zone FOR UPDATE").Scan(&was); err != nil || was == zone {
+			return err
+		}
+		slog.InfoContext(ctx, "figures: counting the days afresh in the city's time zone", "was", was, "zone", zone)
+		_, err := tx.Exec(ctx, "SELECT figure_rebuild($1)", zone)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("figures in time zone %s: %w", zone, err)
+	}
+	return nil
+}
+
 // inScope is the condition that the case c lies in the region asked about: none for the
 // whole city, where every case does, so that the planner reads no more than it must.
 func inScope(region int64) string { return inRegions(region, "$5") }
 
 // inRegions is inScope with the regions in the parameter param.
-func inRegions(region int64, param string) string {
+func inRegions(region int64, param string) string { return inRegionsOf(region, "c", param) }
+
+// inRegionsOf is inRegions of the rows named alias.
+func inRegionsOf(region int64, alias, param string) string {
 	if region == 0 {
 		return "true"
 	}
-	return "c.region_id = ANY(" + param + ")"
+	return alias + ".region_id = ANY(" + param + ")"
 }
 
-// eventInScope is the condition that the case of the event e lies in the region asked
-// about: none for the whole city, else a semi-join on the region's cases.
-func eventInScope(region int64) string {
-	if region == 0 {
-		return "true"
-	}
-	return eventInRegions(region, "$5")
-}
-
-// eventInRegions is eventInScope with the regions in the parameter param.
+// eventInRegions is the condition that the case of the event e lies in the region asked
+// about, its regions in the parameter param: none for the whole city, else a semi-join on
+// the region's cases.
 func eventInRegions(region int64, param string) string {
 	if region == 0 {
 		return "true"
@@ -235,11 +261,18 @@ func scopeRegions(ctx context.Context, q interface {
 }
 
 // weekCounts counts Found and Resolved, as Figures defines them (cases filed in a span;
-// cases resolved at least once in it), for each span between two bounds, in one pass: the
-// trend of the bulletin and of the monthly report, which would otherwise ask for all the
-// figures of every week.
+// cases resolved at least once in it), for each span between two bounds (local midnights),
+// in one pass over figure_days: the trend of the bulletin and of the monthly report, which
+// would otherwise ask for all the figures of every week.
 func (s *Store) weekCounts(ctx context.Context, region int64, bounds []time.Time) ([]WeekCount, error) {
-	args := []any{bounds[0], bounds[len(bounds)-1], bounds}
+	if err := s.figureZone(ctx); err != nil {
+		return nil, fmt.Errorf("trend of region %d: %w", region, err)
+	}
+	days := make([]string, len(bounds))
+	for i, b := range bounds {
+		days[i] = b.In(s.loc).Format(time.DateOnly)
+	}
+	args := []any{days, days[0], days[len(days)-1]}
 	if region != 0 {
 		regions, err := scopeRegions(ctx, s.pool, region)
 		if err != nil {
@@ -247,12 +280,13 @@ func (s *Store) weekCounts(ctx context.Context, region int64, bounds []time.Time
 		}
 		args = append(args, regions)
 	}
+	// Each day's rows in the span they fall in (width_bucket), a case resolved counted on
+	// its first day in that span.
 	rows, err := s.pool.Query(ctx, `
-		SELECT 'found', width_bucket(c.created_at, $3::timestamptz[]), count(*) FROM cases c
-		WHERE c.created_at >= $1 AND c.created_at < $2 AND `+inRegions(region, "$4")+` GROUP BY 2
-		UNION ALL
-		SELECT 'resolved', width_bucket(e.at, $3::timestamptz[]), count(DISTINCT e.case_id) FROM case_events e
-		WHERE e.kind = 'resolved' AND e.at >= $1 AND e.at < $2 AND `+eventInRegions(region, "$4")+` GROUP BY 2`, args...)
+		SELECT w, coalesce(sum(found), 0), coalesce(sum(resolved) FILTER (WHERE prev < ($1::date[])[w]), 0)
+		FROM (SELECT width_bucket(d.day, $1::date[]) AS w, d.found, d.resolved, d.prev FROM figure_days d
+			WHERE d.day >= $2::date AND d.day < $3::date AND d.assignee_id = -1 AND `+inRegionsOf(region, "d", "$4")+`) x
+		GROUP BY w`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("trend of region %d: %w", region, err)
 	}
@@ -260,16 +294,10 @@ func (s *Store) weekCounts(ctx context.Context, region int64, bounds []time.Time
 	for i := range out {
 		out[i].Monday = bounds[i]
 	}
-	var what string
-	var bucket, n int
-	_, err = pgx.ForEachRow(rows, []any{&what, &bucket, &n}, func() error {
-		if bucket < 1 || bucket > len(out) {
-			return nil
-		}
-		if what == "found" {
-			out[bucket-1].Found = n
-		} else {
-			out[bucket-1].Resolved = n
+	var bucket, found, resolved int
+	_, err = pgx.ForEachRow(rows, []any{&bucket, &found, &resolved}, func() error {
+		if bucket >= 1 && bucket <= len(out) {
+			out[bucket-1].Found, out[bucket-1].Resolved = found, resolved
 		}
 		return nil
 	})
@@ -320,80 +348,75 @@ const (
 	groupUnit     = 14
 )
 
-// figureCaseColumns are the columns of a case the counts read: the cases they count are
-// gathered apart (filed in the period; open now, filed before; neither, but with an event in
-// the period), each once and with its row, so that no case is looked up twice.
-const figureCaseColumns = `c.id, c.region_id, c.category_id, c.assignee_id, c.created_at, c.status,
-	c.sign_due_at, c.first_feedback_at, c.feedback_due_at, c.resolve_due_at`
-
-// figureCountsSQL is the counts' query of a region: $1 the region, [$2, $3) the period, $4
-// now, $5 the regions it spans (figureArgs).
+// figureCountsSQL is the counts' query of a region: $1 the region, [$2, $3) the period's
+// days, $4 now, $5 the regions it spans (figureArgs). What the cases did
+// in the period is summed from figure_days (migration 00022), each case once a step: the day
+// it first went through it in the period is the one whose prev falls before it; the open
+// and overdue are read from the open cases now. The lines of the breakdowns by region,
+// category and working group are summed from its rows by category, those by handling unit
+// from its rows by assignee, and a line is there when one of its cases was filed, did
+// something or is open.
 func figureCountsSQL(region int64) string {
-	return figuresScope + `,
-		ev AS (
-			-- The steps a case went through in the period, a bit each (one aggregate, not
-			-- eight: half the time over a month of a city's events).
-			SELECT e.case_id,
-				bit_or(coalesce(e.to_status = 'assigned', false)::int + ((e.kind = 'signed')::int << 1) + ((e.kind = 'resolved')::int << 2)
-					+ (coalesce(e.to_status = 'closed', false)::int << 3) + ((e.kind = 'rejected')::int << 4) + ((e.kind = 'merged')::int << 5)
-					+ ((e.kind = 'handed_back')::int << 6) + ((e.kind = 'rehandled')::int << 7)) AS steps,
-				count(*) FILTER (WHERE e.kind = 'feedback') AS feedbacks,
-				count(*) FILTER (WHERE e.kind = 'feedback' AND e.data->>'Solved' = 'true') AS solved,
-				count(*) FILTER (WHERE e.kind = 'feedback' AND e.data->>'Satisfaction' IN ('satisfied', 'basic')) AS satisfied
-			FROM case_events e
-			WHERE e.at >= $2 AND e.at < $3 AND ` + eventInScope(region) + `
-				AND (e.kind IN ('signed', 'resolved', 'rejected', 'merged', 'handed_back', 'rehandled', 'feedback')
-					OR e.to_status IN ('assigned', 'closed'))
-			GROUP BY e.case_id),
-		filed_or_open AS MATERIALIZED (
-			SELECT ` + figureCaseColumns + ` FROM cases c WHERE ` + inScope(region) + ` AND c.created_at >= $2 AND c.created_at < $3
-			UNION ALL SELECT ` + figureCaseColumns + ` FROM cases c WHERE ` + inScope(region) + `
-				AND c.status IN ('submitted', 'assigned', 'in_progress', 'resolved') AND NOT (c.created_at >= $2 AND c.created_at < $3)),
-		touched AS (
-			SELECT * FROM filed_or_open
-			UNION ALL SELECT ` + figureCaseColumns + ` FROM cases c
-				WHERE c.id IN (SELECT ev.case_id FROM ev WHERE NOT EXISTS (SELECT 1 FROM filed_or_open f WHERE f.id = ev.case_id))),
-		each AS (
-			SELECT s.top, c.category_id, k.working_group,
-				CASE WHEN c.assignee_id IS NOT NULL THEN coalesce(nullif(h.department, ''), h.name) END AS unit,
-				c.created_at >= $2 AND c.created_at < $3 AS found, c.status,
-				c.status IN ('assigned', 'in_progress') AND ` + nextDue + ` < $4 AS overdue,
-				coalesce(ev.steps & 1 > 0, false) AS assigned, coalesce(ev.steps & 2 > 0, false) AS signed,
-				coalesce(ev.steps & 4 > 0, false) AS resolved, coalesce(ev.steps & 8 > 0, false) AS closed,
-				coalesce(ev.steps & 16 > 0, false) AS rejected, coalesce(ev.steps & 32 > 0, false) AS merged,
-				coalesce(ev.steps & 64 > 0, false) AS handed_back, coalesce(ev.steps & 128 > 0, false) AS rehandled,
-				coalesce(ev.feedbacks, 0) AS feedbacks, coalesce(ev.solved, 0) AS solved, coalesce(ev.satisfied, 0) AS satisfied
-			FROM touched c JOIN scope s ON s.id = c.region_id
-			LEFT JOIN ev ON ev.case_id = c.id LEFT JOIN categories k ON k.id = c.category_id
-			LEFT JOIN people h ON h.id = c.assignee_id),
-		grouped AS (
-			SELECT GROUPING(top, category_id, working_group, unit) AS g, top, category_id, working_group, unit,
-				count(*) FILTER (WHERE found) AS found, count(*) FILTER (WHERE assigned) AS assigned,
-				count(*) FILTER (WHERE signed) AS signed, count(*) FILTER (WHERE resolved) AS resolved,
-				count(*) FILTER (WHERE closed) AS closed, count(*) FILTER (WHERE rejected) AS rejected,
-				count(*) FILTER (WHERE merged) AS merged, count(*) FILTER (WHERE handed_back) AS handed_back,
-				count(*) FILTER (WHERE rehandled) AS rehandled,
+	sums := `sum(d.found) AS found, sum(d.assigned) AS assigned, sum(d.signed) AS signed,
+				sum(d.resolved) AS resolved, sum(d.closed) AS closed, sum(d.rejected) AS rejected, sum(d.merged) AS merged,
+				sum(d.handed_back) AS handed_back, sum(d.rehandled) AS rehandled, sum(d.touched) AS touched,
+				sum(d.feedbacks) AS feedbacks, sum(d.solved) AS solved, sum(d.satisfied) AS satisfied,
+				0 AS open_submitted, 0 AS open_assigned, 0 AS open_in_progress, 0 AS open_resolved, 0 AS overdue`
+	open := `0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+				count(*) FILTER (WHERE c.status = 'submitted'), count(*) FILTER (WHERE c.status = 'assigned'),
+				count(*) FILTER (WHERE c.status = 'in_progress'), count(*) FILTER (WHERE c.status = 'resolved'),
+				count(*) FILTER (WHERE c.status IN ('assigned', 'in_progress') AND ` + nextDue + ` < $4)`
+	days := `figure_days d WHERE d.day >= $2::date AND d.day < $3::date AND d.prev < $2::date AND ` + inRegionsOf(region, "d", "$5")
+	opened := `cases c WHERE c.status IN ('submitted', 'assigned', 'in_progress', 'resolved') AND ` + inScope(region)
+	counts := `sum(found)::bigint AS found, sum(assigned)::bigint AS assigned, sum(signed)::bigint AS signed,
+				sum(resolved)::bigint AS resolved, sum(closed)::bigint AS closed, sum(rejected)::bigint AS rejected,
+				sum(merged)::bigint AS merged, sum(handed_back)::bigint AS handed_back, sum(rehandled)::bigint AS rehandled,
 				sum(feedbacks)::bigint AS feedbacks, sum(solved)::bigint AS solved, sum(satisfied)::bigint AS satisfied,
-				count(*) FILTER (WHERE status = 'submitted') AS open_submitted,
-				count(*) FILTER (WHERE status = 'assigned') AS open_assigned,
-				count(*) FILTER (WHERE status = 'in_progress') AS open_in_progress,
-				count(*) FILTER (WHERE status = 'resolved') AS open_resolved,
-				count(*) FILTER (WHERE overdue) AS overdue
-			FROM each GROUP BY GROUPING SETS ((), (top), (category_id), (working_group), (unit)))
+				sum(open_submitted)::bigint AS open_submitted, sum(open_assigned)::bigint AS open_assigned,
+				sum(open_in_progress)::bigint AS open_in_progress, sum(open_resolved)::bigint AS open_resolved,
+				sum(overdue)::bigint AS overdue`
+	some := `sum(found) + sum(touched) + sum(open_submitted) + sum(open_assigned) + sum(open_in_progress) + sum(open_resolved) > 0`
+	return figuresScope + `,
+		by_category AS (
+			SELECT d.region_id, nullif(d.category_id, 0) AS category_id, ` + sums + `
+			FROM ` + days + ` AND d.assignee_id = -1 GROUP BY d.region_id, d.category_id
+			UNION ALL
+			SELECT c.region_id, c.category_id, ` + open + `
+			FROM ` + opened + ` GROUP BY c.region_id, c.category_id),
+		by_assignee AS (
+			SELECT d.region_id, nullif(d.assignee_id, 0) AS assignee_id, ` + sums + `
+			FROM ` + days + ` AND d.category_id = -1 GROUP BY d.region_id, d.assignee_id
+			UNION ALL
+			SELECT c.region_id, c.assignee_id, ` + open + `
+			FROM ` + opened + ` GROUP BY c.region_id, c.assignee_id),
+		grouped AS (
+			SELECT 2 * GROUPING(s.top, x.category_id, k.working_group) + 1 AS g, s.top, x.category_id, k.working_group,
+				NULL::text AS unit, ` + counts + `
+			FROM by_category x JOIN scope s ON s.id = x.region_id LEFT JOIN categories k ON k.id = x.category_id
+			GROUP BY GROUPING SETS ((), (s.top), (x.category_id), (k.working_group))
+			HAVING GROUPING(s.top, x.category_id, k.working_group) = 7 OR ` + some + `
+			UNION ALL
+			SELECT 14, NULL, NULL, NULL, coalesce(nullif(h.department, ''), h.name), ` + counts + `
+			FROM by_assignee x JOIN scope s ON s.id = x.region_id LEFT JOIN people h ON h.id = x.assignee_id
+			GROUP BY coalesce(nullif(h.department, ''), h.name)
+			HAVING ` + some + `)
 		SELECT g.g, g.top, g.category_id, g.working_group, g.unit, r.code AS region_code,
 			coalesce(r.name, k.name_zh, w.name_zh) AS name_zh, coalesce(r.name, k.name_en, w.name_en) AS name_en,
-			g.found, g.assigned, g.signed, g.resolved, g.closed, g.rejected, g.merged, g.handed_back, g.rehandled,
+			coalesce(g.found, 0) AS found, coalesce(g.assigned, 0) AS assigned, coalesce(g.signed, 0) AS signed,
+			coalesce(g.resolved, 0) AS resolved, coalesce(g.closed, 0) AS closed, coalesce(g.rejected, 0) AS rejected,
+			coalesce(g.merged, 0) AS merged, coalesce(g.handed_back, 0) AS handed_back, coalesce(g.rehandled, 0) AS rehandled,
 			coalesce(g.feedbacks, 0) AS feedbacks, coalesce(g.solved, 0) AS solved, coalesce(g.satisfied, 0) AS satisfied,
-			g.open_submitted, g.open_assigned, g.open_in_progress, g.open_resolved, g.overdue
+			coalesce(g.open_submitted, 0) AS open_submitted, coalesce(g.open_assigned, 0) AS open_assigned,
+			coalesce(g.open_in_progress, 0) AS open_in_progress, coalesce(g.open_resolved, 0) AS open_resolved,
+			coalesce(g.overdue, 0) AS overdue
 		FROM grouped g LEFT JOIN regions r ON g.g = 7 AND r.id = g.top
 			LEFT JOIN categories k ON g.g = 11 AND k.id = g.category_id
 			LEFT JOIN working_groups w ON g.g = 13 AND w.code = g.working_group`
 }
 
-// figureCounts fills the counts and the breakdowns in one pass over the cases that did
-// something in the period or are open now: the period's events are read by time
-// (case_events_at_idx), the cases filed in it and those open by region
-// (cases_region_created_idx, cases_region_status_idx).
+// figureCounts fills the counts and the breakdowns in one query: the period's rows of
+// figure_days read by day (its primary key), the cases open now from the index that covers
+// them (cases_open_figures_idx).
 func (s *Store) figureCounts(ctx context.Context, tx pgx.Tx, f *Figures, args []any) error {
 	rows, err := tx.Query(ctx, figureCountsSQL(f.RegionID), args...)
 	if err != nil {
@@ -470,27 +493,17 @@ func deref[T any](p *T) T {
 }
 
 // figureResponses counts the assignments of the period whose answer is due, and those
-// answered in time (13710's 1: signed for, or handed back, within the limit). Each
-// assignment is followed, by the case's event order, to the first event that answers or
-// replaces it.
+// answered in time (13710's 1: signed for, or handed back, within the limit), from
+// figure_days; those not answered nor replaced yet are due once their limit has passed,
+// which is told now from figure_case_days.
 func (s *Store) figureResponses(ctx context.Context, tx pgx.Tx, f *Figures, args []any) error {
-	err := tx.QueryRow(ctx, figuresScope+`,
-		a AS (
-			SELECT e.id, e.case_id, e.sign_due_at AS due FROM case_events e
-			WHERE e.at >= $2 AND e.at < $3 AND e.to_status = 'assigned' AND e.sign_due_at IS NOT NULL
-				AND `+eventInScope(f.RegionID)+`),
-		outcome AS (
-			SELECT CASE WHEN n.kind IN ('signed', 'handed_back') THEN true
-					WHEN n.kind IS NOT NULL THEN n.at > a.due
-					ELSE $4 > a.due END AS due,
-				coalesce(n.kind IN ('signed', 'handed_back') AND n.at <= a.due, false) AS in_time
-			FROM a LEFT JOIN LATERAL (
-				SELECT n.kind, n.at FROM case_events n
-				WHERE n.case_id = a.case_id AND n.id > a.id
-					AND (n.kind IN ('signed', 'handed_back', 'merged') OR n.to_status = 'assigned')
-				ORDER BY n.id LIMIT 1) n ON true)
-		SELECT count(*) FILTER (WHERE due), count(*) FILTER (WHERE due AND in_time) FROM outcome`,
-		args...).Scan(&f.ResponsesDue, &f.ResponsesInTime)
+	err := tx.QueryRow(ctx, `
+		SELECT coalesce(sum(d.responses_due), 0) + (
+				SELECT count(*) FROM figure_case_days p WHERE p.pending_sign_due IS NOT NULL AND p.day >= $1::date AND p.day < $2::date
+					AND p.pending_sign_due < $3 AND `+inRegionsOf(f.RegionID, "p", "$4")+`),
+			coalesce(sum(d.responses_in_time), 0)
+		FROM figure_days d WHERE d.day >= $1::date AND d.day < $2::date AND d.assignee_id = -1 AND `+inRegionsOf(f.RegionID, "d", "$4"),
+		args[1:]...).Scan(&f.ResponsesDue, &f.ResponsesInTime)
 	if err != nil {
 		return fmt.Errorf("response rate of region %d: %w", f.RegionID, err)
 	}
@@ -498,15 +511,39 @@ func (s *Store) figureResponses(ctx context.Context, tx pgx.Tx, f *Figures, args
 }
 
 // figureResolves counts the resolve limits that fell in the period and have passed, and
-// those met. A limit is found where it was set (an assignment, a granted extension), by the
-// time it falls (case_events_resolve_due_idx); one a later extension moved is the later
-// one's to count.
+// those met: of the days before today from figure_days; of today, up to now, from the
+// events that set them (an assignment, a granted extension), found by the time they fall
+// (case_events_resolve_due_idx), one a later extension moved being the later one's to count.
 func (s *Store) figureResolves(ctx context.Context, tx pgx.Tx, f *Figures, args []any) error {
-	err := tx.QueryRow(ctx, figuresScope+`,
-		l AS (
+	today := s.Day(f.Now)
+	before := f.To
+	if today.Before(before) {
+		before = today
+	}
+	if f.From.Before(before) {
+		err := tx.QueryRow(ctx, `
+			SELECT coalesce(sum(d.resolves_due), 0), coalesce(sum(d.resolves_in_time), 0)
+			FROM figure_days d WHERE d.day >= $1::date AND d.day < $2::date AND d.assignee_id = -1 AND `+inRegionsOf(f.RegionID, "d", "$3"),
+			append([]any{f.From, before}, args[4:]...)...).Scan(&f.ResolvesDue, &f.ResolvesInTime)
+		if err != nil {
+			return fmt.Errorf("on-time resolution of region %d: %w", f.RegionID, err)
+		}
+	}
+	from, to := f.From, f.To
+	if from.Before(today) {
+		from = today
+	}
+	if f.Now.Before(to) {
+		to = f.Now
+	}
+	if !from.Before(to) {
+		return nil
+	}
+	var due, inTime int
+	err := tx.QueryRow(ctx, `
+		WITH l AS (
 			SELECT e.id, e.case_id, e.resolve_due_at AS due FROM case_events e
-			WHERE e.resolve_due_at >= $2 AND e.resolve_due_at < least($3::timestamptz, $4::timestamptz)
-				AND `+eventInScope(f.RegionID)+`),
+			WHERE e.resolve_due_at >= $1 AND e.resolve_due_at < $2 AND `+eventInRegions(f.RegionID, "$3")+`),
 		outcome AS (
 			SELECT CASE WHEN n.kind = 'extension_granted' THEN false
 					WHEN n.kind = 'resolved' OR n.kind IS NULL THEN true
@@ -518,10 +555,12 @@ func (s *Store) figureResolves(ctx context.Context, tx pgx.Tx, f *Figures, args 
 					AND (n.kind IN ('resolved', 'handed_back', 'merged', 'extension_granted') OR n.to_status = 'assigned')
 				ORDER BY n.id LIMIT 1) n ON true)
 		SELECT count(*) FILTER (WHERE due), count(*) FILTER (WHERE due AND in_time) FROM outcome`,
-		args...).Scan(&f.ResolvesDue, &f.ResolvesInTime)
+		append([]any{from, to}, args[4:]...)...).Scan(&due, &inTime)
 	if err != nil {
 		return fmt.Errorf("on-time resolution of region %d: %w", f.RegionID, err)
 	}
+	f.ResolvesDue += due
+	f.ResolvesInTime += inTime
 	return nil
 }
 

@@ -105,7 +105,12 @@ func (d *ledgerDriver) step() {
 		if d.rnd.IntN(5) == 0 {
 			cx = store.Complex
 		}
-		got, err := d.s.Assign(ctx, store.AssignParams{ActParams: office, AssigneeID: d.handlers[d.rnd.IntN(len(d.handlers))], Complexity: cx})
+		p := store.AssignParams{ActParams: office, AssigneeID: d.handlers[d.rnd.IntN(len(d.handlers))], Complexity: cx}
+		if d.rnd.IntN(4) == 0 {
+			// The office corrects the category at triage: the case moves to another line.
+			p.CategoryID = &d.cats[d.rnd.IntN(len(d.cats))]
+		}
+		got, err := d.s.Assign(ctx, p)
 		if err == nil {
 			d.checkStamps(got, got.SignDueAt, got.ResolveDueAt)
 		}
@@ -587,6 +592,27 @@ func TestFiguresMatchTheLedger(t *testing.T) {
 			t.Fatalf("county's line %s %+v, its own figures %+v", r.Key, r, sub)
 		}
 	}
+	// What every transition kept up to date is what counting every case afresh gives.
+	figureDaysAfresh(t, d.s)
+	// A store in another time zone counts the days afresh in its own, and its figures are
+	// still the ledger's, by its days.
+	utc, err := store.New(d.s.Pool(), store.Options{Location: time.UTC, Now: func() time.Time { return *d.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, region := range []int64{0, d.county} {
+		for _, p := range []period{{utc.Day(start), utc.Day(*d.now).AddDate(0, 0, 1)}, {utc.Day(start).AddDate(0, 0, 3), utc.Day(start).AddDate(0, 0, 10)},
+			{utc.Day(*d.now), utc.Day(*d.now).AddDate(0, 0, 1)}} {
+			f, err := utc.Figures(ctx, store.FiguresParams{RegionID: region, From: p.from, To: p.to})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := countsOf(f), l.recount(region, f.From, f.To, *d.now); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("in UTC, region %d, %s–%s:\n got %+v\nwant %+v", region, f.From, f.To, got, want)
+			}
+		}
+	}
+	figureDaysAfresh(t, d.s)
 	whole := l.recount(0, first, last, *d.now)
 	if whole.Found != len(d.tickets) || whole.Resolved == 0 || whole.Rehandled == 0 || whole.HandedBack == 0 || whole.Merged == 0 ||
 		whole.Rejected == 0 || whole.ResolvesDue == whole.ResolvesInTime || whole.ResponsesDue == whole.ResponsesInTime || rated == 0 {
@@ -608,5 +634,43 @@ func addsUp(t *testing.T, f store.Figures) {
 		if sum != [4]int{f.Found, f.Resolved, f.Open(), f.Overdue} {
 			t.Fatalf("by %s: lines add up to %v, totals %d %d %d %d", name, sum, f.Found, f.Resolved, f.Open(), f.Overdue)
 		}
+	}
+}
+
+// figureDaysAfresh: figure_case_days, kept up to date in the transactions that wrote the
+// cases and their events, holds what computing every case's days afresh gives; and
+// figure_days, its sums (by category, by assignee), all that is not zero.
+func figureDaysAfresh(t *testing.T, s *store.Store) {
+	t.Helper()
+	const cols = `day, prev, region_id, found, assigned, signed, resolved, closed, rejected, merged, handed_back, rehandled, touched,
+		feedbacks, solved, satisfied, responses_due, responses_in_time, resolves_due, resolves_in_time`
+	const sums = `day, prev, region_id, sum(found), sum(assigned), sum(signed), sum(resolved), sum(closed), sum(rejected), sum(merged),
+		sum(handed_back), sum(rehandled), sum(touched), sum(feedbacks), sum(solved), sum(satisfied), sum(responses_due),
+		sum(responses_in_time), sum(resolves_due), sum(resolves_in_time)`
+	for what, q := range map[string]string{
+		"case days": `WITH fresh AS (SELECT * FROM figure_case_rows(ARRAY(SELECT id FROM cases), (SELECT zone FROM figure_zone)))
+			SELECT count(*) FROM ((TABLE figure_case_days EXCEPT ALL TABLE fresh) UNION ALL (TABLE fresh EXCEPT ALL TABLE figure_case_days)) x`,
+		"days": `WITH kept AS (
+				SELECT category_id, assignee_id, ` + cols + ` FROM figure_days
+				WHERE (found, assigned, signed, resolved, closed, rejected, merged, handed_back, rehandled, touched, feedbacks, solved,
+					satisfied, responses_due, responses_in_time, resolves_due, resolves_in_time) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+			all_summed AS (
+				SELECT category_id, -1::bigint AS assignee_id, ` + sums + ` FROM figure_case_days GROUP BY day, prev, region_id, category_id
+				UNION ALL SELECT -1::bigint, assignee_id, ` + sums + ` FROM figure_case_days GROUP BY day, prev, region_id, assignee_id),
+			summed AS (SELECT * FROM all_summed x WHERE x::text <> ROW(x.category_id, x.assignee_id, x.day, x.prev, x.region_id,
+				0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)::text)
+			SELECT count(*) FROM ((TABLE kept EXCEPT ALL TABLE summed) UNION ALL (TABLE summed EXCEPT ALL TABLE kept)) x`,
+	} {
+		var n int
+		if err := s.Pool().QueryRow(context.Background(), q).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if n != 0 {
+			t.Fatalf("%s: %d rows differ from those counted afresh", what, n)
+		}
+	}
+	var rows int
+	if err := s.Pool().QueryRow(context.Background(), "SELECT count(*) FROM figure_case_days").Scan(&rows); err != nil || rows == 0 {
+		t.Fatalf("%d case days: %v", rows, err)
 	}
 }
