@@ -155,7 +155,7 @@ func (s *Store) Figures(ctx context.Context, p FiguresParams) (Figures, error) {
 	if !f.From.Before(f.To) {
 		return Figures{}, fmt.Errorf("figures from %s to %s: %w", f.From.Format(time.DateOnly), f.To.Format(time.DateOnly), ErrInvalid)
 	}
-	if err := s.figureZone(ctx); err != nil {
+	if err := s.figuresReady(ctx); err != nil {
 		return Figures{}, fmt.Errorf("figures of region %d: %w", f.RegionID, err)
 	}
 	// One snapshot for the three queries, so that their figures reconcile however the ledger
@@ -183,6 +183,38 @@ func (s *Store) Figures(ctx context.Context, p FiguresParams) (Figures, error) {
 		return Figures{}, err
 	}
 	return f, nil
+}
+
+// figuresReady makes figure_days ready to be read: in the store's time zone, and with every
+// case written since the last flush counted afresh.
+func (s *Store) figuresReady(ctx context.Context) error {
+	if err := s.figureZone(ctx); err != nil {
+		return err
+	}
+	_, err := s.FlushFigures(ctx)
+	return err
+}
+
+// flushBatch is how many marked cases one transaction of a flush counts afresh: a writer of
+// one of them waits for that transaction.
+const flushBatch = 500
+
+// FlushFigures counts afresh the cases written since they were last counted (migration
+// 00027: the transactions that write a case only mark it), in transactions of flushBatch,
+// and returns how many. A case whose writer has not committed yet is left for the next
+// flush.
+func (s *Store) FlushFigures(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		var n int
+		if err := s.pool.QueryRow(ctx, "SELECT figure_flush($1)", flushBatch).Scan(&n); err != nil {
+			return total, fmt.Errorf("count written cases afresh: %w", err)
+		}
+		total += n
+		if n < flushBatch {
+			return total, nil
+		}
+	}
 }
 
 // figureZone makes sure that figure_days counts the days of the store's time zone, and
@@ -265,7 +297,7 @@ func scopeRegions(ctx context.Context, q interface {
 // in one pass over figure_days: the trend of the bulletin and of the monthly report, which
 // would otherwise ask for all the figures of every week.
 func (s *Store) weekCounts(ctx context.Context, region int64, bounds []time.Time) ([]WeekCount, error) {
-	if err := s.figureZone(ctx); err != nil {
+	if err := s.figuresReady(ctx); err != nil {
 		return nil, fmt.Errorf("trend of region %d: %w", region, err)
 	}
 	days := make([]string, len(bounds))

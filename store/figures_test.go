@@ -637,11 +637,14 @@ func addsUp(t *testing.T, f store.Figures) {
 	}
 }
 
-// figureDaysAfresh: figure_case_days, kept up to date in the transactions that wrote the
-// cases and their events, holds what computing every case's days afresh gives; and
+// figureDaysAfresh: figure_case_days, once the cases written are flushed, holds what
+// computing every case's days afresh gives; and
 // figure_days, its sums (by category, by assignee), all that is not zero.
 func figureDaysAfresh(t *testing.T, s *store.Store) {
 	t.Helper()
+	if _, err := s.FlushFigures(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	const cols = `day, prev, region_id, found, assigned, signed, resolved, closed, rejected, merged, handed_back, rehandled, touched,
 		feedbacks, solved, satisfied, responses_due, responses_in_time, resolves_due, resolves_in_time`
 	const sums = `day, prev, region_id, sum(found), sum(assigned), sum(signed), sum(resolved), sum(closed), sum(rejected), sum(merged),
@@ -672,5 +675,68 @@ func figureDaysAfresh(t *testing.T, s *store.Store) {
 	var rows int
 	if err := s.Pool().QueryRow(context.Background(), "SELECT count(*) FROM figure_case_days").Scan(&rows); err != nil || rows == 0 {
 		t.Fatalf("%d case days: %v", rows, err)
+	}
+}
+
+// A transaction that writes a case only marks it; the case is counted into the kept days by
+// a flush (which a read of the figures runs first). A flush skips a mark a writer still
+// holds, without waiting for it, and the next flush counts it once the writer committed.
+func TestWrittenCasesAreCountedByTheFlush(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := demoStore(t)
+	e001, r1 := unitID(t, s, "E001")
+	if _, err := s.FlushFigures(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Submit(ctx, store.SubmitParams{RegionID: r1, UnitID: &e001, Description: "厂区门前道路积水严重", Route: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		if err := s.Pool().QueryRow(ctx, q, c.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if count("SELECT count(*) FROM figure_dirty WHERE case_id = $1") != 1 || count("SELECT count(*) FROM figure_case_days WHERE case_id = $1") != 0 {
+		t.Fatal("the filing counted the case itself, or did not mark it")
+	}
+	f, err := s.Figures(ctx, store.FiguresParams{From: s.Now(), To: s.Now().AddDate(0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Found != 1 || f.Assigned != 1 {
+		t.Fatalf("figures read after the filing: found %d, assigned %d; want the case counted", f.Found, f.Assigned)
+	}
+	if count("SELECT count(*) FROM figure_dirty WHERE case_id = $1") != 0 || count("SELECT count(*) FROM figure_case_days WHERE case_id = $1") == 0 {
+		t.Fatal("reading the figures did not count the marked case first")
+	}
+
+	// A writer holds the case's mark: the flush neither waits for it nor takes it.
+	tx, err := s.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // committed below
+	if _, err := tx.Exec(ctx, "UPDATE cases SET category_id = (SELECT min(id) FROM categories) WHERE id = $1", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	n, err := s.FlushFigures(wctx)
+	cancel()
+	if err != nil || n != 0 {
+		t.Fatalf("flush beside a writer = %d, %v; want none taken, at once", n, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.FlushFigures(ctx); err != nil || n != 1 {
+		t.Fatalf("flush after the writer committed = %d, %v; want its case", n, err)
+	}
+	if count("SELECT count(*) FROM figure_case_days WHERE case_id = $1 AND category_id <> (SELECT min(id) FROM categories)") != 0 {
+		t.Fatal("the case's new category is not in its kept days")
 	}
 }

@@ -561,6 +561,9 @@ func (s *Store) AddWorkers(w *river.Workers) error {
 	if err := river.AddWorkerSafely(w, &archiveSweepWorker{s: s}); err != nil {
 		return err
 	}
+	if err := river.AddWorkerSafely(w, &figuresFlushWorker{s: s}); err != nil {
+		return err
+	}
 	if err := river.AddWorkerSafely(w, &officeBoardWorker{s: s}); err != nil {
 		return err
 	}

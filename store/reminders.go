@@ -464,11 +464,12 @@ const (
 	PeriodicBoard     = "office_board"
 	PeriodicBulletin  = "weekly_bulletin"
 	PeriodicMonthly   = "monthly_reports"
+	PeriodicFigures   = "figures_flush"
 )
 
 // PeriodicJobs are the store's periodic work, for the client that runs the jobs: the
 // reminder sweep, every minute, the sweep that gives every file still to keep a job, every
-// hour, the offices' daily board, at the start of each working day, their weekly bulletin,
+// hour, the flush of the figures' kept days, every figuresFlushEvery, the offices' daily board, at the start of each working day, their weekly bulletin,
 // on Monday at 09:00, and their monthly report, on the 1st at 09:00. Given names, only those
 // (tests that send the board and the reports themselves leave them out, so that a run on
 // start at whatever hour they run does not come in among the messages they count).
@@ -495,6 +496,8 @@ func (s *Store) periodicJobs() []namedPeriodicJob {
 	return []namedPeriodicJob{
 		periodic(river.PeriodicInterval(time.Minute), ReminderSweep{}, PeriodicReminders),
 		periodic(river.PeriodicInterval(time.Hour), ArchiveSweep{}, PeriodicArchive),
+		// Often, so that a read of the figures finds few cases to count afresh first.
+		periodic(river.PeriodicInterval(figuresFlushEvery), FiguresFlush{}, PeriodicFigures),
 		// Run on start too: a board missed while no replica ran goes out when one starts,
 		// still within working hours.
 		periodic(boardSchedule{s}, OfficeBoard{}, PeriodicBoard),
@@ -505,4 +508,30 @@ func (s *Store) periodicJobs() []namedPeriodicJob {
 		// the month.
 		periodic(monthlySchedule{s}, MonthlyReports{}, PeriodicMonthly),
 	}
+}
+
+// figuresFlushEvery is how often the cases written meanwhile are counted into the figures'
+// kept days.
+const figuresFlushEvery = 15 * time.Second
+
+// FiguresFlush is the periodic job that counts the cases written meanwhile into the figures'
+// kept days (Store.FlushFigures), so that a read of the figures finds few to count first.
+type FiguresFlush struct{}
+
+// Kind names the job for river.
+func (FiguresFlush) Kind() string { return "figures_flush" }
+
+// InsertOpts put the flush on the lifecycle queue, which every bot works.
+func (FiguresFlush) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: LifecycleQueue, MaxAttempts: 1}
+}
+
+type figuresFlushWorker struct {
+	river.WorkerDefaults[FiguresFlush]
+	s *Store
+}
+
+func (w *figuresFlushWorker) Work(ctx context.Context, _ *river.Job[FiguresFlush]) error {
+	_, err := w.s.FlushFigures(ctx)
+	return err
 }

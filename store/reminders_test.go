@@ -498,10 +498,11 @@ func TestARolledBackChangeSchedulesNothing(t *testing.T) {
 func TestPeriodicJobsByName(t *testing.T) {
 	t.Parallel()
 	s := storetest.NewStore(t, store.Options{})
-	if n := len(s.PeriodicJobs()); n != 5 {
-		t.Errorf("%d periodic jobs, want the reminder sweep, the archive sweep, the board, the bulletin and the monthly report", n)
+	if n := len(s.PeriodicJobs()); n != 6 {
+		t.Errorf("%d periodic jobs, want the reminder sweep, the archive sweep, the figures' flush, the board, the bulletin and the monthly report", n)
 	}
-	all := []string{store.PeriodicReminders, store.PeriodicArchive, store.PeriodicBoard, store.PeriodicBulletin, store.PeriodicMonthly}
+	all := []string{store.PeriodicReminders, store.PeriodicArchive, store.PeriodicFigures, store.PeriodicBoard, store.PeriodicBulletin,
+		store.PeriodicMonthly}
 	if n := len(s.PeriodicJobs(all...)); n != len(all) {
 		t.Errorf("%d periodic jobs for their %d names", n, len(all))
 	}
