@@ -9,10 +9,10 @@ import (
 	"github.com/bangban/bangban/conversations/dialog"
 )
 
-// IncomingLimit is what one person may send the bot in a chat: a burst (an album of photos arrives as
-// one update a photo), then a steady few a second. Updates beyond it are dropped, counted, and
-// answered with one "slow down" notice a minute, so that a flood from one account costs the
-// bot little and delays no one else. Zero fields take defaults.
+// IncomingLimit is what one person may send the bot in a chat: a burst (an album of photos
+// arrives as one update a photo), then a steady few a second. Updates beyond it are dropped,
+// counted, and answered with one "slow down" notice a minute, so that a flood from one
+// account costs the bot little and delays no one else. Zero fields take defaults.
 type IncomingLimit struct {
 	// Burst is how many updates a person may send at once. Default 20.
 	Burst int
