@@ -200,7 +200,7 @@ func (s *Store) figuresReady(ctx context.Context) error {
 const flushBatch = 500
 
 // FlushFigures counts afresh the cases written since they were last counted (migration
-// 00027: the transactions that write a case only mark it), in transactions of flushBatch,
+// 00022: the transactions that write a case only mark it), in transactions of flushBatch,
 // and returns how many. A case whose writer has not committed yet is left for the next
 // flush.
 func (s *Store) FlushFigures(ctx context.Context) (int, error) {

@@ -1,7 +1,9 @@
 -- +goose Up
 -- The figures of a period (store.Figures) are summed from what each case did on each local
--- day, kept up to date in the transactions that write the cases and their events, so that a
--- month of a city's figures reads a few thousand rows instead of its events.
+-- day, so that a month of a city's figures reads a few thousand rows instead of its events.
+-- The transactions that write a case or its events only mark it (figure_dirty); the marked
+-- cases are counted afresh in batches (figure_flush), before the figures are read and by a
+-- periodic job, so that filing a case costs a mark rather than a recount.
 --
 -- "A case counts once however many times it went through a step in the period" is kept
 -- additive thus: each day a case went through a step is written with the day it last went
@@ -171,8 +173,7 @@ $$;
 
 -- +goose StatementBegin
 -- figure_recount puts the cases ids' rows of figure_case_days afresh and moves the
--- difference into figure_days, in the order of its key so that two transactions meet on its
--- rows in the same order.
+-- difference into figure_days, in the order of its key. Only a flush runs it, one at a time.
 CREATE FUNCTION figure_recount(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -184,9 +185,6 @@ BEGIN
     -- Shared: a rebuild in another zone (figure_rebuild) waits for this transaction, and
     -- this one for it.
     SELECT zone INTO z FROM figure_zone FOR SHARE;
-    -- The cases too, in order: two transactions recounting one case (its rows out, then in)
-    -- take turns, as the lifecycle's own lock on the case makes them.
-    PERFORM 1 FROM cases WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;
     -- Out with the old rows, then in with the new: two statements, as the parts of one
     -- would run in no set order.
     WITH old AS (DELETE FROM figure_case_days WHERE case_id = ANY (ids) RETURNING *),
@@ -272,13 +270,49 @@ END;
 $$;
 -- +goose StatementEnd
 
+-- A writer marks with an upsert that takes the mark's row lock until it commits. A flush locks
+-- the marks it takes, skipping those a writer still holds (their cases are not written yet:
+-- the next flush takes them), counts their cases afresh, and deletes the marks; a writer that
+-- marks one of them meanwhile waits for the flush and marks again, and its change is counted
+-- by the next. A flush waits for no writer, so the two never wait for each other in a circle.
+-- One flush at a time (an advisory lock), so that two never update the same sums in
+-- different orders. Counting a case afresh is the same however often it runs: a mark more is
+-- only work.
+CREATE TABLE figure_dirty (case_id bigint PRIMARY KEY);
+
+-- +goose StatementBegin
+CREATE FUNCTION figure_mark(ids bigint[]) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO figure_dirty (case_id) SELECT DISTINCT id FROM unnest(ids) AS id WHERE id IS NOT NULL ORDER BY id
+    ON CONFLICT (case_id) DO UPDATE SET case_id = excluded.case_id
+$$;
+-- +goose StatementEnd
+
+-- figure_flush counts afresh up to most marked cases and returns how many it took.
+-- +goose StatementBegin
+CREATE FUNCTION figure_flush(most int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+    ids bigint[];
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('bangban figure_flush'));
+    SELECT coalesce(array_agg(case_id), '{}') INTO ids FROM (
+        SELECT case_id FROM figure_dirty ORDER BY case_id LIMIT most FOR UPDATE SKIP LOCKED) d;
+    IF cardinality(ids) = 0 THEN
+        RETURN 0;
+    END IF;
+    PERFORM figure_recount(ids);
+    DELETE FROM figure_dirty WHERE case_id = ANY (ids);
+    RETURN cardinality(ids);
+END;
+$$;
+-- +goose StatementEnd
+
 -- +goose StatementBegin
 -- The events that count (a step, an answer, a limit set, an extension granted) and the cases
--- filed, moved (region, category, assignee) or gone recount their cases: once a statement,
--- or for a case moved, once a row.
+-- filed, moved (region, category, assignee) or gone mark their cases: once a statement, or
+-- for a case moved, once a row.
 CREATE FUNCTION figure_events_written() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM figure_recount(ARRAY(SELECT DISTINCT case_id FROM new_events
+    PERFORM figure_mark(ARRAY(SELECT case_id FROM new_events
         WHERE kind IN ('signed', 'resolved', 'rejected', 'merged', 'handed_back', 'rehandled', 'feedback', 'extension_granted')
             OR to_status IN ('assigned', 'closed') OR sign_due_at IS NOT NULL OR resolve_due_at IS NOT NULL));
     RETURN NULL;
@@ -289,7 +323,7 @@ $$;
 -- +goose StatementBegin
 CREATE FUNCTION figure_cases_filed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM figure_recount(ARRAY(SELECT id FROM new_cases));
+    PERFORM figure_mark(ARRAY(SELECT id FROM new_cases));
     RETURN NULL;
 END;
 $$;
@@ -298,7 +332,7 @@ $$;
 -- +goose StatementBegin
 CREATE FUNCTION figure_cases_moved() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM figure_recount(ARRAY[NEW.id]);
+    PERFORM figure_mark(ARRAY[NEW.id]);
     RETURN NULL;
 END;
 $$;
@@ -307,7 +341,7 @@ $$;
 -- +goose StatementBegin
 CREATE FUNCTION figure_cases_gone() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM figure_recount(ARRAY(SELECT id FROM old_cases));
+    PERFORM figure_mark(ARRAY(SELECT id FROM old_cases));
     RETURN NULL;
 END;
 $$;
@@ -353,6 +387,9 @@ DROP FUNCTION figure_cases_gone();
 DROP FUNCTION figure_cases_moved();
 DROP FUNCTION figure_cases_filed();
 DROP FUNCTION figure_events_written();
+DROP FUNCTION figure_flush(int);
+DROP FUNCTION figure_mark(bigint[]);
+DROP TABLE figure_dirty;
 DROP FUNCTION figure_rebuild(text);
 DROP FUNCTION figure_recount(bigint[]);
 DROP FUNCTION figure_case_rows(bigint[], text);
