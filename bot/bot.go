@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -202,16 +203,17 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	b := &Bot{opts: opts, log: opts.Logger, metrics: NewMetrics(), base: context.WithoutCancel(ctx)}
 	b.stopCtx, b.stopNow = context.WithCancel(b.base)
 	var send *tgbot.Bot
+	var api *textAPI
 	var err error
 	if opts.Token == "" {
 		// No Telegram: the job workers only, sending elsewhere.
 		b.me = &models.User{}
-	} else if send, err = b.connect(ctx); err != nil {
+	} else if send, api, err = b.connect(ctx); err != nil {
 		return nil, err
 	}
 	lim := newLimiter(opts.Redis, opts.KeyPrefix, tokenBotID(opts.Token), opts.SendLimits)
 	lim.waited = b.metrics.sendWaited
-	b.sender = &Sender{tg: send, lim: lim, log: b.log, elsewhere: opts.Elsewhere}
+	b.sender = &Sender{tg: send, api: api, lim: lim, log: b.log, elsewhere: opts.Elsewhere}
 	if opts.Files != nil {
 		b.sender.copies = archiveCopies{st: opts.Store, files: opts.Files}
 	}
@@ -289,7 +291,7 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 
 // connect makes the Bot API clients, one that polls and one that sends, and checks the token
 // with getMe.
-func (b *Bot) connect(ctx context.Context) (*tgbot.Bot, error) {
+func (b *Bot) connect(ctx context.Context) (*tgbot.Bot, *textAPI, error) {
 	opts := b.opts
 	httpClient := instrumentedClient{next: &http.Client{Timeout: opts.PollTimeout + 15*time.Second, Transport: botAPITransport()}, m: b.metrics}
 	tg, err := tgbot.New(opts.Token,
@@ -306,23 +308,23 @@ func (b *Bot) connect(ctx context.Context) (*tgbot.Bot, error) {
 		tgbot.WithErrorsHandler(func(err error) { b.log.Warn("bot api", "error", err) }),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("bot api client: %w", err)
+		return nil, nil, fmt.Errorf("bot api client: %w", err)
 	}
 	b.tg = tg
-	// Sends go through a client of their own, whose timeout is the send's, not the long poll's.
+	// Sends (the library's, with files, and textAPI's) go through a client of their own, whose timeout is the send's, not the long poll's.
 	sendClient := instrumentedClient{next: &http.Client{Timeout: opts.SendTimeout, Transport: botAPITransport()}, m: b.metrics}
 	send, err := tgbot.New(opts.Token, tgbot.WithServerURL(opts.APIURL), tgbot.WithHTTPClient(opts.SendTimeout, sendClient),
 		tgbot.WithSkipGetMe(), tgbot.WithErrorsHandler(func(err error) { b.log.Warn("bot api", "error", err) }))
 	if err != nil {
-		return nil, fmt.Errorf("bot api client: %w", err)
+		return nil, nil, fmt.Errorf("bot api client: %w", err)
 	}
 	getMeCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	b.me, err = tg.GetMe(getMeCtx)
 	if err != nil {
-		return nil, fmt.Errorf("check the token with getMe at %s: %w", opts.APIURL, err)
+		return nil, nil, fmt.Errorf("check the token with getMe at %s: %w", opts.APIURL, err)
 	}
-	return send, nil
+	return send, newTextAPI(sendClient, opts.APIURL, opts.Token), nil
 }
 
 // botAPITransport keeps enough connections to the Bot API open for the sends that run at once:
@@ -346,9 +348,9 @@ func (b *Bot) Metrics() *Metrics { return b.metrics }
 // finishes those in flight and the notifications being sent, and returns nil.
 func (b *Bot) Run(ctx context.Context) error {
 	polling := b.opts.WebhookURL == ""
-	lanes := newDispatcher(b.opts.ChatBacklog, b.opts.Backlog, func(upd *models.Update, queued time.Time, counted bool) error {
+	lanes := newDispatcher(b.opts.ChatBacklog, b.opts.Backlog, func(upd *models.Update, queued time.Time, counted bool, reply *pressReply) error {
 		b.metrics.waiting.Observe(time.Since(queued).Seconds())
-		return b.handle(upd, polling, counted)
+		return b.handle(upd, polling, counted, reply)
 	})
 	lanes.refused = func(upd *models.Update, err error) {
 		b.metrics.dropped.WithLabelValues("backlog").Inc()
@@ -396,6 +398,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	case b.opts.WebhookURL != "":
 		close(pollDone)
 		if _, err := b.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: b.opts.WebhookURL, SecretToken: b.opts.WebhookSecret,
+			MaxConnections: webhookConnections,
 			AllowedUpdates: allowedUpdates}); err != nil {
 			b.shutdown(srv, lanes)
 			return fmt.Errorf("setWebhook: %w", err)
@@ -412,7 +415,7 @@ func (b *Bot) Run(ctx context.Context) error {
 			// an update a crash interrupts is not delivered again, but it was put in its
 			// chat's queue in Redis first, and the resume sweep finishes it.
 			if ok, counted := b.admit(upd, lanes); ok {
-				lanes.submit(upd, counted)
+				lanes.submit(upd, counted, nil)
 			}
 		})
 		go func() {
@@ -480,14 +483,100 @@ func (b *Bot) webhook(lanes *dispatcher) http.Handler {
 		if !ok {
 			return // dropped as a flood: Telegram must not deliver it again
 		}
+		var reply *pressReply
+		if upd.CallbackQuery != nil {
+			reply = &pressReply{id: upd.CallbackQuery.ID}
+		}
 		select {
-		case err := <-lanes.submit(&upd, counted):
+		case err := <-lanes.submit(&upd, counted, reply):
 			if errors.Is(err, dialog.ErrUnfinished) || errors.Is(err, dialog.ErrUndelivered) || errors.Is(err, errStopping) {
+				b.answerNow(reply)
 				http.Error(w, "try later", http.StatusServiceUnavailable)
+				return
+			}
+			if body := reply.body(); body != nil {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write(body)
+				b.metrics.apiCalls.WithLabelValues("answerCallbackQuery").Inc()
 			}
 		case <-r.Context().Done():
+			b.answerNow(reply)
 		}
 	})
+}
+
+// pressReply carries the answer to a press that came by webhook in the answer to the webhook
+// request, as the Bot API allows for one method a request: the press is answered without a
+// call of its own. It is answered when the update has been handled, a few milliseconds after
+// the step's messages, which a person does not see apart.
+type pressReply struct {
+	id string // the press's callback query id
+
+	mu     sync.Mutex
+	taken  bool // the update's outputs held the answer
+	notice string
+	sent   bool // it went, in the webhook's answer or by a call
+}
+
+// take keeps, from outs, the answer to the press, and returns outs without it.
+func (p *pressReply) take(outs []dialog.Output) []dialog.Output {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.taken {
+		return outs
+	}
+	for i, out := range outs {
+		if out.CallbackID != p.id {
+			continue
+		}
+		p.taken, p.notice = true, out.Notice
+		rest := slices.Clone(outs)
+		rest[i].CallbackID, rest[i].Notice = "", ""
+		return rest
+	}
+	return outs
+}
+
+// body is the JSON answer to the webhook request that carries the answer, nil when there is
+// none to carry.
+func (p *pressReply) body() []byte {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.taken || p.sent {
+		return nil
+	}
+	p.sent = true
+	body, err := json.Marshal(struct {
+		Method string `json:"method"`
+		tgbot.AnswerCallbackQueryParams
+	}{"answerCallbackQuery", tgbot.AnswerCallbackQueryParams{CallbackQueryID: p.id, Text: p.notice}})
+	if err != nil {
+		return nil
+	}
+	return body
+}
+
+// answerNow answers by a call of its own a press whose answer was kept but cannot go in the
+// webhook's answer (the update is to be delivered again, or the request was given up).
+func (b *Bot) answerNow(p *pressReply) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	due := p.taken && !p.sent
+	p.sent = true
+	p.mu.Unlock()
+	if !due {
+		return
+	}
+	ctx, cancel := context.WithTimeout(b.base, updateTimeout)
+	defer cancel()
+	if _, err := b.sender.Send(ctx, dialog.Output{CallbackID: p.id, Notice: p.notice}); err != nil {
+		b.log.Warn("button press not answered", "error", err)
+	}
 }
 
 // readyz says whether the bot can take work, naming each dependency that is down. Each is
@@ -541,7 +630,7 @@ func (b *Bot) readyz(w http.ResponseWriter, r *http.Request) {
 // sender. In polling mode an update that could not be seen through is tried again here a few
 // times (Telegram will not deliver it again); in webhook mode the error makes the request
 // fail, and Telegram delivers it again.
-func (b *Bot) handle(upd *models.Update, polling, counted bool) error {
+func (b *Bot) handle(upd *models.Update, polling, counted bool, reply *pressReply) error {
 	start := time.Now()
 	defer func() { b.metrics.handling.Observe(time.Since(start).Seconds()) }()
 	if m := upd.MyChatMember; m != nil && m.Chat.ID > 0 {
@@ -570,13 +659,19 @@ func (b *Bot) handle(upd *models.Update, polling, counted bool) error {
 		}
 		cancel()
 	}
+	deliver := b.deliver
+	if reply != nil {
+		deliver = func(ctx context.Context, outs []dialog.Output) ([]int64, error) {
+			return b.deliver(ctx, reply.take(outs))
+		}
+	}
 	lim := dialog.Limits{Flood: b.opts.Incoming.flood(), Pacer: b.sender}
 	if counted {
 		lim.Flood = dialog.FloodLimit{}
 	}
 	for try := 1; ; try++ {
 		ctx, cancel := context.WithTimeout(b.base, updateTimeout)
-		err := b.opts.Engine.ProcessWithin(ctx, in, b.deliver, lim)
+		err := b.opts.Engine.ProcessWithin(ctx, in, deliver, lim)
 		cancel()
 		var flooded *dialog.FloodError
 		if errors.As(err, &flooded) {
@@ -598,6 +693,11 @@ func (b *Bot) handle(upd *models.Update, polling, counted bool) error {
 		}
 	}
 }
+
+// webhookConnections is how many connections Telegram may open at once to the webhook: the
+// most it allows (its default is 40). Each waits for its update to be handled, and chats are
+// handled in parallel, so with fewer the updates of busy moments would queue at Telegram.
+const webhookConnections = 100
 
 // pollingRetries are the pauses before an update taken by polling is tried again.
 var pollingRetries = []time.Duration{time.Second, 3 * time.Second, 10 * time.Second}

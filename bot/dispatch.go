@@ -12,7 +12,7 @@ import (
 // the order received, while different chats proceed in parallel: a slow or flooding chat
 // delays only itself. A chat's goroutine ends when its queue is empty.
 type dispatcher struct {
-	handle func(upd *models.Update, queued time.Time, counted bool) error
+	handle func(upd *models.Update, queued time.Time, counted bool, reply *pressReply) error
 	// perChat bounds the updates one chat may have waiting; more are refused at once.
 	perChat int
 	// slots bounds the updates waiting in all, holding back the poller (or the webhook
@@ -31,6 +31,7 @@ type dispatched struct {
 	upd     *models.Update
 	at      time.Time // when it was queued
 	counted bool      // counted under the incoming limit already
+	reply   *pressReply
 	done    chan error
 }
 
@@ -40,14 +41,15 @@ var errChatBusy = errors.New("too many updates of this chat waiting")
 // errStopping refuses an update that arrives after the stop.
 var errStopping = errors.New("stopping")
 
-func newDispatcher(perChat, total int, handle func(upd *models.Update, queued time.Time, counted bool) error) *dispatcher {
+func newDispatcher(perChat, total int, handle func(upd *models.Update, queued time.Time, counted bool, reply *pressReply) error) *dispatcher {
 	return &dispatcher{handle: handle, perChat: perChat, slots: make(chan struct{}, total), chats: map[int64][]dispatched{}}
 }
 
 // submit queues upd on its chat; counted says it was counted under the incoming limit
-// already. It blocks while the dispatcher is full. The returned channel receives the result
-// of handling upd (nil when it was handled to the end).
-func (d *dispatcher) submit(upd *models.Update, counted bool) <-chan error {
+// already, and reply, when not nil, takes the answer to the press upd is (see pressReply).
+// It blocks while the dispatcher is full. The returned channel receives the result of
+// handling upd (nil when it was handled to the end).
+func (d *dispatcher) submit(upd *models.Update, counted bool, reply *pressReply) <-chan error {
 	done := make(chan error, 1)
 	chat := chatOf(upd)
 	d.slots <- struct{}{}
@@ -67,7 +69,7 @@ func (d *dispatcher) submit(upd *models.Update, counted bool) <-chan error {
 		return done
 	}
 	q, running := d.chats[chat]
-	d.chats[chat] = append(q, dispatched{upd: upd, at: time.Now(), counted: counted, done: done})
+	d.chats[chat] = append(q, dispatched{upd: upd, at: time.Now(), counted: counted, reply: reply, done: done})
 	if !running {
 		d.wg.Add(1)
 		go d.run(chat)
@@ -83,7 +85,7 @@ func (d *dispatcher) run(chat int64) {
 		d.mu.Lock()
 		j := d.chats[chat][0]
 		d.mu.Unlock()
-		j.done <- d.handle(j.upd, j.at, j.counted)
+		j.done <- d.handle(j.upd, j.at, j.counted, j.reply)
 		<-d.slots
 		d.mu.Lock()
 		q := d.chats[chat][1:]

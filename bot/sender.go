@@ -21,7 +21,9 @@ import (
 // action and notifications from the job queue alike. Keeping it single is what lets the rate
 // limits be kept across the whole bot.
 type Sender struct {
-	tg  *tgbot.Bot
+	tg *tgbot.Bot
+	// api takes the calls that carry no file, with a JSON body.
+	api *textAPI
 	lim *limiter
 	log *slog.Logger
 	// copies, when set, holds the city's copy of every file: one Telegram no longer knows by
@@ -83,8 +85,7 @@ const (
 func (s *Sender) Send(ctx context.Context, out dialog.Output) (int64, error) {
 	if out.CallbackID != "" {
 		err := s.retry(ctx, func() error {
-			_, err := s.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: out.CallbackID, Text: out.Notice})
-			return err
+			return s.api.answerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: out.CallbackID, Text: out.Notice})
 		})
 		if err != nil {
 			s.log.WarnContext(ctx, "button press not answered", "chat", out.ChatID, "error", err)
@@ -202,7 +203,7 @@ func (s *Sender) send(ctx context.Context, out dialog.Output, bulk bool) (int64,
 		return 0, errNoTelegram
 	}
 	if out.CallbackID != "" {
-		if _, err := s.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
+		if err := s.api.answerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
 			CallbackQueryID: out.CallbackID, Text: out.Notice,
 		}); err != nil {
 			return 0, fmt.Errorf("answer button press: %w", err)
@@ -242,7 +243,7 @@ func (s *Sender) send(ctx context.Context, out dialog.Output, bulk bool) (int64,
 			if err := s.take(ctx, out.ChatID, bulk, inPlace); err != nil {
 				return 0, err
 			}
-			if _, err := s.tg.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: out.ChatID,
+			if err := s.api.editMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: out.ChatID,
 				MessageID: int(out.EditMessageID), ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}}}); err != nil {
 				return 0, fmt.Errorf("clear buttons of message %d in chat %d: %w", out.EditMessageID, out.ChatID, err)
 			}
@@ -285,7 +286,7 @@ func (s *Sender) send(ctx context.Context, out dialog.Output, bulk bool) (int64,
 		if markup != nil {
 			p.ReplyMarkup = markup
 		}
-		if _, err := s.tg.EditMessageText(ctx, p); err != nil {
+		if err := s.api.editMessageText(ctx, p); err != nil {
 			return 0, fmt.Errorf("edit message %d in chat %d: %w", out.EditMessageID, out.ChatID, err)
 		}
 		return out.EditMessageID, nil
@@ -294,11 +295,11 @@ func (s *Sender) send(ctx context.Context, out dialog.Output, bulk bool) (int64,
 	if markup != nil {
 		p.ReplyMarkup = markup
 	}
-	m, err := s.tg.SendMessage(ctx, p)
+	id, err := s.api.sendMessage(ctx, p)
 	if err != nil {
 		return 0, fmt.Errorf("send message to chat %d: %w", out.ChatID, err)
 	}
-	return int64(m.ID), nil
+	return id, nil
 }
 
 // sendFiles sends what the platform keeps already, by file id: an album of photos (one

@@ -35,7 +35,17 @@ func (s *Server) call(method string, p map[string]string, uploads map[string][]b
 			s.webhookURL, s.webhookSec = "", ""
 			return true, http.StatusOK, ""
 		}
+		conns := defaultWebhookConnections
+		if v, ok := p["max_connections"]; ok {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > maxWebhookConnections {
+				return nil, http.StatusBadRequest, "Bad Request: bad webhook: max_connections must be from 1 to 100"
+			}
+			conns = n
+		}
 		s.webhookURL, s.webhookSec = p["url"], p["secret_token"]
+		s.client.CloseIdleConnections()
+		s.client = webhookClient(conns)
 		if p["drop_pending_updates"] == "true" {
 			s.queue = nil
 		}

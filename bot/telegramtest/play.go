@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"time"
 )
@@ -235,7 +238,7 @@ func (s *Server) enqueueLocked(upd Update, again bool) Update {
 		s.nextUpdateID++
 		upd.UpdateID = s.nextUpdateID
 	}
-	url, secret := s.webhookURL, s.webhookSec
+	url, secret, client := s.webhookURL, s.webhookSec, s.client
 	if url == "" {
 		s.queue = append(s.queue, queued{upd: upd, again: again})
 		s.broadcastLocked()
@@ -243,7 +246,7 @@ func (s *Server) enqueueLocked(upd Update, again bool) Update {
 		return upd
 	}
 	s.mu.Unlock()
-	code := s.post(url, upd, secret)
+	code := s.post(client, url, upd, secret)
 	s.mu.Lock()
 	s.lastWebhook = code
 	s.statuses[upd.UpdateID] = code
@@ -281,15 +284,29 @@ func (s *Server) deliver(upd Update) int {
 // empty) and returns the HTTP status; for tests of a forged or misconfigured sender.
 func (s *Server) PostWebhook(upd Update, secret string) int {
 	s.mu.Lock()
-	url := s.webhookURL
+	url, client := s.webhookURL, s.client
 	s.mu.Unlock()
 	if url == "" {
 		return 0
 	}
-	return s.post(url, upd, secret)
+	return s.post(client, url, upd, secret)
 }
 
-func (s *Server) post(url string, upd Update, secret string) int {
+// Telegram opens at most max_connections connections at once to a webhook (setWebhook: 1 to
+// 100, 40 when not given), and sends an update only on one of them: while all are waiting for
+// the bot's answers, the next update waits too.
+const (
+	defaultWebhookConnections = 40
+	maxWebhookConnections     = 100
+)
+
+// webhookClient posts updates over at most conns connections, kept open between updates.
+func webhookClient(conns int) *http.Client {
+	return &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
+		MaxConnsPerHost: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: 90 * time.Second}}
+}
+
+func (s *Server) post(client *http.Client, url string, upd Update, secret string) int {
 	body, _ := json.Marshal(upd)
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
@@ -299,13 +316,58 @@ func (s *Server) post(url string, upd Update, secret string) int {
 	if secret != "" {
 		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
 	}
-	resp, err := s.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return 0
 	}
-	resp.Body.Close()
+	defer func() {
+		// Read to the end, for the connection to take the next update.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+	}()
+	if resp.StatusCode == http.StatusOK {
+		s.replyMethod(resp)
+	}
 	return resp.StatusCode
 }
+
+// webhookReplyKey marks, in a request's context, a method carried out from a webhook answer.
+type webhookReplyKey struct{}
+
+// replyMethod carries out the method a bot may give in its answer to a webhook delivery, as
+// Telegram does: a JSON object whose "method" names it, beside its parameters. Telegram gives
+// the bot no result, nor any error; the call is on record, marked InReply, and refused as a
+// call of the method would be (an unknown method, a parameter too long, a limit).
+func (s *Server) replyMethod(resp *http.Response) {
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if ct != "application/json" {
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil || len(bytes.TrimSpace(body)) == 0 {
+		return
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return
+	}
+	var method string
+	if json.Unmarshal(m["method"], &method) != nil || method == "" || method == "getUpdates" {
+		return
+	}
+	delete(m, "method")
+	params, _ := json.Marshal(m)
+	ctx := context.WithValue(context.Background(), webhookReplyKey{}, true)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "/bot"+replyToken+"/"+method, bytes.NewReader(params))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	s.serveHTTP(httptest.NewRecorder(), req)
+}
+
+// replyToken stands in the path of a method from a webhook answer, which comes without one.
+const replyToken = "0:webhook-reply"
 
 func contextWithTimeout(r *http.Request, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(r.Context(), d)

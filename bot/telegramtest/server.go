@@ -144,7 +144,7 @@ func New(opts ...Option) *Server {
 		changed: make(chan struct{}), chatChanged: map[int64]chan struct{}{}, lastPress: map[int64]int64{}, nextMsgID: map[int64]int64{}, messages: map[int64][]*Message{},
 		faults: map[string][]fault{}, delays: map[string]time.Duration{}, inFlight: map[string]int{}, files: map[string]file{}, queries: map[string]bool{}, pressed: map[[2]int64]time.Time{}, chatDelays: map[int64]time.Duration{},
 		commands: map[string]string{}, statuses: map[int64]int{}, flaky: map[string]flakiness{}, blocked: map[int64]bool{}, chats: map[int64]Chat{}, rng: rand.New(rand.NewPCG(1, 2)),
-		client: &http.Client{Timeout: 60 * time.Second},
+		client: webhookClient(defaultWebhookConnections),
 	}
 	for _, o := range opts {
 		o(s)
@@ -591,9 +591,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Not Found", 0)
 		return
 	}
+	// A method the bot put in its answer to a webhook delivery is kept as such.
+	inReply := r.Context().Value(webhookReplyKey{}) != nil
 	params, uploads, err := parseParams(r)
 	if err != nil {
-		s.record(method, params, http.StatusBadRequest)
+		s.record(method, params, http.StatusBadRequest, inReply)
 		writeError(w, http.StatusBadRequest, "Bad Request: "+err.Error(), 0)
 		return
 	}
@@ -623,21 +625,21 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if fs := s.faults[method]; len(fs) > 0 {
 		f := fs[0]
 		s.faults[method] = fs[1:]
-		s.recordLocked(method, params, f.code)
+		s.recordCallLocked(method, params, f.code, inReply)
 		s.mu.Unlock()
 		writeError(w, f.code, faultDescription(f), f.retryAfter)
 		return
 	}
 	if fl, ok := s.flaky[method]; ok && fl.fraction > 0 && s.rng.Float64() < fl.fraction {
 		f := fault{code: fl.code, retryAfter: fl.retryAfter}
-		s.recordLocked(method, params, f.code)
+		s.recordCallLocked(method, params, f.code, inReply)
 		s.mu.Unlock()
 		writeError(w, f.code, faultDescription(f), f.retryAfter)
 		return
 	}
 	if chat, _ := strconv.ParseInt(params["chat_id"], 10, 64); s.blocked[chat] && (method == "sendMessage" || method == "sendPhoto") {
 		f := fault{code: http.StatusForbidden}
-		s.recordLocked(method, params, f.code)
+		s.recordCallLocked(method, params, f.code, inReply)
 		s.mu.Unlock()
 		writeError(w, f.code, faultDescription(f), 0)
 		return
@@ -645,7 +647,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.overLimitLocked(method, params, time.Now()) {
 		s.throttled++
 		f := fault{code: http.StatusTooManyRequests, retryAfter: 1}
-		s.recordLocked(method, params, f.code)
+		s.recordCallLocked(method, params, f.code, inReply)
 		s.mu.Unlock()
 		writeError(w, f.code, faultDescription(f), f.retryAfter)
 		return
@@ -657,7 +659,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	result, code, desc := s.call(method, params, uploads)
-	s.record(method, params, code)
+	s.record(method, params, code, inReply)
 	if code != http.StatusOK {
 		writeError(w, code, desc, 0)
 		return
@@ -665,10 +667,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, result)
 }
 
-func (s *Server) record(method string, params map[string]string, status int) {
+func (s *Server) record(method string, params map[string]string, status int, inReply bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.recordLocked(method, params, status)
+	s.recordCallLocked(method, params, status, inReply)
 	// Those waiting on the chat wake now, not when its messages changed: the call that changed
 	// them is on record by the time they look.
 	if chat, err := strconv.ParseInt(params["chat_id"], 10, 64); err == nil {
@@ -677,8 +679,12 @@ func (s *Server) record(method string, params map[string]string, status int) {
 }
 
 func (s *Server) recordLocked(method string, params map[string]string, status int) {
+	s.recordCallLocked(method, params, status, false)
+}
+
+func (s *Server) recordCallLocked(method string, params map[string]string, status int, inReply bool) {
 	now := time.Now()
-	c := Call{Method: method, Params: params, At: now, Status: status}
+	c := Call{Method: method, Params: params, At: now, Status: status, InReply: inReply}
 	if strings.HasPrefix(method, "edit") {
 		chat, _ := strconv.ParseInt(params["chat_id"], 10, 64)
 		msg, _ := strconv.ParseInt(params["message_id"], 10, 64)

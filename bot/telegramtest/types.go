@@ -141,6 +141,9 @@ type Call struct {
 	// InPlace marks an edit of the message whose press is the chat's latest update: the
 	// answer in place to that press.
 	InPlace bool
+	// InReply marks a method the bot gave in its answer to a webhook delivery, which
+	// Telegram carries out as if it had been called (its result is not returned).
+	InReply bool
 }
 
 // Button is an inline keyboard button of a bot message.
