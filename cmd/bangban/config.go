@@ -481,7 +481,9 @@ func checkListenAddr(addr string) error {
 // redisOptions reads REDIS_URL for go-redis' universal client, which keeps to the deadlines of
 // each call (the dialog engine gives every round trip its own): a plain URL is one server; a
 // master_name parameter means Sentinel (the URL's host and any addr parameters are
-// sentinels); several addr parameters without master_name mean a Cluster.
+// sentinels); several addr parameters without master_name mean a Cluster. The pool's
+// parameters go-redis reads from a URL (pool_size, min_idle_conns, pool_timeout,
+// dial_timeout, read_timeout, ...) are kept whichever it is.
 func redisOptions(raw string) (*redis.UniversalOptions, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -494,24 +496,44 @@ func redisOptions(raw string) (*redis.UniversalOptions, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &redis.UniversalOptions{ContextTimeoutEnabled: true, MasterName: o.MasterName, Addrs: o.SentinelAddrs, DB: o.DB,
+		return withPool(&redis.UniversalOptions{ContextTimeoutEnabled: true, MasterName: o.MasterName, Addrs: o.SentinelAddrs, DB: o.DB,
 			Username: o.Username, Password: o.Password, SentinelUsername: o.SentinelUsername,
-			SentinelPassword: o.SentinelPassword, TLSConfig: o.TLSConfig}, nil
+			SentinelPassword: o.SentinelPassword, TLSConfig: o.TLSConfig},
+			pool{o.PoolSize, o.MinIdleConns, o.MaxIdleConns, o.MaxActiveConns, o.MaxRetries,
+				o.PoolTimeout, o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.ConnMaxIdleTime, o.ConnMaxLifetime}), nil
 	case len(q["addr"]) > 0:
 		o, err := redis.ParseClusterURL(raw)
 		if err != nil {
 			return nil, err
 		}
-		return &redis.UniversalOptions{ContextTimeoutEnabled: true, Addrs: o.Addrs, IsClusterMode: true, Username: o.Username,
-			Password: o.Password, TLSConfig: o.TLSConfig}, nil
+		return withPool(&redis.UniversalOptions{ContextTimeoutEnabled: true, Addrs: o.Addrs, IsClusterMode: true, Username: o.Username,
+			Password: o.Password, TLSConfig: o.TLSConfig},
+			pool{o.PoolSize, o.MinIdleConns, o.MaxIdleConns, o.MaxActiveConns, o.MaxRetries,
+				o.PoolTimeout, o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.ConnMaxIdleTime, o.ConnMaxLifetime}), nil
 	default:
 		o, err := redis.ParseURL(raw)
 		if err != nil {
 			return nil, err
 		}
-		return &redis.UniversalOptions{ContextTimeoutEnabled: true, Addrs: []string{o.Addr}, DB: o.DB, Username: o.Username,
-			Password: o.Password, TLSConfig: o.TLSConfig, Protocol: o.Protocol}, nil
+		return withPool(&redis.UniversalOptions{ContextTimeoutEnabled: true, Addrs: []string{o.Addr}, DB: o.DB, Username: o.Username,
+			Password: o.Password, TLSConfig: o.TLSConfig, Protocol: o.Protocol},
+			pool{o.PoolSize, o.MinIdleConns, o.MaxIdleConns, o.MaxActiveConns, o.MaxRetries,
+				o.PoolTimeout, o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.ConnMaxIdleTime, o.ConnMaxLifetime}), nil
 	}
+}
+
+// pool is what a Redis URL may say of the connections: go-redis keeps each in all three of
+// its options types.
+type pool struct {
+	size, minIdle, maxIdle, maxActive, retries int
+	wait, dial, read, write, idle, life        time.Duration
+}
+
+func withPool(o *redis.UniversalOptions, p pool) *redis.UniversalOptions {
+	o.PoolSize, o.MinIdleConns, o.MaxIdleConns, o.MaxActiveConns, o.MaxRetries = p.size, p.minIdle, p.maxIdle, p.maxActive, p.retries
+	o.PoolTimeout, o.DialTimeout, o.ReadTimeout, o.WriteTimeout = p.wait, p.dial, p.read, p.write
+	o.ConnMaxIdleTime, o.ConnMaxLifetime = p.idle, p.life
+	return o
 }
 
 func firstLine(err error) string {

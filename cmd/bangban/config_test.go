@@ -133,6 +133,22 @@ func TestDefaultsAndRedisTopologies(t *testing.T) {
 			t.Errorf("%s: %+v, %v", raw, o, err)
 		}
 	}
+	// The pool's parameters are kept, whichever kind of Redis the URL names.
+	for _, raw := range []string{"redis://localhost:6379/0?pool_size=80&min_idle_conns=4&pool_timeout=3s&read_timeout=2s",
+		"redis://s1:26379?master_name=mymaster&pool_size=80&min_idle_conns=4&pool_timeout=3s&read_timeout=2s",
+		"redis://n1:6379?addr=n2:6379&pool_size=80&min_idle_conns=4&pool_timeout=3s&read_timeout=2s"} {
+		o, err := redisOptions(raw)
+		if err != nil {
+			t.Errorf("%s: %v", raw, err)
+			continue
+		}
+		if o.PoolSize != 80 || o.MinIdleConns != 4 || o.PoolTimeout != 3*time.Second || o.ReadTimeout != 2*time.Second {
+			t.Errorf("%s: pool %d, min idle %d, pool timeout %s, read timeout %s", raw, o.PoolSize, o.MinIdleConns, o.PoolTimeout, o.ReadTimeout)
+		}
+	}
+	if _, err := redisOptions("redis://localhost:6379/0?pool_size=many"); err == nil {
+		t.Error("pool_size=many taken")
+	}
 }
 
 func TestUnknownCommandAndVersion(t *testing.T) {
