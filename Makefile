@@ -8,7 +8,7 @@ export BANGBAN_TEST_DATABASE_URL BANGBAN_TEST_REDIS_URL
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run test services build vet lint bench bench-load docker
+.PHONY: run test services build vet lint bench bench-load bench-load-ref docker
 
 ## run: serve Telegram when TELEGRAM_BOT_TOKEN is set; without it, the demo at http://127.0.0.1:8090
 run:
@@ -39,6 +39,12 @@ USERS           ?= 1,20,100,200
 MODES           ?= polling,webhook
 SEND_PER_SECOND ?= 28
 bench-load: services
+	$(GO) run ./cmd/bangban load -users $(USERS) -modes $(MODES) -send-per-second $(SEND_PER_SECOND)
+
+## bench-load-ref: the same, beside tools/loadref (the dialog bare on go-telegram/bot) under one driver
+bench-load-ref: services
+	$(GO) build -o bangban-loadref ./tools/loadref
+	$(GO) run ./cmd/bangban load -binary ./bangban-loadref -users $(USERS) -modes $(MODES) -send-per-second $(SEND_PER_SECOND)
 	$(GO) run ./cmd/bangban load -users $(USERS) -modes $(MODES) -send-per-second $(SEND_PER_SECOND)
 
 docker:

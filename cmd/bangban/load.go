@@ -70,6 +70,7 @@ func loadTest(args []string, stdout, stderr io.Writer) int {
 	think := fs.Duration("think", -1, "how long a reporter reads each answer before the next step; default 2s under Telegram's limits (a person's pace: reading a prompt, then tapping or typing), 0 with a raised budget")
 	perSecond := fs.Int("send-per-second", 28, "BANGBAN_SEND_PER_SECOND of serve; above 30 the per-chat gap is lifted too and the simulator keeps no limits (a raised budget, as paid broadcasts allow)")
 	admin := fs.String("database", envOr("BANGBAN_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "a Postgres where scratch databases may be created")
+	binary := fs.String("binary", "", "the program whose serve is driven: another build of bangban, to compare two under one driver, or tools/loadref, the bare go-telegram/bot dialog load's figures are read against (default: this binary)")
 	profile := fs.String("profile", "", "write a CPU profile of serve, taken during the last run's first 8 s, to this file, and the driver's to this file with .driver after it")
 	redisURL := fs.String("redis", envOr("BANGBAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis (a key prefix of the run's own is used)")
 	if err := fs.Parse(args); err != nil {
@@ -113,6 +114,12 @@ func loadTest(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "bangban load: %v\n", err)
 		return 1
+	}
+	if *binary != "" {
+		if self, err = exec.LookPath(*binary); err != nil {
+			fmt.Fprintf(stderr, "bangban load: -binary: %v\n", err)
+			return 2
+		}
 	}
 	// The simulator keeps every call it was sent, for the counts: a heap that only grows, which
 	// the collector need not scan at every doubling. This is the driver's own cost, not serve's.
