@@ -202,9 +202,9 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 	}
 	defer conn.Release()
 	var out Submitted
-	// A redelivered confirm: the case exists already; answer with it. Asked before a ticket
-	// number is taken; a copy that arrives meanwhile is found by the insert, which then adds
-	// nothing, and the transaction is undone.
+	// A redelivered confirm: the case exists already; answer with it. The ticket number is
+	// not taken when it does; a copy that arrives meanwhile is found by the insert, which then
+	// adds nothing, and the transaction is undone.
 	again := func(q querier) (bool, error) {
 		if source == nil {
 			return false, nil
@@ -223,12 +223,16 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 		out = Submitted{Case: c, Again: true}
 		return true, s.assigneeName(ctx, q, &out)
 	}
-	if found, err := again(conn); found || err != nil {
-		return out, err
-	}
-	no, err := s.nextTicketNo(ctx, conn.Conn(), now)
+	// A number is taken unless the case was filed already: then it is answered with.
+	no, filed, err := s.nextTicketNo(ctx, conn.Conn(), now, source)
 	if err != nil {
 		return Submitted{}, err
+	}
+	if filed {
+		if found, err := again(conn); found || err != nil {
+			return out, err
+		}
+		return Submitted{}, fmt.Errorf("submit case: a copy with its source key vanished")
 	}
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		if p.NewUnit != nil {
@@ -236,45 +240,24 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 				return err
 			}
 		}
-		unverified, err := unverifiedReporter(ctx, tx, p.ReporterID, p.UnitID)
+		r, err := s.routing(ctx, tx, p)
 		if err != nil {
-			return err
-		}
-		office, err := nearestOfficeID(ctx, tx, p.RegionID)
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `
-			INSERT INTO cases (ticket_no, region_id, unit_id, reporter_id, category_id, description,
-				urgency, latitude, longitude, source_key, office_id, unverified_reporter, created_at, updated_at, place)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)
-			ON CONFLICT (source_key) DO NOTHING
-			RETURNING `+caseColumns,
-			no, p.RegionID, p.UnitID, p.ReporterID, p.CategoryID, desc, urgency, p.Latitude, p.Longitude, source, office, unverified, now, place)
-		if err != nil {
-			return fmt.Errorf("insert case %s: %w", no, err)
-		}
-		c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Case])
-		if errors.Is(err, pgx.ErrNoRows) {
-			return errFiledMeanwhile
-		}
-		if err != nil {
-			return fmt.Errorf("insert case %s: %w", no, err)
-		}
-		if _, err := appendEvent(ctx, tx, Event{CaseID: c.ID, At: now, ActorID: p.ReporterID,
-			Kind: EventSubmitted, ToStatus: ptr(StatusSubmitted)}); err != nil {
 			return fmt.Errorf("case %s: %w", no, err)
+		}
+		c, err := s.insertCase(ctx, tx, no, p, r, caseText{desc: desc, urgency: urgency, place: place, source: source}, now)
+		if err != nil {
+			return err
 		}
 		if err := s.insertAttachments(ctx, tx, c.ID, nil, p.Attachments); err != nil {
 			return fmt.Errorf("case %s: %w", no, err)
 		}
-		var cadre string
-		if p.Route && p.UnitID != nil && !unverified {
-			if cadre, err = s.routeToLinkedCadre(ctx, tx, &c, *p.UnitID, p.Attachments, now); err != nil {
+		out = Submitted{Case: c}
+		if r.cadre != nil {
+			out.Assignee = r.cadre.name
+			if err := s.tellAssignedCadre(ctx, tx, c, r.cadre, p.Attachments); err != nil {
 				return fmt.Errorf("case %s: %w", no, err)
 			}
 		}
-		out = Submitted{Case: c, Assignee: cadre}
 		if c.Urgency == Urgent {
 			if err := s.tellOfficeUrgent(ctx, tx, out, now); err != nil {
 				return fmt.Errorf("case %s: %w", no, err)
@@ -310,39 +293,81 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 // twice) was filed meanwhile.
 var errFiledMeanwhile = errors.New("filed meanwhile")
 
-// nearestOfficeID is the campaign office of the region or, when it has none, of the nearest
-// region above it that has one: the office a new case answers to.
-func nearestOfficeID(ctx context.Context, tx pgx.Tx, regionID int64) (*int64, error) {
-	var id *int64
-	err := tx.QueryRow(ctx, `
+// route is where a new case goes: the id it will have, the office it answers to, whether
+// its reporter's link to the unit is unverified, and the linked cadre it is assigned to (nil:
+// it waits for triage).
+type route struct {
+	id         int64
+	office     *int64
+	unverified bool
+	cadre      *linkedCadre
+}
+
+// linkedCadre is the cadre a new case goes to straight away.
+type linkedCadre struct {
+	id   int64
+	name string
+	chat *int64
+	lang *string
+}
+
+// routing finds, in one round trip, where a new case goes:
+//   - its office: the campaign office of its region or, when it has none, of the nearest
+//     region above it that has one (none when the city has not loaded its offices yet);
+//   - whether it comes through a reporter's link to the unit that is not verified: the
+//     reporter named the unit without an invite and no office has confirmed it since (a case
+//     without a reporter or a unit has no such link to doubt);
+//   - with p.Route, the unit's linked cadre (the longest-linked one, when there are several),
+//     unless the link is unverified.
+func (s *Store) routing(ctx context.Context, tx pgx.Tx, p SubmitParams) (route, error) {
+	var r route
+	b := &pgx.Batch{}
+	b.Queue(`SELECT nextval(pg_get_serial_sequence('cases', 'id'))`).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&r.id)
+	})
+	b.Queue(`
 		WITH RECURSIVE up(id, parent_id, depth) AS (
 			SELECT id, parent_id, 0 FROM regions WHERE id = $1
 			UNION ALL SELECT r.id, r.parent_id, up.depth + 1 FROM regions r JOIN up ON r.id = up.parent_id)
-		SELECT o.id FROM up JOIN offices o ON o.region_id = up.id ORDER BY up.depth, o.id LIMIT 1`, regionID).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil // no office anywhere above: the city has not loaded its offices yet
+		SELECT o.id FROM up JOIN offices o ON o.region_id = up.id ORDER BY up.depth, o.id LIMIT 1`, p.RegionID).QueryRow(func(row pgx.Row) error {
+		if err := row.Scan(&r.office); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("office of region %d: %w", p.RegionID, err)
+		}
+		return nil
+	})
+	if p.ReporterID != nil && p.UnitID != nil {
+		b.Queue(`SELECT NOT EXISTS (SELECT 1 FROM person_roles
+			WHERE person_id = $1 AND role = 'reporter' AND unit_id = $2 AND verified)`, *p.ReporterID, *p.UnitID).QueryRow(func(row pgx.Row) error {
+			if err := row.Scan(&r.unverified); err != nil {
+				return fmt.Errorf("reporter %d of unit %d: %w", *p.ReporterID, *p.UnitID, err)
+			}
+			return nil
+		})
 	}
-	if err != nil {
-		return nil, fmt.Errorf("office of region %d: %w", regionID, err)
+	if p.Route && p.UnitID != nil {
+		b.Queue(`
+			SELECT p.id, p.name, p.chat_id, p.lang FROM links l JOIN people p ON p.id = l.person_id
+			WHERE l.unit_id = $1 AND EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = p.id AND r.role = 'handler')
+			ORDER BY l.created_at, p.id LIMIT 1`, *p.UnitID).QueryRow(func(row pgx.Row) error {
+			var c linkedCadre
+			err := row.Scan(&c.id, &c.name, &c.chat, &c.lang)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				return nil // no linked cadre: the case waits for triage
+			case err != nil:
+				return fmt.Errorf("linked cadre: %w", err)
+			}
+			r.cadre = &c
+			return nil
+		})
 	}
-	return id, nil
-}
-
-// unverifiedReporter tells whether a case filed by reporter for unit comes through a link
-// that is not verified: the reporter named the unit without an invite and no office has
-// confirmed it since (or there is no link at all). A case without a reporter or a unit has
-// no such link to doubt.
-func unverifiedReporter(ctx context.Context, tx pgx.Tx, reporterID, unitID *int64) (bool, error) {
-	if reporterID == nil || unitID == nil {
-		return false, nil
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return route{}, err
 	}
-	var unverified bool
-	err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM person_roles
-		WHERE person_id = $1 AND role = 'reporter' AND unit_id = $2 AND verified)`, *reporterID, *unitID).Scan(&unverified)
-	if err != nil {
-		return false, fmt.Errorf("reporter %d of unit %d: %w", *reporterID, *unitID, err)
+	if r.unverified {
+		r.cadre = nil
 	}
-	return unverified, nil
+	return r, nil
 }
 
 // selfRegister records a reporter who came without an invite and the unit they named, in
@@ -398,53 +423,92 @@ func (s *Store) selfRegister(ctx context.Context, tx pgx.Tx, p *SubmitParams) er
 	return s.refreshMenusTx(ctx, tx, person)
 }
 
-// routeToLinkedCadre assigns a new case to the unit's linked cadre (the longest-linked one,
-// when there are several), starting the 13710 clock, and tells the cadre; it returns the
-// cadre's name ("" when the unit has no linked cadre and the case waits for triage).
-func (s *Store) routeToLinkedCadre(ctx context.Context, tx pgx.Tx, c *Case, unitID int64, files []Attachment, now time.Time) (string, error) {
-	var cadre int64
-	var name string
-	var chat *int64
-	var lang *string
-	err := tx.QueryRow(ctx, `
-		SELECT p.id, p.name, p.chat_id, p.lang FROM links l JOIN people p ON p.id = l.person_id
-		WHERE l.unit_id = $1 AND EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = p.id AND r.role = 'handler')
-		ORDER BY l.created_at, p.id LIMIT 1`, unitID).Scan(&cadre, &name, &chat, &lang)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil // no linked cadre: the case waits for triage
+// caseText is what a new case says, checked.
+type caseText struct {
+	desc, urgency, place string
+	source               *string
+}
+
+// insertCase writes a new case with the id r gave it, and its first event, in one round trip;
+// a case routed to a linked cadre is written assigned to them, starting the 13710 clock, with
+// the assignment's event and its reminders. A copy of the same source filed meanwhile makes
+// it errFiledMeanwhile.
+func (s *Store) insertCase(ctx context.Context, tx pgx.Tx, no string, p SubmitParams, r route, t caseText, now time.Time) (Case, error) {
+	status := StatusSubmitted
+	var assignee *int64
+	var assignedAt, sign, feedback, resolve *time.Time
+	if r.cadre != nil {
+		sg, fb, rs := s.deadlines(now, Ordinary, t.urgency)
+		status, assignee, assignedAt, sign, feedback, resolve = StatusAssigned, &r.cadre.id, &now, &sg, &fb, &rs
+	}
+	b := &pgx.Batch{}
+	var c Case
+	filedMeanwhile := false
+	b.Queue(`
+		INSERT INTO cases (id, ticket_no, region_id, unit_id, reporter_id, category_id, description,
+			urgency, latitude, longitude, source_key, office_id, unverified_reporter, created_at, updated_at, place,
+			status, assignee_id, assigned_at, sign_due_at, feedback_due_at, resolve_due_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18, $19, $20, $21)
+		ON CONFLICT (source_key) DO NOTHING
+		RETURNING `+caseColumns,
+		r.id, no, p.RegionID, p.UnitID, p.ReporterID, p.CategoryID, t.desc, t.urgency, p.Latitude, p.Longitude, t.source, r.office,
+		r.unverified, now, t.place, status, assignee, assignedAt, sign, feedback, resolve).Query(func(rows pgx.Rows) error {
+		var err error
+		c, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Case])
+		if errors.Is(err, pgx.ErrNoRows) {
+			filedMeanwhile = true // what follows fails on the missing case, and is undone
+			return nil
+		}
+		return err
+	})
+	queueEvent(b, Event{CaseID: r.id, At: now, ActorID: p.ReporterID, Kind: EventSubmitted, ToStatus: ptr(StatusSubmitted)})
+	if r.cadre != nil {
+		queueEvent(b, Event{CaseID: r.id, At: now, Kind: EventAssigned, FromStatus: ptr(StatusSubmitted),
+			ToStatus: ptr(StatusAssigned), Data: map[string]any{"Assignee": r.cadre.name}, SignDueAt: sign, ResolveDueAt: resolve})
+		planned := Case{ID: r.id, TicketNo: no, Status: StatusAssigned, Urgency: t.urgency, Complexity: Ordinary, CreatedAt: now,
+			AssignedAt: assignedAt, SignDueAt: sign, FeedbackDueAt: feedback, ResolveDueAt: resolve}
+		sql, args := s.rescheduling(planned, now)
+		b.Queue(sql, args...)
+	}
+	err := tx.SendBatch(ctx, b).Close()
+	if filedMeanwhile {
+		return Case{}, errFiledMeanwhile
 	}
 	if err != nil {
-		return "", fmt.Errorf("linked cadre: %w", err)
+		return Case{}, fmt.Errorf("insert case %s: %w", no, err)
 	}
-	sign, feedback, resolve := s.deadlines(now, c.Complexity, c.Urgency)
-	if _, err := tx.Exec(ctx, `UPDATE cases SET status = 'assigned', assignee_id = $2, assigned_at = $3, sign_due_at = $4,
-		feedback_due_at = $5, resolve_due_at = $6, updated_at = $3 WHERE id = $1`, c.ID, cadre, now, sign, feedback, resolve); err != nil {
-		return "", fmt.Errorf("assign: %w", err)
+	return c, nil
+}
+
+// queueEvent adds appendEvent's insert to a batch.
+func queueEvent(b *pgx.Batch, e Event) {
+	if e.Data == nil {
+		e.Data = map[string]any{}
 	}
-	c.Status, c.AssigneeID, c.SignDueAt, c.FeedbackDueAt, c.ResolveDueAt = StatusAssigned, &cadre, &sign, &feedback, &resolve
-	if err := s.reschedule(ctx, tx, *c, now); err != nil {
-		return "", err
+	b.Queue(`
+		INSERT INTO case_events (case_id, at, actor_id, kind, from_status, to_status, note, internal, data, sign_due_at, resolve_due_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		e.CaseID, e.At, e.ActorID, e.Kind, e.FromStatus, e.ToStatus, e.Note, e.Internal, e.Data, e.SignDueAt, e.ResolveDueAt)
+}
+
+// tellAssignedCadre tells the linked cadre a new case went to, when they have a chat: the case
+// with the files it was filed with and nothing else, and its buttons.
+func (s *Store) tellAssignedCadre(ctx context.Context, tx pgx.Tx, c Case, cadre *linkedCadre, files []Attachment) error {
+	if cadre.chat == nil {
+		return nil
 	}
-	if _, err := appendEvent(ctx, tx, Event{CaseID: c.ID, At: now, Kind: EventAssigned, FromStatus: ptr(StatusSubmitted),
-		ToStatus: ptr(StatusAssigned), Data: map[string]any{"Assignee": name}, SignDueAt: &sign, ResolveDueAt: &resolve}); err != nil {
-		return "", err
+	ev := filesEvidence(files)
+	ev.Latitude, ev.Longitude, ev.Place = c.Latitude, c.Longitude, c.Place
+	n := Notification{ChatID: *cadre.chat, MessageID: NoticeAssignedToYou, CaseID: c.ID, Evidence: &ev,
+		Buttons: append(assignedButtons(c.TicketNo), evidenceButtons(c.TicketNo, ev)...),
+		Data:    map[string]any{"TicketNo": c.TicketNo, "Description": c.Description, "Due": c.SignDueAt.In(s.loc).Format("2006-01-02 15:04")}}
+	if c.Urgency == Urgent {
+		n.Data["Urgent"] = true
 	}
-	if chat != nil {
-		// A new case holds the files it was filed with and nothing else.
-		ev := filesEvidence(files)
-		ev.Latitude, ev.Longitude, ev.Place = c.Latitude, c.Longitude, c.Place
-		n := Notification{ChatID: *chat, MessageID: NoticeAssignedToYou, CaseID: c.ID, Evidence: &ev,
-			Buttons: append(assignedButtons(c.TicketNo), evidenceButtons(c.TicketNo, ev)...),
-			Data:    map[string]any{"TicketNo": c.TicketNo, "Description": c.Description, "Due": sign.In(s.loc).Format("2006-01-02 15:04")}}
-		if c.Urgency == Urgent {
-			n.Data["Urgent"] = true
-		}
-		if lang != nil {
-			n.Lang = *lang
-		}
-		return name, s.NotifyTx(ctx, tx, n)
+	if cadre.lang != nil {
+		n.Lang = *cadre.lang
 	}
-	return name, nil
+	return s.NotifyTx(ctx, tx, n)
 }
 
 // tellOfficeUrgent tells each member of the office a new urgent case answers to, with the

@@ -129,13 +129,22 @@ func (s *Store) reschedule(ctx context.Context, tx pgx.Tx, c Case, now time.Time
 	//
 	// The reminders not sent are cancelled and the new plan's inserted in one statement: the
 	// insert skips a plan whose reminder was sent already, which the cancelling never touches.
+	sql, args := s.rescheduling(c, now)
+	if _, err := tx.Exec(ctx, sql, args...); err != nil {
+		return fmt.Errorf("reschedule reminders of case %s: %w", c.TicketNo, err)
+	}
+	return nil
+}
+
+// rescheduling is reschedule's statement, for a batch that sends it with others.
+func (s *Store) rescheduling(c Case, now time.Time) (string, []any) {
 	ps := s.plans(c, now)
 	kinds, limits := make([]string, len(ps)), make([]string, len(ps))
 	limitAts, sendAts := make([]time.Time, len(ps)), make([]time.Time, len(ps))
 	for i, p := range ps {
 		kinds[i], limits[i], limitAts[i], sendAts[i] = p.kind, p.limit, p.limitAt, p.sendAt
 	}
-	if _, err := tx.Exec(ctx, `
+	return `
 		WITH cancelled AS (
 			UPDATE reminders SET cancelled_at = $6 WHERE case_id = $1 AND sent_at IS NULL AND cancelled_at IS NULL
 			AND (kind <> $7 OR $8))
@@ -144,10 +153,7 @@ func (s *Store) reschedule(ctx context.Context, tx pgx.Tx, c Case, now time.Time
 		FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS p(kind, due_limit, limit_at, send_at)
 		WHERE NOT EXISTS (SELECT 1 FROM reminders r WHERE r.case_id = $1 AND r.kind = p.kind AND r.due_limit = p.due_limit
 			AND r.limit_at = p.limit_at AND r.sent_at IS NOT NULL)`,
-		c.ID, kinds, limits, limitAts, sendAts, now, ReminderOfficeNew, c.Status != StatusSubmitted); err != nil {
-		return fmt.Errorf("reschedule reminders of case %s: %w", c.TicketNo, err)
-	}
-	return nil
+		[]any{c.ID, kinds, limits, limitAts, sendAts, now, ReminderOfficeNew, c.Status != StatusSubmitted}
 }
 
 // Reminder is one reminder row.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -19,7 +20,10 @@ import (
 // after it with a flush, carries it to disk. A case whose transaction fails leaves its number
 // unused (a gap in the day; with a crash before anything else commits, the number may be
 // handed out again, to the only case that will hold it).
-func (s *Store) nextTicketNo(ctx context.Context, conn *pgx.Conn, at time.Time) (string, error) {
+//
+// With a source key, no number is taken when a case of that source exists already (a
+// redelivered confirm): filed is then true, and no is empty.
+func (s *Store) nextTicketNo(ctx context.Context, conn *pgx.Conn, at time.Time, source *string) (no string, filed bool, err error) {
 	local := at.In(s.loc)
 	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
 	b := &pgx.Batch{}
@@ -27,16 +31,27 @@ func (s *Store) nextTicketNo(ctx context.Context, conn *pgx.Conn, at time.Time) 
 	b.Queue("SET LOCAL synchronous_commit TO OFF")
 	var n int
 	b.Queue(`
-		INSERT INTO ticket_counters (prefix, day, last) VALUES ($1, $2, 1)
+		INSERT INTO ticket_counters (prefix, day, last)
+		SELECT $1, $2, 1 WHERE NOT EXISTS (SELECT 1 FROM cases WHERE source_key = $3)
 		ON CONFLICT (prefix, day) DO UPDATE SET last = ticket_counters.last + 1
-		RETURNING last`, s.prefix, day).QueryRow(func(row pgx.Row) error { return row.Scan(&n) })
+		RETURNING last`, s.prefix, day, source).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&n)
+		if errors.Is(err, pgx.ErrNoRows) {
+			filed = true
+			return nil
+		}
+		return err
+	})
 	b.Queue("COMMIT")
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		if conn.PgConn().TxStatus() != 'I' {
 			// Failed inside its own transaction: end it, so the connection is usable again.
 			_, _ = conn.Exec(ctx, "ROLLBACK")
 		}
-		return "", fmt.Errorf("next ticket number: %w", err)
+		return "", false, fmt.Errorf("next ticket number: %w", err)
 	}
-	return fmt.Sprintf("%s-%s-%04d", s.prefix, local.Format("20060102"), n), nil
+	if filed {
+		return "", true, nil
+	}
+	return fmt.Sprintf("%s-%s-%04d", s.prefix, local.Format("20060102"), n), false, nil
 }

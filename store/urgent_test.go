@@ -114,14 +114,18 @@ func TestAnUrgentCaseIsSignedForWithinFourWorkingHours(t *testing.T) {
 				t.Errorf("urgent: feedback %s, resolve %s; want the ordinary %s, %s", at(c.FeedbackDueAt), at(c.ResolveDueAt),
 					at(ordinary.FeedbackDueAt), at(ordinary.ResolveDueAt))
 			}
-			var signing []string
-			for _, p := range w.pending(t, c.TicketNo) {
-				if strings.Contains(p, " sign ") {
-					signing = append(signing, p)
+			signing := func(no string) []string {
+				var out []string
+				for _, p := range w.pending(t, no) {
+					if strings.Contains(p, " sign ") {
+						out = append(out, p)
+					}
 				}
+				return out
 			}
-			if want := []string{"due_soon sign " + tc.soon, "overdue sign " + tc.sign}; !slices.Equal(signing, want) {
-				t.Fatalf("signing reminders %v, want %v", signing, want)
+			want := []string{"due_soon sign " + tc.soon, "overdue sign " + tc.sign}
+			if got := signing(c.TicketNo); !slices.Equal(got, want) {
+				t.Fatalf("signing reminders %v, want %v", got, want)
 			}
 			// Each goes out at its time, to the cadre, marked urgent; not a minute before.
 			for _, r := range []struct{ kind, when, msg string }{{"due_soon", tc.soon, store.NoticeDueSoon}, {"overdue", tc.sign, store.NoticeOverdue}} {
@@ -140,6 +144,16 @@ func TestAnUrgentCaseIsSignedForWithinFourWorkingHours(t *testing.T) {
 				if n := w.noticesOf(t, c.TicketNo)[i]; n.Chat != w.chat(w.cadre) || !n.Urgent {
 					t.Errorf("the %s reminder went to %d, urgent %v", r.kind, n.Chat, n.Urgent)
 				}
+			}
+			// Filed at the same moment and routed to the unit's linked cadre at once, an urgent
+			// case has the same limit and the same reminders.
+			*w.now = start
+			routed := w.file(t, true, true)
+			if routed.Status != store.StatusAssigned || routed.AssigneeID == nil || *routed.AssigneeID != w.cadre || at(routed.SignDueAt) != tc.sign {
+				t.Fatalf("routed: %s to %v, sign for by %s; want assigned to the cadre by %s", routed.Status, routed.AssigneeID, at(routed.SignDueAt), tc.sign)
+			}
+			if got := signing(routed.TicketNo); !slices.Equal(got, want) {
+				t.Fatalf("routed: signing reminders %v, want %v", got, want)
 			}
 		})
 	}
