@@ -529,7 +529,16 @@ type pool struct {
 	wait, dial, read, write, idle, life        time.Duration
 }
 
+// defaultRedisPool is the most connections a process opens to each Redis server, unless
+// REDIS_URL's pool_size says: every chat being answered holds one for each of its round trips,
+// and go-redis's default (ten a CPU) keeps a busy moment's chats waiting for a connection
+// rather than for Redis.
+const defaultRedisPool = 100
+
 func withPool(o *redis.UniversalOptions, p pool) *redis.UniversalOptions {
+	if p.size == 0 {
+		p.size = defaultRedisPool
+	}
 	o.PoolSize, o.MinIdleConns, o.MaxIdleConns, o.MaxActiveConns, o.MaxRetries = p.size, p.minIdle, p.maxIdle, p.maxActive, p.retries
 	o.PoolTimeout, o.DialTimeout, o.ReadTimeout, o.WriteTimeout = p.wait, p.dial, p.read, p.write
 	o.ConnMaxIdleTime, o.ConnMaxLifetime = p.idle, p.life

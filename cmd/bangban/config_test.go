@@ -146,6 +146,9 @@ func TestDefaultsAndRedisTopologies(t *testing.T) {
 			t.Errorf("%s: pool %d, min idle %d, pool timeout %s, read timeout %s", raw, o.PoolSize, o.MinIdleConns, o.PoolTimeout, o.ReadTimeout)
 		}
 	}
+	if o, err := redisOptions("redis://localhost:6379/0"); err != nil || o.PoolSize != 100 {
+		t.Errorf("without pool_size: %v; want the pool of 100", err)
+	}
 	if _, err := redisOptions("redis://localhost:6379/0?pool_size=many"); err == nil {
 		t.Error("pool_size=many taken")
 	}
