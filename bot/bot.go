@@ -311,7 +311,8 @@ func (b *Bot) connect(ctx context.Context) (*tgbot.Bot, *textAPI, error) {
 		return nil, nil, fmt.Errorf("bot api client: %w", err)
 	}
 	b.tg = tg
-	// Sends (the library's, with files, and textAPI's) go through a client of their own, whose timeout is the send's, not the long poll's.
+	// Sends (the library's, with files, and textAPI's) go through a client of their own, whose
+	// timeout is the send's, not the long poll's.
 	sendClient := instrumentedClient{next: &http.Client{Timeout: opts.SendTimeout, Transport: botAPITransport()}, m: b.metrics}
 	send, err := tgbot.New(opts.Token, tgbot.WithServerURL(opts.APIURL), tgbot.WithHTTPClient(opts.SendTimeout, sendClient),
 		tgbot.WithSkipGetMe(), tgbot.WithErrorsHandler(func(err error) { b.log.Warn("bot api", "error", err) }))
@@ -516,13 +517,14 @@ type pressReply struct {
 	taken  bool // the update's outputs held the answer
 	notice string
 	sent   bool // it went, in the webhook's answer or by a call
+	gone   bool // the webhook's answer cannot carry it: the answer is sent as any other
 }
 
 // take keeps, from outs, the answer to the press, and returns outs without it.
 func (p *pressReply) take(outs []dialog.Output) []dialog.Output {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.taken {
+	if p.taken || p.gone {
 		return outs
 	}
 	for i, out := range outs {
@@ -545,7 +547,7 @@ func (p *pressReply) body() []byte {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.taken || p.sent {
+	if !p.taken || p.sent || p.gone {
 		return nil
 	}
 	p.sent = true
@@ -559,15 +561,16 @@ func (p *pressReply) body() []byte {
 	return body
 }
 
-// answerNow answers by a call of its own a press whose answer was kept but cannot go in the
-// webhook's answer (the update is to be delivered again, or the request was given up).
+// answerNow is for a press whose answer cannot go in the webhook's answer (the update is to be
+// delivered again, or the request was given up): an answer kept already is sent by a call of
+// its own, and one not yet given is left in the update's outputs, to be sent as they are.
 func (b *Bot) answerNow(p *pressReply) {
 	if p == nil {
 		return
 	}
 	p.mu.Lock()
-	due := p.taken && !p.sent
-	p.sent = true
+	due := p.taken && !p.sent && !p.gone
+	p.gone = true
 	p.mu.Unlock()
 	if !due {
 		return
