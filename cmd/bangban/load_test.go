@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -61,7 +62,8 @@ func TestLoadDrivesServeAndTheYardstick(t *testing.T) {
 	cmd := exec.Command(bin, "load", "-binary", filepath.Join(t.TempDir(), "missing"))
 	cmd.Stderr = &stderr
 	err := cmd.Run()
-	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 2 || !strings.Contains(stderr.String(), "-binary") || strings.Count(stderr.String(), "\n") != 1 {
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(stderr.String(), "-binary") || strings.Count(stderr.String(), "\n") != 1 {
 		t.Fatalf("a missing -binary: %v, %q; want exit 2 and one line naming -binary", err, stderr.String())
 	}
 }
