@@ -322,6 +322,11 @@ func TestThreeReplicasSendEachReminderOnce(t *testing.T) {
 	for _, c := range chats {
 		inChat := map[string]bool{}
 		for _, m := range sim.Messages(c) {
+			if strings.HasPrefix(m.Text, "📋") || strings.HasPrefix(m.Text, "📰") {
+				// The office's daily board and weekly bulletin, which a replica starting within
+				// working hours sends at once, name cases as examples, not as reminders.
+				continue
+			}
 			for _, no := range ticket.FindAllString(m.Text, -1) {
 				if inChat[no] {
 					t.Fatalf("%s named twice to chat %d", no, c)
