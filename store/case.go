@@ -485,11 +485,14 @@ func queueEvent(b *pgx.Batch, e Event) {
 	if e.Data == nil {
 		e.Data = map[string]any{}
 	}
-	b.Queue(`
-		INSERT INTO case_events (case_id, at, actor_id, kind, from_status, to_status, note, internal, data, sign_due_at, resolve_due_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	b.Queue(insertEvent,
 		e.CaseID, e.At, e.ActorID, e.Kind, e.FromStatus, e.ToStatus, e.Note, e.Internal, e.Data, e.SignDueAt, e.ResolveDueAt)
 }
+
+// insertEvent writes one event of a case's timeline.
+const insertEvent = `
+	INSERT INTO case_events (case_id, at, actor_id, kind, from_status, to_status, note, internal, data, sign_due_at, resolve_due_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
 
 // tellAssignedCadre tells the linked cadre a new case went to, when they have a chat: the case
 // with the files it was filed with and nothing else, and its buttons.
@@ -624,9 +627,7 @@ func appendEvent(ctx context.Context, tx pgx.Tx, e Event) (int64, error) {
 		e.Data = map[string]any{}
 	}
 	var id int64
-	err := tx.QueryRow(ctx, `
-		INSERT INTO case_events (case_id, at, actor_id, kind, from_status, to_status, note, internal, data, sign_due_at, resolve_due_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+	err := tx.QueryRow(ctx, insertEvent+" RETURNING id",
 		e.CaseID, e.At, e.ActorID, e.Kind, e.FromStatus, e.ToStatus, e.Note, e.Internal, e.Data, e.SignDueAt, e.ResolveDueAt).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("append %s event: %w", e.Kind, err)
