@@ -160,16 +160,6 @@ func TestMenuFollowsAFirstReportAndItsRejection(t *testing.T) {
 		t.Errorf("menu %s is not in English", menu)
 	}
 
-	// Within working hours the office is told of the new case at once: that notice is let
-	// arrive first, so that the answer to /status is the next message.
-	waitFor(t, func() bool {
-		var waiting int
-		if err := h.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'notification'
-			AND (args->>'chat_id')::bigint = $1 AND state NOT IN ('completed', 'discarded', 'cancelled')`, office.ID).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		return waiting == 0
-	})
 	since = time.Now()
 	view := h.tap(t, office, h.say(t, office, "/status "+no), "✖ Reject reporter", 1)
 	contains(t, view[0], "is no longer linked to the unit")

@@ -25,7 +25,23 @@ func (h *harness) file(t *testing.T, u telegramtest.User, unit, desc string) str
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.notified(t)
 	return c.TicketNo
+}
+
+// notified waits for the notifications due now to have been sent: within working hours a new
+// case is told to its office at once (outside them, when they begin), and a test that goes on
+// in the office's chat reads its answers after that notice, not mixed with it.
+func (h *harness) notified(t *testing.T) {
+	t.Helper()
+	waitFor(t, func() bool {
+		var due int
+		if err := h.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'notification'
+			AND state IN ('available', 'running') AND scheduled_at <= now()`).Scan(&due); err != nil {
+			t.Fatal(err)
+		}
+		return due == 0
+	})
 }
 
 func TestMyCasesAndTheirTimelines(t *testing.T) {

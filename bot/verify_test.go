@@ -24,6 +24,7 @@ func (h *harness) selfRegister(t *testing.T, u telegramtest.User, name, credit s
 	h.press(t, u, "Normal")
 	m, _ := h.press(t, u, "✔ Confirm")
 	contains(t, m, "Registered as ticket", "The campaign office will judge it")
+	h.notified(t)
 	return ticketRe.FindString(m.Text)
 }
 

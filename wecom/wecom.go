@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/bangban/bangban/conversations/dialog"
 	"github.com/bangban/bangban/store"
@@ -78,6 +79,8 @@ type App struct {
 	// names caches the names members go by (WeCom's, or their userid when it gave none),
 	// once WeCom was asked.
 	names sync.Map
+	// asking is the names being asked of WeCom now, one question a member.
+	asking singleflight.Group
 	// base is the context callbacks are handled in, answered before they are handled: it
 	// outlives a stop, which waits for work in flight (work).
 	base context.Context
@@ -440,6 +443,15 @@ func (a *App) learnName(ctx context.Context, account int64, userid string) {
 	if _, ok := a.names.Load(account); ok {
 		return
 	}
+	// Once for the member's messages that come at the same moment, too.
+	_, _, _ = a.asking.Do(strconv.FormatInt(account, 10), func() (any, error) {
+		a.askName(ctx, account, userid)
+		return nil, nil
+	})
+}
+
+// askName is learnName's question, asked by one of the member's messages at a time.
+func (a *App) askName(ctx context.Context, account int64, userid string) {
 	if _, asked, err := a.opts.Store.WeComName(ctx, account); err != nil || asked {
 		return
 	}
