@@ -24,10 +24,11 @@ import (
 type textAPI struct {
 	client tgbot.HttpClient
 	url    string // the server and the token's path, ending in a slash
+	token  string // kept out of errors
 }
 
 func newTextAPI(client tgbot.HttpClient, serverURL, token string) *textAPI {
-	return &textAPI{client: client, url: strings.TrimSuffix(serverURL, "/") + "/bot" + token + "/"}
+	return &textAPI{client: client, url: strings.TrimSuffix(serverURL, "/") + "/bot" + token + "/", token: token}
 }
 
 // apiReply is the envelope of every Bot API answer.
@@ -62,7 +63,7 @@ func (a *textAPI) call(ctx context.Context, method string, params, dest any) err
 	if err != nil {
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
-			uerr.URL = strings.ReplaceAll(uerr.URL, a.url, "/bot***/")
+			uerr.URL = strings.ReplaceAll(uerr.URL, a.token, "***")
 		}
 		return fmt.Errorf("call %s: %w", method, err)
 	}

@@ -71,16 +71,7 @@ func TestAPressByWebhookIsAnsweredInTheWebhooksAnswer(t *testing.T) {
 			if got.InReply != m.webhook || got.Params["text"] != "" {
 				t.Fatalf("press answered %+v; want in the webhook's answer: %v, no notice", got, m.webhook)
 			}
-			for deadline := time.Now().Add(10 * time.Second); ; {
-				msgs := h.sim.Messages(u.ID)
-				if last := msgs[len(msgs)-1]; last.MessageID == prompt.MessageID && strings.Contains(last.Text, "Switched to English") {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("the pressed prompt never became the choice: %q", texts(msgs))
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			waitBecame(t, h, u, prompt, "Switched to English")
 			if all := h.sim.CallsTo("answerCallbackQuery"); len(all) != n+1 {
 				t.Fatalf("%d more press answers; want one", len(all)-n)
 			}
@@ -103,5 +94,20 @@ func TestAPressByWebhookThatFailsIsStillAnswered(t *testing.T) {
 	got := waitPressAnswer(t, h, press.CallbackQuery.ID)
 	if got.InReply {
 		t.Fatalf("the press of a failed step was answered in the webhook's answer, which Telegram ignores on a 503")
+	}
+}
+
+// waitBecame waits for u's latest message to be the prompt m, edited to say want.
+func waitBecame(t *testing.T, h *harness, u telegramtest.User, m telegramtest.Message, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		msgs := h.sim.Messages(u.ID)
+		if last := msgs[len(msgs)-1]; last.MessageID == m.MessageID && strings.Contains(last.Text, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("message %d never became %q: %q", m.MessageID, want, texts(msgs))
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
