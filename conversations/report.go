@@ -214,18 +214,14 @@ func (r *report) begin(ctx context.Context, s *dialog.Session) error {
 			return err
 		}
 	}
-	a, err := r.o.st.ActorByAccount(ctx, s.UserID)
+	person, units, err := r.o.st.ReporterUnits(ctx, s.UserID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	units, err := r.o.st.ReporterUnits(ctx, a.PersonID)
-	if err != nil {
-		return err
-	}
-	s.Set("person_id", strconv.FormatInt(a.PersonID, 10))
+	s.Set("person_id", strconv.FormatInt(person, 10))
 	switch len(units) {
 	case 0:
 	case 1:
@@ -344,17 +340,16 @@ func (r *report) file(ctx context.Context, s *dialog.Session) (dialog.Reply, err
 	}
 	if s.Get("unit_id") != "" {
 		// The reporter's right to report for the unit is checked again now, on the server.
-		a, err := r.reporter(ctx, s.UserID)
-		if err != nil {
-			return dialog.Reply{}, err
+		person, units, err := r.o.st.ReporterUnits(ctx, s.UserID)
+		if errors.Is(err, store.ErrNotFound) {
+			return dialog.Reply{}, &dialog.Refusal{MessageID: MsgNotAllowed}
 		}
-		units, err := r.o.st.ReporterUnits(ctx, a.PersonID)
 		if err != nil {
 			return dialog.Reply{}, err
 		}
 		for _, u := range units {
 			if strconv.FormatInt(u.ID, 10) == s.Get("unit_id") {
-				p.UnitID, p.RegionID, p.ReporterID = &u.ID, u.RegionID, &a.PersonID
+				p.UnitID, p.RegionID, p.ReporterID = &u.ID, u.RegionID, &person
 			}
 		}
 		if p.UnitID == nil {

@@ -178,18 +178,38 @@ type Unit struct {
 	RegionID int64  `db:"region_id"`
 }
 
-// ReporterUnits are the units a person reports for.
-func (s *Store) ReporterUnits(ctx context.Context, personID int64) ([]Unit, error) {
-	rows, err := s.pool.Query(ctx, `SELECT u.id, u.kind, u.name, u.region_id FROM person_roles r JOIN units u ON u.id = r.unit_id
-		WHERE r.person_id = $1 AND r.role = 'reporter' ORDER BY u.name`, personID)
+// ReporterUnits finds the person bound to an account and the units they report for, in one
+// round trip: a report's first step and its confirm both ask. An account bound to no one is
+// ErrNotFound; a person who reports for no unit has none.
+func (s *Store) ReporterUnits(ctx context.Context, userID int64) (int64, []Unit, error) {
+	rows, err := s.pool.Query(ctx, `SELECT p.id, u.id, u.kind, u.name, u.region_id
+		FROM people p LEFT JOIN person_roles r ON r.person_id = p.id AND r.role = 'reporter' LEFT JOIN units u ON u.id = r.unit_id
+		WHERE p.`+accountColumn(userID)+` = $1 ORDER BY u.name, u.id`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("units of person %d: %w", personID, err)
+		return 0, nil, fmt.Errorf("units of account %d: %w", userID, err)
 	}
-	us, err := pgx.CollectRows(rows, pgx.RowToStructByName[Unit])
-	if err != nil {
-		return nil, fmt.Errorf("units of person %d: %w", personID, err)
+	defer rows.Close()
+	var person int64
+	found := false
+	var us []Unit
+	for rows.Next() {
+		var id, region *int64
+		var kind, name *string
+		if err := rows.Scan(&person, &id, &kind, &name, &region); err != nil {
+			return 0, nil, fmt.Errorf("units of account %d: %w", userID, err)
+		}
+		found = true
+		if id != nil {
+			us = append(us, Unit{ID: *id, Kind: *kind, Name: *name, RegionID: *region})
+		}
 	}
-	return us, nil
+	if err := rows.Err(); err != nil {
+		return 0, nil, fmt.Errorf("units of account %d: %w", userID, err)
+	}
+	if !found {
+		return 0, nil, fmt.Errorf("units of account %d: %w", userID, ErrNotFound)
+	}
+	return person, us, nil
 }
 
 // SetLang keeps the language a person chose, for the messages sent to them later. An account

@@ -223,8 +223,15 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 		out = Submitted{Case: c, Again: true}
 		return true, s.assigneeName(ctx, q, &out)
 	}
-	// A number is taken unless the case was filed already: then it is answered with.
-	no, filed, err := s.nextTicketNo(ctx, conn.Conn(), now, source)
+	// A number is taken unless the case was filed already: then it is answered with. Where the
+	// case goes is read in the same round trip, unless it waits on the reporter's registering,
+	// which the case's transaction does first.
+	var r route
+	var routing func(*pgx.Batch)
+	if p.NewUnit == nil {
+		routing = func(b *pgx.Batch) { queueRouting(b, p, &r) }
+	}
+	no, filed, err := s.nextTicketNo(ctx, conn.Conn(), now, source, routing)
 	if err != nil {
 		return Submitted{}, err
 	}
@@ -239,10 +246,14 @@ func (s *Store) Submit(ctx context.Context, p SubmitParams) (Submitted, error) {
 			if err := s.selfRegister(ctx, tx, &p); err != nil {
 				return err
 			}
+			b := &pgx.Batch{}
+			queueRouting(b, p, &r)
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return fmt.Errorf("case %s: route: %w", no, err)
+			}
 		}
-		r, err := s.routing(ctx, tx, p)
-		if err != nil {
-			return fmt.Errorf("case %s: %w", no, err)
+		if r.unverified {
+			r.cadre = nil
 		}
 		c, err := s.insertCase(ctx, tx, no, p, r, caseText{desc: desc, urgency: urgency, place: place, source: source}, now)
 		if err != nil {
@@ -311,17 +322,18 @@ type linkedCadre struct {
 	lang *string
 }
 
-// routing finds, in one round trip, where a new case goes:
+// queueRouting adds to b the reads that find where a new case goes, into r:
 //   - its office: the campaign office of its region or, when it has none, of the nearest
 //     region above it that has one (none when the city has not loaded its offices yet);
 //   - whether it comes through a reporter's link to the unit that is not verified: the
 //     reporter named the unit without an invite and no office has confirmed it since (a case
 //     without a reporter or a unit has no such link to doubt);
 //   - with p.Route, the unit's linked cadre (the longest-linked one, when there are several),
-//     unless the link is unverified.
-func (s *Store) routing(ctx context.Context, tx pgx.Tx, p SubmitParams) (route, error) {
-	var r route
-	b := &pgx.Batch{}
+//     unless the link is unverified (the caller drops it then).
+//
+// They read what is committed, as each statement of the case's transaction would: none of
+// them needs that transaction, unless it registers the reporter first.
+func queueRouting(b *pgx.Batch, p SubmitParams, r *route) {
 	b.Queue(`SELECT nextval(pg_get_serial_sequence('cases', 'id'))`).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&r.id)
 	})
@@ -361,13 +373,6 @@ func (s *Store) routing(ctx context.Context, tx pgx.Tx, p SubmitParams) (route, 
 			return nil
 		})
 	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return route{}, err
-	}
-	if r.unverified {
-		r.cadre = nil
-	}
-	return r, nil
 }
 
 // selfRegister records a reporter who came without an invite and the unit they named, in

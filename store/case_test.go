@@ -90,14 +90,14 @@ func TestATicketNumberIsNotHeldForACasesTransaction(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.NewStore(t, store.Options{TicketPrefix: "XC"})
 	region := newRegion(t, s)
-	// Hold up the first case inside its transaction: its routing, the first thing it reads
-	// there, waits on a lock of the regions table.
+	// Hold up the first case inside its transaction: the writing of its timeline waits on a
+	// lock of the events table.
 	blocker, err := s.Pool().Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = blocker.Rollback(ctx) }()
-	if _, err := blocker.Exec(ctx, "LOCK TABLE regions IN ACCESS EXCLUSIVE MODE"); err != nil {
+	if _, err := blocker.Exec(ctx, "LOCK TABLE case_events IN ACCESS EXCLUSIVE MODE"); err != nil {
 		t.Fatal(err)
 	}
 	first := make(chan error, 1)
@@ -110,14 +110,14 @@ func TestATicketNumberIsNotHeldForACasesTransaction(t *testing.T) {
 	for {
 		var waiting bool
 		if err := s.Pool().QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
-			AND wait_event_type = 'Lock' AND query LIKE '%WITH RECURSIVE up%')`).Scan(&waiting); err != nil {
+			AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO case%')`).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
 		if waiting {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the first case never reached its routing")
+			t.Fatal("the first case never reached the writing of its timeline")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -295,3 +295,51 @@ func TestMigrationMakesSelfRegisteredReportersUnverified(t *testing.T) {
 		t.Errorf("a person bound from a group is notified in chat %d, want their own 107", chat)
 	}
 }
+
+// The units an account reports for are read with the person in one query: those the person
+// is a reporter of, by name, and none of the units they hold another role in.
+func TestReporterUnitsAreTheAccountsPersonsUnits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := storetest.NewStore(t, store.Options{})
+	region := newRegion(t, s)
+	unit := func(code, kind, name string) int64 {
+		var id int64
+		if err := s.Pool().QueryRow(ctx, "INSERT INTO units (code, kind, name, region_id) VALUES ($1, $2, $3, $4) RETURNING id",
+			code, kind, name, region.ID).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	village := unit("u-b", store.UnitVillage, "二村")
+	firm := unit("u-a", store.UnitEnterprise, "一号公司")
+	handled := unit("u-c", store.UnitEnterprise, "丙公司")
+	person := storetest.AddPerson(t, s, storetest.Person{Name: "报告人", TelegramID: 7001, ChatID: 7001, RegionID: region.ID})
+	storetest.AddRole(t, s, person, storetest.Role{Role: store.RoleReporter, UnitID: village, Verified: true})
+	storetest.AddRole(t, s, person, storetest.Role{Role: store.RoleReporter, UnitID: firm})
+	storetest.AddRole(t, s, person, storetest.Role{Role: store.RoleHandler, UnitID: handled})
+
+	got, units, err := s.ReporterUnits(ctx, 7001)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != person {
+		t.Fatalf("person %d; want %d", got, person)
+	}
+	want := []store.Unit{{ID: firm, Kind: store.UnitEnterprise, Name: "一号公司", RegionID: region.ID},
+		{ID: village, Kind: store.UnitVillage, Name: "二村", RegionID: region.ID}}
+	if len(units) != len(want) || units[0] != want[0] || units[1] != want[1] {
+		t.Fatalf("units %+v; want %+v", units, want)
+	}
+
+	// A bound person who reports for no unit is found, with none.
+	other := storetest.AddPerson(t, s, storetest.Person{Name: "干部", TelegramID: 7002, ChatID: 7002, RegionID: region.ID})
+	storetest.AddRole(t, s, other, storetest.Role{Role: store.RoleHandler, UnitID: handled})
+	if got, units, err := s.ReporterUnits(ctx, 7002); err != nil || got != other || len(units) != 0 {
+		t.Fatalf("a handler's units: %d %+v %v; want %d, none", got, units, err, other)
+	}
+	// An account bound to no one is not found.
+	if _, _, err := s.ReporterUnits(ctx, 7003); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("an unbound account: %v; want ErrNotFound", err)
+	}
+}

@@ -23,7 +23,10 @@ import (
 //
 // With a source key, no number is taken when a case of that source exists already (a
 // redelivered confirm): filed is then true, and no is empty.
-func (s *Store) nextTicketNo(ctx context.Context, conn *pgx.Conn, at time.Time, source *string) (no string, filed bool, err error) {
+//
+// more, when not nil, adds reads to the same round trip, after the counter's transaction
+// has committed: they hold no lock of it.
+func (s *Store) nextTicketNo(ctx context.Context, conn *pgx.Conn, at time.Time, source *string, more func(*pgx.Batch)) (no string, filed bool, err error) {
 	local := at.In(s.loc)
 	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
 	b := &pgx.Batch{}
@@ -43,6 +46,9 @@ func (s *Store) nextTicketNo(ctx context.Context, conn *pgx.Conn, at time.Time, 
 		return err
 	})
 	b.Queue("COMMIT")
+	if more != nil {
+		more(b)
+	}
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		if conn.PgConn().TxStatus() != 'I' {
 			// Failed inside its own transaction: end it, so the connection is usable again.
