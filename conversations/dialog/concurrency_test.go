@@ -188,3 +188,48 @@ func TestChatsProceedInParallel(t *testing.T) {
 		t.Fatalf("the queued update's own call delivered %+v; the holder had delivered it", out)
 	}
 }
+
+// An update that arrives within the reorder window after a later one of its chat began
+// waiting it out is applied first: the later one, still waiting, finds it at the head.
+func TestAnEarlierUpdateArrivingWithinTheWindowIsAppliedFirst(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	opts := dialog.Options{ReorderWindow: 300 * time.Millisecond}
+	fx := &sideEffects{}
+	a, b := tallyEngine(t, v, opts, nil, nil, fx), tallyEngine(t, v, opts, nil, nil, fx)
+	p := v.person(t, a, 11002)
+	p.send("/tally")
+
+	first, second := updateIDs.Add(1), updateIDs.Add(1)
+	in := func(id int64) dialog.Input {
+		return dialog.Input{UpdateID: id, ChatID: p.id, UserID: p.id, LangCode: "en", Kind: dialog.KindText, Text: strconv.FormatInt(id, 10)}
+	}
+	done := make(chan error, 2)
+	go func() {
+		_, err := a.Handle(context.Background(), in(second))
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // the second waits out its window on a
+	go func() {
+		_, err := b.Handle(context.Background(), in(first))
+		done <- err
+	}()
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := v.rdb.Get(context.Background(), p.stateKey(v)).Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Data map[string]string `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatal(err)
+	}
+	if want := strconv.FormatInt(first, 10) + "," + strconv.FormatInt(second, 10); st.Data["log"] != want {
+		t.Fatalf("applied in the order %q; want %q", st.Data["log"], want)
+	}
+}

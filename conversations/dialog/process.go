@@ -249,7 +249,7 @@ func (h *holding) drain(ctx context.Context, s step) (step, error) {
 			if err := sleep(ctx, s.wait); err != nil {
 				return step{}, err
 			}
-			s, err = h.e.next(ctx, h.k, h.tok())
+			s, err = h.e.waited(ctx, h.k, h.tok(), s)
 		case "go":
 			h.renewing(ctx)
 			s, err = h.apply(ctx, s)

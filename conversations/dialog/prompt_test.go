@@ -3,7 +3,9 @@ package dialog_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/bangban/bangban/conversations/dialog"
 )
@@ -227,4 +229,69 @@ func TestALanguageChosenMidDialogAsksAgainWithLiveButtons(t *testing.T) {
 	p.onlyLatestPressable()
 	p.press("Beta")
 	p.expect("test.desc")
+}
+
+// An update that waits out the reorder window while the update before it is still being
+// delivered answers the prompt that delivery sent: a typed answer takes the buttons off the
+// prompt shown last, not the one before it.
+func TestAnUpdateWaitingOutTheWindowAnswersThePromptSentMeanwhile(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	opts := dialog.Options{ReorderWindow: 300 * time.Millisecond}
+	a, b := v.engine(t, opts), v.engine(t, opts)
+	p := v.person(t, a, 15002)
+	p.send("/trip")
+	p.press("Beta")
+	pressed := p.promptID
+
+	// The description's delivery, which sends the next prompt as a new message, is held up
+	// after its update was committed.
+	var mu sync.Mutex
+	deliver := func(ctx context.Context, outs []dialog.Output) ([]int64, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return p.deliver(ctx, outs)
+	}
+	entered, release := make(chan struct{}), make(chan struct{})
+	var where int64 // the prompt the held delivery sent
+	held := func(ctx context.Context, outs []dialog.Output) ([]int64, error) {
+		close(entered)
+		<-release
+		ids, err := deliver(ctx, outs)
+		mu.Lock()
+		where = p.promptID
+		mu.Unlock()
+		return ids, err
+	}
+	done := make(chan error, 2)
+	go func() {
+		done <- a.Process(context.Background(), dialog.Input{UpdateID: updateIDs.Add(1), ChatID: p.id, UserID: p.id,
+			LangCode: "en", Kind: dialog.KindText, Text: "the bridge on route 3 is cracked"}, held)
+	}()
+	<-entered
+	var answer []dialog.Output
+	go func() {
+		done <- b.Process(context.Background(), dialog.Input{UpdateID: updateIDs.Add(1), ChatID: p.id, UserID: p.id,
+			LangCode: "en", Kind: dialog.KindText, Text: "near the school"}, func(ctx context.Context, outs []dialog.Output) ([]int64, error) {
+			mu.Lock()
+			answer = append(answer, outs...)
+			mu.Unlock()
+			return deliver(ctx, outs)
+		})
+	}()
+	time.Sleep(100 * time.Millisecond) // the typed answer waits out its window on b
+	close(release)
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if where == pressed {
+		t.Fatalf("no new prompt was sent for the location")
+	}
+	if !clears(answer, where) {
+		t.Fatalf("the typed answer: %+v; want the buttons of message %d, the prompt sent meanwhile, taken off (not %d)", answer, where, pressed)
+	}
 }

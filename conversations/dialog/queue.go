@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -50,14 +52,14 @@ local function head(lock, inbox, data, base, window, now)
     return {'done'}
   end
   local id = first[1]
-  local at = tonumber(redis.call('HGET', data, 'a:' .. id) or '0')
+  local f = redis.call('HMGET', data, 'a:' .. id, 'u:' .. id, id)
+  local at = tonumber(f[1] or '0')
+  local user = f[2] or '0'
+  local v = redis.call('MGET', base .. 's:' .. user, base .. 'm:' .. user, base .. 'l:' .. user, base .. 'p:' .. user)
   if window > 0 and now - at < window then
-    return {'wait', tostring(window - (now - at))}
+    return {'wait', tostring(window - (now - at)), user, id, f[3] or '', v[1], v[2], v[3], v[4]}
   end
-  local user = redis.call('HGET', data, 'u:' .. id) or '0'
-  local payload = redis.call('HGET', data, id) or ''
-  return {'go', id, payload, redis.call('GET', base .. 's:' .. user), redis.call('GET', base .. 'm:' .. user),
-    redis.call('GET', base .. 'l:' .. user), redis.call('GET', base .. 'p:' .. user)}
+  return {'go', id, f[3] or '', v[1], v[2], v[3], v[4]}
 end
 -- pending: the replies of an applied update that were not confirmed delivered. The caller
 -- claims them for a lease unless another caller holds a live claim.
@@ -311,6 +313,7 @@ type step struct {
 	// asked is the message the open dialog's latest prompt went out as: "instance|message id",
 	// "" unknown.
 	asked string
+	user  string // wait: the user of the update at the head
 }
 
 func parseStep(v any) (step, error) {
@@ -334,8 +337,15 @@ func parseStep(v any) (step, error) {
 	case "flood":
 		s.tell = len(arr) > 1 && fmt.Sprint(arr[1]) == "1"
 	case "wait":
+		// The update at the head waits out the reorder window; what it would be applied to
+		// comes with it, for when it is still the head once the window has passed.
+		if len(arr) < 5 {
+			return step{}, fmt.Errorf("short script reply %v", arr)
+		}
 		ms, _ := strconv.Atoi(fmt.Sprint(arr[1]))
 		s.wait = time.Duration(ms) * time.Millisecond
+		s.user = fmt.Sprint(arr[2])
+		s.head(arr[3:])
 	case "redo":
 		if len(arr) < 3 {
 			return step{}, fmt.Errorf("short script reply %v", arr)
@@ -345,21 +355,28 @@ func parseStep(v any) (step, error) {
 		if len(arr) < 3 {
 			return step{}, fmt.Errorf("short script reply %v", arr)
 		}
-		s.id, s.payload = fmt.Sprint(arr[1]), fmt.Sprint(arr[2])
-		if len(arr) > 3 && arr[3] != nil {
-			s.state = []byte(fmt.Sprint(arr[3]))
-		}
-		if len(arr) > 4 && arr[4] != nil {
-			s.marker = fmt.Sprint(arr[4])
-		}
-		if len(arr) > 5 && arr[5] != nil {
-			s.lang = fmt.Sprint(arr[5])
-		}
-		if len(arr) > 6 && arr[6] != nil {
-			s.asked = fmt.Sprint(arr[6])
-		}
+		s.head(arr[1:])
 	}
 	return s, nil
+}
+
+// head reads the update at the head of the inbox, and what it is applied to, from a script's
+// reply: its id, its input, its user's session, the session's marker, the language chosen and
+// the message the latest prompt went out as.
+func (s *step) head(arr []any) {
+	s.id, s.payload = fmt.Sprint(arr[0]), fmt.Sprint(arr[1])
+	if len(arr) > 2 && arr[2] != nil {
+		s.state = []byte(fmt.Sprint(arr[2]))
+	}
+	if len(arr) > 3 && arr[3] != nil {
+		s.marker = fmt.Sprint(arr[3])
+	}
+	if len(arr) > 4 && arr[4] != nil {
+		s.lang = fmt.Sprint(arr[4])
+	}
+	if len(arr) > 5 && arr[5] != nil {
+		s.asked = fmt.Sprint(arr[5])
+	}
 }
 
 // effect is what applying one update changes in Redis.
@@ -439,6 +456,30 @@ func (e *Engine) beginArgs(k chatKeys, token string, in Input, payload []byte, d
 	}
 	return append([]any{token, e.lockTTL.Milliseconds(), in.UpdateID, payload, in.UserID, k.base, e.reorder.Milliseconds(), ms},
 		floodArgs(flood)...)
+}
+
+// waited goes on from a head that waited out the reorder window. When it is still the head
+// and the chat is still held, it is applied to the session the script handed over with it,
+// which only the holder changes, and to the latest prompt read afresh (the delivery of the
+// update before may have sent it meanwhile). Otherwise (an earlier update arrived meanwhile,
+// or the hold was lost) the scripts say what is next. The check is plain reads, not a script.
+func (e *Engine) waited(ctx context.Context, k chatKeys, token string, s step) (step, error) {
+	if s.id == "" || s.user == "" {
+		return e.next(ctx, k, token)
+	}
+	cctx, cancel := context.WithTimeout(ctx, e.callTimeout)
+	pipe := e.rdb.Pipeline()
+	first := pipe.ZRange(cctx, k.inbox, 0, 0)
+	lock := pipe.Get(cctx, k.lock)
+	asked := pipe.Get(cctx, k.base+"p:"+s.user)
+	_, err := pipe.Exec(cctx)
+	cancel()
+	if (err == nil || errors.Is(err, redis.Nil)) && slices.Equal(first.Val(), []string{s.id}) && lock.Err() == nil && lock.Val() == token &&
+		(asked.Err() == nil || errors.Is(asked.Err(), redis.Nil)) {
+		s.kind, s.wait, s.asked = "go", 0, asked.Val()
+		return s, nil
+	}
+	return e.next(ctx, k, token)
 }
 
 func (e *Engine) next(ctx context.Context, k chatKeys, token string) (step, error) {
