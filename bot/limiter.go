@@ -105,56 +105,85 @@ func (l *limiter) counters(chat int64, bulk, inPlace bool) []sendlimit.Counter {
 	return counters
 }
 
-// placed is the place of a reply taken ahead, in the round trip that committed its update: the
-// first message to chat of the kind (inPlace) it was taken for uses it instead of taking one.
+// placed are the places of an update's replies taken ahead, in the round trip that committed
+// the update: each message to chat of the kind (inPlace) a place was taken for uses the first
+// such place not used yet instead of taking one.
 type placed struct {
-	chat    int64
+	chat   int64
+	at     time.Time // when they were taken
+	places []*place
+}
+
+type place struct {
 	inPlace bool
-	wait    time.Duration // how long after it was taken the place comes
-	at      time.Time     // when it was taken
+	wait    time.Duration // how long after they were taken the place comes
 	used    atomic.Bool
 }
 
 type placedKey struct{}
 
-// Reserve takes, in the pipeline that commits an update, the place of its first reply to
-// chat that the limits count (dialog.Pacer).
+// reserveAhead is the most replies of one update whose places are taken with its commit: an
+// answer is a message or two, and a chat's burst is a few.
+const reserveAhead = 3
+
+// Reserve takes, in the pipeline that commits an update, the places of its replies to chat
+// that the limits count, the first few of them (dialog.Pacer): a step that clears a prompt's
+// buttons and sends the next prompt spends no round trip of its own on the second.
 func (s *Sender) Reserve(ctx context.Context, pipe redis.Pipeliner, chat int64, outs []dialog.Output) func(context.Context) context.Context {
 	if s.lim == nil {
 		return nil
 	}
-	limited, inPlace := false, false
+	var kinds []bool // inPlace of each reply whose place is taken
 	for _, out := range outs {
-		if out.ChatID == chat {
-			if limited, inPlace = firstPlace(out); limited {
+		if out.ChatID != chat {
+			continue
+		}
+		if limited, inPlace := firstPlace(out); limited {
+			if kinds = append(kinds, inPlace); len(kinds) == reserveAhead {
 				break
 			}
 		}
 	}
-	if !limited {
+	if len(kinds) == 0 {
 		return nil
 	}
-	got := sendlimit.Queue(ctx, pipe, s.lim.counters(chat, false, inPlace))
+	got := make([]func() (time.Duration, bool), len(kinds))
+	for i, inPlace := range kinds {
+		got[i] = sendlimit.Queue(ctx, pipe, s.lim.counters(chat, false, inPlace))
+	}
 	return func(ctx context.Context) context.Context {
-		wait, ok := got()
-		if !ok {
+		p := &placed{chat: chat, at: time.Now()}
+		for i, g := range got {
+			// A place further off than the horizon was not taken: its reply takes one when
+			// it goes.
+			if wait, ok := g(); ok {
+				p.places = append(p.places, &place{inPlace: kinds[i], wait: wait})
+			}
+		}
+		if len(p.places) == 0 {
 			return ctx
 		}
-		return context.WithValue(ctx, placedKey{}, &placed{chat: chat, inPlace: inPlace, wait: wait, at: time.Now()})
+		return context.WithValue(ctx, placedKey{}, p)
 	}
 }
 
-// usePlaced uses the place taken ahead for a message to chat of the kind inPlace, if ctx
+// usePlaced uses a place taken ahead for a message to chat of the kind inPlace, if ctx
 // carries one not used yet, waiting until it comes; it tells whether it did.
 func (l *limiter) usePlaced(ctx context.Context, chat int64, inPlace bool) (bool, error) {
 	p, _ := ctx.Value(placedKey{}).(*placed)
-	if p == nil || p.chat != chat || p.inPlace != inPlace || !p.used.CompareAndSwap(false, true) {
+	if p == nil || p.chat != chat {
 		return false, nil
 	}
-	if l.waited != nil {
-		l.waited(false, p.wait)
+	for _, pl := range p.places {
+		if pl.inPlace != inPlace || !pl.used.CompareAndSwap(false, true) {
+			continue
+		}
+		if l.waited != nil {
+			l.waited(false, pl.wait)
+		}
+		return true, sleep(ctx, time.Until(p.at.Add(pl.wait)))
 	}
-	return true, sleep(ctx, time.Until(p.at.Add(p.wait)))
+	return false, nil
 }
 
 // limitCallTimeout bounds one round trip to the shared counters.

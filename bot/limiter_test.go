@@ -51,7 +51,7 @@ func TestAnAnswerInPlaceCountsInItsChatOnly(t *testing.T) {
 
 // A reply's place taken ahead, in the round trip that commits its update, is used by the
 // reply it was taken for instead of a place of its own: the counters are charged once for it.
-// A reply of another kind, or a second reply, takes its own place.
+// A reply of another kind, or one more than were taken for, takes its own place.
 func TestAPlaceTakenWithTheCommitIsUsedOnce(t *testing.T) {
 	t.Parallel()
 	rdb, prefix := redistest.New(t)
@@ -106,5 +106,58 @@ func TestAPlaceTakenWithTheCommitIsUsedOnce(t *testing.T) {
 	}
 	if got := tat(); got <= second {
 		t.Fatalf("a second edit used the place taken for the first (counter stayed %d)", got)
+	}
+}
+
+// A step that answers with more than one message (the buttons taken off the prompt answered
+// by typing, then the next prompt) has the places of all of them, the first few, taken with
+// its commit: neither takes one of its own when it goes, and the counters were charged for
+// both in that one round trip.
+func TestEveryReplyOfAStepHasItsPlaceTakenWithTheCommit(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.New(t)
+	s := &Sender{lim: newLimiter(rdb, prefix, 1, SendLimits{PerSecond: 1000, ChatGap: time.Second, ChatBurst: 5})}
+	ctx := context.Background()
+	chatKey := s.lim.prefix + "chat:300"
+	tat := func() int64 {
+		t.Helper()
+		v, err := rdb.Get(ctx, chatKey).Int64()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			t.Fatal(err)
+		}
+		return v
+	}
+	clear := dialog.Output{ChatID: 300, EditMessageID: 7, ClearButtons: true}
+	next := dialog.Output{ChatID: 300, Text: "next question"}
+	pipe := rdb.Pipeline()
+	placedFn := s.Reserve(ctx, pipe, 300, []dialog.Output{clear, next, {ChatID: 999, Text: "someone else"}})
+	if placedFn == nil {
+		t.Fatal("no place taken")
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sendCtx := placedFn(ctx)
+	charged := tat()
+	// Two places of the chat's one-second gap: the counter stands two gaps ahead of the first.
+	if ahead := time.Duration(charged-time.Now().UnixMicro()) * time.Microsecond; ahead < 1900*time.Millisecond || ahead > 2100*time.Millisecond {
+		t.Fatalf("the chat's counter stands %s ahead; want two places' worth, 2 s", ahead)
+	}
+	for i := range 2 {
+		if err := s.take(sendCtx, 300, false, false); err != nil {
+			t.Fatal(err)
+		}
+		if got := tat(); got != charged {
+			t.Fatalf("reply %d took a place of its own (counter %d, then %d); want the one taken with the commit", i+1, charged, got)
+		}
+	}
+	if err := s.take(sendCtx, 300, false, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := tat(); got <= charged {
+		t.Fatalf("a third reply used a place taken for the first two (counter stayed %d)", got)
+	}
+	if n, err := rdb.Exists(ctx, s.lim.prefix+"chat:999").Result(); err != nil || n != 0 {
+		t.Fatalf("a place was taken in another chat's counter (%d, %v)", n, err)
 	}
 }

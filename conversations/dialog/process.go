@@ -68,13 +68,13 @@ type Limits struct {
 	Pacer Pacer
 }
 
-// Pacer takes the place of an update's first reply under the platform's send limits in the
-// round trip that commits the update, sparing the deliverer a round trip of its own.
+// Pacer takes the places of an update's replies under the platform's send limits in the
+// round trip that commits the update, sparing the deliverer round trips of its own.
 type Pacer interface {
-	// Reserve adds to pipe the taking of the place of the first of outs to chat that the
-	// limits count (or nothing, when none is). The function it returns, when not nil, is
+	// Reserve adds to pipe the taking of the places of outs to chat that the limits count
+	// (the first few, or nothing, when none is). The function it returns, when not nil, is
 	// called once the pipeline ran, with the context the outputs are then delivered with,
-	// and returns that context carrying what the deliverer needs to know of the place taken.
+	// and returns that context carrying what the deliverer needs to know of the places taken.
 	Reserve(ctx context.Context, pipe redis.Pipeliner, chat int64, outs []Output) func(context.Context) context.Context
 }
 
