@@ -72,9 +72,17 @@ func newLimiter(rdb redis.UniversalClient, prefix string, botID int64, lim SendL
 // whose button the person just pressed (inPlace) counts only in its chat: Telegram's limit
 // for all chats is on messages sent in bulk, while the message in question of a press is
 // limited per chat.
+//
+// A reply takes its place as far ahead as it may wait, so that when the limits are busy the
+// replies go in the order they asked, and before any notification, which takes its place
+// only sendlimit.Horizon ahead.
 func (l *limiter) reserve(ctx context.Context, chat int64, bulk, inPlace bool, patience time.Duration) (time.Duration, error) {
 	start := time.Now()
-	wait, err := sendlimit.Take(ctx, l.rdb, l.counters(chat, bulk, inPlace), patience)
+	ahead := patience
+	if bulk {
+		ahead = sendlimit.Horizon
+	}
+	wait, err := sendlimit.Take(ctx, l.rdb, l.counters(chat, bulk, inPlace), patience, ahead)
 	if err == nil && wait == 0 && l.waited != nil {
 		l.waited(bulk, time.Since(start))
 	}
@@ -149,13 +157,13 @@ func (s *Sender) Reserve(ctx context.Context, pipe redis.Pipeliner, chat int64, 
 	}
 	got := make([]func() (time.Duration, bool), len(kinds))
 	for i, inPlace := range kinds {
-		got[i] = sendlimit.Queue(ctx, pipe, s.lim.counters(chat, false, inPlace))
+		got[i] = sendlimit.Queue(ctx, pipe, s.lim.counters(chat, false, inPlace), replyPatience)
 	}
 	return func(ctx context.Context) context.Context {
 		p := &placed{chat: chat, at: time.Now()}
 		for i, g := range got {
-			// A place further off than the horizon was not taken: its reply takes one when
-			// it goes.
+			// A place further off than a reply waits was not taken: its reply finds out
+			// when it goes.
 			if wait, ok := g(); ok {
 				p.places = append(p.places, &place{inPlace: kinds[i], wait: wait})
 			}

@@ -26,9 +26,10 @@ type Counter struct {
 // each key its emission interval and how far ahead of it a burst may run, in microseconds.
 // When the message may go within the horizon, its place is taken and the script returns how
 // long to wait for it (0: now); when later, nothing is taken and it returns minus the wait.
-// Taking a place a little ahead spares many senders the round trips of asking again; the
-// horizon is short, so that a reply never queues behind notifications for longer. The keys
-// should share one hash tag, so that on a Cluster they live on one slot.
+// Taking a place ahead spares senders the round trips of asking again, and queues them in
+// the order they asked; a sender that may take its place further ahead than another goes
+// before it when the limits are busy (see Take). The keys should share one hash tag, so that
+// on a Cluster they live on one slot.
 var takeScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -54,7 +55,9 @@ end
 return wait
 `)
 
-// Horizon is how far ahead a message may take its place under the limits.
+// Horizon is how far ahead a message that can wait its turn (a notification) takes its place
+// under the limits. It is short, so that a message taking places further ahead (a reply to a
+// person's own action) never queues behind such messages for longer.
 const Horizon = 50 * time.Millisecond
 
 // CallTimeout bounds one round trip to the counters: a stalled Redis must not hold a reply
@@ -63,9 +66,12 @@ const CallTimeout = time.Second
 
 // Take takes a place for one message under all counters, waiting while it may wait no longer
 // than patience; it returns how much longer the message would have to wait when that is more
-// (0 when it went: its place is taken).
-func Take(ctx context.Context, rdb redis.UniversalClient, counters []Counter, patience time.Duration) (time.Duration, error) {
-	keys, args := takeArgs(counters)
+// (0 when it went: its place is taken). A place up to ahead away is taken at once, and waited
+// for; one further off is asked for again when it is nearer. Messages that take their places
+// far ahead queue in the order they asked, ahead of those that take theirs closer: replies
+// take theirs as far ahead as their patience, notifications Horizon ahead.
+func Take(ctx context.Context, rdb redis.UniversalClient, counters []Counter, patience, ahead time.Duration) (time.Duration, error) {
+	keys, args := takeArgs(counters, ahead)
 	start := time.Now()
 	for {
 		actx, cancel := context.WithTimeout(ctx, CallTimeout)
@@ -82,7 +88,7 @@ func Take(ctx context.Context, rdb redis.UniversalClient, counters []Counter, pa
 		if time.Since(start)+d > patience {
 			return d, nil
 		}
-		if err := sleep(ctx, d-Horizon); err != nil {
+		if err := sleep(ctx, d-ahead); err != nil {
 			return 0, err
 		}
 	}
@@ -90,10 +96,10 @@ func Take(ctx context.Context, rdb redis.UniversalClient, counters []Counter, pa
 
 // Queue adds to pipe the taking of a place for one message under all counters, without
 // waiting. The function it returns, called once the pipeline ran, tells how long after it
-// ran the place comes, or false when none was taken (it is further off than Horizon, or
-// Redis did not run the script: the message takes its place with Take then).
-func Queue(ctx context.Context, pipe redis.Pipeliner, counters []Counter) func() (time.Duration, bool) {
-	keys, args := takeArgs(counters)
+// ran the place comes, or false when none was taken (it is further off than ahead, or Redis
+// did not run the script: the message takes its place with Take then).
+func Queue(ctx context.Context, pipe redis.Pipeliner, counters []Counter, ahead time.Duration) func() (time.Duration, bool) {
+	keys, args := takeArgs(counters, ahead)
 	cmd := pipe.EvalSha(ctx, takeScript.Hash(), keys, args...)
 	return func() (time.Duration, bool) {
 		got, err := cmd.Int64()
@@ -104,10 +110,10 @@ func Queue(ctx context.Context, pipe redis.Pipeliner, counters []Counter) func()
 	}
 }
 
-func takeArgs(counters []Counter) ([]string, []any) {
+func takeArgs(counters []Counter, ahead time.Duration) ([]string, []any) {
 	us := func(d time.Duration) int64 { return d.Microseconds() }
 	keys := make([]string, len(counters))
-	args := []any{us(Horizon)}
+	args := []any{us(ahead)}
 	for i, c := range counters {
 		keys[i] = c.Key
 		args = append(args, us(c.Interval), us(c.Burst))

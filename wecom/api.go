@@ -105,7 +105,7 @@ func (a *api) take(ctx context.Context, userid string) error {
 	wait, err := sendlimit.Take(ctx, a.rdb, []sendlimit.Counter{
 		{Key: a.limitKeys + "all", Interval: time.Second / time.Duration(a.lim.PerSecond)},
 		{Key: a.limitKeys + "member:" + userid, Interval: gap, Burst: time.Duration(a.lim.MemberBurst-1) * gap},
-	}, sendPatience)
+	}, sendPatience, sendlimit.Horizon)
 	if err != nil {
 		return err
 	}
