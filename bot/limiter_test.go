@@ -161,3 +161,49 @@ func TestEveryReplyOfAStepHasItsPlaceTakenWithTheCommit(t *testing.T) {
 		t.Fatalf("a place was taken in another chat's counter (%d, %v)", n, err)
 	}
 }
+
+// With the budget for all chats busy, an answer takes its place in it at once, however far
+// off the place is (within its patience), and waits for it there: answers queue in the order
+// they asked. A notification takes no place that far off: it asks again when nearer, behind
+// the answers.
+func TestAnAnswerTakesItsPlaceInABusyBudgetAtOnce(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.New(t)
+	l := newLimiter(rdb, prefix, 1, SendLimits{PerSecond: 1, BulkPerSecond: 1, ChatGap: time.Millisecond, ChatBurst: 4})
+	ctx := context.Background()
+	allKey := l.prefix + "all"
+	ahead := func() time.Duration {
+		t.Helper()
+		v, err := rdb.Get(ctx, allKey).Int64()
+		if errors.Is(err, redis.Nil) {
+			return 0 // every place taken has passed
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return time.Duration(v-time.Now().UnixMicro()) * time.Microsecond
+	}
+	if w, err := l.reserve(ctx, 100, false, false, replyPatience); err != nil || w != 0 {
+		t.Fatalf("the first answer: %s, %v", w, err)
+	}
+	// The second answer's place is a second off: taken now, and waited for.
+	done := make(chan error, 1)
+	go func() {
+		_, err := l.reserve(ctx, 200, false, false, replyPatience)
+		done <- err
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for ahead() < 1500*time.Millisecond {
+		if time.Now().After(deadline) {
+			t.Fatalf("the budget stands %s ahead; want the second answer's place taken at once (two places, 2 s)", ahead())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// A notification asked now takes no place that far off; the answer's place stands.
+	if w, err := l.reserve(ctx, 300, true, false, 0); err != nil || w < time.Second {
+		t.Fatalf("a notification with two answers queued: wait %s, %v; want it told to wait", w, err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
