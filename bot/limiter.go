@@ -93,9 +93,15 @@ func (l *limiter) reserve(ctx context.Context, chat int64, bulk, inPlace bool, p
 func (l *limiter) counters(chat int64, bulk, inPlace bool) []sendlimit.Counter {
 	var counters []sendlimit.Counter
 	if bulk || !inPlace {
-		// The even pace, with no burst: PerSecond is kept under Telegram's 30 by a margin
-		// that absorbs the jitter of the way there, which a burst would use up.
-		counters = append(counters, sendlimit.Counter{Key: l.prefix + "all", Interval: time.Second / time.Duration(l.lim.PerSecond)})
+		// The even pace: PerSecond is kept under Telegram's 30 by a margin that absorbs the
+		// jitter of the way there. An answer may run one message ahead of it, so that a step
+		// that takes a prompt's buttons off and sends the next prompt sends both at once; in
+		// any second that is one message more than PerSecond at most, still under 30.
+		all := sendlimit.Counter{Key: l.prefix + "all", Interval: time.Second / time.Duration(l.lim.PerSecond)}
+		if !bulk {
+			all.Burst = all.Interval
+		}
+		counters = append(counters, all)
 	}
 	if bulk {
 		counters = append(counters, sendlimit.Counter{Key: l.prefix + "bulk", Interval: time.Second / time.Duration(l.lim.BulkPerSecond)})

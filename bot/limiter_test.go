@@ -28,8 +28,11 @@ func TestAnAnswerInPlaceCountsInItsChatOnly(t *testing.T) {
 		}
 		return wait
 	}
-	if w := take(100, false); w != 0 {
-		t.Fatalf("the first reply waits %s", w)
+	// An answer may run one message ahead of the even pace: two go at once.
+	for i := range 2 {
+		if w := take(int64(100+i), false); w != 0 {
+			t.Fatalf("reply %d waits %s", i+1, w)
+		}
 	}
 	if w := take(200, false); w < 500*time.Millisecond {
 		t.Fatalf("a new message with the budget spent waits only %s", w)
@@ -183,24 +186,27 @@ func TestAnAnswerTakesItsPlaceInABusyBudgetAtOnce(t *testing.T) {
 		}
 		return time.Duration(v-time.Now().UnixMicro()) * time.Microsecond
 	}
-	if w, err := l.reserve(ctx, 100, false, false, replyPatience); err != nil || w != 0 {
-		t.Fatalf("the first answer: %s, %v", w, err)
+	// Two answers go at once (one may run ahead of the even pace).
+	for i := range 2 {
+		if w, err := l.reserve(ctx, int64(100+i), false, false, replyPatience); err != nil || w != 0 {
+			t.Fatalf("answer %d: %s, %v", i+1, w, err)
+		}
 	}
-	// The second answer's place is a second off: taken now, and waited for.
+	// The third answer's place is a second off: taken now, and waited for.
 	done := make(chan error, 1)
 	go func() {
 		_, err := l.reserve(ctx, 200, false, false, replyPatience)
 		done <- err
 	}()
 	deadline := time.Now().Add(5 * time.Second)
-	for ahead() < 1500*time.Millisecond {
+	for ahead() < 2500*time.Millisecond {
 		if time.Now().After(deadline) {
-			t.Fatalf("the budget stands %s ahead; want the second answer's place taken at once (two places, 2 s)", ahead())
+			t.Fatalf("the budget stands %s ahead; want the third answer's place taken at once (three places, 3 s)", ahead())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	// A notification asked now takes no place that far off; the answer's place stands.
-	if w, err := l.reserve(ctx, 300, true, false, 0); err != nil || w < time.Second {
+	if w, err := l.reserve(ctx, 300, true, false, 0); err != nil || w < 2*time.Second {
 		t.Fatalf("a notification with two answers queued: wait %s, %v; want it told to wait", w, err)
 	}
 	if err := <-done; err != nil {
