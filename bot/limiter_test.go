@@ -61,14 +61,7 @@ func TestAPlaceTakenWithTheCommitIsUsedOnce(t *testing.T) {
 	s := &Sender{lim: newLimiter(rdb, prefix, 1, SendLimits{PerSecond: 1000, ChatGap: time.Second, ChatBurst: 5})}
 	ctx := context.Background()
 	chatKey := s.lim.prefix + "chat:300"
-	tat := func() int64 {
-		t.Helper()
-		v, err := rdb.Get(ctx, chatKey).Int64()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			t.Fatal(err)
-		}
-		return v
-	}
+	tat := func() int64 { return counterAt(t, rdb, chatKey) }
 	press := dialog.Output{ChatID: 300, Text: "next", EditMessageID: 7, Pressed: true}
 	if f := s.Reserve(ctx, rdb.Pipeline(), 301, []dialog.Output{press}); f != nil {
 		t.Fatal("a place taken for a reply to another chat")
@@ -122,14 +115,7 @@ func TestEveryReplyOfAStepHasItsPlaceTakenWithTheCommit(t *testing.T) {
 	s := &Sender{lim: newLimiter(rdb, prefix, 1, SendLimits{PerSecond: 1000, ChatGap: time.Second, ChatBurst: 5})}
 	ctx := context.Background()
 	chatKey := s.lim.prefix + "chat:300"
-	tat := func() int64 {
-		t.Helper()
-		v, err := rdb.Get(ctx, chatKey).Int64()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			t.Fatal(err)
-		}
-		return v
-	}
+	tat := func() int64 { return counterAt(t, rdb, chatKey) }
 	clear := dialog.Output{ChatID: 300, EditMessageID: 7, ClearButtons: true}
 	next := dialog.Output{ChatID: 300, Text: "next question"}
 	pipe := rdb.Pipeline()
@@ -176,13 +162,9 @@ func TestAnAnswerTakesItsPlaceInABusyBudgetAtOnce(t *testing.T) {
 	ctx := context.Background()
 	allKey := l.prefix + "all"
 	ahead := func() time.Duration {
-		t.Helper()
-		v, err := rdb.Get(ctx, allKey).Int64()
-		if errors.Is(err, redis.Nil) {
+		v := counterAt(t, rdb, allKey)
+		if v == 0 {
 			return 0 // every place taken has passed
-		}
-		if err != nil {
-			t.Fatal(err)
 		}
 		return time.Duration(v-time.Now().UnixMicro()) * time.Microsecond
 	}
@@ -212,4 +194,15 @@ func TestAnAnswerTakesItsPlaceInABusyBudgetAtOnce(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// counterAt is a send-limit counter's theoretical arrival time in µs of Redis' clock, 0 when
+// it has none (no place taken, or every one passed).
+func counterAt(t *testing.T, rdb redis.UniversalClient, key string) int64 {
+	t.Helper()
+	v, err := rdb.Get(context.Background(), key).Int64()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		t.Fatal(err)
+	}
+	return v
 }

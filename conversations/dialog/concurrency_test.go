@@ -106,17 +106,7 @@ func TestOneChatsUpdatesApplyOnceAndInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	raw, err := v.rdb.Get(context.Background(), p.stateKey(v)).Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var st struct {
-		Data map[string]string `json:"data"`
-	}
-	if err := json.Unmarshal(raw, &st); err != nil {
-		t.Fatal(err)
-	}
-	got := strings.Split(st.Data["log"], ",")
+	got := strings.Split(tallyLog(t, v, p), ",")
 	if len(got) != n {
 		t.Fatalf("%d updates applied, want %d (none lost, none twice): %v", len(got), n, got)
 	}
@@ -219,6 +209,15 @@ func TestAnEarlierUpdateArrivingWithinTheWindowIsAppliedFirst(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if want, got := strconv.FormatInt(first, 10)+","+strconv.FormatInt(second, 10), tallyLog(t, v, p); got != want {
+		t.Fatalf("applied in the order %q; want %q", got, want)
+	}
+}
+
+// tallyLog is the texts the tally dialog of p's chat applied, in the order it applied them,
+// comma separated, as its session keeps them.
+func tallyLog(t *testing.T, v *env, p *person) string {
+	t.Helper()
 	raw, err := v.rdb.Get(context.Background(), p.stateKey(v)).Bytes()
 	if err != nil {
 		t.Fatal(err)
@@ -229,7 +228,5 @@ func TestAnEarlierUpdateArrivingWithinTheWindowIsAppliedFirst(t *testing.T) {
 	if err := json.Unmarshal(raw, &st); err != nil {
 		t.Fatal(err)
 	}
-	if want := strconv.FormatInt(first, 10) + "," + strconv.FormatInt(second, 10); st.Data["log"] != want {
-		t.Fatalf("applied in the order %q; want %q", st.Data["log"], want)
-	}
+	return st.Data["log"]
 }
