@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/bangban/bangban/intake"
 )
@@ -373,7 +374,10 @@ func (r *run) call(fn CommandFunc) {
 	}
 }
 
-func (r *run) reply(rep Reply) {
+func (r *run) reply(rep Reply) { r.outs = append(r.outs, r.output(rep)) }
+
+// output is how a Reply is shown: its text in the person's language, fitted.
+func (r *run) output(rep Reply) Output {
 	limit := MaxText
 	if rep.Photo != nil || rep.Document != nil || len(rep.Media) > 0 {
 		limit = MaxCaption
@@ -388,7 +392,7 @@ func (r *run) reply(rep Reply) {
 	if rep.Edit && r.in.Kind == KindButton && r.in.MessageID != 0 {
 		o.EditMessageID, o.Pressed, o.Forget = r.in.MessageID, true, r.pressedCase()
 	}
-	r.outs = append(r.outs, o)
+	return o
 }
 
 // fail shows a dialog hook's error: a Refusal's own message, anything else "try again".
@@ -566,8 +570,8 @@ func hasChoice(cs []Choice, v string) bool {
 //
 // When what comes next is another prompt of the dialog (or word that it was cancelled), it
 // replaces the pressed prompt instead: one call to Telegram rather than two, and the chat
-// keeps one live prompt. A confirm summary is not replaced: what was confirmed stays readable
-// above the answer, as a ticket number does.
+// keeps one live prompt. A confirm summary is not replaced by what comes next: what was
+// confirmed stays readable, above the answer or, with a receipt, below it in the same message.
 func (r *run) answered() {
 	r.notice("")
 	if r.in.MessageID != 0 {
@@ -726,7 +730,8 @@ func (r *run) advance(d *Dialog, st *Step) {
 }
 
 func (r *run) done(d *Dialog) {
-	reply, err := d.Done(r.ctx, r.session())
+	s := r.session()
+	reply, err := d.Done(r.ctx, s)
 	if err != nil {
 		r.fail(err)
 		var ref *Refusal
@@ -752,7 +757,30 @@ func (r *run) done(d *Dialog) {
 	}
 	r.st = nil
 	r.marker, r.markerMode = "", "del"
-	r.reply(reply)
+	if !r.receipt(d, s, reply) {
+		r.reply(reply)
+	}
+}
+
+// receipt puts Done's answer in place of the summary just confirmed, above what was
+// confirmed, when the dialog keeps a receipt and the answer is text alone (with its buttons,
+// if any). It reports whether it did; otherwise the answer goes as a message of its own below
+// the summary, whose buttons were taken off.
+func (r *run) receipt(d *Dialog, s *Session, rep Reply) bool {
+	i := r.pressed - 1
+	if d.Receipt == nil || i < 0 || i != len(r.outs)-1 || !r.keepPressed || rep.MessageID == "" || rep.Edit ||
+		rep.Photo != nil || rep.Document != nil || len(rep.Media) > 0 || rep.Location != nil {
+		return false
+	}
+	o := r.output(rep)
+	rec := d.Receipt(s)
+	// The answer (the ticket number) is whole; what was confirmed gives way if need be.
+	text := o.Text + "\n\n" + r.e.tr.Fit(r.lang, rec.MessageID, rec.Data, MaxText-intake.Len(o.Text)-2)
+	o.Text = strings.TrimRightFunc(text, unicode.IsSpace)
+	o.EditMessageID, o.Pressed, o.Forget = r.outs[i].EditMessageID, true, r.outs[i].Forget
+	r.outs[i] = o
+	r.pressed = 0
+	return true
 }
 
 // prompt shows the current step (or the confirm step) with fresh buttons; buttons of earlier

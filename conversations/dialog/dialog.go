@@ -29,6 +29,11 @@ type Dialog struct {
 	Begin func(ctx context.Context, s *Session) error
 	// Summary, when set, ends the dialog with a confirm step that shows it.
 	Summary func(s *Session) Reply
+	// Receipt, when set with Summary, is what was confirmed worded as done (the summary
+	// without its question). When Done answers a confirm with text alone, the summary pressed
+	// becomes Done's answer above the receipt: one message where there would be two, and what
+	// was confirmed stays readable beside its outcome (a ticket number).
+	Receipt func(s *Session) Reply
 	// Done completes the dialog (after the confirm step, if there is one) and says what to
 	// answer. When it fails, the session stays at the confirm step so the user can try
 	// again; a Refusal is shown as its message, any other error as "try again".
