@@ -39,7 +39,8 @@ func TestASecondReportOfTheSameKindMayJoinTheFirst(t *testing.T) {
 	m, _ = h.press(t, owner, "完成")
 	contains(t, m, "请确认补充到 "+first, "银行又要求补充三年的审计报告", "附件：1 个")
 	m, _ = h.press(t, owner, "✔ 确认提交")
-	contains(t, m, "已补充到 "+first)
+	// What was added stays readable under the answer, in the summary confirmed.
+	contains(t, m, "已补充到 "+first, "补充的内容：\n银行又要求补充三年的审计报告\n附件：1 个")
 
 	var cases, added, files int
 	h.store.Pool().QueryRow(ctx, "SELECT count(*) FROM cases").Scan(&cases)

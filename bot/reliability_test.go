@@ -240,8 +240,14 @@ func TestConfirmWithPostgresDownAsksToTryAgain(t *testing.T) {
 	for try := 1; ; try++ {
 		n = len(h.sim.Messages(owner.ID))
 		h.sim.PressButton(owner, confirm, button(t, confirm, "✔ 确认提交"))
-		got := h.next(t, owner, n, 1)[0]
+		got, err := h.sim.WaitAnswer(waitCtx(t), confirm, n)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if strings.Contains(got.Text, "已受理") {
+			if got.MessageID != confirm.MessageID {
+				t.Fatalf("the ticket came as message %d; want it in the summary confirmed, %d", got.MessageID, confirm.MessageID)
+			}
 			break
 		}
 		if try == 5 {

@@ -3,9 +3,12 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bangban/bangban/bot/telegramtest"
 	"github.com/bangban/bangban/store"
@@ -152,7 +155,8 @@ func TestUnboundVillageSecretaryFilesAProblem(t *testing.T) {
 
 // The process dies after the case is committed but before it noted the update as done:
 // Telegram delivers the confirm again, and the reporter gets the same ticket, not a second
-// case.
+// case. The summary already shows it, so Telegram finds nothing to change and no message
+// is added.
 func TestRedeliveredConfirmFilesOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -174,15 +178,54 @@ func TestRedeliveredConfirmFilesOnce(t *testing.T) {
 	// What the crash leaves: the session as it was, and the update not marked done.
 	h.rdb.Set(ctx, sessionKey, before, 0)
 	h.rdb.ZRem(ctx, fmt.Sprintf("%s{7000000001:%d}:seen", h.prefix, owner.ID), fmt.Sprint(confirm.UpdateID))
-	n := len(h.sim.Messages(owner.ID))
+	if first == "" {
+		t.Fatalf("the confirm answered %q; want a ticket", m.Text)
+	}
+	n, since := len(h.sim.Messages(owner.ID)), time.Now()
 	h.sim.Redeliver(confirm)
-	again := h.next(t, owner, n, 1)[0]
-	if ticketRe.FindString(again.Text) != first {
-		t.Fatalf("redelivered confirm answered %q, want ticket %s again", again.Text, first)
+	again, err := h.sim.WaitCall(waitCtx(t), "editMessageText", func(c telegramtest.Call) bool {
+		return c.At.After(since) && c.Params["message_id"] == strconv.FormatInt(m.MessageID, 10)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ticketRe.FindString(again.Params["text"]) != first {
+		t.Fatalf("redelivered confirm answered %q, want ticket %s again", again.Params["text"], first)
+	}
+	if got := h.sim.Messages(owner.ID); len(got) != n || got[len(got)-1].Text != m.Text {
+		t.Fatalf("after the redelivered confirm the chat shows %q; want it as it was", texts(got))
 	}
 	var cases int
 	h.store.Pool().QueryRow(ctx, "SELECT count(*) FROM cases").Scan(&cases)
 	if cases != 1 {
 		t.Fatalf("%d cases after a redelivered confirm, want 1", cases)
+	}
+}
+
+// Telegram refuses to edit the summary confirmed (the reporter deleted it, or it is older than
+// a bot may edit): the ticket, with what was reported, comes all the same as a message of its
+// own, and the report is filed once.
+func TestTheTicketComesWhenTheSummaryCannotBeEdited(t *testing.T) {
+	t.Parallel()
+	h := startDemo(t)
+	owner := telegramtest.User{ID: 8202, FirstName: "周总", LanguageCode: "zh-hans"}
+	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E003"}))
+	h.fileVia(t, owner, "融资", "贷款审批卡在担保环节三个月了，急需流动资金")
+	h.press(t, owner, "跳过")
+	h.press(t, owner, "跳过")
+	summary, _ := h.press(t, owner, "普通")
+	contains(t, summary, "请确认您反映的问题")
+
+	h.sim.RefuseNext("editMessageText", "Bad Request: message to edit not found")
+	n := len(h.sim.Messages(owner.ID))
+	h.sim.PressButton(owner, summary, button(t, summary, "✔ 确认提交"))
+	got := h.next(t, owner, n, 1)[0]
+	contains(t, got, "已受理，编号 XC-", "您反映的问题：\n单位：柳河食品有限公司\n类别：融资\n描述：贷款审批卡在担保环节三个月了")
+	if calls := h.sim.CallsTo("editMessageText"); len(calls) == 0 || calls[len(calls)-1].Status != http.StatusBadRequest {
+		t.Fatalf("the summary was not tried, or not refused: %+v", calls)
+	}
+	var cases int
+	if err := h.store.Pool().QueryRow(context.Background(), "SELECT count(*) FROM cases").Scan(&cases); err != nil || cases != 1 {
+		t.Fatalf("%d cases (%v); want the report filed once", cases, err)
 	}
 }

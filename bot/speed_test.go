@@ -32,9 +32,10 @@ func (h *harness) pacedCalls(chat int64, n int) int {
 // A reporter files a problem at a person's pace, with the bot and the simulator both keeping
 // Telegram's limits (here with a chat gap of half a second, to keep the test short): no
 // answer to a press or a message waits out the chat's gap, Telegram never says 429, and the
-// report costs at most 9 paced calls: each pressed prompt is turned into the next (one call),
-// and the one typed answer, the description, takes the buttons off the prompt it answered
-// before the next prompt comes (two).
+// report costs at most 8 paced calls: each pressed prompt is turned into the next (one call),
+// the confirmed summary into the ticket above what was confirmed (one), and the one typed
+// answer, the description, takes the buttons off the prompt it answered before the next
+// prompt comes (two).
 func TestAPersonsOwnActionsAreAnsweredAtOnce(t *testing.T) {
 	t.Parallel()
 	const gap = 500 * time.Millisecond
@@ -69,12 +70,19 @@ func TestAPersonsOwnActionsAreAnsweredAtOnce(t *testing.T) {
 	act(func() telegramtest.Message { m, _ := h.press(t, owner, "跳过"); return m }, "如需说明位置")
 	act(func() telegramtest.Message { m, _ := h.press(t, owner, "跳过"); return m }, "紧急程度")
 	act(func() telegramtest.Message { m, _ := h.press(t, owner, "普通"); return m }, "请确认您反映的问题")
-	act(func() telegramtest.Message { m, _ := h.press(t, owner, "✔ 确认提交"); return m }, "已受理")
+	summary := h.lastWithButtons(t, owner)
+	act(func() telegramtest.Message {
+		m, _ := h.press(t, owner, "✔ 确认提交")
+		if m.MessageID != summary.MessageID || m.Buttons != nil {
+			t.Errorf("the ticket came as message %d with buttons %v; want it in the summary confirmed, %d, without buttons", m.MessageID, m.Buttons, summary.MessageID)
+		}
+		return m
+	}, "已受理")
 
 	calls := h.pacedCalls(owner.ID, before)
 	t.Logf("a report cost %d paced Bot API calls", calls)
-	if calls > 9 {
-		t.Errorf("a report cost %d paced calls; want at most 9", calls)
+	if calls > 8 {
+		t.Errorf("a report cost %d paced calls; want at most 8", calls)
 	}
 	if n := h.sim.Throttled(); n != 0 {
 		t.Errorf("Telegram had to say 429 %d times", n)

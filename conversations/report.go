@@ -157,6 +157,7 @@ func (r *report) dialog() *dialog.Dialog {
 			}},
 		},
 		Summary: r.summary,
+		Receipt: r.receipt,
 		Done:    r.file,
 	}
 }
@@ -293,6 +294,17 @@ func (r *report) summary(s *dialog.Session) dialog.Reply {
 	unit := s.Get("uname")
 	return dialog.Reply{MessageID: MsgNewSummary, Data: map[string]any{"Unit": unit, "Category": r.categoryName(s),
 		"Description": s.Get("desc"), "Files": len(s.Files["files"]), "Where": where, "Urgency": urgency}}
+}
+
+// receipt is the summary worded as filed: it stays under the ticket number in the message the
+// reporter confirmed.
+func (r *report) receipt(s *dialog.Session) dialog.Reply {
+	rep := r.summary(s)
+	rep.MessageID = MsgNewReceipt
+	if s.Get("dupchoice") == "add" {
+		rep.MessageID = MsgNewReceiptAdd
+	}
+	return rep
 }
 
 // reporter is the person behind an account that files: an account bound to no one may not

@@ -281,7 +281,8 @@ func TestKilledAfterCommitBeforeReply(t *testing.T) {
 			c.sim.SetChatDelay(c.owner.ID, time.Hour)
 			confirm := c.press(c.owner, "✔ 确认提交")
 			waitFor(t, "the case to be committed", func() bool { return c.cases() == 1 }, r.log)
-			if err := c.sim.WaitInFlight(c.ctx(), "editMessageReplyMarkup"); err != nil {
+			// The ticket goes into the summary confirmed.
+			if err := c.sim.WaitInFlight(c.ctx(), "editMessageText"); err != nil {
 				t.Fatal(err)
 			}
 			r.kill()

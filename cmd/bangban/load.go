@@ -380,7 +380,8 @@ func fileReports(ctx context.Context, sim *telegramtest.Server, u telegramtest.U
 			return fmt.Errorf("no answer after %q: %w", last.Text, err)
 		}
 		if !strings.Contains(got.Text, want) {
-			// The summary's buttons were taken off before the ticket came: wait for that.
+			// The yardstick takes the summary's buttons off and sends the ticket apart (bangban
+			// turns the summary into the ticket): wait for that.
 			if strings.Contains(last.Text, "请确认") {
 				all, err := sim.WaitMessages(wctx, u.ID, len(ms)+1)
 				if err != nil {

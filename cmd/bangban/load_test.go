@@ -37,7 +37,7 @@ func TestLoadDrivesServeAndTheYardstick(t *testing.T) {
 		args  []string
 		calls string // all Bot API calls a report
 	}{
-		{"bangban", nil, "14.0"},
+		{"bangban", nil, "13.0"},
 		{"loadref", []string{"-binary", ref}, "13.0"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
