@@ -611,11 +611,15 @@ func TestMergeRejectUrgeAndCloseOut(t *testing.T) {
 	for _, step := range []func() error{h.act(t, h.store.Sign, x, cadre, ""), h.act(t, h.store.Resolve, x, cadre, "A temporary crossing is open.")} {
 		h.after(t, owner, step)
 	}
+	no := len(h.sim.Messages(officeU.ID))
 	h.after(t, officeU, func() error {
 		_, err := h.store.Feedback(ctx, store.FeedbackParams{ActParams: store.ActParams{Ticket: x, ActorID: h.ownerID(t, owner), Note: "Too narrow for our trucks."},
 			Satisfaction: store.Unsatisfied})
 		return err
 	})
+	// A reminder of the overdue case may reach the office first: the notice is waited for by
+	// its words, so that it does not come as the answer to what the office does next.
+	h.noticeSince(t, officeU, no, "的反映人对办理结果不满意")
 	view = h.say(t, officeU, "/status "+x)
 	m = h.tap(t, officeU, view, "🗂 销号", 1)[0]
 	contains(t, m, "为什么仍将 "+x+" 销号")
