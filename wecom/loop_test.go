@@ -286,7 +286,9 @@ func TestAReminderReachesACadreOnWeCom(t *testing.T) {
 	if _, err := h.store.SendDueReminders(ctx, 100); err != nil {
 		t.Fatalf("sweep: %v", err)
 	}
-	msgs, err := h.sim.WaitFor(cadre, 15*time.Second, func(m []wecomtest.Message) bool {
+	// A notification may wait its turn behind one enqueued before it for the chat for up to
+	// 30 seconds (README, sending): the reminder is waited for beyond that.
+	msgs, err := h.sim.WaitFor(cadre, 45*time.Second, func(m []wecomtest.Message) bool {
 		return len(m) > n && strings.Contains(dump(m[n:]), "已超期")
 	})
 	if err != nil {
