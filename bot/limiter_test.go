@@ -57,11 +57,8 @@ func TestAnAnswerInPlaceCountsInItsChatOnly(t *testing.T) {
 // A reply of another kind, or one more than were taken for, takes its own place.
 func TestAPlaceTakenWithTheCommitIsUsedOnce(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := redistest.New(t)
-	s := &Sender{lim: newLimiter(rdb, prefix, 1, SendLimits{PerSecond: 1000, ChatGap: time.Second, ChatBurst: 5})}
+	s, rdb, tat := placing(t)
 	ctx := context.Background()
-	chatKey := s.lim.prefix + "chat:300"
-	tat := func() int64 { return counterAt(t, rdb, chatKey) }
 	press := dialog.Output{ChatID: 300, Text: "next", EditMessageID: 7, Pressed: true}
 	if f := s.Reserve(ctx, rdb.Pipeline(), 301, []dialog.Output{press}); f != nil {
 		t.Fatal("a place taken for a reply to another chat")
@@ -69,16 +66,8 @@ func TestAPlaceTakenWithTheCommitIsUsedOnce(t *testing.T) {
 	if f := s.Reserve(ctx, rdb.Pipeline(), 300, []dialog.Output{{ChatID: 300, CallbackID: "q"}}); f != nil {
 		t.Fatal("a place taken for a reply the limits do not count (a press answered with no message)")
 	}
-	pipe := rdb.Pipeline()
 	// The press is answered first, with no message: the place is the edit's that follows.
-	placedFn := s.Reserve(ctx, pipe, 300, []dialog.Output{{CallbackID: "q", Notice: "ok"}, press})
-	if placedFn == nil {
-		t.Fatal("no place taken for the edit in place of a pressed prompt")
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sendCtx := placedFn(ctx)
+	sendCtx := committed(t, s, rdb, []dialog.Output{{CallbackID: "q", Notice: "ok"}, press})
 	first := tat()
 	if first == 0 {
 		t.Fatal("the pipeline charged no counter")
@@ -111,22 +100,11 @@ func TestAPlaceTakenWithTheCommitIsUsedOnce(t *testing.T) {
 // both in that one round trip.
 func TestEveryReplyOfAStepHasItsPlaceTakenWithTheCommit(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := redistest.New(t)
-	s := &Sender{lim: newLimiter(rdb, prefix, 1, SendLimits{PerSecond: 1000, ChatGap: time.Second, ChatBurst: 5})}
+	s, rdb, tat := placing(t)
 	ctx := context.Background()
-	chatKey := s.lim.prefix + "chat:300"
-	tat := func() int64 { return counterAt(t, rdb, chatKey) }
 	clear := dialog.Output{ChatID: 300, EditMessageID: 7, ClearButtons: true}
 	next := dialog.Output{ChatID: 300, Text: "next question"}
-	pipe := rdb.Pipeline()
-	placedFn := s.Reserve(ctx, pipe, 300, []dialog.Output{clear, next, {ChatID: 999, Text: "someone else"}})
-	if placedFn == nil {
-		t.Fatal("no place taken")
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sendCtx := placedFn(ctx)
+	sendCtx := committed(t, s, rdb, []dialog.Output{clear, next, {ChatID: 999, Text: "someone else"}})
 	charged := tat()
 	// Two places of the chat's one-second gap: the counter stands two gaps ahead of the first.
 	if ahead := time.Duration(charged-time.Now().UnixMicro()) * time.Microsecond; ahead < 1900*time.Millisecond || ahead > 2100*time.Millisecond {
@@ -198,6 +176,31 @@ func TestAnAnswerTakesItsPlaceInABusyBudgetAtOnce(t *testing.T) {
 
 // counterAt is a send-limit counter's theoretical arrival time in µs of Redis' clock, 0 when
 // it has none (no place taken, or every one passed).
+// placing is a sender whose chats take a place a second, five at most at once, with the
+// budget for all chats wide open; tat reads chat 300's counter.
+func placing(t *testing.T) (s *Sender, rdb redis.UniversalClient, tat func() int64) {
+	t.Helper()
+	rdb, prefix := redistest.New(t)
+	s = &Sender{lim: newLimiter(rdb, prefix, 1, SendLimits{PerSecond: 1000, ChatGap: time.Second, ChatBurst: 5})}
+	return s, rdb, func() int64 { return counterAt(t, rdb, s.lim.prefix+"chat:300") }
+}
+
+// committed takes the places of outs' replies to chat 300 as the commit of their update does,
+// in its pipeline, and returns the context they are sent with.
+func committed(t *testing.T, s *Sender, rdb redis.UniversalClient, outs []dialog.Output) context.Context {
+	t.Helper()
+	ctx := context.Background()
+	pipe := rdb.Pipeline()
+	placedFn := s.Reserve(ctx, pipe, 300, outs)
+	if placedFn == nil {
+		t.Fatalf("no place taken for %+v", outs)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return placedFn(ctx)
+}
+
 func counterAt(t *testing.T, rdb redis.UniversalClient, key string) int64 {
 	t.Helper()
 	v, err := rdb.Get(context.Background(), key).Int64()

@@ -153,6 +153,19 @@ func TestUnboundVillageSecretaryFilesAProblem(t *testing.T) {
 	contains(t, h.say(t, sec, "/new"), "What kind of problem")
 }
 
+// toSummary binds u as a reporter of unit by invite and files a problem up to the summary to
+// confirm (no files, no place, normal urgency), which it returns.
+func (h *harness) toSummary(t *testing.T, u telegramtest.User, unit, category, desc string) telegramtest.Message {
+	t.Helper()
+	h.say(t, u, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: unit}))
+	h.fileVia(t, u, category, desc)
+	h.press(t, u, "跳过")
+	h.press(t, u, "跳过")
+	summary, _ := h.press(t, u, "普通")
+	contains(t, summary, "请确认您反映的问题")
+	return summary
+}
+
 // The process dies after the case is committed but before it noted the update as done:
 // Telegram delivers the confirm again, and the reporter gets the same ticket, not a second
 // case. The summary already shows it, so Telegram finds nothing to change and no message
@@ -162,11 +175,7 @@ func TestRedeliveredConfirmFilesOnce(t *testing.T) {
 	ctx := context.Background()
 	h := startDemo(t)
 	owner := telegramtest.User{ID: 8201, FirstName: "周总", LanguageCode: "zh-hans"}
-	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E003"}))
-	h.fileVia(t, owner, "融资", "贷款审批卡在担保环节三个月了，急需流动资金")
-	h.press(t, owner, "跳过")
-	h.press(t, owner, "跳过")
-	h.press(t, owner, "普通")
+	h.toSummary(t, owner, "E003", "融资", "贷款审批卡在担保环节三个月了，急需流动资金")
 	sessionKey := fmt.Sprintf("%s{7000000001:%d}:s:%d", h.prefix, owner.ID, owner.ID)
 	before, err := h.rdb.Get(ctx, sessionKey).Bytes()
 	if err != nil {
@@ -209,12 +218,7 @@ func TestTheTicketComesWhenTheSummaryCannotBeEdited(t *testing.T) {
 	t.Parallel()
 	h := startDemo(t)
 	owner := telegramtest.User{ID: 8202, FirstName: "周总", LanguageCode: "zh-hans"}
-	h.say(t, owner, "/start "+h.invite(t, store.InviteParams{Role: store.RoleReporter, UnitCode: "E003"}))
-	h.fileVia(t, owner, "融资", "贷款审批卡在担保环节三个月了，急需流动资金")
-	h.press(t, owner, "跳过")
-	h.press(t, owner, "跳过")
-	summary, _ := h.press(t, owner, "普通")
-	contains(t, summary, "请确认您反映的问题")
+	summary := h.toSummary(t, owner, "E003", "融资", "贷款审批卡在担保环节三个月了，急需流动资金")
 
 	h.sim.RefuseNext("editMessageText", "Bad Request: message to edit not found")
 	n := len(h.sim.Messages(owner.ID))
